@@ -1,0 +1,36 @@
+/*
+ * Kestrel's system-call ABI (shared by the kernel and user/).
+ *
+ * Entry: the `syscall` instruction with the number in rax and arguments in rdi, rsi, rdx, r10, r8,
+ * r9 (as on Linux). Return value in rax: >= 0 on success, -errno (include/uapi/errno.h) on failure.
+ * rcx and r11 are clobbered; every other register is preserved.
+ */
+#ifndef UAPI_SYSCALL_H
+#define UAPI_SYSCALL_H
+
+#define SYS_write 1            /* (int fd, const void *buf, size_t len) -> bytes written */
+#define SYS_exit 2             /* (int status) -> does not return */
+#define SYS_getpid 3           /* () -> pid */
+#define SYS_sched_yield 4      /* () -> 0 */
+#define SYS_spawn 5            /* (const char *name, char *const argv[]) -> pid */
+#define SYS_waitpid 6          /* (int pid, int *status, int options) -> pid */
+#define SYS_mmap 7             /* (void *addr, size_t len, int prot, int flags, int fd, off_t off) -> addr */
+#define SYS_munmap 8           /* (void *addr, size_t len) -> 0 */
+#define SYS_mprotect 9         /* (void *addr, size_t len, int prot) -> 0 */
+#define SYS_vm_stat 10         /* (int pid, struct vm_stat *out) -> 0; pid 0: the caller */
+#define SYS_vm_map_list 11     /* (int pid, struct vm_map_ent *out, size_t max, uint64_t from) -> count */
+#define SYS_close 12           /* (int fd) -> 0 */
+#define SYS_bpf_map_create 13  /* (int type, uint32_t key_size, uint32_t value_size, uint32_t max_entries) -> fd */
+#define SYS_bpf_map_update 14  /* (int fd, const void *key, const void *value, uint64_t flags) -> 0 */
+#define SYS_bpf_map_lookup 15  /* (int fd, const void *key, void *value_out) -> 0 */
+#define SYS_bpf_map_delete 16  /* (int fd, const void *key) -> 0 */
+#define SYS_bpf_map_next_key 17 /* (int fd, const void *key, void *next_key) -> 0 */
+#define SYS_bpf_find_vma 18    /* (int pid, uint64_t addr, cb, void *ctx, uint64_t flags) -> 0 */
+#define SYS_bpf_for_each_map_elem 19 /* (int fd, cb, void *ctx, uint64_t flags) -> elements visited */
+#define SYS_bpf_task_vma_batch 20 /* (int pid, uint64_t from, struct bpf_vma *out, size_t max) -> count */
+#define SYS_cb_return 21       /* (long value): ends the running callback (used by the trampoline) */
+#define SYS_task_lock_map 22   /* (int pid, int hold): test aid, hold/release pid's map lock for write */
+#define SYS_uptime 23          /* () -> TSC ticks since boot (benchmarks) */
+#define SYS_COUNT 24
+
+#endif

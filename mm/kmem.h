@@ -1,0 +1,35 @@
+/*
+ * The kernel heap: object caches for fixed-size kernel objects (map entries, objects, tasks) and
+ * kmalloc/kfree with power-of-two size classes on top of them; requests above the largest class
+ * go to the frame allocator directly. Memory comes from pmm and is reached through the direct map.
+ *
+ * Thread-safe (each cache has a spinlock); never sleeps. Out of memory returns NULL.
+ * In test builds (KESTREL_KMEM_DEBUG) freed memory is filled with 0x6b, allocated memory with
+ * 0xa5 unless zeroed, and a double free or a free of a foreign pointer panics.
+ */
+#ifndef MM_KMEM_H
+#define MM_KMEM_H
+
+#include <stddef.h>
+
+struct kmem_cache;
+
+/* A cache of objects of `size` bytes aligned to `align` (0: 8). Returns NULL if out of memory. */
+struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align);
+/* Destroy an empty cache; panics if objects are still allocated from it. */
+void kmem_cache_destroy(struct kmem_cache *c);
+/* An object from the cache, or NULL. The caller owns it until kmem_cache_free. */
+void *kmem_cache_alloc(struct kmem_cache *c);
+void *kmem_cache_zalloc(struct kmem_cache *c);
+void kmem_cache_free(struct kmem_cache *c, void *obj);
+
+/* size bytes aligned to 8 (to 16 for sizes >= 16), or NULL. kzalloc zero-fills. */
+void *kmalloc(size_t size);
+void *kzalloc(size_t size);
+/* Free memory from kmalloc/kzalloc; NULL is ignored. */
+void kfree(void *p);
+
+/* Give every cache's completely free slabs back to pmm. Returns the frames released. */
+size_t kmem_reap(void);
+
+#endif

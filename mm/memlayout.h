@@ -1,0 +1,64 @@
+/*
+ * Kestrel's address-space layout (x86_64, 4-level paging, 48-bit canonical addresses).
+ *
+ * Virtual
+ *   0xffff_ffff_ffff_ffff +---------------------------------------+
+ *                         | kernel image (text, rodata, data, bss)|  KERNEL_BASE + physical load addr
+ *   0xffff_ffff_8000_0000 +---------------------------------------+  KERNEL_BASE   (PML4 slot 511)
+ *                         | unused                                |
+ *   0xffff_c000_0000_0000 +---------------------------------------+  DMAP_END
+ *                         | direct map of all physical memory     |  1 GiB pages when the CPU has
+ *                         | (read+write, NX)                      |  them, else 2 MiB pages
+ *   0xffff_8000_0000_0000 +---------------------------------------+  DMAP_BASE     (PML4 slot 256)
+ *                         | non-canonical hole                    |
+ *   0x0000_7fff_ffff_f000 +---------------------------------------+  USER_MAX
+ *                         | user stack (grows down), guard gap    |
+ *                         | mmap area                             |
+ *                         | program text and data                 |
+ *   0x0000_0000_0000_1000 +---------------------------------------+  USER_MIN
+ *                         | page 0: never mapped (NULL faults)    |
+ *   0x0000_0000_0000_0000 +---------------------------------------+
+ *
+ * Kernel half = PML4 slots 256..511, shared by every pmap; user half = slots 0..255, per task.
+ *
+ * Physical
+ *   0x0000_0000 - 0x0010_0000   first MiB: BIOS, real-mode IVT, VGA; never allocated
+ *   0x0010_0000 - _kernel_end   kernel image loaded by GRUB (linker.ld: KERNEL_LOAD)
+ *   ...                         multiboot2 information and modules (reserved until parsed)
+ *   the rest of the multiboot2 "available" ranges  -> buddy allocator (mm/pmm.c)
+ */
+#ifndef MM_MEMLAYOUT_H
+#define MM_MEMLAYOUT_H
+
+#include "mm/types.h"
+
+#define KERNEL_BASE 0xffffffff80000000ull
+#define KERNEL_LOAD 0x100000ull
+#define DMAP_BASE 0xffff800000000000ull
+#define DMAP_SIZE 0x0000400000000000ull /* 64 TiB of physical memory at most */
+#define DMAP_END (DMAP_BASE + DMAP_SIZE)
+#define USER_MIN 0x1000ull
+#define USER_MAX 0x00007ffffffff000ull
+
+/*
+ * Base of the direct map. DMAP_BASE in the kernel; host tests point it at a simulated physical
+ * arena so that mm/ and the page-table code run unchanged there.
+ */
+extern uintptr_t dmap_base;
+
+/* The kernel virtual address of physical address pa, through the direct map. */
+static inline void *phys_to_virt(vm_paddr_t pa)
+{
+	return (void *)(uintptr_t)(pa + dmap_base);
+}
+
+/* The physical address behind a direct-map address (not a kernel-image address). */
+static inline vm_paddr_t virt_to_phys(const void *va)
+{
+	return (vm_paddr_t)((uintptr_t)va - dmap_base);
+}
+
+/* Physical address of a kernel-image symbol (text, data, bss). */
+#define kimg_to_phys(va) ((vm_paddr_t)((uintptr_t)(va) - KERNEL_BASE))
+
+#endif

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# qemu.sh run ISO             boot with the serial console on stdio; exit 0 iff the kernel passed
+# qemu.sh test ISO LOG SECS   same, output to LOG as well, killed after SECS seconds; prints the verdict
+# qemu.sh debug ISO ELF       QEMU paused with a gdb stub, gdb attached with the kernel's symbols
+#
+# The kernel ends a run through QEMU's isa-debug-exit device (port 0xf4): writing v makes QEMU exit
+# with (v << 1) | 1. Kestrel writes 0x10 when every test passed (exit 33) and 0x11 otherwise (35).
+# A triple fault with -no-reboot exits 0, so only the exact pass code counts.
+set -uo pipefail
+PASS=33 FAIL=35
+mode=$1 iso=$2
+# TCG only: KVM is present on these machines but slower than TCG. -cpu max gives SMEP, SMAP, UMIP,
+# NX and 1 GiB pages; the kernel checks CPUID for each.
+args=(-machine pc,accel=tcg -cpu max -m 512M -cdrom "$iso" -boot d -display none -no-reboot
+	-serial stdio -monitor none -device isa-debug-exit,iobase=0xf4,iosize=0x04)
+
+verdict() { # exit status -> one-line cause
+	case $1 in
+	$PASS) echo "pass" ;;
+	$FAIL) echo "kernel reported failure (exit code $FAIL)" ;;
+	0) echo "QEMU exited 0: triple fault or reset, the kernel never reported" ;;
+	124 | 137) echo "hang: no verdict within the time limit" ;;
+	*) echo "QEMU error or unexpected exit status $1" ;;
+	esac
+}
+
+case $mode in
+run)
+	qemu-system-x86_64 "${args[@]}" </dev/null
+	st=$?
+	echo "kestrel: $(verdict $st)"
+	[ $st -eq $PASS ]
+	;;
+test)
+	log=$3 secs=$4
+	timeout -k 5 "$secs" qemu-system-x86_64 "${args[@]}" </dev/null >"$log" 2>&1
+	st=$?
+	echo "$(verdict $st)"
+	[ $st -eq $PASS ]
+	;;
+debug)
+	elf=$3
+	qemu-system-x86_64 "${args[@]/-no-reboot/-no-shutdown}" -s -S </dev/null &
+	qpid=$!
+	gdb -q "$elf" -ex 'target remote :1234' -ex 'break kmain' -ex 'continue'
+	kill $qpid 2>/dev/null
+	;;
+*)
+	echo "usage: qemu.sh run|test|debug ..." >&2
+	exit 2
+	;;
+esac

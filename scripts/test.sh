@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The three test layers of `make test`, and the harness's proof that it can fail.
+#   host:    each build/host/test_* program (mm/ and the page-table code under ASan and UBSan)
+#   kernel:  the self-tests and user test programs, in QEMU, from build/kestrel.iso
+#   harness: kernels that fail a test, triple-fault and hang must each be reported as failures
+# Every result becomes one line "ok <layer>/<name>" or "not ok <layer>/<name>: <cause>" in
+# build/results.txt; the last line printed is "N passed, N failed". Exit 1 on any failure.
+set -uo pipefail
+B=build
+results=$B/results.txt
+logs=$B/logs
+mkdir -p "$logs"
+: >"$results"
+KERNEL_SECS=${KERNEL_SECS:-300}
+HANG_SECS=${HANG_SECS:-30}
+
+ok() { echo "ok $1" >>"$results"; }
+notok() { echo "not ok $1" >>"$results"; echo "not ok $1"; }
+
+# KTAP "ok N suite.name" / "not ok N suite.name" lines (top level only) -> results with a prefix.
+collect_ktap() {
+	local prefix=$1 log=$2
+	grep -E '^(not )?ok [0-9]+ ' "$log" | sed -E "s/^(not )?ok [0-9]+ /\1ok $prefix\//" >>"$results"
+}
+
+# Number in the "1..N" plan line, or empty.
+plan_of() { grep -m1 -E '^1\.\.[0-9]+$' "$1" | cut -c4-; }
+
+echo "== host tests"
+for t in "$@"; do
+	name=$(basename "$t")
+	log=$logs/host-$name.log
+	"$t" >"$log" 2>&1
+	st=$?
+	cat "$log"
+	collect_ktap "host/$name" "$log"
+	plan=$(plan_of "$log")
+	got=$(grep -cE '^(not )?ok [0-9]+ ' "$log")
+	if [ $st -ne 0 ] && ! grep -qE '^not ok ' "$log"; then
+		notok "host/$name: exited with status $st after $got results (crash or sanitizer report, see $log)"
+	elif [ -n "$plan" ] && [ "$got" -ne "$plan" ]; then
+		notok "host/$name: planned $plan tests, reported $got"
+	fi
+done
+
+echo "== kernel self-tests and user tests (QEMU)"
+start=$(date +%s%N)
+log=$logs/kernel.log
+v=$(scripts/qemu.sh test $B/kestrel.iso "$log" "$KERNEL_SECS")
+cat "$log"
+collect_ktap kernel "$log"
+plan=$(plan_of "$log")
+got=$(grep -cE '^(not )?ok [0-9]+ ' "$log")
+if [ "$v" = pass ]; then
+	ok "kernel/verdict: pass code after $got results"
+else
+	notok "kernel/verdict: $v (see $log)"
+fi
+[ -n "$plan" ] || notok "kernel/ktap: no KTAP plan line (the kernel did not get to its tests)"
+echo "# kernel run: $((($(date +%s%N) - start) / 1000000)) ms"
+
+echo "== harness: each broken kernel must be reported as a failure"
+expect_cause() { # variant expected-verdict-prefix
+	local variant=$1 want=$2 log=$logs/variant-$1.log secs=$KERNEL_SECS
+	[ "$variant" = hang ] && secs=$HANG_SECS
+	local got
+	got=$(scripts/qemu.sh test "$B/kestrel-$variant.iso" "$log" "$secs")
+	if [ "${got#"$want"}" != "$got" ]; then
+		ok "harness/detects_$variant: $got"
+		echo "ok harness/detects_$variant: reported as: $got"
+	else
+		notok "harness/detects_$variant: expected '$want...', got '$got' (see $log)"
+	fi
+}
+expect_cause fail "kernel reported failure"
+grep -qE '^not ok [0-9]+ ' "$logs/variant-fail.log" || notok "harness/fail_has_not_ok: no 'not ok' line in the failing run"
+expect_cause triple "QEMU exited 0"
+expect_cause hang "hang"
+
+echo "== results"
+grep -E '^not ok ' "$results" || true
+passed=$(grep -cE '^ok ' "$results")
+failed=$(grep -cE '^not ok ' "$results")
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
