@@ -36,20 +36,33 @@ void pmm_init(const struct pmm_range *usable, size_t nusable, const struct pmm_r
  */
 vm_page_t pmm_alloc_order(unsigned order, unsigned flags);
 
-/* Free a block returned by pmm_alloc_order (the head page; its order is remembered). Coalesces. */
+/*
+ * Free a block returned by pmm_alloc_order (the head page; its order is remembered), whatever its
+ * ref_count. Coalesces with free buddies. The caller must have cleared any flags it set on the
+ * block's non-head frames. Panics on a double free, a non-head frame or a reserved frame.
+ */
 void pmm_free(vm_page_t page);
 
 /*
  * Turn an allocated block of 2^order frames into 2^order independent order-0 frames, each with
- * ref_count 1, that may be freed one by one (Linux's split_page). Used when part of a 2 MiB page
- * is unmapped and the rest stays.
+ * ref_count 1 and the head's flags, that may be freed one by one (Linux's split_page); the buddy
+ * system coalesces them again as they come back. Used when part of a 2 MiB page is unmapped and
+ * the rest stays. Panics if page is not the head of an allocated block.
  */
 void pmm_split(vm_page_t page);
+
+/*
+ * The head page of the free or allocated block that contains page, or NULL if page is reserved.
+ * O(PMM_MAX_ORDER). Takes the allocator's lock.
+ */
+vm_page_t pmm_block_head(vm_page_t page);
 
 /* Free frames right now, in 4 KiB frames. */
 size_t pmm_free_count(void);
 /* Frames the allocator manages (free or allocated), in 4 KiB frames. */
 size_t pmm_total_count(void);
+/* Free blocks of exactly this order right now (0 for order > PMM_MAX_ORDER). */
+size_t pmm_free_blocks(unsigned order);
 
 /*
  * Check the allocator's invariants (free lists consistent with the vm_page flags, no overlapping

@@ -1,6 +1,12 @@
 /*
  * Per-frame metadata: one struct vm_page for every 4 KiB physical frame the allocator manages,
  * in one array indexed by frame number (mm/pmm.c builds it at boot).
+ *
+ * Block state lives on head pages only, so that allocating or freeing a block of any order touches
+ * O(1) vm_pages: a head carries VM_PAGE_FREE or VM_PAGE_ALLOC and its order; the other frames of a
+ * block carry no pmm flag (pmm_block_head() finds a frame's head). Frames that are never handed out
+ * carry VM_PAGE_RESERVED. The owner of an allocated block may put its own flags (VM_PAGE_PT,
+ * VM_PAGE_KMEM) on any of its frames and must clear those of non-head frames before pmm_free.
  */
 #ifndef MM_VM_PAGE_H
 #define MM_VM_PAGE_H
@@ -8,16 +14,26 @@
 #include "mm/types.h"
 
 struct vm_page {
-	struct vm_page *next, *prev; /* free list of its order while free (head pages only) */
-	uint32_t ref_count;          /* users of this frame (mappings, objects); 0 while free */
-	uint16_t flags;              /* VM_PAGE_* */
-	uint8_t order;               /* block order: meaningful on the head page of a block */
+	union {
+		/*
+		 * While free: the links of its order's free list (head pages only). While allocated
+		 * they belong to the owner (e.g. a vm_object's page list).
+		 */
+		struct {
+			struct vm_page *next, *prev;
+		};
+		/* VM_PAGE_KMEM frames: the slab the frame belongs to, NULL for a large kmalloc block. */
+		void *kmem_slab;
+	};
+	uint32_t ref_count; /* users of this frame (mappings, objects); 0 while free */
+	uint16_t flags;     /* VM_PAGE_* */
+	uint8_t order;      /* block order: meaningful on a head page (VM_PAGE_FREE or VM_PAGE_ALLOC) */
 	uint8_t pad;
 };
 
 #define VM_PAGE_FREE 0x0001     /* head of a free block on a buddy free list */
 #define VM_PAGE_RESERVED 0x0002 /* never allocated: firmware, kernel image, boot data, holes */
-#define VM_PAGE_TAIL 0x0004     /* inside an allocated or free block, not its head */
+#define VM_PAGE_ALLOC 0x0004    /* head of an allocated block (every frame after pmm_split) */
 #define VM_PAGE_PT 0x0008       /* holds a page table */
 #define VM_PAGE_KMEM 0x0010     /* backs kernel heap memory */
 

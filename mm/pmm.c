@@ -1,0 +1,428 @@
+/*
+ * The physical memory manager: a binary buddy allocator (contract in mm/pmm.h, per-frame state in
+ * mm/vm_page.h).
+ *
+ * vm_pages[] describes the frames [base_pfn, end_pfn): the usable span rounded out to whole
+ * PMM_MAX_ORDER blocks, so that the buddy of every block inside the span is inside it too and a
+ * buddy is found by flipping one bit of the frame index. The array costs sizeof(struct vm_page)
+ * (24 bytes) per frame of the span, holes included: 0.6 % of the span, e.g. 6 MiB for 1 GiB and
+ * 384 MiB for a span reaching 64 GiB. Kestrel accepts that cost for holes (the 3-4 GiB PCI hole
+ * of a PC costs 6 MiB) rather than make every frame lookup go through a section table.
+ *
+ * Invariants (pmm_check() verifies every one of them):
+ *  I1  Every frame of the span is either VM_PAGE_RESERVED or inside exactly one block; a block of
+ *      order k is 2^k frames whose index is a multiple of 2^k (base_pfn is a multiple of
+ *      2^PMM_MAX_ORDER, so the physical address is aligned to the block size as well).
+ *  I2  A block's head carries exactly one of VM_PAGE_FREE / VM_PAGE_ALLOC and its order; no other
+ *      frame carries either, nor VM_PAGE_RESERVED. The non-head frames of a free block have
+ *      flags 0 and ref_count 0, and a free head has ref_count 0.
+ *  I3  free_area[k] is a NULL-terminated doubly linked list (head->prev == NULL) holding exactly
+ *      the free heads of order k; count is its length.
+ *  I4  free_frames == sum over k of free_area[k].count << k; total_frames == the number of frames
+ *      that are not reserved.
+ *  I5  No free block of order < PMM_MAX_ORDER has a free buddy of the same order (frees coalesce).
+ * pmm_lock protects all of the above; vm_pages, base_pfn and end_pfn only change in pmm_init.
+ */
+#include "mm/pmm.h"
+#include "kernel/kprintf.h"
+#include "kernel/panic.h"
+#include "kernel/spinlock.h"
+#include "kernel/string.h"
+#include "mm/memlayout.h"
+
+#define MAX_BLOCK_FRAMES ((uint64_t)1 << PMM_MAX_ORDER)
+
+struct free_area {
+	vm_page_t head;
+	size_t count;
+};
+
+static spinlock_t pmm_lock = SPINLOCK_INIT("pmm");
+static struct vm_page *vm_pages;
+static uint64_t base_pfn, end_pfn;
+static struct free_area free_area[PMM_MAX_ORDER + 1];
+static size_t free_frames, total_frames;
+
+static size_t span_frames(void) { return (size_t)(end_pfn - base_pfn); }
+
+static vm_paddr_t index_to_phys(size_t idx) { return (base_pfn + idx) << PAGE_SHIFT; }
+
+static void list_push(unsigned order, vm_page_t p)
+{
+	struct free_area *fa = &free_area[order];
+	p->prev = NULL;
+	p->next = fa->head;
+	if (fa->head)
+		fa->head->prev = p;
+	fa->head = p;
+	fa->count++;
+}
+
+static void list_remove(unsigned order, vm_page_t p)
+{
+	struct free_area *fa = &free_area[order];
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		fa->head = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	p->next = p->prev = NULL;
+	fa->count--;
+}
+
+static void make_free_block(size_t idx, unsigned order)
+{
+	vm_page_t p = &vm_pages[idx];
+	p->flags = VM_PAGE_FREE;
+	p->order = (uint8_t)order;
+	p->ref_count = 0;
+	list_push(order, p);
+}
+
+/* The lowest page-aligned address where `bytes` fit inside one usable range and clear of every reserved one. */
+static vm_paddr_t place_array(vm_size_t bytes, const struct pmm_range *usable, size_t nusable,
+			      const struct pmm_range *reserved, size_t nreserved)
+{
+	vm_paddr_t best = UINT64_MAX;
+	for (size_t i = 0; i < nusable + nreserved; i++) {
+		vm_paddr_t c = round_page(i < nusable ? usable[i].start : reserved[i - nusable].end);
+		vm_paddr_t e = c + bytes;
+		bool inside = false, clear = true;
+		if (c >= best || e < c)
+			continue;
+		for (size_t u = 0; u < nusable && !inside; u++)
+			inside = usable[u].start <= c && e <= trunc_page(usable[u].end);
+		for (size_t r = 0; r < nreserved && clear; r++)
+			clear = e <= trunc_page(reserved[r].start) || c >= round_page(reserved[r].end);
+		if (inside && clear)
+			best = c;
+	}
+	if (best == UINT64_MAX)
+		panic("pmm_init: no usable range holds the %llu-byte vm_page array",
+		      (unsigned long long)bytes);
+	return best;
+}
+
+/* Set (reserve: rounding outwards) or clear (rounding inwards) RESERVED on the span's frames of [start, end). */
+static void mark_range(vm_paddr_t start, vm_paddr_t end, bool reserve)
+{
+	uint64_t s = reserve ? start >> PAGE_SHIFT : round_page(start) >> PAGE_SHIFT;
+	uint64_t e = reserve ? round_page(end) >> PAGE_SHIFT : end >> PAGE_SHIFT;
+	if (s < base_pfn)
+		s = base_pfn;
+	if (e > end_pfn)
+		e = end_pfn;
+	for (uint64_t pfn = s; pfn < e; pfn++)
+		vm_pages[pfn - base_pfn].flags = reserve ? VM_PAGE_RESERVED : 0;
+}
+
+void pmm_init(const struct pmm_range *usable, size_t nusable, const struct pmm_range *reserved,
+	      size_t nreserved)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (size_t i = 0; i < nusable; i++) {
+		uint64_t s = round_page(usable[i].start) >> PAGE_SHIFT, e = usable[i].end >> PAGE_SHIFT;
+		if (s >= e)
+			continue;
+		lo = s < lo ? s : lo;
+		hi = e > hi ? e : hi;
+	}
+	if (lo >= hi)
+		panic("pmm_init: no usable memory");
+
+	spin_lock(&pmm_lock);
+	base_pfn = lo & ~(MAX_BLOCK_FRAMES - 1);
+	end_pfn = (hi + MAX_BLOCK_FRAMES - 1) & ~(MAX_BLOCK_FRAMES - 1);
+	vm_size_t array_bytes = round_page((vm_size_t)span_frames() * sizeof(struct vm_page));
+	vm_paddr_t array_pa = place_array(array_bytes, usable, nusable, reserved, nreserved);
+	vm_pages = phys_to_virt(array_pa);
+
+	for (size_t i = 0; i < span_frames(); i++)
+		vm_pages[i] = (struct vm_page){.flags = VM_PAGE_RESERVED};
+	for (size_t i = 0; i < nusable; i++)
+		mark_range(usable[i].start, usable[i].end, false);
+	for (size_t i = 0; i < nreserved; i++)
+		mark_range(reserved[i].start, reserved[i].end, true);
+	mark_range(array_pa, array_pa + array_bytes, true);
+
+	for (unsigned k = 0; k <= PMM_MAX_ORDER; k++)
+		free_area[k] = (struct free_area){NULL, 0};
+	free_frames = total_frames = 0;
+
+	/* Cut every run of unreserved frames into the largest aligned blocks, which leaves no free buddies apart. */
+	size_t n = span_frames(), idx = 0;
+	while (idx < n) {
+		if (vm_pages[idx].flags & VM_PAGE_RESERVED) {
+			idx++;
+			continue;
+		}
+		size_t run_end = idx;
+		while (run_end < n && !(vm_pages[run_end].flags & VM_PAGE_RESERVED))
+			run_end++;
+		total_frames += run_end - idx;
+		while (idx < run_end) {
+			unsigned k = PMM_MAX_ORDER;
+			while ((idx & (((size_t)1 << k) - 1)) || idx + ((size_t)1 << k) > run_end)
+				k--;
+			make_free_block(idx, k);
+			idx += (size_t)1 << k;
+		}
+	}
+	free_frames = total_frames;
+	spin_unlock(&pmm_lock);
+}
+
+vm_paddr_t vm_page_to_phys(vm_page_t page) { return index_to_phys((size_t)(page - vm_pages)); }
+
+vm_page_t phys_to_vm_page(vm_paddr_t pa)
+{
+	uint64_t pfn = pa >> PAGE_SHIFT;
+	if (!vm_pages || pfn < base_pfn || pfn >= end_pfn)
+		return NULL;
+	return &vm_pages[pfn - base_pfn];
+}
+
+static bool is_vm_page(vm_page_t page)
+{
+	uintptr_t off = (uintptr_t)page - (uintptr_t)vm_pages;
+	return page >= vm_pages && page < vm_pages + span_frames() && off % sizeof(struct vm_page) == 0;
+}
+
+static vm_page_t block_head_locked(vm_page_t page)
+{
+	size_t idx = (size_t)(page - vm_pages);
+	if (page->flags & VM_PAGE_RESERVED)
+		return NULL;
+	for (unsigned k = 0; k <= PMM_MAX_ORDER; k++) {
+		vm_page_t h = &vm_pages[idx & ~(((size_t)1 << k) - 1)];
+		if ((h->flags & (VM_PAGE_FREE | VM_PAGE_ALLOC)) && h->order >= k)
+			return h;
+	}
+	return NULL;
+}
+
+vm_page_t pmm_block_head(vm_page_t page)
+{
+	spin_lock(&pmm_lock);
+	vm_page_t h = block_head_locked(page);
+	spin_unlock(&pmm_lock);
+	return h;
+}
+
+/* Panics unless page is the head of an allocated block; `who` names the caller in the message. */
+static void check_alloc_head(vm_page_t page, const char *who)
+{
+	if (!is_vm_page(page))
+		panic("%s: %p is not a managed vm_page", who, (void *)page);
+	unsigned long long pa = index_to_phys((size_t)(page - vm_pages));
+	if (page->flags & VM_PAGE_ALLOC)
+		return;
+	if (page->flags & VM_PAGE_RESERVED)
+		panic("%s: frame %#llx is reserved", who, pa);
+	vm_page_t h = block_head_locked(page);
+	if (h && (h->flags & VM_PAGE_FREE))
+		panic("%s: double free: frame %#llx is already free (in the order-%u block at %#llx)", who, pa,
+		      h->order, (unsigned long long)vm_page_to_phys(h));
+	if (h)
+		panic("%s: frame %#llx is a tail page of the order-%u block at %#llx", who, pa, h->order,
+		      (unsigned long long)vm_page_to_phys(h));
+	panic("%s: frame %#llx belongs to no block (allocator state corrupt)", who, pa);
+}
+
+vm_page_t pmm_alloc_order(unsigned order, unsigned flags)
+{
+	if (order > PMM_MAX_ORDER)
+		return NULL;
+	spin_lock(&pmm_lock);
+	unsigned k = order;
+	while (k <= PMM_MAX_ORDER && !free_area[k].head)
+		k++;
+	if (k > PMM_MAX_ORDER) {
+		spin_unlock(&pmm_lock);
+		return NULL;
+	}
+	vm_page_t page = free_area[k].head;
+	list_remove(k, page);
+	while (k > order) {
+		k--;
+		make_free_block((size_t)(page - vm_pages) + ((size_t)1 << k), k);
+	}
+	page->flags = VM_PAGE_ALLOC;
+	page->order = (uint8_t)order;
+	page->ref_count = 1;
+	free_frames -= (size_t)1 << order;
+	spin_unlock(&pmm_lock);
+
+	if (flags & PMM_ZERO)
+		memset(phys_to_virt(vm_page_to_phys(page)), 0, PAGE_SIZE << order);
+	return page;
+}
+
+void pmm_free(vm_page_t page)
+{
+	spin_lock(&pmm_lock);
+	check_alloc_head(page, "pmm_free");
+	unsigned k = page->order;
+	size_t idx = (size_t)(page - vm_pages);
+	page->flags = 0;
+	page->ref_count = 0;
+	page->order = 0;
+	free_frames += (size_t)1 << k;
+	while (k < PMM_MAX_ORDER) {
+		vm_page_t buddy = &vm_pages[idx ^ ((size_t)1 << k)];
+		if (!(buddy->flags & VM_PAGE_FREE) || buddy->order != k)
+			break;
+		list_remove(k, buddy);
+		buddy->flags = 0;
+		buddy->order = 0;
+		idx &= ~((size_t)1 << k);
+		k++;
+	}
+	make_free_block(idx, k);
+	spin_unlock(&pmm_lock);
+}
+
+void pmm_split(vm_page_t page)
+{
+	spin_lock(&pmm_lock);
+	check_alloc_head(page, "pmm_split");
+	size_t n = (size_t)1 << page->order;
+	uint16_t flags = page->flags;
+	for (size_t i = 0; i < n; i++) {
+		page[i].flags = flags;
+		page[i].order = 0;
+		page[i].ref_count = 1;
+	}
+	spin_unlock(&pmm_lock);
+}
+
+size_t pmm_free_count(void)
+{
+	spin_lock(&pmm_lock);
+	size_t n = free_frames;
+	spin_unlock(&pmm_lock);
+	return n;
+}
+
+size_t pmm_total_count(void)
+{
+	spin_lock(&pmm_lock);
+	size_t n = total_frames;
+	spin_unlock(&pmm_lock);
+	return n;
+}
+
+size_t pmm_free_blocks(unsigned order)
+{
+	if (order > PMM_MAX_ORDER)
+		return 0;
+	spin_lock(&pmm_lock);
+	size_t n = free_area[order].count;
+	spin_unlock(&pmm_lock);
+	return n;
+}
+
+static char check_msg[192];
+
+#define CHECK_FAIL(...)                                                     \
+	do {                                                                \
+		ksnprintf(check_msg, sizeof(check_msg), __VA_ARGS__);       \
+		return check_msg;                                           \
+	} while (0)
+
+/* I3 and the list side of I4. */
+static const char *check_lists(size_t *listed)
+{
+	size_t n = span_frames();
+	*listed = 0;
+	for (unsigned k = 0; k <= PMM_MAX_ORDER; k++) {
+		size_t len = 0;
+		vm_page_t prev = NULL;
+		for (vm_page_t p = free_area[k].head; p; prev = p, p = p->next) {
+			if (!is_vm_page(p))
+				CHECK_FAIL("I3: order-%u free list holds %p, not a vm_page", k, (void *)p);
+			size_t idx = (size_t)(p - vm_pages);
+			if (p->prev != prev)
+				CHECK_FAIL("I3: order-%u free list: frame %#llx has a wrong prev link", k,
+					   (unsigned long long)index_to_phys(idx));
+			if (!(p->flags & VM_PAGE_FREE) || p->order != k)
+				CHECK_FAIL("I3: order-%u free list holds frame %#llx with flags %#x order %u", k,
+					   (unsigned long long)index_to_phys(idx), p->flags, p->order);
+			if (++len > n)
+				CHECK_FAIL("I3: order-%u free list is cyclic", k);
+		}
+		if (len != free_area[k].count)
+			CHECK_FAIL("I3: order-%u free list has %zu blocks, count says %zu", k, len,
+				   free_area[k].count);
+		*listed += len << k;
+	}
+	return NULL;
+}
+
+/* I1, I2, I5 and the frame side of I4, in one walk over the span. */
+static const char *check_frames(size_t *free_seen, size_t *managed)
+{
+	size_t n = span_frames(), idx = 0;
+	*free_seen = *managed = 0;
+	while (idx < n) {
+		vm_page_t p = &vm_pages[idx];
+		unsigned long long pa = index_to_phys(idx);
+		uint16_t state = p->flags & (VM_PAGE_FREE | VM_PAGE_ALLOC | VM_PAGE_RESERVED);
+		if (state == VM_PAGE_RESERVED) {
+			idx++;
+			continue;
+		}
+		if (state != VM_PAGE_FREE && state != VM_PAGE_ALLOC)
+			CHECK_FAIL("I1/I2: frame %#llx has flags %#x: not a block head nor reserved", pa, p->flags);
+		unsigned k = p->order;
+		size_t len = (size_t)1 << (k <= PMM_MAX_ORDER ? k : 0);
+		if (k > PMM_MAX_ORDER || (idx & (len - 1)) || idx + len > n)
+			CHECK_FAIL("I1: block at %#llx of order %u is misaligned or leaves the span", pa, k);
+		bool is_free = state == VM_PAGE_FREE;
+		if (is_free && p->ref_count)
+			CHECK_FAIL("I2: free block at %#llx has ref_count %u", pa, p->ref_count);
+		for (size_t j = 1; j < len; j++) {
+			vm_page_t q = &vm_pages[idx + j];
+			if (q->flags & (VM_PAGE_FREE | VM_PAGE_ALLOC | VM_PAGE_RESERVED))
+				CHECK_FAIL("I1: frame %#llx (flags %#x) overlaps the order-%u block at %#llx",
+					   (unsigned long long)index_to_phys(idx + j), q->flags, k, pa);
+			if (is_free && (q->flags || q->ref_count))
+				CHECK_FAIL("I2: frame %#llx inside the free block at %#llx has flags %#x ref %u",
+					   (unsigned long long)index_to_phys(idx + j), pa, q->flags, q->ref_count);
+		}
+		if (is_free) {
+			*free_seen += len;
+			vm_page_t b = &vm_pages[idx ^ len];
+			if (k < PMM_MAX_ORDER && (b->flags & VM_PAGE_FREE) && b->order == k)
+				CHECK_FAIL("I5: free order-%u blocks at %#llx and %#llx are buddies, not coalesced", k,
+					   pa, (unsigned long long)vm_page_to_phys(b));
+		}
+		*managed += len;
+		idx += len;
+	}
+	return NULL;
+}
+
+const char *pmm_check(void)
+{
+	size_t listed, free_seen, managed;
+	const char *err;
+	spin_lock(&pmm_lock);
+	err = check_lists(&listed);
+	if (!err)
+		err = check_frames(&free_seen, &managed);
+	if (!err && (listed != free_frames || free_seen != free_frames)) {
+		ksnprintf(check_msg, sizeof(check_msg),
+			  "I4: free_frames is %zu, free lists hold %zu, free blocks cover %zu", free_frames, listed,
+			  free_seen);
+		err = check_msg;
+	}
+	if (!err && managed != total_frames) {
+		ksnprintf(check_msg, sizeof(check_msg), "I4: total_frames is %zu, blocks cover %zu", total_frames,
+			  managed);
+		err = check_msg;
+	}
+	spin_unlock(&pmm_lock);
+	return err;
+}
