@@ -42,6 +42,7 @@ static struct vm_page *vm_pages;
 static uint64_t base_pfn, end_pfn;
 static struct free_area free_area[PMM_MAX_ORDER + 1];
 static size_t free_frames, total_frames;
+static unsigned generation;
 
 static size_t span_frames(void) { return (size_t)(end_pfn - base_pfn); }
 
@@ -170,8 +171,11 @@ void pmm_init(const struct pmm_range *usable, size_t nusable, const struct pmm_r
 		}
 	}
 	free_frames = total_frames;
+	__atomic_store_n(&generation, generation + 1, __ATOMIC_RELEASE);
 	spin_unlock(&pmm_lock);
 }
+
+unsigned pmm_generation(void) { return __atomic_load_n(&generation, __ATOMIC_ACQUIRE); }
 
 vm_paddr_t vm_page_to_phys(vm_page_t page) { return index_to_phys((size_t)(page - vm_pages)); }
 

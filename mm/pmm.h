@@ -65,6 +65,12 @@ size_t pmm_total_count(void);
 size_t pmm_free_blocks(unsigned order);
 
 /*
+ * How many times pmm_init has run. A layer that keeps frames cached (mm/kmem.c) compares it with
+ * the value it saw last to notice that a re-initialization forgot all of them.
+ */
+unsigned pmm_generation(void);
+
+/*
  * Check the allocator's invariants (free lists consistent with the vm_page flags, no overlapping
  * or misaligned free blocks, free count exact). Returns NULL, or a message naming the broken one.
  */
