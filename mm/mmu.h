@@ -18,6 +18,8 @@
 #define MMU_EXEC 0x4  /* without it the mapping is NX */
 #define MMU_USER 0x8  /* reachable from ring 3 */
 
+#define MMU_HUGEPAGE_SIZE ((vm_size_t)1 << 30) /* 1 GiB pages: the kernel's direct map only */
+
 typedef struct pmap *pmap_t;
 
 /*
@@ -28,14 +30,27 @@ struct mmu_pt_allocator {
 	vm_paddr_t (*alloc)(void);
 	void (*free)(vm_paddr_t pa);
 };
+/*
+ * Install a copy of *a (NULL: the default again). Pages are freed through whatever allocator is
+ * installed at the time, so a replacement must accept pages of the one it replaces: test
+ * allocators wrap mmu_pt_pmm_allocator. Call it while no pmap function runs (boot, tests).
+ */
 void mmu_set_pt_allocator(const struct mmu_pt_allocator *a);
+/* The default: order-0 pmm frames, zeroed, marked VM_PAGE_PT while they hold a table. */
+extern const struct mmu_pt_allocator mmu_pt_pmm_allocator;
 
-/* The kernel's pmap: the direct map, the kernel image, and nothing of any user. */
+/*
+ * The kernel's pmap: the direct map, the kernel image, and nothing of any user. It maps kernel-half
+ * addresses only. Built on first use (pmap_bootstrap in the kernel; the first test that needs it on
+ * the host) with every kernel-half PML4 slot populated; returns NULL only if that first build ran
+ * out of memory.
+ */
 pmap_t pmap_kernel(void);
 
 /*
- * A new user pmap whose kernel half (PML4 slots 256..511) is the kernel pmap's. Returns NULL when
- * out of memory.
+ * A new user pmap whose kernel half (PML4 slots 256..511) is the kernel pmap's, so it sees every
+ * kernel mapping made before or after. It maps user-half addresses only. Returns NULL when out of
+ * memory. The caller owns it until pmap_destroy.
  */
 pmap_t pmap_create(void);
 
@@ -50,33 +65,71 @@ void pmap_destroy(pmap_t pmap);
  * page wherever va and pa are 2 MiB aligned and at least 2 MiB remain, 4 KiB pages elsewhere.
  * Returns 0; -EEXIST if any page of the range is already mapped; -ENOMEM if a page-table page
  * could not be had. On failure nothing of the range is mapped.
+ * -EINVAL for misuse, changing nothing: unaligned or wrapping input, a range outside the pmap's
+ * half (user pmaps: below 0x0000800000000000; the kernel pmap: from 0xffff800000000000), MMU_USER
+ * in the kernel pmap, unknown flags, pa + len beyond 2^52. len 0 does nothing and returns 0.
+ * (The same -EINVAL and len-0 rules hold for pmap_remove and pmap_protect.)
  */
 int pmap_enter(pmap_t pmap, vm_offset_t va, vm_paddr_t pa, vm_size_t len, unsigned flags);
 
 /*
+ * pmap_enter with a different largest page size: max_page_size is PAGE_SIZE (4 KiB pages only),
+ * SUPERPAGE_SIZE (as pmap_enter) or MMU_HUGEPAGE_SIZE (also 1 GiB pages where va, pa and the
+ * remaining length allow; the kernel pmap only, for the direct map). Anything else is -EINVAL.
+ * A 1 GiB page is never split: removing or changing the flags of part of one is -EINVAL.
+ */
+int pmap_enter_pagesize(pmap_t pmap, vm_offset_t va, vm_paddr_t pa, vm_size_t len, unsigned flags,
+			vm_size_t max_page_size);
+
+/*
  * Unmap whatever is mapped in [va, va + len) (4 KiB aligned). A 2 MiB page partly covered is first
  * split into 4 KiB pages so that the rest stays mapped. Page-table pages that become empty are
- * freed; TLB entries are invalidated. Returns 0, or -ENOMEM if a split needed a page-table page and
- * none could be had (then the pages before that 2 MiB page are unmapped, it and those after are not).
+ * freed; TLB entries are invalidated before the call returns, so the caller may free the frames.
+ * Returns 0, or -ENOMEM if a split needed a page-table page and none could be had: only the two
+ * 2 MiB pages at the ends of the range can need one, and they are split before anything else
+ * changes, so on -ENOMEM nothing has changed. -EINVAL as pmap_enter, or if the range covers part
+ * of a 1 GiB page.
  */
 int pmap_remove(pmap_t pmap, vm_offset_t va, vm_size_t len);
 
 /*
  * Set the flags of every mapped page in [va, va + len) (4 KiB aligned) to flags; unmapped pages
- * stay unmapped. Splits partly covered 2 MiB pages. Returns 0 or -ENOMEM as pmap_remove.
+ * stay unmapped. Splits partly covered 2 MiB pages whose flags differ from flags (one whose flags
+ * already match stays whole). TLB entries of changed pages are invalidated before the call returns.
+ * Returns 0, -ENOMEM or -EINVAL as pmap_remove.
  */
 int pmap_protect(pmap_t pmap, vm_offset_t va, vm_size_t len, unsigned flags);
 
 /*
  * Look up va. Returns true if mapped, with the physical address of va itself, the mapping's MMU_*
- * flags and its page size (PAGE_SIZE, SUPERPAGE_SIZE or 1 GiB) stored through any non-NULL pointer.
+ * flags and its page size (PAGE_SIZE, SUPERPAGE_SIZE or MMU_HUGEPAGE_SIZE) stored through any
+ * non-NULL pointer. MMU_READ is always among the flags. A kernel-half va of a user pmap is looked
+ * up in the kernel pmap, whose tables it shares. A non-canonical va is not mapped.
  */
 bool pmap_query(pmap_t pmap, vm_offset_t va, vm_paddr_t *pa, unsigned *flags, vm_size_t *page_size);
 
-/* Page-table pages this pmap owns (its user half, or for the kernel pmap all of it). */
+/*
+ * Page-table pages this pmap owns (its user half and its PML4, or for the kernel pmap all of it):
+ * 1 for a user pmap that maps nothing.
+ */
 size_t pmap_pt_pages(pmap_t pmap);
 
-/* Make pmap the current address space of this CPU (loads CR3). */
+/* Make pmap the current address space of this CPU (loads CR3; does nothing on the host). */
 void pmap_activate(pmap_t pmap);
+
+/*
+ * Check pmap's invariants (listed at struct pmap in the arch code). Returns NULL, or a message
+ * naming the broken one, valid until the next call. Takes the pmap's lock.
+ */
+const char *pmap_check(pmap_t pmap);
+
+#ifndef KESTREL_HOST
+/*
+ * Boot: build the kernel pmap's direct map of [0, phys_end) and the W^X kernel image mapping, and
+ * switch to it. Needs pmm initialized and the boot page tables still active. Panics if it cannot
+ * (there is no kernel without its page tables).
+ */
+void pmap_bootstrap(vm_paddr_t phys_end, bool have_1g_pages);
+#endif
 
 #endif
