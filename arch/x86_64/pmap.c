@@ -254,7 +254,7 @@ static void walk_range(struct pmap_walk *w, pt_entry_t *t, int level, vm_offset_
 		} else if (pte_is_leaf(v, level)) {
 			pt_entry_t nv = w->remove ? 0 : (v & ~PTE_PROT_MASK) | w->prot;
 			if (nv != v) {
-				KASSERT(whole, "pmap: changing part of a %#llx-byte page at %#llx",
+				KASSERT(whole, "pmap: changing part of a 0x%llx-byte page at 0x%llx",
 					(unsigned long long)size, (unsigned long long)base);
 				pte_store(e, nv);
 				batch_invalidate(&w->batch, base);
@@ -614,17 +614,17 @@ static const char *check_table(const struct pmap *pm, const pt_entry_t *t, int l
 		vm_offset_t eva = va + (vm_offset_t)i * size;
 		if (!(v & PTE_P)) {
 			if (v)
-				CHECK_FAIL("I3: non-present entry %#llx at va %#llx level %d", (unsigned long long)v,
+				CHECK_FAIL("I3: non-present entry 0x%llx at va 0x%llx level %d", (unsigned long long)v,
 					   (unsigned long long)eva, level);
 			continue;
 		}
 		if (!pte_is_leaf(v, level)) {
 			vm_paddr_t child = pte_addr(v, level);
 			if ((v & ~PTE_A) != pte_table(child, !kernel_half))
-				CHECK_FAIL("I3: table entry %#llx at va %#llx level %d", (unsigned long long)v,
+				CHECK_FAIL("I3: table entry 0x%llx at va 0x%llx level %d", (unsigned long long)v,
 					   (unsigned long long)eva, level);
 			if (table_empty(pt_table(child)))
-				CHECK_FAIL("I2: empty level-%d table at va %#llx", level - 1, (unsigned long long)eva);
+				CHECK_FAIL("I2: empty level-%d table at va 0x%llx", level - 1, (unsigned long long)eva);
 			++*tables;
 			const char *err = check_table(pm, pt_table(child), level - 1, eva, tables);
 			if (err)
@@ -633,12 +633,12 @@ static const char *check_table(const struct pmap *pm, const pt_entry_t *t, int l
 		}
 		vm_paddr_t pa = pte_addr(v, level);
 		if ((v & ~PTE_ADDR_MASK & ~leaf_bits) || (pa & (size - 1)))
-			CHECK_FAIL("I3: leaf %#llx at va %#llx level %d", (unsigned long long)v,
+			CHECK_FAIL("I3: leaf 0x%llx at va 0x%llx level %d", (unsigned long long)v,
 				   (unsigned long long)eva, level);
 		if (level == 3 && !pm->kernel)
-			CHECK_FAIL("I3: 1 GiB page at va %#llx of a user pmap", (unsigned long long)eva);
+			CHECK_FAIL("I3: 1 GiB page at va 0x%llx of a user pmap", (unsigned long long)eva);
 		if (kernel_half && (v & PTE_US))
-			CHECK_FAIL("I3: user page at kernel va %#llx", (unsigned long long)eva);
+			CHECK_FAIL("I3: user page at kernel va 0x%llx", (unsigned long long)eva);
 	}
 	return NULL;
 }
@@ -657,17 +657,17 @@ static const char *check_pmap(const struct pmap *pm, const struct pmap *kp)
 			va |= ~(VA_USER_END - 1);
 		if (kernel_slot != pm->kernel) {
 			if (pm->kernel ? v != 0 : (v & ~PTE_A) != (pte_load(&kpml4[i]) & ~PTE_A))
-				CHECK_FAIL("I1: PML4 slot %u is %#llx", i, (unsigned long long)v);
+				CHECK_FAIL("I1: PML4 slot %u is 0x%llx", i, (unsigned long long)v);
 			continue;
 		}
 		if (!(v & PTE_P)) {
 			if (v || pm->kernel)
-				CHECK_FAIL("I1/I3: PML4 slot %u is %#llx", i, (unsigned long long)v);
+				CHECK_FAIL("I1/I3: PML4 slot %u is 0x%llx", i, (unsigned long long)v);
 			continue;
 		}
 		vm_paddr_t pdpt = pte_addr(v, PT_LEVELS);
 		if ((v & ~PTE_A) != pte_table(pdpt, !kernel_slot))
-			CHECK_FAIL("I3: PML4 slot %u is %#llx", i, (unsigned long long)v);
+			CHECK_FAIL("I3: PML4 slot %u is 0x%llx", i, (unsigned long long)v);
 		if (!pm->kernel && table_empty(pt_table(pdpt)))
 			CHECK_FAIL("I2: empty PDPT at PML4 slot %u", i);
 		tables++;
