@@ -10,7 +10,8 @@ QEMU    := qemu-system-x86_64
 KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie \
 	-mcmodel=kernel -mno-red-zone -mgeneral-regs-only -mno-mmx -mno-sse -mno-sse2 -mno-80387 \
 	-fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
-	-fno-strict-aliasing -Wall -Wextra -Werror -I. -Iinclude -DKESTREL_KMEM_DEBUG -MMD -MP
+	-fno-strict-aliasing -fno-delete-null-pointer-checks -Wall -Wextra -Werror -I. -Iinclude \
+	-DKESTREL_KMEM_DEBUG -MMD -MP
 KASFLAGS := -g -I. -Iinclude -MMD -MP
 KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack -T linker.ld
 
@@ -44,7 +45,7 @@ UPROGS    := $(patsubst user/bin/%.c,$(BUILD)/user/bin/%,$(wildcard user/bin/*.c
 ISO      := $(BUILD)/kestrel.iso
 ELF      := $(BUILD)/kestrel.elf
 # Failure variants that prove the harness catches each way a run can go wrong.
-VARIANTS := fail triple hang
+VARIANTS := fail triple hang null
 VARIANT_ISOS := $(patsubst %,$(BUILD)/kestrel-%.iso,$(VARIANTS))
 
 .PHONY: all run test bench debug clean deps host-tests iso

@@ -4,6 +4,7 @@
 extern const struct ktest __start_ktests[], __stop_ktests[];
 
 size_t (*ktest_free_frames)(void);
+const struct ktest *ktest_extra;
 
 static void print_i128(__int128 v)
 {
@@ -38,12 +39,12 @@ void ktest_fail(struct ktest_state *kt, const char *file, int line, const char *
 
 int ktest_run_all(void)
 {
-	size_t n = (size_t)(__stop_ktests - __start_ktests);
+	size_t nreg = (size_t)(__stop_ktests - __start_ktests), n = nreg + (ktest_extra ? 1 : 0);
 	int failed = 0;
 
 	kprintf("KTAP version 1\n1..%zu\n", n);
 	for (size_t i = 0; i < n; i++) {
-		const struct ktest *t = &__start_ktests[i];
+		const struct ktest *t = i < nreg ? &__start_ktests[i] : ktest_extra;
 		struct ktest_state kt = {0};
 		size_t before = ktest_free_frames ? ktest_free_frames() : 0;
 

@@ -83,6 +83,9 @@ void ktest_fail(struct ktest_state *kt, const char *file, int line, const char *
  */
 extern size_t (*ktest_free_frames)(void);
 
+/* One more test to run after the registered ones (the harness's injected failure), or NULL. */
+extern const struct ktest *ktest_extra;
+
 /* Run every registered test, print KTAP; returns the number of failed tests. */
 int ktest_run_all(void);
 

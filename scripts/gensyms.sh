@@ -5,7 +5,7 @@
 set -euo pipefail
 elf=$1
 if [ "$elf" = /dev/null ]; then syms=""; else
-	syms=$(nm -n --defined-only "$elf" | awk '$2 ~ /^[tTwW]$/ && $3 !~ /^\./ { print $1, $3 }' | sort -u -k1,1)
+	syms=$(nm -n --defined-only "$elf" | awk '$2 ~ /^[tTwW]$/ && $3 !~ /^(\.|__)/ { print $1, $3 }' | sort -u -k1,1)
 fi
 echo '	.section .rodata.ksyms, "a"'
 echo '	.balign 8'

@@ -33,8 +33,9 @@ run)
 	;;
 test)
 	log=$3 secs=$4
-	timeout -k 5 "$secs" qemu-system-x86_64 "${args[@]}" </dev/null >"$log" 2>&1
+	timeout -k 5 "$secs" qemu-system-x86_64 "${args[@]}" </dev/null >"$log.raw" 2>&1
 	st=$?
+	tr -d '\r' <"$log.raw" >"$log" && rm -f "$log.raw"
 	echo "$(verdict $st)"
 	[ $st -eq $PASS ]
 	;;

@@ -2,7 +2,8 @@
 # The three test layers of `make test`, and the harness's proof that it can fail.
 #   host:    each build/host/test_* program (mm/ and the page-table code under ASan and UBSan)
 #   kernel:  the self-tests and user test programs, in QEMU, from build/kestrel.iso
-#   harness: kernels that fail a test, triple-fault and hang must each be reported as failures
+#   harness: kernels that fail a test, triple-fault, hang and dereference NULL must each be reported
+#            as failures (the NULL one with a symbolized fault report)
 # Every result becomes one line "ok <layer>/<name>" or "not ok <layer>/<name>: <cause>" in
 # build/results.txt; the last line printed is "N passed, N failed". Exit 1 on any failure.
 set -uo pipefail
@@ -76,6 +77,14 @@ expect_cause fail "kernel reported failure"
 grep -qE '^not ok [0-9]+ ' "$logs/variant-fail.log" || notok "harness/fail_has_not_ok: no 'not ok' line in the failing run"
 expect_cause triple "QEMU exited 0"
 expect_cause hang "hang"
+expect_cause null "kernel reported failure"
+if grep -q 'KERNEL EXCEPTION: #PF Page fault' "$logs/variant-null.log" &&
+	grep -qE '#0 [0-9a-f]+ inject_null_deref\+0x' "$logs/variant-null.log" &&
+	grep -qE '#[1-9] [0-9a-f]+ kmain\+0x' "$logs/variant-null.log"; then
+	ok "harness/null_deref_report: #PF report with a symbolized backtrace"
+else
+	notok "harness/null_deref_report: no #PF report with inject_null_deref and kmain in the backtrace"
+fi
 
 echo "== results"
 grep -E '^not ok ' "$results" || true

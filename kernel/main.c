@@ -1,0 +1,114 @@
+/* kmain: from the boot code to the self-tests and the verdict. */
+#include "arch/x86_64/cpufeat.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/qemu.h"
+#include "arch/x86_64/serial.h"
+#include "arch/x86_64/trap.h"
+#include "kernel/kprintf.h"
+#include "kernel/ktest.h"
+#include "kernel/multiboot.h"
+#include "kernel/panic.h"
+#include "kernel/string.h"
+#include "mm/memlayout.h"
+
+#define MB2_BOOT_MAGIC 0x36d76289u
+
+uintptr_t dmap_base = DMAP_BASE;
+
+static const char *mem_type_name(uint32_t t)
+{
+	switch (t) {
+	case MB2_MEM_AVAILABLE:
+		return "available";
+	case MB2_MEM_ACPI_RECLAIMABLE:
+		return "ACPI reclaimable";
+	case MB2_MEM_NVS:
+		return "ACPI NVS";
+	case MB2_MEM_BAD:
+		return "bad";
+	default:
+		return "reserved";
+	}
+}
+
+static void print_boot_info(void)
+{
+	uint64_t usable = 0;
+
+	kprintf("boot: loader \"%s\", command line \"%s\"\n", boot_info.loader, boot_info.cmdline);
+	kprintf("boot: memory map (%zu entries):\n", boot_info.nmmap);
+	for (size_t i = 0; i < boot_info.nmmap; i++) {
+		const struct boot_mmap_entry *e = &boot_info.mmap[i];
+		kprintf("  [%016lx - %016lx) %10lu KiB  %s\n", e->base, e->base + e->len, e->len >> 10,
+			mem_type_name(e->type));
+		if (e->type == MB2_MEM_AVAILABLE)
+			usable += e->len;
+	}
+	kprintf("boot: usable memory %lu KiB (%lu MiB)\n", usable >> 10, usable >> 20);
+	for (size_t i = 0; i < boot_info.nmodules; i++)
+		kprintf("boot: module %-24s [%lx - %lx) %lu bytes\n", boot_info.modules[i].name,
+			boot_info.modules[i].start, boot_info.modules[i].end,
+			boot_info.modules[i].end - boot_info.modules[i].start);
+}
+
+/*
+ * Broken kernels on request (command line "ktest.inject=..."), so that `make test` can prove its
+ * harness reports each kind of failure: a failing assertion, a triple fault, a hang, and a NULL
+ * dereference in kernel code (which must print the fault report with a symbolized backtrace).
+ */
+static void injected_failure(struct ktest_state *kt)
+{
+	ASSERT_EQ(1 + 1, 3);
+}
+static const struct ktest inject_fail_test = {"harness", "injected_failure", injected_failure};
+
+__attribute__((noinline)) static void inject_null_deref(void)
+{
+	volatile int *p = 0;
+	__asm__("" : "+r"(p)); /* an opaque NULL: the compiler may not drop the store */
+	*p = 1;
+}
+
+static void inject_before_tests(const char *what)
+{
+	if (!strcmp(what, "fail")) {
+		ktest_extra = &inject_fail_test;
+	} else if (!strcmp(what, "triple")) {
+		struct {
+			uint16_t limit;
+			uint64_t base;
+		} __attribute__((packed)) empty = {0, 0};
+		kprintf("inject: loading an empty IDT and raising #BP: triple fault\n");
+		__asm__ volatile("lidt %0; int3" ::"m"(empty));
+	} else if (!strcmp(what, "hang")) {
+		kprintf("inject: hanging with interrupts off\n");
+		for (;;)
+			__asm__ volatile("cli; hlt");
+	} else if (!strcmp(what, "null")) {
+		kprintf("inject: NULL dereference in kernel code\n");
+		inject_null_deref();
+	}
+}
+
+void kmain(uint32_t magic, uint32_t mbi)
+{
+	char inject[16];
+
+	serial_init();
+	kprintf("\nKestrel x86_64 kernel\n");
+	if (magic != MB2_BOOT_MAGIC)
+		panic("boot: bad multiboot2 magic %x", magic);
+	gdt_init();
+	idt_init();
+	if (multiboot_parse(mbi))
+		panic("boot: malformed multiboot2 information at %x", mbi);
+	print_boot_info();
+	cpu_features_init();
+
+	if (boot_cmdline_get("ktest.inject", inject, sizeof(inject)))
+		inject_before_tests(inject);
+
+	int failed = ktest_run_all();
+	kprintf("kestrel: self-tests %s\n", failed ? "FAILED" : "passed");
+	qemu_exit(failed == 0);
+}

@@ -1,0 +1,81 @@
+/* The C string functions (gcc also emits calls to memcpy/memset/memmove/memcmp itself). */
+#include "kernel/string.h"
+
+#include <stdint.h>
+
+void *memset(void *dst, int c, size_t n)
+{
+	uint8_t *d = dst;
+	if (n >= 8 && !((uintptr_t)d & 7)) {
+		uint64_t v = (uint8_t)c * 0x0101010101010101ull;
+		size_t words = n / 8;
+		__asm__ volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(v) : "memory");
+		n &= 7;
+	}
+	while (n--)
+		*d++ = (uint8_t)c;
+	return dst;
+}
+
+void *memcpy(void *restrict dst, const void *restrict src, size_t n)
+{
+	void *ret = dst;
+	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+	return ret;
+}
+
+void *memmove(void *dst, const void *src, size_t n)
+{
+	uint8_t *d = dst;
+	const uint8_t *s = src;
+	if (d <= s || d >= s + n)
+		return memcpy(dst, src, n);
+	while (n--)
+		d[n] = s[n];
+	return dst;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const uint8_t *x = a, *y = b;
+	for (size_t i = 0; i < n; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	return 0;
+}
+
+size_t strlen(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+int strcmp(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+int strncmp(const char *a, const char *b, size_t n)
+{
+	for (; n; n--, a++, b++) {
+		if (*a != *b)
+			return (unsigned char)*a - (unsigned char)*b;
+		if (!*a)
+			break;
+	}
+	return 0;
+}
+
+char *strchr(const char *s, int c)
+{
+	for (;; s++) {
+		if (*s == (char)c)
+			return (char *)s;
+		if (!*s)
+			return 0;
+	}
+}
