@@ -30,6 +30,22 @@
 #include "kernel/string.h"
 #include "mm/memlayout.h"
 
+#if defined(KESTREL_HOST) && defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+/*
+ * The kernel heap poisons its free objects for AddressSanitizer. A host test that re-initializes
+ * pmm forgets those slabs, and a fresh arena may be mapped at the same addresses: pmm hands out
+ * plain memory, so it clears whatever poisoning is left on the ranges it takes over.
+ */
+static void unpoison_range(vm_paddr_t start, vm_paddr_t end)
+{
+	if (start < end)
+		ASAN_UNPOISON_MEMORY_REGION(phys_to_virt(start), end - start);
+}
+#else
+static void unpoison_range(vm_paddr_t start, vm_paddr_t end) { (void)start, (void)end; }
+#endif
+
 #define MAX_BLOCK_FRAMES ((uint64_t)1 << PMM_MAX_ORDER)
 
 struct free_area {
@@ -131,6 +147,8 @@ void pmm_init(const struct pmm_range *usable, size_t nusable, const struct pmm_r
 	}
 	if (lo >= hi)
 		panic("pmm_init: no usable memory");
+	for (size_t i = 0; i < nusable; i++)
+		unpoison_range(round_page(usable[i].start), trunc_page(usable[i].end));
 
 	spin_lock(&pmm_lock);
 	base_pfn = lo & ~(MAX_BLOCK_FRAMES - 1);
