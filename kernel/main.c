@@ -9,7 +9,10 @@
 #include "kernel/multiboot.h"
 #include "kernel/panic.h"
 #include "kernel/string.h"
+#include "mm/kmem.h"
 #include "mm/memlayout.h"
+#include "mm/mmu.h"
+#include "mm/pmm.h"
 
 #define MB2_BOOT_MAGIC 0x36d76289u
 
@@ -49,6 +52,46 @@ static void print_boot_info(void)
 		kprintf("boot: module %-24s [%lx - %lx) %lu bytes\n", boot_info.modules[i].name,
 			boot_info.modules[i].start, boot_info.modules[i].end,
 			boot_info.modules[i].end - boot_info.modules[i].start);
+}
+
+extern char __kernel_end[];
+
+/* The leak check's reading: free frames once idle heap slabs are back in the frame allocator. */
+static size_t idle_free_frames(void)
+{
+	kmem_reap();
+	return pmm_free_count();
+}
+
+/*
+ * Hand physical memory to pmm (the multiboot2 "available" ranges, less the first MiB, the kernel
+ * image, the multiboot2 information and the modules), then build the final kernel page tables.
+ */
+static void mm_bootstrap(void)
+{
+	struct pmm_range usable[BOOT_MMAP_MAX], reserved[3 + BOOT_MODULES_MAX];
+	size_t nu = 0, nr = 0;
+	vm_paddr_t phys_end = 0;
+
+	for (size_t i = 0; i < boot_info.nmmap; i++) {
+		const struct boot_mmap_entry *e = &boot_info.mmap[i];
+		if (e->type != MB2_MEM_AVAILABLE)
+			continue;
+		usable[nu++] = (struct pmm_range){e->base, e->base + e->len};
+		if (e->base + e->len > phys_end)
+			phys_end = e->base + e->len;
+	}
+	reserved[nr++] = (struct pmm_range){0, KERNEL_LOAD};
+	reserved[nr++] = (struct pmm_range){KERNEL_LOAD, kimg_to_phys(__kernel_end)};
+	reserved[nr++] = (struct pmm_range){boot_info.mbi_start, boot_info.mbi_end};
+	for (size_t i = 0; i < boot_info.nmodules; i++)
+		reserved[nr++] = (struct pmm_range){boot_info.modules[i].start, boot_info.modules[i].end};
+
+	pmm_init(usable, nu, reserved, nr);
+	pmap_bootstrap(phys_end, cpu_features.pdpe1gb);
+	kprintf("pmm: %zu of %zu frames free (%zu MiB)\n", pmm_free_count(), pmm_total_count(),
+		pmm_free_count() >> (20 - PAGE_SHIFT));
+	ktest_free_frames = idle_free_frames;
 }
 
 /*
@@ -104,6 +147,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 		panic("boot: malformed multiboot2 information at %x", mbi);
 	print_boot_info();
 	cpu_features_init();
+	mm_bootstrap();
 
 	if (boot_cmdline_get("ktest.inject", inject, sizeof(inject)))
 		inject_before_tests(inject);
