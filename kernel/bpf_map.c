@@ -19,8 +19,11 @@
 #include "mm/kmem.h"
 
 #define BPF_ARRAY_CHUNK_BYTES (64u << 10)
-/* Beyond this many buckets chains grow instead: the bucket array stays one modest allocation. */
-#define BPF_HTAB_BUCKETS_MAX (1u << 16)
+/*
+ * Beyond this many buckets chains grow instead (4 per bucket in a full 1<<20-entry map), so the
+ * bucket array stays one 2 MiB block, which a fragmented pmm can still supply.
+ */
+#define BPF_HTAB_BUCKETS_MAX (1u << 18)
 
 #define ROUND8(x) (((uint64_t)(x) + 7) & ~(uint64_t)7)
 

@@ -91,8 +91,8 @@ int bpf_map_get_next_key(struct bpf_map *map, const void *key, void *next_key);
  * freely (including the element it was given).
  *
  * What it visits: an ARRAY, every slot in index order. A HASH, every element present at
- * bpf_map_iter_start exactly once, in no specified order, except those deleted before the cursor
- * reached them. Elements inserted after bpf_map_iter_start are never visited, a key deleted and
+ * bpf_map_iter_start exactly once, in bpf_map_get_next_key's order, except those deleted before
+ * the cursor reached them. Elements inserted after bpf_map_iter_start are never visited, a key deleted and
  * re-inserted included (it is a new element), which is what bounds the iteration: it takes at most
  * as many steps as the map held at the start.
  *

@@ -314,6 +314,19 @@ KTEST(bpf_map, hash_get_next_key)
 	n = 12345;
 	EXPECT_EQ(bpf_map_get_next_key(m, &k, &n), -ENOENT);
 	EXPECT_EQ(n, 12345);
+
+	/* An undisturbed iteration visits in get_next_key order (for_each is "in next_key order"). */
+	struct bpf_map_iter it;
+	uint32_t ik;
+	int err2 = bpf_map_get_next_key(m, NULL, &n);
+	bpf_map_iter_start(m, &it);
+	while (bpf_map_iter_next(m, &it, &ik, &v) == 0) {
+		ASSERT_EQ(err2, 0);
+		EXPECT_EQ(ik, n);
+		k = n;
+		err2 = bpf_map_get_next_key(m, &k, &n);
+	}
+	EXPECT_EQ(err2, -ENOENT);
 	bpf_map_put(m);
 }
 
@@ -671,6 +684,30 @@ KTEST(bpf_map, iter_skips_inserted)
 	EXPECT_EQ(next, 1000 + 150);
 	CHECK_MAP(m);
 	bpf_map_put(m);
+}
+
+/* Inserted between bpf_map_iter_start and the first step, in any bucket (the first one included). */
+KTEST(bpf_map, iter_skips_inserted_before_first_step)
+{
+	for (uint32_t trial = 0; trial < 20; trial++) {
+		struct bpf_map *m = make_map(BPF_MAP_TYPE_HASH, 4, 4, 4);
+		ASSERT_NONNULL(m);
+		uint32_t k = trial * 10, v = 1;
+		ASSERT_EQ(bpf_map_update_elem(m, &k, &v, BPF_NOEXIST), 0);
+		struct bpf_map_iter it;
+		bpf_map_iter_start(m, &it);
+		for (uint32_t i = 1; i < 4; i++) {
+			k = trial * 10 + i;
+			ASSERT_EQ(bpf_map_update_elem(m, &k, &v, BPF_NOEXIST), 0);
+		}
+		int n = 0;
+		while (bpf_map_iter_next(m, &it, &k, &v) == 0) {
+			EXPECT_EQ(k, trial * 10);
+			n++;
+		}
+		EXPECT_EQ(n, 1);
+		bpf_map_put(m);
+	}
 }
 
 /* Every visit deletes and re-inserts every key: the unvisited ones become new elements. */
