@@ -41,7 +41,10 @@ test)
 	;;
 debug)
 	elf=$3
-	qemu-system-x86_64 "${args[@]/-no-reboot/-no-shutdown}" -s -S </dev/null &
+	mkdir -p build/logs
+	serial=build/logs/debug-serial.log
+	echo "qemu: paused with a gdb stub on :1234; serial console in $serial (tail -f it)"
+	qemu-system-x86_64 "${args[@]/stdio/file:$serial}" -no-shutdown -s -S </dev/null &
 	qpid=$!
 	gdb -q "$elf" -ex 'target remote :1234' -ex 'break kmain' -ex 'continue'
 	kill $qpid 2>/dev/null

@@ -4,6 +4,17 @@
  * Entry: the `syscall` instruction with the number in rax and arguments in rdi, rsi, rdx, r10, r8,
  * r9 (as on Linux). Return value in rax: >= 0 on success, -errno (include/uapi/errno.h) on failure.
  * rcx and r11 are clobbered; every other register is preserved.
+ *
+ * Where each call's contract is written: SYS_waitpid's status word and options in
+ * include/uapi/wait.h, SYS_mmap's flags in include/uapi/mman.h, SYS_vm_stat and SYS_vm_map_list in
+ * include/uapi/vm_stat.h, the SYS_bpf_* calls and the callback protocol (SYS_cb_return, the
+ * trampoline argument) in include/uapi/bpf.h.
+ *
+ * File descriptors 1 and 2 are the console (write only); the user library writes its error
+ * messages (abort, heap corruption) to 2. A task's exit status is SYS_exit's argument & 0xff.
+ * spawn: `name` is the program's name (a multiboot module name, e.g. "vmmap"); argv is a
+ * NULL-terminated array that the kernel copies onto the child's stack as given, argv[0] included
+ * (argv NULL means { name, NULL }). The ELF loader's entry contract is written in user/crt0.S.
  */
 #ifndef UAPI_SYSCALL_H
 #define UAPI_SYSCALL_H
@@ -25,8 +36,8 @@
 #define SYS_bpf_map_lookup 15  /* (int fd, const void *key, void *value_out) -> 0 */
 #define SYS_bpf_map_delete 16  /* (int fd, const void *key) -> 0 */
 #define SYS_bpf_map_next_key 17 /* (int fd, const void *key, void *next_key) -> 0 */
-#define SYS_bpf_find_vma 18    /* (int pid, uint64_t addr, cb, void *ctx, uint64_t flags) -> 0 */
-#define SYS_bpf_for_each_map_elem 19 /* (int fd, cb, void *ctx, uint64_t flags) -> elements visited */
+#define SYS_bpf_find_vma 18    /* (int pid, uint64_t addr, cb, void *ctx, uint64_t flags, trampoline) -> 0 */
+#define SYS_bpf_for_each_map_elem 19 /* (int fd, cb, void *ctx, uint64_t flags, trampoline) -> elements visited */
 #define SYS_bpf_task_vma_batch 20 /* (int pid, uint64_t from, struct bpf_vma *out, size_t max) -> count */
 #define SYS_cb_return 21       /* (long value): ends the running callback (used by the trampoline) */
 #define SYS_task_lock_map 22   /* (int pid, int hold): test aid, hold/release pid's map lock for write */
