@@ -6,6 +6,7 @@
  *                         | kernel image (text, rodata, data, bss)|  KERNEL_BASE + physical load addr
  *   0xffff_ffff_8000_0000 +---------------------------------------+  KERNEL_BASE   (PML4 slot 511)
  *                         | unused                                |
+ *                         | kernel scratch mappings (self-tests)  |  KVA_SCRATCH .. + 1 GiB
  *   0xffff_c000_0000_0000 +---------------------------------------+  DMAP_END
  *                         | direct map of all physical memory     |  1 GiB pages when the CPU has
  *                         | (read+write, NX)                      |  them, else 2 MiB pages
@@ -37,6 +38,8 @@
 #define DMAP_BASE 0xffff800000000000ull
 #define DMAP_SIZE 0x0000400000000000ull /* 64 TiB of physical memory at most */
 #define DMAP_END (DMAP_BASE + DMAP_SIZE)
+#define KVA_SCRATCH DMAP_END /* 1 GiB of kernel address space that nothing else maps */
+#define KVA_SCRATCH_SIZE 0x40000000ull
 #define USER_MIN 0x1000ull
 #define USER_MAX 0x00007ffffffff000ull
 
