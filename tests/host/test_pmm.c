@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kernel/kprintf.h"
 #include "kernel/ktest.h"
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
@@ -97,13 +98,24 @@ struct model {
 #define M_FREE 1
 #define M_ALLOC 2
 
-static void model_count(struct model *m, uint64_t pfn, int delta)
+/*
+ * Account for the block of 2^o frames at pfn turning free (delta +1) or allocated (delta -1); all
+ * of its frames were in the other state before.
+ */
+static void model_count(struct model *m, uint64_t pfn, unsigned o, int delta)
 {
 	for (unsigned k = 0; k < NORDERS; k++) {
+		if (k <= o) {
+			uint64_t w0 = pfn >> k, nw = (uint64_t)1 << (o - k);
+			for (uint64_t w = w0; w < w0 + nw; w++)
+				m->cnt[k][w] = delta > 0 ? 1u << k : 0;
+			m->full[k] = delta > 0 ? m->full[k] + nw : m->full[k] - nw;
+			continue;
+		}
 		uint32_t *c = &m->cnt[k][pfn >> k];
 		if (*c == (1u << k))
 			m->full[k]--;
-		*c = (uint32_t)((int)*c + delta);
+		*c = delta > 0 ? *c + (1u << o) : *c - (1u << o);
 		if (*c == (1u << k))
 			m->full[k]++;
 	}
@@ -144,7 +156,7 @@ static void model_init(struct ktest_state *kt, struct model *m, const struct lay
 					(unsigned long long)pfn << PAGE_SHIFT);
 			m->state[pfn] = M_FREE;
 			m->free_frames++;
-			model_count(m, pfn, 1);
+			model_count(m, pfn, 0, 1);
 		} else if (usable) {
 			if (!held_n)
 				held_first = pfn;
@@ -210,19 +222,17 @@ static bool model_take(struct ktest_state *kt, struct model *m, vm_page_t pg, un
 				m->state[pfn + i] == M_ALLOC ? "already allocated" : "not usable memory");
 			return false;
 		}
-		m->state[pfn + i] = M_ALLOC;
-		model_count(m, pfn + i, -1);
 	}
+	memset(&m->state[pfn], M_ALLOC, n);
+	model_count(m, pfn, k, -1);
 	m->free_frames -= n;
 	return true;
 }
 
 static void model_give(struct model *m, uint64_t pfn, unsigned k)
 {
-	for (uint64_t i = 0; i < ((uint64_t)1 << k); i++) {
-		m->state[pfn + i] = M_FREE;
-		model_count(m, pfn + i, 1);
-	}
+	memset(&m->state[pfn], M_FREE, (size_t)1 << k);
+	model_count(m, pfn, k, 1);
 	m->free_frames += (size_t)1 << k;
 }
 
@@ -271,18 +281,21 @@ static void random_run(struct ktest_state *kt, const struct layout *l, unsigned 
 	srand(seed);
 	enum { CAP = 6000 };
 	static struct live live[CAP];
-	size_t nlive = 0;
+	size_t nlive = 0, allocs = 0, nulls = 0, splits = 0, max_live = 0;
 	char when[96];
 	bool ok = true;
 	long op;
 	for (op = 0; op < ops && ok; op++) {
 		snprintf(when, sizeof(when), "layout %s seed %#x op %ld", l->name, seed, op);
+		/* Phases of filling up, steady churn and draining, so that both full and sparse states occur. */
+		static const int free_pct[] = {45, 30, 70, 50};
 		int r = rand() % 100;
-		if (nlive && (r < 45 || nlive == CAP)) {
+		if (nlive && (r < free_pct[(op / 50000) % 4] || nlive == CAP)) {
 			size_t i = (size_t)rand() % nlive;
 			struct live b = live[i];
 			live[i] = live[--nlive];
-			dirty(b.page, b.order);
+			if (rand() % 4 == 0)
+				dirty(b.page, b.order);
 			pmm_free(b.page);
 			model_give(&m, vm_page_to_phys(b.page) >> PAGE_SHIFT, b.order);
 		} else {
@@ -290,6 +303,7 @@ static void random_run(struct ktest_state *kt, const struct layout *l, unsigned 
 			bool zero = rand() % 8 == 0;
 			vm_page_t pg = pmm_alloc_order(k, zero ? PMM_ZERO : 0);
 			if (!pg) {
+				nulls++;
 				if (m.full[k]) {
 					KT_FAIL("%s: order-%u allocation failed with %zu wholly free windows", when, k,
 						m.full[k]);
@@ -297,6 +311,7 @@ static void random_run(struct ktest_state *kt, const struct layout *l, unsigned 
 				}
 				continue;
 			}
+			allocs++;
 			ok = model_take(kt, &m, pg, k, when);
 			if (ok && zero && !zeroed(pg, k, k <= 2)) {
 				KT_FAIL("%s: PMM_ZERO block of order %u is not zeroed", when, k);
@@ -308,12 +323,14 @@ static void random_run(struct ktest_state *kt, const struct layout *l, unsigned 
 			}
 			if (k && rand() % 16 == 0 && nlive + ((size_t)1 << k) <= CAP) {
 				pmm_split(pg);
+				splits++;
 				for (size_t j = 0; j < ((size_t)1 << k); j++)
 					live[nlive++] = (struct live){pg + j, 0};
 			} else {
 				live[nlive++] = (struct live){pg, k};
 			}
 		}
+		max_live = nlive > max_live ? nlive : max_live;
 		if (ok)
 			ok = model_compare(kt, &m, when);
 		if (ok && op % check_every == 0) {
@@ -324,6 +341,8 @@ static void random_run(struct ktest_state *kt, const struct layout *l, unsigned 
 			}
 		}
 	}
+	kprintf("# layout %s: %ld ops, %zu allocations, %zu refused, %zu splits, at most %zu blocks live\n",
+		l->name, op, allocs, nulls, splits, max_live);
 	/* Free what is left in random order. */
 	while (nlive) {
 		size_t i = (size_t)rand() % nlive;
@@ -338,18 +357,25 @@ static void random_run(struct ktest_state *kt, const struct layout *l, unsigned 
 	for (unsigned k = 0; k < NORDERS; k++)
 		EXPECT_EQ(pmm_free_blocks(k), m.init_blocks[k]);
 	if (kt->failures)
-		KT_FAIL("layout %s: rerun with seed %#x", l->name, seed);
+		KT_FAIL("layout %s: replay with PMM_SEED=%#x", l->name, seed);
 	model_free(&m);
+}
+
+/* The seed of a random run: PMM_SEED from the environment to replay a failure, else a fixed one. */
+static unsigned seed_or(unsigned fixed)
+{
+	const char *s = getenv("PMM_SEED");
+	return s ? (unsigned)strtoul(s, NULL, 0) : fixed;
 }
 
 KTEST(pmm, random_million_ops_against_model)
 {
-	random_run(kt, &holes_layout, 0x5eed0001, 1000000, 1000);
+	random_run(kt, &holes_layout, seed_or(0x5eed0001), 1000000, 1000);
 }
 
 KTEST(pmm, random_ops_above_4gib)
 {
-	random_run(kt, &high_layout, 0x5eed0002, 100000, 10000);
+	random_run(kt, &high_layout, seed_or(0x5eed0002), 100000, 10000);
 }
 
 /* ------------------------------------------------------------------------------------------- */
@@ -365,13 +391,13 @@ KTEST(pmm, high_memory_is_handed_out_and_usable)
 		vm_paddr_t pa = vm_page_to_phys(pg);
 		ASSERT_LT(n, 200);
 		pages[n++] = pg;
-		ASSERT_EQ(phys_to_vm_page(pa), pg);
+		ASSERT_EQ((uintptr_t)phys_to_vm_page(pa), (uintptr_t)pg);
 		if (pa >= 4 * GiB) {
 			above++;
 			memset(phys_to_virt(pa), 0x77, PAGE_SIZE << 8);
 		}
 	}
-	EXPECT_GE(above, 11); /* 48 MiB above 4 GiB, less the unaligned ends */
+	EXPECT_EQ(above, 47); /* 48 MiB above 4 GiB, less the unaligned start */
 	EXPECT_NULL(phys_to_vm_page(5 * GiB));
 	EXPECT_NONNULL(phys_to_vm_page(4 * GiB + 40 * MiB));
 	EXPECT_EQ(phys_to_vm_page(4 * GiB)->flags, VM_PAGE_RESERVED);
@@ -393,7 +419,7 @@ KTEST(pmm, order9_blocks_are_2mib_aligned)
 		pages[n++] = pg;
 		EXPECT_EQ(vm_page_to_phys(pg) & SUPERPAGE_MASK, 0);
 	}
-	EXPECT_EQ(n, 511); /* 1 GiB less the first MiB and the 6 MiB vm_page array above it */
+	EXPECT_EQ(n, 508); /* the first MiB and the 6 MiB vm_page array above it spoil [0, 8 MiB) */
 	CHECK_PMM();
 	while (n)
 		pmm_free(pages[--n]);
@@ -434,7 +460,7 @@ KTEST(pmm, zero_flag_zeroes)
 		pmm_free(pg);
 		/* LIFO free lists: the same block comes back. */
 		vm_page_t z = pmm_alloc_order(k, PMM_ZERO);
-		ASSERT_EQ(z, pg);
+		ASSERT_EQ((uintptr_t)z, (uintptr_t)pg);
 		if (!zeroed(z, k, true))
 			KT_FAIL("order-%u PMM_ZERO block is not zeroed", k);
 		pmm_free(z);
@@ -457,10 +483,10 @@ KTEST(pmm, split_frees_piecewise_and_coalesces)
 		EXPECT_EQ(pg[i].ref_count, 1);
 		EXPECT_EQ(pg[i].order, 0);
 		EXPECT_EQ(pg[i].flags, VM_PAGE_ALLOC | VM_PAGE_PT);
-		EXPECT_EQ(pmm_block_head(&pg[i]), &pg[i]);
+		EXPECT_EQ((uintptr_t)pmm_block_head(&pg[i]), (uintptr_t)&pg[i]);
 	}
 	CHECK_PMM();
-	/* Free the pieces in a scrambled order (511 is odd, so i * 211 % 512 visits all). */
+	/* Free the pieces in a scrambled order (211 is odd, so i * 211 % 512 visits all). */
 	for (size_t i = 0; i < 512; i++) {
 		pmm_free(&pg[(i * 211) % 512]);
 		EXPECT_EQ(pmm_free_count(), before - 511 + i);
@@ -503,13 +529,13 @@ KTEST(pmm, vm_page_phys_round_trip)
 {
 	setup(&high_layout);
 	static const vm_paddr_t pas[] = {0, 1 * MiB, 2 * MiB + 0x10, 39 * MiB + 123, 4 * GiB - PAGE_SIZE,
-					 4 * GiB + 5 * PAGE_SIZE, 4 * GiB + 48 * MiB};
+					 4 * GiB + 5 * PAGE_SIZE, 4 * GiB + 48 * MiB - 1};
 	for (size_t i = 0; i < sizeof(pas) / sizeof(pas[0]); i++) {
 		vm_page_t pg = phys_to_vm_page(pas[i]);
 		ASSERT_NONNULL(pg);
 		EXPECT_EQ(vm_page_to_phys(pg), trunc_page(pas[i]));
 	}
-	EXPECT_NULL(phys_to_vm_page(4 * GiB + 52 * MiB));
+	EXPECT_NULL(phys_to_vm_page(4 * GiB + 48 * MiB));
 	EXPECT_NULL(phys_to_vm_page(~(vm_paddr_t)0));
 }
 
@@ -607,7 +633,8 @@ KTEST(pmm, check_catches_corruption)
 	a[2].flags &= (uint16_t)~VM_PAGE_FREE;
 
 	vm_page_t f = pmm_alloc_order(0, 0);
-	pmm_free(f); /* f is now the head of some free block */
+	pmm_free(f);
+	f = pmm_block_head(f); /* the free block f went back into */
 	f->flags = VM_PAGE_ALLOC;
 	EXPECT_NONNULL(pmm_check());
 	f->flags = VM_PAGE_FREE;
