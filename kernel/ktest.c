@@ -1,7 +1,8 @@
 #include "kernel/ktest.h"
 #include "kernel/kprintf.h"
 
-extern const struct ktest __start_ktests[], __stop_ktests[];
+/* Weak: a program with no KTEST (a benchmark) links with an empty table. */
+extern const struct ktest __start_ktests[] __attribute__((weak)), __stop_ktests[] __attribute__((weak));
 
 size_t (*ktest_free_frames)(void);
 const struct ktest *ktest_extra;
