@@ -91,6 +91,7 @@ $(BUILD)/user/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(UCFLAGS) -c $< -o $@
 $(BUILD)/user/bin/%: $(BUILD)/user/user/bin/%.c.o $(ULIB_OBJS) user/user.ld
+	@mkdir -p $(dir $@)
 	$(CC) $(UCFLAGS) -T user/user.ld -o $@ $< $(ULIB_OBJS) -lgcc
 $(BUILD)/user/test/%: $(BUILD)/user/tests/user/%.c.o $(ULIB_OBJS) user/user.ld
 	@mkdir -p $(dir $@)
