@@ -19,10 +19,11 @@
  *  K3  With KESTREL_KMEM_DEBUG, every free object holds 0x6b in all of its bytes.
  *  K4  If epoch != pmm_generation(), the slab lists describe memory a pmm_init has forgotten;
  *      the next operation drops them (host tests re-initialize pmm).
- * The cache list (caches_lock) holds every cache; caches_lock is taken before a cache's lock, and
+ * kmem_check() verifies K1-K3. The cache list (caches_lock) holds every cache; caches_lock is taken before a cache's lock, and
  * a cache's lock is never held across a call into pmm.
  */
 #include "mm/kmem.h"
+#include "kernel/kprintf.h"
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
 #include "kernel/string.h"
@@ -455,4 +456,116 @@ void kfree(void *p)
 	head->flags &= (uint16_t)~VM_PAGE_KMEM;
 	head->prev = NULL;
 	pmm_free(head);
+}
+
+static char check_msg[192];
+
+#define CHECK_FAIL(...)                                                     \
+	do {                                                                \
+		ksnprintf(check_msg, sizeof(check_msg), __VA_ARGS__);       \
+		return check_msg;                                           \
+	} while (0)
+
+/* K2 and K3 for one slab; the bitmap is briefly completed with the free stack and restored. */
+static const char *slab_check(struct kmem_cache *c, struct kmem_slab *s)
+{
+	vm_page_t head = phys_to_vm_page(virt_to_phys(s));
+	if (!head || !(head->flags & VM_PAGE_ALLOC) || head->order != c->slab_order)
+		CHECK_FAIL("cache %s: slab %p is not an allocated order-%u block", c->name, (void *)s, c->slab_order);
+	for (size_t i = 0; i < ((size_t)1 << c->slab_order); i++)
+		if (!(head[i].flags & VM_PAGE_KMEM) || head[i].kmem_slab != s)
+			CHECK_FAIL("cache %s: frame %zu of slab %p is not marked as the slab's", c->name, i, (void *)s);
+	const char *err = NULL;
+	unsigned pushed = 0;
+	for (; pushed < s->nfree; pushed++) {
+		unsigned idx = s->free_stack[pushed];
+		uint64_t bit = (uint64_t)1 << (idx % 64);
+		if (idx >= c->per_slab || (s->inuse[idx / 64] & bit)) {
+			ksnprintf(check_msg, sizeof(check_msg),
+				  "K2: cache %s: slab %p free stack holds index %u, out of range, allocated or twice",
+				  c->name, (void *)s, idx);
+			err = check_msg;
+			break;
+		}
+		s->inuse[idx / 64] |= bit;
+	}
+	for (unsigned i = 0; i < c->per_slab && !err; i++)
+		if (!(s->inuse[i / 64] & ((uint64_t)1 << (i % 64)))) {
+			ksnprintf(check_msg, sizeof(check_msg),
+				  "K2: cache %s: slab %p object %u is neither allocated nor on the free stack", c->name,
+				  (void *)s, i);
+			err = check_msg;
+		}
+	while (pushed--)
+		s->inuse[s->free_stack[pushed] / 64] &= ~((uint64_t)1 << (s->free_stack[pushed] % 64));
+#ifdef KESTREL_KMEM_DEBUG
+	for (unsigned i = 0; i < s->nfree && !err; i++) {
+		unsigned char *obj = (unsigned char *)s->objs + (size_t)s->free_stack[i] * c->obj_size;
+		kmem_unpoison(obj, c->obj_size);
+		for (size_t b = 0; b < c->obj_size && !err; b++)
+			if (obj[b] != POISON_FREE) {
+				ksnprintf(check_msg, sizeof(check_msg),
+					  "K3: cache %s: free object %p byte %zu is %#x, not the free poison", c->name,
+					  (void *)obj, b, obj[b]);
+				err = check_msg;
+			}
+		kmem_poison(obj, c->obj_size);
+	}
+#endif
+	return err;
+}
+
+/* K1, K2, K3 for one cache. Its lock held. */
+static const char *cache_check(struct kmem_cache *c)
+{
+	struct kmem_slab *lists[3] = {c->full, c->partial, c->empty};
+	static const char *const names[3] = {"full", "partial", "empty"};
+	size_t allocated = 0, limit = pmm_total_count();
+	for (int l = 0; l < 3; l++) {
+		struct kmem_slab *prev = NULL;
+		size_t n = 0;
+		for (struct kmem_slab *s = lists[l]; s; prev = s, s = s->next) {
+			if (++n > limit)
+				CHECK_FAIL("K1: cache %s: %s slab list is cyclic", c->name, names[l]);
+			if (s->cache != c || s->prev != prev)
+				CHECK_FAIL("K1: cache %s: slab %p on the %s list has a wrong cache or prev link", c->name,
+					   (void *)s, names[l]);
+			bool fits = l == 0 ? s->nfree == 0
+				    : l == 2 ? s->nfree == c->per_slab
+					     : s->nfree > 0 && s->nfree < c->per_slab;
+			if (!fits)
+				CHECK_FAIL("K1: cache %s: slab %p with %u of %u objects free is on the %s list", c->name,
+					   (void *)s, s->nfree, c->per_slab, names[l]);
+			const char *err = slab_check(c, s);
+			if (err)
+				return err;
+			allocated += c->per_slab - s->nfree;
+		}
+	}
+	if (allocated != c->nallocated)
+		CHECK_FAIL("K2: cache %s: slabs hold %zu objects, nallocated says %zu", c->name, allocated,
+			   c->nallocated);
+	return NULL;
+}
+
+static const char *cache_check_locked(struct kmem_cache *c)
+{
+	spin_lock(&c->lock);
+	cache_sync(c);
+	const char *err = cache_check(c);
+	spin_unlock(&c->lock);
+	return err;
+}
+
+const char *kmem_check(void)
+{
+	const char *err = NULL;
+	spin_lock(&caches_lock);
+	caches_sync();
+	for (size_t i = 0; i < sizeof(static_caches) / sizeof(static_caches[0]) && !err; i++)
+		err = cache_check_locked(&static_caches[i]);
+	for (struct kmem_cache *c = dynamic_caches; c && !err; c = c->next)
+		err = cache_check_locked(c);
+	spin_unlock(&caches_lock);
+	return err;
 }

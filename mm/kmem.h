@@ -32,4 +32,11 @@ void kfree(void *p);
 /* Give every cache's completely free slabs back to pmm. Returns the frames released. */
 size_t kmem_reap(void);
 
+/*
+ * Check every cache's invariants (mm/kmem.c: slab lists, free stacks against the allocation
+ * bitmaps, object counts, frame marks, and in debug builds the poison of free objects). Returns
+ * NULL, or a message naming the cache and the broken invariant. Takes the caches' locks.
+ */
+const char *kmem_check(void);
+
 #endif

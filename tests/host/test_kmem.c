@@ -20,6 +20,13 @@
 #define HAVE_ASAN 0
 #endif
 
+#define CHECK_KMEM()                                                \
+	do {                                                        \
+		const char *err_ = kmem_check();                    \
+		if (err_)                                           \
+			KT_FAIL("kmem_check: %s", err_);            \
+	} while (0)
+
 /* Free frames once every empty slab is back in pmm: the figure a leak shows up in. */
 static size_t settled_free(void)
 {
@@ -176,6 +183,7 @@ KTEST(kmem, cache_many_objects_many_slabs)
 			obj[i][w] = (uint32_t)i * 18 + (uint32_t)w;
 	}
 	EXPECT_TRUE(other_slab);
+	CHECK_KMEM();
 	/* Objects must not overlap: every one still holds what was written to it. */
 	for (int i = 0; i < N; i++)
 		for (int w = 0; w < 18; w++)
@@ -185,8 +193,10 @@ KTEST(kmem, cache_many_objects_many_slabs)
 			}
 	for (int i = N - 1; i >= 0; i -= 2)
 		kmem_cache_free(c, obj[i]);
+	CHECK_KMEM();
 	for (int i = N - 2; i >= 0; i -= 2)
 		kmem_cache_free(c, obj[i]);
+	CHECK_KMEM();
 	kmem_cache_destroy(c);
 	EXPECT_EQ(settled_free(), base);
 }
@@ -258,6 +268,13 @@ KTEST(kmem, random_stress_against_model)
 	int failures = 0;
 	for (int op = 0; op < OPS && failures < 5; op++) {
 		int s = rand() % SLOTS;
+		if (op % 2000 == 0) {
+			const char *err = kmem_check();
+			if (err) {
+				KT_FAIL("seed %#x op %d: kmem_check: %s", seed, op, err);
+				failures++;
+			}
+		}
 		if (ptr[s]) {
 			if (!all_bytes(ptr[s], tag[s], len[s])) {
 				KT_FAIL("seed %#x op %d: slot %d (%zu bytes) lost its contents", seed, op, s, len[s]);
@@ -302,8 +319,10 @@ KTEST(kmem, random_stress_against_model)
 			kfree(ptr[s]);
 		ptr[s] = NULL;
 	}
+	CHECK_KMEM();
 	kmem_cache_destroy(c);
 	EXPECT_EQ(settled_free(), base);
+	CHECK_KMEM();
 	const char *err = pmm_check();
 	if (err)
 		KT_FAIL("pmm_check: %s", err);
@@ -381,4 +400,33 @@ KTEST(kmem, pmm_reinit_forgets_heap)
 	EXPECT_TRUE(all_bytes(q, 0xa5, 64));
 	kfree(q);
 	EXPECT_EQ(settled_free(), fresh);
+}
+
+/* kmem_check must notice a scribbled free object and a slab frame that lost its mark. */
+KTEST(kmem, check_catches_corruption)
+{
+	size_t base = settled_free();
+	CHECK_KMEM();
+	unsigned char *keep = kmalloc(96), *p = kmalloc(96);
+	ASSERT_NONNULL(keep);
+	ASSERT_NONNULL(p);
+	kfree(p);
+	ASAN_UNPOISON_MEMORY_REGION(p + 17, 1);
+	p[17] = 0;
+	ASAN_POISON_MEMORY_REGION(p + 17, 1);
+	const char *err = kmem_check();
+	EXPECT_TRUE(err && strstr(err, "K3: cache kmalloc-128"));
+	ASAN_UNPOISON_MEMORY_REGION(p + 17, 1);
+	p[17] = 0x6b;
+	ASAN_POISON_MEMORY_REGION(p + 17, 1);
+	CHECK_KMEM();
+
+	vm_page_t pg = phys_to_vm_page(virt_to_phys(keep));
+	pg->flags &= (uint16_t)~VM_PAGE_KMEM;
+	err = kmem_check();
+	EXPECT_TRUE(err && strstr(err, "not marked"));
+	pg->flags |= VM_PAGE_KMEM;
+	CHECK_KMEM();
+	kfree(keep);
+	EXPECT_EQ(settled_free(), base);
 }
