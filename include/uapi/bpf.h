@@ -1,0 +1,125 @@
+/*
+ * BPF-like maps and callback system calls (shared by the kernel and user/).
+ *
+ * The contracts are Linux's (bpf(2) map commands, bpf_find_vma, bpf_for_each_map_elem, the
+ * task_vma iterator), adapted to user tasks: a task is named by its pid (0 means the caller), a map
+ * by a file descriptor, and a callback is a user function that the kernel runs in user mode, on
+ * the calling thread's stack, in the middle of the system call. Every call returns >= 0 on
+ * success and a negated errno (include/uapi/errno.h) on failure; the user library passes these
+ * through unchanged.
+ *
+ * Maps (SYS_bpf_map_*):
+ *   create(type, key_size, value_size, max_entries) -> fd. EINVAL: unknown type, a size or
+ *     max_entries of 0, or an ARRAY whose key_size is not 4; E2BIG: a size or max_entries over
+ *     the kernel's limits (kernel/bpf_map.h); ENOMEM; EMFILE. close(fd) frees it.
+ *     ARRAY: keys are uint32_t indexes 0..max_entries-1, every element exists, zero-filled.
+ *     HASH: up to max_entries keys, compared bytewise.
+ *   update(fd, key, value, flags): flags BPF_ANY, BPF_NOEXIST (EEXIST if the key is present) or
+ *     BPF_EXIST (ENOENT if absent); anything else EINVAL. ARRAY: E2BIG for an index out of range,
+ *     and BPF_NOEXIST always fails with EEXIST. HASH: E2BIG when inserting into a full map,
+ *     ENOMEM if the element cannot be allocated.
+ *   lookup(fd, key, value_out): ENOENT if absent (ARRAY: index out of range).
+ *   delete(fd, key): ENOENT if absent; ARRAY: EINVAL (its elements cannot be deleted).
+ *   next_key(fd, key, next_key): key NULL, or a key not in the map, gives the first key; the last
+ *     key gives ENOENT (as does an empty map). ARRAY order is index order; HASH order is
+ *     unspecified but stable while the map does not change.
+ *   Any call: EBADF if fd is not open; EINVAL if it is not a map; EFAULT for a bad pointer.
+ *
+ * Task errors, checked in this order after the flags (EINVAL) by find_vma, task_vma_batch and
+ * SYS_vm_stat/SYS_vm_map_list: ESRCH no task has that pid; EPERM the pid is a kernel thread;
+ * ENOENT the task has no address space (exited, or not set up yet); EBUSY its map lock cannot be
+ * taken without waiting (held by SYS_task_lock_map, or for write by the task itself).
+ *
+ * SYS_bpf_find_vma(pid, addr, cb, ctx, flags, trampoline) -> 0
+ *   Finds the VMA containing addr and runs cb(task, vma, ctx) once with copies of the task and
+ *   VMA records (writes to them change nothing in the kernel). ENOENT if no VMA contains addr (cb
+ *   not called). cb's return value is ignored. flags must be 0. While cb runs the kernel holds the
+ *   target map's lock for read, as Linux holds mmap_lock: calls from the callback that would
+ *   change that map (mmap, munmap, mprotect) fail with EBUSY instead of waiting, and page faults
+ *   in the callback are still served.
+ *
+ * SYS_bpf_for_each_map_elem(fd, cb, ctx, flags, trampoline) -> elements visited
+ *   Runs cb(fd, key, value, ctx) for elements in next_key order: ARRAY every index, set or not;
+ *   HASH each key present when the walk started, at most once, skipping a key that is absent when
+ *   its turn comes (so a callback that deletes and re-inserts its own key is not called again).
+ *   The callback gets copies of key and value; what it writes into the value is stored back into
+ *   the element when it returns (unless the element is gone by then); writes to the key are lost.
+ *   cb returns 0 to go on and nonzero to stop; the result counts every callback run, the
+ *   stopping one included. flags must be 0 (EINVAL, cb not called).
+ *
+ * SYS_bpf_task_vma_batch(pid, from, out, max) -> count
+ *   Stores up to max VMAs with vm_end > from into out, in ascending address order, all from one
+ *   snapshot of the map (taken with its lock held for read, copied out after it is dropped).
+ *   It may store fewer than max even when more follow; 0 means there are none above `from`.
+ *   The user library's bpf_iter_task_vma (user/include/bpf.h) is built on it.
+ *
+ * How the kernel runs a callback (the trampoline protocol):
+ *   1. It copies the records the callback gets (struct bpf_task and struct bpf_vma; or key and
+ *      value) onto the calling thread's user stack, at least 128 bytes below the rsp the system
+ *      call was made with (the System V red zone), each 16-byte aligned.
+ *   2. It enters user mode at cb with rdi, rsi, rdx, rcx = the callback's arguments, rsp such
+ *      that rsp + 8 is 16-byte aligned and [rsp] = `trampoline`, rflags as at the system call,
+ *      other registers unspecified. cb is thus called as an ordinary System V function.
+ *   3. When cb returns, it lands in the trampoline (user/cb_trampoline.S), which makes the
+ *      system call SYS_cb_return(rax). That call does not return to the trampoline: the kernel
+ *      resumes the system call that ran the callback, which goes on or returns as above. Outside
+ *      a callback, SYS_cb_return fails with EINVAL (and the trampoline then faults).
+ *   cb and trampoline are user addresses that the kernel does not check; if either is bad, the
+ *   task faults in user mode and dies as for any other fault. A callback may make any system
+ *   call, including further bpf calls that run callbacks, up to BPF_CB_MAX_DEPTH callbacks
+ *   running at once on one thread; the call that would start one more fails with ELOOP.
+ */
+#ifndef UAPI_BPF_H
+#define UAPI_BPF_H
+
+#include <stdint.h>
+
+/* struct bpf_vma.vm_flags: Linux's values for the bits Linux has. */
+#define VM_READ 0x1
+#define VM_WRITE 0x2
+#define VM_EXEC 0x4
+#define VM_MAYREAD 0x10  /* max_prot allows read */
+#define VM_MAYWRITE 0x20 /* max_prot allows write */
+#define VM_MAYEXEC 0x40  /* max_prot allows exec */
+#define VM_GUARD 0x100     /* MAP_GUARD reservation or stack guard gap: any access faults */
+#define VM_STACK 0x200     /* the task's user stack */
+#define VM_SUPERPAGE 0x400 /* at least one 2 MiB page is mapped inside the VMA now */
+
+/* A snapshot of one map entry (FreeBSD's vm_map_entry), shaped like Linux's vm_area_struct. */
+struct bpf_vma {
+	uint64_t vm_start; /* first byte, page aligned */
+	uint64_t vm_end;   /* one past the last byte, page aligned */
+	uint64_t vm_flags; /* VM_* above */
+	uint64_t vm_pgoff; /* offset into the backing object, in 4 KiB pages; 0 if there is none */
+};
+_Static_assert(sizeof(struct bpf_vma) == 32, "struct bpf_vma is ABI");
+
+#define BPF_TASK_COMM_LEN 16
+
+/* The task a VMA belongs to. */
+struct bpf_task {
+	int32_t pid;
+	int32_t ppid;                 /* 0 for a task the kernel started */
+	char comm[BPF_TASK_COMM_LEN]; /* program name given to spawn, NUL-terminated, truncated */
+};
+_Static_assert(sizeof(struct bpf_task) == 24, "struct bpf_task is ABI");
+
+enum bpf_map_type {
+	BPF_MAP_TYPE_HASH = 1,
+	BPF_MAP_TYPE_ARRAY = 2,
+};
+
+/* SYS_bpf_map_update flags */
+#define BPF_ANY 0     /* create or replace */
+#define BPF_NOEXIST 1 /* create only */
+#define BPF_EXIST 2   /* replace only */
+
+/* Callbacks nested on one thread at most (see the trampoline protocol above). */
+#define BPF_CB_MAX_DEPTH 4
+
+/* bpf_find_vma's callback; the return value is ignored. */
+typedef long (*bpf_find_vma_cb)(struct bpf_task *task, struct bpf_vma *vma, void *ctx);
+/* bpf_for_each_map_elem's callback: 0 to go on, nonzero to stop. */
+typedef long (*bpf_map_elem_cb)(int map_fd, const void *key, void *value, void *ctx);
+
+#endif
