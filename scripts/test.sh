@@ -21,7 +21,8 @@ notok() { echo "not ok $1" >>"$results"; echo "not ok $1"; }
 # KTAP "ok N suite.name" / "not ok N suite.name" lines (top level only) -> results with a prefix.
 collect_ktap() {
 	local prefix=$1 log=$2
-	grep -E '^(not )?ok [0-9]+ ' "$log" | sed -E "s/^(not )?ok [0-9]+ /\1ok $prefix\//" >>"$results"
+	grep -E '^(not )?ok [0-9]+ ' "$log" | sed -E "s|^(not )?ok [0-9]+ |\1ok $prefix/|" >>"$results" ||
+		{ [ ${PIPESTATUS[1]} -eq 0 ] || notok "$prefix: could not collect results from $log"; }
 }
 
 # Number in the "1..N" plan line, or empty.
