@@ -1,0 +1,17 @@
+/* Memory mapping (FreeBSD's flags, include/uapi/mman.h). Failures set errno. */
+#ifndef _SYS_MMAN_H
+#define _SYS_MMAN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "uapi/mman.h"
+
+/* Maps len bytes (see mmap(2) and include/uapi/mman.h); returns the address or MAP_FAILED. */
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+/* Unmaps [addr, addr + len); returns 0 or -1. */
+int munmap(void *addr, size_t len);
+/* Changes the protection of [addr, addr + len); returns 0 or -1. */
+int mprotect(void *addr, size_t len, int prot);
+
+#endif

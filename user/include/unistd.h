@@ -1,0 +1,28 @@
+/* POSIX process and I/O calls, and Kestrel's spawn and uptime. Failures return -1 and set errno. */
+#ifndef _UNISTD_H
+#define _UNISTD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define STDOUT_FILENO 1
+#define STDERR_FILENO 2
+
+/* Writes up to len bytes of buf to fd; returns how many were written. */
+ssize_t write(int fd, const void *buf, size_t len);
+/* Ends the calling task with status & 0xff, without flushing anything (there is no buffer). */
+_Noreturn void _exit(int status);
+/* The caller's pid. Cannot fail. */
+pid_t getpid(void);
+/* Closes fd (e.g. a BPF map). */
+int close(int fd);
+/*
+ * Starts program `name` (a boot module, e.g. "vmmap") as a child task with argv (NULL-terminated,
+ * argv[0] included; NULL means { name, NULL }); returns the child's pid. Reap it with waitpid.
+ */
+pid_t spawn(const char *name, char *const argv[]);
+/* TSC ticks since boot, for benchmarks. Cannot fail. */
+uint64_t uptime(void);
+
+#endif
