@@ -396,7 +396,11 @@ static int enter_locked(struct pmap *pm, vm_offset_t va, vm_paddr_t pa, vm_offse
 			return -ENOMEM;
 		}
 		pt = level == 1 ? t : NULL;
-		pte_store(&t[pt_index(cur, level)], pte_leaf(pa, level, prot));
+		pt_entry_t *e = &t[pt_index(cur, level)];
+		/* range_mapped found no leaf, and by I2 there is no empty table a leaf could hide. */
+		KASSERT(pte_load(e) == 0, "pmap_enter: entry 0x%llx in the way at va 0x%llx",
+			(unsigned long long)pte_load(e), (unsigned long long)cur);
+		pte_store(e, pte_leaf(pa, level, prot));
 		vm_size_t size = pt_level_size(level);
 		if (remaining == size)
 			return 0;
