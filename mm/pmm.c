@@ -2,17 +2,22 @@
  * The physical memory manager: a binary buddy allocator (contract in mm/pmm.h, per-frame state in
  * mm/vm_page.h).
  *
- * vm_pages[] describes the frames [base_pfn, end_pfn): the usable span rounded out to whole
- * PMM_MAX_ORDER blocks, so that the buddy of every block inside the span is inside it too and a
- * buddy is found by flipping one bit of the frame index. The array costs sizeof(struct vm_page)
- * (24 bytes) per frame of the span, holes included: 0.6 % of the span, e.g. 6 MiB for 1 GiB and
- * 384 MiB for a span reaching 64 GiB. Kestrel accepts that cost for holes (the 3-4 GiB PCI hole
- * of a PC costs 6 MiB) rather than make every frame lookup go through a section table.
+ * vm_pages[] is indexed by frame number from base_pfn and covers [base_pfn, end_pfn): the usable
+ * span rounded out to whole chunks, a chunk being the 4 MiB (2^PMM_MAX_ORDER frames) of a largest
+ * block. No block crosses a chunk, so a buddy is found by flipping one bit of the frame index and
+ * always lies in the same chunk. Holes: only chunks that hold some usable frame are present (a
+ * bit in chunk_map); the entries of absent chunks are never written, and the array frames that
+ * hold nothing but such entries are handed out like any other free frame. So a hole costs 1 bit
+ * per 4 MiB once pmm_init is done; the one price left is that at boot the lowest usable range
+ * must hold the array for the whole span (24 bytes per frame: 384 MiB for a span reaching
+ * 64 GiB), contiguous because it is reached through the direct map.
  *
  * Invariants (pmm_check() verifies every one of them):
- *  I1  Every frame of the span is either VM_PAGE_RESERVED or inside exactly one block; a block of
- *      order k is 2^k frames whose index is a multiple of 2^k (base_pfn is a multiple of
- *      2^PMM_MAX_ORDER, so the physical address is aligned to the block size as well).
+ *  I0  A chunk is present iff a usable range holds one of its frames; phys_to_vm_page is NULL
+ *      for the frames of absent chunks, and nothing else below mentions them.
+ *  I1  Every frame of a present chunk is either VM_PAGE_RESERVED or inside exactly one block; a
+ *      block of order k is 2^k frames whose index is a multiple of 2^k (base_pfn is a multiple
+ *      of 2^PMM_MAX_ORDER, so the physical address is aligned to the block size as well).
  *  I2  A block's head carries exactly one of VM_PAGE_FREE / VM_PAGE_ALLOC and its order; no other
  *      frame carries either, nor VM_PAGE_RESERVED. The non-head frames of a free block have
  *      flags 0 and ref_count 0, and a free head has ref_count 0.
@@ -21,7 +26,8 @@
  *  I4  free_frames == sum over k of free_area[k].count << k; total_frames == the number of frames
  *      that are not reserved.
  *  I5  No free block of order < PMM_MAX_ORDER has a free buddy of the same order (frees coalesce).
- * pmm_lock protects all of the above; vm_pages, base_pfn and end_pfn only change in pmm_init.
+ * pmm_lock protects all of the above; vm_pages, chunk_map, base_pfn and end_pfn only change in
+ * pmm_init.
  */
 #include "mm/pmm.h"
 #include "kernel/kprintf.h"
@@ -55,6 +61,7 @@ struct free_area {
 
 static spinlock_t pmm_lock = SPINLOCK_INIT("pmm");
 static struct vm_page *vm_pages;
+static uint64_t *chunk_map; /* bit c: chunk c (frames from base_pfn + c * MAX_BLOCK_FRAMES) is present */
 static uint64_t base_pfn, end_pfn;
 static struct free_area free_area[PMM_MAX_ORDER + 1];
 static size_t free_frames, total_frames;
@@ -63,6 +70,15 @@ static unsigned generation;
 static size_t span_frames(void) { return (size_t)(end_pfn - base_pfn); }
 
 static vm_paddr_t index_to_phys(size_t idx) { return (base_pfn + idx) << PAGE_SHIFT; }
+
+static bool chunk_present(size_t idx)
+{
+	size_t c = idx >> PMM_MAX_ORDER;
+	return (chunk_map[c / 64] >> (c % 64)) & 1;
+}
+
+/* The first frame index of the chunk after the one holding idx. */
+static size_t next_chunk(size_t idx) { return (idx | (MAX_BLOCK_FRAMES - 1)) + 1; }
 
 static void list_push(unsigned order, vm_page_t p)
 {
@@ -126,12 +142,37 @@ static void mark_range(vm_paddr_t start, vm_paddr_t end, bool reserve)
 {
 	uint64_t s = reserve ? start >> PAGE_SHIFT : round_page(start) >> PAGE_SHIFT;
 	uint64_t e = reserve ? round_page(end) >> PAGE_SHIFT : end >> PAGE_SHIFT;
-	if (s < base_pfn)
-		s = base_pfn;
-	if (e > end_pfn)
-		e = end_pfn;
-	for (uint64_t pfn = s; pfn < e; pfn++)
-		vm_pages[pfn - base_pfn].flags = reserve ? VM_PAGE_RESERVED : 0;
+	size_t idx = s > base_pfn ? (size_t)(s - base_pfn) : 0;
+	size_t stop = e < end_pfn ? (size_t)(e - base_pfn) : span_frames();
+	if (s >= end_pfn || e <= base_pfn)
+		return;
+	while (idx < stop) {
+		if (!chunk_present(idx)) {
+			idx = next_chunk(idx);
+			continue;
+		}
+		vm_pages[idx++].flags = reserve ? VM_PAGE_RESERVED : 0;
+	}
+}
+
+static void set_chunks_present(vm_paddr_t start, vm_paddr_t end)
+{
+	uint64_t s = round_page(start) >> PAGE_SHIFT, e = end >> PAGE_SHIFT;
+	for (uint64_t c = (s - base_pfn) >> PMM_MAX_ORDER; s < e && c <= (e - 1 - base_pfn) >> PMM_MAX_ORDER; c++)
+		chunk_map[c / 64] |= (uint64_t)1 << (c % 64);
+}
+
+/* Hand back the frames of the array [array_pa, +entry_bytes) that hold only entries of absent chunks. */
+static void release_unused_array(vm_paddr_t array_pa, vm_size_t entry_bytes)
+{
+	for (vm_size_t off = 0; off + PAGE_SIZE <= entry_bytes; off += PAGE_SIZE) {
+		size_t first = off / sizeof(struct vm_page), last = (off + PAGE_SIZE - 1) / sizeof(struct vm_page);
+		bool used = false;
+		for (size_t idx = first; idx <= last && !used; idx = next_chunk(idx))
+			used = chunk_present(idx);
+		if (!used)
+			vm_pages[((array_pa + off) >> PAGE_SHIFT) - base_pfn].flags = 0;
+	}
 }
 
 void pmm_init(const struct pmm_range *usable, size_t nusable, const struct pmm_range *reserved,
@@ -153,31 +194,45 @@ void pmm_init(const struct pmm_range *usable, size_t nusable, const struct pmm_r
 	spin_lock(&pmm_lock);
 	base_pfn = lo & ~(MAX_BLOCK_FRAMES - 1);
 	end_pfn = (hi + MAX_BLOCK_FRAMES - 1) & ~(MAX_BLOCK_FRAMES - 1);
-	vm_size_t array_bytes = round_page((vm_size_t)span_frames() * sizeof(struct vm_page));
+	size_t n = span_frames(), nchunks = n >> PMM_MAX_ORDER;
+	vm_size_t entry_bytes = (vm_size_t)n * sizeof(struct vm_page);
+	vm_size_t map_bytes = (nchunks + 63) / 64 * sizeof(uint64_t);
+	vm_size_t array_bytes = round_page(entry_bytes + map_bytes);
 	vm_paddr_t array_pa = place_array(array_bytes, usable, nusable, reserved, nreserved);
 	vm_pages = phys_to_virt(array_pa);
+	chunk_map = (uint64_t *)((char *)vm_pages + entry_bytes);
 
-	for (size_t i = 0; i < span_frames(); i++)
-		vm_pages[i] = (struct vm_page){.flags = VM_PAGE_RESERVED};
+	memset(chunk_map, 0, map_bytes);
+	for (size_t i = 0; i < nusable; i++)
+		set_chunks_present(usable[i].start, usable[i].end);
+	for (size_t idx = 0; idx < n; idx = next_chunk(idx))
+		if (chunk_present(idx))
+			for (size_t j = idx; j < next_chunk(idx); j++)
+				vm_pages[j] = (struct vm_page){.flags = VM_PAGE_RESERVED};
 	for (size_t i = 0; i < nusable; i++)
 		mark_range(usable[i].start, usable[i].end, false);
 	for (size_t i = 0; i < nreserved; i++)
 		mark_range(reserved[i].start, reserved[i].end, true);
 	mark_range(array_pa, array_pa + array_bytes, true);
+	release_unused_array(array_pa, entry_bytes);
 
 	for (unsigned k = 0; k <= PMM_MAX_ORDER; k++)
 		free_area[k] = (struct free_area){NULL, 0};
 	free_frames = total_frames = 0;
 
 	/* Cut every run of unreserved frames into the largest aligned blocks, which leaves no free buddies apart. */
-	size_t n = span_frames(), idx = 0;
+	size_t idx = 0;
 	while (idx < n) {
+		if (!chunk_present(idx)) {
+			idx = next_chunk(idx);
+			continue;
+		}
 		if (vm_pages[idx].flags & VM_PAGE_RESERVED) {
 			idx++;
 			continue;
 		}
 		size_t run_end = idx;
-		while (run_end < n && !(vm_pages[run_end].flags & VM_PAGE_RESERVED))
+		while (run_end < n && chunk_present(run_end) && !(vm_pages[run_end].flags & VM_PAGE_RESERVED))
 			run_end++;
 		total_frames += run_end - idx;
 		while (idx < run_end) {
@@ -200,7 +255,7 @@ vm_paddr_t vm_page_to_phys(vm_page_t page) { return index_to_phys((size_t)(page 
 vm_page_t phys_to_vm_page(vm_paddr_t pa)
 {
 	uint64_t pfn = pa >> PAGE_SHIFT;
-	if (!vm_pages || pfn < base_pfn || pfn >= end_pfn)
+	if (!vm_pages || pfn < base_pfn || pfn >= end_pfn || !chunk_present((size_t)(pfn - base_pfn)))
 		return NULL;
 	return &vm_pages[pfn - base_pfn];
 }
@@ -208,7 +263,8 @@ vm_page_t phys_to_vm_page(vm_paddr_t pa)
 static bool is_vm_page(vm_page_t page)
 {
 	uintptr_t off = (uintptr_t)page - (uintptr_t)vm_pages;
-	return page >= vm_pages && page < vm_pages + span_frames() && off % sizeof(struct vm_page) == 0;
+	return page >= vm_pages && page < vm_pages + span_frames() && off % sizeof(struct vm_page) == 0 &&
+	       chunk_present((size_t)(page - vm_pages));
 }
 
 static vm_page_t block_head_locked(vm_page_t page)
@@ -388,6 +444,10 @@ static const char *check_frames(size_t *free_seen, size_t *managed)
 	size_t n = span_frames(), idx = 0;
 	*free_seen = *managed = 0;
 	while (idx < n) {
+		if (!chunk_present(idx)) {
+			idx = next_chunk(idx);
+			continue;
+		}
 		vm_page_t p = &vm_pages[idx];
 		unsigned long long pa = index_to_phys(idx);
 		uint16_t state = p->flags & (VM_PAGE_FREE | VM_PAGE_ALLOC | VM_PAGE_RESERVED);

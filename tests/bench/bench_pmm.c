@@ -86,11 +86,42 @@ static void kmalloc_batch(void *arg)
 		kfree(p[i]);
 }
 
+/*
+ * Take every free block below PMM_MAX_ORDER so that only whole 4 MiB blocks are left: then an
+ * order-k alloc+free pair splits 10 - k times and coalesces as often, the buddy allocator's worst case.
+ */
+static vm_page_t drained[4096];
+static size_t ndrained;
+
+static void drain_small_blocks(void)
+{
+	for (unsigned k = 0; k < PMM_MAX_ORDER; k++)
+		while (pmm_free_blocks(k)) {
+			if (ndrained == sizeof(drained) / sizeof(drained[0]))
+				die("too many small free blocks");
+			drained[ndrained++] = pmm_alloc_order(k, 0);
+		}
+}
+
+static void undrain(void)
+{
+	while (ndrained)
+		pmm_free(drained[--ndrained]);
+}
+
 int main(void)
 {
 	static unsigned orders[] = {0, 9};
-	for (int i = 0; i < 2; i++)
+	drain_small_blocks();
+	for (int i = 0; i < 2; i++) {
+		/* Holding one block of the order leaves its buddy free: pairs neither split nor coalesce. */
+		vm_page_t hold = pmm_alloc_order(orders[i], 0);
 		printf("pmm order %u alloc+free: %.1f ns/pair\n", orders[i], measure(pmm_pairs, &orders[i]));
+		pmm_free(hold);
+		printf("pmm order %u alloc+free, split from order %u and coalesced back: %.1f ns/pair\n",
+		       orders[i], PMM_MAX_ORDER, measure(pmm_pairs, &orders[i]));
+	}
+	undrain();
 	for (int i = 0; i < 2; i++)
 		printf("pmm order %u, %d allocs then %d frees: %.1f ns/pair\n", orders[i], BATCH, BATCH,
 		       measure(pmm_batch, &orders[i]));
