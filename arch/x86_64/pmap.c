@@ -63,7 +63,11 @@ struct pmap_batch {
 	vm_offset_t inval[TLB_BATCH_MAX];
 	unsigned ninval;
 	bool flush_all;
-	vm_paddr_t freed; /* unlinked tables, chained through their first word, freed after the flush */
+	/*
+	 * Unlinked tables, freed after the flush, chained through their first word: a page-aligned
+	 * address, so a walk still reaching the table through a stale cache reads "not present".
+	 */
+	vm_paddr_t freed;
 };
 
 static const struct mmu_pt_allocator *pt_allocator = &mmu_pt_pmm_allocator;
@@ -509,7 +513,7 @@ void pmap_activate(pmap_t pm)
 	load_cr3(pm->pml4_pa);
 }
 
-/* Free table pa of level `level` and every table beneath it, at once: no CPU uses them (I2). */
+/* Free table pa of level `level` and every table beneath it, at once: the pmap is not active. */
 static void free_tree(struct pmap *pm, vm_paddr_t pa, int level)
 {
 	pt_entry_t *t = pt_table(pa);
