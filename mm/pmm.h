@@ -22,10 +22,13 @@ struct pmm_range {
 
 /*
  * Take over physical memory: every frame inside one of the `nusable` usable ranges and outside all
- * `nreserved` reserved ranges becomes free; all else is never handed out. The vm_page array is
- * carved out of usable memory (reached through phys_to_virt). May be called again to start over
- * (host tests do); everything allocated before is forgotten. Panics only if no usable range can
- * hold the vm_page array.
+ * `nreserved` reserved ranges becomes free; all else is never handed out. Ranges need not be
+ * sorted or page-aligned (usable ones are rounded inwards, reserved ones outwards). The vm_page
+ * array is carved out of the lowest usable memory that holds it, clear of the reserved ranges,
+ * and reached through phys_to_virt, so the direct map must cover it; frames of it that describe
+ * only 4 MiB chunks without usable memory are handed back (see mm/pmm.c). May be called again to
+ * start over (host tests do); everything allocated before is forgotten. Panics if there is no
+ * usable memory or no usable range can hold the vm_page array.
  */
 void pmm_init(const struct pmm_range *usable, size_t nusable, const struct pmm_range *reserved,
 	      size_t nreserved);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -574,6 +575,57 @@ KTEST(pmm, vm_page_phys_round_trip)
 	EXPECT_NULL(phys_to_vm_page(4 * GiB + 48 * MiB));
 	EXPECT_NULL(phys_to_vm_page(4 * GiB - PAGE_SIZE));
 	EXPECT_NULL(phys_to_vm_page(~(vm_paddr_t)0));
+}
+
+/*
+ * Physical addresses up to 64 GiB: 512 MiB low and 1 GiB just below 64 GiB. The arena is 64 GiB
+ * of MAP_NORESERVE address space; pmm touches only the entries of present chunks.
+ */
+KTEST(pmm, span_reaching_64gib)
+{
+	static const struct layout l = {
+		.name = "64gib",
+		.arena = 64 * GiB,
+		.usable = {{1 * MiB, 512 * MiB}, {63 * GiB, 64 * GiB}},
+		.nusable = 2,
+		.reserved = {{1 * MiB, 3 * MiB}},
+		.nreserved = 1,
+	};
+	/* The arena needs 64 GiB of address space; say so rather than die if the host refuses it. */
+	void *probe = mmap(NULL, l.arena, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (probe == MAP_FAILED) {
+		KT_FAIL("cannot reserve a 64 GiB arena on this host");
+		return;
+	}
+	munmap(probe, l.arena);
+	setup(&l);
+	CHECK_PMM();
+	size_t total = pmm_total_count();
+	/* The array spans 384 MiB at 3 MiB, but only the 384 chunks' entries (9 MiB) stay reserved. */
+	EXPECT_GT(total, (509 + 1024 - 10) * 256);
+	EXPECT_EQ(virt_to_phys(phys_to_vm_page(0)), 3 * MiB);
+	static vm_page_t pages[400];
+	size_t n = 0, high = 0;
+	vm_page_t pg;
+	while ((pg = pmm_alloc_order(PMM_MAX_ORDER, 0))) {
+		ASSERT_LT(n, 400);
+		pages[n++] = pg;
+		vm_paddr_t pa = vm_page_to_phys(pg);
+		EXPECT_EQ(pa & ((PAGE_SIZE << PMM_MAX_ORDER) - 1), 0);
+		EXPECT_TRUE(pa < 512 * MiB || (pa >= 63 * GiB && pa < 64 * GiB));
+		if (pa >= 63 * GiB) {
+			high++;
+			*(volatile uint64_t *)phys_to_virt(pa + (PAGE_SIZE << PMM_MAX_ORDER) - 8) = pa;
+		}
+	}
+	EXPECT_EQ(high, 256);
+	EXPECT_EQ(vm_page_to_phys(phys_to_vm_page(64 * GiB - 1)), 64 * GiB - PAGE_SIZE);
+	EXPECT_NULL(phys_to_vm_page(32 * GiB));
+	CHECK_PMM();
+	while (n)
+		pmm_free(pages[--n]);
+	EXPECT_EQ(pmm_free_count(), total);
+	CHECK_PMM();
 }
 
 /* ------------------------------------------------------------------------------------------- */
