@@ -175,29 +175,24 @@ void *uheap_realloc(struct uheap *h, void *p, size_t n)
 	return q;
 }
 
-/* Whether c is the start of a chunk in one of h's arenas (not a pointer into the middle of one). */
-static bool is_arena_chunk(const struct uheap *h, const struct uheap_chunk *c)
+/* The arena of h at the lowest address above `above` (NULL: the lowest of all), or NULL. */
+static const struct uheap_arena *arena_after(const struct uheap *h, const struct uheap_arena *above)
 {
-	for (const struct uheap_arena *a = h->arenas; a; a = a->next) {
-		const char *end = (const char *)a + a->size;
-		const struct uheap_chunk *k = (const struct uheap_chunk *)(a + 1);
+	const struct uheap_arena *best = NULL;
 
-		if ((const char *)c < (const char *)k || (const char *)c >= end)
-			continue;
-		while (k < c)
-			k = (const struct uheap_chunk *)((const char *)k + k->size);
-		return k == c;
-	}
-	return false;
+	for (const struct uheap_arena *a = h->arenas; a; a = a->next)
+		if ((!above || a > above) && (!best || a < best))
+			best = a;
+	return best;
 }
 
 const char *uheap_check(const struct uheap *h, struct uheap_stats *st)
 {
 	struct uheap_stats s = {.large = h->large};
-	const struct uheap_chunk *prev = NULL;
-	size_t listed = 0;
+	/* Walking arenas in address order meets the FREE chunks in free-list order. */
+	const struct uheap_chunk *want = h->free_list;
 
-	for (const struct uheap_arena *a = h->arenas; a; a = a->next) {
+	for (const struct uheap_arena *a = arena_after(h, NULL); a; a = arena_after(h, a)) {
 		const char *end = (const char *)a + a->size;
 		const struct uheap_chunk *c = (const struct uheap_chunk *)(a + 1);
 		bool prev_free = false;
@@ -212,6 +207,11 @@ const char *uheap_check(const struct uheap *h, struct uheap_stats *st)
 			if (c->tag == UHEAP_TAG_FREE) {
 				if (prev_free)
 					return "two adjacent free chunks (not coalesced)";
+				if (!want)
+					return "a FREE chunk is missing from the free list";
+				if (c != want)
+					return "free list is not the FREE chunks in ascending order";
+				want = want->next;
 				s.free_chunks++;
 				s.free_bytes += c->size;
 			} else if (c->tag == UHEAP_TAG_USED) {
@@ -223,20 +223,8 @@ const char *uheap_check(const struct uheap *h, struct uheap_stats *st)
 			c = (const struct uheap_chunk *)((const char *)c + c->size);
 		}
 	}
-
-	/* Ascending, real FREE chunks, as many as the arenas hold: exactly the FREE chunks. */
-	for (const struct uheap_chunk *c = h->free_list; c; prev = c, c = c->next) {
-		if (++listed > s.free_chunks)
-			return "free list longer than the number of free chunks (a cycle or a stray)";
-		if (prev && c <= prev)
-			return "free list not in ascending address order";
-		if (c->tag != UHEAP_TAG_FREE)
-			return "free-list chunk not tagged FREE";
-		if (!is_arena_chunk(h, c))
-			return "free-list entry is not a chunk of any arena";
-	}
-	if (listed != s.free_chunks)
-		return "a free chunk is missing from the free list";
+	if (want)
+		return "free-list entry that is not a FREE chunk (a stray, a cycle or a duplicate)";
 	if (st)
 		*st = s;
 	return NULL;
