@@ -94,8 +94,8 @@ int pmap_remove(pmap_t pmap, vm_offset_t va, vm_size_t len);
 
 /*
  * Set the flags of every mapped page in [va, va + len) (4 KiB aligned) to flags; unmapped pages
- * stay unmapped. Splits partly covered 2 MiB pages whose flags differ from flags (one whose flags
- * already match stays whole). TLB entries of changed pages are invalidated before the call returns.
+ * stay unmapped. Splits partly covered 2 MiB pages, as pmap_remove does. TLB entries of changed
+ * pages are invalidated before the call returns.
  * Returns 0, -ENOMEM or -EINVAL as pmap_remove.
  */
 int pmap_protect(pmap_t pmap, vm_offset_t va, vm_size_t len, unsigned flags);

@@ -294,8 +294,9 @@ static void split_2m(struct pmap_walk *w, pt_entry_t *e, vm_offset_t base, vm_pa
 }
 
 /*
- * Split the large pages at the two ends of [va, last] that the walk would change only in part,
- * taking every page table needed before changing anything. Returns 0, -ENOMEM or -EINVAL (part of
+ * Split the 2 MiB pages at the two ends of [va, last] that the range covers only in part (even
+ * if protect would leave their flags as they are: callers count on partly covered pages being
+ * split), taking every page table needed before changing anything. Returns 0, -ENOMEM or -EINVAL (part of
  * a 1 GiB page), in both cases with nothing changed. Caller holds pm->lock.
  */
 static int split_ends(struct pmap_walk *w, vm_offset_t va, vm_offset_t last)
@@ -315,10 +316,12 @@ static int split_ends(struct pmap_walk *w, vm_offset_t va, vm_offset_t last)
 		vm_offset_t base = ends[k] & ~(size - 1);
 		if (base >= va && base + (size - 1) <= last)
 			continue;
-		if (!w->remove && (pte_load(e) & PTE_PROT_MASK) == w->prot)
-			continue;
-		if (level != 2)
+		if (level != 2) {
+			/* A 1 GiB page is never split; protecting part of it to what it has is no change. */
+			if (!w->remove && (pte_load(e) & PTE_PROT_MASK) == w->prot)
+				continue;
 			return -EINVAL;
+		}
 		if (n == 1 && split[0] == e)
 			continue;
 		split[n] = e;
