@@ -19,8 +19,8 @@
  *  K3  With KESTREL_KMEM_DEBUG, every free object holds 0x6b in all of its bytes.
  *  K4  If epoch != pmm_generation(), the slab lists describe memory a pmm_init has forgotten;
  *      the next operation drops them (host tests re-initialize pmm).
- * kmem_check() verifies K1-K3. The cache list (caches_lock) holds every cache; caches_lock is taken before a cache's lock, and
- * a cache's lock is never held across a call into pmm.
+ * kmem_check() verifies K1-K3. The cache list (caches_lock) holds every cache. caches_lock is
+ * taken before a cache's lock, and a cache's lock is never held across a call that takes pmm's.
  */
 #include "mm/kmem.h"
 #include "kernel/kprintf.h"
@@ -105,40 +105,42 @@ static size_t layout_end(const struct kmem_cache *c, size_t n, size_t *objs_offs
 	return off + n * c->obj_size;
 }
 
+/* How many objects of c a slab of order o holds; *objs_offset gets where the first one starts. */
+static unsigned objs_fitting(const struct kmem_cache *c, unsigned o, size_t *objs_offset)
+{
+	size_t bytes = PAGE_SIZE << o;
+	size_t n = bytes / c->obj_size;
+	if (n > SLAB_MAX_OBJS)
+		n = SLAB_MAX_OBJS;
+	while (n && layout_end(c, n, objs_offset) > bytes)
+		n--;
+	return (unsigned)n;
+}
+
 /*
- * The smallest slab order that wastes at most 1/8 of the slab, or failing that the smallest that
- * holds one object. Returns false if not even a PMM_MAX_ORDER block holds one.
+ * Choose the smallest slab order that wastes at most 1/8 of the slab, or failing that the smallest
+ * that holds one object. Returns false if not even a PMM_MAX_ORDER block holds one.
  */
 static bool cache_geometry(struct kmem_cache *c)
 {
-	unsigned fallback = PMM_MAX_ORDER + 1;
+	int chosen = -1;
+	size_t off;
 	for (unsigned o = 0; o <= PMM_MAX_ORDER; o++) {
-		size_t bytes = PAGE_SIZE << o, off;
-		size_t n = bytes / c->obj_size;
-		if (n > SLAB_MAX_OBJS)
-			n = SLAB_MAX_OBJS;
-		while (n && layout_end(c, n, &off) > bytes)
-			n--;
+		size_t n = objs_fitting(c, o, &off);
 		if (!n)
 			continue;
-		if (fallback > PMM_MAX_ORDER)
-			fallback = o;
-		if (n * c->obj_size * 8 >= bytes * 7 || o == PMM_MAX_ORDER) {
-			if (n * c->obj_size * 8 < bytes * 7)
-				o = fallback;
-			c->slab_order = o;
-			bytes = PAGE_SIZE << o;
-			n = bytes / c->obj_size;
-			if (n > SLAB_MAX_OBJS)
-				n = SLAB_MAX_OBJS;
-			while (layout_end(c, n, &off) > bytes)
-				n--;
-			c->per_slab = (unsigned)n;
-			c->objs_offset = off;
-			return true;
+		if (chosen < 0)
+			chosen = (int)o;
+		if (n * c->obj_size * 8 >= (PAGE_SIZE << o) * 7) {
+			chosen = (int)o;
+			break;
 		}
 	}
-	return false;
+	if (chosen < 0)
+		return false;
+	c->slab_order = (unsigned)chosen;
+	c->per_slab = objs_fitting(c, c->slab_order, &c->objs_offset);
+	return true;
 }
 
 static void list_insert(struct kmem_slab **head, struct kmem_slab *s)
@@ -515,12 +517,12 @@ static const char *slab_check(struct kmem_cache *c, struct kmem_slab *s)
 	return err;
 }
 
-/* K1, K2, K3 for one cache. Its lock held. */
-static const char *cache_check(struct kmem_cache *c)
+/* K1, K2, K3 for one cache. Its lock held. A list longer than `limit` slabs must be cyclic. */
+static const char *cache_check(struct kmem_cache *c, size_t limit)
 {
 	struct kmem_slab *lists[3] = {c->full, c->partial, c->empty};
 	static const char *const names[3] = {"full", "partial", "empty"};
-	size_t allocated = 0, limit = pmm_total_count();
+	size_t allocated = 0;
 	for (int l = 0; l < 3; l++) {
 		struct kmem_slab *prev = NULL;
 		size_t n = 0;
@@ -548,11 +550,11 @@ static const char *cache_check(struct kmem_cache *c)
 	return NULL;
 }
 
-static const char *cache_check_locked(struct kmem_cache *c)
+static const char *cache_check_locked(struct kmem_cache *c, size_t limit)
 {
 	spin_lock(&c->lock);
 	cache_sync(c);
-	const char *err = cache_check(c);
+	const char *err = cache_check(c, limit);
 	spin_unlock(&c->lock);
 	return err;
 }
@@ -560,12 +562,13 @@ static const char *cache_check_locked(struct kmem_cache *c)
 const char *kmem_check(void)
 {
 	const char *err = NULL;
+	size_t limit = pmm_total_count();
 	spin_lock(&caches_lock);
 	caches_sync();
 	for (size_t i = 0; i < sizeof(static_caches) / sizeof(static_caches[0]) && !err; i++)
-		err = cache_check_locked(&static_caches[i]);
+		err = cache_check_locked(&static_caches[i], limit);
 	for (struct kmem_cache *c = dynamic_caches; c && !err; c = c->next)
-		err = cache_check_locked(c);
+		err = cache_check_locked(c, limit);
 	spin_unlock(&caches_lock);
 	return err;
 }
