@@ -253,17 +253,18 @@ KTEST(kmem, out_of_memory_returns_null)
 	EXPECT_EQ(settled_free(), base);
 }
 
-/* A model of live allocations, each filled with a pattern derived from its slot and a serial number. */
+/* A model of live allocations, each filled with a tag byte that depends on its slot and the operation. */
 KTEST(kmem, random_stress_against_model)
 {
 	size_t base = settled_free();
 	unsigned seed = 0x6b6d656d;
 	srand(seed);
-	enum { SLOTS = 2048, OPS = 200000 };
+	enum { SLOTS = 2048, OPS = 200000, CACHED = 56 };
 	static unsigned char *ptr[SLOTS];
 	static size_t len[SLOTS];
+	static bool from_cache[SLOTS];
 	static unsigned char tag[SLOTS];
-	struct kmem_cache *c = kmem_cache_create("test-stress", 56, 8);
+	struct kmem_cache *c = kmem_cache_create("test-stress", CACHED, 8);
 	ASSERT_NONNULL(c);
 	int failures = 0;
 	for (int op = 0; op < OPS && failures < 5; op++) {
@@ -280,7 +281,7 @@ KTEST(kmem, random_stress_against_model)
 				KT_FAIL("seed %#x op %d: slot %d (%zu bytes) lost its contents", seed, op, s, len[s]);
 				failures++;
 			}
-			if (len[s] == 0)
+			if (from_cache[s])
 				kmem_cache_free(c, ptr[s]);
 			else
 				kfree(ptr[s]);
@@ -288,32 +289,28 @@ KTEST(kmem, random_stress_against_model)
 			continue;
 		}
 		int kind = rand() % 16;
-		size_t n = kind == 0 ? 4096 + (size_t)(rand() % 60000)
-			   : kind < 3 ? 0
-				      : 1 + (size_t)(rand() % (kind < 8 ? 128 : 2048));
-		if (n == 0) {
-			ptr[s] = kmem_cache_alloc(c);
-			len[s] = 0;
+		from_cache[s] = kind >= 1 && kind < 3;
+		if (from_cache[s]) {
+			len[s] = CACHED;
+			ptr[s] = rand() % 2 ? kmem_cache_alloc(c) : kmem_cache_zalloc(c);
 		} else {
-			ptr[s] = rand() % 2 ? kmalloc(n) : kzalloc(n);
-			len[s] = n;
+			len[s] = kind == 0 ? 2049 + (size_t)(rand() % 63488) : 1 + (size_t)(rand() % (kind < 8 ? 128 : 2048));
+			ptr[s] = rand() % 2 ? kmalloc(len[s]) : kzalloc(len[s]);
 		}
 		if (!ptr[s]) {
-			KT_FAIL("seed %#x op %d: allocation of %zu bytes failed", seed, op, n);
+			KT_FAIL("seed %#x op %d: allocation of %zu bytes failed", seed, op, len[s]);
 			failures++;
 			continue;
 		}
 		tag[s] = (unsigned char)(op * 7 + s);
-		memset(ptr[s], tag[s], len[s] ? len[s] : 56);
-		if (len[s] == 0)
-			len[s] = 0;
+		memset(ptr[s], tag[s], len[s]);
 	}
 	for (int s = 0; s < SLOTS; s++) {
 		if (!ptr[s])
 			continue;
 		if (!all_bytes(ptr[s], tag[s], len[s]))
 			KT_FAIL("seed %#x: slot %d lost its contents at the end", seed, s);
-		if (len[s] == 0)
+		if (from_cache[s])
 			kmem_cache_free(c, ptr[s]);
 		else
 			kfree(ptr[s]);
@@ -368,6 +365,12 @@ static void use_after_free(void)
 	(void)p[3];
 }
 
+static void overflow_past_request(void)
+{
+	volatile char *p = kmalloc(40); /* a 64-byte object: bytes 40..63 stay poisoned */
+	p[40] = 1;
+}
+
 KTEST(kmem, misuse_panics_with_cache_name)
 {
 	EXPECT_DIES(double_kfree, "kmalloc-64: double free");
@@ -375,8 +378,10 @@ KTEST(kmem, misuse_panics_with_cache_name)
 	EXPECT_DIES(wrong_cache_free, "belongs to cache test-cache-a");
 	EXPECT_DIES(destroy_busy_cache, "test-busy still has 1 objects");
 	EXPECT_DIES(kfree_non_heap, "is not kernel heap memory");
-	if (HAVE_ASAN)
+	if (HAVE_ASAN) {
 		EXPECT_DIES(use_after_free, "use-after-poison");
+		EXPECT_DIES(overflow_past_request, "use-after-poison");
+	}
 }
 
 /*
