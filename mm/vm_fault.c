@@ -1,0 +1,139 @@
+/*
+ * The page-fault handler of vm_maps (contract at vm_fault in mm/vm_map.h): demand-zero pages from
+ * the entry's object, a whole 2 MiB page where the entry, the alignment and the object allow.
+ *
+ * Faults run under the map's read lock, so several may run at once on one map. What they share is
+ * guarded thus: an anonymous entry's object is installed by compare-and-swap (a loser drops its
+ * own); an object's pages, and the pmap_enter that maps them, are under the object's lock, so one
+ * fault allocates, inserts and maps a page and a racing one finds it mapped; counters are atomic.
+ */
+#include "mm/vm_map.h"
+#include "kernel/panic.h"
+#include "mm/pmm.h"
+#include "uapi/errno.h"
+
+#define SUPERPAGE_PAGES (SUPERPAGE_SIZE / PAGE_SIZE)
+
+static void stat_inc(uint64_t *counter) { __atomic_add_fetch(counter, 1, __ATOMIC_RELAXED); }
+
+/* The entry's object, made on the first fault of an anonymous entry. NULL when out of memory. */
+static vm_object_t entry_object(vm_map_entry_t e)
+{
+	vm_object_t object = __atomic_load_n(&e->object, __ATOMIC_ACQUIRE);
+	if (object)
+		return object;
+	/* The offset of an anonymous entry is start & SUPERPAGE_MASK (vm_map.h), fixed before now. */
+	object = vm_object_allocate(e->offset + (e->end - e->start));
+	if (!object)
+		return NULL;
+	vm_object_t seen = NULL;
+	if (__atomic_compare_exchange_n(&e->object, &seen, object, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return object;
+	vm_object_deallocate(object);
+	return seen;
+}
+
+/* Whether e covers the 2 MiB page around va and maps its object congruently modulo 2 MiB. */
+static bool superpage_fits(vm_map_entry_t e, vm_offset_t va)
+{
+	vm_offset_t base = va & ~SUPERPAGE_MASK;
+	return base >= e->start && e->end - base >= SUPERPAGE_SIZE && ((e->offset - e->start) & SUPERPAGE_MASK) == 0;
+}
+
+/*
+ * Map a fresh zeroed 2 MiB page around va if none of its object range is resident and pmm has a
+ * block. Returns false if it could not (nothing changed: fall back to 4 KiB), else true with the
+ * result in *rc. Object lock held.
+ */
+static bool fault_superpage(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_offset_t va, unsigned flags,
+			    int *rc)
+{
+	vm_offset_t base = va & ~SUPERPAGE_MASK;
+	uint64_t first = (e->offset + (base - e->start)) >> PAGE_SHIFT, idx;
+	if (vm_object_page_next(object, first, first + SUPERPAGE_PAGES, &idx))
+		return false;
+	vm_page_t block = pmm_alloc_order(SUPERPAGE_ORDER, PMM_ZERO);
+	if (!block)
+		return false;
+	vm_paddr_t pa = vm_page_to_phys(block);
+
+	/* The object keeps 512 independent frames, so that removing part of the range frees just that. */
+	pmm_split(block);
+	for (uint64_t i = 0; i < SUPERPAGE_PAGES; i++) {
+		if (vm_object_page_insert(object, first + i, phys_to_vm_page(pa + i * PAGE_SIZE)) == 0)
+			continue;
+		vm_object_page_remove(object, first, first + i);
+		for (; i < SUPERPAGE_PAGES; i++)
+			pmm_free(phys_to_vm_page(pa + i * PAGE_SIZE));
+		return false;
+	}
+
+	int r = pmap_enter(map->pmap, base, pa, SUPERPAGE_SIZE, flags);
+	KASSERT(r == 0 || r == -ENOMEM, "vm_fault: pmap_enter of 2 MiB at 0x%llx: %d", (unsigned long long)base, r);
+	if (r == 0) {
+		stat_inc(&map->stats.resident_2m);
+		stat_inc(&map->stats.faults_2m);
+	}
+	/* On -ENOMEM the zeroed pages stay resident; a later fault maps them 4 KiB at a time. */
+	*rc = r == 0 ? KERN_SUCCESS : KERN_RESOURCE_SHORTAGE;
+	return true;
+}
+
+/* Map the object page behind va, allocating it if it is not resident. Object lock held. */
+static int fault_page(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_offset_t va, unsigned flags)
+{
+	uint64_t pindex = (e->offset + (va - e->start)) >> PAGE_SHIFT;
+	vm_page_t page = vm_object_page_lookup(object, pindex);
+	int rc;
+	if (!page && superpage_fits(e, va) && fault_superpage(map, e, object, va, flags, &rc))
+		return rc;
+	if (!page) {
+		page = pmm_alloc_order(0, PMM_ZERO);
+		if (!page)
+			return KERN_RESOURCE_SHORTAGE;
+		if (vm_object_page_insert(object, pindex, page)) {
+			pmm_free(page);
+			return KERN_RESOURCE_SHORTAGE;
+		}
+	}
+	int r = pmap_enter(map->pmap, va, vm_page_to_phys(page), PAGE_SIZE, flags);
+	if (r == 0) {
+		stat_inc(&map->stats.resident_4k);
+		return KERN_SUCCESS;
+	}
+	/* -EEXIST: a fault on another CPU mapped the page between our look and our lock. */
+	KASSERT(r == -EEXIST || r == -ENOMEM, "vm_fault: pmap_enter at 0x%llx: %d", (unsigned long long)va, r);
+	return r == -EEXIST ? KERN_SUCCESS : KERN_RESOURCE_SHORTAGE;
+}
+
+static int fault_locked(vm_map_t map, vm_offset_t va, vm_prot_t fault_type)
+{
+	vm_map_entry_t e;
+	if (!vm_map_lookup_entry(map, va, &e) || (e->eflags & MAP_ENTRY_GUARD))
+		return KERN_INVALID_ADDRESS;
+	if (fault_type & ~e->protection)
+		return KERN_PROTECTION_FAILURE;
+	if (!map->pmap)
+		return KERN_FAILURE;
+	/* Mapped pages always carry their entry's full rights (vm_map.h, M7): nothing to do. */
+	if (pmap_query(map->pmap, va, NULL, NULL, NULL))
+		return KERN_SUCCESS;
+	vm_object_t object = entry_object(e);
+	if (!object)
+		return KERN_RESOURCE_SHORTAGE;
+	vm_object_lock(object);
+	int rc = fault_page(map, e, object, va, vm_map_mmu_flags(map, e->protection));
+	vm_object_unlock(object);
+	return rc;
+}
+
+int vm_fault(vm_map_t map, vm_offset_t va, vm_prot_t fault_type)
+{
+	stat_inc(&map->stats.faults);
+	if (fault_type == VM_PROT_NONE || (fault_type & ~VM_PROT_ALL))
+		return KERN_INVALID_ARGUMENT;
+	vm_map_lock_read(map);
+	int rc = fault_locked(map, trunc_page(va), fault_type);
+	vm_map_unlock_read(map);
+	return rc;
+}

@@ -1,0 +1,255 @@
+/*
+ * Address maps: which ranges of an address space are mapped, to which object, with which rights
+ * (FreeBSD's vm_map). Names, types and values follow FreeBSD so that its vm_map(9) documentation
+ * applies; where Kestrel differs, the contract here says so.
+ *
+ * Anonymous memory (object NULL at insert) gets its object lazily, at the first fault in the entry
+ * (as FreeBSD does), so that adjacent anonymous ranges can coalesce for free. Such an entry's offset
+ * is always start & SUPERPAGE_MASK, whatever offset the caller passed: the object it gets later is
+ * then congruent to the address modulo 2 MiB and superpages work.
+ *
+ * Kestrel has no fork or copy-on-write: each page range of an object is mapped by at most one entry
+ * (two halves of a clipped entry map different ranges). Removing a range therefore frees the
+ * object's pages in it at once.
+ *
+ * Locking: struct vm_map.lock is a sleepable rwlock (kernel/rwlock.h), so it may be held across a
+ * return to user mode. Functions say which lock they take or expect. Entries may only be read with
+ * the lock held (read is enough) and only be changed with it held for writing.
+ */
+#ifndef MM_VM_MAP_H
+#define MM_VM_MAP_H
+
+#include "kernel/rwlock.h"
+#include "mm/mmu.h"
+#include "mm/types.h"
+#include "mm/vm_object.h"
+
+#define VM_PROT_NONE ((vm_prot_t)0x00)
+#define VM_PROT_READ ((vm_prot_t)0x01)
+#define VM_PROT_WRITE ((vm_prot_t)0x02)
+#define VM_PROT_EXECUTE ((vm_prot_t)0x04)
+#define VM_PROT_ALL (VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXECUTE)
+
+/* Results (FreeBSD's sys/vm/vm_param.h / Mach's kern_return_t), translated to errno at syscalls. */
+#define KERN_SUCCESS 0
+#define KERN_INVALID_ADDRESS 1
+#define KERN_PROTECTION_FAILURE 2
+#define KERN_NO_SPACE 3
+#define KERN_INVALID_ARGUMENT 4
+#define KERN_FAILURE 5
+#define KERN_RESOURCE_SHORTAGE 6
+
+/* vm_map_find strategies. */
+#define VMFS_NO_SPACE 0      /* exactly at *addr */
+#define VMFS_ANY_SPACE 1     /* first fit at or above *addr */
+#define VMFS_OPTIMAL_SPACE 2 /* SUPER for an object, falling back to ANY; ANY for NULL */
+#define VMFS_SUPER_SPACE 3   /* first fit congruent to offset modulo 2 MiB, no fallback */
+#define VMFS_ALIGNED_SPACE(n) ((n) << 8) /* first fit aligned to 2^n, 1 <= n <= 63 */
+
+/* cow argument of vm_map_find / vm_map_insert / vm_map_fixed. */
+#define MAP_CREATE_GUARD 0x0080 /* a guard: PROT_NONE for good, never faulted; object must be NULL */
+#define MAP_CREATE_STACK 0x0100 /* mark the entry MAP_ENTRY_STACK */
+
+/* vm_map_entry.eflags. Entries coalesce only with entries of equal eflags. */
+#define MAP_ENTRY_GUARD 0x0001
+#define MAP_ENTRY_STACK 0x0002
+
+/*
+ * One mapped range [start, end). Public fields: start, end, object, offset, protection,
+ * max_protection, eflags; the rest belongs to the map's tree.
+ */
+struct vm_map_entry {
+	struct vm_map_entry *prev, *next;          /* address order; the map's header closes the ring */
+	struct vm_map_entry *left, *right, *parent; /* AVL tree by start */
+	vm_offset_t start, end;                    /* page aligned, start < end */
+	vm_size_t max_free;                        /* largest gap before an entry of this subtree */
+	vm_object_t object;                        /* NULL: anonymous memory not faulted yet */
+	vm_ooffset_t offset;                       /* of start in object */
+	vm_prot_t protection, max_protection;
+	uint8_t height;                            /* of this subtree; a leaf is 1 */
+	uint16_t eflags;                           /* MAP_ENTRY_* */
+};
+typedef struct vm_map_entry *vm_map_entry_t;
+
+/*
+ * Counters. faults counts every vm_fault call, faults_2m those that mapped a 2 MiB page; the
+ * resident counts are the 4 KiB and 2 MiB mappings this map has in its pmap (a 2 MiB mapping that a
+ * partial remove or protect splits becomes 4 KiB ones). Updated atomically (faults run under the
+ * read lock); vm_map_check verifies the resident counts against the pmap.
+ */
+struct vm_map_stats {
+	uint64_t faults, faults_2m;
+	uint64_t resident_4k, resident_2m;
+};
+
+/*
+ * Invariants (vm_map_check):
+ *  M1 Entries lie in [min, max], are page aligned, non-empty, sorted and disjoint; the list
+ *     (header.next ... header.prev) is in address order and doubly linked; nentries counts it.
+ *  M2 The tree holds exactly the listed entries, in the same order, with consistent parent links;
+ *     it is an AVL tree (child heights differ by at most 1; height is exact).
+ *  M3 max_free of a node is the largest gap_before (entry start minus its list predecessor's end,
+ *     the header's end being min) over its subtree. The gap after the last entry is header.start
+ *     - last end and is not in the tree.
+ *  M4 protection is within max_protection, both within VM_PROT_ALL; a guard has both NONE and no
+ *     object.
+ *  M5 An entry without object has offset == start & SUPERPAGE_MASK; one with an object has a page
+ *     aligned offset, lies inside the object and holds a reference to it.
+ *  M6 No two adjacent entries could coalesce: touching entries differ in protection, max
+ *     protection, eflags, or object (both NULL is the same; the same object must also have
+ *     contiguous offsets).
+ *  M7 With a pmap: every mapped page of an entry is its object's resident page at that offset,
+ *     with the entry's protection (PROT_NONE entries map nothing); stats.resident_* count exactly
+ *     the 4 KiB and 2 MiB mappings. Without a pmap they are 0.
+ * The header is a sentinel entry outside the tree: header.end = min, header.start = max.
+ */
+struct vm_map {
+	struct vm_map_entry header;
+	struct rwlock lock;
+	pmap_t pmap;         /* NULL: a map that only keeps its books */
+	vm_map_entry_t root;
+	size_t nentries;
+	struct vm_map_stats stats;
+};
+typedef struct vm_map *vm_map_t;
+
+#define vm_map_min(map) ((map)->header.end)
+#define vm_map_max(map) ((map)->header.start)
+
+/* Visit every entry in address order. Map lock held (read is enough); do not change the map. */
+#define VM_MAP_ENTRY_FOREACH(it, map) \
+	for ((it) = (map)->header.next; (it) != &(map)->header; (it) = (it)->next)
+
+/*
+ * A new, empty map of [min, max) over pmap (NULL: no page tables, book-keeping only). min and max
+ * must be page aligned with min < max, and [min, max) inside pmap's half. The map does not own
+ * pmap: destroy the map first, then the pmap. Returns NULL on bad bounds or out of memory.
+ */
+vm_map_t vm_map_create(pmap_t pmap, vm_offset_t min, vm_offset_t max);
+
+/*
+ * Remove everything (unmap, free the pages of the removed ranges, drop object references, free
+ * entries) and free the map. Nobody else may use or hold the map.
+ */
+void vm_map_destroy(vm_map_t map);
+
+/* The map's lock (FreeBSD names). The try variants return true if they took it, never wait. */
+void vm_map_lock(vm_map_t map);
+void vm_map_unlock(vm_map_t map);
+void vm_map_lock_read(vm_map_t map);
+void vm_map_unlock_read(vm_map_t map);
+bool vm_map_trylock(vm_map_t map);
+bool vm_map_trylock_read(vm_map_t map);
+
+/*
+ * Map length bytes of object from offset at an address chosen by find_space (VMFS_*), stored
+ * in *addr, which on entry is the hint (VMFS_NO_SPACE: the exact address). If max_addr is not 0
+ * the mapping must end at or below it. cow: MAP_CREATE_*.
+ * On success the new entry takes over the caller's reference to object (NULL: anonymous memory);
+ * on failure the caller still owns it and the map is unchanged.
+ * Returns KERN_SUCCESS; KERN_INVALID_ADDRESS for length 0 or a VMFS_NO_SPACE range outside the map
+ * or wrapping; KERN_NO_SPACE if the range is taken or no room is found (hint above the map, length
+ * larger than the map, nothing free below max_addr, an alignment wrapping past 2^64);
+ * KERN_INVALID_ARGUMENT for an unknown strategy or cow flag, protection bits beyond VM_PROT_ALL, a
+ * length, offset or VMFS_NO_SPACE address not page aligned, a range beyond the object, or a guard
+ * with an object; KERN_PROTECTION_FAILURE if prot exceeds max; KERN_RESOURCE_SHORTAGE when out
+ * of memory.
+ * Takes the map lock for writing; vm_map_find_locked expects it held for writing.
+ */
+int vm_map_find(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t *addr, vm_size_t length,
+		vm_offset_t max_addr, int find_space, vm_prot_t prot, vm_prot_t max, int cow);
+int vm_map_find_locked(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t *addr,
+		       vm_size_t length, vm_offset_t max_addr, int find_space, vm_prot_t prot, vm_prot_t max,
+		       int cow);
+
+/*
+ * The lowest page-aligned address >= start at which length bytes are free inside the map. On
+ * failure returns a value v with v + length > vm_map_max(map) (computed without overflow by the
+ * caller as it is: v + length never wraps). O(log n). Map lock held (read is enough).
+ */
+vm_offset_t vm_map_findspace(vm_map_t map, vm_offset_t start, vm_size_t length);
+
+/*
+ * Map [start, end) of object from offset; results and reference rules as vm_map_find with
+ * VMFS_NO_SPACE. Map lock held for writing (as in FreeBSD).
+ */
+int vm_map_insert(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t start, vm_offset_t end,
+		  vm_prot_t prot, vm_prot_t max, int cow);
+
+/*
+ * Replace whatever is mapped in [start, start + length) by a new mapping of object, atomically
+ * (mmap's MAP_FIXED): the same checks as vm_map_insert are made first, and on failure nothing has
+ * been removed. Results and reference rules as vm_map_insert. Takes the map lock for writing.
+ */
+int vm_map_fixed(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t start, vm_size_t length,
+		 vm_prot_t prot, vm_prot_t max, int cow);
+
+/*
+ * Unmap [start, end), clamped to the map's bounds: entries partly inside are clipped, the pages
+ * of the removed ranges are unmapped and freed, object references dropped. Holes are fine.
+ * Returns KERN_SUCCESS; KERN_INVALID_ARGUMENT if start or end is not page aligned or start > end;
+ * KERN_RESOURCE_SHORTAGE (map unchanged) if a clip found no memory.
+ * vm_map_remove takes the map lock for writing; vm_map_delete expects it held for writing.
+ */
+int vm_map_remove(vm_map_t map, vm_offset_t start, vm_offset_t end);
+int vm_map_delete(vm_map_t map, vm_offset_t start, vm_offset_t end);
+
+/*
+ * Set the protection of the entries in [start, end) (clamped to the map; holes and guards are
+ * skipped) to new_prot; with set_max, set max_protection to new_prot and protection to its old
+ * value & new_prot. Mapped pages follow at once (PROT_NONE unmaps them; the data stays in the
+ * object). Entries are clipped to the range and coalesced again afterwards.
+ * Returns KERN_SUCCESS; KERN_PROTECTION_FAILURE (map unchanged) if new_prot exceeds the
+ * max_protection of an entry in the range; KERN_INVALID_ARGUMENT as vm_map_remove or for bits
+ * beyond VM_PROT_ALL; KERN_RESOURCE_SHORTAGE (map unchanged) if a clip found no memory.
+ * vm_map_protect takes the map lock for writing; vm_map_protect_locked expects it held.
+ */
+int vm_map_protect(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t new_prot, bool set_max);
+int vm_map_protect_locked(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t new_prot, bool set_max);
+
+/*
+ * true: *entry is the entry containing addr. false: *entry is the last entry below addr, or NULL if
+ * there is none. O(log n). Map lock held (read is enough).
+ */
+bool vm_map_lookup_entry(vm_map_t map, vm_offset_t addr, vm_map_entry_t *entry);
+
+/* A consistent snapshot of the map's counters. No lock needed. */
+void vm_map_get_stats(vm_map_t map, struct vm_map_stats *stats);
+
+/*
+ * Check invariants M1-M7 (and every mapped object's own). Returns 0, or the number of the broken
+ * invariant (VM_MAP_CHECK_*) after printing which one with kprintf. O(entries + resident pages).
+ * Map lock held (read is enough).
+ */
+#define VM_MAP_CHECK_BOUNDS 1
+#define VM_MAP_CHECK_LIST 2
+#define VM_MAP_CHECK_TREE 3
+#define VM_MAP_CHECK_MAX_FREE 4
+#define VM_MAP_CHECK_PROT 5
+#define VM_MAP_CHECK_OBJECT 6
+#define VM_MAP_CHECK_COALESCE 7
+#define VM_MAP_CHECK_PMAP 8
+int vm_map_check(vm_map_t map);
+/* The message for a vm_map_check result (the last one printed for that code). */
+const char *vm_map_check_msg(int code);
+
+/*
+ * The MMU flags pages of an entry with protection prot get in this map: none for VM_PROT_NONE
+ * (such pages are not mapped), MMU_USER for a map below the user/kernel boundary.
+ */
+unsigned vm_map_mmu_flags(vm_map_t map, vm_prot_t prot);
+
+/*
+ * Resolve a fault at va for an access of fault_type (VM_PROT_READ, WRITE and/or EXECUTE): map the
+ * entry's object page there, allocating a zeroed one on first touch; a whole 2 MiB page when the
+ * entry covers the aligned 2 MiB around va, va is congruent to the object offset modulo 2 MiB,
+ * none of that object range is resident yet and pmm has a free 2 MiB block.
+ * Returns KERN_SUCCESS (also when va was already mapped with enough rights);
+ * KERN_INVALID_ADDRESS if no entry (or a guard) covers va; KERN_PROTECTION_FAILURE if the entry
+ * does not allow fault_type; KERN_INVALID_ARGUMENT for an empty or unknown fault_type;
+ * KERN_FAILURE for a map without pmap; KERN_RESOURCE_SHORTAGE when out of memory.
+ * Takes the map lock for reading (readers nest, so a fault under a reader of the same map works).
+ */
+int vm_fault(vm_map_t map, vm_offset_t va, vm_prot_t fault_type);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * VM objects: anonymous, zero-filled memory that map entries map (FreeBSD's vm_object, OBJT_DEFAULT
+ * only). An object owns its resident pages, one reference (the pmm ref_count of 1) each, and frees
+ * them when they are removed from it or when its last reference goes.
+ *
+ * Resident pages are kept in a radix tree of 64-way nodes indexed by page index (offset >> 12);
+ * the tree is as tall as the object's size needs (at most 9 levels), so lookup, insert and remove
+ * are O(height). Every node counts the pages beneath it, which lets range queries skip empty
+ * subtrees.
+ *
+ * Kestrel has no fork and no copy-on-write: every page range of an object is mapped by at most one
+ * map entry at a time. That is what lets vm_map free an object's pages the moment the range that
+ * maps them is removed, and lets an object page be mapped without a reference of its own.
+ *
+ * Locking: ref_count is atomic. The page tree is protected by the object's spinlock
+ * (vm_object_lock); functions below that touch pages say they expect it held. The lock nests
+ * inside vm_map's lock and outside the pmap's and pmm's locks.
+ */
+#ifndef MM_VM_OBJECT_H
+#define MM_VM_OBJECT_H
+
+#include "kernel/spinlock.h"
+#include "mm/types.h"
+#include "mm/vm_page.h"
+
+#define VM_OBJECT_RADIX_SHIFT 6
+#define VM_OBJECT_RADIX_SLOTS (1u << VM_OBJECT_RADIX_SHIFT)
+
+/*
+ * A node of the page tree. At level 0 the slots hold vm_page_t; above, child nodes. Invariants
+ * (vm_object_check): count is the number of pages beneath the node and is never 0 (a node that
+ * becomes empty is freed), and every page's index is below the object's size.
+ */
+struct vm_object_node {
+	uint64_t count;
+	void *slot[VM_OBJECT_RADIX_SLOTS];
+};
+
+struct vm_object {
+	spinlock_t lock;
+	uint32_t ref_count;          /* atomic; the object is freed when it drops to 0 */
+	uint8_t height;              /* levels of the page tree: 64^height pages are addressable */
+	vm_size_t size;              /* bytes, a multiple of PAGE_SIZE; fixed at allocation */
+	struct vm_object_node *root; /* NULL while no page is resident */
+};
+
+typedef struct vm_object *vm_object_t;
+
+/*
+ * A new anonymous object of size bytes (rounded up to whole pages) with no resident pages and one
+ * reference, owned by the caller. Returns NULL when out of memory.
+ */
+vm_object_t vm_object_allocate(vm_size_t size);
+
+/* Take one more reference to object. */
+void vm_object_reference(vm_object_t object);
+
+/*
+ * Drop one reference; the last one frees every resident page and the object. NULL is ignored.
+ * The caller must not hold the object's lock.
+ */
+void vm_object_deallocate(vm_object_t object);
+
+static inline void vm_object_lock(vm_object_t object) { spin_lock(&object->lock); }
+static inline void vm_object_unlock(vm_object_t object) { spin_unlock(&object->lock); }
+
+/* The page resident at page index pindex, or NULL. Object lock held. */
+vm_page_t vm_object_page_lookup(vm_object_t object, uint64_t pindex);
+
+/*
+ * Make page the page at pindex; the object takes over the caller's reference to it. pindex must be
+ * inside the object and not resident. Returns 0, or -ENOMEM (nothing changed, the caller still
+ * owns page) when a tree node could not be had. Object lock held.
+ */
+int vm_object_page_insert(vm_object_t object, uint64_t pindex, vm_page_t page);
+
+/*
+ * Remove every resident page with index in [start, end) and give it back to pmm. The caller must
+ * already have unmapped them. Returns how many were freed. Object lock held.
+ */
+uint64_t vm_object_page_remove(vm_object_t object, uint64_t start, uint64_t end);
+
+/*
+ * The resident page with the lowest index in [start, end), its index stored in *pindex; NULL if
+ * there is none. Object lock held.
+ */
+vm_page_t vm_object_page_next(vm_object_t object, uint64_t start, uint64_t end, uint64_t *pindex);
+
+/* Resident pages of the object. Object lock held. */
+uint64_t vm_object_resident_count(vm_object_t object);
+
+/*
+ * Check the object's invariants (node counts exact, no empty node, every page inside the object
+ * and allocated). Returns NULL, or a message naming the broken one. Object lock held.
+ */
+const char *vm_object_check(vm_object_t object);
+
+#endif
