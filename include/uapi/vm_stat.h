@@ -21,10 +21,10 @@
 #include <stdint.h>
 
 struct vm_stat {
-	uint64_t faults;      /* page faults resolved by mapping memory, since the task started */
+	uint64_t faults;      /* page faults handled in the task's map (every vm_fault call) */
 	uint64_t faults_2m;   /* of those, the ones that mapped a whole 2 MiB page */
-	uint64_t resident_4k; /* 4 KiB pages mapped now, not counting those inside 2 MiB pages */
-	uint64_t resident_2m; /* 2 MiB pages mapped now */
+	uint64_t resident_4k; /* 4 KiB mappings now (a 2 MiB page counts only in resident_2m) */
+	uint64_t resident_2m; /* 2 MiB mappings now */
 	uint64_t map_entries; /* entries in the task's map, guard entries included */
 	uint64_t free_frames; /* free 4 KiB physical frames in the whole system */
 };

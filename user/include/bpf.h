@@ -15,9 +15,11 @@
 /* A new map; returns its fd. Free it with close(fd). */
 int bpf_map_create(enum bpf_map_type type, uint32_t key_size, uint32_t value_size,
 		   uint32_t max_entries);
+/* Stores value under key; flags BPF_ANY, BPF_NOEXIST or BPF_EXIST. */
 int bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t flags);
 /* Copies the element's value to value (value_size bytes). */
 int bpf_map_lookup_elem(int fd, const void *key, void *value);
+/* Removes key (HASH only). */
 int bpf_map_delete_elem(int fd, const void *key);
 /* The key after key (key NULL: the first) into next_key; -ENOENT after the last. */
 int bpf_map_get_next_key(int fd, const void *key, void *next_key);
