@@ -34,7 +34,10 @@ BENCHES    := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench
 
 # ---------------------------------------------------------------------------------------------
 # User programs (from issue 5 on): static ELF64, ring 3, linked against user/.
-UCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie -static \
+# -nostdinc keeps the host's C library headers out; gcc's own freestanding ones (stdint.h, stddef.h,
+# stdarg.h, stdbool.h) stay reachable.
+UCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -nostdinc \
+	-isystem $(shell $(CC) -print-file-name=include) -fno-pic -fno-pie -static \
 	-mno-red-zone -fno-stack-protector -fno-omit-frame-pointer -Wall -Wextra -Werror \
 	-Iuser/include -Iinclude -MMD -MP
 ULIB_SRCS := $(wildcard user/*.c user/*.S)
@@ -49,6 +52,8 @@ VARIANTS := fail triple hang null
 VARIANT_ISOS := $(patsubst %,$(BUILD)/kestrel-%.iso,$(VARIANTS))
 
 .PHONY: all run test bench debug clean deps host-tests iso
+# Objects are not intermediates to delete after each link.
+.SECONDARY:
 all: $(ISO)
 
 deps:
