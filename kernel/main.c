@@ -1,14 +1,23 @@
 /* kmain: from the boot code to the self-tests and the verdict. */
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpufeat.h"
+#include "arch/x86_64/fpu.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/pic.h"
 #include "arch/x86_64/qemu.h"
 #include "arch/x86_64/serial.h"
+#include "arch/x86_64/syscall_arch.h"
+#include "arch/x86_64/timer.h"
 #include "arch/x86_64/trap.h"
+#include "arch/x86_64/usercopy.h"
 #include "kernel/kprintf.h"
 #include "kernel/ktest.h"
 #include "kernel/multiboot.h"
 #include "kernel/panic.h"
 #include "kernel/string.h"
+#include "kernel/task.h"
+#include "kernel/user_tests.h"
 #include "mm/kmem.h"
 #include "mm/memlayout.h"
 #include "mm/mmu.h"
@@ -133,6 +142,29 @@ static void inject_before_tests(const char *what)
 	}
 }
 
+/*
+ * Tasks, system calls and the tick: kmain becomes task 0, user code gets SSE and the syscall
+ * instruction, and the timer starts preempting user tasks.
+ */
+static void tasks_bootstrap(void)
+{
+	usercopy_init(cpu_features.smap);
+	fpu_init();
+	syscall_arch_init();
+	task_init();
+	pic_init();
+	timer_init();
+	irq_enable();
+}
+
+/* The demo program (bin/demo), if the image has one: shown after the tests, not part of the verdict. */
+static void run_demo(void)
+{
+	for (size_t i = 0; i < boot_info.nmodules; i++)
+		if (!strcmp(boot_info.modules[i].name, "bin/demo"))
+			user_program_run("bin/demo", "kestrel: demo", 60);
+}
+
 void kmain(uint32_t magic, uint32_t mbi)
 {
 	char inject[16];
@@ -142,17 +174,24 @@ void kmain(uint32_t magic, uint32_t mbi)
 	if (magic != MB2_BOOT_MAGIC)
 		panic("boot: bad multiboot2 magic %x", magic);
 	gdt_init();
+	percpu_init();
 	idt_init();
 	if (multiboot_parse(mbi))
 		panic("boot: malformed multiboot2 information at %x", mbi);
 	print_boot_info();
 	cpu_features_init();
 	mm_bootstrap();
+	tasks_bootstrap();
 
 	if (boot_cmdline_get("ktest.inject", inject, sizeof(inject)))
 		inject_before_tests(inject);
 
 	int failed = ktest_run_all();
 	kprintf("kestrel: self-tests %s\n", failed ? "FAILED" : "passed");
-	qemu_exit(failed == 0);
+	int ufailed = user_tests_run();
+	kprintf("kestrel: user tests %s\n", ufailed ? "FAILED" : "passed");
+	run_demo();
+	kprintf("kestrel: %lu ticks (%u ms each) from the timer's start to the verdict\n", timer_ticks,
+		1000 / TIMER_HZ);
+	qemu_exit(failed == 0 && ufailed == 0);
 }

@@ -1,0 +1,60 @@
+/*
+ * The per-CPU area, reached through the GS base while the kernel runs (Kestrel has one CPU, but the
+ * entry code is written as if it had several: it finds everything through %gs).
+ *
+ * GS discipline: in ring 0, MSR_GS_BASE points at this CPU's struct percpu; in ring 3 it holds the
+ * user's value (0) and MSR_KERNEL_GS_BASE holds the per-CPU pointer. Every entry from ring 3
+ * (syscall_entry, the isr.S stubs) runs swapgs before it touches %gs, and every return to ring 3
+ * runs it again.
+ *
+ * kernel_rsp is where syscall_entry builds its trapframe: the top of the entry stack. It always
+ * equals TSS.rsp0 (where the CPU puts an interrupt or exception frame from ring 3), and both change
+ * together through percpu_set_entry_stack. Normally both are the current task's kernel stack top;
+ * code that enters ring 3 from inside a system call (BPF callbacks) points them below its live
+ * kernel frames first (see kernel/task.h, "entry stack").
+ */
+#ifndef ARCH_X86_64_PERCPU_H
+#define ARCH_X86_64_PERCPU_H
+
+/* Offsets for the assembly (checked against the struct below). */
+#define PCPU_SELF 0
+#define PCPU_KERNEL_RSP 8
+#define PCPU_USER_RSP 16
+#define PCPU_CURRENT 24
+
+#ifndef __ASSEMBLER__
+#include <stddef.h>
+#include <stdint.h>
+
+struct task;
+
+struct percpu {
+	struct percpu *self;  /* %gs:0, so C can find the area with one load */
+	uint64_t kernel_rsp;  /* entry stack top for syscall_entry; == TSS.rsp0 */
+	uint64_t user_rsp;    /* scratch: the user rsp while syscall_entry builds its frame */
+	struct task *current; /* the task running on this CPU */
+};
+_Static_assert(offsetof(struct percpu, self) == PCPU_SELF, "percpu layout is shared with asm");
+_Static_assert(offsetof(struct percpu, kernel_rsp) == PCPU_KERNEL_RSP, "percpu layout");
+_Static_assert(offsetof(struct percpu, user_rsp) == PCPU_USER_RSP, "percpu layout");
+_Static_assert(offsetof(struct percpu, current) == PCPU_CURRENT, "percpu layout");
+
+/* Point MSR_GS_BASE at the boot CPU's area (MSR_KERNEL_GS_BASE = 0: the user's GS). Once, at boot. */
+void percpu_init(void);
+
+/* This CPU's area. Ring 0 only (after percpu_init). */
+static inline struct percpu *this_cpu(void)
+{
+	struct percpu *p;
+	__asm__ volatile("movq %%gs:0, %0" : "=r"(p));
+	return p;
+}
+
+/*
+ * Make top the entry stack: both the syscall entry rsp and TSS.rsp0. 16-byte aligned. Interrupts
+ * off, or at least no return to ring 3 between this and the matching restore.
+ */
+void percpu_set_entry_stack(uint64_t top);
+
+#endif
+#endif

@@ -1,0 +1,18 @@
+/*
+ * The system tick: the PIT's channel 0 at TIMER_HZ through IRQ 0 of the PIC. Each tick counts in
+ * timer_ticks and calls sched_tick (kernel/sched.c), which preempts and wakes sleepers.
+ */
+#ifndef ARCH_X86_64_TIMER_H
+#define ARCH_X86_64_TIMER_H
+
+#include <stdint.h>
+
+#define TIMER_HZ 100
+
+/* Ticks since timer_init. Written only by the tick handler; a 64-bit load is atomic. */
+extern volatile uint64_t timer_ticks;
+
+/* Program the PIT, install the IRQ 0 handler and unmask it (needs pic_init). Interrupts stay as they are. */
+void timer_init(void);
+
+#endif

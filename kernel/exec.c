@@ -1,0 +1,140 @@
+/* Building a user address space for a program (contract in kernel/exec.h). */
+#include "kernel/exec.h"
+#include "kernel/elf.h"
+#include "kernel/string.h"
+#include "kernel/task.h"
+#include "mm/kmem.h"
+#include "mm/memlayout.h"
+#include "uapi/errno.h"
+
+static int kern_to_errno(int kr)
+{
+	return kr == KERN_RESOURCE_SHORTAGE ? -ENOMEM : -ENOEXEC;
+}
+
+int exec_write_map(vm_map_t map, vm_offset_t va, const void *src, size_t len)
+{
+	const uint8_t *s = src;
+
+	while (len) {
+		size_t n = PAGE_SIZE - (va & PAGE_MASK);
+		vm_paddr_t pa;
+		int kr = vm_fault(map, va, VM_PROT_WRITE);
+
+		if (kr != KERN_SUCCESS)
+			return kr == KERN_RESOURCE_SHORTAGE ? -ENOMEM : -EFAULT;
+		if (!pmap_query(map->pmap, va, &pa, NULL, NULL))
+			return -EFAULT;
+		if (n > len)
+			n = len;
+		memcpy(phys_to_virt(pa), s, n);
+		s += n;
+		va += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Map segment s read+write, copy its file bytes, then drop to its own rights for good. */
+static int load_segment(vm_map_t map, const uint8_t *file, const struct elf_segment *s)
+{
+	vm_offset_t start = trunc_page(s->vaddr), end = round_page(s->vaddr + s->memsz);
+	int kr, r;
+
+	vm_map_lock(map);
+	kr = vm_map_insert(map, NULL, 0, start, end, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, 0);
+	vm_map_unlock(map);
+	if (kr != KERN_SUCCESS)
+		return kern_to_errno(kr);
+	r = exec_write_map(map, s->vaddr, file + s->offset, s->filesz);
+	if (r)
+		return r == -EFAULT ? -ENOEXEC : r;
+	kr = vm_map_protect(map, start, end, s->prot, false);
+	if (kr == KERN_SUCCESS)
+		kr = vm_map_protect(map, start, end, s->prot, true);
+	return kr == KERN_SUCCESS ? 0 : kern_to_errno(kr);
+}
+
+static int map_stack(vm_map_t map)
+{
+	int kr;
+
+	vm_map_lock(map);
+	kr = vm_map_insert(map, NULL, 0, USER_STACK_BOTTOM - USER_STACK_GUARD, USER_STACK_BOTTOM,
+			   VM_PROT_NONE, VM_PROT_NONE, MAP_CREATE_GUARD);
+	if (kr == KERN_SUCCESS)
+		kr = vm_map_insert(map, NULL, 0, USER_STACK_BOTTOM, USER_MAX, VM_PROT_READ | VM_PROT_WRITE,
+				   VM_PROT_READ | VM_PROT_WRITE, MAP_CREATE_STACK);
+	vm_map_unlock(map);
+	return kr == KERN_SUCCESS ? 0 : kern_to_errno(kr);
+}
+
+/*
+ * The top of the stack, from USER_MAX down: the argument strings, then (16-byte aligned) the
+ * argv array of argc pointers and a NULL, where rsp starts. Built in a kernel buffer, then copied.
+ */
+static int push_args(vm_map_t map, int argc, char *const argv[], struct exec_image *out)
+{
+	size_t strings = 0;
+
+	if (argc < 0 || argc > ARG_COUNT_MAX)
+		return -E2BIG;
+	for (int i = 0; i < argc; i++) {
+		strings += strlen(argv[i]) + 1;
+		if (strings > ARG_MAX)
+			return -E2BIG;
+	}
+	vm_offset_t str_base = USER_MAX - strings;
+	vm_offset_t array = (str_base - (size_t)(argc + 1) * sizeof(uint64_t)) & ~(vm_offset_t)15;
+	size_t total = USER_MAX - array;
+	uint8_t *buf = kzalloc(total);
+	if (!buf)
+		return -ENOMEM;
+
+	uint64_t *ptrs = (uint64_t *)buf;
+	char *str = (char *)buf + (str_base - array);
+	vm_offset_t ustr = str_base;
+	for (int i = 0; i < argc; i++) {
+		size_t n = strlen(argv[i]) + 1;
+		memcpy(str, argv[i], n);
+		ptrs[i] = ustr;
+		str += n;
+		ustr += n;
+	}
+	ptrs[argc] = 0;
+	int r = exec_write_map(map, array, buf, total);
+	kfree(buf);
+	out->sp = array;
+	out->argv = array;
+	return r;
+}
+
+int exec_build(const void *file, size_t size, int argc, char *const argv[], struct exec_image *out)
+{
+	struct elf_image elf;
+	int r = elf_parse(file, size, USER_IMAGE_LIMIT, &elf);
+
+	if (r)
+		return r;
+	out->pmap = pmap_create();
+	if (!out->pmap)
+		return -ENOMEM;
+	out->map = vm_map_create(out->pmap, USER_MIN, USER_MAX);
+	if (!out->map) {
+		pmap_destroy(out->pmap);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < elf.nsegs && !r; i++)
+		r = load_segment(out->map, file, &elf.seg[i]);
+	if (!r)
+		r = map_stack(out->map);
+	if (!r)
+		r = push_args(out->map, argc, argv, out);
+	if (r) {
+		vm_map_destroy(out->map);
+		pmap_destroy(out->pmap);
+		return r;
+	}
+	out->entry = elf.entry;
+	return 0;
+}

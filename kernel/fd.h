@@ -1,0 +1,84 @@
+/*
+ * File descriptors: each task's table of small integers naming typed kernel objects (the console,
+ * BPF maps, ...). A type is a struct file_ops; an object embeds a struct file and gets back to its
+ * own struct with container_of-style arithmetic in its methods.
+ *
+ * Adding a type: define a struct file_ops with a name and a close method (and write if it can be
+ * written); allocate the object, file_init(&obj->file, &ops), fd_install it into the caller's
+ * table; later fd_get_typed(table, fd, &ops, &f) gives it back (EBADF / EINVAL as Linux reports a
+ * bad or wrong-type descriptor) with a reference that file_put drops.
+ *
+ * References: the table holds one per slot; fd_get and fd_get_typed add one for the caller. An
+ * object lives while any reference does, so fd_close (even from inside a callback running under
+ * a call that uses the object) never frees an object someone still uses. The last file_put calls
+ * ops->close, which frees the object.
+ *
+ * Locking: each table has a spinlock for its slots; refs are atomic. Methods are called without
+ * it held.
+ */
+#ifndef KERNEL_FD_H
+#define KERNEL_FD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "kernel/spinlock.h"
+
+#define FD_MAX 64
+
+struct file;
+
+struct file_ops {
+	const char *name;
+	/* Write len bytes already copied from user space; bytes written or -errno. NULL: -EBADF. */
+	long (*write)(struct file *f, const char *kbuf, size_t len);
+	/* The last reference is gone: release the object. */
+	void (*close)(struct file *f);
+};
+
+struct file {
+	const struct file_ops *ops;
+	uint32_t refs;
+};
+
+struct fd_table {
+	spinlock_t lock;
+	struct file *slot[FD_MAX];
+};
+
+/* Make f an object of type ops with one reference, the caller's. */
+void file_init(struct file *f, const struct file_ops *ops);
+/* Take another reference to f / drop one (the last calls f->ops->close). */
+void file_hold(struct file *f);
+void file_put(struct file *f);
+
+/* An empty table. */
+void fd_table_init(struct fd_table *t);
+
+/* Put f in the lowest free slot, taking over the caller's reference. Returns the fd or -EMFILE. */
+int fd_install(struct fd_table *t, struct file *f);
+
+/* Put f in slot fd, which must be free (a new task's standard fds). Returns fd, -EBADF or -EEXIST. */
+int fd_install_at(struct fd_table *t, int fd, struct file *f);
+
+/* The object at fd with a new reference for the caller, or NULL if fd is not open. */
+struct file *fd_get(struct fd_table *t, int fd);
+
+/*
+ * fd_get for an object of type ops: 0 with *out referenced; -EBADF fd not open; -EINVAL open but
+ * of another type (nothing held).
+ */
+int fd_get_typed(struct fd_table *t, int fd, const struct file_ops *ops, struct file **out);
+
+/* Empty slot fd and drop its reference. Returns 0 or -EBADF. */
+int fd_close(struct fd_table *t, int fd);
+
+/* fd_close every open slot (task exit). */
+void fd_close_all(struct fd_table *t);
+
+/* Open descriptors in t. */
+size_t fd_count(struct fd_table *t);
+
+/* The console as a file (write goes to console_write; close does nothing: it is never freed). */
+extern struct file console_file;
+
+#endif

@@ -1,0 +1,50 @@
+/* The system-call table and dispatch (contract in kernel/syscall.h). */
+#include "kernel/syscall.h"
+#include "kernel/task.h"
+#include "uapi/errno.h"
+#include "uapi/syscall.h"
+
+long sys_enosys(struct trapframe *tf)
+{
+	(void)tf;
+	return -ENOSYS;
+}
+
+/*
+ * Every number in include/uapi/syscall.h. The entries still at sys_enosys belong to subsystems
+ * that have not landed: replace them with the real handler.
+ */
+static const syscall_handler_t syscall_table[SYS_COUNT] = {
+	[0] = sys_enosys,
+	[SYS_write] = sys_write,
+	[SYS_exit] = sys_exit,
+	[SYS_getpid] = sys_getpid,
+	[SYS_sched_yield] = sys_sched_yield,
+	[SYS_spawn] = sys_spawn,
+	[SYS_waitpid] = sys_waitpid,
+	[SYS_mmap] = sys_enosys,
+	[SYS_munmap] = sys_enosys,
+	[SYS_mprotect] = sys_enosys,
+	[SYS_vm_stat] = sys_enosys,
+	[SYS_vm_map_list] = sys_enosys,
+	[SYS_close] = sys_close,
+	[SYS_bpf_map_create] = sys_enosys,
+	[SYS_bpf_map_update] = sys_enosys,
+	[SYS_bpf_map_lookup] = sys_enosys,
+	[SYS_bpf_map_delete] = sys_enosys,
+	[SYS_bpf_map_next_key] = sys_enosys,
+	[SYS_bpf_find_vma] = sys_enosys,
+	[SYS_bpf_for_each_map_elem] = sys_enosys,
+	[SYS_bpf_task_vma_batch] = sys_enosys,
+	[SYS_cb_return] = sys_enosys,
+	[SYS_task_lock_map] = sys_task_lock_map,
+	[SYS_uptime] = sys_uptime,
+};
+
+void syscall_dispatch(struct trapframe *tf)
+{
+	uint64_t nr = tf->rax;
+
+	tf->rax = (uint64_t)(nr < SYS_COUNT ? syscall_table[nr](tf) : -ENOSYS);
+	task_return_to_user();
+}

@@ -1,0 +1,587 @@
+/* Task life cycle, address spaces and fault handling (contract in kernel/task.h). */
+#include "kernel/task.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpufeat.h"
+#include "arch/x86_64/fpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/timer.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/usercopy.h"
+#include "kernel/exec.h"
+#include "kernel/kprintf.h"
+#include "kernel/multiboot.h"
+#include "kernel/panic.h"
+#include "kernel/rwlock.h"
+#include "kernel/sched.h"
+#include "kernel/string.h"
+#include "mm/kmem.h"
+#include "mm/memlayout.h"
+#include "uapi/errno.h"
+#include "uapi/wait.h"
+
+struct task *task_list;
+static struct kmem_cache *task_cache;
+static struct task *boot_task;
+static int next_pid = 1;
+
+extern char boot_stack[], boot_stack_top[];
+void task_kthread_start(void);
+void task_user_start(void);
+
+/* Callee-saved registers and return address as context_switch pops them (switch.S). */
+struct initial_context {
+	uint64_t r15, r14, r13, r12, rbx, rbp, ret;
+};
+
+static void set_name(struct task *t, const char *name)
+{
+	size_t n = strlen(name);
+	if (n >= TASK_NAME_MAX)
+		n = TASK_NAME_MAX - 1;
+	memcpy(t->name, name, n);
+	t->name[n] = '\0';
+}
+
+/* A task struct with its kernel stack (and FPU area for a user task), not yet on any list. */
+static struct task *task_alloc(const char *name, bool user)
+{
+	struct task *t = kmem_cache_zalloc(task_cache);
+
+	if (!t)
+		return NULL;
+	set_name(t, name);
+	t->user = user;
+	t->kstack = kmalloc(KSTACK_SIZE);
+	if (user)
+		t->fpu = kmalloc(FPU_STATE_SIZE);
+	if (!t->kstack || (user && !t->fpu)) {
+		kfree(t->kstack);
+		kfree(t->fpu);
+		kmem_cache_free(task_cache, t);
+		return NULL;
+	}
+	*(uint64_t *)t->kstack = KSTACK_CANARY;
+	t->kstack_top = (uint64_t)t->kstack + KSTACK_SIZE;
+	t->entry_sp = t->kstack_top;
+	if (user)
+		fpu_state_init(t->fpu);
+	fd_table_init(&t->fds);
+	t->start_tick = timer_ticks;
+	return t;
+}
+
+void task_free(struct task *t)
+{
+	if (t->kstack != boot_stack)
+		kfree(t->kstack);
+	kfree(t->fpu);
+	kmem_cache_free(task_cache, t);
+}
+
+/* Give t a pid, make it the caller's child and runnable. */
+static int task_publish(struct task *t)
+{
+	spin_lock(&sched_lock);
+	t->pid = next_pid++;
+	t->parent = task_current();
+	t->next = task_list;
+	task_list = t;
+	sched_make_runnable_locked(t);
+	int pid = t->pid;
+	sched_unlock();
+	return pid;
+}
+
+static struct task *find_locked(int pid)
+{
+	for (struct task *t = task_list; t; t = t->next)
+		if (t->pid == pid)
+			return t;
+	return NULL;
+}
+
+static void unlink_locked(struct task *t)
+{
+	for (struct task **pp = &task_list; *pp; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			t->next = NULL;
+			return;
+		}
+	}
+	panic("task %d (%s) is not on the task list", t->pid, t->name);
+}
+
+__attribute__((noreturn)) void task_kthread_main(int (*fn)(void *), void *arg);
+void task_kthread_main(int (*fn)(void *), void *arg)
+{
+	sched_first_run();
+	irq_enable();
+	task_exit(W_EXITCODE(fn(arg)));
+}
+
+/* Lay out t's first context so that context_switch "returns" into start. */
+static void set_initial_context(struct task *t, uint64_t below, void (*start)(void), uint64_t r12, uint64_t r13)
+{
+	struct initial_context *c = (struct initial_context *)below - 1;
+
+	*c = (struct initial_context){.r12 = r12, .r13 = r13, .ret = (uint64_t)start};
+	t->saved_rsp = (uint64_t)c;
+}
+
+static struct task *kthread_alloc(const char *name, int (*fn)(void *), void *arg, unsigned flags)
+{
+	struct task *t = task_alloc(name, false);
+
+	if (!t)
+		return NULL;
+	t->flags = flags;
+	/* 16 zero bytes at the top end the backtrace; rsp is 16-byte aligned after the "return". */
+	uint64_t *top = (uint64_t *)(t->kstack_top - 16);
+	top[0] = top[1] = 0;
+	set_initial_context(t, (uint64_t)top, task_kthread_start, (uint64_t)fn, (uint64_t)arg);
+	return t;
+}
+
+struct task *task_create_kthread(const char *name, int (*fn)(void *), void *arg, unsigned flags)
+{
+	struct task *t = kthread_alloc(name, fn, arg, flags);
+
+	if (t)
+		task_publish(t);
+	return t;
+}
+
+static int idle_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		irq_disable();
+		if (!sched_runq_empty()) {
+			irq_enable();
+			sched_yield();
+		} else {
+			/* sti takes effect after hlt starts: no wakeup slips in between. */
+			__asm__ volatile("sti; hlt" ::: "memory");
+		}
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * User tasks
+ */
+static const struct boot_module *module_find(const char *name)
+{
+	static const char prefix[] = "bin/";
+
+	for (size_t i = 0; i < boot_info.nmodules; i++)
+		if (!strcmp(boot_info.modules[i].name, name))
+			return &boot_info.modules[i];
+	for (size_t i = 0; i < boot_info.nmodules; i++) {
+		const char *m = boot_info.modules[i].name;
+		if (!strncmp(m, prefix, sizeof(prefix) - 1) && !strcmp(m + sizeof(prefix) - 1, name))
+			return &boot_info.modules[i];
+	}
+	return NULL;
+}
+
+int task_spawn(const char *name, int argc, char *const argv[])
+{
+	const struct boot_module *m = module_find(name);
+	struct exec_image img;
+
+	if (!m)
+		return -ENOENT;
+	struct task *t = task_alloc(name, true);
+	if (!t)
+		return -ENOMEM;
+	int r = exec_build(phys_to_virt(m->start), m->end - m->start, argc, argv, &img);
+	if (r) {
+		task_free(t);
+		return r;
+	}
+	t->map = img.map;
+	t->pmap = img.pmap;
+
+	struct trapframe *tf = (struct trapframe *)t->kstack_top - 1;
+	*tf = (struct trapframe){
+		.rip = img.entry,
+		.cs = USER_CS,
+		.rflags = RFLAGS_IF | 0x2, /* bit 1 is always set */
+		.rsp = img.sp,
+		.ss = USER_DS,
+		.rdi = (uint64_t)argc,
+		.rsi = img.argv,
+	};
+	set_initial_context(t, (uint64_t)tf, task_user_start, 0, 0);
+	file_hold(&console_file);
+	fd_install_at(&t->fds, 1, &console_file);
+	file_hold(&console_file);
+	fd_install_at(&t->fds, 2, &console_file);
+	return task_publish(t);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Exit, wait, kill
+ */
+
+/* Give up every map lock t holds on others (SYS_task_lock_map). sched_lock held. */
+static void release_held_maps_locked(struct task *t)
+{
+	for (struct task *x = task_list; x; x = x->next) {
+		if (x->map_locker == t) {
+			x->map_locker = NULL;
+			vm_map_unlock(x->map);
+		}
+	}
+}
+
+/* Everything a user task owns besides its struct and kernel stack. Runs as t. */
+static void release_user(struct task *t)
+{
+	spin_lock(&sched_lock);
+	release_held_maps_locked(t);
+	t->map_gone = true;
+	while (t->map_users)
+		sched_sleep_locked(&t->map_users, 0);
+	if (t->map_locker) {
+		t->map_locker = NULL;
+		vm_map_unlock(t->map);
+	}
+	sched_unlock();
+
+	fd_close_all(&t->fds);
+	vm_map_t map = t->map;
+	pmap_t pmap = t->pmap;
+	sched_set_pmap(t, NULL);
+	spin_lock(&sched_lock);
+	t->map = NULL;
+	sched_unlock();
+	vm_map_destroy(map);
+	pmap_destroy(pmap);
+	sched_fpu_release(t);
+}
+
+void task_exit(int status)
+{
+	struct task *t = task_current();
+
+	KASSERT(t != boot_task, "kmain may not exit");
+	if (t->user)
+		release_user(t);
+	else
+		fd_close_all(&t->fds);
+
+	spin_lock(&sched_lock);
+	for (struct task *c = task_list, *next; c; c = next) {
+		next = c->next;
+		if (c->parent != t)
+			continue;
+		c->parent = NULL;
+		if (c->state == TASK_ZOMBIE) {
+			unlink_locked(c);
+			c->state = TASK_DEAD;
+			sched_free_later_locked(c);
+		}
+	}
+	t->exit_status = status;
+	if (t->parent) {
+		t->state = TASK_ZOMBIE;
+		sched_wakeup_locked(t->parent);
+	} else {
+		unlink_locked(t);
+		t->state = TASK_DEAD;
+	}
+	sched_exit_locked();
+}
+
+int task_wait(int pid, int options, uint64_t deadline, struct task **zombie)
+{
+	struct task *cur = task_current();
+
+	if (options & ~WNOHANG)
+		return -EINVAL;
+	spin_lock(&sched_lock);
+	for (;;) {
+		bool have = false;
+		for (struct task *c = task_list; c; c = c->next) {
+			if (c->parent != cur || (pid != -1 && c->pid != pid))
+				continue;
+			have = true;
+			if (c->state == TASK_ZOMBIE) {
+				sched_unlock();
+				*zombie = c;
+				return 0;
+			}
+		}
+		int r = !have ? -ECHILD : (options & WNOHANG) ? 0 : cur->killed ? -EINTR
+			: deadline && timer_ticks >= deadline ? -EAGAIN : 1;
+		if (r <= 0) {
+			sched_unlock();
+			*zombie = NULL;
+			return r;
+		}
+		sched_sleep_locked(cur, deadline);
+	}
+}
+
+void task_reap(struct task *zombie)
+{
+	spin_lock(&sched_lock);
+	KASSERT(zombie->state == TASK_ZOMBIE && zombie->parent == task_current(),
+		"task_reap: task %d is not a zombie child of the caller", zombie->pid);
+	unlink_locked(zombie);
+	zombie->state = TASK_DEAD;
+	sched_unlock();
+	task_free(zombie);
+}
+
+static void kill_locked(struct task *t)
+{
+	t->killed = true;
+	if (t->state == TASK_SLEEPING)
+		sched_make_runnable_locked(t);
+}
+
+void task_kill(struct task *t)
+{
+	spin_lock(&sched_lock);
+	if (t->user && t->state != TASK_ZOMBIE && t->state != TASK_DEAD)
+		kill_locked(t);
+	sched_unlock();
+}
+
+size_t task_kill_all_user(void)
+{
+	size_t n = 0;
+
+	spin_lock(&sched_lock);
+	for (struct task *t = task_list; t; t = t->next) {
+		if (t->user && t->state != TASK_ZOMBIE) {
+			kill_locked(t);
+			n++;
+		}
+	}
+	sched_unlock();
+	return n;
+}
+
+size_t task_count_user(void)
+{
+	size_t n = 0;
+
+	spin_lock(&sched_lock);
+	for (struct task *t = task_list; t; t = t->next)
+		n += t->user;
+	sched_unlock();
+	return n;
+}
+
+void task_return_to_user(void)
+{
+	struct task *t = task_current();
+
+	if (__atomic_load_n(&t->killed, __ATOMIC_RELAXED))
+		task_exit(W_EXITCODE(TASK_STATUS_KILLED));
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Address spaces of other tasks
+ */
+static int lookup_user_locked(int pid, struct task **out)
+{
+	struct task *t = pid == 0 ? task_current() : find_locked(pid);
+
+	if (!t)
+		return -ESRCH;
+	if (!t->user)
+		return -EPERM;
+	*out = t;
+	return 0;
+}
+
+int task_map_get(int pid, struct task **out)
+{
+	struct task *t;
+
+	spin_lock(&sched_lock);
+	int r = lookup_user_locked(pid, &t);
+	if (!r && (t->map_gone || !t->map))
+		r = -ENOENT;
+	if (!r) {
+		t->map_users++;
+		*out = t;
+	}
+	sched_unlock();
+	return r;
+}
+
+static void map_put_locked(struct task *t)
+{
+	KASSERT(t->map_users > 0, "task_map_put: task %d has no map pin", t->pid);
+	if (--t->map_users == 0)
+		sched_wakeup_locked(&t->map_users);
+}
+
+void task_map_put(struct task *t)
+{
+	spin_lock(&sched_lock);
+	map_put_locked(t);
+	sched_unlock();
+}
+
+int task_lock_map(int pid, int hold)
+{
+	struct task *cur = task_current(), *t;
+
+	if (hold != 0 && hold != 1)
+		return -EINVAL;
+	spin_lock(&sched_lock);
+	int r = lookup_user_locked(pid, &t);
+	if (!r && t != cur && t->parent != cur)
+		r = -EPERM;
+	if (!r && hold == 0) {
+		if (t->map_locker == cur) {
+			/* Under sched_lock: an exiting t must not see the lock free before it is. */
+			t->map_locker = NULL;
+			vm_map_unlock(t->map);
+		} else {
+			r = -EINVAL;
+		}
+	} else if (!r) {
+		r = t->map_locker == cur ? -EBUSY : t->map_gone || !t->map ? -ENOENT : 0;
+		if (!r)
+			t->map_users++;
+	}
+	sched_unlock();
+	if (r || hold == 0)
+		return r;
+
+	vm_map_lock(t->map);
+	spin_lock(&sched_lock);
+	t->map_locker = cur;
+	map_put_locked(t);
+	sched_unlock();
+	return 0;
+}
+
+void task_set_entry_sp(struct task *t, uint64_t sp)
+{
+	unsigned long f = irq_save();
+	t->entry_sp = sp;
+	if (t == task_current())
+		percpu_set_entry_stack(sp);
+	irq_restore(f);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Faults
+ */
+
+/*
+ * Resolve a fault on user address addr of the current task's map. Not when the task itself holds
+ * its map's lock for writing (SYS_task_lock_map): that wait would never end.
+ */
+static bool user_fault_resolve(struct task *t, uint64_t addr, vm_prot_t access, bool irqs)
+{
+	if (!t->map || addr >= USER_MAX || t->map_locker == t)
+		return false;
+	if (irqs)
+		irq_enable();
+	int kr = vm_fault(t->map, addr, access);
+	irq_disable();
+	return kr == KERN_SUCCESS;
+}
+
+static vm_prot_t pf_access(uint64_t error)
+{
+	return error & PF_ERR_FETCH ? VM_PROT_EXECUTE : error & PF_ERR_WRITE ? VM_PROT_WRITE : VM_PROT_READ;
+}
+
+static void task_user_exception(struct trapframe *tf)
+{
+	struct task *t = task_current();
+	uint64_t addr = 0;
+
+	if (cpu_features.smap)
+		clac(); /* as in sched_tick: ring 3 may have left AC set */
+	if (tf->vector == T_PF) {
+		addr = read_cr2();
+		if (!(tf->error & PF_ERR_RSVD) && user_fault_resolve(t, addr, pf_access(tf->error), true)) {
+			task_return_to_user();
+			return;
+		}
+	}
+	kprintf("task %d (%s): killed: %s at 0x%lx, rip 0x%lx, error code 0x%lx\n", t->pid, t->name,
+		trap_name(tf->vector), addr, tf->rip, tf->error);
+	t->fault = (struct task_fault){true, tf->vector, addr, tf->rip};
+	task_exit(W_FAULTCODE(tf->vector));
+}
+
+static bool task_kernel_user_pf(struct trapframe *tf, uint64_t addr)
+{
+	if (!usercopy_contains(tf->rip))
+		return false;
+	if (!(tf->error & PF_ERR_RSVD) &&
+	    user_fault_resolve(task_current(), addr, pf_access(tf->error), tf->rflags & RFLAGS_IF))
+		return true;
+	return usercopy_fixup(tf);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Boot and checking
+ */
+void task_init(void)
+{
+	task_cache = kmem_cache_create("task", sizeof(struct task), 16);
+	boot_task = task_cache ? kmem_cache_zalloc(task_cache) : NULL;
+	if (!boot_task)
+		panic("task_init: out of memory");
+	set_name(boot_task, "kmain");
+	boot_task->pid = 0;
+	boot_task->kstack = boot_stack;
+	boot_task->kstack_top = (uint64_t)boot_stack_top;
+	boot_task->entry_sp = boot_task->kstack_top;
+	*(uint64_t *)boot_stack = KSTACK_CANARY;
+	fd_table_init(&boot_task->fds);
+	task_list = boot_task;
+
+	struct task *idle = kthread_alloc("idle", idle_main, NULL, 0);
+	if (!idle)
+		panic("task_init: out of memory");
+	idle->pid = -1;
+	sched_start(boot_task, idle);
+
+	trap_user_exception = task_user_exception;
+	trap_kernel_user_pf = task_kernel_user_pf;
+	rwlock_wait_hook = sched_yield;
+}
+
+const char *task_check(void)
+{
+	const char *msg = NULL;
+
+	spin_lock(&sched_lock);
+	for (struct task *t = task_list; t && !msg; t = t->next) {
+		for (struct task *u = t->next; u && !msg; u = u->next)
+			if (u->pid == t->pid)
+				msg = "two tasks have the same pid";
+		if (msg)
+			break;
+		if (t->parent && (t->parent->state == TASK_DEAD || find_locked(t->parent->pid) != t->parent))
+			msg = "a task's parent is not on the list";
+		else if (t->state == TASK_ZOMBIE && !t->parent)
+			msg = "a zombie has no parent";
+		else if (t->state == TASK_DEAD)
+			msg = "a DEAD task is on the list";
+		else if ((t->state == TASK_RUNNABLE) != sched_on_runq_locked(t))
+			msg = "run queue membership does not match RUNNABLE";
+		else if (t->user && !t->map_gone && (!t->map || !t->pmap))
+			msg = "a live user task has no address space";
+		else if (*(uint64_t *)t->kstack != KSTACK_CANARY)
+			msg = "a kernel stack canary is overwritten";
+	}
+	sched_unlock();
+	return msg;
+}

@@ -1,0 +1,213 @@
+/*
+ * Tasks: kernel threads and user tasks (one thread each), their life cycle (create, exit, wait,
+ * kill) and their address spaces. Scheduling itself is kernel/sched.h.
+ *
+ * Life cycle (xv6's, plus orphans that free themselves):
+ *   RUNNABLE <-> RUNNING <-> SLEEPING
+ *   RUNNING -> ZOMBIE   task_exit with a parent: it keeps its struct, pid and exit status until
+ *                       the parent reaps it (task_wait + task_reap)
+ *   RUNNING -> DEAD     task_exit without a parent (it was orphaned): the next task to run frees it
+ * When a task exits, its children become orphans (parent NULL): a zombie child is freed then, a
+ * living one frees itself when it exits. Everything a task owns besides its struct and kernel
+ * stack (its map and pmap with every frame and page-table page, its FPU area, its files) is
+ * released by task_exit itself; the struct and kernel stack go when it is reaped.
+ *
+ * The kernel stack and the entry stack. Each task has KSTACK_SIZE bytes of kernel stack:
+ *
+ *     kstack_top  ---------------------------------  16-byte aligned
+ *                 struct trapframe (user tasks)       what ring 3 looked like at the current entry:
+ *                                                      syscall_entry or the CPU (through TSS.rsp0)
+ *                                                      builds it here
+ *                 kernel frames of that entry ...
+ *                 ...
+ *     kstack      canary (KSTACK_CANARY, checked at every switch)
+ *
+ * entry_sp is where the next entry from ring 3 builds its frame; the scheduler loads it into the
+ * per-CPU kernel_rsp and TSS.rsp0 whenever the task is switched in. It is kstack_top except while
+ * a system call runs user code in the middle of itself (BPF callbacks): such a call picks a
+ * 16-byte-aligned address below its own live frames, calls task_set_entry_sp(current, that), and
+ * enters ring 3 with iretq (trap_return) from a frame it built; the callback's own system calls
+ * and interrupts then stack their frames below the suspended call's, which stays intact. When the
+ * callback is over it restores the previous entry_sp the same way. Nesting works the same way at
+ * each level.
+ *
+ * Locking: sched_lock (kernel/sched.h) protects every task's state, parent, list links, wchan,
+ * wake_tick, killed, exit_status and map_locker, and the task list. The rest is written only by
+ * the task itself (or before it first runs).
+ *
+ * Invariants (task_check): pids are unique; a task's parent is in the list and not DEAD; a ZOMBIE
+ * has a parent; a DEAD task is not in the list; a RUNNABLE task is on the run queue and only
+ * those are; a user task that has not started exiting has a map and a pmap; the kernel stack
+ * canary is intact.
+ */
+#ifndef KERNEL_TASK_H
+#define KERNEL_TASK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "arch/x86_64/percpu.h"
+#include "kernel/fd.h"
+#include "mm/vm_map.h"
+
+#define KSTACK_SIZE (32 * 1024)
+#define KSTACK_CANARY 0x6b73746b63616e61ull
+#define TASK_NAME_MAX 64
+
+/* User stack: USER_STACK_SIZE bytes ending at USER_MAX, with a guard entry of USER_STACK_GUARD below. */
+#define USER_STACK_SIZE (256 * 1024)
+#define USER_STACK_GUARD (1024 * 1024)
+#define USER_STACK_BOTTOM (USER_MAX - USER_STACK_SIZE)
+#define USER_IMAGE_LIMIT (USER_STACK_BOTTOM - USER_STACK_GUARD) /* program segments end below this */
+
+/* spawn's argument limits: strings (with their NULs) and pointers. */
+#define ARG_MAX (32 * 1024)
+#define ARG_COUNT_MAX 256
+
+/* The exit status of a task killed by the kernel (task_kill), as a shell reports SIGKILL. */
+#define TASK_STATUS_KILLED 137
+
+/* task_create_kthread flags */
+#define TASK_PREEMPTIBLE 0x1 /* the timer may switch away from it in ring 0 too */
+
+enum task_state {
+	TASK_RUNNABLE,
+	TASK_RUNNING,
+	TASK_SLEEPING,
+	TASK_ZOMBIE,
+	TASK_DEAD,
+};
+
+/* How a task that a CPU exception killed died (vector 0 and no kill: it exited). */
+struct task_fault {
+	bool killed_by_fault;
+	uint64_t vector, addr, rip; /* addr: CR2 for a page fault, else 0 */
+};
+
+struct task {
+	int pid;
+	enum task_state state;
+	char name[TASK_NAME_MAX];
+	bool user;
+	unsigned flags;                /* TASK_PREEMPTIBLE */
+
+	struct task *parent;           /* NULL: orphan (or the boot task) */
+	struct task *next;             /* the task list */
+	struct task *rq_next;          /* the run queue, while RUNNABLE */
+	void *wchan;                   /* what a SLEEPING task waits for */
+	uint64_t wake_tick;            /* if not 0, a sleep ends at this timer tick at the latest */
+	bool killed;                   /* task_kill: exit at the next return towards ring 3 */
+	unsigned slice;                /* ticks left before the timer may preempt */
+	int exit_status;               /* include/uapi/wait.h status word, once ZOMBIE */
+	struct task_fault fault;
+
+	void *kstack;                  /* KSTACK_SIZE bytes, the canary at the bottom */
+	uint64_t kstack_top;
+	uint64_t saved_rsp;            /* the context context_switch saved */
+	uint64_t entry_sp;             /* see "the entry stack" above */
+	void *fpu;                     /* user tasks: FPU_STATE_SIZE bytes of fxsave area */
+
+	vm_map_t map;                  /* user tasks; NULL once freed */
+	pmap_t pmap;
+	bool map_gone;                 /* exiting: task_map_get refuses it */
+	unsigned map_users;            /* task_map_get pins */
+	struct task *map_locker;       /* holds map's lock for writing (SYS_task_lock_map) */
+
+	struct fd_table fds;
+	uint64_t start_tick;
+};
+
+/* Every task but the idle task, linked by next, newest first. sched_lock held. */
+extern struct task *task_list;
+
+/* The task running on this CPU. */
+static inline struct task *task_current(void) { return this_cpu()->current; }
+
+/*
+ * Turn the boot context into task 0 ("kmain", a kernel thread that is never preempted), create
+ * the idle task, and install the fault hooks (trap_user_exception, trap_kernel_user_pf) and
+ * rwlock_wait_hook. Needs percpu_init, pmm and kmem. Once, before the timer starts.
+ */
+void task_init(void);
+
+/*
+ * A new kernel thread running fn(arg), child of the caller, runnable at once; its exit status is
+ * W_EXITCODE(fn's return value) unless it calls task_exit. flags: TASK_PREEMPTIBLE. Returns the
+ * task (reap it with task_wait/task_reap), or NULL when out of memory.
+ */
+struct task *task_create_kthread(const char *name, int (*fn)(void *), void *arg, unsigned flags);
+
+/*
+ * Start program `name` as a user task, child of the caller. The program is the boot module named
+ * `name`, or else "bin/<name>". argv: argc strings copied onto the new stack as given
+ * (user/crt0.S's entry contract); the caller keeps them. Returns the child's pid; -ENOENT no such
+ * module; -ENOEXEC it is not a valid program (kernel/elf.h); -E2BIG the arguments do not fit;
+ * -ENOMEM out of memory. On failure nothing is left behind.
+ */
+int task_spawn(const char *name, int argc, char *const argv[]);
+
+/*
+ * End the calling task with wait status `status` (include/uapi/wait.h). Releases everything but
+ * its struct and kernel stack, makes its children orphans, wakes its parent. Never returns.
+ */
+__attribute__((noreturn)) void task_exit(int status);
+
+/*
+ * Wait for a child of the caller to end: pid > 0 that child, -1 any. options: WNOHANG or 0.
+ * Returns 0 with *zombie = the child, still a ZOMBIE and still the caller's to reap (task_reap);
+ * 0 with *zombie = NULL if WNOHANG and none has ended; -ECHILD no such child (none at all for -1);
+ * -EINVAL unknown options; -EINTR the caller was killed while waiting; -EAGAIN timer_ticks reached
+ * deadline (if not 0) first. Sleeps; call with no spinlock held.
+ */
+int task_wait(int pid, int options, uint64_t deadline, struct task **zombie);
+
+/* Free a zombie child that task_wait returned (its pid may then be reused). */
+void task_reap(struct task *zombie);
+
+/*
+ * Make t exit with TASK_STATUS_KILLED as soon as it would next return towards ring 3 (a kernel
+ * thread: never; it is not killable). Wakes it if it sleeps in an interruptible wait (task_wait).
+ */
+void task_kill(struct task *t);
+
+/* Kill every user task; returns how many there were. For the test runner's time limits. */
+size_t task_kill_all_user(void);
+
+/* User tasks alive or zombie right now. */
+size_t task_count_user(void);
+
+/*
+ * Pin the address space of task pid (0: the caller) for inspection: on success *out is the task,
+ * whose map stays allocated (it may be read under its own lock) until task_map_put(*out). Errors:
+ * -ESRCH no task has that pid; -EPERM it is a kernel thread; -ENOENT it has no address space (it
+ * is exiting or has exited). The map's lock is the caller's business (vm_map_trylock_read gives
+ * the EBUSY of include/uapi/vm_stat.h).
+ */
+int task_map_get(int pid, struct task **out);
+void task_map_put(struct task *t);
+
+/*
+ * SYS_task_lock_map's work: the caller takes (hold 1) or releases (hold 0) the lock of task pid's
+ * (0: its own) map for writing, holding it across returns to ring 3 until released or until the
+ * caller or the task exits. Only the caller itself or its children. Returns 0; -EINVAL hold not 0
+ * or 1, or releasing a lock the caller does not hold; -EBUSY the caller already holds it; -ESRCH,
+ * -EPERM (kernel thread, or neither the caller nor its child), -ENOENT as task_map_get.
+ */
+int task_lock_map(int pid, int hold);
+
+/* Free a DEAD task's struct, kernel stack and FPU area; it is off the list and will never run again. */
+void task_free(struct task *t);
+
+/* Set t's entry stack (see above); takes effect at once if t is running. 16-byte aligned. */
+void task_set_entry_sp(struct task *t, uint64_t sp);
+
+/*
+ * Called on every return towards ring 3 with interrupts off or on (the system-call exit, a
+ * timer tick or resolved fault from ring 3): a killed task exits here instead.
+ */
+void task_return_to_user(void);
+
+/* Check the invariants listed above; NULL or a message naming the broken one. Takes sched_lock. */
+const char *task_check(void);
+
+#endif
