@@ -288,6 +288,7 @@ static vm_map_entry_t first_fit_after(vm_map_entry_t n, vm_offset_t key, vm_size
  */
 bool vm_map_lookup_entry(vm_map_t map, vm_offset_t addr, vm_map_entry_t *entry)
 {
+	KASSERT(rw_locked(&map->lock), "vm_map_lookup_entry: map not locked");
 	vm_map_entry_t e = entry_at_or_before(map, addr);
 	if (e == &map->header) {
 		*entry = NULL;
@@ -301,6 +302,7 @@ vm_offset_t vm_map_findspace(vm_map_t map, vm_offset_t start, vm_size_t length)
 {
 	vm_offset_t min = vm_map_min(map), max = vm_map_max(map);
 	vm_offset_t fail = max - length + 1;
+	KASSERT(rw_locked(&map->lock), "vm_map_findspace: map not locked");
 
 	if (start < min)
 		start = min;

@@ -230,7 +230,7 @@ void vm_map_get_stats(vm_map_t map, struct vm_map_stats *stats);
 #define VM_MAP_CHECK_COALESCE 7
 #define VM_MAP_CHECK_PMAP 8
 int vm_map_check(vm_map_t map);
-/* The message for a vm_map_check result (the last one printed for that code). */
+/* The name of the invariant a vm_map_check result stands for ("ok" for 0). */
 const char *vm_map_check_msg(int code);
 
 /*
