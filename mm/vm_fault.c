@@ -40,21 +40,23 @@ static bool superpage_fits(vm_map_entry_t e, vm_offset_t va)
 	return base >= e->start && e->end - base >= SUPERPAGE_SIZE && ((e->offset - e->start) & SUPERPAGE_MASK) == 0;
 }
 
+/* Whether none of the object's 2 MiB range behind the superpage around va is resident. Object lock held. */
+static bool superpage_range_empty(vm_map_entry_t e, vm_object_t object, vm_offset_t va)
+{
+	uint64_t first = (e->offset + ((va & ~SUPERPAGE_MASK) - e->start)) >> PAGE_SHIFT, idx;
+	return !vm_object_page_next(object, first, first + SUPERPAGE_PAGES, &idx);
+}
+
 /*
- * Map a fresh zeroed 2 MiB page around va if none of its object range is resident and pmm has a
- * block. Returns false if it could not (nothing changed: fall back to 4 KiB), else true with the
- * result in *rc. Object lock held.
+ * Map block (a zeroed 2 MiB pmm block) as the superpage around va. Returns false, with nothing
+ * changed and block still the caller's, if a tree node could not be had; else true with the result
+ * in *rc, block then belonging to the object. Object lock held; the object range must be empty.
  */
-static bool fault_superpage(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_offset_t va, unsigned flags,
-			    int *rc)
+static bool map_superpage(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_offset_t va, unsigned flags,
+			  vm_page_t block, int *rc)
 {
 	vm_offset_t base = va & ~SUPERPAGE_MASK;
-	uint64_t first = (e->offset + (base - e->start)) >> PAGE_SHIFT, idx;
-	if (vm_object_page_next(object, first, first + SUPERPAGE_PAGES, &idx))
-		return false;
-	vm_page_t block = pmm_alloc_order(SUPERPAGE_ORDER, PMM_ZERO);
-	if (!block)
-		return false;
+	uint64_t first = (e->offset + (base - e->start)) >> PAGE_SHIFT;
 	vm_paddr_t pa = vm_page_to_phys(block);
 
 	/* The object keeps 512 independent frames, so that removing part of the range frees just that. */
@@ -62,6 +64,7 @@ static bool fault_superpage(vm_map_t map, vm_map_entry_t e, vm_object_t object, 
 	for (uint64_t i = 0; i < SUPERPAGE_PAGES; i++) {
 		if (vm_object_page_insert(object, first + i, phys_to_vm_page(pa + i * PAGE_SIZE)) == 0)
 			continue;
+		/* Give back what went in, then reassemble the block (the buddy allocator coalesces). */
 		vm_object_page_remove(object, first, first + i);
 		for (; i < SUPERPAGE_PAGES; i++)
 			pmm_free(phys_to_vm_page(pa + i * PAGE_SIZE));
@@ -79,14 +82,24 @@ static bool fault_superpage(vm_map_t map, vm_map_entry_t e, vm_object_t object, 
 	return true;
 }
 
-/* Map the object page behind va, allocating it if it is not resident. Object lock held. */
-static int fault_page(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_offset_t va, unsigned flags)
+/*
+ * Map the object page behind va, allocating it if it is not resident; as a superpage if *block (a
+ * zeroed 2 MiB block, or NULL) is given and the superpage's object range is still empty, in which
+ * case *block is consumed (set to NULL). Object lock held.
+ */
+static int fault_page(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_offset_t va, unsigned flags,
+		      vm_page_t *block)
 {
 	uint64_t pindex = (e->offset + (va - e->start)) >> PAGE_SHIFT;
 	vm_page_t page = vm_object_page_lookup(object, pindex);
 	int rc;
-	if (!page && superpage_fits(e, va) && fault_superpage(map, e, object, va, flags, &rc))
-		return rc;
+	if (!page && *block && superpage_range_empty(e, object, va)) {
+		if (map_superpage(map, e, object, va, flags, *block, &rc)) {
+			*block = NULL;
+			return rc;
+		}
+		*block = NULL; /* split and freed frame by frame */
+	}
 	if (!page) {
 		page = pmm_alloc_order(0, PMM_ZERO);
 		if (!page)
@@ -121,9 +134,25 @@ static int fault_locked(vm_map_t map, vm_offset_t va, vm_prot_t fault_type)
 	vm_object_t object = entry_object(e);
 	if (!object)
 		return KERN_RESOURCE_SHORTAGE;
+
+	/*
+	 * Zeroing 2 MiB takes long, too long for the object's spinlock (interrupts off): look, take
+	 * the block unlocked, and let fault_page look again; a block a racing fault made useless goes
+	 * back.
+	 */
+	vm_page_t block = NULL;
+	if (superpage_fits(e, va)) {
+		vm_object_lock(object);
+		bool empty = superpage_range_empty(e, object, va);
+		vm_object_unlock(object);
+		if (empty)
+			block = pmm_alloc_order(SUPERPAGE_ORDER, PMM_ZERO);
+	}
 	vm_object_lock(object);
-	int rc = fault_page(map, e, object, va, vm_map_mmu_flags(map, e->protection));
+	int rc = fault_page(map, e, object, va, vm_map_mmu_flags(map, e->protection), &block);
 	vm_object_unlock(object);
+	if (block)
+		pmm_free(block);
 	return rc;
 }
 
