@@ -21,7 +21,6 @@
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
 #include "mm/kmem.h"
-#include "mm/pmm.h"
 #include "uapi/errno.h"
 
 /* Maps that end at or below this address are user maps: their pages get MMU_USER. */
