@@ -23,10 +23,13 @@
 
 struct trapframe;
 
-/* Copy len bytes from user address uaddr to kaddr. Returns 0 or -EFAULT. len 0 always succeeds. */
+/*
+ * Copy len bytes from user address uaddr to kaddr. Returns 0 or -EFAULT. len 0 touches nothing and
+ * succeeds for any uaddr up to USER_MAX (a kernel address is -EFAULT even then, as in Linux).
+ */
 int copyin(const void *uaddr, void *kaddr, size_t len);
 
-/* Copy len bytes from kaddr to user address uaddr. Returns 0 or -EFAULT. len 0 always succeeds. */
+/* Copy len bytes from kaddr to user address uaddr. Returns 0 or -EFAULT; len 0 as copyin. */
 int copyout(const void *kaddr, void *uaddr, size_t len);
 
 /*

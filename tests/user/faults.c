@@ -1,0 +1,165 @@
+/*
+ * Hostile user code: each role below is run in a child of this program and must get the child
+ * killed with the right exception (include/uapi/wait.h status), while the kernel and this parent
+ * carry on. Covers NULL and kernel addresses, NX (stack, data), read-only text, privileged
+ * instructions (hlt, cli, port I/O, control registers, sgdt under UMIP), invalid opcodes, divide
+ * error, breakpoint, an interrupt gate user code may not use, the stack guard, a non-canonical
+ * address, and system calls made with a garbage stack pointer. (Unmasked SSE exceptions would
+ * belong here too, but QEMU's TCG does not raise #XM.)
+ */
+#include <stdlib.h>
+
+#include "utest.h"
+
+#define T_DE 0
+#define T_BP 3
+#define T_UD 6
+#define T_GP 13
+#define T_PF 14
+
+static volatile long sink;
+static uint8_t data_code[16] = {0xc3}; /* ret, in a read+write, NX page */
+
+/* An address the compiler cannot see through (so it keeps the access as written). */
+static uintptr_t opaque(uintptr_t a)
+{
+	__asm__("" : "+r"(a));
+	return a;
+}
+
+static void call_at(uintptr_t addr)
+{
+	((void (*)(void))addr)();
+}
+
+static void role_null_read(void) { sink = *(volatile long *)opaque(0); }
+static void role_null_write(void) { *(volatile long *)opaque(8) = 1; }
+static void role_kernel_read(void) { sink = *(volatile long *)opaque(KERNEL_TEXT); }
+static void role_kernel_write(void) { *(volatile long *)opaque(DIRECT_MAP) = 1; }
+static void role_kernel_exec(void) { call_at(KERNEL_TEXT); }
+static void role_noncanonical(void) { sink = *(volatile long *)opaque(0x0000800000000000l); }
+static void role_exec_data(void) { call_at((uintptr_t)data_code); }
+static void role_write_text(void) { *(volatile uint8_t *)opaque((uintptr_t)role_write_text) = 0x90; }
+static void role_hlt(void) { __asm__ volatile("hlt"); }
+static void role_cli(void) { __asm__ volatile("cli"); }
+static void role_outb(void) { __asm__ volatile("outb %%al, $0x80" ::"a"(0)); }
+static void role_cr3(void)
+{
+	long v;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
+	sink = v;
+}
+static void role_sgdt(void)
+{
+	uint8_t gdtr[10];
+	__asm__ volatile("sgdt %0" : "=m"(gdtr));
+	sink = gdtr[0];
+}
+static void role_ud2(void) { __asm__ volatile("ud2"); }
+static void role_int3(void) { __asm__ volatile("int3"); }
+static void role_int80(void) { __asm__ volatile("int $0x80"); }
+static void role_div0(void)
+{
+	volatile int zero = 0;
+	sink = 10 / zero;
+}
+
+static void role_exec_stack(void)
+{
+	uint8_t code[16] = {0xc3};
+	__asm__ volatile("" ::"r"(code) : "memory");
+	call_at((uintptr_t)code);
+}
+
+/* Deeper than the 256 KiB stack: runs into the guard entry below it. */
+static long recurse(long n)
+{
+	volatile char pad[1024];
+	pad[0] = (char)n;
+	return n ? recurse(n - 1) + pad[0] : 0;
+}
+static void role_stack_overflow(void) { sink = recurse(1 << 20); }
+static void role_guard_write(void) { *(volatile long *)opaque(USER_TOP - 256 * 1024 - 8) = 1; }
+
+/*
+ * System calls do not touch the user stack: getpid with rsp pointing at the kernel, then at
+ * nothing, must return normally (this role exits 0; anything else is a kernel bug).
+ */
+static void role_bad_rsp(void)
+{
+	long pid1, pid2;
+	__asm__ volatile("movq %%rsp, %%rbx\n\t"
+			 "movabsq $0xffffffff80100000, %%rsp\n\t"
+			 "syscall\n\t"
+			 "movq %%rbx, %%rsp"
+			 : "=a"(pid1)
+			 : "a"((long)SYS_getpid)
+			 : "rbx", "rcx", "r11", "memory");
+	__asm__ volatile("movq %%rsp, %%rbx\n\t"
+			 "movq $0x10, %%rsp\n\t"
+			 "syscall\n\t"
+			 "movq %%rbx, %%rsp"
+			 : "=a"(pid2)
+			 : "a"((long)SYS_getpid)
+			 : "rbx", "rcx", "r11", "memory");
+	exit(pid1 == getpid() && pid2 == pid1 ? 0 : 1);
+}
+
+struct role {
+	const char *name;
+	void (*fn)(void);
+	int vector; /* expected fault, or -1: the role exits 0 */
+};
+
+static const struct role roles[] = {
+	{"null_read", role_null_read, T_PF},
+	{"null_write", role_null_write, T_PF},
+	{"kernel_read", role_kernel_read, T_PF},
+	{"kernel_write", role_kernel_write, T_PF},
+	{"kernel_exec", role_kernel_exec, T_PF},
+	{"noncanonical", role_noncanonical, T_GP},
+	{"exec_stack", role_exec_stack, T_PF},
+	{"exec_data", role_exec_data, T_PF},
+	{"write_text", role_write_text, T_PF},
+	{"hlt", role_hlt, T_GP},
+	{"cli", role_cli, T_GP},
+	{"outb", role_outb, T_GP},
+	{"cr3", role_cr3, T_GP},
+	{"sgdt", role_sgdt, T_GP},
+	{"ud2", role_ud2, T_UD},
+	{"int3", role_int3, T_BP},
+	{"int80", role_int80, T_GP},
+	{"div0", role_div0, T_DE},
+	{"stack_overflow", role_stack_overflow, T_PF},
+	{"guard_write", role_guard_write, T_PF},
+	{"bad_rsp", role_bad_rsp, -1},
+};
+
+int main(int argc, char **argv)
+{
+	size_t n = sizeof(roles) / sizeof(roles[0]);
+
+	if (argc >= 2) {
+		for (size_t i = 0; i < n; i++) {
+			if (!strcmp(argv[1], roles[i].name)) {
+				roles[i].fn();
+				return 100; /* survived a role that should have been fatal */
+			}
+		}
+		return 101;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int st = run_self(argv[0], roles[i].name, NULL);
+		if (roles[i].vector < 0) {
+			if (st != 0)
+				printf("# role %s: status 0x%x, expected exit 0\n", roles[i].name, st);
+			CHECK_EQ(st, 0);
+		} else {
+			if (st < 0 || !WIFFAULTED(st) || WFAULTVEC(st) != roles[i].vector)
+				printf("# role %s: status 0x%x, expected a fault with vector %d\n", roles[i].name,
+				       st, roles[i].vector);
+			CHECK(st >= 0 && WIFFAULTED(st) && WFAULTVEC(st) == roles[i].vector);
+		}
+	}
+	return utest_result("faults");
+}
