@@ -112,6 +112,14 @@ struct task {
 	bool map_gone;                 /* exiting: task_map_get refuses it */
 	unsigned map_users;            /* task_map_get pins */
 	struct task *map_locker;       /* holds map's lock for writing (SYS_task_lock_map) */
+	/*
+	 * Map locks (any task's, its own included) this task holds across a return to ring 3, i.e.
+	 * while it runs a callback under them (the BPF calls: increment before entering the callback,
+	 * decrement after it returns). While it is not 0, the task's own map-changing system calls
+	 * (kernel/vm_syscalls.c) only try their lock and fail with EBUSY: waiting could be waiting
+	 * for the task itself. Written by the task itself only.
+	 */
+	unsigned map_lock_depth;
 
 	struct fd_table fds;
 	uint64_t start_tick;

@@ -776,6 +776,7 @@ int vm_map_remove(vm_map_t map, vm_offset_t start, vm_offset_t end)
 static int fixed_locked(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t start, vm_offset_t end,
 			vm_prot_t prot, vm_prot_t max, int cow)
 {
+	KASSERT(rw_wlocked(&map->lock), "vm_map_fixed: map not write-locked");
 	uint16_t eflags;
 	int rc = check_insert(map, object, offset, start, end, &prot, &max, cow, &eflags);
 	if (rc != KERN_SUCCESS)
@@ -800,6 +801,12 @@ int vm_map_fixed(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offse
 	int rc = fixed_locked(map, object, offset, start, start + length, prot, max, cow);
 	vm_map_unlock(map);
 	return rc;
+}
+
+int vm_map_fixed_locked(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t start,
+			vm_size_t length, vm_prot_t prot, vm_prot_t max, int cow)
+{
+	return fixed_locked(map, object, offset, start, start + length, prot, max, cow);
 }
 
 int vm_map_protect_locked(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t new_prot, bool set_max)

@@ -179,10 +179,13 @@ int vm_map_insert(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offs
 /*
  * Replace whatever is mapped in [start, start + length) by a new mapping of object, atomically
  * (mmap's MAP_FIXED): the same checks as vm_map_insert are made first, and on failure nothing has
- * been removed. Results and reference rules as vm_map_insert. Takes the map lock for writing.
+ * been removed. Results and reference rules as vm_map_insert. vm_map_fixed takes the map lock for
+ * writing; vm_map_fixed_locked expects it held for writing.
  */
 int vm_map_fixed(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t start, vm_size_t length,
 		 vm_prot_t prot, vm_prot_t max, int cow);
+int vm_map_fixed_locked(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t start,
+			vm_size_t length, vm_prot_t prot, vm_prot_t max, int cow);
 
 /*
  * Unmap [start, end), clamped to the map's bounds: entries partly inside are clipped, the pages
