@@ -236,8 +236,12 @@ void sched_tick(struct trapframe *tf)
 	struct task *cur = task_current();
 	bool from_user = trap_from_user(tf);
 
-	/* An interrupt gate leaves RFLAGS.AC as ring 3 set it: SMAP must not stay off in the kernel. */
-	if (from_user && cpu_features.smap)
+	/*
+	 * An interrupt gate leaves RFLAGS.AC as it was (ring 3 may set it; a user-copy routine has it
+	 * set): SMAP must not be off while this handler or a task it switches to runs. iretq restores
+	 * the interrupted AC.
+	 */
+	if (cpu_features.smap)
 		clac();
 	spin_lock(&sched_lock);
 	for (struct task *t = task_list; t; t = t->next)
@@ -252,5 +256,5 @@ void sched_tick(struct trapframe *tf)
 	}
 	sched_unlock();
 	if (from_user)
-		task_return_to_user();
+		task_return_to_user(tf);
 }

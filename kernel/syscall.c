@@ -46,5 +46,5 @@ void syscall_dispatch(struct trapframe *tf)
 	uint64_t nr = tf->rax;
 
 	tf->rax = (uint64_t)(nr < SYS_COUNT ? syscall_table[nr](tf) : -ENOSYS);
-	task_return_to_user();
+	task_return_to_user(tf);
 }

@@ -378,12 +378,27 @@ size_t task_count_user(void)
 	return n;
 }
 
-void task_return_to_user(void)
+static __attribute__((noreturn)) void kill_by_fault(struct task *t, const struct trapframe *tf, uint64_t addr,
+							 const char *why)
+{
+	kprintf("task %d (%s): killed: %s at 0x%lx, rip 0x%lx, error code 0x%lx%s\n", t->pid, t->name,
+		trap_name(tf->vector), addr, tf->rip, tf->error, why);
+	t->fault = (struct task_fault){true, tf->vector, addr, tf->rip};
+	task_exit(W_FAULTCODE(tf->vector));
+}
+
+void task_return_to_user(struct trapframe *tf)
 {
 	struct task *t = task_current();
 
 	if (__atomic_load_n(&t->killed, __ATOMIC_RELAXED))
 		task_exit(W_EXITCODE(TASK_STATUS_KILLED));
+	if (tf->rip >> 47) {
+		struct trapframe gp = *tf;
+		gp.vector = T_GP;
+		gp.error = 0;
+		kill_by_fault(t, &gp, 0, " (return to a non-canonical address)");
+	}
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -509,20 +524,19 @@ static void task_user_exception(struct trapframe *tf)
 	if (tf->vector == T_PF) {
 		addr = read_cr2();
 		if (!(tf->error & PF_ERR_RSVD) && user_fault_resolve(t, addr, pf_access(tf->error), true)) {
-			task_return_to_user();
+			task_return_to_user(tf);
 			return;
 		}
 	}
-	kprintf("task %d (%s): killed: %s at 0x%lx, rip 0x%lx, error code 0x%lx\n", t->pid, t->name,
-		trap_name(tf->vector), addr, tf->rip, tf->error);
-	t->fault = (struct task_fault){true, tf->vector, addr, tf->rip};
-	task_exit(W_FAULTCODE(tf->vector));
+	kill_by_fault(t, tf, addr, "");
 }
 
 static bool task_kernel_user_pf(struct trapframe *tf, uint64_t addr)
 {
 	if (!usercopy_contains(tf->rip))
 		return false;
+	if (cpu_features.smap)
+		clac(); /* vm_fault needs no user access; the retry gets AC back from the frame */
 	if (!(tf->error & PF_ERR_RSVD) &&
 	    user_fault_resolve(task_current(), addr, pf_access(tf->error), tf->rflags & RFLAGS_IF))
 		return true;

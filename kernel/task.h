@@ -50,6 +50,8 @@
 #include "kernel/fd.h"
 #include "mm/vm_map.h"
 
+struct trapframe;
+
 #define KSTACK_SIZE (32 * 1024)
 #define KSTACK_CANARY 0x6b73746b63616e61ull
 #define TASK_NAME_MAX 64
@@ -210,10 +212,13 @@ void task_free(struct task *t);
 void task_set_entry_sp(struct task *t, uint64_t sp);
 
 /*
- * Called on every return towards ring 3 with interrupts off or on (the system-call exit, a
- * timer tick or resolved fault from ring 3): a killed task exits here instead.
+ * Called on every return to ring 3 through tf (the system-call exit, a timer tick or resolved
+ * fault from ring 3; code that enters ring 3 from a frame it built itself calls it too): a killed
+ * task exits here instead. So does one whose tf->rip is not a canonical user address, which only
+ * kernel code rewriting the frame can cause, and which iretq would turn into a #GP in ring 0: the
+ * task is killed as if it had taken that #GP itself.
  */
-void task_return_to_user(void);
+void task_return_to_user(struct trapframe *tf);
 
 /* Check the invariants listed above; NULL or a message naming the broken one. Takes sched_lock. */
 const char *task_check(void);

@@ -227,3 +227,34 @@ KTEST(task, killed_user_task_exits_with_killed_status)
 	EXPECT_EQ(z->exit_status, W_EXITCODE(TASK_STATUS_KILLED));
 	task_reap(z);
 }
+
+KTEST(task, map_pins_hold_off_exit)
+{
+	char *argv[] = {"test/spawn", "yield_long", "1"};
+	struct task *t = NULL, *z = NULL, *k;
+	int pid = task_spawn("test/spawn", 3, argv);
+	ASSERT_GT(pid, 0);
+
+	EXPECT_EQ(task_map_get(-5, &t), -ESRCH);
+	EXPECT_EQ(task_map_get(0, &t), -EPERM); /* kmain is a kernel thread */
+	k = task_create_kthread("exit0", exit_with_arg, NULL, 0);
+	ASSERT_NONNULL(k);
+	EXPECT_EQ(task_map_get(k->pid, &t), -EPERM);
+	EXPECT_EQ(reap(k), 0);
+
+	ASSERT_EQ(task_map_get(pid, &t), 0);
+	EXPECT_EQ(t->pid, pid);
+	EXPECT_NONNULL(t->map);
+	/* Killed, it cannot finish exiting while its map is pinned. */
+	task_kill(t);
+	EXPECT_EQ(task_wait(pid, 0, timer_ticks + 5, &z), -EAGAIN);
+	EXPECT_EQ(task_map_get(pid, &k), -ENOENT); /* exiting: no new pins */
+	task_map_put(t);
+	EXPECT_EQ(task_wait(pid, 0, timer_ticks + 10 * TIMER_HZ, &z), 0);
+	ASSERT_NONNULL(z);
+	EXPECT_EQ(z->exit_status, W_EXITCODE(TASK_STATUS_KILLED));
+	EXPECT_EQ(task_map_get(pid, &k), -ENOENT); /* a zombie */
+	task_reap(z);
+	EXPECT_EQ(task_map_get(pid, &k), -ESRCH);
+	EXPECT_NULL(task_check());
+}
