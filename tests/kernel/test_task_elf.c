@@ -1,6 +1,7 @@
 /*
  * elf_parse with hostile headers: a minimal valid executable is accepted, and each single-field
- * corruption of it is refused with -ENOEXEC; every program in the boot image is accepted.
+ * corruption of it is refused with -ENOEXEC; every program in the boot image is accepted; spawn
+ * refuses modules that are not programs without leaving anything allocated.
  */
 #include "kernel/elf.h"
 #include "kernel/ktest.h"
@@ -8,6 +9,7 @@
 #include "kernel/string.h"
 #include "kernel/task.h"
 #include "mm/memlayout.h"
+#include "mm/pmm.h"
 #include "uapi/errno.h"
 
 struct ehdr {
@@ -141,4 +143,44 @@ KTEST(elf, boot_programs_parse)
 		n++;
 	}
 	EXPECT_GT(n, 0);
+}
+
+/* A boot module made up for the test: len bytes of content at a fresh frame. */
+static struct boot_module *fake_module(const char *name, const void *content, size_t len)
+{
+	vm_page_t page = pmm_alloc_order(0, PMM_ZERO);
+	if (!page || boot_info.nmodules == BOOT_MODULES_MAX)
+		return NULL;
+	struct boot_module *m = &boot_info.modules[boot_info.nmodules++];
+	m->start = vm_page_to_phys(page);
+	m->end = m->start + len;
+	memcpy(phys_to_virt(m->start), content, len);
+	memcpy(m->name, name, strlen(name) + 1);
+	return m;
+}
+
+static void drop_fake_module(struct boot_module *m)
+{
+	pmm_free(phys_to_vm_page(m->start));
+	boot_info.nmodules--;
+}
+
+KTEST(elf, spawn_refuses_bad_programs_and_leaves_nothing)
+{
+	static const char garbage[] = "#!/bin/sh\necho not an ELF file\n";
+	struct image im;
+	char *argv[] = {"x"};
+
+	struct boot_module *m = fake_module("test-only/garbage", garbage, sizeof(garbage));
+	ASSERT_NONNULL(m);
+	EXPECT_EQ(task_spawn("test-only/garbage", 1, argv), -ENOEXEC);
+	drop_fake_module(m);
+
+	make_valid(&im);
+	im.ph[1].flags = 7; /* write+execute */
+	m = fake_module("test-only/wx", &im, sizeof(im));
+	ASSERT_NONNULL(m);
+	EXPECT_EQ(task_spawn("test-only/wx", 1, argv), -ENOEXEC);
+	drop_fake_module(m);
+	EXPECT_EQ(task_count_user(), 0);
 }
