@@ -268,6 +268,8 @@ void task_exit(int status)
 	struct task *t = task_current();
 
 	KASSERT(t != boot_task, "kmain may not exit");
+	/* Callers hold no spinlock (a tick or fault from ring 3 has interrupts off): tearing down may take a while. */
+	irq_enable();
 	if (t->user)
 		release_user(t);
 	else

@@ -158,7 +158,8 @@ int task_spawn(const char *name, int argc, char *const argv[]);
 
 /*
  * End the calling task with wait status `status` (include/uapi/wait.h). Releases everything but
- * its struct and kernel stack, makes its children orphans, wakes its parent. Never returns.
+ * its struct and kernel stack, makes its children orphans, wakes its parent. Never returns. Call
+ * with no spinlock held (interrupts are turned on).
  */
 __attribute__((noreturn)) void task_exit(int status);
 

@@ -2,7 +2,8 @@
  * Scheduling seen from ring 3: a task that never makes a system call is preempted by the timer,
  * and every task's SSE registers and MXCSR survive being switched out (three tasks spinning with
  * different register contents at once); a new task starts with the FPU control words of
- * user/crt0.S's contract.
+ * user/crt0.S's contract; many children spinning, yielding and exiting at once all get reaped with
+ * their own status.
  */
 #include <stdlib.h>
 
@@ -96,6 +97,41 @@ static void test_fpu_isolation(const char *self)
 	CHECK_EQ(st, 0);
 }
 
+/*
+ * Rounds of children that spin and yield in different amounts and exit with their own status,
+ * all at once: preemption, exit and reaping interleaved every which way.
+ */
+static void test_churn(const char *self)
+{
+	for (int round = 0; round < 4; round++) {
+		long pids[12];
+		for (int i = 0; i < 12; i++) {
+			char arg[8];
+			snprintf(arg, sizeof(arg), "%d", round * 12 + i);
+			pids[i] = spawn_self(self, "churn", arg);
+			CHECK(pids[i] > 0);
+		}
+		for (int i = 0; i < 12; i++) {
+			int st = -1;
+			long pid = sys3(SYS_waitpid, -1, (long)&st, 0);
+			int k = 0;
+			while (k < 12 && pids[k] != pid)
+				k++;
+			CHECK(k < 12);
+			CHECK_EQ(st, W_EXITCODE(round * 12 + k));
+		}
+	}
+}
+
+static int churn(int n)
+{
+	for (int i = 0; i < n % 5; i++) {
+		spin(SPIN_CYCLES >> (6 + n % 4));
+		sys0(SYS_sched_yield);
+	}
+	return n;
+}
+
 /* A fresh task: x87 control word 0x37f, MXCSR 0x1f80. */
 static int fpu_initial(void)
 {
@@ -118,6 +154,8 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(argv[1], "fpu"))
 			return fpu_hold(0x1111111111111111ull * (uint64_t)atoi(argv[2]), SPIN_CYCLES);
+		if (!strcmp(argv[1], "churn"))
+			return churn(atoi(argv[2]));
 		if (!strcmp(argv[1], "fpu_initial"))
 			return fpu_initial();
 		return 101;
@@ -125,5 +163,6 @@ int main(int argc, char **argv)
 	CHECK_EQ(run_self(argv[0], "fpu_initial", NULL), 0);
 	test_preemption(argv[0]);
 	test_fpu_isolation(argv[0]);
+	test_churn(argv[0]);
 	return utest_result("sched");
 }
