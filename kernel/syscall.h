@@ -50,4 +50,11 @@ long sys_close(struct trapframe *tf);
 long sys_task_lock_map(struct trapframe *tf);
 long sys_uptime(struct trapframe *tf);
 
+/* kernel/vm_syscalls.c */
+long sys_mmap(struct trapframe *tf);
+long sys_munmap(struct trapframe *tf);
+long sys_mprotect(struct trapframe *tf);
+long sys_vm_stat(struct trapframe *tf);
+long sys_vm_map_list(struct trapframe *tf);
+
 #endif

@@ -1,0 +1,400 @@
+/*
+ * The memory system calls: mmap, munmap, mprotect (anonymous memory, FreeBSD's flags and
+ * semantics, include/uapi/mman.h) and the address-space inspection calls vm_stat and vm_map_list
+ * (include/uapi/vm_stat.h). The work is mm/vm_map.h's; this file validates every argument,
+ * chooses the placement strategy, takes the map lock the way the caller's state allows and
+ * translates KERN_* results to errno, once.
+ *
+ * The user range is the task map's [vm_map_min, vm_map_max) = [USER_MIN, USER_MAX): page 0 is
+ * not part of it. Lengths are rounded up to whole pages; a length whose rounding wraps is EINVAL.
+ *
+ * mmap(addr, len, prot, flags, fd, off), as FreeBSD's mmap(2) decides, with Kestrel's choices
+ * marked (K):
+ *   EINVAL  prot has bits beyond PROT_READ|WRITE|EXEC; flags has bits beyond MAP_SHARED,
+ *           MAP_PRIVATE, MAP_FIXED, MAP_ANON, MAP_GUARD, MAP_EXCL and MAP_ALIGNED(n); both
+ *           MAP_SHARED and MAP_PRIVATE; MAP_EXCL without MAP_FIXED; MAP_ALIGNED(n) with n other
+ *           than 1 (MAP_ALIGNED_SUPER) or 12..47 (K: FreeBSD allows up to 63; user addresses have
+ *           47 bits); len 0 or wrapping when rounded; MAP_GUARD with prot other than PROT_NONE,
+ *           fd other than -1, off other than 0, or any flag besides MAP_FIXED, MAP_EXCL and
+ *           MAP_ALIGNED(n) (MAP_PRIVATE included, as FreeBSD); MAP_ANON with fd other than -1 or
+ *           off other than 0; a file mapping (neither MAP_ANON nor MAP_GUARD) with neither
+ *           MAP_SHARED nor MAP_PRIVATE; MAP_SHARED|MAP_ANON (K: Kestrel has no fork and no shared
+ *           memory, so a shared mapping could never be shared: refused rather than silently
+ *           private); MAP_FIXED with addr not page aligned or [addr, addr + len) not inside the
+ *           user range.
+ *   EBADF   a file mapping whose fd is not open (fd -1 included).
+ *   ENODEV  a file mapping of an open fd: no Kestrel file can be mapped.
+ *   EEXIST  MAP_FIXED|MAP_EXCL and part of the range is mapped; nothing is replaced (K: the
+ *           uapi's choice, Linux's MAP_FIXED_NOREPLACE error; FreeBSD reports ENOMEM).
+ *   ENOMEM  no free range fits (or out of kernel memory for a map entry).
+ *   EBUSY   see locking below.
+ * Placement without MAP_FIXED: addr is a hint (rounded up to a page): the first fit at or above
+ * it, else the first fit from the bottom of the user range; with MAP_ALIGNED(n) the first fit
+ * aligned to 2^n, with MAP_ALIGNED_SUPER the first fit aligned to 2 MiB when len is at least
+ * 2 MiB (VMFS_SUPER_SPACE, as FreeBSD; a shorter mapping is placed as without the flag).
+ * addr 0 is the hint "bottom" (K: FreeBSD starts above the largest possible heap; Kestrel has
+ * no heap segment). With MAP_FIXED the alignment flags are checked but not applied, as FreeBSD.
+ * Mappings get max_protection PROT_READ|WRITE|EXEC (FreeBSD's for anonymous memory); MAP_GUARD
+ * makes a guard entry (PROT_NONE for good: any access faults, mprotect skips it). No frame is
+ * allocated here (memory is filled on first touch), so a failure leaks none; the map changes
+ * only on success.
+ *
+ * munmap(addr, len): EINVAL for addr not page aligned, len 0, a wrapping length or a range not
+ * inside the user range (munmap(2)); otherwise 0, also for ranges with nothing mapped. ENOMEM if
+ * splitting an entry found no kernel memory (nothing is removed then).
+ * mprotect(addr, len, prot): EINVAL for unknown prot bits, addr not page aligned, a wrapping
+ * length or a range not inside the user range; EACCES if prot exceeds the max_protection of an
+ * entry in the range (the program image's entries and the stack have max_protection equal to
+ * their protection; anonymous mappings allow everything); ENOMEM as munmap. Holes and guard
+ * entries in the range are skipped (FreeBSD); len 0 succeeds and changes nothing. On any error
+ * nothing has changed.
+ *
+ * vm_stat(pid, out) and vm_map_list(pid, out, max, from): pid 0 is the caller; any other user
+ * task may be inspected (K: Kestrel has no credentials, the calls only read, and procstat -v and
+ * the BPF task iterators inspect any process). Each call takes one snapshot under the target's
+ * map lock held for reading, releases it, then copies out: a copyout that faults on the caller's
+ * own map never happens under that map's lock. vm_map_list stores at most VM_MAP_LIST_BATCH
+ * entries per call (fewer than max is not the end; 0 is).
+ *
+ * Locking. The map-changing calls take the caller's map lock for writing and block, except when
+ * the caller may itself be what holds it: it runs a callback under a map lock
+ * (task.map_lock_depth) or holds its own map's lock for writing (SYS_task_lock_map). Then they
+ * only try, and fail with EBUSY. The inspection calls take the lock for reading; they wait behind
+ * a system call's short hold, but fail with EBUSY instead when the writer is a SYS_task_lock_map
+ * holder (whose hold may last) or when the caller runs a callback under a map lock.
+ */
+#include "arch/x86_64/usercopy.h"
+#include "kernel/fd.h"
+#include "kernel/syscall.h"
+#include "kernel/task.h"
+#include "mm/kmem.h"
+#include "mm/pmm.h"
+#include "mm/vm_map.h"
+#include "uapi/errno.h"
+#include "uapi/mman.h"
+#include "uapi/vm_stat.h"
+
+_Static_assert(PROT_READ == VM_PROT_READ && PROT_WRITE == VM_PROT_WRITE && PROT_EXEC == VM_PROT_EXECUTE,
+	       "PROT_* and VM_PROT_* are used interchangeably");
+
+#define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
+#define MMAP_FLAGS (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANON | MAP_GUARD | MAP_EXCL | MAP_ALIGNMENT_MASK)
+#define MMAP_GUARD_FLAGS (MAP_GUARD | MAP_FIXED | MAP_EXCL | MAP_ALIGNMENT_MASK)
+#define MAP_ALIGNED_MIN PAGE_SHIFT
+#define MAP_ALIGNED_MAX 47
+
+#define VM_MAP_LIST_BATCH 256
+
+/* Whether t must not wait for its own map's lock (see "Locking" above). */
+static bool must_not_wait(struct task *t)
+{
+	/* Only t itself makes map_locker equal t, so this racy read is exact for that question. */
+	return t->map_lock_depth || __atomic_load_n(&t->map_locker, __ATOMIC_RELAXED) == t;
+}
+
+/* Take the caller's map for writing as "Locking" says: 0, or -EBUSY. */
+static int own_map_lock(struct task *t)
+{
+	if (must_not_wait(t))
+		return vm_map_trylock(t->map) ? 0 : -EBUSY;
+	vm_map_lock(t->map);
+	return 0;
+}
+
+/* Take target's map for reading on behalf of the caller cur as "Locking" says: 0, or -EBUSY. */
+static int map_lock_read(struct task *cur, struct task *target)
+{
+	if (vm_map_trylock_read(target->map))
+		return 0;
+	if (cur->map_lock_depth || __atomic_load_n(&target->map_locker, __ATOMIC_RELAXED))
+		return -EBUSY;
+	vm_map_lock_read(target->map);
+	return 0;
+}
+
+static long kern_to_errno(int kr)
+{
+	switch (kr) {
+	case KERN_SUCCESS:
+		return 0;
+	case KERN_NO_SPACE:
+	case KERN_RESOURCE_SHORTAGE:
+		return -ENOMEM;
+	case KERN_PROTECTION_FAILURE:
+		return -EACCES;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* len rounded up to whole pages in *size; false if that wraps past 2^64. */
+static bool round_len(uint64_t len, uint64_t *size)
+{
+	*size = round_page(len);
+	return *size >= len;
+}
+
+/* Whether [addr, addr + size) lies inside map's range (no wrap). */
+static bool range_in_map(vm_map_t map, uint64_t addr, uint64_t size)
+{
+	return addr >= vm_map_min(map) && addr <= vm_map_max(map) && size <= vm_map_max(map) - addr;
+}
+
+/* The argument checks of mmap that do not depend on the map: 0 or a negated errno. */
+static long mmap_check_args(int prot, int flags, int fd, int64_t off)
+{
+	unsigned align = ((unsigned)flags & MAP_ALIGNMENT_MASK) >> MAP_ALIGNMENT_SHIFT;
+
+	if (prot & ~PROT_ALL)
+		return -EINVAL;
+	if (flags & ~MMAP_FLAGS)
+		return -EINVAL;
+	if ((flags & (MAP_SHARED | MAP_PRIVATE)) == (MAP_SHARED | MAP_PRIVATE))
+		return -EINVAL;
+	if ((flags & (MAP_EXCL | MAP_FIXED)) == MAP_EXCL)
+		return -EINVAL;
+	if (align > 1 && (align < MAP_ALIGNED_MIN || align > MAP_ALIGNED_MAX))
+		return -EINVAL;
+	if (flags & MAP_GUARD)
+		return prot != PROT_NONE || fd != -1 || off != 0 || (flags & ~MMAP_GUARD_FLAGS) ? -EINVAL : 0;
+	if (!(flags & MAP_ANON)) {
+		if (!(flags & (MAP_SHARED | MAP_PRIVATE)))
+			return -EINVAL;
+		struct file *f = fd_get(&task_current()->fds, fd);
+		if (!f)
+			return -EBADF;
+		file_put(f);
+		return -ENODEV;
+	}
+	if (fd != -1 || off != 0)
+		return -EINVAL;
+	if (flags & MAP_SHARED)
+		return -EINVAL;
+	return 0;
+}
+
+/* The vm_map_find strategy for a non-fixed mapping with these flags. */
+static int find_space_of(int flags)
+{
+	unsigned align = ((unsigned)flags & MAP_ALIGNMENT_MASK) >> MAP_ALIGNMENT_SHIFT;
+
+	if (align == 1)
+		return VMFS_SUPER_SPACE;
+	if (align)
+		return VMFS_ALIGNED_SPACE((int)align);
+	return VMFS_ANY_SPACE;
+}
+
+/* Map [*addr, + size) as flags say, the caller's map write-locked. Returns 0 or a negated errno. */
+static long mmap_locked(vm_map_t map, uint64_t *addr, uint64_t size, vm_prot_t prot, int flags)
+{
+	int cow = flags & MAP_GUARD ? MAP_CREATE_GUARD : 0;
+	int kr;
+
+	if ((flags & (MAP_FIXED | MAP_EXCL)) == (MAP_FIXED | MAP_EXCL)) {
+		kr = vm_map_find_locked(map, NULL, 0, addr, size, 0, VMFS_NO_SPACE, prot, VM_PROT_ALL, cow);
+		return kr == KERN_NO_SPACE ? -EEXIST : kern_to_errno(kr);
+	}
+	if (flags & MAP_FIXED)
+		return kern_to_errno(vm_map_fixed_locked(map, NULL, 0, *addr, size, prot, VM_PROT_ALL, cow));
+
+	int find_space = find_space_of(flags);
+	vm_offset_t at = *addr;
+	kr = vm_map_find_locked(map, NULL, 0, &at, size, 0, find_space, prot, VM_PROT_ALL, cow);
+	if (kr == KERN_NO_SPACE && *addr > vm_map_min(map)) {
+		at = vm_map_min(map);
+		kr = vm_map_find_locked(map, NULL, 0, &at, size, 0, find_space, prot, VM_PROT_ALL, cow);
+	}
+	if (kr == KERN_SUCCESS)
+		*addr = at;
+	return kern_to_errno(kr);
+}
+
+long sys_mmap(struct trapframe *tf)
+{
+	uint64_t addr = syscall_arg(tf, 0), len = syscall_arg(tf, 1), size;
+	int prot = (int)syscall_arg(tf, 2), flags = (int)syscall_arg(tf, 3), fd = (int)syscall_arg(tf, 4);
+	int64_t off = (int64_t)syscall_arg(tf, 5);
+	struct task *t = task_current();
+	long r = mmap_check_args(prot, flags, fd, off);
+
+	if (r)
+		return r;
+	if (len == 0 || !round_len(len, &size))
+		return -EINVAL;
+	if ((flags & MAP_FIXED) && ((addr & PAGE_MASK) || !range_in_map(t->map, addr, size)))
+		return -EINVAL;
+	r = own_map_lock(t);
+	if (r)
+		return r;
+	r = mmap_locked(t->map, &addr, size, (vm_prot_t)prot, flags);
+	vm_map_unlock(t->map);
+	return r ? r : (long)addr;
+}
+
+long sys_munmap(struct trapframe *tf)
+{
+	uint64_t addr = syscall_arg(tf, 0), len = syscall_arg(tf, 1), size;
+	struct task *t = task_current();
+
+	if ((addr & PAGE_MASK) || len == 0 || !round_len(len, &size) || !range_in_map(t->map, addr, size))
+		return -EINVAL;
+	long r = own_map_lock(t);
+	if (r)
+		return r;
+	r = kern_to_errno(vm_map_delete(t->map, addr, addr + size));
+	vm_map_unlock(t->map);
+	return r;
+}
+
+long sys_mprotect(struct trapframe *tf)
+{
+	uint64_t addr = syscall_arg(tf, 0), len = syscall_arg(tf, 1), size;
+	int prot = (int)syscall_arg(tf, 2);
+	struct task *t = task_current();
+
+	if ((prot & ~PROT_ALL) || (addr & PAGE_MASK) || !round_len(len, &size) ||
+	    !range_in_map(t->map, addr, size))
+		return -EINVAL;
+	if (size == 0)
+		return 0;
+	long r = own_map_lock(t);
+	if (r)
+		return r;
+	r = kern_to_errno(vm_map_protect_locked(t->map, addr, addr + size, (vm_prot_t)prot, false));
+	vm_map_unlock(t->map);
+	return r;
+}
+
+long sys_vm_stat(struct trapframe *tf)
+{
+	int pid = (int)syscall_arg(tf, 0);
+	uint64_t uout = syscall_arg(tf, 1);
+	struct task *cur = task_current(), *target;
+	struct vm_map_stats st;
+	struct vm_stat out;
+	int r = task_map_get(pid, &target);
+
+	if (r)
+		return r;
+	r = map_lock_read(cur, target);
+	if (!r) {
+		vm_map_get_stats(target->map, &st);
+		out = (struct vm_stat){
+			.faults = st.faults,
+			.faults_2m = st.faults_2m,
+			.resident_4k = st.resident_4k,
+			.resident_2m = st.resident_2m,
+			.map_entries = target->map->nentries,
+		};
+		vm_map_unlock_read(target->map);
+	}
+	task_map_put(target);
+	if (r)
+		return r;
+	out.free_frames = pmm_free_count();
+	return copyout(&out, (void *)uout, sizeof(out));
+}
+
+/*
+ * The pages of e mapped in map's pmap: 2 MiB mappings in *r2m, 4 KiB ones in *r4k. Every mapped
+ * page is a resident page of e's object (vm_map invariant M7), so this walks the object's resident
+ * pages in e's range and asks the pmap about each (a 2 MiB mapping lies inside one entry: it is
+ * counted once and its other pages skipped). O(resident pages). Map lock held (read is enough).
+ */
+static void entry_resident(vm_map_t map, vm_map_entry_t e, uint64_t *r4k, uint32_t *r2m)
+{
+	uint64_t first = e->offset >> PAGE_SHIFT, pindex;
+	uint64_t end = first + ((e->end - e->start) >> PAGE_SHIFT);
+
+	*r4k = 0;
+	*r2m = 0;
+	if (!map->pmap || !e->object || e->protection == VM_PROT_NONE)
+		return;
+	while (first < end) {
+		vm_object_lock(e->object);
+		vm_page_t m = vm_object_page_next(e->object, first, end, &pindex);
+		vm_object_unlock(e->object);
+		if (!m)
+			return;
+		vm_offset_t va = e->start + ((pindex << PAGE_SHIFT) - e->offset);
+		vm_size_t page_size;
+		first = pindex + 1;
+		if (!pmap_query(map->pmap, va, NULL, NULL, &page_size))
+			continue;
+		if (page_size == SUPERPAGE_SIZE) {
+			(*r2m)++;
+			first = pindex + ((SUPERPAGE_SIZE - (va & SUPERPAGE_MASK)) >> PAGE_SHIFT);
+		} else {
+			(*r4k)++;
+		}
+	}
+}
+
+/*
+ * VM_ENT_* of e. The program image is what kernel/exec.c maps: entries neither guard nor stack
+ * whose max_protection is their own W^X protection, never VM_PROT_ALL, which every mmap gets.
+ */
+static uint32_t entry_flags(vm_map_entry_t e)
+{
+	if (e->eflags & MAP_ENTRY_GUARD)
+		return VM_ENT_GUARD;
+	if (e->eflags & MAP_ENTRY_STACK)
+		return VM_ENT_STACK | VM_ENT_ANON;
+	return e->max_protection == VM_PROT_ALL ? VM_ENT_ANON : VM_ENT_IMAGE;
+}
+
+/* Fill buf with up to n entries of map ending above from; returns how many. Map lock held. */
+static size_t map_snapshot(vm_map_t map, uint64_t from, struct vm_map_ent *buf, size_t n)
+{
+	vm_map_entry_t e;
+	size_t k = 0;
+
+	if (!vm_map_lookup_entry(map, from, &e))
+		e = e ? e->next : map->header.next;
+	for (; e != &map->header && k < n; e = e->next, k++) {
+		buf[k] = (struct vm_map_ent){
+			.start = e->start,
+			.end = e->end,
+			.prot = e->protection,
+			.max_prot = e->max_protection,
+			.flags = entry_flags(e),
+		};
+		entry_resident(map, e, &buf[k].resident_4k, &buf[k].resident_2m);
+	}
+	return k;
+}
+
+long sys_vm_map_list(struct trapframe *tf)
+{
+	int pid = (int)syscall_arg(tf, 0);
+	uint64_t uout = syscall_arg(tf, 1), max = syscall_arg(tf, 2), from = syscall_arg(tf, 3);
+	struct task *cur = task_current(), *target;
+	struct vm_map_ent *buf = NULL;
+	size_t n = max < VM_MAP_LIST_BATCH ? max : VM_MAP_LIST_BATCH;
+
+	if (n == 0)
+		return 0;
+	if (!user_range_ok(uout, n * sizeof(*buf)))
+		return -EFAULT;
+	int r = task_map_get(pid, &target);
+	if (r)
+		return r;
+	r = map_lock_read(cur, target);
+	if (!r) {
+		vm_map_t map = target->map;
+		if (n > map->nentries)
+			n = map->nentries;
+		buf = n ? kmalloc(n * sizeof(*buf)) : NULL;
+		if (n && !buf)
+			r = -ENOMEM;
+		else
+			n = map_snapshot(map, from, buf, n);
+		vm_map_unlock_read(map);
+	}
+	task_map_put(target);
+	if (!r)
+		r = copyout(buf, (void *)uout, n * sizeof(*buf));
+	kfree(buf);
+	return r ? r : (long)n;
+}
