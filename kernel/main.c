@@ -158,6 +158,18 @@ static void tasks_bootstrap(void)
 }
 
 /* The demo program (bin/demo), if the image has one: shown after the tests, not part of the verdict. */
+/* `make bench`: run every bin/bench_* program instead of the tests; pass if each exits 0. */
+static bool run_benchmarks(void)
+{
+	bool ok = true;
+	for (size_t i = 0; i < boot_info.nmodules; i++) {
+		const char *name = boot_info.modules[i].name;
+		if (!strncmp(name, "bin/bench_", 10))
+			ok &= user_program_run(name, name, 600) == 0;
+	}
+	return ok;
+}
+
 static void run_demo(void)
 {
 	for (size_t i = 0; i < boot_info.nmodules; i++)
@@ -167,7 +179,7 @@ static void run_demo(void)
 
 void kmain(uint32_t magic, uint32_t mbi)
 {
-	char inject[16];
+	char inject[16]; /* a command-line value */
 
 	serial_init();
 	kprintf("\nKestrel x86_64 kernel\n");
@@ -183,6 +195,8 @@ void kmain(uint32_t magic, uint32_t mbi)
 	mm_bootstrap();
 	tasks_bootstrap();
 
+	if (boot_cmdline_get("kestrel.bench", inject, sizeof(inject)))
+		qemu_exit(run_benchmarks());
 	if (boot_cmdline_get("ktest.inject", inject, sizeof(inject)))
 		inject_before_tests(inject);
 
