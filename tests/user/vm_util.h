@@ -42,7 +42,7 @@ static inline long anon(uint64_t addr, uint64_t len, long extra)
 	return raw_mmap(addr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON | extra, -1, 0);
 }
 
-#define VM_LIST_MAX 1024
+#define VM_LIST_MAX 2048
 
 struct vm_listing {
 	size_t n;

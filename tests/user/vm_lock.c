@@ -1,0 +1,94 @@
+/*
+ * The map lock and the memory calls. A task holding its own map's lock for writing
+ * (SYS_task_lock_map) gets EBUSY from mmap, munmap, mprotect, vm_stat and vm_map_list instead of
+ * waiting for itself forever, and everything works again once it lets go. A task whose map its
+ * parent holds simply waits in mmap until the parent lets go (no EBUSY), while the parent's
+ * vm_stat and vm_map_list of that child say EBUSY rather than wait behind a hold that may last.
+ */
+#include "vm_util.h"
+
+/*
+ * Runs in a child. No page may be faulted in while the lock is held (the fault would need the
+ * lock): everything used in that window is touched before.
+ */
+static int role_self_locked(void)
+{
+	struct vm_stat st;
+	struct vm_map_ent ent[2];
+	long r[6];
+	long a = anon(0, 4 * PG, 0);
+
+	*(volatile char *)a = 1;
+	memset(r, 0, sizeof(r));
+	if (raw_vm_stat(0, (uint64_t)&st) || raw_map_list(0, (uint64_t)ent, 2, 0) != 2 ||
+	    raw_mprotect((uint64_t)a, PG, PROT_READ | PROT_WRITE))
+		return 2;
+	if (sys2(SYS_task_lock_map, 0, 1))
+		return 3;
+	r[0] = anon(0, PG, 0);
+	r[1] = raw_munmap((uint64_t)a, PG);
+	r[2] = raw_mprotect((uint64_t)a, PG, PROT_READ);
+	r[3] = raw_vm_stat(0, (uint64_t)&st);
+	r[4] = raw_map_list(0, (uint64_t)ent, 2, 0);
+	r[5] = anon((uint64_t)a, PG, MAP_FIXED);
+	if (sys2(SYS_task_lock_map, 0, 0))
+		return 4;
+	for (int i = 0; i < 6; i++) {
+		if (r[i] != -EBUSY) {
+			printf("# self_locked: call %d returned %ld, expected EBUSY\n", i, r[i]);
+			return 5;
+		}
+	}
+	/* Nothing happened meanwhile; now everything works. */
+	if (*(volatile char *)a != 1 || raw_mprotect((uint64_t)a, PG, PROT_READ) || raw_munmap((uint64_t)a, 4 * PG) ||
+	    anon(0, PG, 0) <= 0 || raw_vm_stat(0, (uint64_t)&st) || raw_map_list(0, (uint64_t)ent, 2, 0) != 2)
+		return 6;
+	return 0;
+}
+
+/* Runs in a child whose map the parent may hold: mmap must succeed, however long it waits. */
+static int role_mmap(void)
+{
+	long a = anon(0, 16 * PG, 0);
+	if (a <= 0)
+		return 3;
+	*(volatile char *)(a + 5 * (long)PG) = 1;
+	return raw_munmap((uint64_t)a, 16 * PG) ? 4 : 0;
+}
+
+static void test_parent_holds(const char *self)
+{
+	struct vm_stat st;
+	struct vm_map_ent ent[2];
+	int status = -1;
+	long pid = spawn_self(self, "mmap", NULL);
+
+	CHECK(pid > 0);
+	CHECK_EQ(sys2(SYS_task_lock_map, pid, 1), 0);
+	CHECK_EQ(raw_vm_stat(pid, (uint64_t)&st), -EBUSY);
+	CHECK_EQ(raw_map_list(pid, (uint64_t)ent, 2, 0), -EBUSY);
+	CHECK_EQ(raw_vm_stat(0, (uint64_t)&st), 0);
+	for (int i = 0; i < 100; i++)
+		sys0(SYS_sched_yield);
+	/* Still there: it waits for the lock. */
+	CHECK_EQ(sys3(SYS_waitpid, pid, (long)&status, WNOHANG), 0);
+	CHECK_EQ(sys2(SYS_task_lock_map, pid, 0), 0);
+	CHECK_EQ(sys3(SYS_waitpid, pid, (long)&status, 0), pid);
+	CHECK_EQ(status, 0);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2) {
+		if (!strcmp(argv[1], "self_locked"))
+			return role_self_locked();
+		if (!strcmp(argv[1], "mmap"))
+			return role_mmap();
+		return 101;
+	}
+	int st = run_self(argv[0], "self_locked", NULL);
+	CHECK_EQ(st, 0);
+	test_parent_holds(argv[0]);
+	CHECK_EQ(vm_check_map(), 0);
+	return utest_result("vm_lock");
+}
