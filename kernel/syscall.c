@@ -1,5 +1,6 @@
 /* The system-call table and dispatch (contract in kernel/syscall.h). */
 #include "kernel/syscall.h"
+#include "kernel/callback.h"
 #include "kernel/task.h"
 #include "uapi/errno.h"
 #include "uapi/syscall.h"
@@ -28,15 +29,15 @@ static const syscall_handler_t syscall_table[SYS_COUNT] = {
 	[SYS_vm_stat] = sys_vm_stat,
 	[SYS_vm_map_list] = sys_vm_map_list,
 	[SYS_close] = sys_close,
-	[SYS_bpf_map_create] = sys_enosys,
-	[SYS_bpf_map_update] = sys_enosys,
-	[SYS_bpf_map_lookup] = sys_enosys,
-	[SYS_bpf_map_delete] = sys_enosys,
-	[SYS_bpf_map_next_key] = sys_enosys,
-	[SYS_bpf_find_vma] = sys_enosys,
-	[SYS_bpf_for_each_map_elem] = sys_enosys,
-	[SYS_bpf_task_vma_batch] = sys_enosys,
-	[SYS_cb_return] = sys_enosys,
+	[SYS_bpf_map_create] = sys_bpf_map_create,
+	[SYS_bpf_map_update] = sys_bpf_map_update,
+	[SYS_bpf_map_lookup] = sys_bpf_map_lookup,
+	[SYS_bpf_map_delete] = sys_bpf_map_delete,
+	[SYS_bpf_map_next_key] = sys_bpf_map_next_key,
+	[SYS_bpf_find_vma] = sys_bpf_find_vma,
+	[SYS_bpf_for_each_map_elem] = sys_bpf_for_each_map_elem,
+	[SYS_bpf_task_vma_batch] = sys_bpf_task_vma_batch,
+	[SYS_cb_return] = sys_cb_return,
 	[SYS_task_lock_map] = sys_task_lock_map,
 	[SYS_uptime] = sys_uptime,
 };
@@ -45,6 +46,7 @@ void syscall_dispatch(struct trapframe *tf)
 {
 	uint64_t nr = tf->rax;
 
+	callback_syscall_enter(tf);
 	tf->rax = (uint64_t)(nr < SYS_COUNT ? syscall_table[nr](tf) : -ENOSYS);
 	task_return_to_user(tf);
 }

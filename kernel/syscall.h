@@ -50,6 +50,19 @@ long sys_close(struct trapframe *tf);
 long sys_task_lock_map(struct trapframe *tf);
 long sys_uptime(struct trapframe *tf);
 
+/* kernel/bpf_syscalls.c */
+long sys_bpf_map_create(struct trapframe *tf);
+long sys_bpf_map_update(struct trapframe *tf);
+long sys_bpf_map_lookup(struct trapframe *tf);
+long sys_bpf_map_delete(struct trapframe *tf);
+long sys_bpf_map_next_key(struct trapframe *tf);
+long sys_bpf_find_vma(struct trapframe *tf);
+long sys_bpf_for_each_map_elem(struct trapframe *tf);
+long sys_bpf_task_vma_batch(struct trapframe *tf);
+
+/* kernel/callback.c */
+long sys_cb_return(struct trapframe *tf);
+
 /* kernel/vm_syscalls.c */
 long sys_mmap(struct trapframe *tf);
 long sys_munmap(struct trapframe *tf);

@@ -7,6 +7,7 @@
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/usercopy.h"
+#include "kernel/callback.h"
 #include "kernel/exec.h"
 #include "kernel/kprintf.h"
 #include "kernel/multiboot.h"
@@ -197,6 +198,10 @@ int task_spawn(const char *name, int argc, char *const argv[])
 	if (!t)
 		return -ENOMEM;
 	int r = exec_build(phys_to_virt(m->start), m->end - m->start, argc, argv, &img);
+	if (!r && (r = callback_trampoline_map(img.map))) {
+		vm_map_destroy(img.map);
+		pmap_destroy(img.pmap);
+	}
 	if (r) {
 		task_free(t);
 		return r;
@@ -240,6 +245,8 @@ static void release_held_maps_locked(struct task *t)
 /* Everything a user task owns besides its struct and kernel stack. Runs as t. */
 static void release_user(struct task *t)
 {
+	/* First: a callback's level may pin t's own map, which the wait below would wait for. */
+	callback_release_all(t);
 	spin_lock(&sched_lock);
 	release_held_maps_locked(t);
 	t->map_gone = true;
@@ -475,7 +482,13 @@ int task_lock_map(int pid, int hold)
 	if (r || hold == 0)
 		return r;
 
-	vm_map_lock(t->map);
+	/* Running a callback under a map lock, the caller may hold this one itself: only try. */
+	if (!cur->map_lock_depth) {
+		vm_map_lock(t->map);
+	} else if (!vm_map_trylock(t->map)) {
+		task_map_put(t);
+		return -EBUSY;
+	}
 	spin_lock(&sched_lock);
 	t->map_locker = cur;
 	map_put_locked(t);

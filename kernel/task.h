@@ -48,9 +48,11 @@
 #include <stdint.h>
 #include "arch/x86_64/percpu.h"
 #include "kernel/fd.h"
+#include "mm/memlayout.h"
 #include "mm/vm_map.h"
 
 struct trapframe;
+struct cb_level;
 
 #define KSTACK_SIZE (32 * 1024)
 #define KSTACK_CANARY 0x6b73746b63616e61ull
@@ -60,7 +62,9 @@ struct trapframe;
 #define USER_STACK_SIZE (256 * 1024)
 #define USER_STACK_GUARD (1024 * 1024)
 #define USER_STACK_BOTTOM (USER_MAX - USER_STACK_SIZE)
-#define USER_IMAGE_LIMIT (USER_STACK_BOTTOM - USER_STACK_GUARD) /* program segments end below this */
+/* The callback trampoline page (BPF_CB_TRAMPOLINE, kernel/callback.h), right below the guard. */
+#define USER_CB_TRAMPOLINE (USER_STACK_BOTTOM - USER_STACK_GUARD - 0x1000)
+#define USER_IMAGE_LIMIT USER_CB_TRAMPOLINE /* program segments end below this */
 
 /* spawn's argument limits: strings (with their NULs) and pointers. */
 #define ARG_MAX (32 * 1024)
@@ -122,6 +126,7 @@ struct task {
 	 * for the task itself. Written by the task itself only.
 	 */
 	unsigned map_lock_depth;
+	struct cb_level *cb_top;       /* innermost system call running a callback (kernel/callback.h) */
 
 	struct fd_table fds;
 	uint64_t start_tick;
@@ -201,7 +206,8 @@ void task_map_put(struct task *t);
  * SYS_task_lock_map's work: the caller takes (hold 1) or releases (hold 0) the lock of task pid's
  * (0: its own) map for writing, holding it across returns to ring 3 until released or until the
  * caller or the task exits. Only the caller itself or its children. Returns 0; -EINVAL hold not 0
- * or 1, or releasing a lock the caller does not hold; -EBUSY the caller already holds it; -ESRCH,
+ * or 1, or releasing a lock the caller does not hold; -EBUSY the caller already holds it, or it
+ * runs a callback under a map lock (map_lock_depth) and the lock is not free at once; -ESRCH,
  * -EPERM (kernel thread, or neither the caller nor its child), -ENOENT as task_map_get.
  */
 int task_lock_map(int pid, int hold);

@@ -334,6 +334,7 @@ static void entry_resident(vm_map_t map, vm_map_entry_t e, uint64_t *r4k, uint32
 /*
  * VM_ENT_* of e. The program image is what kernel/exec.c maps: entries neither guard nor stack
  * whose max_protection is their own W^X protection, never VM_PROT_ALL, which every mmap gets.
+ * The callback trampoline page (kernel/callback.h) is neither image nor anonymous memory.
  */
 static uint32_t entry_flags(vm_map_entry_t e)
 {
@@ -341,6 +342,8 @@ static uint32_t entry_flags(vm_map_entry_t e)
 		return VM_ENT_GUARD;
 	if (e->eflags & MAP_ENTRY_STACK)
 		return VM_ENT_STACK | VM_ENT_ANON;
+	if (e->start == USER_CB_TRAMPOLINE && e->max_protection != VM_PROT_ALL)
+		return 0;
 	return e->max_protection == VM_PROT_ALL ? VM_ENT_ANON : VM_ENT_IMAGE;
 }
 

@@ -1,12 +1,10 @@
 /*
  * The bpf_* system calls. Results pass through unchanged (negated errno on failure), and errno
- * is never touched: that is the Linux helpers' convention, not POSIX's.
+ * is never touched: that is the Linux helpers' convention, not POSIX's. Callbacks need nothing
+ * from the library: they return into the kernel's trampoline page (include/uapi/bpf.h).
  */
 #include <bpf.h>
 #include <sys/syscall.h>
-
-/* user/cb_trampoline.S: where callbacks return to (the protocol is in include/uapi/bpf.h). */
-void __bpf_cb_trampoline(void);
 
 int bpf_map_create(enum bpf_map_type type, uint32_t key_size, uint32_t value_size,
 		   uint32_t max_entries)
@@ -36,14 +34,12 @@ int bpf_map_get_next_key(int fd, const void *key, void *next_key)
 
 long bpf_find_vma(int pid, uint64_t addr, bpf_find_vma_cb cb, void *ctx, uint64_t flags)
 {
-	return __syscall6(SYS_bpf_find_vma, pid, (long)addr, (long)cb, (long)ctx, (long)flags,
-			  (long)__bpf_cb_trampoline);
+	return __syscall6(SYS_bpf_find_vma, pid, (long)addr, (long)cb, (long)ctx, (long)flags, 0);
 }
 
 long bpf_for_each_map_elem(int fd, bpf_map_elem_cb cb, void *ctx, uint64_t flags)
 {
-	return __syscall6(SYS_bpf_for_each_map_elem, fd, (long)cb, (long)ctx, (long)flags,
-			  (long)__bpf_cb_trampoline, 0);
+	return __syscall6(SYS_bpf_for_each_map_elem, fd, (long)cb, (long)ctx, (long)flags, 0, 0);
 }
 
 int bpf_task_vma_batch(int pid, uint64_t from, struct bpf_vma *out, size_t max)

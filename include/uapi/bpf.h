@@ -25,49 +25,66 @@
  *     unspecified but stable while the map does not change.
  *   Any call: EBADF if fd is not open; EINVAL if it is not a map; EFAULT for a bad pointer.
  *
- * Task errors, checked in this order after the flags (EINVAL) by find_vma, task_vma_batch and
- * SYS_vm_stat/SYS_vm_map_list: ESRCH no task has that pid; EPERM the pid is a kernel thread;
- * ENOENT the task has no address space (exited, or not set up yet); EBUSY its map lock cannot be
- * taken without waiting (held by SYS_task_lock_map, or for write by the task itself).
+ * Task errors (find_vma, task_vma_batch), checked in this order: ESRCH no task has that pid;
+ * EPERM the task is neither the caller nor a descendant of it; ENOENT the task has no address
+ * space (it is exiting, or a zombie); EBUSY its map lock cannot be taken for reading without
+ * waiting (a writer holds it: SYS_task_lock_map, or a system call of that task in progress).
  *
- * SYS_bpf_find_vma(pid, addr, cb, ctx, flags, trampoline) -> 0
- *   Finds the VMA containing addr and runs cb(task, vma, ctx) once with copies of the task and
- *   VMA records (writes to them change nothing in the kernel). ENOENT if no VMA contains addr (cb
- *   not called). cb's return value is ignored. flags must be 0. While cb runs the kernel holds the
- *   target map's lock for read, as Linux holds mmap_lock: calls from the callback that would
- *   change that map (mmap, munmap, mprotect) fail with EBUSY instead of waiting, and page faults
- *   in the callback are still served.
+ * SYS_bpf_find_vma(pid, addr, cb, ctx, flags) -> 0
+ *   Finds the VMA of task pid that contains addr (vm_start <= addr < vm_end) and runs
+ *   cb(task, vma, ctx) once with copies of the task and VMA records (writes to them change nothing
+ *   in the kernel); returns 0 whatever cb returns. Errors, in this order: EINVAL flags is not 0;
+ *   ELOOP BPF_CB_MAX_DEPTH callbacks are running already; the task errors above; EFAULT cb is
+ *   not in an executable mapping of the caller (EBUSY if the caller's own map lock cannot be
+ *   had to check that); ENOENT no VMA contains addr. cb is not called after an error. While cb
+ *   runs the kernel holds the target's map lock for read, as Linux holds mmap_lock: calls from
+ *   the callback that would wait for it (mmap, munmap, mprotect, SYS_task_lock_map of that map)
+ *   fail with EBUSY instead, and page faults in the callback are still served. The target
+ *   cannot finish exiting meanwhile (its exit waits for the callback).
  *
- * SYS_bpf_for_each_map_elem(fd, cb, ctx, flags, trampoline) -> elements visited
+ * SYS_bpf_for_each_map_elem(fd, cb, ctx, flags) -> elements visited
  *   Runs cb(fd, key, value, ctx) for elements in next_key order: ARRAY every index, set or not;
  *   HASH each key present when the walk started, at most once, skipping a key that is absent when
  *   its turn comes (so a callback that deletes and re-inserts its own key is not called again).
  *   The callback gets copies of key and value; what it writes into the value is stored back into
  *   the element when it returns (unless the element is gone by then); writes to the key are lost.
  *   cb returns 0 to go on and nonzero to stop; the result counts every callback run, the
- *   stopping one included. flags must be 0 (EINVAL, cb not called).
+ *   stopping one included. Errors, in this order: EINVAL flags is not 0; ELOOP as find_vma;
+ *   EBADF fd is not open; EINVAL it is not a map; EFAULT (or EBUSY) cb as find_vma; ENOMEM.
+ *   No lock is held while cb runs: it may update, insert and delete elements of the map.
  *
  * SYS_bpf_task_vma_batch(pid, from, out, max) -> count
  *   Stores up to max VMAs with vm_end > from into out, in ascending address order, all from one
  *   snapshot of the map (taken with its lock held for read, copied out after it is dropped).
- *   It may store fewer than max even when more follow; 0 means there are none above `from`.
+ *   It stores at most 64 per call, and may store fewer than max even when more follow; 0 means
+ *   there are none above `from`. max 0 returns 0. Errors: the task errors, then EFAULT for out.
  *   The user library's bpf_iter_task_vma (user/include/bpf.h) is built on it.
  *
  * How the kernel runs a callback (the trampoline protocol):
- *   1. It copies the records the callback gets (struct bpf_task and struct bpf_vma; or key and
- *      value) onto the calling thread's user stack, at least 128 bytes below the rsp the system
- *      call was made with (the System V red zone), each 16-byte aligned.
+ *   0. Every task has the trampoline page mapped at BPF_CB_TRAMPOLINE (below), read+execute with
+ *      max_protection read+execute, in its map listing like any other mapping: the page right
+ *      below the guard gap under the stack. Its code passes rax to SYS_cb_return.
+ *   1. The kernel copies the records the callback gets (struct bpf_task and struct bpf_vma; or key
+ *      and value) onto the calling thread's user stack, below the 128 bytes under the rsp the
+ *      system call was made with (the System V red zone), each 16-byte aligned. EFAULT if the
+ *      stack cannot take them.
  *   2. It enters user mode at cb with rdi, rsi, rdx, rcx = the callback's arguments, rsp such
- *      that rsp + 8 is 16-byte aligned and [rsp] = `trampoline`, rflags as at the system call,
- *      other registers unspecified. cb is thus called as an ordinary System V function.
- *   3. When cb returns, it lands in the trampoline (user/cb_trampoline.S), which makes the
- *      system call SYS_cb_return(rax). That call does not return to the trampoline: the kernel
- *      resumes the system call that ran the callback, which goes on or returns as above. Outside
- *      a callback, SYS_cb_return fails with EINVAL (and the trampoline then faults).
- *   cb and trampoline are user addresses that the kernel does not check; if either is bad, the
- *   task faults in user mode and dies as for any other fault. A callback may make any system
- *   call, including further bpf calls that run callbacks, up to BPF_CB_MAX_DEPTH callbacks
- *   running at once on one thread; the call that would start one more fails with ELOOP.
+ *      that rsp + 8 is 16-byte aligned and [rsp] = BPF_CB_TRAMPOLINE, rflags with IF set and DF
+ *      clear, other registers 0. cb is thus called as an ordinary System V function.
+ *   3. When cb returns, it lands in the trampoline, which makes SYS_cb_return(rax). The kernel
+ *      accepts that call only from the trampoline's syscall instruction with rsp exactly what
+ *      cb's return left (rsp + 8 of step 2) for the innermost callback running; it then resumes
+ *      the system call that ran the callback, which goes on or returns as above, and restores
+ *      every register of its caller from the kernel's own copy, whatever the callback did.
+ *      Otherwise (no callback running, another address, another depth) SYS_cb_return fails
+ *      with EINVAL (and the trampoline then faults).
+ *   A callback may make any system call, including further bpf calls that run callbacks, up to
+ *   BPF_CB_MAX_DEPTH callbacks running at once on one thread; the call that would start one more
+ *   fails with ELOOP. A callback that faults (and is not resolved), exits or is killed ends the
+ *   task, and the kernel releases everything held for the callbacks. A callback may also be left
+ *   by longjmp, to an outer callback or to the program: the first system call made with rsp
+ *   above the one the callback was entered with ends that callback's system call (and any inner
+ *   one) for good, releasing what it held; that system call never returns.
  */
 #ifndef UAPI_BPF_H
 #define UAPI_BPF_H
@@ -90,7 +107,9 @@ struct bpf_vma {
 	uint64_t vm_start; /* first byte, page aligned */
 	uint64_t vm_end;   /* one past the last byte, page aligned */
 	uint64_t vm_flags; /* VM_* above */
-	uint64_t vm_pgoff; /* offset into the backing object, in 4 KiB pages; 0 if there is none */
+	uint64_t vm_pgoff; /* offset of vm_start in its memory object, in 4 KiB pages (memory not
+			      touched yet: the offset its object will have, vm_start's offset inside
+			      its 2 MiB-aligned block) */
 };
 _Static_assert(sizeof(struct bpf_vma) == 32, "struct bpf_vma is ABI");
 
@@ -116,6 +135,9 @@ enum bpf_map_type {
 
 /* Callbacks nested on one thread at most (see the trampoline protocol above). */
 #define BPF_CB_MAX_DEPTH 4
+
+/* The trampoline page of every task: USER_MAX - stack (256 KiB) - guard gap (1 MiB) - 4 KiB. */
+#define BPF_CB_TRAMPOLINE 0x00007fffffebe000ull
 
 /* bpf_find_vma's callback; the return value is ignored. */
 typedef long (*bpf_find_vma_cb)(struct bpf_task *task, struct bpf_vma *vma, void *ctx);

@@ -8,7 +8,7 @@
  * Where each call's contract is written: SYS_waitpid's status word and options in
  * include/uapi/wait.h, SYS_mmap's flags in include/uapi/mman.h, SYS_vm_stat and SYS_vm_map_list in
  * include/uapi/vm_stat.h, the SYS_bpf_* calls and the callback protocol (SYS_cb_return, the
- * trampoline argument) in include/uapi/bpf.h.
+ * trampoline page) in include/uapi/bpf.h.
  *
  * File descriptors 1 and 2 are the console (write only); the user library writes its error
  * messages (abort, heap corruption) to 2. A task's exit status is SYS_exit's argument & 0xff.
@@ -36,8 +36,8 @@
 #define SYS_bpf_map_lookup 15  /* (int fd, const void *key, void *value_out) -> 0 */
 #define SYS_bpf_map_delete 16  /* (int fd, const void *key) -> 0 */
 #define SYS_bpf_map_next_key 17 /* (int fd, const void *key, void *next_key) -> 0 */
-#define SYS_bpf_find_vma 18    /* (int pid, uint64_t addr, cb, void *ctx, uint64_t flags, trampoline) -> 0 */
-#define SYS_bpf_for_each_map_elem 19 /* (int fd, cb, void *ctx, uint64_t flags, trampoline) -> elements visited */
+#define SYS_bpf_find_vma 18    /* (int pid, uint64_t addr, cb, void *ctx, uint64_t flags) -> 0 */
+#define SYS_bpf_for_each_map_elem 19 /* (int fd, cb, void *ctx, uint64_t flags) -> elements visited */
 #define SYS_bpf_task_vma_batch 20 /* (int pid, uint64_t from, struct bpf_vma *out, size_t max) -> count */
 #define SYS_cb_return 21       /* (long value): ends the running callback (used by the trampoline) */
 #define SYS_task_lock_map 22   /* (int pid, int hold): test aid, hold/release pid's map lock for write */

@@ -1,0 +1,158 @@
+/* User callbacks from inside system calls (contract and stack layouts in kernel/callback.h). */
+#include "kernel/callback.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/usercopy.h"
+#include "kernel/exec.h"
+#include "kernel/panic.h"
+#include "kernel/syscall.h"
+#include "mm/memlayout.h"
+#include "uapi/bpf.h"
+#include "uapi/errno.h"
+
+/* arch/x86_64/callback.S */
+long callback_enter(uint64_t *ksp, const struct trapframe *utf);
+__attribute__((noreturn)) void callback_resume(uint64_t ksp, long value);
+extern const char callback_trampoline_start[], callback_trampoline_ret[], callback_trampoline_end[];
+
+#define RED_ZONE 128
+#define RFLAGS_RESERVED1 (1ul << 1)
+
+_Static_assert(BPF_CB_TRAMPOLINE == USER_CB_TRAMPOLINE, "the trampoline address is ABI");
+_Static_assert(BPF_CB_TRAMPOLINE % PAGE_SIZE == 0, "the trampoline is a page");
+
+int callback_begin(struct cb_level *lvl, void (*release)(struct cb_level *lvl))
+{
+	struct task *t = task_current();
+	unsigned depth = t->cb_top ? t->cb_top->depth + 1 : 1;
+
+	if (depth > BPF_CB_MAX_DEPTH)
+		return -ELOOP;
+	*lvl = (struct cb_level){.outer = t->cb_top, .release = release, .depth = depth};
+	t->cb_top = lvl;
+	return 0;
+}
+
+/* Take lvl (the innermost level of t) off the list and release what it holds. */
+static void level_drop(struct task *t, struct cb_level *lvl)
+{
+	KASSERT(t->cb_top == lvl, "callback level %u of task %d is not the innermost", lvl->depth, t->pid);
+	t->cb_top = lvl->outer;
+	if (lvl->running)
+		task_set_entry_sp(t, lvl->saved_entry_sp);
+	lvl->release(lvl);
+}
+
+void callback_end(struct cb_level *lvl)
+{
+	level_drop(task_current(), lvl);
+}
+
+int callback_check_fn(uint64_t fn)
+{
+	vm_map_t map = task_current()->map;
+	vm_map_entry_t e;
+
+	if (!vm_map_trylock_read(map))
+		return -EBUSY;
+	bool ok = vm_map_lookup_entry(map, fn, &e) && (e->protection & VM_PROT_EXECUTE);
+	vm_map_unlock_read(map);
+	return ok ? 0 : -EFAULT;
+}
+
+void callback_frame_init(struct cb_frame *f, const struct trapframe *tf)
+{
+	/* A wrapped or non-user rsp stays so: the first push then fails with EFAULT. */
+	f->sp = (tf->rsp - RED_ZONE) & ~(uint64_t)15;
+	f->arg[0] = f->arg[1] = f->arg[2] = f->arg[3] = 0;
+}
+
+int callback_frame_push(struct cb_frame *f, const void *data, size_t len, uint64_t *uaddr)
+{
+	uint64_t at = (f->sp - len) & ~(uint64_t)15;
+
+	if (at > f->sp || copyout(data, (void *)at, len))
+		return -EFAULT;
+	f->sp = at;
+	*uaddr = at;
+	return 0;
+}
+
+int callback_invoke(struct cb_level *lvl, struct cb_frame *f, uint64_t fn, long *result)
+{
+	struct task *t = task_current();
+	uint64_t ret = BPF_CB_TRAMPOLINE, sp = f->sp - 8;
+
+	KASSERT(t->cb_top == lvl && !lvl->running, "callback_invoke: level %u is not the innermost idle one",
+		lvl->depth);
+	if ((uint64_t)__builtin_frame_address(0) - (uint64_t)t->kstack < CALLBACK_KSTACK_RESERVE)
+		return -ELOOP;
+	if (sp > f->sp || copyout(&ret, (void *)sp, sizeof(ret)))
+		return -EFAULT;
+	struct trapframe utf = {
+		.rip = fn,
+		.cs = USER_CS,
+		.rflags = RFLAGS_IF | RFLAGS_RESERVED1, /* DF clear, as the ABI wants at a call */
+		.rsp = sp,
+		.ss = USER_DS,
+		.rdi = f->arg[0],
+		.rsi = f->arg[1],
+		.rdx = f->arg[2],
+		.rcx = f->arg[3],
+	};
+	task_return_to_user(&utf);
+	lvl->user_sp = sp + 8;
+	lvl->saved_entry_sp = t->entry_sp;
+	lvl->running = true;
+	*result = callback_enter(&lvl->ksp, &utf);
+	return 0;
+}
+
+/* SYS_cb_return, the trampoline's call: resume the innermost level, or -EINVAL (see callback.h). */
+long sys_cb_return(struct trapframe *tf)
+{
+	struct task *t = task_current();
+	struct cb_level *lvl = t->cb_top;
+	uint64_t from = BPF_CB_TRAMPOLINE + (uint64_t)(callback_trampoline_ret - callback_trampoline_start);
+
+	if (!lvl || !lvl->running || tf->rip != from || tf->rsp != lvl->user_sp)
+		return -EINVAL;
+	lvl->running = false;
+	task_set_entry_sp(t, lvl->saved_entry_sp);
+	callback_resume(lvl->ksp, (long)tf->rdi);
+}
+
+void callback_abandon_left(struct trapframe *tf)
+{
+	struct task *t = task_current();
+
+	while (t->cb_top && tf->rsp > t->cb_top->user_sp)
+		level_drop(t, t->cb_top);
+}
+
+void callback_release_all(struct task *t)
+{
+	while (t->cb_top)
+		level_drop(t, t->cb_top);
+}
+
+int callback_trampoline_map(vm_map_t map)
+{
+	vm_offset_t va = BPF_CB_TRAMPOLINE;
+	size_t len = (size_t)(callback_trampoline_end - callback_trampoline_start);
+	int kr;
+
+	vm_map_lock(map);
+	kr = vm_map_insert(map, NULL, 0, va, va + PAGE_SIZE, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, 0);
+	vm_map_unlock(map);
+	if (kr != KERN_SUCCESS)
+		return kr == KERN_RESOURCE_SHORTAGE ? -ENOMEM : -ENOEXEC;
+	int r = exec_write_map(map, va, callback_trampoline_start, len);
+	if (r)
+		return r == -EFAULT ? -ENOMEM : r;
+	/* Writable while being filled; then read+execute for good (max_protection too). */
+	kr = vm_map_protect(map, va, va + PAGE_SIZE, VM_PROT_READ | VM_PROT_EXECUTE, false);
+	if (kr == KERN_SUCCESS)
+		kr = vm_map_protect(map, va, va + PAGE_SIZE, VM_PROT_READ | VM_PROT_EXECUTE, true);
+	return kr == KERN_SUCCESS ? 0 : -ENOMEM;
+}
