@@ -8,7 +8,8 @@
  * for read while it is taken) and copy it out afterwards. vm_map_list stores up to max entries
  * whose end is above `from`, in ascending address order, and returns how many it stored; a caller
  * lists a whole map by passing the end of the last entry it got as the next `from` until a call
- * returns 0. max == 0 returns 0.
+ * returns 0. max == 0 returns 0. A call stores at most 256 entries, so fewer than max does not mean
+ * the end: only 0 does. Any user task may be inspected (Kestrel has no credentials).
  *
  * Errors (negated): ESRCH no task has that pid; EPERM the pid is a kernel thread; ENOENT the task
  * has no address space (it has exited, or it is not set up yet); EBUSY the target's map lock could
