@@ -13,6 +13,7 @@
 /* arch/x86_64/callback.S */
 long callback_enter(uint64_t *ksp, const struct trapframe *utf);
 __attribute__((noreturn)) void callback_resume(uint64_t ksp, long value);
+__attribute__((noreturn)) void callback_rerun_syscall(const struct trapframe *tf, uint64_t top);
 extern const char callback_trampoline_start[], callback_trampoline_ret[], callback_trampoline_end[];
 
 #define RED_ZONE 128
@@ -125,9 +126,14 @@ long sys_cb_return(struct trapframe *tf)
 void callback_abandon_left(struct trapframe *tf)
 {
 	struct task *t = task_current();
+	bool dropped = false;
 
-	while (t->cb_top && tf->rsp > t->cb_top->user_sp)
+	while (t->cb_top && tf->rsp > t->cb_top->user_sp) {
 		level_drop(t, t->cb_top);
+		dropped = true;
+	}
+	if (dropped)
+		callback_rerun_syscall(tf, t->entry_sp);
 }
 
 void callback_release_all(struct task *t)

@@ -44,7 +44,8 @@
  *   - longjmp (or any jump) out of the callback: code inside the callback always runs with
  *     rsp < lvl->user_sp, so a system call made with rsp above it comes from code the callback
  *     has left. callback_syscall_enter, on every system call, abandons such levels (releasing
- *     what they hold) before the call runs; until then they only keep their locks.
+ *     what they hold) before the call runs, and starts the call over higher on the kernel stack,
+ *     where the abandoned level's own call began; until then they only keep their locks.
  *   - SYS_cb_return from anywhere else (not the trampoline, or another depth): -EINVAL.
  *
  * Locking: a task's levels (task.cb_top) are touched only by the task itself.
@@ -123,7 +124,9 @@ int callback_invoke(struct cb_level *lvl, struct cb_frame *f, uint64_t fn, long 
 
 /*
  * Called by syscall_dispatch before every system call: abandon the levels whose callback the
- * caller has left (tf->rsp above their user_sp).
+ * caller has left (tf->rsp above their user_sp). If it abandons any, it does not return: the
+ * system call starts over with its frame moved up to where the outermost abandoned level's own
+ * system call had its frame (so the kernel stack does not grow), and returns to ring 3 from there.
  */
 void callback_abandon_left(struct trapframe *tf);
 static inline void callback_syscall_enter(struct trapframe *tf)

@@ -24,6 +24,14 @@
  *   ksp since (the callback's system calls, callback_resume's own caller) is abandoned. Called
  *   with interrupts on, with the entry stack already given back (kernel/callback.c).
  *
+ * void callback_rerun_syscall(const struct trapframe *tf, uint64_t top)
+ *   Runs the system call of tf again from the start, with its frame copied to just below top,
+ *   then returns to ring 3 through trap_return (iretq). Everything on the stack below top, the
+ *   caller's frames included, is abandoned. For a system call that has abandoned levels on its
+ *   way in (callback_abandon_left): its frame was built at the innermost level's entry stack,
+ *   and without the move each longjmp out of a callback would leave the next call deeper.
+ *   Interrupts on, top = the task's entry stack now.
+ *
  * The trampoline template, callback_trampoline_start .. callback_trampoline_end, is copied into
  * every task's trampoline page (BPF_CB_TRAMPOLINE, include/uapi/bpf.h). It must be position
  * independent. A callback returns into it with its result in rax; it passes rax to
@@ -72,6 +80,22 @@ callback_resume:
 	popq	%rbp
 	ret
 	.size callback_resume, . - callback_resume
+
+	.globl callback_rerun_syscall
+	.type callback_rerun_syscall, @function
+callback_rerun_syscall:
+	leaq	-TRAPFRAME_SIZE(%rsi), %rdx
+	movq	%rdi, %rsi
+	movq	%rdx, %rdi
+	movl	$22, %ecx
+	rep movsq
+	movq	%rdx, %rsp
+	movq	%rdx, %rdi
+	xorl	%ebp, %ebp
+	call	syscall_dispatch
+	cli
+	jmp	trap_return
+	.size callback_rerun_syscall, . - callback_rerun_syscall
 
 	.section .rodata
 	.globl callback_trampoline_start, callback_trampoline_ret, callback_trampoline_end
