@@ -256,6 +256,44 @@ static void test_changes(void)
 	check_equals_listing("after the changes");
 }
 
+/*
+ * I8 at a batch boundary: once the iterator has used up its batch, a mapping is made over the
+ * last VMA it returned and the gap above it. The next batch (VMAs ending above that VMA's end)
+ * has it, starting below the floor: it must not be returned.
+ */
+static void test_straddle(void)
+{
+	const uint64_t p = PG, n = 200;
+	long g = raw_mmap(0, 2 * n * p, PROT_NONE, MAP_GUARD, -1, 0);
+	struct bpf_iter_task_vma it;
+	struct bpf_vma *v;
+	int bad = 0, straddles = 0, returned = 0;
+
+	CHECK(g > 0);
+	if (g <= 0)
+		return;
+	CHECK_EQ(raw_munmap((uint64_t)g, 2 * n * p), 0);
+	for (uint64_t i = 0; i < n; i++)
+		bad += raw_mmap((uint64_t)g + 2 * i * p, p, RW, A_ | MAP_FIXED, -1, 0) < 0;
+	CHECK_EQ(bad, 0);
+	uint64_t prev_end = 0;
+	CHECK_EQ(bpf_iter_task_vma_new(&it, 0, (uint64_t)g), 0);
+	while ((v = bpf_iter_task_vma_next(&it)) != NULL && v->vm_start < (uint64_t)g + 2 * n * p) {
+		bad += v->vm_start < prev_end;
+		returned += (v->vm_flags & 7) == PROT_READ; /* only the straddling mappings are read-only */
+		prev_end = v->vm_end;
+		if (it.pos == it.count && v->vm_end + p <= (uint64_t)g + 2 * n * p) {
+			bad += raw_mmap(v->vm_start, 2 * p, PROT_READ, A_ | MAP_FIXED, -1, 0) != (long)v->vm_start;
+			straddles++;
+		}
+	}
+	bpf_iter_task_vma_destroy(&it);
+	CHECK_EQ(bad, 0);
+	CHECK(straddles >= 3);
+	CHECK_EQ(returned, 0);
+	CHECK_EQ(raw_munmap((uint64_t)g, 2 * n * p), 0);
+}
+
 /* The batch call: limits, positions, errors. */
 static void test_batch(void)
 {
@@ -296,6 +334,7 @@ int main(void)
 	test_positions();
 	test_many();
 	test_changes();
+	test_straddle();
 	test_batch();
 	CHECK_EQ(vm_check_map(), 0);
 	return utest_result("bpf_iter");
