@@ -6,7 +6,7 @@
  * longjmp out of a callback (to an outer callback, to the program, many times); and callbacks
  * that fault, exit or misuse the trampoline, run as children (the kernel must release what they
  * held: the children's exits would otherwise hang, and the leak test in tests/kernel/test_bpf.c
- * counts).
+ * counts). The roles spin_nested and escape_and_exit are run by that kernel test only.
  */
 #include <sched.h>
 #include <stdlib.h>
@@ -515,6 +515,45 @@ static int role_fault_on_child(const char *self)
 	return 1;
 }
 
+/* Maps open, two levels deep (for_each, then find_vma on itself), yielding until killed. */
+static long spin_cb(void)
+{
+	while (sched_yield() == 0)
+		;
+	return 1;
+}
+
+static long spin_map_cb(int fd, const void *key, void *value, void *ctx)
+{
+	(void)fd;
+	(void)key;
+	(void)value;
+	(void)ctx;
+	return raw_find_vma(0, TEXT, (const void *)spin_cb, NULL, 0);
+}
+
+static int role_spin_nested(void)
+{
+	int fd = map_with(2);
+	map_with(3);
+	raw_for_each(fd, (const void *)spin_map_cb, NULL, 0);
+	return 1;
+}
+
+/* Leaves a for_each (holding its map) and a find_vma (holding its own map) by longjmp, then exits. */
+static int role_escape_and_exit(void)
+{
+	int fd = map_with(2);
+
+	if (__builtin_setjmp(jb_main) == 0)
+		raw_for_each(fd, (const void *)escape_to_main_cb, NULL, 0);
+	else if (__builtin_setjmp(jb_main) == 0)
+		raw_find_vma(0, TEXT, (const void *)escape_to_main_cb, NULL, 0);
+	else
+		_exit(3);
+	return 1;
+}
+
 static int role_yield(void)
 {
 	for (int i = 0; i < 100; i++)
@@ -564,6 +603,10 @@ int main(int argc, char **argv)
 			return role_wrong_depth();
 		if (!strcmp(r, "trampoline_from_main"))
 			return role_trampoline_from_main();
+		if (!strcmp(r, "spin_nested"))
+			return role_spin_nested();
+		if (!strcmp(r, "escape_and_exit"))
+			return role_escape_and_exit();
 		return 101;
 	}
 	test_nesting();
