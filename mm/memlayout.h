@@ -13,9 +13,13 @@
  *   0xffff_8000_0000_0000 +---------------------------------------+  DMAP_BASE     (PML4 slot 256)
  *                         | non-canonical hole                    |
  *   0x0000_7fff_ffff_f000 +---------------------------------------+  USER_MAX
- *                         | user stack (grows down), guard gap    |
- *                         | mmap area                             |
- *                         | program text and data                 |
+ *                         | callback trampoline page, user stack  |
+ *                         | (grows down) with a guard entry below |
+ *                         |                                       |
+ *                         | program text and data at 0x40_0000;   |
+ *                         | mmap without a hint takes the first   |
+ *                         | fit from USER_MIN, so small mappings  |
+ *                         | may land below the program too        |
  *   0x0000_0000_0000_1000 +---------------------------------------+  USER_MIN
  *                         | page 0: never mapped (NULL faults)    |
  *   0x0000_0000_0000_0000 +---------------------------------------+
