@@ -239,9 +239,11 @@ static int target_get(int pid, struct task **out)
 static bool entry_has_superpage(vm_map_t map, vm_map_entry_t e)
 {
 	vm_object_t obj = e->object;
-	vm_offset_t va = e->start;
+	vm_offset_t va = e->start, first_slot = (e->start + SUPERPAGE_MASK) & ~SUPERPAGE_MASK;
 
-	if (!obj || !map->pmap)
+	/* Most entries cannot hold an aligned 2 MiB slot at all: no need to look. */
+	if (!obj || !map->pmap || first_slot < e->start || first_slot > e->end ||
+	    e->end - first_slot < SUPERPAGE_SIZE)
 		return false;
 	while (va < e->end) {
 		uint64_t pindex, first = (e->offset + (va - e->start)) >> PAGE_SHIFT;

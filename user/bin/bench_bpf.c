@@ -1,0 +1,213 @@
+/*
+ * In-guest benchmark of the BPF callback calls (run by `make bench`; one line per figure). Times
+ * are TSC cycles read through uptime(); under QEMU's TCG they are emulated, so the ratios are the
+ * figures to compare. Each figure is the best of ROUNDS rounds, per operation.
+ *
+ *   getpid round trip                  entering and leaving the kernel once
+ *   find_vma callback round trip       bpf_find_vma on itself with a callback that returns 0:
+ *                                      one system call, one trip to ring 3 and back through the
+ *                                      trampoline (SYS_cb_return), and the VMA lookup
+ *   for_each_map_elem, 10^4 elements   per element (one callback each), ARRAY and HASH
+ *   1500 mappings: iterator vs chain   cycles per VMA (and VMAs per 10^6 cycles) of the task_vma
+ *                                      iterator (batches of 32) and of find_vma called from each
+ *                                      VMA's end
+ * Exits 1 if a call fails.
+ */
+#include <bpf.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define PG 4096ul
+#define ROUNDS 10
+#define GETPID_CALLS 20000
+#define FIND_VMA_CALLS 5000
+#define ELEMS 10000
+#define NMAPS 1500
+
+static int failed;
+
+static void fail(const char *what, long r)
+{
+	printf("bench_bpf: %s failed: %ld\n", what, r);
+	failed = 1;
+}
+
+__attribute__((noinline)) static int text_fn(int x) { return x + 2; }
+
+static long nop_vma_cb(struct bpf_task *task, struct bpf_vma *vma, void *ctx)
+{
+	(void)task;
+	(void)vma;
+	(void)ctx;
+	return 0;
+}
+
+static long nop_elem_cb(int fd, const void *key, void *value, void *ctx)
+{
+	(void)fd;
+	(void)key;
+	(void)value;
+	(void)ctx;
+	return 0;
+}
+
+static long end_cb(struct bpf_task *task, struct bpf_vma *vma, void *ctx)
+{
+	(void)task;
+	*(uint64_t *)ctx = vma->vm_end;
+	return 0;
+}
+
+static uint64_t bench_getpid(void)
+{
+	uint64_t best = ~0ul;
+
+	for (int round = 0; round < ROUNDS; round++) {
+		uint64_t t0 = uptime();
+		for (int i = 0; i < GETPID_CALLS; i++)
+			(void)getpid();
+		uint64_t t = (uptime() - t0) / GETPID_CALLS;
+		if (t < best)
+			best = t;
+	}
+	return best;
+}
+
+static uint64_t bench_find_vma(void)
+{
+	uint64_t best = ~0ul;
+
+	for (int round = 0; round < ROUNDS; round++) {
+		uint64_t t0 = uptime();
+		for (int i = 0; i < FIND_VMA_CALLS; i++) {
+			long r = bpf_find_vma(0, (uint64_t)text_fn, nop_vma_cb, NULL, 0);
+			if (r) {
+				fail("find_vma", r);
+				return 0;
+			}
+		}
+		uint64_t t = (uptime() - t0) / FIND_VMA_CALLS;
+		if (t < best)
+			best = t;
+	}
+	return best;
+}
+
+static uint64_t bench_for_each(enum bpf_map_type type)
+{
+	int fd = bpf_map_create(type, sizeof(uint32_t), sizeof(uint64_t), ELEMS);
+	uint64_t best = ~0ul;
+
+	if (fd < 0) {
+		fail("map_create", fd);
+		return 0;
+	}
+	for (uint32_t k = 0; k < ELEMS; k++) {
+		uint64_t v = k;
+		long r = bpf_map_update_elem(fd, &k, &v, BPF_ANY);
+		if (r) {
+			fail("update", r);
+			return 0;
+		}
+	}
+	for (int round = 0; round < ROUNDS / 2; round++) {
+		uint64_t t0 = uptime();
+		long n = bpf_for_each_map_elem(fd, nop_elem_cb, NULL, 0);
+		uint64_t t = uptime() - t0;
+		if (n != ELEMS) {
+			fail("for_each_map_elem", n);
+			return 0;
+		}
+		if (t / ELEMS < best)
+			best = t / ELEMS;
+	}
+	close(fd);
+	return best;
+}
+
+/* Iterator and find_vma chain over NMAPS non-mergeable pages: cycles per VMA of each. */
+static void bench_walks(uint64_t *iter, uint64_t *chain)
+{
+	long g = (long)mmap(NULL, NMAPS * PG, PROT_NONE, MAP_GUARD, -1, 0);
+
+	*iter = *chain = ~0ul;
+	if (g == -1) {
+		fail("mmap guard", g);
+		return;
+	}
+	for (uint64_t i = 0; i < NMAPS; i++) {
+		void *p = mmap((void *)(g + i * PG), PG, i & 1 ? PROT_READ : PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANON | MAP_FIXED, -1, 0);
+		if (p == MAP_FAILED) {
+			fail("mmap", (long)i);
+			return;
+		}
+	}
+	for (int round = 0; round < ROUNDS; round++) {
+		struct bpf_vma *v;
+		size_t n = 0;
+		uint64_t t0 = uptime();
+		bpf_for_each(task_vma, v, 0, (uint64_t)g) {
+			if (++n == NMAPS)
+				break;
+		}
+		uint64_t t = (uptime() - t0) / NMAPS;
+		if (n != NMAPS)
+			fail("iterator", (long)n);
+		if (t < *iter)
+			*iter = t;
+
+		uint64_t addr = (uint64_t)g;
+		t0 = uptime();
+		for (n = 0; n < NMAPS; n++) {
+			long r = bpf_find_vma(0, addr, end_cb, &addr, 0);
+			if (r) {
+				fail("find_vma chain", r);
+				return;
+			}
+		}
+		t = (uptime() - t0) / NMAPS;
+		if (t < *chain)
+			*chain = t;
+	}
+	munmap((void *)g, NMAPS * PG);
+}
+
+/* a / b with two decimals, as "x.yy". */
+static void ratio(char *buf, size_t size, uint64_t a, uint64_t b)
+{
+	uint64_t r = b ? a * 100 / b : 0;
+	snprintf(buf, size, "%lu.%02lu", (unsigned long)(r / 100), (unsigned long)(r % 100));
+}
+
+int main(void)
+{
+	char r1[32], r2[32];
+	uint64_t getpid_c = bench_getpid();
+	uint64_t cb_c = bench_find_vma();
+	uint64_t arr_c = bench_for_each(BPF_MAP_TYPE_ARRAY);
+	uint64_t hash_c = bench_for_each(BPF_MAP_TYPE_HASH);
+	uint64_t iter_c, chain_c;
+
+	bench_walks(&iter_c, &chain_c);
+	printf("bench_bpf: getpid round trip: %lu cycles\n", (unsigned long)getpid_c);
+	ratio(r1, sizeof(r1), cb_c, getpid_c);
+	printf("bench_bpf: find_vma callback round trip: %lu cycles (%s x getpid)\n", (unsigned long)cb_c, r1);
+	ratio(r1, sizeof(r1), arr_c, getpid_c);
+	ratio(r2, sizeof(r2), arr_c, cb_c);
+	printf("bench_bpf: for_each_map_elem ARRAY %d elements: %lu cycles/element (%s x getpid, %s x find_vma)\n",
+	       ELEMS, (unsigned long)arr_c, r1, r2);
+	ratio(r1, sizeof(r1), hash_c, getpid_c);
+	ratio(r2, sizeof(r2), hash_c, cb_c);
+	printf("bench_bpf: for_each_map_elem HASH %d elements: %lu cycles/element (%s x getpid, %s x find_vma)\n",
+	       ELEMS, (unsigned long)hash_c, r1, r2);
+	ratio(r1, sizeof(r1), chain_c, iter_c);
+	printf("bench_bpf: task_vma iterator, %d mappings: %lu cycles/VMA, %lu VMAs per 10^6 cycles\n", NMAPS,
+	       (unsigned long)iter_c, (unsigned long)(iter_c ? 1000000 / iter_c : 0));
+	printf("bench_bpf: find_vma chain, %d mappings: %lu cycles/VMA, %lu VMAs per 10^6 cycles (iterator %s x faster)\n",
+	       NMAPS, (unsigned long)chain_c, (unsigned long)(chain_c ? 1000000 / chain_c : 0), r1);
+	return failed;
+}
