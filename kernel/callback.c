@@ -136,6 +136,31 @@ void callback_abandon_left(struct trapframe *tf)
 		callback_rerun_syscall(tf, t->entry_sp);
 }
 
+const char *callback_check(const struct task *t)
+{
+	const struct cb_level *lvl = t->cb_top;
+
+	if (lvl && lvl->running && t->entry_sp != (lvl->ksp & ~(uint64_t)15))
+		return "C4: the entry stack is not the innermost callback's";
+	for (; lvl; lvl = lvl->outer) {
+		const struct cb_level *out = lvl->outer;
+		if (lvl->depth != (out ? out->depth + 1 : 1) || lvl->depth > BPF_CB_MAX_DEPTH)
+			return "C1: levels are not numbered 1.. from the outermost";
+		if (out && !out->running)
+			return "C2: an outer level is not running its callback";
+		if (!lvl->running)
+			continue;
+		uint64_t top = lvl->ksp & ~(uint64_t)15;
+		if (top <= (uint64_t)t->kstack || top >= t->kstack_top)
+			return "C3: an entry top lies outside the kernel stack";
+		if (out ? lvl->saved_entry_sp != (out->ksp & ~(uint64_t)15) || lvl->ksp >= out->ksp ||
+				  lvl->user_sp >= out->user_sp
+			: lvl->saved_entry_sp != t->kstack_top)
+			return "C3: a level does not lie below the one outside it";
+	}
+	return NULL;
+}
+
 void callback_release_all(struct task *t)
 {
 	while (t->cb_top)

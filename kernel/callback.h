@@ -69,6 +69,15 @@
 /*
  * One system call that runs callbacks, in its own kernel frame. The fields are callback.c's;
  * the owner embeds the struct in its own state and gets back to it in release.
+ *
+ * Invariants of a task's levels, task.cb_top first (callback_check):
+ *  C1 depths count down by one to the outermost, which has depth 1 and no outer; at most
+ *     BPF_CB_MAX_DEPTH.
+ *  C2 every level but the innermost is running (its callback made the call of the level inside).
+ *  C3 a running level's entry top is lvl->ksp & ~15, inside the kernel stack; the level inside it
+ *     found that as its saved_entry_sp and lies below it on both stacks (smaller ksp, smaller
+ *     user_sp); the outermost running level saved kstack_top.
+ *  C4 if the innermost level is running, the task's entry stack is its entry top.
  */
 struct cb_level {
 	struct cb_level *outer;                /* the level this one runs inside of, or NULL */
@@ -134,6 +143,12 @@ static inline void callback_syscall_enter(struct trapframe *tf)
 	if (task_current()->cb_top)
 		callback_abandon_left(tf);
 }
+
+/*
+ * Check C1-C4 for t, which must be the caller or not running (its levels are on its kernel
+ * stack). Returns NULL or a message naming the broken invariant.
+ */
+const char *callback_check(const struct task *t);
 
 /* Task exit: release every level of t (the calling task), innermost first. */
 void callback_release_all(struct task *t);

@@ -111,15 +111,35 @@ KTEST(bpf, killed_inside_nested_callbacks)
 	ASSERT_GT(pid, 0);
 	/* Wait until it is inside both callbacks: it holds its own map for reading. */
 	uint64_t deadline = timer_ticks + 5 * TIMER_HZ;
+	bool held = false;
 	for (;;) {
 		ASSERT_EQ(task_map_get(pid, &t), 0);
-		bool held = t->map_lock_depth == 1 && t->cb_top && t->cb_top->depth == 2;
+		held = t->map_lock_depth == 1 && t->cb_top && t->cb_top->depth == 2 && t->cb_top->running;
 		task_map_put(t);
 		if (held || timer_ticks >= deadline)
 			break;
 		sched_sleep_until(timer_ticks + 1);
 	}
+	if (!held) {
+		task_kill(t);
+		finish(pid);
+		KT_FAIL("spin_nested never got two callbacks deep");
+		return;
+	}
+	const char *msg = callback_check(t);
+	if (msg)
+		KT_FAIL("callback_check: %s", msg);
 	EXPECT_EQ(bpf_map_files_live(), files + 2);
+	/* The checker catches a broken stack of levels (restored at once: t is not running). */
+	unsigned depth = t->cb_top->depth;
+	t->cb_top->depth = 7;
+	EXPECT_NONNULL(callback_check(t));
+	t->cb_top->depth = depth;
+	uint64_t entry = t->entry_sp;
+	t->entry_sp += 16;
+	EXPECT_NONNULL(callback_check(t));
+	t->entry_sp = entry;
+	EXPECT_NULL(callback_check(t));
 	task_kill(t);
 	EXPECT_EQ(finish(pid), W_EXITCODE(TASK_STATUS_KILLED));
 	EXPECT_EQ(bpf_map_files_live(), files);
