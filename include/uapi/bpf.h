@@ -11,7 +11,8 @@
  * Maps (SYS_bpf_map_*):
  *   create(type, key_size, value_size, max_entries) -> fd. EINVAL: unknown type, a size or
  *     max_entries of 0, or an ARRAY whose key_size is not 4; E2BIG: a size or max_entries over
- *     the kernel's limits (kernel/bpf_map.h); ENOMEM; EMFILE. close(fd) frees it.
+ *     the kernel's limits (kernel/bpf_map.h); ENOMEM; EMFILE. close(fd) frees it (once no
+ *     running call uses it), and so does the task's exit.
  *     ARRAY: keys are uint32_t indexes 0..max_entries-1, every element exists, zero-filled.
  *     HASH: up to max_entries keys, compared bytewise.
  *   update(fd, key, value, flags): flags BPF_ANY, BPF_NOEXIST (EEXIST if the key is present) or

@@ -207,7 +207,8 @@ int main(void)
 	ratio(r1, sizeof(r1), chain_c, iter_c);
 	printf("bench_bpf: task_vma iterator, %d mappings: %lu cycles/VMA, %lu VMAs per 10^6 cycles\n", NMAPS,
 	       (unsigned long)iter_c, (unsigned long)(iter_c ? 1000000 / iter_c : 0));
-	printf("bench_bpf: find_vma chain, %d mappings: %lu cycles/VMA, %lu VMAs per 10^6 cycles (iterator %s x faster)\n",
+	printf("bench_bpf: find_vma chain, %d mappings: %lu cycles/VMA, %lu VMAs per 10^6 cycles "
+	       "(iterator %s x faster)\n",
 	       NMAPS, (unsigned long)chain_c, (unsigned long)(chain_c ? 1000000 / chain_c : 0), r1);
 	return failed;
 }

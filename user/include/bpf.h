@@ -24,7 +24,13 @@ int bpf_map_delete_elem(int fd, const void *key);
 /* The key after key (key NULL: the first) into next_key; -ENOENT after the last. */
 int bpf_map_get_next_key(int fd, const void *key, void *next_key);
 
-/* Runs cb once on the VMA of task pid (0: the caller) that contains addr; returns 0. */
+/*
+ * The callbacks below are ordinary functions of the program: the kernel calls them on the
+ * caller's stack in the middle of the system call, and they return into the kernel's trampoline
+ * page (include/uapi/bpf.h). They may make any call, nest up to BPF_CB_MAX_DEPTH, and be left by
+ * longjmp.
+ */
+/* Runs cb once on the VMA containing addr of task pid (0: the caller; or a descendant); returns 0. */
 long bpf_find_vma(int pid, uint64_t addr, bpf_find_vma_cb cb, void *ctx, uint64_t flags);
 /* Runs cb on the elements of map fd; returns how many callbacks ran. */
 long bpf_for_each_map_elem(int fd, bpf_map_elem_cb cb, void *ctx, uint64_t flags);
