@@ -51,7 +51,7 @@
  *   the element when it returns (unless the element is gone by then); writes to the key are lost.
  *   cb returns 0 to go on and nonzero to stop; the result counts every callback run, the
  *   stopping one included. Errors, in this order: EINVAL flags is not 0; ELOOP as find_vma;
- *   EBADF fd is not open; EINVAL it is not a map; EFAULT (or EBUSY) cb as find_vma; ENOMEM.
+ *   EBADF fd is not open; EINVAL it is not a map; ENOMEM; EFAULT (or EBUSY) cb as find_vma.
  *   No lock is held while cb runs: it may update, insert and delete elements of the map.
  *
  * SYS_bpf_task_vma_batch(pid, from, out, max) -> count
