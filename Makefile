@@ -111,15 +111,15 @@ BOBJS := $(patsubst %.c,$(BUILD)/bench/obj/%.o,$(HOST_SRCS))
 $(BUILD)/host/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HCFLAGS) -c $< -o $@
-$(BUILD)/host/%: tests/host/%.c $(HOBJS) tests/host/main.c
+$(BUILD)/host/%: tests/host/%.c $(HOBJS) tests/host/main.c tests/host/testutil.c
 	@mkdir -p $(dir $@)
-	$(CC) $(HCFLAGS) -o $@ $< tests/host/main.c $(HOBJS)
+	$(CC) $(HCFLAGS) -o $@ $< tests/host/main.c tests/host/testutil.c $(HOBJS)
 $(BUILD)/bench/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BCFLAGS) -c $< -o $@
-$(BUILD)/bench/%: tests/bench/%.c $(BOBJS)
+$(BUILD)/bench/%: tests/bench/%.c $(BOBJS) tests/host/testutil.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BCFLAGS) -o $@ $< $(BOBJS)
+	$(CC) $(BCFLAGS) -o $@ $< tests/host/testutil.c $(BOBJS)
 host-tests: $(HOST_TESTS)
 
 # ---------------------------------------------------------------------------------------------

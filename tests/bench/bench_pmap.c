@@ -5,19 +5,12 @@
  * pages (512 PTs). Prints ms per cycle for each and their ratio.
  */
 #include <stdio.h>
-#include <time.h>
 
 #include "mm/mmu.h"
 #include "mm/types.h"
+#include "tests/host/testutil.h"
 
 #define GIB ((vm_size_t)1 << 30)
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* ms per map+unmap cycle of 1 GiB at va to pa, over `cycles` cycles; -1 on an error. */
 static double cycle_ms(pmap_t pm, vm_offset_t va, vm_paddr_t pa, int cycles, vm_size_t expect_page)
@@ -26,11 +19,11 @@ static double cycle_ms(pmap_t pm, vm_offset_t va, vm_paddr_t pa, int cycles, vm_
 	if (pmap_enter(pm, va, pa, GIB, MMU_READ | MMU_WRITE | MMU_USER) || !pmap_query(pm, va, NULL, NULL, &page) ||
 	    page != expect_page || pmap_remove(pm, va, GIB))
 		return -1;
-	double t0 = now_ms();
+	double t0 = test_now();
 	for (int i = 0; i < cycles; i++)
 		if (pmap_enter(pm, va, pa, GIB, MMU_READ | MMU_WRITE | MMU_USER) || pmap_remove(pm, va, GIB))
 			return -1;
-	return (now_ms() - t0) / cycles;
+	return (test_now() - t0) * 1e3 / cycles;
 }
 
 int main(void)

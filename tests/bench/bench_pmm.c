@@ -4,32 +4,25 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "mm/kmem.h"
 #include "mm/pmm.h"
+#include "tests/host/testutil.h"
 
 #define MIN_SECONDS 0.2
 #define BATCH 256
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* Run `round` (which does BATCH pairs) until MIN_SECONDS have passed; returns ns per pair. */
 static double measure(void (*round)(void *), void *arg)
 {
 	round(arg); /* warm up: free lists, slabs and caches */
 	long rounds = 0;
-	double t0 = now(), t;
+	double t0 = test_now(), t;
 	do {
 		for (int i = 0; i < 64; i++)
 			round(arg);
 		rounds += 64;
-		t = now() - t0;
+		t = test_now() - t0;
 	} while (t < MIN_SECONDS);
 	return t * 1e9 / ((double)rounds * BATCH);
 }

@@ -17,9 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <time.h>
 
 #include "mm/vm_map.h"
+#include "tests/host/testutil.h"
 
 #define K4 ((vm_size_t)0x1000)
 #define M2 ((vm_size_t)0x200000)
@@ -30,26 +30,10 @@
 #define MIN_SECONDS 0.2
 #define RUNS 3
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void die(const char *what)
 {
 	fprintf(stderr, "bench_vm_map: %s\n", what);
 	exit(1);
-}
-
-static uint64_t rng = 0x2545f4914f6cdd1dull;
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
 }
 
 struct layout {
@@ -65,16 +49,19 @@ static void make_layout(struct layout *l, size_t n, bool holes)
 	l->end = malloc(n * sizeof(vm_offset_t));
 	if (!l->start || !l->end)
 		die("out of memory for the layout");
-	rng = 0x2545f4914f6cdd1dull;
+	/* Reseeded on every call, so that every run of the benchmark measures the same layouts. */
+	struct test_rng rng;
+	test_rng_init(&rng, 0x2545f4914f6cdd1dull);
 	vm_offset_t a = LAYOUT_BASE;
 	for (size_t i = 0; i < n; i++) {
-		a += (holes && rnd() % 512 == 0 ? 512 + rnd() % 512 : 1 + rnd() % 8) * K4;
+		a += (holes && test_rng_below(&rng, 512) == 0 ? 512 + test_rng_below(&rng, 512)
+							     : 1 + test_rng_below(&rng, 8)) * K4;
 		l->start[i] = a;
-		a += (1 + rnd() % 8) * K4;
+		a += (1 + test_rng_below(&rng, 8)) * K4;
 		l->end[i] = a;
 	}
 	for (int i = 0; i < NHINTS; i++)
-		l->hints[i] = holes ? LAYOUT_BASE + rnd() % (a - LAYOUT_BASE) : 0;
+		l->hints[i] = holes ? LAYOUT_BASE + test_rng_below(&rng, a - LAYOUT_BASE) : 0;
 }
 
 static void free_layout(struct layout *l)
@@ -89,11 +76,11 @@ static double measure(void (*cycle)(void *, unsigned), void *arg)
 	double best = 1e30;
 	for (int r = 0; r < RUNS; r++) {
 		long n = 0;
-		double t0 = now(), t;
+		double t0 = test_now(), t;
 		do {
 			for (int i = 0; i < 16; i++, n++)
 				cycle(arg, (unsigned)n);
-			t = now() - t0;
+			t = test_now() - t0;
 		} while (t < MIN_SECONDS);
 		if (t * 1e9 / (double)n < best)
 			best = t * 1e9 / (double)n;

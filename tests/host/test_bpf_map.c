@@ -8,13 +8,13 @@
  */
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "kernel/bpf_map.h"
 #include "kernel/ktest.h"
 #include "mm/kmem.h"
 #include "mm/pmm.h"
+#include "tests/host/testutil.h"
 #include "uapi/errno.h"
 
 static size_t free_frames_after_reap(void)
@@ -28,23 +28,6 @@ __attribute__((constructor)) static void install_leak_check(void)
 {
 	ktest_free_frames = free_frames_after_reap;
 }
-
-static uint64_t test_seed(uint64_t dflt)
-{
-	const char *s = getenv("BPF_MAP_SEED");
-	return s ? strtoull(s, NULL, 0) : dflt;
-}
-
-/* xorshift64*: small, seedable, good enough to pick operations. */
-static uint64_t rnd_next(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 0x2545f4914f6cdd1dull;
-}
-
-static uint32_t rnd_below(uint64_t *s, uint32_t n) { return (uint32_t)(rnd_next(s) % n); }
 
 static struct bpf_map *make_map(uint32_t type, uint32_t ks, uint32_t vs, uint32_t n)
 {
@@ -760,20 +743,22 @@ struct rand_iter_model {
 
 KTEST(bpf_map, iter_random_mutation)
 {
-	uint64_t seed = test_seed(0x5eed1234), rs = seed;
+	uint64_t seed = test_rng_seed("BPF_MAP_SEED", 0x5eed1234);
+	struct test_rng rng;
+	test_rng_init(&rng, seed);
 	static struct rand_iter_model md;
 
 	for (int round = 0; round < 200; round++) {
 		struct bpf_map *m = make_map(BPF_MAP_TYPE_HASH, 4, 4, RI_MAX);
 		ASSERT_NONNULL(m);
 		memset(&md, 0, sizeof(md));
-		int count = 0, target = (int)rnd_below(&rs, RI_MAX + 1);
+		int count = 0, target = (int)test_rng_below(&rng, RI_MAX + 1);
 		while (count < target) {
-			uint32_t k = rnd_below(&rs, RI_KEYS);
+			uint32_t k = test_rng_below(&rng, RI_KEYS);
 			if (md.present[k])
 				continue;
 			md.present[k] = md.original[k] = true;
-			md.value[k] = (uint32_t)rnd_next(&rs);
+			md.value[k] = (uint32_t)test_rng_next(&rng);
 			ASSERT_EQ(bpf_map_update_elem(m, &k, &md.value[k], BPF_NOEXIST), 0);
 			count++;
 		}
@@ -789,27 +774,27 @@ KTEST(bpf_map, iter_random_mutation)
 				break;
 			}
 			bool cur_alive = true;
-			int muts = (int)rnd_below(&rs, 6);
+			int muts = (int)test_rng_below(&rng, 6);
 			for (int i = 0; i < muts; i++) {
-				uint32_t x = rnd_below(&rs, 4) == 0 ? k : rnd_below(&rs, RI_KEYS);
-				if (rnd_below(&rs, 2) && md.present[x]) {
+				uint32_t x = test_rng_below(&rng, 4) == 0 ? k : test_rng_below(&rng, RI_KEYS);
+				if (test_rng_below(&rng, 2) && md.present[x]) {
 					EXPECT_EQ(bpf_map_delete_elem(m, &x), 0);
 					md.present[x] = md.original[x] = false;
 					if (x == k)
 						cur_alive = false;
 				} else if (!md.present[x] && count < RI_MAX) {
-					md.value[x] = (uint32_t)rnd_next(&rs);
+					md.value[x] = (uint32_t)test_rng_next(&rng);
 					EXPECT_EQ(bpf_map_update_elem(m, &x, &md.value[x], BPF_NOEXIST), 0);
 					md.present[x] = true;
 				} else if (md.present[x]) {
-					md.value[x] = (uint32_t)rnd_next(&rs);
+					md.value[x] = (uint32_t)test_rng_next(&rng);
 					EXPECT_EQ(bpf_map_update_elem(m, &x, &md.value[x], BPF_EXIST), 0);
 				}
 				count = 0;
 				for (int j = 0; j < RI_KEYS; j++)
 					count += md.present[j];
 			}
-			uint32_t nv = (uint32_t)rnd_next(&rs);
+			uint32_t nv = (uint32_t)test_rng_next(&rng);
 			int wb = bpf_map_iter_writeback(m, &it, &nv);
 			EXPECT_EQ(wb, cur_alive ? 0 : -ENOENT);
 			if (cur_alive)
@@ -863,7 +848,7 @@ static int dt_find_key(const struct dt_pair *u, uint32_t n, const uint8_t *key, 
 }
 
 /* Returns NULL or what went wrong; *op_out says at which operation. */
-static const char *dt_run(const struct dt_case *c, uint64_t *rs, int ops, int *op_out)
+static const char *dt_run(const struct dt_case *c, struct test_rng *rng, int ops, int *op_out)
 {
 	static struct dt_pair u[512];
 	static int walk_seen[512];
@@ -877,25 +862,25 @@ static const char *dt_run(const struct dt_case *c, uint64_t *rs, int ops, int *o
 	for (uint32_t i = 0; i < c->universe; i++) {
 		do {
 			for (uint32_t b = 0; b < ks; b++)
-				u[i].key[b] = (uint8_t)rnd_next(rs);
+				u[i].key[b] = (uint8_t)test_rng_next(rng);
 		} while (dt_find_key(u, i, u[i].key, ks) >= 0);
 		u[i].present = false;
 	}
 
 	for (int op = 0; op < ops && !why; op++) {
 		*op_out = op;
-		uint32_t i = rnd_below(rs, c->universe);
+		uint32_t i = test_rng_below(rng, c->universe);
 		struct dt_pair *p = &u[i];
 		uint8_t out[DT_MAX_VAL], nk[DT_MAX_KEY];
-		int r = (int)rnd_below(rs, 100), err, want;
+		int r = (int)test_rng_below(rng, 100), err, want;
 
 		if (r < 45) {
-			uint64_t flags = rnd_below(rs, 3);
+			uint64_t flags = test_rng_below(rng, 3);
 			uint8_t val[DT_MAX_VAL];
-			if (rnd_below(rs, 50) == 0)
-				flags = 3 + rnd_below(rs, 100);
+			if (test_rng_below(rng, 50) == 0)
+				flags = 3 + test_rng_below(rng, 100);
 			for (uint32_t b = 0; b < vs; b++)
-				val[b] = (uint8_t)rnd_next(rs);
+				val[b] = (uint8_t)test_rng_next(rng);
 			if (flags > BPF_EXIST)
 				want = -EINVAL;
 			else if (p->present)
@@ -980,12 +965,14 @@ KTEST(bpf_map, hash_differential)
 		{1, 4, 64, 96},    {3, 1, 100, 150}, {4, 8, 16, 24},   {8, 4, 128, 200},
 		{13, 20, 64, 128}, {16, 24, 1, 3},   {40, 7, 300, 400}, {5, 3, 200, 220},
 	};
-	uint64_t seed = test_seed(0xb9f00d), rs = seed;
+	uint64_t seed = test_rng_seed("BPF_MAP_SEED", 0xb9f00d);
+	struct test_rng rng;
+	test_rng_init(&rng, seed);
 	int total = 0;
 
 	for (size_t ci = 0; ci < sizeof(cases) / sizeof(cases[0]); ci++) {
 		int op = 0, ops = 12500;
-		const char *why = dt_run(&cases[ci], &rs, ops, &op);
+		const char *why = dt_run(&cases[ci], &rng, ops, &op);
 		total += ops;
 		if (why) {
 			KT_FAIL("seed %#llx, case %zu (key %u, value %u, max %u), op %d: %s",

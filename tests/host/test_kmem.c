@@ -1,15 +1,12 @@
 /* Host tests of the kernel heap (mm/kmem.c): caches, kmalloc, poisoning, reaping, misuse. */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "kernel/ktest.h"
 #include "mm/kmem.h"
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
 #include "tests/host/shim.h"
+#include "tests/host/testutil.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -51,48 +48,6 @@ static bool freed_bytes_are(void *p, int c, size_t n)
 	ASAN_POISON_MEMORY_REGION(p, n);
 	return ok;
 }
-
-/*
- * Run fn in a child process and report whether it died (panic, ASan report) with `needle` in its
- * stderr. The child's stderr is captured so that the expected death does not clutter the output.
- */
-static bool dies_with(void (*fn)(void), const char *needle, char *out, size_t outsz)
-{
-	int fds[2];
-	if (pipe(fds))
-		return false;
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(fds[1], 2);
-		close(fds[0]);
-		fn();
-		_exit(0);
-	}
-	close(fds[1]);
-	size_t len = 0;
-	ssize_t r;
-	while ((r = read(fds[0], out + len, outsz - 1 - len)) > 0 && len + (size_t)r < outsz - 1)
-		len += (size_t)r;
-	if (r > 0)
-		len += (size_t)r;
-	out[len] = 0;
-	while (read(fds[0], &(char){0}, 1) > 0)
-		;
-	close(fds[0]);
-	int status;
-	waitpid(pid, &status, 0);
-	bool died = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	return died && strstr(out, needle);
-}
-
-#define EXPECT_DIES(fn, needle)                                                               \
-	do {                                                                                  \
-		static char out_[8192];                                                       \
-		if (!dies_with(fn, needle, out_, sizeof(out_)))                               \
-			KT_FAIL("%s did not die with \"%s\"; its stderr: %.300s", #fn, needle, out_); \
-	} while (0)
 
 KTEST(kmem, kmalloc_sizes_alignment_and_fill)
 {
@@ -258,7 +213,8 @@ KTEST(kmem, random_stress_against_model)
 {
 	size_t base = settled_free();
 	unsigned seed = 0x6b6d656d;
-	srand(seed);
+	struct test_rng rng;
+	test_rng_init(&rng, seed);
 	enum { SLOTS = 2048, OPS = 200000, CACHED = 56 };
 	static unsigned char *ptr[SLOTS];
 	static size_t len[SLOTS];
@@ -268,7 +224,7 @@ KTEST(kmem, random_stress_against_model)
 	ASSERT_NONNULL(c);
 	int failures = 0;
 	for (int op = 0; op < OPS && failures < 5; op++) {
-		int s = rand() % SLOTS;
+		int s = (int)test_rng_below(&rng, SLOTS);
 		if (op % 2000 == 0) {
 			const char *err = kmem_check();
 			if (err) {
@@ -288,14 +244,15 @@ KTEST(kmem, random_stress_against_model)
 			ptr[s] = NULL;
 			continue;
 		}
-		int kind = rand() % 16;
+		int kind = (int)test_rng_below(&rng, 16);
 		from_cache[s] = kind >= 1 && kind < 3;
 		if (from_cache[s]) {
 			len[s] = CACHED;
-			ptr[s] = rand() % 2 ? kmem_cache_alloc(c) : kmem_cache_zalloc(c);
+			ptr[s] = test_rng_below(&rng, 2) ? kmem_cache_alloc(c) : kmem_cache_zalloc(c);
 		} else {
-			len[s] = kind == 0 ? 2049 + (size_t)(rand() % 63488) : 1 + (size_t)(rand() % (kind < 8 ? 128 : 2048));
-			ptr[s] = rand() % 2 ? kmalloc(len[s]) : kzalloc(len[s]);
+			len[s] = kind == 0 ? 2049 + test_rng_below(&rng, 63488)
+					   : 1 + test_rng_below(&rng, kind < 8 ? 128 : 2048);
+			ptr[s] = test_rng_below(&rng, 2) ? kmalloc(len[s]) : kzalloc(len[s]);
 		}
 		if (!ptr[s]) {
 			KT_FAIL("seed %#x op %d: allocation of %zu bytes failed", seed, op, len[s]);

@@ -7,14 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "kernel/kprintf.h"
 #include "kernel/ktest.h"
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
 #include "tests/host/shim.h"
+#include "tests/host/testutil.h"
 
 #define KiB ((vm_paddr_t)1 << 10)
 #define MiB ((vm_paddr_t)1 << 20)
@@ -270,9 +269,9 @@ static bool zeroed(vm_page_t pg, unsigned k, bool whole)
 	return true;
 }
 
-static unsigned random_order(void)
+static unsigned random_order(struct test_rng *rng)
 {
-	return rand() % 5 < 2 ? 0 : 1 + (unsigned)(rand() % PMM_MAX_ORDER);
+	return test_rng_below(rng, 5) < 2 ? 0 : 1 + (unsigned)test_rng_below(rng, PMM_MAX_ORDER);
 }
 
 /*
@@ -280,13 +279,14 @@ static unsigned random_order(void)
  * piecewise frees, checked against the model after every operation and with pmm_check every
  * `check_every` operations; at the end everything is freed and the initial state must be back.
  */
-static void random_run(struct ktest_state *kt, const struct layout *l, unsigned seed, long ops, long check_every)
+static void random_run(struct ktest_state *kt, const struct layout *l, uint64_t seed, long ops, long check_every)
 {
 	struct model m;
 	setup(l);
 	CHECK_PMM();
 	model_init(kt, &m, l);
-	srand(seed);
+	struct test_rng rng;
+	test_rng_init(&rng, seed);
 	enum { CAP = 6000 };
 	static struct live live[CAP];
 	size_t nlive = 0, allocs = 0, nulls = 0, splits = 0, max_live = 0;
@@ -294,21 +294,21 @@ static void random_run(struct ktest_state *kt, const struct layout *l, unsigned 
 	bool ok = true;
 	long op;
 	for (op = 0; op < ops && ok; op++) {
-		snprintf(when, sizeof(when), "layout %s seed %#x op %ld", l->name, seed, op);
+		snprintf(when, sizeof(when), "layout %s seed %#llx op %ld", l->name, (unsigned long long)seed, op);
 		/* Phases of filling up, steady churn and draining, so that both full and sparse states occur. */
 		static const int free_pct[] = {45, 30, 70, 50};
-		int r = rand() % 100;
+		int r = (int)test_rng_below(&rng, 100);
 		if (nlive && (r < free_pct[(op / 50000) % 4] || nlive == CAP)) {
-			size_t i = (size_t)rand() % nlive;
+			size_t i = (size_t)test_rng_below(&rng, nlive);
 			struct live b = live[i];
 			live[i] = live[--nlive];
-			if (rand() % 4 == 0)
+			if (test_rng_below(&rng, 4) == 0)
 				dirty(b.page, b.order);
 			pmm_free(b.page);
 			model_give(&m, vm_page_to_phys(b.page) >> PAGE_SHIFT, b.order);
 		} else {
-			unsigned k = random_order();
-			bool zero = rand() % 8 == 0;
+			unsigned k = random_order(&rng);
+			bool zero = test_rng_below(&rng, 8) == 0;
 			vm_page_t pg = pmm_alloc_order(k, zero ? PMM_ZERO : 0);
 			if (!pg) {
 				nulls++;
@@ -325,11 +325,11 @@ static void random_run(struct ktest_state *kt, const struct layout *l, unsigned 
 				KT_FAIL("%s: PMM_ZERO block of order %u is not zeroed", when, k);
 				ok = false;
 			}
-			if (ok && pmm_block_head(pg + rand() % (1 << k)) != pg) {
+			if (ok && pmm_block_head(pg + test_rng_below(&rng, (uint64_t)1 << k)) != pg) {
 				KT_FAIL("%s: pmm_block_head inside the order-%u block is wrong", when, k);
 				ok = false;
 			}
-			if (k && rand() % 16 == 0 && nlive + ((size_t)1 << k) <= CAP) {
+			if (k && test_rng_below(&rng, 16) == 0 && nlive + ((size_t)1 << k) <= CAP) {
 				pmm_split(pg);
 				splits++;
 				for (size_t j = 0; j < ((size_t)1 << k); j++)
@@ -353,37 +353,31 @@ static void random_run(struct ktest_state *kt, const struct layout *l, unsigned 
 		l->name, op, allocs, nulls, splits, max_live);
 	/* Free what is left in random order. */
 	while (nlive) {
-		size_t i = (size_t)rand() % nlive;
+		size_t i = (size_t)test_rng_below(&rng, nlive);
 		pmm_free(live[i].page);
 		model_give(&m, vm_page_to_phys(live[i].page) >> PAGE_SHIFT, live[i].order);
 		live[i] = live[--nlive];
 	}
-	snprintf(when, sizeof(when), "layout %s seed %#x after freeing everything", l->name, seed);
+	snprintf(when, sizeof(when), "layout %s seed %#llx after freeing everything", l->name,
+		 (unsigned long long)seed);
 	CHECK_PMM();
 	model_compare(kt, &m, when);
 	EXPECT_EQ(pmm_free_count(), pmm_total_count());
 	for (unsigned k = 0; k < NORDERS; k++)
 		EXPECT_EQ(pmm_free_blocks(k), m.init_blocks[k]);
 	if (kt->failures)
-		KT_FAIL("layout %s: replay with PMM_SEED=%#x", l->name, seed);
+		KT_FAIL("layout %s: replay with PMM_SEED=%#llx", l->name, (unsigned long long)seed);
 	model_free(&m);
-}
-
-/* The seed of a random run: PMM_SEED from the environment to replay a failure, else a fixed one. */
-static unsigned seed_or(unsigned fixed)
-{
-	const char *s = getenv("PMM_SEED");
-	return s ? (unsigned)strtoul(s, NULL, 0) : fixed;
 }
 
 KTEST(pmm, random_million_ops_against_model)
 {
-	random_run(kt, &holes_layout, seed_or(0x5eed0001), 1000000, 1000);
+	random_run(kt, &holes_layout, test_rng_seed("PMM_SEED", 0x5eed0001), 1000000, 1000);
 }
 
 KTEST(pmm, random_ops_above_4gib)
 {
-	random_run(kt, &high_layout, seed_or(0x5eed0002), 100000, 10000);
+	random_run(kt, &high_layout, test_rng_seed("PMM_SEED", 0x5eed0002), 100000, 10000);
 }
 
 /* The 4 GiB hole must not cost its 24 MiB of vm_pages: those array frames are handed out. */
@@ -629,41 +623,6 @@ KTEST(pmm, span_reaching_64gib)
 }
 
 /* ------------------------------------------------------------------------------------------- */
-
-static bool dies_with(void (*fn)(void), const char *needle, char *out, size_t outsz)
-{
-	int fds[2];
-	if (pipe(fds))
-		return false;
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(fds[1], 2);
-		close(fds[0]);
-		fn();
-		_exit(0);
-	}
-	close(fds[1]);
-	size_t len = 0;
-	ssize_t r;
-	while (len < outsz - 1 && (r = read(fds[0], out + len, outsz - 1 - len)) > 0)
-		len += (size_t)r;
-	out[len] = 0;
-	while (read(fds[0], &(char){0}, 1) > 0)
-		;
-	close(fds[0]);
-	int status;
-	waitpid(pid, &status, 0);
-	return !(WIFEXITED(status) && WEXITSTATUS(status) == 0) && strstr(out, needle);
-}
-
-#define EXPECT_DIES(fn, needle)                                                                 \
-	do {                                                                                    \
-		static char out_[4096];                                                         \
-		if (!dies_with(fn, needle, out_, sizeof(out_)))                                 \
-			KT_FAIL("%s did not die with \"%s\"; its stderr: %.300s", #fn, needle, out_); \
-	} while (0)
 
 static void double_free(void)
 {

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "kernel/ktest.h"
+#include "tests/host/testutil.h"
 #include "user/fmt.c"
 
 #define BUF 512
@@ -165,16 +166,8 @@ KTEST(user_fmt, truncation)
 	EXPECT_EQ(ours(NULL, 0, "%d", 12345), 5);
 }
 
-/* A small seeded generator (xorshift64*), so that a failing case can be replayed. */
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
+/* Seeded, so that a failing case can be replayed. */
+static struct test_rng rng;
 
 /* Random 64-bit values, biased towards the edges of every integer type. */
 static uint64_t rng_value(void)
@@ -183,7 +176,7 @@ static uint64_t rng_value(void)
 		0, 1, 9, 10, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000,
 		0xffffffff, 0x7fffffffffffffffull, 0x8000000000000000ull, 0xffffffffffffffffull,
 	};
-	uint64_t r = rng();
+	uint64_t r = test_rng_next(&rng);
 
 	switch (r % 4) {
 	case 0:
@@ -193,7 +186,7 @@ static uint64_t rng_value(void)
 	case 2:
 		return (r >> 8) % 100000;
 	default:
-		return rng();
+		return test_rng_next(&rng);
 	}
 }
 
@@ -205,7 +198,7 @@ static bool random_case(struct ktest_state *kt)
 {
 	static const char *const lengths[] = {"", "hh", "h", "l", "ll", "z", "j", "t"};
 	static const char conv_set[] = "diuxXoscp";
-	char conv = conv_set[rng() % (sizeof(conv_set) - 1)];
+	char conv = conv_set[test_rng_below(&rng, sizeof(conv_set) - 1)];
 	const char *len = "";
 	char fmt[64], *f = fmt;
 	uint64_t v = rng_value();
@@ -213,22 +206,22 @@ static bool random_case(struct ktest_state *kt)
 
 	*f++ = '[';
 	*f++ = '%';
-	if (rng() % 3 == 0)
+	if (test_rng_below(&rng, 3) == 0)
 		*f++ = '-';
-	if (is_int && rng() % 3 == 0)
+	if (is_int && test_rng_below(&rng, 3) == 0)
 		*f++ = '0';
-	if (is_signed && rng() % 4 == 0)
+	if (is_signed && test_rng_below(&rng, 4) == 0)
 		*f++ = '+';
-	if (is_signed && rng() % 4 == 0)
+	if (is_signed && test_rng_below(&rng, 4) == 0)
 		*f++ = ' ';
-	if ((conv == 'x' || conv == 'X' || conv == 'o') && rng() % 3 == 0)
+	if ((conv == 'x' || conv == 'X' || conv == 'o') && test_rng_below(&rng, 3) == 0)
 		*f++ = '#';
-	if (rng() % 2)
-		f += sprintf(f, "%u", (unsigned)(rng() % 30));
-	if ((is_int || conv == 's') && rng() % 2)
-		f += sprintf(f, ".%u", (unsigned)(rng() % 25));
+	if (test_rng_below(&rng, 2))
+		f += sprintf(f, "%u", (unsigned)test_rng_below(&rng, 30));
+	if ((is_int || conv == 's') && test_rng_below(&rng, 2))
+		f += sprintf(f, ".%u", (unsigned)test_rng_below(&rng, 25));
 	if (is_int)
-		len = lengths[rng() % (sizeof(lengths) / sizeof(lengths[0]))];
+		len = lengths[test_rng_below(&rng, sizeof(lengths) / sizeof(lengths[0]))];
 	f += sprintf(f, "%s%c]", len, conv);
 
 	if (conv == 's')
@@ -253,7 +246,7 @@ KTEST(user_fmt, random_differential)
 	const uint64_t seed = 0x6b657374726c2121ull;
 	int failures = 0;
 
-	rng_state = seed;
+	test_rng_init(&rng, seed);
 	for (int i = 0; i < 200000 && failures < 10; i++)
 		if (!random_case(kt))
 			failures++;

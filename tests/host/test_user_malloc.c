@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 
 #include "kernel/ktest.h"
+#include "tests/host/testutil.h"
 #include "user/uheap.c"
 
 static size_t src_live_bytes; /* mapped by the page source and not unmapped */
@@ -310,21 +311,13 @@ KTEST(user_malloc, checker_catches_corruption)
 	release_heap(&h);
 }
 
-/* xorshift64*: seeded, so a failing run can be replayed. */
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
+/* Seeded, so a failing run can be replayed. */
+static struct test_rng rng;
 
 /* Mostly small blocks, some medium, a few large. */
 static size_t rng_size(void)
 {
-	uint64_t r = rng();
+	uint64_t r = test_rng_next(&rng);
 
 	switch (r % 16) {
 	case 0:
@@ -381,10 +374,10 @@ KTEST(user_malloc, random_against_model)
 	uint32_t next_id = 1;
 	int op;
 
-	rng_state = seed;
+	test_rng_init(&rng, seed);
 	for (op = 0; op < 40000; op++) {
-		struct slot *s = &slots[rng() % SLOTS];
-		uint64_t what = rng() % 10;
+		struct slot *s = &slots[test_rng_below(&rng, SLOTS)];
+		uint64_t what = test_rng_below(&rng, 10);
 		const char *why;
 
 		if (!s->p) {

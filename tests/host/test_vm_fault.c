@@ -12,6 +12,7 @@
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
 #include "mm/vm_map.h"
+#include "tests/host/testutil.h"
 
 #define K4 ((vm_size_t)0x1000)
 #define M2 ((vm_size_t)0x200000)
@@ -552,12 +553,11 @@ KTEST(vm_fault, random_churn_gives_every_frame_back)
 {
 	struct env v;
 	ASSERT_TRUE(env_init(kt, &v));
-	uint64_t x = 0x9e3779b97f4a7c15ull;
+	struct test_rng rng;
+	test_rng_init(&rng, 0x9e3779b97f4a7c15ull);
 	vm_offset_t base = 0x40000000, span = 8 * M2;
 	for (int op = 0; op < 3000; op++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
+		uint64_t x = test_rng_next(&rng);
 		vm_offset_t s = base + (x % (span / K4)) * K4;
 		vm_offset_t e = s + ((x >> 32) % 700 + 1) * K4;
 		if (e > base + span)

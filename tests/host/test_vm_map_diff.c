@@ -12,11 +12,11 @@
  * Seeded from VM_MAP_SEED if set, else from the clock; the seed is printed, and again on failure.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <time.h>
 
 #include "kernel/ktest.h"
 #include "mm/vm_map.h"
+#include "tests/host/testutil.h"
 
 #define OPS 1000000
 #define MODEL_MAX 4096
@@ -25,19 +25,9 @@
 #define M2 ((vm_size_t)0x200000)
 #define WINDOW ((vm_size_t)64 << 20)
 
-static uint64_t rng_state;
+static struct test_rng rng;
 
-static uint64_t rnd(void)
-{
-	uint64_t x = rng_state;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	rng_state = x;
-	return x * 0x2545f4914f6cdd1dull;
-}
-
-static uint64_t below(uint64_t n) { return n ? rnd() % n : 0; }
+static uint64_t below(uint64_t n) { return test_rng_below(&rng, n); }
 static bool chance(unsigned percent) { return below(100) < percent; }
 
 struct mentry {
@@ -364,7 +354,7 @@ static vm_offset_t rand_addr(const struct model *m)
 	case 0:
 		return 0;
 	case 1:
-		return rnd();
+		return test_rng_next(&rng);
 	case 2:
 		return m->min - below(4) * K4;
 	case 3:
@@ -388,7 +378,7 @@ static vm_size_t rand_length(void)
 	case 1:
 		return below(8) * K4 + 1 + below(K4 - 1);
 	case 2:
-		return rnd() & ~(K4 - 1);
+		return test_rng_next(&rng) & ~(K4 - 1);
 	case 3:
 	case 4:
 		return (1 + below(3)) * M2;
@@ -516,13 +506,8 @@ static void init_world(struct world *w, vm_offset_t min, vm_offset_t max)
 
 KTEST(vm_map_diff, random_ops_against_model)
 {
-	const char *env = getenv("VM_MAP_SEED");
-	uint64_t seed = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32);
-	if (!seed)
-		seed = 1;
-	rng_state = seed;
-	printf("# vm_map_diff: seed %llu (VM_MAP_SEED=%llu reproduces)\n", (unsigned long long)seed,
-	       (unsigned long long)seed);
+	uint64_t seed = test_rng_seed("VM_MAP_SEED", (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32));
+	test_rng_init(&rng, seed);
 
 	for (int k = 0; k < NOBJ; k++) {
 		objects[k] = vm_object_allocate((k + 1) * 8 * M2);
@@ -547,7 +532,9 @@ KTEST(vm_map_diff, random_ops_against_model)
 			vm_object_t obj = rand_object(&offset);
 			vm_offset_t hint = rand_addr(m);
 			vm_size_t length = rand_length();
-			vm_offset_t max_addr = chance(60) ? 0 : chance(80) ? rand_addr(m) & ~(K4 - 1) : rnd();
+			vm_offset_t max_addr = chance(60)   ? 0
+					       : chance(80) ? rand_addr(m) & ~(K4 - 1)
+							    : test_rng_next(&rng);
 			int fs = rand_strategy();
 			vm_prot_t prot, max;
 			rand_prots(&prot, &max);
@@ -637,7 +624,7 @@ KTEST(vm_map_diff, random_ops_against_model)
 		if (ok)
 			ok = refs_as_model(worlds, 2, why, sizeof(why));
 		if (!ok) {
-			KT_FAIL("seed %llu, op %ld on map %d: %s: %s", (unsigned long long)seed, op, (int)(w - worlds),
+			KT_FAIL("seed 0x%llx, op %ld on map %d: %s: %s", (unsigned long long)seed, op, (int)(w - worlds),
 				what, why);
 			break;
 		}
