@@ -323,6 +323,7 @@ static int find_vma_run(struct find_vma_call *c, struct trapframe *tf)
 	int r = target_get(pid, &c->target);
 	if (r)
 		return r;
+	c->lvl.pinned = c->target;
 	if (!vm_map_trylock_read(c->target->map))
 		return -EBUSY;
 	c->locked = true;

@@ -44,6 +44,14 @@ static void level_drop(struct task *t, struct cb_level *lvl)
 	lvl->release(lvl);
 }
 
+bool callback_pins(const struct task *t, const struct task *target)
+{
+	for (const struct cb_level *l = t->cb_top; l; l = l->outer)
+		if (l->pinned == target)
+			return true;
+	return false;
+}
+
 void callback_end(struct cb_level *lvl)
 {
 	level_drop(task_current(), lvl);

@@ -87,7 +87,15 @@ struct cb_level {
 	uint64_t ksp;                          /* callback_enter's saved kernel context */
 	uint64_t saved_entry_sp;               /* the entry stack before the callback */
 	uint64_t user_sp;                      /* the callback's rsp + 8 at its first instruction */
+	struct task *pinned;                   /* a task whose map this level pins, or NULL: that
+						  task cannot finish exiting until the level ends */
 };
+
+/*
+ * Whether one of t's callback levels pins target's map (so target's exit waits for t's callback).
+ * Reads only t's own levels: call from t, any locks held.
+ */
+bool callback_pins(const struct task *t, const struct task *target);
 
 /* The user stack of the next callback, as it is being laid out. */
 struct cb_frame {

@@ -313,7 +313,7 @@ int task_wait(int pid, int options, uint64_t deadline, struct task **zombie)
 		return -EINVAL;
 	spin_lock(&sched_lock);
 	for (;;) {
-		bool have = false;
+		bool have = false, unpinned = false;
 		for (struct task *c = task_list; c; c = c->next) {
 			if (c->parent != cur || (pid != -1 && c->pid != pid))
 				continue;
@@ -323,8 +323,10 @@ int task_wait(int pid, int options, uint64_t deadline, struct task **zombie)
 				*zombie = c;
 				return 0;
 			}
+			unpinned |= !callback_pins(cur, c);
 		}
-		int r = !have ? -ECHILD : (options & WNOHANG) ? 0 : cur->killed ? -EINTR
+		/* Children whose maps our own callbacks pin cannot finish exiting while we wait. */
+		int r = !have ? -ECHILD : (options & WNOHANG) ? 0 : !unpinned ? -EBUSY : cur->killed ? -EINTR
 			: deadline && timer_ticks >= deadline ? -EAGAIN : 1;
 		if (r <= 0) {
 			sched_unlock();

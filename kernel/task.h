@@ -173,7 +173,9 @@ __attribute__((noreturn)) void task_exit(int status);
  * Returns 0 with *zombie = the child, still a ZOMBIE and still the caller's to reap (task_reap);
  * 0 with *zombie = NULL if WNOHANG and none has ended; -ECHILD no such child (none at all for -1);
  * -EINVAL unknown options; -EINTR the caller was killed while waiting; -EAGAIN timer_ticks reached
- * deadline (if not 0) first. Sleeps; call with no spinlock held.
+ * deadline (if not 0) first; -EBUSY (without WNOHANG) every matching live child is pinned by one of
+ * the caller's callback levels (callback_pins), so it could not end while the caller waits.
+ * Sleeps; call with no spinlock held.
  */
 int task_wait(int pid, int options, uint64_t deadline, struct task **zombie);
 

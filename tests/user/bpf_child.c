@@ -151,7 +151,7 @@ static void test_busy(void)
 struct hold {
 	long child;
 	int yields;
-	long nested, lock, mmap_self, wait_nohang;
+	long nested, lock, mmap_self, wait_nohang, wait_block, wait_any;
 };
 
 static long hold_cb(struct bpf_task *task, struct bpf_vma *vma, void *ctx)
@@ -171,6 +171,9 @@ static long hold_cb(struct bpf_task *task, struct bpf_vma *vma, void *ctx)
 	if (h->mmap_self > 0)
 		raw_munmap((uint64_t)h->mmap_self, PG);
 	h->wait_nohang = sys3(SYS_waitpid, h->child, (long)&st, WNOHANG);
+	/* Waiting for a child whose map this callback pins could never end: EBUSY. */
+	h->wait_block = sys3(SYS_waitpid, h->child, (long)&st, 0);
+	h->wait_any = sys3(SYS_waitpid, -1, (long)&st, 0);
 	return 0;
 }
 
@@ -188,6 +191,8 @@ static void test_hold_while_child_acts(void)
 	CHECK_EQ(h.lock, -ENOENT); /* exiting: nothing to lock */
 	CHECK(h.mmap_self > 0);
 	CHECK_EQ(h.wait_nohang, 0);
+	CHECK_EQ(h.wait_block, -EBUSY);
+	CHECK_EQ(h.wait_any, -EBUSY);
 	CHECK(exited_0(wait_status(h.child)));
 
 	/* The child calls mmap during the callback: it waits for the lock, then succeeds. */
@@ -199,6 +204,8 @@ static void test_hold_while_child_acts(void)
 	CHECK_EQ(h.lock, -EBUSY);
 	CHECK(h.mmap_self > 0);
 	CHECK_EQ(h.wait_nohang, 0);
+	CHECK_EQ(h.wait_block, -EBUSY);
+	CHECK_EQ(h.wait_any, -EBUSY);
 	CHECK(exited_0(wait_status(h.child)));
 }
 
