@@ -39,21 +39,16 @@
  * user rip from which SYS_cb_return is accepted. That call does not come back when accepted;
  * when refused, ud2 kills the task.
  */
+#include "arch/x86_64/asm_frame.h"
 #include "arch/x86_64/percpu.h"
 #include "uapi/syscall.h"
 
-#define TRAPFRAME_SIZE (22 * 8)
 
 	.text
 	.globl callback_enter
 	.type callback_enter, @function
 callback_enter:
-	pushq	%rbp
-	pushq	%rbx
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	PUSH_CALLEE_SAVED
 	movq	%rsp, (%rdi)
 	andq	$-16, %rsp
 	subq	$TRAPFRAME_SIZE, %rsp
@@ -72,12 +67,7 @@ callback_enter:
 callback_resume:
 	movq	%rdi, %rsp
 	movq	%rsi, %rax
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbx
-	popq	%rbp
+	POP_CALLEE_SAVED
 	ret
 	.size callback_resume, . - callback_resume
 

@@ -1,4 +1,4 @@
-/* The interrupt descriptor table: every vector points at its stub in isr.S. */
+/* The interrupt descriptor table: every vector points at its entry point in isr.S. */
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/trap.h"
 
@@ -16,13 +16,13 @@ _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout");
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
 #define GATE_DPL3 0x60
 
-extern char isr_stubs[];
+extern char isr_vectors[];
 static struct idt_gate idt[256];
 
 void idt_init(void)
 {
 	for (int v = 0; v < 256; v++) {
-		uint64_t off = (uint64_t)(isr_stubs + 16 * v);
+		uint64_t off = (uint64_t)(isr_vectors + 16 * v);
 		idt[v] = (struct idt_gate){
 			.off_lo = (uint16_t)off,
 			.sel = KERNEL_CS,

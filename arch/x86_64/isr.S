@@ -1,23 +1,23 @@
 /*
- * Interrupt and exception entry stubs: 256 of them, 16 bytes apart starting at isr_stubs, so the
- * IDT entry for vector v points at isr_stubs + 16 * v.
+ * Interrupt and exception entry points: 256 of them, 16 bytes apart starting at isr_vectors, so the
+ * IDT entry for vector v points at isr_vectors + 16 * v.
  *
- * Each stub pushes a zero error code when the CPU pushes none, then the vector, and jumps to
+ * Each entry point pushes a zero error code when the CPU pushes none, then the vector, and jumps to
  * isr_common, which pushes the general registers to complete a struct trapframe
  * (arch/x86_64/trap.h) and calls trap_dispatch(frame). Stack on entry to trap_dispatch, from
  * higher to lower addresses:
  *     ss, rsp, rflags, cs, rip        pushed by the CPU (rsp was aligned to 16 first)
- *     error code, vector              pushed by the stub
+ *     error code, vector              pushed by the entry point
  *     rax rbx rcx rdx rsi rdi rbp r8 .. r15   pushed by isr_common
  * 22 quadwords in all: rsp is 16-byte aligned at the call, as the ABI requires.
  * Entries from ring 3 run swapgs on the way in and out so that GS holds the kernel's per-CPU base.
  */
-#define TF_CS (18 * 8)
+#include "arch/x86_64/asm_frame.h"
 
 	.text
 	.balign 16
-	.globl isr_stubs
-isr_stubs:
+	.globl isr_vectors
+isr_vectors:
 	vec = 0
 	.rept 256
 	.balign 16
@@ -31,21 +31,7 @@ isr_stubs:
 	.endr
 
 isr_common:
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	PUSH_TRAPFRAME_REGS
 	testb $3, TF_CS(%rsp)
 	jz 1f
 	swapgs
@@ -59,20 +45,6 @@ trap_return:
 	testb $3, TF_CS(%rsp)
 	jz 1f
 	swapgs
-1:	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
+1:	POP_TRAPFRAME_REGS
 	addq $16, %rsp
 	iretq

@@ -4,7 +4,7 @@
  *
  * GS discipline: in ring 0, MSR_GS_BASE points at this CPU's struct percpu; in ring 3 it holds the
  * user's value (0) and MSR_KERNEL_GS_BASE holds the per-CPU pointer. Every entry from ring 3
- * (syscall_entry, the isr.S stubs) runs swapgs before it touches %gs, and every return to ring 3
+ * (syscall_entry, the isr.S entry points) runs swapgs before it touches %gs, and every return to ring 3
  * runs it again.
  *
  * kernel_rsp is where syscall_entry builds its trapframe: the top of the entry stack. It always

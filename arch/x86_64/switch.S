@@ -16,24 +16,16 @@
  *   registers at the program entry) at the top of its kernel stack. Finishes the switch
  *   (sched_first_run) and enters ring 3 through trap_return (isr.S).
  */
+#include "arch/x86_64/asm_frame.h"
+
 	.text
 	.globl context_switch
 	.type context_switch, @function
 context_switch:
-	pushq	%rbp
-	pushq	%rbx
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	PUSH_CALLEE_SAVED
 	movq	%rsp, (%rdi)
 	movq	%rsi, %rsp
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbx
-	popq	%rbp
+	POP_CALLEE_SAVED
 	ret
 	.size context_switch, . - context_switch
 

@@ -27,12 +27,10 @@
  * sysret loads rip from rcx and rflags from r11, so those two registers do not survive a system
  * call (as the ABI in include/uapi/syscall.h says).
  */
+#include "arch/x86_64/asm_frame.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/syscall_arch.h"
 
-#define TF_RIP (17 * 8)
-#define TF_CS (18 * 8)
-#define TF_SS (21 * 8)
 
 	.text
 	.globl syscall_entry
@@ -48,21 +46,7 @@ syscall_entry:
 	pushq	%rcx
 	pushq	$0
 	pushq	$T_SYSCALL
-	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	PUSH_TRAPFRAME_REGS
 	xorl	%ebp, %ebp                      /* the kernel backtrace ends here */
 	movq	%rsp, %rdi
 	sti
@@ -77,21 +61,7 @@ syscall_entry:
 	shrq	$47, %rcx                       /* canonical user rip: bits 63..47 clear */
 	jnz	1f
 
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
+	POP_TRAPFRAME_REGS
 	/* Left: vector, error, rip, cs, rflags, rsp, ss. */
 	movq	16(%rsp), %rcx
 	movq	32(%rsp), %r11

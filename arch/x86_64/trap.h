@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 /*
- * The frame arch/x86_64/isr.S builds on the kernel stack: general registers pushed by the stub,
+ * The frame arch/x86_64/isr.S builds on the kernel stack: general registers pushed by the entry point,
  * then the vector and error code (0 when the CPU pushes none), then what the CPU pushed.
  */
 struct trapframe {
