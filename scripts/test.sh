@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The three test layers of `make test`, and the harness's proof that it can fail.
 #   host:    each build/host/test_* program (mm/ and the page-table code under ASan and UBSan)
-#   kernel:  the self-tests and user test programs, in QEMU, from build/kestrel.iso
+#   kernel:  the self-tests and user test programs, in QEMU, from build/kestrel.iso, on two CPU
+#            models (kernel/... with -cpu max, kernel-qemu64/... with QEMU's default model)
 #   harness: kernels that fail a test, triple-fault, hang and dereference NULL must each be reported
 #            as failures (the NULL one with a symbolized fault report)
 # Every result becomes one line "ok <layer>/<name>" or "not ok <layer>/<name>: <cause>" in
@@ -54,21 +55,26 @@ for t in "$@"; do
 	fi
 done
 
-echo "== kernel self-tests and user tests (QEMU)"
-start=$(date +%s%N)
-log=$logs/kernel.log
-v=$(scripts/qemu.sh test $B/kestrel.iso "$log" "$KERNEL_SECS")
-cat "$log"
-collect_ktap kernel "$log"
-plan=$(plan_of "$log")
-got=$(grep -cE '^(not )?ok [0-9]+ ' "$log")
-if [ "$v" = pass ]; then
-	ok "kernel/verdict: pass code after $got results"
-else
-	notok "kernel/verdict: $v (see $log)"
-fi
-[ -n "$plan" ] || notok "kernel/ktap: no KTAP plan line (the kernel did not get to its tests)"
-echo "# kernel run: $((($(date +%s%N) - start) / 1000000)) ms"
+# The kernel on two CPU models: -cpu max (SMEP, SMAP, UMIP, 1 GiB pages) and QEMU's default
+# qemu64 (none of them), so that both sides of every CPUID check run.
+for cpu in max qemu64; do
+	echo "== kernel self-tests and user tests (QEMU, -cpu $cpu)"
+	layer=kernel
+	[ $cpu = max ] || layer=kernel-$cpu
+	start=$(date +%s%N)
+	log=$logs/$layer.log
+	v=$(QEMU_CPU=$cpu scripts/qemu.sh test $B/kestrel.iso "$log" "$KERNEL_SECS")
+	cat "$log"
+	collect_ktap $layer "$log"
+	got=$(grep -cE '^(not )?ok [0-9]+ ' "$log")
+	if [ "$v" = pass ]; then
+		ok "$layer/verdict: pass code after $got results"
+	else
+		notok "$layer/verdict: $v (see $log)"
+	fi
+	[ -n "$(plan_of "$log")" ] || notok "$layer/ktap: no KTAP plan line (the kernel did not get to its tests)"
+	echo "# kernel run (-cpu $cpu): $((($(date +%s%N) - start) / 1000000)) ms"
+done
 
 echo "== harness: each broken kernel must be reported as a failure"
 wait
