@@ -7,7 +7,7 @@
  * (kernel/callback.h): find_vma, a pin on the target's map (task_map_get, which also keeps the
  * target's struct from being freed: it cannot finish exiting while pinned) and that map's lock
  * for reading, counted in the caller's map_lock_depth; for_each_map_elem, a reference to the map
- * file and its key/value buffer.
+ * file, its key/value buffer and the copy of the value as the callback got it.
  */
 #include <stddef.h>
 #include "arch/x86_64/usercopy.h"
@@ -364,6 +364,7 @@ long sys_bpf_find_vma(struct trapframe *tf)
 struct for_each_call {
 	struct cb_level lvl; /* first: release gets back to the struct by a cast */
 	struct elem_call ec; /* the map and the current element's key and value */
+	void *given;         /* the value as the callback got it, or NULL */
 };
 _Static_assert(offsetof(struct for_each_call, lvl) == 0, "see above");
 
@@ -373,6 +374,7 @@ static void for_each_release(struct cb_level *lvl)
 
 	if (c->ec.mf)
 		elem_end(&c->ec);
+	kfree(c->given);
 }
 
 /* The walk; returns the callbacks run or an error. The level's release undoes what it took. */
@@ -386,11 +388,14 @@ static long for_each_run(struct for_each_call *c, struct trapframe *tf)
 	int r = elem_begin(fd, &c->ec);
 	if (r)
 		return r;
+	struct bpf_map *map = c->ec.mf->map;
+	uint32_t ks = bpf_map_key_size(map), vs = bpf_map_value_size(map);
+	c->given = kmalloc(vs);
+	if (!c->given)
+		return -ENOMEM;
 	r = callback_check_fn(cb);
 	if (r)
 		return r;
-	struct bpf_map *map = c->ec.mf->map;
-	uint32_t ks = bpf_map_key_size(map), vs = bpf_map_value_size(map);
 	bpf_map_iter_start(map, &it);
 	while (bpf_map_iter_next(map, &it, c->ec.key, c->ec.value) == 0) {
 		struct cb_frame f;
@@ -402,14 +407,20 @@ static long for_each_run(struct for_each_call *c, struct trapframe *tf)
 			r = callback_frame_push(&f, c->ec.key, ks, &f.arg[1]);
 		f.arg[0] = (uint64_t)fd;
 		f.arg[3] = ctx;
+		memcpy(c->given, c->ec.value, vs);
 		if (!r)
 			r = callback_invoke(&c->lvl, &f, cb, &stop);
 		if (!r)
 			r = copyin((const void *)f.arg[2], c->ec.value, vs);
 		if (r)
 			return r;
-		/* Fails (stores nothing) if the callback deleted the element: its value went with it. */
-		(void)bpf_map_iter_writeback(map, &it, c->ec.value);
+		/*
+		 * Only a copy the callback wrote to: storing an untouched one would undo what the
+		 * callback did to the element through the map (an update of its own key). Fails
+		 * (stores nothing) if the callback deleted the element: its value went with it.
+		 */
+		if (memcmp(c->given, c->ec.value, vs))
+			(void)bpf_map_iter_writeback(map, &it, c->ec.value);
 		visited++;
 		if (stop)
 			break;

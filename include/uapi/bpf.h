@@ -47,8 +47,9 @@
  *   Runs cb(fd, key, value, ctx) for elements in next_key order: ARRAY every index, set or not;
  *   HASH each key present when the walk started, at most once, skipping a key that is absent when
  *   its turn comes (so a callback that deletes and re-inserts its own key is not called again).
- *   The callback gets copies of key and value; what it writes into the value is stored back into
- *   the element when it returns (unless the element is gone by then); writes to the key are lost.
+ *   The callback gets copies of key and value; if it changed its value, the copy is stored back
+ *   into the element when it returns (unless the element is gone by then), so an untouched copy
+ *   leaves an update the callback made through the map in place; writes to the key are lost.
  *   cb returns 0 to go on and nonzero to stop; the result counts every callback run, the
  *   stopping one included. Errors, in this order: EINVAL flags is not 0; ELOOP as find_vma;
  *   EBADF fd is not open; EINVAL it is not a map; ENOMEM; EFAULT (or EBUSY) cb as find_vma.

@@ -196,6 +196,40 @@ static long close_cb(int fd, const void *key, void *value, void *ctx)
 	return 0;
 }
 
+static long update_own_cb(int fd, const void *key, void *value, void *ctx)
+{
+	uint64_t v = *(uint64_t *)value + 1000;
+
+	(void)ctx;
+	return bpf_map_update_elem(fd, key, &v, BPF_EXIST) == 0 ? 0 : 1;
+}
+
+static long update_and_write_cb(int fd, const void *key, void *value, void *ctx)
+{
+	*(uint64_t *)value += 100;
+	return update_own_cb(fd, key, value, ctx);
+}
+
+/* The callback updates its own element through the map and leaves its copy alone: the update stays. */
+static void test_update_own(void)
+{
+	static const enum bpf_map_type types[] = {BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH};
+
+	for (int t = 0; t < 2; t++) {
+		int fd = map_of(types[t], 4);
+		for (uint32_t i = 0; i < 4; i++)
+			put(fd, i, i);
+		CHECK_EQ(bpf_for_each_map_elem(fd, update_own_cb, NULL, 0), 4);
+		for (uint32_t i = 0; i < 4; i++)
+			CHECK_EQ(get(fd, i), i + 1000);
+		/* Both: the copy is stored when the callback returns, after the update, and wins. */
+		CHECK_EQ(bpf_for_each_map_elem(fd, update_and_write_cb, NULL, 0), 4);
+		for (uint32_t i = 0; i < 4; i++)
+			CHECK_EQ(get(fd, i), i + 1100);
+		close(fd);
+	}
+}
+
 /* M7-M9, value writes, inserts during the walk, closing the fd from the callback. */
 static void test_writes_and_errors(void)
 {
@@ -323,6 +357,7 @@ int main(void)
 	test_hash();
 	test_delete_reinsert();
 	test_writes_and_errors();
+	test_update_own();
 	test_big_values();
 	test_large_hash();
 	return utest_result("bpf_for_each");
