@@ -62,6 +62,8 @@ int callback_check_fn(uint64_t fn)
 	vm_map_t map = task_current()->map;
 	vm_map_entry_t e;
 
+	if (fn - USER_CB_TRAMPOLINE < PAGE_SIZE)
+		return -EFAULT;
 	if (!vm_map_trylock_read(map))
 		return -EBUSY;
 	bool ok = vm_map_lookup_entry(map, fn, &e) && (e->protection & VM_PROT_EXECUTE);

@@ -115,7 +115,8 @@ int callback_begin(struct cb_level *lvl, void (*release)(struct cb_level *lvl));
 void callback_end(struct cb_level *lvl);
 
 /*
- * Whether fn is an address in an executable mapping of the calling task: 0, -EFAULT if not, or
+ * Whether fn is an address in an executable mapping of the calling task other than the trampoline
+ * page (a callback there could never return: SYS_cb_return refuses it): 0, -EFAULT if not, or
  * -EBUSY if the task's map lock cannot be had for reading without waiting.
  */
 int callback_check_fn(uint64_t fn);

@@ -77,7 +77,9 @@
  *      accepts that call only from the trampoline's syscall instruction with rsp exactly what
  *      cb's return left (rsp + 8 of step 2) for the innermost callback running; it then resumes
  *      the system call that ran the callback, which goes on or returns as above, and restores
- *      every register of its caller from the kernel's own copy, whatever the callback did.
+ *      every general register and the flags of its caller from the kernel's own copy, whatever
+ *      the callback did. The FPU/SSE state is not restored: like any C function, a callback
+ *      must leave the control words (MXCSR, x87 CW) as the SysV ABI says it found them.
  *      Otherwise (no callback running, another address, another depth) SYS_cb_return fails
  *      with EINVAL (and the trampoline then faults).
  *   A callback may make any system call, including further bpf calls that run callbacks, up to

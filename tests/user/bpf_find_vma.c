@@ -89,7 +89,8 @@ static void test_args(void)
 	static char data[64];
 	char stack[64];
 	const uint64_t bad_cbs[] = {0, (uint64_t)data, (uint64_t)stack, KERNEL_TEXT, DIRECT_MAP,
-				    UNMAPPED_LOW, USER_TOP, 0x800000000000ul, ~0ul};
+				    UNMAPPED_LOW, USER_TOP, 0x800000000000ul, ~0ul,
+				    BPF_CB_TRAMPOLINE, BPF_CB_TRAMPOLINE + 8};
 	for (size_t i = 0; i < sizeof(bad_cbs) / sizeof(bad_cbs[0]); i++)
 		CHECK_EQ(raw_find_vma(0, addr, (const void *)bad_cbs[i], NULL, 0), -EFAULT);
 	CHECK_EQ(seen_g.calls, 0);
