@@ -308,19 +308,24 @@ static void check_alloc_head(vm_page_t page, const char *who)
 	panic("%s: frame %#llx belongs to no block (allocator state corrupt)", who, pa);
 }
 
-vm_page_t pmm_alloc_order(unsigned order, unsigned flags)
+vm_page_t pmm_alloc_order_below(unsigned order, unsigned flags, vm_paddr_t limit)
 {
 	if (order > PMM_MAX_ORDER)
 		return NULL;
 	spin_lock(&pmm_lock);
 	unsigned k = order;
-	while (k <= PMM_MAX_ORDER && !free_area[k].head)
-		k++;
-	if (k > PMM_MAX_ORDER) {
+	vm_page_t page = NULL;
+	for (; k <= PMM_MAX_ORDER; k++) {
+		page = free_area[k].head;
+		while (page && index_to_phys((size_t)(page - vm_pages)) + (PAGE_SIZE << k) > limit)
+			page = page->next;
+		if (page)
+			break;
+	}
+	if (!page) {
 		spin_unlock(&pmm_lock);
 		return NULL;
 	}
-	vm_page_t page = free_area[k].head;
 	list_remove(k, page);
 	while (k > order) {
 		k--;
@@ -336,6 +341,8 @@ vm_page_t pmm_alloc_order(unsigned order, unsigned flags)
 		memset(phys_to_virt(vm_page_to_phys(page)), 0, PAGE_SIZE << order);
 	return page;
 }
+
+vm_page_t pmm_alloc_order(unsigned order, unsigned flags) { return pmm_alloc_order_below(order, flags, UINT64_MAX); }
 
 void pmm_free(vm_page_t page)
 {

@@ -40,6 +40,14 @@ void pmm_init(const struct pmm_range *usable, size_t nusable, const struct pmm_r
 vm_page_t pmm_alloc_order(unsigned order, unsigned flags);
 
 /*
+ * pmm_alloc_order, but only a block that lies wholly below physical address limit: NULL if no
+ * free block of that order or larger does, even if others are free. It passes over the free
+ * blocks above limit one by one, so it is for boot, where the frames must be reachable through
+ * the early direct map (pmap_bootstrap), not for hot paths.
+ */
+vm_page_t pmm_alloc_order_below(unsigned order, unsigned flags, vm_paddr_t limit);
+
+/*
  * Free a block returned by pmm_alloc_order (the head page; its order is remembered), whatever its
  * ref_count. Coalesces with free buddies. The caller must have cleared any flags it set on the
  * block's non-head frames. Panics on a double free, a non-head frame or a reserved frame.

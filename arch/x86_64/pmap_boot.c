@@ -12,9 +12,26 @@
 #include "kernel/panic.h"
 #include "mm/memlayout.h"
 #include "mm/mmu.h"
+#include "mm/pmm.h"
 
 /* linker.ld: page-aligned kernel-image virtual addresses. */
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[], __kernel_end[];
+
+/*
+ * The end of boot/entry.S's direct map. Until pmap_activate below, a frame past it cannot be
+ * zeroed or written, yet pmm may hand out any free frame (with memory above it, often one there).
+ */
+#define BOOT_DMAP_END ((vm_paddr_t)16 << 30)
+
+/* The page-table allocator while the boot tables are active: mmu_pt_pmm_allocator's, below BOOT_DMAP_END. */
+static vm_paddr_t boot_pt_alloc(void)
+{
+	vm_page_t p = pmm_alloc_order_below(0, PMM_ZERO, BOOT_DMAP_END);
+	if (!p)
+		return 0;
+	p->flags |= VM_PAGE_PT;
+	return vm_page_to_phys(p);
+}
 
 /* Map kernel-image section [start, end) at its link address, 4 KiB pages, or panic. */
 static void map_section(pmap_t kp, const char *name, char *start, char *end, unsigned flags)
@@ -28,6 +45,8 @@ static void map_section(pmap_t kp, const char *name, char *start, char *end, uns
 
 void pmap_bootstrap(vm_paddr_t phys_end, bool have_1g_pages)
 {
+	const struct mmu_pt_allocator boot_allocator = {boot_pt_alloc, mmu_pt_pmm_allocator.free};
+	mmu_set_pt_allocator(&boot_allocator);
 	pmap_t kp = pmap_kernel();
 	if (!kp)
 		panic("pmap_bootstrap: no memory for the kernel PML4 and PDPTs");
@@ -51,6 +70,7 @@ void pmap_bootstrap(vm_paddr_t phys_end, bool have_1g_pages)
 	map_section(kp, "data", __data_start, __kernel_end, MMU_READ | MMU_WRITE);
 
 	pmap_activate(kp);
+	mmu_set_pt_allocator(NULL);
 
 	kprintf("pmap: direct map 0-0x%llx with %s pages, kernel W^X (text 0x%lx rodata 0x%lx data 0x%lx-0x%lx), "
 		"%zu page-table pages\n",

@@ -622,6 +622,68 @@ KTEST(pmm, span_reaching_64gib)
 	CHECK_PMM();
 }
 
+/*
+ * pmm_alloc_order_below, as pmap_bootstrap uses it: boot/entry.S maps only the first 16 GiB, and
+ * the top of memory ends in small blocks just above that (QEMU -m 17G with
+ * max-ram-below-4g=0xbfc20000 faulted zeroing one as the kernel's first page table). Every block
+ * handed out ends at or below the limit, all of that memory can be had, and nothing above it.
+ */
+KTEST(pmm, alloc_below_stays_below_limit)
+{
+	const vm_paddr_t limit = 16 * GiB, above = 0x3e0000;
+	static const struct layout l = {
+		.name = "below",
+		.arena = 16 * GiB + 4 * MiB,
+		.usable = {{1 * MiB, 128 * MiB}, {16 * GiB - 8 * MiB, 16 * GiB + 0x3e0000}},
+		.nusable = 2,
+		.reserved = {{1 * MiB, 4 * MiB}},
+		.nreserved = 1,
+	};
+	setup(&l);
+	CHECK_PMM();
+	size_t total = pmm_free_count();
+	EXPECT_NULL(pmm_alloc_order_below(0, PMM_ZERO, 1 * MiB));
+	EXPECT_NULL(pmm_alloc_order_below(PMM_MAX_ORDER + 1, 0, limit));
+	EXPECT_EQ(pmm_free_count(), total);
+
+	static vm_page_t pages[20000];
+	size_t n = 0;
+	/* Order 5 until none is left below, then order 0: the blocks above the limit are of orders 5 to 9. */
+	for (unsigned k = 5;; k = 0) {
+		vm_page_t pg;
+		while ((pg = pmm_alloc_order_below(k, PMM_ZERO, limit))) {
+			ASSERT_LT(n, 20000);
+			pages[n++] = pg;
+			vm_paddr_t pa = vm_page_to_phys(pg);
+			if (pa + (PAGE_SIZE << k) > limit || pa & ((PAGE_SIZE << k) - 1) || pg->order != k) {
+				KT_FAIL("order-%u block at %#llx: not wholly below 16 GiB or misaligned", k,
+					(unsigned long long)pa);
+				return;
+			}
+			if (!zeroed(pg, k, false)) {
+				KT_FAIL("PMM_ZERO block at %#llx is not zeroed", (unsigned long long)pa);
+				return;
+			}
+			if (n % 500 == 0)
+				CHECK_PMM();
+		}
+		if (k == 0)
+			break;
+	}
+	/* What is left free is the memory above the limit, in whatever order pmm keeps it. */
+	EXPECT_EQ(pmm_free_count(), above >> PAGE_SHIFT);
+	EXPECT_NULL(pmm_alloc_order_below(0, 0, limit));
+	vm_page_t high = pmm_alloc_order(0, 0);
+	ASSERT_NONNULL(high);
+	EXPECT_GE(vm_page_to_phys(high), limit);
+	pmm_free(high);
+	CHECK_PMM();
+	while (n)
+		pmm_free(pages[--n]);
+	EXPECT_EQ(pmm_free_count(), total);
+	CHECK_PMM();
+}
+
 /* ------------------------------------------------------------------------------------------- */
 
 static void double_free(void)
