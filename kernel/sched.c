@@ -1,6 +1,5 @@
 /* The run queue, context switches, sleep and wakeup, the tick (contract in kernel/sched.h). */
 #include "kernel/sched.h"
-#include "arch/x86_64/cpufeat.h"
 #include "arch/x86_64/fpu.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/timer.h"
@@ -236,13 +235,6 @@ void sched_tick(struct trapframe *tf)
 	struct task *cur = task_current();
 	bool from_user = trap_from_user(tf);
 
-	/*
-	 * An interrupt gate leaves RFLAGS.AC as it was (ring 3 may set it; a user-copy routine has it
-	 * set): SMAP must not be off while this handler or a task it switches to runs. iretq restores
-	 * the interrupted AC.
-	 */
-	if (cpu_features.smap)
-		clac();
 	spin_lock(&sched_lock);
 	for (struct task *t = task_list; t; t = t->next)
 		if (t->state == TASK_SLEEPING && t->wake_tick && t->wake_tick <= timer_ticks)

@@ -1,7 +1,6 @@
 /* Task life cycle, address spaces and fault handling (contract in kernel/task.h). */
 #include "kernel/task.h"
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/cpufeat.h"
 #include "arch/x86_64/fpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/timer.h"
@@ -536,8 +535,6 @@ static void task_user_exception(struct trapframe *tf)
 	struct task *t = task_current();
 	uint64_t addr = 0;
 
-	if (cpu_features.smap)
-		clac(); /* as in sched_tick: ring 3 may have left AC set */
 	if (tf->vector == T_PF) {
 		addr = read_cr2();
 		if (!(tf->error & PF_ERR_RSVD) && user_fault_resolve(t, addr, pf_access(tf->error), true)) {
@@ -550,10 +547,9 @@ static void task_user_exception(struct trapframe *tf)
 
 static bool task_kernel_user_pf(struct trapframe *tf, uint64_t addr)
 {
-	if (!usercopy_contains(tf->rip))
+	/* A fault on the kernel side of a copy is a kernel bug: let it be reported as one. */
+	if (!usercopy_contains(tf->rip) || addr >= USER_MAX)
 		return false;
-	if (cpu_features.smap)
-		clac(); /* vm_fault needs no user access; the retry gets AC back from the frame */
 	if (!(tf->error & PF_ERR_RSVD) &&
 	    user_fault_resolve(task_current(), addr, pf_access(tf->error), tf->rflags & RFLAGS_IF))
 		return true;

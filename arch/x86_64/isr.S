@@ -11,6 +11,7 @@
  *     rax rbx rcx rdx rsi rdi rbp r8 .. r15   pushed by isr_common
  * 22 quadwords in all: rsp is 16-byte aligned at the call, as the ABI requires.
  * Entries from ring 3 run swapgs on the way in and out so that GS holds the kernel's per-CPU base.
+ * Every handler runs with RFLAGS.AC clear (SMAP in force).
  */
 #include "arch/x86_64/asm_frame.h"
 
@@ -35,7 +36,16 @@ isr_common:
 	testb $3, TF_CS(%rsp)
 	jz 1f
 	swapgs
-1:	cld
+	/*
+	 * An interrupt gate keeps RFLAGS.AC: ring 3 may have set it, and a user-copy routine has it
+	 * set between stac and clac. No handler, nor a task it switches to, may run with SMAP off, so
+	 * clear it here; iretq restores the interrupted code's AC from the frame. (clac is #UD
+	 * without SMAP.)
+	 */
+1:	testb $1, usercopy_have_smap(%rip)
+	jz 2f
+	clac
+2:	cld
 	mov %rsp, %rdi
 	call trap_dispatch
 
