@@ -994,6 +994,29 @@ static int check_entry(vm_map_t map, vm_map_entry_t e)
 	return 0;
 }
 
+/*
+ * Whether the 2 MiB mapping at base (inside e, to frame pa) maps, page by page, the resident page
+ * of e's object at that offset: through e and, past its end, only through touching entries of the
+ * same object (the pieces of a clipped entry). Anything else maps a frame nobody owns. Object
+ * lock held.
+ */
+static bool superpage_backed(vm_map_t map, vm_map_entry_t e, vm_offset_t base, vm_paddr_t pa)
+{
+	vm_map_entry_t f = e;
+	for (vm_size_t off = 0; off < SUPERPAGE_SIZE; off += PAGE_SIZE) {
+		while (base + off >= f->end) {
+			vm_map_entry_t g = f->next;
+			if (g == &map->header || g->start != f->end || g->object != e->object)
+				return false;
+			f = g;
+		}
+		vm_page_t p = vm_object_page_lookup(e->object, entry_pindex(f, base + off));
+		if (!p || vm_page_to_phys(p) != pa + off)
+			return false;
+	}
+	return true;
+}
+
 /* M7 for one entry: add its 4 KiB and 2 MiB mappings (counted at their base) to the tallies. */
 static int check_entry_pages(vm_map_t map, vm_map_entry_t e, uint64_t *n4k, uint64_t *n2m)
 {
@@ -1016,6 +1039,8 @@ static int check_entry_pages(vm_map_t map, vm_map_entry_t e, uint64_t *n4k, uint
 			rc = check_fail(VM_MAP_CHECK_PMAP, e, "page mapped to a frame other than its object page");
 		else if (size == PAGE_SIZE)
 			(*n4k)++;
+		else if (size == SUPERPAGE_SIZE && !(va & SUPERPAGE_MASK) && !superpage_backed(map, e, va, pa))
+			rc = check_fail(VM_MAP_CHECK_PMAP, e, "2 MiB mapping over pages that are not its object's");
 		else if (size == SUPERPAGE_SIZE && !(va & SUPERPAGE_MASK))
 			(*n2m)++;
 		else if (size != SUPERPAGE_SIZE)

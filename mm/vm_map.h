@@ -99,8 +99,10 @@ struct vm_map_stats {
  *     protection, eflags, or object (both NULL is the same; the same object must also have
  *     contiguous offsets).
  *  M7 With a pmap: every mapped page of an entry is its object's resident page at that offset,
- *     with the entry's protection (PROT_NONE entries map nothing); stats.resident_* count exactly
- *     the 4 KiB and 2 MiB mappings. Without a pmap they are 0.
+ *     with the entry's protection (PROT_NONE entries map nothing); a 2 MiB mapping lies within
+ *     touching entries of one object (an entry and its clipped pieces) and every one of its pages
+ *     is such a resident page; stats.resident_* count exactly the 4 KiB and 2 MiB mappings.
+ *     Without a pmap they are 0.
  * The header is a sentinel entry outside the tree: header.end = min, header.start = max.
  */
 struct vm_map {

@@ -1,0 +1,146 @@
+/*
+ * vm_map_check must catch a 2 MiB mapping that is not wholly backed by its entries' object pages:
+ * one that reaches past the entries into a gap, or one over an object page that was freed. Both
+ * are use-after-free states that the resident counters alone cannot see (the mapping is counted
+ * once at its base either way). Each test builds a legal map, breaks it behind vm_map's back, and
+ * expects M7; then it repairs the state so that every frame comes back.
+ */
+#include "kernel/ktest.h"
+#include "mm/kmem.h"
+#include "mm/memlayout.h"
+#include "mm/pmm.h"
+#include "mm/vm_map.h"
+
+#define K4 ((vm_size_t)0x1000)
+#define M2 ((vm_size_t)0x200000)
+#define RW (VM_PROT_READ | VM_PROT_WRITE)
+
+static size_t settled_free(void)
+{
+	kmem_reap();
+	return pmm_free_count();
+}
+
+static int check(vm_map_t map)
+{
+	vm_map_lock_read(map);
+	int rc = vm_map_check(map);
+	vm_map_unlock_read(map);
+	return rc;
+}
+
+/* A user map over a fresh pmap, with a 2 MiB page faulted in at a; *pa is its frame. */
+static vm_map_t setup(struct ktest_state *kt, pmap_t *pm, vm_offset_t a, vm_paddr_t *pa)
+{
+	*pm = pmap_create();
+	vm_map_t map = *pm ? vm_map_create(*pm, USER_MIN, USER_MAX) : NULL;
+	if (!map) {
+		KT_FAIL("pmap_create or vm_map_create failed");
+		return NULL;
+	}
+	vm_offset_t at = a;
+	vm_size_t size = 0;
+	if (vm_map_find(map, NULL, 0, &at, M2, 0, VMFS_NO_SPACE, RW, VM_PROT_ALL, 0) != KERN_SUCCESS ||
+	    vm_fault(map, a, VM_PROT_WRITE) != KERN_SUCCESS || !pmap_query(*pm, a, pa, NULL, &size) ||
+	    size != M2) {
+		KT_FAIL("no 2 MiB page at 0x%llx", (unsigned long long)a);
+		vm_map_destroy(map);
+		pmap_destroy(*pm);
+		return NULL;
+	}
+	return map;
+}
+
+static void teardown(struct ktest_state *kt, vm_map_t map, pmap_t pm)
+{
+	EXPECT_EQ(check(map), 0);
+	vm_map_destroy(map);
+	EXPECT_EQ(pmap_pt_pages(pm), 1);
+	pmap_destroy(pm);
+}
+
+static void warm_up(void)
+{
+	pmap_kernel();
+	vm_map_destroy(vm_map_create(NULL, USER_MIN, USER_MAX));
+	vm_object_deallocate(vm_object_allocate(K4));
+}
+
+KTEST(vm_map_check, superpage_reaching_into_a_gap)
+{
+	warm_up();
+	size_t before = settled_free();
+	pmap_t pm;
+	vm_paddr_t pa;
+	vm_offset_t a = 0x40000000;
+	vm_map_t map = setup(kt, &pm, a, &pa);
+	ASSERT_NONNULL(map);
+
+	/* Legal: the upper half goes, the lower half stays as 256 4 KiB pages. */
+	ASSERT_EQ(vm_map_remove(map, a + M2 / 2, a + M2), KERN_SUCCESS);
+	ASSERT_EQ(check(map), 0);
+
+	/* Broken: the whole 2 MiB mapped again, its upper half over freed frames in the gap. */
+	ASSERT_EQ(pmap_remove(pm, a, M2 / 2), 0);
+	ASSERT_EQ(pmap_enter(pm, a, pa, M2, vm_map_mmu_flags(map, RW)), 0);
+	map->stats.resident_4k -= 256;
+	map->stats.resident_2m += 1;
+	EXPECT_EQ(check(map), VM_MAP_CHECK_PMAP);
+
+	/* Repair: nothing mapped in the entry is fine (its pages fault back). */
+	ASSERT_EQ(pmap_remove(pm, a, M2), 0);
+	map->stats.resident_2m -= 1;
+	teardown(kt, map, pm);
+	EXPECT_EQ(settled_free(), before);
+}
+
+KTEST(vm_map_check, superpage_over_a_freed_object_page)
+{
+	warm_up();
+	size_t before = settled_free();
+	pmap_t pm;
+	vm_paddr_t pa;
+	vm_offset_t a = 0x40000000;
+	vm_map_t map = setup(kt, &pm, a, &pa);
+	ASSERT_NONNULL(map);
+	ASSERT_EQ(check(map), 0);
+
+	/* Broken: one page of the 2 MiB page leaves the object (and goes back to pmm), still mapped. */
+	vm_map_entry_t e;
+	vm_map_lock_read(map);
+	ASSERT_TRUE(vm_map_lookup_entry(map, a, &e));
+	vm_object_t obj = e->object;
+	uint64_t idx = (e->offset >> PAGE_SHIFT) + 300;
+	vm_map_unlock_read(map);
+	ASSERT_NONNULL(obj);
+	vm_object_lock(obj);
+	EXPECT_EQ(vm_object_page_remove(obj, idx, idx + 1), 1);
+	vm_object_unlock(obj);
+	EXPECT_EQ(check(map), VM_MAP_CHECK_PMAP);
+
+	ASSERT_EQ(pmap_remove(pm, a, M2), 0);
+	map->stats.resident_2m -= 1;
+	teardown(kt, map, pm);
+	EXPECT_EQ(settled_free(), before);
+}
+
+/* A 2 MiB mapping that two entries of the same object share after a clip is legal. */
+KTEST(vm_map_check, superpage_shared_by_clipped_entries_is_fine)
+{
+	warm_up();
+	size_t before = settled_free();
+	pmap_t pm;
+	vm_paddr_t pa;
+	vm_offset_t a = 0x40000000;
+	vm_map_t map = setup(kt, &pm, a, &pa);
+	ASSERT_NONNULL(map);
+	/* Only max_protection changes: the entry is clipped, the mapping's flags stay, no split. */
+	ASSERT_EQ(vm_map_protect(map, a + M2 / 2, a + M2, RW, true), KERN_SUCCESS);
+	EXPECT_EQ(map->nentries, 2);
+	vm_size_t size = 0;
+	ASSERT_TRUE(pmap_query(pm, a + M2 - K4, NULL, NULL, &size));
+	EXPECT_EQ(size, M2);
+	EXPECT_EQ(check(map), 0);
+	teardown(kt, map, pm);
+	EXPECT_EQ(settled_free(), before);
+}
