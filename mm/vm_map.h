@@ -14,7 +14,9 @@
  *
  * Locking: struct vm_map.lock is a sleepable rwlock (kernel/rwlock.h), so it may be held across a
  * return to user mode. Functions say which lock they take or expect. Entries may only be read with
- * the lock held (read is enough) and only be changed with it held for writing.
+ * the lock held (read is enough) and only be changed with it held for writing, with one exception:
+ * vm_fault sets an anonymous entry's object, once, from NULL, by compare-and-swap under the read
+ * lock; readers that hold only the read lock see NULL or that object, never anything else.
  */
 #ifndef MM_VM_MAP_H
 #define MM_VM_MAP_H
@@ -218,13 +220,17 @@ int vm_map_protect_locked(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_p
  */
 bool vm_map_lookup_entry(vm_map_t map, vm_offset_t addr, vm_map_entry_t *entry);
 
-/* A consistent snapshot of the map's counters. No lock needed. */
+/*
+ * The map's counters, each read atomically. No lock needed; while faults run (under the read
+ * lock) the four may be from slightly different moments.
+ */
 void vm_map_get_stats(vm_map_t map, struct vm_map_stats *stats);
 
 /*
  * Check invariants M1-M7 (and every mapped object's own). Returns 0, or the number of the broken
  * invariant (VM_MAP_CHECK_*) after printing which one with kprintf. O(entries + resident pages).
- * Map lock held (read is enough).
+ * Map lock held; read is enough when no fault can run meanwhile (faults update M7's counters under
+ * the read lock), else hold it for writing.
  */
 #define VM_MAP_CHECK_BOUNDS 1
 #define VM_MAP_CHECK_LIST 2
