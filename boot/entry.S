@@ -5,7 +5,8 @@
  * ebx = physical address of the multiboot2 information; no usable stack. We:
  *   1. take our own stack (boot_stack, physical address) and check magic and CPUID for long mode;
  *   2. build boot page tables (all in .boot.bss, zeroed here):
- *        PML4[0] and PML4[256] -> boot_pdpt_dmap: the first 16 GiB with 2 MiB pages, so that the
+ *        PML4[0] and PML4[256] -> boot_pdpt_dmap: the first 16 GiB (BOOT_DMAP_SIZE in
+ *          mm/memlayout.h) with 2 MiB pages, so that the
  *          entry code keeps running (identity) and phys_to_virt works at DMAP_BASE from the start;
  *        PML4[511] -> boot_pdpt_kern[510] -> boot_pd_kern -> boot_pt_kern[0..1]: the kernel image at
  *          KERNEL_BASE + phys with 4 KiB pages, W^X per section (text RX, rodata R+NX, data/bss RW+NX);

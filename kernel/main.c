@@ -26,6 +26,7 @@
 #define MB2_BOOT_MAGIC 0x36d76289u
 
 uintptr_t dmap_base = DMAP_BASE;
+vm_size_t dmap_size = BOOT_DMAP_SIZE;
 
 static const char *mem_type_name(uint32_t t)
 {

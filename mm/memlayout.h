@@ -42,6 +42,12 @@
 #define DMAP_BASE 0xffff800000000000ull
 #define DMAP_SIZE 0x0000400000000000ull /* 64 TiB of physical memory at most */
 #define DMAP_END (DMAP_BASE + DMAP_SIZE)
+/*
+ * How much of physical memory the boot page tables (boot/entry.S: 16 page directories of 2 MiB
+ * pages) map at DMAP_BASE until pmap_bootstrap builds the real direct map: anything the kernel
+ * touches through phys_to_virt before then must lie below it.
+ */
+#define BOOT_DMAP_SIZE (16ull << 30)
 #define KVA_SCRATCH DMAP_END /* 1 GiB of kernel address space that nothing else maps */
 #define KVA_SCRATCH_SIZE 0x40000000ull
 #define USER_MIN 0x1000ull
@@ -52,6 +58,12 @@
  * arena so that mm/ and the page-table code run unchanged there.
  */
 extern uintptr_t dmap_base;
+
+/*
+ * Bytes of physical memory the direct map covers now: BOOT_DMAP_SIZE until pmap_bootstrap maps all
+ * of it (host tests: the arena's size).
+ */
+extern vm_size_t dmap_size;
 
 /* The kernel virtual address of physical address pa, through the direct map. */
 static inline void *phys_to_virt(vm_paddr_t pa)

@@ -11,8 +11,9 @@ PASS=33 FAIL=35
 mode=$1 iso=$2
 # TCG only: KVM is present on these machines but slower than TCG. -cpu max (the default here) gives
 # SMEP, SMAP, UMIP, NX and 1 GiB pages; QEMU_CPU=qemu64, QEMU's default model, has none but NX. The
-# kernel checks CPUID for each.
-args=(-machine pc,accel=tcg -cpu "${QEMU_CPU:-max}" -m 512M -cdrom "$iso" -boot d -display none -no-reboot
+# kernel checks CPUID for each. QEMU_MEM sets the memory size, QEMU_MACHINE_OPTS adds -machine
+# options (e.g. max-ram-below-4g=... for another memory layout).
+args=(-machine "pc,accel=tcg${QEMU_MACHINE_OPTS:+,$QEMU_MACHINE_OPTS}" -cpu "${QEMU_CPU:-max}" -m "${QEMU_MEM:-512M}" -cdrom "$iso" -boot d -display none -no-reboot
 	-serial stdio -monitor none -device isa-debug-exit,iobase=0xf4,iosize=0x04)
 
 verdict() { # exit status -> one-line cause

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The three test layers of `make test`, and the harness's proof that it can fail.
 #   host:    each build/host/test_* program (mm/ and the page-table code under ASan and UBSan)
-#   kernel:  the self-tests and user test programs, in QEMU, from build/kestrel.iso, on two CPU
-#            models (kernel/... with -cpu max, kernel-qemu64/... with QEMU's default model)
+#   kernel:  the self-tests and user test programs, in QEMU, from build/kestrel.iso, on three
+#            machines (kernel/: -cpu max; kernel-qemu64/: QEMU's default CPU; kernel-17g/: 17 GiB)
 #   harness: kernels that fail a test, triple-fault, hang and dereference NULL must each be reported
 #            as failures (the NULL one with a symbolized fault report)
 # Every result becomes one line "ok <layer>/<name>" or "not ok <layer>/<name>: <cause>" in
@@ -55,15 +55,16 @@ for t in "$@"; do
 	fi
 done
 
-# The kernel on two CPU models: -cpu max (SMEP, SMAP, UMIP, 1 GiB pages) and QEMU's default
-# qemu64 (none of them), so that both sides of every CPUID check run.
-for cpu in max qemu64; do
-	echo "== kernel self-tests and user tests (QEMU, -cpu $cpu)"
-	layer=kernel
-	[ $cpu = max ] || layer=kernel-$cpu
+# The kernel on three machines: -cpu max (SMEP, SMAP, UMIP, 1 GiB pages), QEMU's default qemu64
+# (none of them), so that both sides of every CPUID check run, and 17 GiB with low memory ending on
+# a 4 MiB boundary: memory above 4 GiB and above the boot page tables' 16 GiB, with no small free
+# blocks low down for the first page tables to land in.
+for machine in "kernel max 512M" "kernel-qemu64 qemu64 512M" "kernel-17g max 17G max-ram-below-4g=0xbfc20000"; do
+	read -r layer cpu mem opts <<<"$machine"
+	echo "== kernel self-tests and user tests (QEMU, -cpu $cpu -m $mem${opts:+ $opts})"
 	start=$(date +%s%N)
 	log=$logs/$layer.log
-	v=$(QEMU_CPU=$cpu scripts/qemu.sh test $B/kestrel.iso "$log" "$KERNEL_SECS")
+	v=$(QEMU_CPU=$cpu QEMU_MEM=$mem QEMU_MACHINE_OPTS=$opts scripts/qemu.sh test $B/kestrel.iso "$log" "$KERNEL_SECS")
 	cat "$log"
 	collect_ktap $layer "$log"
 	got=$(grep -cE '^(not )?ok [0-9]+ ' "$log")
@@ -73,7 +74,7 @@ for cpu in max qemu64; do
 		notok "$layer/verdict: $v (see $log)"
 	fi
 	[ -n "$(plan_of "$log")" ] || notok "$layer/ktap: no KTAP plan line (the kernel did not get to its tests)"
-	echo "# kernel run (-cpu $cpu): $((($(date +%s%N) - start) / 1000000)) ms"
+	echo "# kernel run ($layer): $((($(date +%s%N) - start) / 1000000)) ms"
 done
 
 echo "== harness: each broken kernel must be reported as a failure"

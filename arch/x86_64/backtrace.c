@@ -14,7 +14,7 @@ static int frame_ok(uint64_t fp)
 		return 0;
 	if (fp >= KERNEL_BASE && fp + 16 <= (uint64_t)__kernel_end)
 		return 1;
-	return fp >= DMAP_BASE && fp + 16 <= DMAP_BASE + (16ull << 30);
+	return fp >= DMAP_BASE && fp + 16 <= DMAP_BASE + dmap_size;
 }
 
 static void print_frame(int n, uint64_t pc)

@@ -21,12 +21,11 @@ extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __da
  * The end of boot/entry.S's direct map. Until pmap_activate below, a frame past it cannot be
  * zeroed or written, yet pmm may hand out any free frame (with memory above it, often one there).
  */
-#define BOOT_DMAP_END ((vm_paddr_t)16 << 30)
 
-/* The page-table allocator while the boot tables are active: mmu_pt_pmm_allocator's, below BOOT_DMAP_END. */
+/* The page-table allocator while the boot tables are active: mmu_pt_pmm_allocator's, below BOOT_DMAP_SIZE. */
 static vm_paddr_t boot_pt_alloc(void)
 {
-	vm_page_t p = pmm_alloc_order_below(0, PMM_ZERO, BOOT_DMAP_END);
+	vm_page_t p = pmm_alloc_order_below(0, PMM_ZERO, BOOT_DMAP_SIZE);
 	if (!p)
 		return 0;
 	p->flags |= VM_PAGE_PT;
@@ -70,6 +69,7 @@ void pmap_bootstrap(vm_paddr_t phys_end, bool have_1g_pages)
 	map_section(kp, "data", __data_start, __kernel_end, MMU_READ | MMU_WRITE);
 
 	pmap_activate(kp);
+	dmap_size = dmap_len;
 	mmu_set_pt_allocator(NULL);
 
 	kprintf("pmap: direct map 0-0x%llx with %s pages, kernel W^X (text 0x%lx rodata 0x%lx data 0x%lx-0x%lx), "

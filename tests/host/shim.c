@@ -16,6 +16,7 @@
 #include "tests/host/shim.h"
 
 uintptr_t dmap_base;
+vm_size_t dmap_size;
 unsigned long host_tlb_invlpg_count, host_tlb_flush_count;
 
 int vkprintf(const char *fmt, va_list ap)
@@ -71,6 +72,7 @@ void host_arena_init(size_t bytes)
 	}
 	arena_bytes = bytes;
 	dmap_base = (uintptr_t)arena;
+	dmap_size = bytes;
 }
 
 void host_pmm_init(size_t bytes)
