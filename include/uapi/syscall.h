@@ -23,7 +23,10 @@
 #define SYS_exit 2             /* (int status) -> does not return */
 #define SYS_getpid 3           /* () -> pid */
 #define SYS_sched_yield 4      /* () -> 0 */
-#define SYS_spawn 5            /* (const char *name, char *const argv[]) -> pid */
+#define SYS_spawn 5            /* (const char *name, char *const argv[]) -> pid; EFAULT,
+				  ENAMETOOLONG (name of 64 bytes or more), E2BIG (more than 256
+				  arguments or 32 KiB of strings), ENOENT (no such program),
+				  ENOEXEC (not a valid program), ENOMEM */
 #define SYS_waitpid 6          /* (int pid, int *status, int options) -> pid */
 #define SYS_mmap 7             /* (void *addr, size_t len, int prot, int flags, int fd, off_t off) -> addr */
 #define SYS_munmap 8           /* (void *addr, size_t len) -> 0 */

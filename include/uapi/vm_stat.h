@@ -14,7 +14,8 @@
  * Errors (negated): ESRCH no task has that pid; EPERM the pid is a kernel thread; ENOENT the task
  * has no address space (it has exited, or it is not set up yet); EBUSY the target's map lock could
  * not be taken without sleeping behind a writer (SYS_task_lock_map, or the caller's own callback
- * running under that lock); EFAULT `out` is not writable user memory.
+ * running under that lock); EFAULT `out` is not writable user memory; ENOMEM (vm_map_list) no
+ * kernel memory for the snapshot.
  */
 #ifndef UAPI_VM_STAT_H
 #define UAPI_VM_STAT_H

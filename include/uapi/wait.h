@@ -9,8 +9,8 @@
  *   other bits   zero
  *
  * SYS_waitpid(pid, status, options) -> pid of the reaped child. pid > 0 waits for that child,
- * pid -1 for any child. status may be NULL. Errors (negated): ECHILD no such child of the caller
- * (or none at all for -1); EINVAL unknown options; EFAULT bad status pointer; EBUSY (without
+ * pid -1 for any child (there are no process groups: 0 and pids below -1 match no child). status
+ * may be NULL. Errors (negated): ECHILD no such child of the caller (or none at all for -1); EINVAL unknown options; EFAULT bad status pointer; EBUSY (without
  * WNOHANG) when called from a bpf_find_vma callback and every matching child that has not ended is
  * one whose map that callback holds: it could not finish exiting before the callback returns, so
  * the wait would never end. With WNOHANG it returns 0 instead of sleeping when no matching child
