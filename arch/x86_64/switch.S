@@ -14,7 +14,8 @@
  *   aligned. Calls task_kthread_main(fn, arg) (kernel/task.c), which never returns.
  * task_user_start: a new user task's return address; rsp = its struct trapframe (the user
  *   registers at the program entry) at the top of its kernel stack. Finishes the switch
- *   (sched_first_run) and enters ring 3 through trap_return (isr.S).
+ *   (sched_first_run), lets task_return_to_user end a task killed before it ever ran, and enters
+ *   ring 3 through trap_return (isr.S).
  */
 #include "arch/x86_64/asm_frame.h"
 
@@ -42,6 +43,8 @@ task_kthread_start:
 	.type task_user_start, @function
 task_user_start:
 	call	sched_first_run
+	movq	%rsp, %rdi                      /* the task's first frame: task_return_to_user(tf) */
+	call	task_return_to_user
 	jmp	trap_return
 	.size task_user_start, . - task_user_start
 
