@@ -9,13 +9,7 @@
 
 static struct vm_listing l;
 
-static void fill(uint64_t a, size_t pages, uint64_t tag)
-{
-	for (size_t i = 0; i < pages; i++)
-		*(volatile uint64_t *)(a + i * PG) = tag + i;
-}
-
-/* How many of the pages hold their fill(tag) value (want) or zero (want_zero). */
+/* How many of the pages hold their vm_fill(tag) value (want) or zero (want_zero). */
 static size_t count_pages(uint64_t a, size_t pages, uint64_t tag, bool zero)
 {
 	size_t k = 0;
@@ -46,7 +40,7 @@ int main(void)
 	CHECK(g > 0);
 	uint64_t G = (uint64_t)g;
 	CHECK_EQ(anon(G, 16 * PG, MAP_FIXED), g);
-	fill(G, 16, 1000);
+	vm_fill(G, 16, 1000);
 	relist();
 	CHECK(has_entry(G, G + 16 * PG, RW, VM_ENT_ANON));
 	CHECK(has_entry(G + 16 * PG, G + 32 * PG, 0, VM_ENT_GUARD));
@@ -101,7 +95,7 @@ int main(void)
 	/* Replacing memory gives its frames back. */
 	long big = anon(0, 4 * MB, 0);
 	CHECK(big > 0);
-	fill((uint64_t)big, 4 * MB / PG, 7);
+	vm_fill((uint64_t)big, 4 * MB / PG, 7);
 	struct vm_stat s0, s1;
 	memset(&s1, 0, sizeof(s1));
 	CHECK_EQ(raw_vm_stat(0, (uint64_t)&s0), 0);

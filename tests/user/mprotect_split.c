@@ -15,20 +15,6 @@ static volatile long sink;
 
 #define RW (PROT_READ | PROT_WRITE)
 
-static void fill(uint64_t a, size_t pages, uint64_t tag)
-{
-	for (size_t i = 0; i < pages; i++)
-		*(volatile uint64_t *)(a + i * PG) = tag + i;
-}
-
-static size_t intact(uint64_t a, size_t first, size_t last, uint64_t tag)
-{
-	size_t k = 0;
-	for (size_t i = first; i < last; i++)
-		k += *(volatile uint64_t *)(a + i * PG) == tag + i;
-	return k;
-}
-
 static void relist(void)
 {
 	memset(&l, 0, sizeof(l));
@@ -47,14 +33,14 @@ static void test_split_and_merge(void)
 	CHECK(g > 0);
 	uint64_t G = (uint64_t)g, A = G + 8 * PG;
 	CHECK_EQ(anon(A, 16 * PG, MAP_FIXED), (long)A);
-	fill(A, 16, 300);
+	vm_fill(A, 16, 300);
 
 	CHECK_EQ(raw_mprotect(A + 4 * PG, 2 * PG, PROT_READ), 0);
 	relist();
 	CHECK(has_entry(A, A + 4 * PG, RW, 4));
 	CHECK(has_entry(A + 4 * PG, A + 6 * PG, PROT_READ, 2));
 	CHECK(has_entry(A + 6 * PG, A + 16 * PG, RW, 10));
-	CHECK_EQ(intact(A, 0, 16, 300), 16);
+	CHECK_EQ(vm_intact(A, 0, 16, 300), 16);
 
 	/* Back to read+write: one entry again. */
 	CHECK_EQ(raw_mprotect(A + 4 * PG, 2 * PG, RW), 0);
@@ -67,7 +53,7 @@ static void test_split_and_merge(void)
 	relist();
 	CHECK(has_entry(A, A + 16 * PG, PROT_NONE, 0));
 	CHECK_EQ(raw_mprotect(A, 16 * PG, RW), 0);
-	CHECK_EQ(intact(A, 0, 16, 300), 16);
+	CHECK_EQ(vm_intact(A, 0, 16, 300), 16);
 	relist();
 	CHECK(has_entry(A, A + 16 * PG, RW, 16));
 
@@ -84,7 +70,7 @@ static void test_split_and_merge(void)
 	CHECK(e && e->flags == VM_ENT_GUARD && e->prot == 0 && e->end == A);
 	e = vm_find(&l, A + 16 * PG);
 	CHECK(e && e->flags == VM_ENT_GUARD && e->prot == 0 && e->end == G + 32 * PG);
-	CHECK_EQ(intact(A, 0, 8, 300) + intact(A, 9, 16, 300), 15);
+	CHECK_EQ(vm_intact(A, 0, 8, 300) + vm_intact(A, 9, 16, 300), 15);
 	CHECK_EQ(vm_check_map(), 0);
 	CHECK_EQ(raw_munmap(G, 32 * PG), 0);
 }
@@ -97,7 +83,7 @@ static void test_superpage(void)
 	if (a <= 0)
 		return;
 	uint64_t S = (uint64_t)a;
-	fill(S, SUPER / PG, 77);
+	vm_fill(S, SUPER / PG, 77);
 	memset(&s1, 0, sizeof(s1));
 	CHECK_EQ(raw_vm_stat(0, (uint64_t)&s0), 0);
 	CHECK_EQ(raw_mprotect(S + 100 * PG, PG, PROT_READ), 0);
@@ -110,7 +96,7 @@ static void test_superpage(void)
 	CHECK(has_entry(S + 101 * PG, S + SUPER, RW, 411));
 	*(volatile uint64_t *)(S + 99 * PG) = 77 + 99;
 	*(volatile uint64_t *)(S + 101 * PG) = 77 + 101;
-	CHECK_EQ(intact(S, 0, SUPER / PG, 77), SUPER / PG);
+	CHECK_EQ(vm_intact(S, 0, SUPER / PG, 77), SUPER / PG);
 	CHECK_EQ(vm_check_map(), 0);
 	CHECK_EQ(raw_munmap(S, SUPER), 0);
 }

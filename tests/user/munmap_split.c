@@ -10,20 +10,6 @@
 
 static struct vm_listing l, l2;
 
-static void fill(uint64_t a, size_t pages, uint64_t tag)
-{
-	for (size_t i = 0; i < pages; i++)
-		*(volatile uint64_t *)(a + i * PG) = tag + i;
-}
-
-static size_t intact(uint64_t a, size_t first, size_t last, uint64_t tag)
-{
-	size_t k = 0;
-	for (size_t i = first; i < last; i++)
-		k += *(volatile uint64_t *)(a + i * PG) == tag + i;
-	return k;
-}
-
 static void relist(void)
 {
 	memset(&l, 0, sizeof(l));
@@ -46,14 +32,14 @@ static void test_pieces(void)
 	uint64_t G = (uint64_t)g, A = G + 8 * PG;
 	CHECK_EQ(raw_munmap(G, 32 * PG), 0);
 	CHECK_EQ(anon(A, 16 * PG, MAP_FIXED | MAP_EXCL), (long)A);
-	fill(A, 16, 100);
+	vm_fill(A, 16, 100);
 
 	CHECK_EQ(raw_munmap(A + 4 * PG, 2 * PG), 0);
 	relist();
 	CHECK(has_piece(A, A + 4 * PG, 4));
 	CHECK(has_piece(A + 6 * PG, A + 16 * PG, 10));
 	CHECK_EQ(vm_count_in(&l, G, G + 32 * PG), 2);
-	CHECK_EQ(intact(A, 0, 4, 100) + intact(A, 6, 16, 100), 14);
+	CHECK_EQ(vm_intact(A, 0, 4, 100) + vm_intact(A, 6, 16, 100), 14);
 
 	CHECK_EQ(raw_munmap(A, PG), 0);
 	CHECK_EQ(raw_munmap(A + 15 * PG, PG), 0);
@@ -66,7 +52,7 @@ static void test_pieces(void)
 	relist();
 	CHECK(has_piece(A + PG, A + 3 * PG, 2));
 	CHECK(has_piece(A + 7 * PG, A + 15 * PG, 8));
-	CHECK_EQ(intact(A, 1, 3, 100) + intact(A, 7, 15, 100), 10);
+	CHECK_EQ(vm_intact(A, 1, 3, 100) + vm_intact(A, 7, 15, 100), 10);
 
 	/* Nothing mapped there: success, no change. */
 	CHECK_EQ(raw_munmap(A + 3 * PG, 4 * PG), 0);
@@ -78,7 +64,7 @@ static void test_pieces(void)
 	CHECK_EQ(raw_munmap(A + PG, 1), 0);
 	relist();
 	CHECK(has_piece(A + 2 * PG, A + 3 * PG, 1));
-	CHECK_EQ(intact(A, 2, 3, 100), 1);
+	CHECK_EQ(vm_intact(A, 2, 3, 100), 1);
 
 	/* The errors, none of which changes anything. */
 	memset(&l2, 0, sizeof(l2));
@@ -117,7 +103,7 @@ static void test_superpage_hole(void)
 	if (a <= 0)
 		return;
 	uint64_t S = (uint64_t)a;
-	fill(S, pages, 5000);
+	vm_fill(S, pages, 5000);
 	memset(&s1, 0, sizeof(s1));
 	memset(&s2, 0, sizeof(s2));
 	CHECK_EQ(raw_vm_stat(0, (uint64_t)&s0), 0);
@@ -130,7 +116,7 @@ static void test_superpage_hole(void)
 	CHECK(lo && lo->start == S && lo->end == S + 256 * PG && lo->resident_4k == 256 && lo->resident_2m == 0);
 	CHECK(hi && hi->start == S + 257 * PG && hi->end == S + 2 * SUPER && hi->resident_4k == 255 &&
 	      hi->resident_2m == 1);
-	CHECK_EQ(intact(S, 0, 256, 5000) + intact(S, 257, pages, 5000), pages - 1);
+	CHECK_EQ(vm_intact(S, 0, 256, 5000) + vm_intact(S, 257, pages, 5000), pages - 1);
 	CHECK_EQ(vm_check_map(), 0);
 
 	CHECK_EQ(raw_munmap(S, 2 * SUPER), 0);

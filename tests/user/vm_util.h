@@ -144,4 +144,20 @@ static inline uintptr_t vm_opaque(uintptr_t a)
 	return a;
 }
 
+/* Write tag + i into the first word of page i of [a, a + pages * PG). */
+static inline void vm_fill(uint64_t a, size_t pages, uint64_t tag)
+{
+	for (size_t i = 0; i < pages; i++)
+		*(volatile uint64_t *)(a + i * PG) = tag + i;
+}
+
+/* How many pages i in [first, last) of a still hold what vm_fill(a, ..., tag) wrote there. */
+static inline size_t vm_intact(uint64_t a, size_t first, size_t last, uint64_t tag)
+{
+	size_t k = 0;
+	for (size_t i = first; i < last; i++)
+		k += *(volatile uint64_t *)(a + i * PG) == tag + i;
+	return k;
+}
+
 #endif
