@@ -297,7 +297,12 @@ bool vm_map_lookup_entry(vm_map_t map, vm_offset_t addr, vm_map_entry_t *entry)
 	return addr < e->end;
 }
 
-vm_offset_t vm_map_findspace(vm_map_t map, vm_offset_t start, vm_size_t length)
+/*
+ * vm_map_findspace, also returning in *prevp the entry the found gap follows (the header if it
+ * starts the map): the predecessor an insert there needs, so that the caller does not look it up
+ * again. *prevp is meaningless on failure.
+ */
+static vm_offset_t findspace(vm_map_t map, vm_offset_t start, vm_size_t length, vm_map_entry_t *prevp)
 {
 	vm_offset_t min = vm_map_min(map), max = vm_map_max(map);
 	vm_offset_t fail = max - length + 1;
@@ -316,6 +321,7 @@ vm_offset_t vm_map_findspace(vm_map_t map, vm_offset_t start, vm_size_t length)
 	if (prev != &map->header && start < prev->end)
 		start = prev->end;
 	vm_map_entry_t next = prev->next; /* the header's start is max: the last gap ends there */
+	*prevp = prev;
 	if (next->start - start >= length)
 		return start;
 	if (next == &map->header)
@@ -323,12 +329,16 @@ vm_offset_t vm_map_findspace(vm_map_t map, vm_offset_t start, vm_size_t length)
 
 	/* Every gap after next's lies wholly above start: the lowest large enough one wins. */
 	vm_map_entry_t e = first_fit_after(map->root, next->start, length);
-	if (e)
-		return e->prev->end;
-	vm_map_entry_t last = map->header.prev;
-	if (max - last->end >= length)
-		return last->end;
+	*prevp = e ? e->prev : map->header.prev;
+	if (max - (*prevp)->end >= length) /* e's gap always fits; the last one may not */
+		return (*prevp)->end;
 	return fail;
+}
+
+vm_offset_t vm_map_findspace(vm_map_t map, vm_offset_t start, vm_size_t length)
+{
+	vm_map_entry_t prev;
+	return findspace(map, start, length, &prev);
 }
 
 /*
@@ -345,15 +355,16 @@ static bool superpage_worthwhile(vm_ooffset_t offset, vm_size_t length)
 
 /*
  * The lowest address >= hint at which length fits, ends at or below ub, and is congruent to phase
- * modulo mask + 1 (mask 0: any page). Each round is one O(log n) search; an address that does not
- * fit after aligning is retried from the aligned address, so every round moves up.
+ * modulo mask + 1 (mask 0: any page), with the entry it follows in *prevp. Each round is one
+ * O(log n) search; an address that does not fit after aligning is retried from the aligned
+ * address, so every round moves up.
  */
 static int find_aligned(vm_map_t map, vm_offset_t hint, vm_size_t length, vm_offset_t ub, vm_size_t mask,
-			vm_offset_t phase, vm_offset_t *out)
+			vm_offset_t phase, vm_offset_t *out, vm_map_entry_t *prevp)
 {
 	vm_offset_t start = hint;
 	for (;;) {
-		vm_offset_t a = vm_map_findspace(map, start, length);
+		vm_offset_t a = findspace(map, start, length, prevp);
 		if (a + length > ub)
 			return KERN_NO_SPACE;
 		vm_offset_t aligned = a + ((phase - a) & mask);
@@ -707,12 +718,11 @@ int vm_map_find_locked(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm
 		} else if (align_shift > PAGE_SHIFT) {
 			mask = ((vm_size_t)1 << align_shift) - 1;
 		}
-		rc = find_aligned(map, *addr, length, ub, mask, phase, &start);
+		rc = find_aligned(map, *addr, length, ub, mask, phase, &start, &prev);
 		if (rc != KERN_SUCCESS && find_space == VMFS_OPTIMAL_SPACE && mask)
-			rc = find_aligned(map, *addr, length, ub, 0, 0, &start);
+			rc = find_aligned(map, *addr, length, ub, 0, 0, &start, &prev);
 		if (rc != KERN_SUCCESS)
 			return rc;
-		prev = entry_at_or_before(map, start);
 	}
 
 	vm_map_entry_t e = kmem_cache_alloc(entry_cache);
