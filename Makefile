@@ -15,14 +15,15 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -fno-pic -fno
 KASFLAGS := -g -I. -Iinclude -MMD -MP
 KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack -T linker.ld
 
-KSRCS := $(wildcard boot/*.S arch/x86_64/*.S arch/x86_64/*.c mm/*.c kernel/*.c tests/kernel/*.c)
+KSRCS := $(wildcard boot/*.S arch/x86_64/*.S arch/x86_64/*.c mm/*.c kernel/*.c kernel/bpf/*.c tests/kernel/*.c)
 KOBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KSRCS))
 
 # ---------------------------------------------------------------------------------------------
 # Host builds of the arch-neutral code (and the page-table code, which runs over a simulated
 # physical arena): sanitized for tests, optimized for benchmarks.
-HOST_SRCS := $(wildcard mm/*.c) $(wildcard arch/x86_64/pmap.c) kernel/rwlock.c kernel/ktest.c \
-	$(wildcard kernel/bpf_map.c) tests/host/shim.c
+HOST_SRCS := $(wildcard mm/*.c) $(wildcard arch/x86_64/pmap.c arch/x86_64/bpf_jit.c) kernel/rwlock.c \
+	kernel/ktest.c kernel/random.c kernel/siphash.c $(wildcard kernel/bpf_map.c kernel/bpf/*.c) \
+	tests/host/shim.c
 HCFLAGS_COMMON := -std=gnu11 -g -I. -Iinclude -DKESTREL_HOST -DKESTREL_KMEM_DEBUG -Wall -Wextra \
 	-Werror -fno-strict-aliasing -MMD -MP
 HCFLAGS := $(HCFLAGS_COMMON) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -54,7 +55,8 @@ VARIANT_ISOS := $(patsubst %,$(BUILD)/kestrel-%.iso,$(VARIANTS))
 .PHONY: all run test bench debug clean deps host-tests iso
 # Objects are not intermediates to delete after each link.
 .SECONDARY:
-all: $(ISO)
+BPF_PLUGIN := $(if $(wildcard tests/host/bpf_plugin.c),$(BUILD)/host/bpf_plugin)
+all: $(ISO) $(BPF_PLUGIN)
 
 deps:
 	@scripts/deps.sh
@@ -120,7 +122,12 @@ $(BUILD)/bench/obj/%.o: %.c
 $(BUILD)/bench/%: tests/bench/%.c $(BOBJS) tests/host/testutil.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BCFLAGS) -o $@ $< tests/host/testutil.c $(BOBJS)
-host-tests: $(HOST_TESTS)
+host-tests: $(HOST_TESTS) $(BPF_PLUGIN)
+# The conformance plugin (tests/host/bpf_plugin.c): the kernel's interpreter and JIT on the host,
+# optimized and unsanitized like the benchmarks.
+$(BUILD)/host/bpf_plugin: tests/host/bpf_plugin.c $(BOBJS) tests/host/testutil.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BCFLAGS) -o $@ $< tests/host/testutil.c $(BOBJS)
 
 # ---------------------------------------------------------------------------------------------
 run: deps

@@ -14,6 +14,8 @@
 
 #include "uapi/errno.h"
 #include "kernel/panic.h"
+#include "kernel/random.h"
+#include "kernel/siphash.h"
 #include "kernel/spinlock.h"
 #include "kernel/string.h"
 #include "mm/kmem.h"
@@ -61,6 +63,7 @@ struct bpf_map {
 			uint64_t next_seq;
 			size_t elem_size;
 			uint32_t key_stride; /* key_size rounded up to 8: offset of the value */
+			struct siphash_key seed; /* htab_hash's key, fixed at creation */
 		} htab;
 	};
 };
@@ -148,6 +151,15 @@ static uint64_t map_footprint(uint32_t type, uint32_t key_size, uint32_t value_s
 int bpf_map_create(uint32_t type, uint32_t key_size, uint32_t value_size, uint32_t max_entries,
 		   struct bpf_map **mapp)
 {
+	struct siphash_key seed;
+
+	random_bytes(&seed, sizeof(seed));
+	return bpf_map_create_seeded(type, key_size, value_size, max_entries, &seed, mapp);
+}
+
+int bpf_map_create_seeded(uint32_t type, uint32_t key_size, uint32_t value_size, uint32_t max_entries,
+			  const struct siphash_key *seed, struct bpf_map **mapp)
+{
 	if (type != BPF_MAP_TYPE_HASH && type != BPF_MAP_TYPE_ARRAY)
 		return -EINVAL;
 	if (key_size == 0 || value_size == 0 || max_entries == 0)
@@ -178,6 +190,7 @@ int bpf_map_create(uint32_t type, uint32_t key_size, uint32_t value_size, uint32
 		uint32_t n = roundup_pow2(max_entries);
 		map->htab.n_buckets = n > BPF_HTAB_BUCKETS_MAX ? BPF_HTAB_BUCKETS_MAX : n;
 		map->htab.key_stride = (uint32_t)ROUND8(key_size);
+		map->htab.seed = *seed;
 		map->htab.elem_size = sizeof(struct htab_elem) + map->htab.key_stride + map->value_stride;
 		map->htab.buckets = kzalloc((size_t)map->htab.n_buckets * sizeof(struct htab_elem *));
 		if (!map->htab.buckets)
@@ -227,33 +240,12 @@ static uint8_t *array_slot(struct bpf_map *map, uint32_t i)
 }
 
 /*
- * A 64-bit multiply-xorshift over the key's 8-byte words, finished with a full avalanche so that
- * the low bits (the bucket index) depend on every key byte.
+ * SipHash under the map's own random key: a program that does not know the key cannot choose keys
+ * that share a bucket (an unkeyed hash let precomputed keys all land in one chain).
  */
-static uint32_t htab_hash(const void *key, uint32_t len)
+static uint32_t htab_hash(const struct bpf_map *map, const void *key)
 {
-	const uint8_t *p = key;
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ len;
-
-	for (; len >= 8; p += 8, len -= 8) {
-		uint64_t w;
-		__builtin_memcpy(&w, p, 8);
-		h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-		h ^= h >> 31;
-	}
-	if (len) {
-		uint64_t w = 0;
-		for (uint32_t i = 0; i < len; i++)
-			w |= (uint64_t)p[i] << (8 * i);
-		h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-		h ^= h >> 31;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return (uint32_t)h;
+	return (uint32_t)siphash(&map->htab.seed, key, map->key_size);
 }
 
 static uint32_t htab_bucket(const struct bpf_map *map, uint32_t hash)
@@ -295,7 +287,7 @@ int bpf_map_lookup_elem(struct bpf_map *map, const void *key, void *value)
 		return 0;
 	}
 
-	uint32_t hash = htab_hash(key, map->key_size);
+	uint32_t hash = htab_hash(map, key);
 	spin_lock(&map->lock);
 	struct htab_elem *e = htab_find(map, key, hash, NULL);
 	if (e)
@@ -308,7 +300,7 @@ int bpf_map_lookup_elem(struct bpf_map *map, const void *key, void *value)
 
 static int htab_update(struct bpf_map *map, const void *key, const void *value, uint64_t flags)
 {
-	uint32_t hash = htab_hash(key, map->key_size);
+	uint32_t hash = htab_hash(map, key);
 	int err = 0;
 
 	spin_lock(&map->lock);
@@ -369,7 +361,7 @@ int bpf_map_delete_elem(struct bpf_map *map, const void *key)
 	if (map->type == BPF_MAP_TYPE_ARRAY)
 		return -EINVAL;
 
-	uint32_t hash = htab_hash(key, map->key_size);
+	uint32_t hash = htab_hash(map, key);
 	struct htab_elem **link;
 	spin_lock(&map->lock);
 	struct htab_elem *e = htab_find(map, key, hash, &link);
@@ -400,7 +392,7 @@ int bpf_map_get_next_key(struct bpf_map *map, const void *key, void *next_key)
 
 	uint32_t b = 0;
 	struct htab_elem *next = NULL;
-	uint32_t hash = key ? htab_hash(key, map->key_size) : 0;
+	uint32_t hash = key ? htab_hash(map, key) : 0;
 	spin_lock(&map->lock);
 	struct htab_elem *e = key ? htab_find(map, key, hash, NULL) : NULL;
 	if (e) {
@@ -519,7 +511,7 @@ static const char *htab_check(struct bpf_map *map)
 				return "more elements than max_entries";
 		}
 		for (struct htab_elem *e = map->htab.buckets[b]; e; e = e->next) {
-			if (e->hash != htab_hash(e->data, map->key_size))
+			if (e->hash != htab_hash(map, e->data))
 				return "element's stored hash does not match its key";
 			if (htab_bucket(map, e->hash) != b)
 				return "element on a bucket its key does not hash to";
@@ -531,6 +523,24 @@ static const char *htab_check(struct bpf_map *map)
 	if (count != map->htab.count)
 		return "element count does not match the buckets";
 	return NULL;
+}
+
+uint32_t bpf_map_longest_chain(struct bpf_map *map)
+{
+	uint32_t longest = 0;
+
+	if (map->type != BPF_MAP_TYPE_HASH)
+		return 0;
+	spin_lock(&map->lock);
+	for (uint32_t b = 0; b < map->htab.n_buckets; b++) {
+		uint32_t n = 0;
+		for (struct htab_elem *e = map->htab.buckets[b]; e; e = e->next)
+			n++;
+		if (n > longest)
+			longest = n;
+	}
+	spin_unlock(&map->lock);
+	return longest;
 }
 
 const char *bpf_map_check(struct bpf_map *map)

@@ -47,6 +47,15 @@ struct bpf_map;
 int bpf_map_create(uint32_t type, uint32_t key_size, uint32_t value_size, uint32_t max_entries,
 		   struct bpf_map **mapp);
 
+
+/*
+ * bpf_map_create with the HASH function's key given instead of drawn from kernel/random.h (as
+ * Linux's BPF_F_ZERO_SEED, for tests that need a known bucket layout). Ignored for an ARRAY.
+ */
+struct siphash_key;
+int bpf_map_create_seeded(uint32_t type, uint32_t key_size, uint32_t value_size, uint32_t max_entries,
+			  const struct siphash_key *seed, struct bpf_map **mapp);
+
 /* Take another reference (an fd, an in-flight syscall). The caller must already hold one. */
 void bpf_map_get(struct bpf_map *map);
 /* Drop a reference; the last one frees the map and every element. */
@@ -132,6 +141,12 @@ int bpf_map_iter_next(struct bpf_map *map, struct bpf_map_iter *it, void *key, v
  * (a re-inserted key is a different element) or no element has been returned.
  */
 int bpf_map_iter_writeback(struct bpf_map *map, struct bpf_map_iter *it, const void *value);
+
+/*
+ * HASH: the number of elements on the longest bucket chain (0 for an ARRAY or an empty map), how
+ * well the keyed hash spreads the keys it was given. Takes the lock.
+ */
+uint32_t bpf_map_longest_chain(struct bpf_map *map);
 
 /*
  * Check the map's invariants (HASH: element count, every element in the bucket its key hashes to,

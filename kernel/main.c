@@ -12,6 +12,7 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/usercopy.h"
 #include "kernel/kprintf.h"
+#include "kernel/random.h"
 #include "kernel/ktest.h"
 #include "kernel/multiboot.h"
 #include "kernel/panic.h"
@@ -193,6 +194,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 		panic("boot: malformed multiboot2 information at %x", mbi);
 	print_boot_info();
 	cpu_features_init();
+	random_init();
 	mm_bootstrap();
 	tasks_bootstrap();
 

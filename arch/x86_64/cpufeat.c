@@ -14,10 +14,12 @@ void cpu_features_init(void)
 	cpuid(0x80000000, 0, &max_ext, &b, &c, &d);
 	cpuid(1, 0, &a, &b, &c, &d);
 	cpu_features.pge = d & (1u << 13);
+	cpu_features.rdrand = c & (1u << 30);
 	if (max_basic >= 7) {
 		cpuid(7, 0, &a, &b, &c, &d);
 		cpu_features.smep = b & (1u << 7);
 		cpu_features.smap = b & (1u << 20);
+		cpu_features.rdseed = b & (1u << 18);
 		cpu_features.umip = c & (1u << 2);
 	}
 	if (max_ext >= 0x80000001) {

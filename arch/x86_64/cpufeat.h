@@ -5,7 +5,7 @@
 
 /* What CPUID reported and what the kernel turned on. */
 struct cpu_features {
-	bool nx, pdpe1gb, pge, smep, smap, umip, invariant_tsc;
+	bool nx, pdpe1gb, pge, smep, smap, umip, invariant_tsc, rdrand, rdseed;
 };
 extern struct cpu_features cpu_features;
 

@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "arch/x86_64/cpu.h"
 #include "kernel/kprintf.h"
 #include "kernel/panic.h"
+#include "kernel/random.h"
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
 #include "tests/host/shim.h"
@@ -86,4 +88,15 @@ void host_pmm_init(size_t bytes)
 __attribute__((constructor)) static void host_default_memory(void)
 {
 	host_pmm_init(HOST_DEFAULT_ARENA);
+}
+
+/* kernel/random.h's architecture side: the host's own generator, and its TSC. */
+bool arch_random_hw(uint64_t *out)
+{
+	return getentropy(out, sizeof(*out)) == 0;
+}
+
+uint64_t arch_cycle_counter(void)
+{
+	return __builtin_ia32_rdtsc();
 }

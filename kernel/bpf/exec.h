@@ -1,0 +1,83 @@
+/*
+ * How a loaded eBPF program runs: the contract between the loader (verifier and fixups, which
+ * build a struct bpf_exec_prog) and the two executors that run it, the interpreter
+ * (kernel/bpf/interp.c) and the x86-64 JIT (arch/x86_64/bpf_jit.c). Both executors compile on the
+ * host too (the conformance plugin, the differential test, the benchmarks).
+ *
+ * The executed instruction stream ("xlated", as Linux calls it) is RFC 9669 BPF with these
+ * loader rewrites; the executors never see the other forms:
+ *   - LD_IMM64 (BPF_LD | BPF_IMM | BPF_DW) always has src_reg 0: every pseudo source (map fd,
+ *     map value, BTF id, function) has been replaced by the 64-bit constant it stands for.
+ *   - BPF_JMP | BPF_CALL with src_reg 0 calls calls[imm] (struct bpf_exec_prog.calls) with
+ *     r1..r5 as its five arguments and puts its result in r0; r1..r5 are then undefined (the
+ *     verifier makes programs treat them so; executors may leave any value). Helpers keep their
+ *     Linux numbers as imm; kfuncs get numbers the loader assigns above the helpers'.
+ *   - BPF_JMP | BPF_CALL with src_reg BPF_PSEUDO_CALL is a bpf-to-bpf call to insn pc + 1 + imm,
+ *     the start of a subprogram: a new frame (r6..r9 and r10 preserved for the caller, r1..r5
+ *     passed, r0 returned, a fresh stack of that subprogram's stack depth).
+ *   - BPF_LDX with mode BPF_PROBE_MEM (0x20, free in LDX) and sizes B/H/W/DW is a load through a
+ *     typed kernel pointer that may fault: a load that would fault yields 0 in dst instead.
+ *     BPF_PROBE_MEMSX (0xa0) is the sign-extending form. Only the verifier emits them.
+ *   Everything else is RFC 9669 as written, including division by zero (the quotient is 0, the
+ *   remainder the dividend; 32-bit forms zero the upper half) and signed overflow (LLONG_MIN / -1
+ *   is LLONG_MIN, LLONG_MIN % -1 is 0).
+ *
+ * Stack: each frame gets its own stack_depth[subprog] bytes (a multiple of 8, at most
+ * BPF_STACK_FRAME_MAX) below r10, 8-byte aligned; at most BPF_MAX_CALL_DEPTH frames. A callback run
+ * by a helper (bpf_exec_call_func) starts a new chain of frames on the native stack.
+ *
+ * The executors trust the program: safety is the verifier's (kernel/bpf/verifier.h). The host
+ * plugin runs unverified programs (the conformance suite's) in a test process.
+ */
+#ifndef KERNEL_BPF_EXEC_H
+#define KERNEL_BPF_EXEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "uapi/linux/bpf.h"
+
+#define BPF_STACK_FRAME_MAX 512
+#define BPF_MAX_CALL_DEPTH 8
+#define BPF_PROBE_MEM 0x20
+#define BPF_PROBE_MEMSX 0xa0
+
+/* A helper or kfunc as the executors call it. */
+typedef uint64_t (*bpf_func_t)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
+
+struct bpf_exec_prog {
+	const struct bpf_insn *insns; /* xlated, len instructions */
+	uint32_t len;
+	uint32_t nsubprogs;           /* >= 1; subprogram 0 starts at insn 0 */
+	const uint32_t *subprog_start;/* nsubprogs first-insn indexes, ascending */
+	const uint16_t *stack_depth;  /* nsubprogs stack sizes in bytes */
+	const bpf_func_t *calls;      /* indexed by a call's imm; NULL entries are never called */
+	uint32_t ncalls;
+};
+
+/*
+ * The interpreter. bpf_interp_prepare decodes p once into a form that runs fast (the image keeps
+ * no pointer into p->insns, but does keep p->calls); returns NULL when out of memory. The image is
+ * freed with bpf_interp_free. bpf_interp_run runs subprogram `subprog` with r1..r5 = args[0..4]
+ * and returns r0. Reentrant: helpers called from a run may start other runs.
+ */
+struct bpf_interp_image;
+struct bpf_interp_image *bpf_interp_prepare(const struct bpf_exec_prog *p);
+uint64_t bpf_interp_run(const struct bpf_interp_image *img, uint32_t subprog, const uint64_t args[5]);
+void bpf_interp_free(struct bpf_interp_image *img);
+
+/*
+ * The JIT. bpf_jit_compile translates p to native code; returns NULL when out of memory or when p
+ * uses something the JIT cannot translate (the caller then runs the interpreter). The code is
+ * written, then made read+execute (never writable and executable at once), in the JIT's own
+ * address range. bpf_jit_entry gives subprogram `subprog` as a native function taking r1..r5 as
+ * its five arguments (System V) and returning r0. bpf_jit_size is the code's length in bytes
+ * (bpf_prog_info.jited_prog_len); bpf_jit_free releases the code.
+ */
+struct bpf_jit_image;
+struct bpf_jit_image *bpf_jit_compile(const struct bpf_exec_prog *p);
+bpf_func_t bpf_jit_entry(const struct bpf_jit_image *img, uint32_t subprog);
+size_t bpf_jit_size(const struct bpf_jit_image *img);
+void bpf_jit_free(struct bpf_jit_image *img);
+
+#endif
