@@ -52,7 +52,7 @@ ELF      := $(BUILD)/kestrel.elf
 VARIANTS := fail triple hang null
 VARIANT_ISOS := $(patsubst %,$(BUILD)/kestrel-%.iso,$(VARIANTS))
 
-.PHONY: all run test bench debug clean deps host-tests iso
+.PHONY: all run test bench fuzz debug clean deps host-tests iso
 # Objects are not intermediates to delete after each link.
 .SECONDARY:
 BPF_PLUGIN := $(if $(wildcard tests/host/bpf_plugin.c),$(BUILD)/host/bpf_plugin)
@@ -143,6 +143,16 @@ bench: deps
 	@for b in $(BENCHES); do echo "== $$b (host)"; $$b || exit 1; done
 	@echo "== guest benchmarks (QEMU, TCG: cycles are emulated, compare ratios)"
 	@scripts/qemu.sh run $(BUILD)/kestrel.bench.iso
+
+# `make fuzz`: the system-call fuzzer with new random seeds for FUZZ_SECONDS, each seed printed;
+# `make fuzz FUZZ_SEED=N` replays one.
+FUZZ_SECONDS ?= 60
+FUZZ_SEED ?= 0
+fuzz: deps
+	@$(MAKE) --no-print-directory $(ELF) $(UPROGS)
+	scripts/mkiso.sh $(BUILD)/kestrel-fuzz.iso $(ELF) \
+		"kestrel.fuzz=$(FUZZ_SECONDS) kestrel.fuzz_seed=$(FUZZ_SEED)" $(UPROGS)
+	scripts/qemu.sh run $(BUILD)/kestrel-fuzz.iso
 
 debug: deps
 	@$(MAKE) --no-print-directory $(ISO)

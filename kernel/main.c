@@ -181,7 +181,7 @@ static void run_demo(void)
 
 void kmain(uint32_t magic, uint32_t mbi)
 {
-	char inject[16]; /* a command-line value */
+	char inject[24]; /* a command-line value */
 
 	serial_init();
 	kprintf("\nKestrel x86_64 kernel\n");
@@ -200,6 +200,13 @@ void kmain(uint32_t magic, uint32_t mbi)
 
 	if (boot_cmdline_get("kestrel.bench", inject, sizeof(inject)))
 		qemu_exit(run_benchmarks());
+	if (boot_cmdline_get("kestrel.fuzz", inject, sizeof(inject))) {
+		unsigned seconds = (unsigned)strtoul_simple(inject, NULL);
+		uint64_t seed = 0;
+		if (boot_cmdline_get("kestrel.fuzz_seed", inject, sizeof(inject)))
+			seed = strtoul_simple(inject, NULL);
+		qemu_exit(user_fuzz_run(seconds, seed) == 0);
+	}
 	if (boot_cmdline_get("ktest.inject", inject, sizeof(inject)))
 		inject_before_tests(inject);
 

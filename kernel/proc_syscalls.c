@@ -1,6 +1,6 @@
 /*
  * The process and I/O system calls: write, exit, getpid, sched_yield, spawn, waitpid, close,
- * task_lock_map, uptime (ABI in include/uapi/syscall.h and include/uapi/wait.h).
+ * task_lock_map, uptime, sched_stat (ABI in include/uapi/syscall.h and include/uapi/wait.h).
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/usercopy.h"
@@ -11,6 +11,7 @@
 #include "kernel/task.h"
 #include "mm/kmem.h"
 #include "uapi/errno.h"
+#include "uapi/sched.h"
 #include "uapi/wait.h"
 
 /* write moves at most this much per call (a partial write, as POSIX allows), so lengths never overflow. */
@@ -80,6 +81,14 @@ long sys_uptime(struct trapframe *tf)
 {
 	(void)tf;
 	return (long)rdtsc();
+}
+
+long sys_sched_stat(struct trapframe *tf)
+{
+	struct sched_stat st;
+	int r = task_sched_stat((int)syscall_arg(tf, 0), &st);
+
+	return r ? r : copyout(&st, (void *)syscall_arg(tf, 1), sizeof(st));
 }
 
 long sys_task_lock_map(struct trapframe *tf)

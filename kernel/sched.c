@@ -5,6 +5,7 @@
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/trap.h"
 #include "kernel/panic.h"
+#include "kernel/preempt.h"
 #include "kernel/task.h"
 
 spinlock_t sched_lock = SPINLOCK_INIT("sched");
@@ -52,6 +53,7 @@ void sched_free_later_locked(struct task *t)
 void sched_make_runnable_locked(struct task *t)
 {
 	t->state = TASK_RUNNABLE;
+	t->runnable_since = timer_ticks;
 	t->rq_next = NULL;
 	if (runq_tail)
 		runq_tail->rq_next = t;
@@ -139,6 +141,10 @@ static void sched_switch(void)
 	}
 	check_canary(prev);
 	check_canary(next);
+	if (next != idle_task && timer_ticks - next->runnable_since > next->max_wait)
+		next->max_wait = timer_ticks - next->runnable_since;
+	if (prev->state == TASK_RUNNABLE && prev->slice == 0)
+		prev->preemptions++;
 	next->state = TASK_RUNNING;
 	next->slice = SCHED_SLICE_TICKS;
 	this_cpu()->current = next;
@@ -168,6 +174,15 @@ void sched_yield(void)
 		sched_make_runnable_locked(cur);
 	sched_switch();
 	sched_unlock();
+}
+
+void preempt_point(void)
+{
+	struct task *cur = task_current();
+
+	if (!cur->user || cur->slice || !(read_rflags() & RFLAGS_IF) || sched_runq_empty())
+		return;
+	sched_yield();
 }
 
 void sched_sleep_locked(void *chan, uint64_t deadline)

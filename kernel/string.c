@@ -79,3 +79,28 @@ char *strchr(const char *s, int c)
 			return 0;
 	}
 }
+
+unsigned long strtoul_simple(const char *s, const char **end)
+{
+	unsigned long v = 0, base = 10;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	for (;; s++) {
+		unsigned d;
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (unsigned)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = (unsigned)(*s - 'A' + 10);
+		else
+			break;
+		v = v * base + d;
+	}
+	if (end)
+		*end = s;
+	return v;
+}

@@ -15,5 +15,10 @@ size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
+/*
+ * The unsigned number at the start of s: decimal, or hexadecimal after "0x". Parsing stops at the
+ * first other character; *end (if not NULL) points there. Overflow wraps.
+ */
+unsigned long strtoul_simple(const char *s, const char **end);
 
 #endif

@@ -40,6 +40,7 @@ static const syscall_handler_t syscall_table[SYS_COUNT] = {
 	[SYS_cb_return] = sys_cb_return,
 	[SYS_task_lock_map] = sys_task_lock_map,
 	[SYS_uptime] = sys_uptime,
+	[SYS_sched_stat] = sys_sched_stat,
 };
 
 void syscall_dispatch(struct trapframe *tf)
@@ -47,6 +48,7 @@ void syscall_dispatch(struct trapframe *tf)
 	uint64_t nr = tf->rax;
 
 	callback_syscall_enter(tf);
+	task_current()->fault_repeats = 0; /* a system call is progress: see task_user_exception */
 	tf->rax = (uint64_t)(nr < SYS_COUNT ? syscall_table[nr](tf) : -ENOSYS);
 	task_return_to_user(tf);
 }

@@ -49,6 +49,7 @@ long sys_waitpid(struct trapframe *tf);
 long sys_close(struct trapframe *tf);
 long sys_task_lock_map(struct trapframe *tf);
 long sys_uptime(struct trapframe *tf);
+long sys_sched_stat(struct trapframe *tf);
 
 /* kernel/bpf_syscalls.c */
 long sys_bpf_map_create(struct trapframe *tf);

@@ -12,11 +12,13 @@
 #include "kernel/multiboot.h"
 #include "kernel/panic.h"
 #include "kernel/rwlock.h"
+#include "kernel/preempt.h"
 #include "kernel/sched.h"
 #include "kernel/string.h"
 #include "mm/kmem.h"
 #include "mm/memlayout.h"
 #include "uapi/errno.h"
+#include "uapi/sched.h"
 #include "uapi/wait.h"
 
 struct task *task_list;
@@ -401,6 +403,8 @@ void task_return_to_user(struct trapframe *tf)
 {
 	struct task *t = task_current();
 
+	/* A task that spends its slice in system calls gives the CPU up here, as it would in ring 3. */
+	preempt_point();
 	if (__atomic_load_n(&t->killed, __ATOMIC_RELAXED))
 		task_exit(W_EXITCODE(TASK_STATUS_KILLED));
 	if (tf->rip >> 47) {
@@ -497,6 +501,16 @@ int task_lock_map(int pid, int hold)
 	return 0;
 }
 
+int task_sched_stat(int pid, struct sched_stat *out)
+{
+	spin_lock(&sched_lock);
+	struct task *t = pid == 0 ? task_current() : find_locked(pid);
+	if (t)
+		*out = (struct sched_stat){t->max_wait, t->preemptions, 1000000 / TIMER_HZ, SCHED_SLICE_TICKS};
+	sched_unlock();
+	return t ? 0 : -ESRCH;
+}
+
 void task_set_entry_sp(struct task *t, uint64_t sp)
 {
 	unsigned long f = irq_save();
@@ -530,6 +544,20 @@ static vm_prot_t pf_access(uint64_t error)
 	return error & PF_ERR_FETCH ? VM_PROT_EXECUTE : error & PF_ERR_WRITE ? VM_PROT_WRITE : VM_PROT_READ;
 }
 
+/*
+ * Whether a resolved fault at (rip, addr) is the same one the task resolved last time with no
+ * system call since: the instruction made no progress. Counts the repeats.
+ */
+static bool fault_repeats_without_progress(struct task *t, uint64_t rip, uint64_t addr)
+{
+	if (t->fault_repeats && t->last_fault_rip == rip && t->last_fault_addr == addr)
+		return ++t->fault_repeats > TASK_FAULT_REPEAT_MAX;
+	t->last_fault_rip = rip;
+	t->last_fault_addr = addr;
+	t->fault_repeats = 1;
+	return false;
+}
+
 static void task_user_exception(struct trapframe *tf)
 {
 	struct task *t = task_current();
@@ -537,7 +565,16 @@ static void task_user_exception(struct trapframe *tf)
 
 	if (tf->vector == T_PF) {
 		addr = read_cr2();
+		/*
+		 * A fault from ring 3 without the user bit is an implicit supervisor access (the CPU
+		 * reading a descriptor table or, under TCG with SMAP, an iretq frame): the page being
+		 * mapped does not help, so retrying would fault forever. Linux sends SIGSEGV; so do we.
+		 */
+		if (!(tf->error & PF_ERR_USER))
+			kill_by_fault(t, tf, addr, " (implicit supervisor access from ring 3)");
 		if (!(tf->error & PF_ERR_RSVD) && user_fault_resolve(t, addr, pf_access(tf->error), true)) {
+			if (fault_repeats_without_progress(t, tf->rip, addr))
+				kill_by_fault(t, tf, addr, " (the fault repeats without progress)");
 			task_return_to_user(tf);
 			return;
 		}

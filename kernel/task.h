@@ -32,7 +32,7 @@
  * each level.
  *
  * Locking: sched_lock (kernel/sched.h) protects every task's state, parent, list links, wchan,
- * wake_tick, killed, exit_status and map_locker, and the task list. The rest is written only by
+ * wake_tick, killed, exit_status, map_locker and scheduling statistics, and the task list. The rest is written only by
  * the task itself (or before it first runs).
  *
  * Invariants (task_check): pids are unique; a task's parent is in the list and not DEAD; a ZOMBIE
@@ -73,6 +73,9 @@ struct cb_level;
 /* The exit status of a task killed by the kernel (task_kill), as a shell reports SIGKILL. */
 #define TASK_STATUS_KILLED 137
 
+/* Resolved faults at one rip and address, without a system call between, before the task is killed. */
+#define TASK_FAULT_REPEAT_MAX 1000
+
 /* task_create_kthread flags */
 #define TASK_PREEMPTIBLE 0x1 /* the timer may switch away from it in ring 0 too */
 
@@ -104,8 +107,18 @@ struct task {
 	uint64_t wake_tick;            /* if not 0, a sleep ends at this timer tick at the latest */
 	bool killed;                   /* task_kill: exit at the next return towards ring 3 */
 	unsigned slice;                /* ticks left before the timer may preempt */
+	uint64_t runnable_since;       /* timer_ticks when it last became RUNNABLE */
+	uint64_t max_wait;             /* longest RUNNABLE stretch before it ran, in ticks */
+	uint64_t preemptions;          /* switched out RUNNABLE with its slice used up */
 	int exit_status;               /* include/uapi/wait.h status word, once ZOMBIE */
 	struct task_fault fault;
+	/*
+	 * The last page fault from ring 3 that vm_fault resolved, and how many times in a row it
+	 * recurred at the same rip and address with no system call in between: a resolved fault that
+	 * keeps recurring makes no progress (TASK_FAULT_REPEAT_MAX ends it). Written by the task.
+	 */
+	uint64_t last_fault_rip, last_fault_addr;
+	unsigned fault_repeats;
 
 	void *kstack;                  /* KSTACK_SIZE bytes, the canary at the bottom */
 	uint64_t kstack_top;
@@ -214,6 +227,13 @@ void task_map_put(struct task *t);
  */
 int task_lock_map(int pid, int hold);
 
+/*
+ * Task pid's (0: the caller's) scheduling statistics (include/uapi/sched.h) into *out. Returns 0,
+ * or -ESRCH if no task has that pid.
+ */
+struct sched_stat;
+int task_sched_stat(int pid, struct sched_stat *out);
+
 /* Free a DEAD task's struct, kernel stack and FPU area; it is off the list and will never run again. */
 void task_free(struct task *t);
 
@@ -222,8 +242,9 @@ void task_set_entry_sp(struct task *t, uint64_t sp);
 
 /*
  * Called on every return to ring 3 through tf (the system-call exit, a timer tick or resolved
- * fault from ring 3; code that enters ring 3 from a frame it built itself calls it too): a killed
- * task exits here instead. So does one whose tf->rip is not a canonical user address, which only
+ * fault from ring 3; code that enters ring 3 from a frame it built itself calls it too): a task
+ * whose slice is used up lets other runnable tasks run first (preempt_point); a killed task exits
+ * here instead. So does one whose tf->rip is not a canonical user address, which only
  * kernel code rewriting the frame can cause, and which iretq would turn into a #GP in ring 0: the
  * task is killed as if it had taken that #GP itself.
  */

@@ -5,6 +5,7 @@
 #include "kernel/ktest.h"
 #include "kernel/kprintf.h"
 #include "kernel/multiboot.h"
+#include "kernel/random.h"
 #include "kernel/sched.h"
 #include "kernel/string.h"
 #include "kernel/task.h"
@@ -42,11 +43,10 @@ static void drain_user_tasks(uint64_t ticks)
 	}
 }
 
-static struct outcome run(const char *name, unsigned seconds)
+static struct outcome run(const char *name, int argc, char *const argv[], unsigned seconds)
 {
 	struct outcome o = {0};
-	char *argv[] = {(char *)name};
-	int pid = task_spawn(name, 1, argv);
+	int pid = task_spawn(name, argc, argv);
 	struct task *z = NULL;
 
 	if (pid < 0) {
@@ -90,7 +90,8 @@ static bool describe(const struct outcome *o, char *buf, size_t size)
 int user_program_run(const char *name, const char *label, unsigned seconds)
 {
 	char why[128];
-	struct outcome o = run(name, seconds);
+	char *argv[] = {(char *)name};
+	struct outcome o = run(name, 1, argv, seconds);
 
 	if (describe(&o, why, sizeof(why)))
 		kprintf("%s: %s\n", label, why);
@@ -119,7 +120,8 @@ int user_tests_run(void)
 		char why[128];
 		if (strncmp(name, TEST_PREFIX, sizeof(TEST_PREFIX) - 1))
 			continue;
-		struct outcome o = run(name, USER_TEST_SECONDS);
+		char *argv[] = {(char *)name};
+		struct outcome o = run(name, 1, argv, USER_TEST_SECONDS);
 		bool bad = describe(&o, why, sizeof(why));
 		failed += bad;
 		if (bad)
@@ -135,5 +137,35 @@ int user_tests_run(void)
 	kprintf("%sok %zu user.frames_back_to_baseline\n", after != before ? "not " : "", n + 1);
 	kprintf("# %zu user tests: %zu passed, %d failed (%lu ticks of %u ms)\n", n + 1, n + 1 - (size_t)failed,
 		failed, timer_ticks - start, 1000 / TIMER_HZ);
+	return failed;
+}
+
+#define FUZZ_PROGRAM "test/fuzz_syscalls"
+
+/* One fuzzer child with seed `seed`: true if it passed. */
+static bool fuzz_one(uint64_t seed)
+{
+	char hex[24], why[128];
+
+	ksnprintf(hex, sizeof(hex), "%#lx", seed);
+	char *argv[] = {FUZZ_PROGRAM, "seed", hex};
+	struct outcome o = run(FUZZ_PROGRAM, 3, argv, USER_TEST_SECONDS);
+	bool bad = describe(&o, why, sizeof(why));
+	kprintf("fuzz: seed %s: %s (replay: make fuzz FUZZ_SEED=%s)\n", hex, bad ? why : "ok", hex);
+	return !bad;
+}
+
+int user_fuzz_run(unsigned seconds, uint64_t seed)
+{
+	if (seed)
+		return fuzz_one(seed) ? 0 : 1;
+	uint64_t end = timer_ticks + (uint64_t)seconds * TIMER_HZ;
+	unsigned runs = 0;
+	int failed = 0;
+	while (timer_ticks < end && !failed) {
+		failed += !fuzz_one(random_u64());
+		runs++;
+	}
+	kprintf("fuzz: %u seeds in %u s, %d failed\n", runs, seconds, failed);
 	return failed;
 }

@@ -31,4 +31,11 @@ int user_tests_run(void);
  */
 int user_program_run(const char *name, const char *label, unsigned seconds);
 
+/*
+ * `make fuzz`: run the system-call fuzzer (tests/user/fuzz_syscalls.c) with new random seeds, one
+ * child each, until `seconds` have passed or one fails; or, with seed nonzero, that seed alone.
+ * Every seed is printed with the command that replays it. Returns the number that failed.
+ */
+int user_fuzz_run(unsigned seconds, uint64_t seed);
+
 #endif

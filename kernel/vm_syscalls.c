@@ -292,6 +292,8 @@ long sys_vm_stat(struct trapframe *tf)
 	task_map_put(target);
 	if (r)
 		return r;
+	/* Empty heap slabs are free memory the heap merely caches: count them as free (vm_stat.h). */
+	kmem_reap();
 	out.free_frames = pmm_free_count();
 	return copyout(&out, (void *)uout, sizeof(out));
 }

@@ -17,6 +17,7 @@
  * running out of memory leaves the map as it was.
  */
 #include "mm/vm_map.h"
+#include "kernel/preempt.h"
 #include "kernel/kprintf.h"
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
@@ -756,6 +757,7 @@ static void delete_range(vm_map_t map, vm_offset_t start, vm_offset_t end, struc
 		entry_unlink(map, e);
 		kmem_cache_free(entry_cache, e);
 		e = next;
+		preempt_point(); /* the map is consistent between entries; its write lock may sleep */
 	}
 }
 
@@ -895,6 +897,7 @@ void vm_map_destroy(vm_map_t map)
 		entry_release(map, e);
 		kmem_cache_free(entry_cache, e);
 		e = next;
+		preempt_point();
 	}
 	vm_map_unlock(map);
 	kfree(map);

@@ -2,6 +2,7 @@
  * Anonymous VM objects and their page trees (contract and invariants in mm/vm_object.h).
  */
 #include "mm/vm_object.h"
+#include "kernel/preempt.h"
 #include "kernel/panic.h"
 #include "mm/kmem.h"
 #include "mm/pmm.h"
@@ -159,6 +160,8 @@ static uint64_t node_remove(struct vm_object_node *n, unsigned level, uint64_t b
 			uint64_t f = node_remove(child, level - 1, base + (i << shift), start, end);
 			freed += f;
 			n->count -= f;
+			if (level == 1)
+				preempt_point(); /* every 512 pages freed: a large range takes many ticks */
 			if (child->count)
 				continue;
 			kmem_cache_free(node_cache, child);

@@ -26,6 +26,11 @@ int sched_yield(void)
 	return (int)__syscall_ret(__syscall6(SYS_sched_yield, 0, 0, 0, 0, 0, 0));
 }
 
+int sched_stat(int pid, struct sched_stat *out)
+{
+	return (int)__syscall_ret(__syscall6(SYS_sched_stat, pid, (long)out, 0, 0, 0, 0));
+}
+
 int close(int fd)
 {
 	return (int)__syscall_ret(__syscall6(SYS_close, fd, 0, 0, 0, 0, 0));

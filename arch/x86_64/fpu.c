@@ -6,6 +6,7 @@
 #define CR0_MP (1ul << 1)
 #define CR0_EM (1ul << 2)
 #define CR0_TS (1ul << 3)
+#define CR0_NE (1ul << 5)
 #define CR4_OSFXSR (1ul << 9)
 #define CR4_OSXMMEXCPT (1ul << 10)
 
@@ -15,7 +16,12 @@ void fpu_init(void)
 {
 	uint32_t mxcsr = 0x1f80;
 
-	write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP);
+	/*
+	 * NE: an unmasked x87 exception raises #MF (vector 16) in the task that caused it, instead
+	 * of the legacy FERR# line to IRQ 13, which is masked and would leave it unreported.
+	 * OSXMMEXCPT below does the same for SSE (#XM, vector 19, instead of #UD).
+	 */
+	write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP | CR0_NE);
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 	/* fxsave leaves the XMM registers as they are: zero them for a state that leaks nothing. */
 	__asm__ volatile("fninit\n\t"

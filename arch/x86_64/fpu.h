@@ -10,7 +10,7 @@
 #define FPU_STATE_ALIGN 16
 
 /*
- * Turn on SSE for ring 3 (CR4.OSFXSR and OSXMMEXCPT, CR0.MP set, CR0.EM and TS clear) and record
+ * Turn on SSE for ring 3 (CR4.OSFXSR and OSXMMEXCPT, CR0.MP and NE set, CR0.EM and TS clear) and record
  * the initial state a new task starts with: x87 control word 0x37f, MXCSR 0x1f80, all registers
  * zero (user/crt0.S's entry contract). Once, at boot.
  */

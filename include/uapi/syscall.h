@@ -45,6 +45,7 @@
 #define SYS_cb_return 21       /* (long value): ends the running callback (used by the trampoline) */
 #define SYS_task_lock_map 22   /* (int pid, int hold): test aid, hold/release pid's map lock for write */
 #define SYS_uptime 23          /* () -> TSC ticks since boot (benchmarks) */
-#define SYS_COUNT 24
+#define SYS_sched_stat 24      /* (int pid, struct sched_stat *out) -> 0; include/uapi/sched.h */
+#define SYS_COUNT 25
 
 #endif

@@ -28,7 +28,10 @@ struct vm_stat {
 	uint64_t resident_4k; /* 4 KiB mappings now (a 2 MiB page counts only in resident_2m) */
 	uint64_t resident_2m; /* 2 MiB mappings now */
 	uint64_t map_entries; /* entries in the task's map, guard entries included */
-	uint64_t free_frames; /* free 4 KiB physical frames in the whole system */
+	uint64_t free_frames; /* free 4 KiB physical frames in the whole system, counted after the
+				 kernel heap has given its empty slabs back (as the test harness's
+				 leak check does): work that leaves nothing allocated leaves this
+				 number as it found it */
 };
 _Static_assert(sizeof(struct vm_stat) == 48, "struct vm_stat is ABI");
 

@@ -12,6 +12,7 @@
 #include "arch/x86_64/cpu.h"
 #include "kernel/kprintf.h"
 #include "kernel/panic.h"
+#include "kernel/preempt.h"
 #include "kernel/random.h"
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
@@ -99,4 +100,9 @@ bool arch_random_hw(uint64_t *out)
 uint64_t arch_cycle_counter(void)
 {
 	return __builtin_ia32_rdtsc();
+}
+
+/* kernel/preempt.h: a host program has no other task to let run. */
+void preempt_point(void)
+{
 }

@@ -4,9 +4,12 @@
  * carry on. Covers NULL and kernel addresses, NX (stack, data), read-only text, privileged
  * instructions (hlt, cli, port I/O, control registers, sgdt under UMIP), invalid opcodes, divide
  * error, breakpoint, an interrupt gate user code may not use, the stack guard, a non-canonical
- * address, and system calls made with a garbage stack pointer. (Unmasked SSE exceptions would
- * belong here too, but QEMU's TCG does not raise #XM.)
+ * address, system calls made with a garbage stack pointer, unmasked x87 (#MF) and SSE (#XM)
+ * divisions by zero, and iretq/lretq executed in ring 3 (to ring 3, which may work or fault: under
+ * TCG with SMAP the CPU reads the frame with a supervisor access, a #PF without the user bit that
+ * must end the task rather than repeat forever; and to ring 0, #GP).
  */
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "utest.h"
@@ -16,6 +19,8 @@
 #define T_UD 6
 #define T_GP 13
 #define T_PF 14
+#define T_MF 16
+#define T_XM 19
 
 static volatile long sink;
 static uint8_t data_code[16] = {0xc3}; /* ret, in a read+write, NX page */
@@ -105,6 +110,96 @@ static void role_bad_rsp(void)
 	exit(pid1 == getpid() && pid2 == pid1 ? 0 : 1);
 }
 
+/* x87: unmask zero-divide in the control word, divide 1 by 0; the next waiting insn raises #MF. */
+static void role_x87_div0(void)
+{
+	uint16_t cw = 0x037f & ~0x4; /* the default control word with ZM clear */
+	__asm__ volatile("fldcw %0\n\t"
+			 "fld1\n\t"
+			 "fldz\n\t"
+			 "fdivrp\n\t"
+			 "fwait"
+			 :
+			 : "m"(cw));
+}
+
+/*
+ * SSE: unmask zero-divide in MXCSR, divide 1.0f by 0.0f: #XM. QEMU's TCG (7.2) does not raise
+ * SIMD exceptions at all: it only sets the flag. The role then exits SSE_NOT_RAISED, which the
+ * parent accepts only when the flag (MXCSR.ZE) shows the division did happen unmasked.
+ */
+#define SSE_NOT_RAISED 102
+static void role_sse_div0(void)
+{
+	uint32_t mxcsr = 0x1f80 & ~0x200, after; /* the default MXCSR with ZM clear */
+	float one = 1.0f, zero = 0.0f;
+	__asm__ volatile("ldmxcsr %2\n\t"
+			 "divss %1, %0"
+			 : "+x"(one)
+			 : "x"(zero), "m"(mxcsr));
+	__asm__ volatile("stmxcsr %0" : "=m"(after));
+	sink = (long)one;
+	if (after & 0x4)
+		exit(SSE_NOT_RAISED);
+}
+
+/* iretq to the next instruction with the current selectors, stack and flags. */
+static void role_iretq_same(void)
+{
+	__asm__ volatile("movq %%rsp, %%rax\n\t"
+			 "xorl %%ecx, %%ecx\n\t"
+			 "movw %%ss, %%cx\n\t"
+			 "pushq %%rcx\n\t"
+			 "pushq %%rax\n\t"
+			 "pushfq\n\t"
+			 "movw %%cs, %%cx\n\t"
+			 "pushq %%rcx\n\t"
+			 "leaq 1f(%%rip), %%rcx\n\t"
+			 "pushq %%rcx\n\t"
+			 "iretq\n"
+			 "1:"
+			 ::: "rax", "rcx", "memory", "cc");
+}
+
+/* iretq to ring 0: the kernel's code and stack selectors (GDT entries 1 and 2). */
+static void role_iretq_ring0(void)
+{
+	__asm__ volatile("movq %%rsp, %%rax\n\t"
+			 "pushq $0x10\n\t"
+			 "pushq %%rax\n\t"
+			 "pushfq\n\t"
+			 "pushq $0x08\n\t"
+			 "leaq 1f(%%rip), %%rcx\n\t"
+			 "pushq %%rcx\n\t"
+			 "iretq\n"
+			 "1:"
+			 ::: "rax", "rcx", "memory", "cc");
+}
+
+/* lretq (far return) to the next instruction with the current code selector. */
+static void role_lretq_same(void)
+{
+	__asm__ volatile("xorl %%ecx, %%ecx\n\t"
+			 "movw %%cs, %%cx\n\t"
+			 "pushq %%rcx\n\t"
+			 "leaq 1f(%%rip), %%rcx\n\t"
+			 "pushq %%rcx\n\t"
+			 "lretq\n"
+			 "1:"
+			 ::: "rcx", "memory");
+}
+
+/* lretq to ring 0's code selector. */
+static void role_lretq_ring0(void)
+{
+	__asm__ volatile("pushq $0x08\n\t"
+			 "leaq 1f(%%rip), %%rcx\n\t"
+			 "pushq %%rcx\n\t"
+			 "lretq\n"
+			 "1:"
+			 ::: "rcx", "memory");
+}
+
 struct role {
 	const char *name;
 	void (*fn)(void);
@@ -113,6 +208,10 @@ struct role {
 
 /* #GP where the CPU has UMIP (the kernel turns it on then); elsewhere the role survives. */
 #define UMIP_GP (-2)
+/* The role may survive (the instruction works) or be killed with #PF or #GP, but must end. */
+#define ENDS (-3)
+/* The role must be killed, with #PF or #GP. */
+#define PF_OR_GP (-4)
 
 /* CPUID.(EAX=7,ECX=0):ECX bit 2; cpuid is unprivileged. */
 static int cpu_has_umip(void)
@@ -149,6 +248,12 @@ static const struct role roles[] = {
 	{"stack_overflow", role_stack_overflow, T_PF},
 	{"guard_write", role_guard_write, T_PF},
 	{"bad_rsp", role_bad_rsp, -1},
+	{"x87_div0", role_x87_div0, T_MF},
+	{"sse_div0", role_sse_div0, T_XM},
+	{"iretq_same", role_iretq_same, ENDS},
+	{"iretq_ring0", role_iretq_ring0, PF_OR_GP},
+	{"lretq_same", role_lretq_same, ENDS},
+	{"lretq_ring0", role_lretq_ring0, PF_OR_GP},
 };
 
 int main(int argc, char **argv)
@@ -165,12 +270,28 @@ int main(int argc, char **argv)
 		return 101;
 	}
 	int umip = cpu_has_umip();
+	/*
+	 * This task's own FPU control state, set to values no child uses (round toward zero): the
+	 * children that die of #MF and #XM must not leave theirs here, nor take ours.
+	 */
+	uint32_t mxcsr = 0x7f80, mxcsr_after;
+	uint16_t cw = 0x0f7f, cw_after;
+	__asm__ volatile("ldmxcsr %0\n\tfldcw %1" : : "m"(mxcsr), "m"(cw));
 	for (size_t i = 0; i < n; i++) {
 		int st = run_self(argv[0], roles[i].name, NULL);
 		if (roles[i].vector == UMIP_GP && !umip) {
 			if (!WIFEXITED(st) || WEXITSTATUS(st) != 100)
 				printf("# role %s: status 0x%x, expected to survive without UMIP\n", roles[i].name, st);
 			CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 100);
+		} else if (roles[i].vector == ENDS || roles[i].vector == PF_OR_GP) {
+			bool killed = st >= 0 && WIFFAULTED(st) && (WFAULTVEC(st) == T_PF || WFAULTVEC(st) == T_GP);
+			bool ok = killed || (roles[i].vector == ENDS && WIFEXITED(st) && WEXITSTATUS(st) == 100);
+			printf("# role %s: %s (status 0x%x)\n", roles[i].name,
+			       WIFEXITED(st) ? "the instruction worked" : "killed", st);
+			CHECK(ok);
+		} else if (roles[i].vector == T_XM && WIFEXITED(st) && WEXITSTATUS(st) == SSE_NOT_RAISED) {
+			printf("# role %s: the CPU flagged the unmasked exception without raising #XM (TCG)\n",
+			       roles[i].name);
 		} else if (roles[i].vector == -1) {
 			if (st != 0)
 				printf("# role %s: status 0x%x, expected exit 0\n", roles[i].name, st);
@@ -183,5 +304,8 @@ int main(int argc, char **argv)
 			CHECK(st >= 0 && WIFFAULTED(st) && WFAULTVEC(st) == vec);
 		}
 	}
+	__asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(mxcsr_after), "=m"(cw_after));
+	CHECK_EQ(mxcsr_after, mxcsr);
+	CHECK_EQ(cw_after, cw);
 	return utest_result("faults");
 }

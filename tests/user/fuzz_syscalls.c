@@ -4,8 +4,8 @@
  * bits are valid) and random arguments biased to edge values (0, -1, 2^63, INT_MAX, kernel text
  * and direct-map addresses, non-canonical and just-below-USER_MAX addresses, unmapped user pages,
  * pointers into the child's own stack, data and text, huge and wrapping lengths). The parent
- * checks that each child ended normally and that the system's free frames (vm_stat) come back to
- * what they were once the child is reaped.
+ * checks that each child ended normally and that the system's free frames (vm_stat, which counts
+ * the heap's empty slabs as free) come back to what they were once the child is reaped.
  *
  * Oracles inside the child: every result is >= 0 or a negated errno of include/uapi/errno.h; an
  * unknown number is -ENOSYS (also when its low 32 bits name a real call); SYS_cb_return outside the
@@ -36,9 +36,10 @@
  * call failed before running it; a child whose run had no such call must exit 0. (A callback in
  * the trampoline page itself is refused with EFAULT, so it is one of the ordinary pointers.)
  *
- * Reproducing: the parent prints the seed; set FUZZ_SEED to it (or pass it: `fuzz_syscalls seed
- * N`) to rerun the same children. A child prints the index and the arguments of a call whose
- * result broke an oracle.
+ * Seeds: make test runs a fixed list (test_seeds below), so a good kernel passes every time;
+ * `make fuzz` runs new random seeds for as long as asked. Every child prints its seed; `make fuzz
+ * FUZZ_SEED=N` (or `fuzz_syscalls seed N`) replays one. A child prints the index and the
+ * arguments of a call whose result broke an oracle.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -48,8 +49,6 @@
 #include "uapi/bpf.h"
 #include "utest.h"
 
-#define FUZZ_SEED 0ul /* nonzero: run with this seed instead of one from the TSC */
-#define CHILDREN 3
 #define CALLS 1500
 #define PAGE 4096ul
 
@@ -267,6 +266,7 @@ static const char *const kinds[SYS_COUNT] = {
 	[SYS_bpf_task_vma_batch] = "qpPl",
 	[SYS_cb_return] = "x",
 	[SYS_task_lock_map] = "qi",
+	[SYS_sched_stat] = "qP",
 };
 
 static uint64_t call_number(struct rng *r)
@@ -556,47 +556,58 @@ static uint64_t free_frames(void)
 	return sys2(SYS_vm_stat, 0, (long)&st) ? 0 : st.free_frames;
 }
 
+/*
+ * make test's seeds: fixed, so that its verdict is the same on every run; `make fuzz` draws new
+ * ones (kernel/user_tests.c) and runs them through `fuzz_syscalls seed N`.
+ */
+static const uint64_t test_seeds[] = {
+	0x956bdcec585c5861, 0xf6cc9b6b20db7a39, 0x027a117115c0bf5d, 0x3b27e5e06d3f8579,
+	0x5a0c1e8e2d9b7f13, 0x8d4f0b6a7c3e2195, 0xc2e9a4d87b1f3064, 0x1f7d3c5b9e8a6420,
+};
+
+/* Run one child with seed cs and check how it ended and that every frame came back. */
+static void run_child(const char *self, uint64_t cs, uint64_t base)
+{
+	char pidbuf[24], seedbuf[24];
+	int st = -1;
+
+	snprintf(pidbuf, sizeof(pidbuf), "%ld", sys0(SYS_getpid));
+	snprintf(seedbuf, sizeof(seedbuf), "%#lx", cs);
+	char *cargv[] = {(char *)self, "child", seedbuf, pidbuf, NULL};
+	long pid = sys2(SYS_spawn, (long)self, (long)cargv);
+	CHECK(pid > 0);
+	if (pid <= 0)
+		return;
+	long w = sys3(SYS_waitpid, pid, (long)&st, 0);
+	uint64_t now = free_frames();
+	CHECK_EQ(w, pid);
+	bool ok = (WIFEXITED(st) && WEXITSTATUS(st) == 0) || (plans_garbage(cs) && WIFFAULTED(st));
+	if (!ok) {
+		printf("# fuzz_syscalls: seed %s ended with status %#x%s\n", seedbuf, st,
+		       plans_garbage(cs) ? " (garbage planned)" : "");
+		utest_failures++;
+	}
+	if (now != base) {
+		printf("# fuzz_syscalls: seed %s: %lu free frames before, %lu after\n", seedbuf, base, now);
+		utest_failures++;
+	}
+}
+
+/*
+ * fuzz_syscalls            the fixed seeds (make test)
+ * fuzz_syscalls seed N     one child with seed N (make fuzz, and replaying a failure)
+ */
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "child"))
 		return child(strtoul(argv[2], NULL, 0), strtol(argv[3], NULL, 0));
 
-	uint64_t seed = FUZZ_SEED;
-	if (argc == 3 && !strcmp(argv[1], "seed"))
-		seed = strtoul(argv[2], NULL, 0);
-	if (!seed) {
-		struct rng t = {(uint64_t)sys0(SYS_uptime)};
-		seed = rnd(&t);
-	}
-	printf("# fuzz_syscalls: seed %#lx (rerun: FUZZ_SEED in tests/user/fuzz_syscalls.c)\n", seed);
-
-	char pidbuf[24], seedbuf[24];
-	snprintf(pidbuf, sizeof(pidbuf), "%ld", sys0(SYS_getpid));
 	uint64_t base = free_frames();
-	for (int i = 0; i < CHILDREN; i++) {
-		struct rng s = {seed + (uint64_t)i};
-		uint64_t cs = rnd(&s);
-		int st = -1;
-		snprintf(seedbuf, sizeof(seedbuf), "%#lx", cs);
-		char *cargv[] = {argv[0], "child", seedbuf, pidbuf, NULL};
-		long pid = sys2(SYS_spawn, (long)argv[0], (long)cargv);
-		CHECK(pid > 0);
-		if (pid <= 0)
-			break;
-		long w = sys3(SYS_waitpid, pid, (long)&st, 0);
-		uint64_t now = free_frames();
-		CHECK_EQ(w, pid);
-		bool ok = (WIFEXITED(st) && WEXITSTATUS(st) == 0) || (plans_garbage(cs) && WIFFAULTED(st));
-		if (!ok) {
-			printf("# fuzz_syscalls: child %d (seed %s) ended with status %#x%s\n", i, seedbuf, st,
-			       plans_garbage(cs) ? " (garbage planned)" : "");
-			utest_failures++;
-		}
-		if (now != base) {
-			printf("# fuzz_syscalls: child %d (seed %s): %lu free frames before, %lu after\n", i, seedbuf,
-			       base, now);
-			utest_failures++;
-		}
+	if (argc == 3 && !strcmp(argv[1], "seed")) {
+		run_child(argv[0], strtoul(argv[2], NULL, 0), base);
+	} else {
+		for (size_t i = 0; i < sizeof(test_seeds) / sizeof(test_seeds[0]); i++)
+			run_child(argv[0], test_seeds[i], base);
 	}
 	return utest_result("fuzz_syscalls");
 }
