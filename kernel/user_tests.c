@@ -147,7 +147,7 @@ static bool fuzz_one(uint64_t seed)
 {
 	char hex[24], why[128];
 
-	ksnprintf(hex, sizeof(hex), "%#lx", seed);
+	ksnprintf(hex, sizeof(hex), "0x%lx", seed);
 	char *argv[] = {FUZZ_PROGRAM, "seed", hex};
 	struct outcome o = run(FUZZ_PROGRAM, 3, argv, USER_TEST_SECONDS);
 	bool bad = describe(&o, why, sizeof(why));
