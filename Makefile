@@ -22,7 +22,7 @@ KOBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KSRCS))
 # Host builds of the arch-neutral code (and the page-table code, which runs over a simulated
 # physical arena): sanitized for tests, optimized for benchmarks.
 HOST_SRCS := $(wildcard mm/*.c) $(wildcard arch/x86_64/pmap.c arch/x86_64/bpf_jit.c) kernel/rwlock.c \
-	kernel/ktest.c kernel/random.c kernel/siphash.c $(wildcard kernel/bpf_map.c kernel/bpf/*.c) \
+	kernel/ktest.c kernel/random.c kernel/rcu.c kernel/siphash.c $(wildcard kernel/bpf/*.c) \
 	tests/host/shim.c
 HCFLAGS_COMMON := -std=gnu11 -g -I. -Iinclude -DKESTREL_HOST -DKESTREL_KMEM_DEBUG -Wall -Wextra \
 	-Werror -fno-strict-aliasing -MMD -MP

@@ -1,6 +1,6 @@
 /*
  * The BPF system calls (contracts in include/uapi/bpf.h): maps as file descriptors over
- * kernel/bpf_map.h; find_vma and for_each_map_elem, which run user callbacks through
+ * kernel/bpf/map.h; find_vma and for_each_map_elem, which run user callbacks through
  * kernel/callback.h; and the batch call under the user library's task_vma iterator.
  *
  * What a callback level holds while its callback runs, and releases however the callback ends
@@ -11,7 +11,7 @@
  */
 #include <stddef.h>
 #include "arch/x86_64/usercopy.h"
-#include "kernel/bpf_map.h"
+#include "kernel/bpf/map.h"
 #include "kernel/bpf_syscalls.h"
 #include "kernel/callback.h"
 #include "kernel/fd.h"
@@ -39,6 +39,7 @@ _Static_assert(VM_MAYREAD == VM_PROT_READ << 4 && VM_MAYWRITE == VM_PROT_WRITE <
 struct bpf_map_file {
 	struct file file; /* first: the file_ops methods get back to the struct by a cast */
 	struct bpf_map *map;
+	unsigned fmode;   /* BPF_MAP_FMODE_*: what this fd may do to the map */
 };
 _Static_assert(offsetof(struct bpf_map_file, file) == 0, "see above");
 
@@ -75,14 +76,19 @@ long sys_bpf_map_create(struct trapframe *tf)
 {
 	uint64_t type = syscall_arg(tf, 0), key_size = syscall_arg(tf, 1), value_size = syscall_arg(tf, 2),
 		 max_entries = syscall_arg(tf, 3);
+	union bpf_attr attr;
 	struct bpf_map *map;
 
 	if (type >> 32)
 		return -EINVAL;
 	if ((key_size | value_size | max_entries) >> 32)
 		return -E2BIG;
-	int r = bpf_map_create((uint32_t)type, (uint32_t)key_size, (uint32_t)value_size, (uint32_t)max_entries,
-			       &map);
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = (uint32_t)type;
+	attr.key_size = (uint32_t)key_size;
+	attr.value_size = (uint32_t)value_size;
+	attr.max_entries = (uint32_t)max_entries;
+	int r = bpf_map_create(&attr, &map);
 	if (r)
 		return r;
 	struct bpf_map_file *mf = kmalloc(sizeof(*mf));
@@ -92,6 +98,7 @@ long sys_bpf_map_create(struct trapframe *tf)
 	}
 	file_init(&mf->file, &bpf_map_file_ops);
 	mf->map = map;
+	mf->fmode = BPF_MAP_FMODE_RDWR;
 	__atomic_fetch_add(&map_files_live, 1, __ATOMIC_RELAXED);
 	int fd = fd_install(&task_current()->fds, &mf->file);
 	if (fd < 0)
@@ -99,7 +106,10 @@ long sys_bpf_map_create(struct trapframe *tf)
 	return fd;
 }
 
-/* An element call's map and kernel buffer: key_size bytes for a key, then value_size for a value. */
+/*
+ * An element call's map and kernel buffer: key_size bytes for a key, then a value in the user-space
+ * layout (bpf_map_sys_value_size: all CPUs' values for a per-CPU map).
+ */
 struct elem_call {
 	struct bpf_map_file *mf; /* referenced; NULL when nothing is held */
 	void *key, *value;
@@ -114,7 +124,7 @@ static int elem_begin(int fd, struct elem_call *ec)
 	if (r)
 		return r;
 	uint32_t koff = (bpf_map_key_size(mf->map) + 7) & ~7u;
-	uint8_t *buf = kmalloc(koff + bpf_map_value_size(mf->map));
+	uint8_t *buf = kmalloc(koff + bpf_map_sys_value_size(mf->map));
 	if (!buf) {
 		file_put(&mf->file);
 		return -ENOMEM;
@@ -147,9 +157,9 @@ long sys_bpf_map_update(struct trapframe *tf)
 
 	if (r)
 		return r;
-	r = copyin((const void *)syscall_arg(tf, 2), ec.value, bpf_map_value_size(ec.mf->map));
+	r = copyin((const void *)syscall_arg(tf, 2), ec.value, bpf_map_sys_value_size(ec.mf->map));
 	if (!r)
-		r = bpf_map_update_elem(ec.mf->map, ec.key, ec.value, syscall_arg(tf, 3));
+		r = bpf_map_sys_update(ec.mf->map, ec.mf->fmode, ec.key, ec.value, syscall_arg(tf, 3));
 	elem_end(&ec);
 	return r;
 }
@@ -161,9 +171,9 @@ long sys_bpf_map_lookup(struct trapframe *tf)
 
 	if (r)
 		return r;
-	r = bpf_map_lookup_elem(ec.mf->map, ec.key, ec.value);
+	r = bpf_map_sys_lookup(ec.mf->map, ec.mf->fmode, ec.key, ec.value, 0);
 	if (!r)
-		r = copyout(ec.value, (void *)syscall_arg(tf, 2), bpf_map_value_size(ec.mf->map));
+		r = copyout(ec.value, (void *)syscall_arg(tf, 2), bpf_map_sys_value_size(ec.mf->map));
 	elem_end(&ec);
 	return r;
 }
@@ -175,7 +185,7 @@ long sys_bpf_map_delete(struct trapframe *tf)
 
 	if (r)
 		return r;
-	r = bpf_map_delete_elem(ec.mf->map, ec.key);
+	r = bpf_map_sys_delete(ec.mf->map, ec.mf->fmode, ec.key);
 	elem_end(&ec);
 	return r;
 }
@@ -191,7 +201,7 @@ long sys_bpf_map_next_key(struct trapframe *tf)
 	uint32_t ks = bpf_map_key_size(ec.mf->map);
 	/* The next key needs key_size bytes of its own: value_size may be smaller. */
 	void *next = kmalloc(ks);
-	r = next ? bpf_map_get_next_key(ec.mf->map, ukey ? ec.key : NULL, next) : -ENOMEM;
+	r = next ? bpf_map_sys_get_next_key(ec.mf->map, ec.mf->fmode, ukey ? ec.key : NULL, next) : -ENOMEM;
 	if (!r)
 		r = copyout(next, (void *)syscall_arg(tf, 2), ks);
 	kfree(next);

@@ -6,6 +6,9 @@
  *                         | kernel image (text, rodata, data, bss)|  KERNEL_BASE + physical load addr
  *   0xffff_ffff_8000_0000 +---------------------------------------+  KERNEL_BASE   (PML4 slot 511)
  *                         | unused                                |
+ *                         | BPF JIT code (RX once written; NX     |  KVA_BPF_JIT .. + 128 MiB
+ *                         | while the JIT writes it)              |
+ *   0xffff_c000_4000_0000 +---------------------------------------+  KVA_BPF_JIT
  *                         | kernel scratch mappings (self-tests)  |  KVA_SCRATCH .. + 1 GiB
  *   0xffff_c000_0000_0000 +---------------------------------------+  DMAP_END
  *                         | direct map of all physical memory     |  1 GiB pages when the CPU has
@@ -50,6 +53,13 @@
 #define BOOT_DMAP_SIZE (16ull << 30)
 #define KVA_SCRATCH DMAP_END /* 1 GiB of kernel address space that nothing else maps */
 #define KVA_SCRATCH_SIZE 0x40000000ull
+/*
+ * JIT-compiled BPF programs (kernel/bpf/jit_mem.c hands out its pages): a range of its own, so
+ * that the fault path can tell JIT code by its address alone, and nothing else ever maps
+ * executable pages there.
+ */
+#define KVA_BPF_JIT (KVA_SCRATCH + KVA_SCRATCH_SIZE)
+#define KVA_BPF_JIT_SIZE 0x8000000ull
 #define USER_MIN 0x1000ull
 #define USER_MAX 0x00007ffffffff000ull
 

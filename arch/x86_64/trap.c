@@ -1,6 +1,7 @@
 /* Trap dispatch and the exception report. */
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/backtrace.h"
+#include "arch/x86_64/bpf_jit.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/qemu.h"
 #include "kernel/kprintf.h"
@@ -99,6 +100,9 @@ void trap_dispatch(struct trapframe *tf)
 		trap_user_exception(tf);
 		return;
 	}
+	/* A BPF probing load (JIT code) that faulted reads 0 instead. */
+	if (v == T_PF && !trap_from_user(tf) && bpf_jit_fixup(tf))
+		return;
 	if (v == T_PF && !trap_from_user(tf) && trap_kernel_user_pf && trap_kernel_user_pf(tf, read_cr2()))
 		return;
 	if (current_catcher && !trap_from_user(tf)) {

@@ -8,21 +8,26 @@
  * success and a negated errno (include/uapi/errno.h) on failure; the user library passes these
  * through unchanged.
  *
- * Maps (SYS_bpf_map_*):
- *   create(type, key_size, value_size, max_entries) -> fd. EINVAL: unknown type, a size or
- *     max_entries of 0, or an ARRAY whose key_size is not 4; E2BIG: a size or max_entries over
- *     the kernel's limits (kernel/bpf_map.h); ENOMEM; EMFILE. close(fd) frees it (once no
+ * Maps (SYS_bpf_map_*): the maps of bpf(2) (kernel/bpf/map.h), reached through an fd that may
+ * read and write, with map_flags 0.
+ *   create(type, key_size, value_size, max_entries) -> fd. type: BPF_MAP_TYPE_HASH, ARRAY,
+ *     PERCPU_HASH, PERCPU_ARRAY, LRU_HASH or LRU_PERCPU_HASH. EINVAL: another type, a size or
+ *     max_entries of 0, or an array whose key_size is not 4; E2BIG: a size or max_entries over
+ *     the kernel's limits (kernel/bpf/map.h); ENOMEM; EMFILE. close(fd) frees it (once no
  *     running call uses it), and so does the task's exit.
- *     ARRAY: keys are uint32_t indexes 0..max_entries-1, every element exists, zero-filled.
- *     HASH: up to max_entries keys, compared bytewise.
+ *     Arrays: keys are uint32_t indexes 0..max_entries-1, every element exists, zero-filled.
+ *     Hash types: up to max_entries keys, compared bytewise; the LRU types evict the least
+ *     recently used element to make room instead of failing.
+ *     Per-CPU types: lookup and update take one value per possible CPU, each rounded up to 8
+ *     bytes (Linux's layout); for_each's callback gets this CPU's value.
  *   update(fd, key, value, flags): flags BPF_ANY, BPF_NOEXIST (EEXIST if the key is present) or
- *     BPF_EXIST (ENOENT if absent); anything else EINVAL. ARRAY: E2BIG for an index out of range,
- *     and BPF_NOEXIST always fails with EEXIST. HASH: E2BIG when inserting into a full map,
- *     ENOMEM if the element cannot be allocated.
- *   lookup(fd, key, value_out): ENOENT if absent (ARRAY: index out of range).
- *   delete(fd, key): ENOENT if absent; ARRAY: EINVAL (its elements cannot be deleted).
+ *     BPF_EXIST (ENOENT if absent); anything else EINVAL. Arrays: E2BIG for an index out of range,
+ *     and BPF_NOEXIST always fails with EEXIST. HASH, PERCPU_HASH: E2BIG when inserting into a
+ *     full map. ENOMEM if an element cannot be allocated.
+ *   lookup(fd, key, value_out): ENOENT if absent (arrays: index out of range).
+ *   delete(fd, key): ENOENT if absent; arrays: EINVAL (their elements cannot be deleted).
  *   next_key(fd, key, next_key): key NULL, or a key not in the map, gives the first key; the last
- *     key gives ENOENT (as does an empty map). ARRAY order is index order; HASH order is
+ *     key gives ENOENT (as does an empty map). Array order is index order; hash order is
  *     unspecified but stable while the map does not change.
  *   Any call: EBADF if fd is not open; EINVAL if it is not a map; EFAULT for a bad pointer.
  *
@@ -94,6 +99,7 @@
 #define UAPI_BPF_H
 
 #include <stdint.h>
+#include "linux/bpf.h" /* map types and update flags (BPF_MAP_TYPE_*, BPF_ANY/NOEXIST/EXIST) */
 
 /* struct bpf_vma.vm_flags: Linux's values for the bits Linux has. */
 #define VM_READ 0x1
@@ -126,16 +132,6 @@ struct bpf_task {
 	char comm[BPF_TASK_COMM_LEN]; /* program name given to spawn, NUL-terminated, truncated */
 };
 _Static_assert(sizeof(struct bpf_task) == 24, "struct bpf_task is ABI");
-
-enum bpf_map_type {
-	BPF_MAP_TYPE_HASH = 1,
-	BPF_MAP_TYPE_ARRAY = 2,
-};
-
-/* SYS_bpf_map_update flags */
-#define BPF_ANY 0     /* create or replace */
-#define BPF_NOEXIST 1 /* create only */
-#define BPF_EXIST 2   /* replace only */
 
 /* Callbacks nested on one thread at most (see the trampoline protocol above). */
 #define BPF_CB_MAX_DEPTH 4

@@ -26,5 +26,7 @@
 #define ENOSYS 38
 #define ELOOP 40
 #define EOVERFLOW 75
+/* Linux-internal "not supported", which bpf(2) returns as is (e.g. an LRU map with BPF_F_NO_PREALLOC). */
+#define ENOTSUPP 524
 
 #endif

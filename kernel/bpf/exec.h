@@ -56,11 +56,23 @@ struct bpf_exec_prog {
 };
 
 /*
+ * The shape both executors require before they look at instructions (kernel/bpf/exec.c): at least
+ * one instruction and one subprogram, subprogram 0 at insn 0, starts strictly ascending and inside
+ * the program, every stack depth at most BPF_STACK_FRAME_MAX, and a last instruction that cannot
+ * fall off the end (EXIT or an unconditional jump). A verified program always has it.
+ */
+bool bpf_exec_shape_ok(const struct bpf_exec_prog *p);
+
+/*
  * The interpreter. bpf_interp_prepare decodes p once into a form that runs fast (the image keeps
  * no pointer into p->insns, but does keep p->calls); returns NULL when out of memory. The image is
  * freed with bpf_interp_free. bpf_interp_run runs subprogram `subprog` with r1..r5 = args[0..4]
- * and returns r0. Reentrant: helpers called from a run may start other runs.
+ * and returns r0. Reentrant: helpers called from a run may start other runs. Besides out of memory,
+ * prepare returns NULL for a program the interpreter could not run without leaving its own data
+ * (kernel/bpf/interp.c lists the checks; a verified program passes them all) and for one longer
+ * than BPF_INTERP_MAX_INSNS instructions.
  */
+#define BPF_INTERP_MAX_INSNS 131072u
 struct bpf_interp_image;
 struct bpf_interp_image *bpf_interp_prepare(const struct bpf_exec_prog *p);
 uint64_t bpf_interp_run(const struct bpf_interp_image *img, uint32_t subprog, const uint64_t args[5]);

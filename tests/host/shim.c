@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "arch/x86_64/cpu.h"
+#include "kernel/cpu.h"
 #include "kernel/kprintf.h"
 #include "kernel/panic.h"
 #include "kernel/preempt.h"
@@ -105,4 +106,16 @@ uint64_t arch_cycle_counter(void)
 /* kernel/preempt.h: a host program has no other task to let run. */
 void preempt_point(void)
 {
+}
+
+unsigned host_cpu_id;
+
+unsigned cpu_possible_count(void)
+{
+	return HOST_POSSIBLE_CPUS;
+}
+
+unsigned cpu_this_id(void)
+{
+	return host_cpu_id;
 }

@@ -15,4 +15,12 @@ void host_arena_init(size_t bytes);
 /* host_arena_init, then pmm_init over [1 MiB, bytes). Forgets everything allocated before. */
 void host_pmm_init(size_t bytes);
 
+/*
+ * kernel/cpu.h on the host: HOST_POSSIBLE_CPUS possible CPUs, so that no per-CPU code gets away
+ * with assuming one, and cpu_this_id() returns host_cpu_id (0 unless a test sets it, to play a
+ * program running on another CPU; below HOST_POSSIBLE_CPUS).
+ */
+#define HOST_POSSIBLE_CPUS 4u
+extern unsigned host_cpu_id;
+
 #endif

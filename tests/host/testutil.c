@@ -6,6 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mm/kmem.h"
+#include "mm/pmm.h"
 #include "tests/host/testutil.h"
 
 uint64_t test_rng_seed(const char *env_name, uint64_t fallback)
@@ -76,4 +78,10 @@ bool test_dies_with(void (*fn)(void), const char *needle, char *out, size_t outs
 	int status;
 	waitpid(pid, &status, 0);
 	return !(WIFEXITED(status) && WEXITSTATUS(status) == 0) && strstr(out, needle);
+}
+
+size_t free_frames_after_reap(void)
+{
+	kmem_reap();
+	return pmm_free_count();
 }

@@ -55,4 +55,17 @@ bool test_dies_with(void (*fn)(void), const char *needle, char *out, size_t outs
 			KT_FAIL("%s did not die with \"%s\"; its stderr: %.300s", #fn, needle, out_); \
 	} while (0)
 
+/* Free frames once kmem has given back its empty slabs: what a leak check compares. */
+size_t free_frames_after_reap(void);
+
+/*
+ * In a test file: leak-check every test of the file (kernel/ktest.c compares free frames after
+ * reaping, before and after each test).
+ */
+#define TEST_LEAK_CHECK_EVERY_TEST()                                                               \
+	__attribute__((constructor)) static void install_leak_check(void)                         \
+	{                                                                                          \
+		ktest_free_frames = free_frames_after_reap;                                        \
+	}
+
 #endif

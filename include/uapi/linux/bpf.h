@@ -8,7 +8,7 @@
 #define UAPI_LINUX_BPF_H
 
 #include <stdint.h>
-#include "linux/bpf_common.h"
+#include "bpf_common.h" /* this directory's, not the host's <linux/bpf_common.h> */
 
 typedef uint8_t __u8;
 typedef int8_t __s8;
