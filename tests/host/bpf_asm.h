@@ -2,7 +2,7 @@
  * Building eBPF instructions in C for tests and benchmarks: one macro per instruction form, each
  * an expression of type struct bpf_insn (ASM_LD_IMM64 is two, comma-separated, for use inside an
  * array initializer). Registers are numbers 0-10; offsets are in instructions for jumps and in
- * bytes for memory. Macros only, so that any test program can include it.
+ * bytes for memory. Macros only, so that any test program (host, kernel or user) can include it.
  *
  *   static const struct bpf_insn prog[] = {
  *           ASM_MOV64_IMM(0, 1),
@@ -16,7 +16,8 @@
 
 #include <stdint.h>
 
-#include "kernel/bpf/exec.h"
+/* Relative, so that user test programs (built without -I.) can include this file too. */
+#include "../../kernel/bpf/exec.h"
 #include "uapi/linux/bpf.h"
 
 #define ASM_INSN(code_, dst_, src_, off_, imm_)                                                 \
@@ -71,5 +72,13 @@
 /* bpf-to-bpf call to the instruction rel after the next one. */
 #define ASM_CALL_LOCAL(rel) ASM_INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, rel)
 #define ASM_EXIT() ASM_INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+
+/* LD_IMM64 with a pseudo source (BPF_PSEUDO_MAP_FD...): imm in the first slot, imm2 in the second. */
+#define ASM_LD_PSEUDO(dst, src, imm, imm2)                                                      \
+	ASM_INSN(BPF_LD | BPF_IMM | BPF_DW, dst, src, 0, imm), ASM_INSN(0, 0, 0, 0, imm2)
+#define ASM_LD_MAP_FD(dst, fd) ASM_LD_PSEUDO(dst, BPF_PSEUDO_MAP_FD, fd, 0)
+/* BPF_PSEUDO_FUNC: the function rel instructions after this LD_IMM64's second slot. */
+#define ASM_LD_FUNC(dst, rel) ASM_LD_PSEUDO(dst, BPF_PSEUDO_FUNC, rel, 0)
+#define ASM_CALL_KFUNC(btf_id) ASM_INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, btf_id)
 
 #endif

@@ -1,0 +1,94 @@
+/*
+ * The program types Kestrel loads (prog_type.h). Context layouts and helper lists follow Linux's
+ * syscall_prog_is_valid_access and tc_cls_act_is_valid_access / bpf_skb_is_valid_access; where
+ * Kestrel leaves something out it says so at the entry.
+ */
+#include "kernel/bpf/prog_type.h"
+
+#include <stddef.h>
+
+#define BIT_OF(id) ((uint64_t)1 << ((id) % 64))
+
+/*
+ * The helpers both types may call. Every one of them is below 256, so four words hold the set;
+ * word() puts an id's bit in its word.
+ */
+#define word(w, id) ((id) / 64 == (w) ? BIT_OF(id) : 0)
+#define BASE_HELPERS(w)                                                                        \
+	(word(w, BPF_FUNC_map_lookup_elem) | word(w, BPF_FUNC_map_update_elem) |               \
+	 word(w, BPF_FUNC_map_delete_elem) | word(w, BPF_FUNC_ktime_get_ns) |                  \
+	 word(w, BPF_FUNC_trace_printk) | word(w, BPF_FUNC_get_smp_processor_id) |             \
+	 word(w, BPF_FUNC_get_current_pid_tgid) | word(w, BPF_FUNC_get_current_comm) |         \
+	 word(w, BPF_FUNC_map_lookup_percpu_elem) | word(w, BPF_FUNC_for_each_map_elem) |      \
+	 word(w, BPF_FUNC_loop))
+#define BASE_HELPER_SET {BASE_HELPERS(0), BASE_HELPERS(1), BASE_HELPERS(2), BASE_HELPERS(3)}
+
+_Static_assert(__BPF_FUNC_MAX_ID <= 256, "helper sets are four words");
+
+/*
+ * BPF_PROG_TYPE_SYSCALL: the context is BPF_PROG_TEST_RUN's ctx_in buffer, read-write at any
+ * offset below U16_MAX (Linux's rule), so the verifier reports the furthest byte touched.
+ */
+static const struct bpf_prog_type_desc syscall_desc = {
+	.name = "syscall",
+	.ctx_size = 0xffff,
+	.helpers = BASE_HELPER_SET,
+};
+
+#define SKB_FIELD(member, rd, wr)                                                              \
+	{offsetof(struct __sk_buff, member),                                                   \
+	 offsetof(struct __sk_buff, member) + sizeof(((struct __sk_buff *)0)->member), rd, wr}
+/* A 4-byte field: narrow loads allowed, stores (where allowed) of exactly 4 bytes. */
+#define NARROW (BPF_CTX_SZ1 | BPF_CTX_SZ2 | BPF_CTX_SZ4)
+#define ANY_SIZE (BPF_CTX_SZ1 | BPF_CTX_SZ2 | BPF_CTX_SZ4 | BPF_CTX_SZ8)
+
+/*
+ * struct __sk_buff for tc (SCHED_CLS) programs, as tc_cls_act_is_valid_access allows: reads of
+ * the scalar fields, writes to mark, queue_mapping, priority, tc_index, cb[], tc_classid and
+ * tstamp. Left out for now (there is no network): the packet pointers data, data_end and
+ * data_meta, the socket pointer sk and flow_keys; the socket-address fields family..local_port
+ * are not readable from tc in Linux either.
+ */
+static const struct bpf_ctx_field skb_fields[] = {
+	SKB_FIELD(len, NARROW, 0),
+	SKB_FIELD(pkt_type, NARROW, 0),
+	SKB_FIELD(mark, NARROW, BPF_CTX_SZ4),
+	SKB_FIELD(queue_mapping, NARROW, BPF_CTX_SZ4),
+	SKB_FIELD(protocol, NARROW, 0),
+	SKB_FIELD(vlan_present, NARROW, 0),
+	SKB_FIELD(vlan_tci, NARROW, 0),
+	SKB_FIELD(vlan_proto, NARROW, 0),
+	SKB_FIELD(priority, NARROW, BPF_CTX_SZ4),
+	SKB_FIELD(ingress_ifindex, NARROW, 0),
+	SKB_FIELD(ifindex, NARROW, 0),
+	SKB_FIELD(tc_index, NARROW, BPF_CTX_SZ4),
+	SKB_FIELD(cb, ANY_SIZE, ANY_SIZE),
+	SKB_FIELD(hash, NARROW, 0),
+	SKB_FIELD(tc_classid, NARROW, BPF_CTX_SZ4),
+	SKB_FIELD(napi_id, NARROW, 0),
+	SKB_FIELD(tstamp, BPF_CTX_SZ8, BPF_CTX_SZ8),
+	SKB_FIELD(wire_len, NARROW, 0),
+	SKB_FIELD(gso_segs, NARROW, 0),
+	SKB_FIELD(gso_size, NARROW, 0),
+	{offsetof(struct __sk_buff, gso_size) + 4, offsetof(struct __sk_buff, gso_size) + 5,
+	 BPF_CTX_SZ1, 0}, /* tstamp_type, a bit-field Linux reads as one byte */
+	SKB_FIELD(hwtstamp, BPF_CTX_SZ8, 0),
+};
+
+static const struct bpf_prog_type_desc sched_cls_desc = {
+	.name = "sched_cls",
+	.ctx_fields = skb_fields,
+	.nctx_fields = sizeof(skb_fields) / sizeof(skb_fields[0]),
+	.ctx_size = sizeof(struct __sk_buff),
+	.helpers = BASE_HELPER_SET,
+};
+
+static const struct bpf_prog_type_desc *const descs[__MAX_BPF_PROG_TYPE] = {
+	[BPF_PROG_TYPE_SYSCALL] = &syscall_desc,
+	[BPF_PROG_TYPE_SCHED_CLS] = &sched_cls_desc,
+};
+
+const struct bpf_prog_type_desc *bpf_prog_type_desc(uint32_t prog_type)
+{
+	return prog_type < __MAX_BPF_PROG_TYPE ? descs[prog_type] : NULL;
+}
