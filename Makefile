@@ -21,9 +21,13 @@ KOBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KSRCS))
 # ---------------------------------------------------------------------------------------------
 # Host builds of the arch-neutral code (and the page-table code, which runs over a simulated
 # physical arena): sanitized for tests, optimized for benchmarks.
+# kernel/bpf/ files that need tasks, file descriptors or user memory (the bpf(2) layer, programs,
+# helpers) are the kernel's only.
+BPF_KERNEL_ONLY := $(addprefix kernel/bpf/,file.c helpers.c info.c printk.c prog.c prog_load.c \
+	syscall.c test_run.c)
 HOST_SRCS := $(wildcard mm/*.c) $(wildcard arch/x86_64/pmap.c arch/x86_64/bpf_jit.c) kernel/rwlock.c \
-	kernel/ktest.c kernel/random.c kernel/rcu.c kernel/siphash.c $(wildcard kernel/bpf/*.c) \
-	tests/host/shim.c
+	kernel/ktest.c kernel/random.c kernel/rcu.c kernel/siphash.c \
+	$(filter-out $(BPF_KERNEL_ONLY),$(wildcard kernel/bpf/*.c)) tests/host/shim.c
 HCFLAGS_COMMON := -std=gnu11 -g -I. -Iinclude -DKESTREL_HOST -DKESTREL_KMEM_DEBUG -Wall -Wextra \
 	-Werror -fno-strict-aliasing -MMD -MP
 HCFLAGS := $(HCFLAGS_COMMON) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -40,7 +44,7 @@ BENCHES    := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench
 UCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) -fno-pic -fno-pie -static \
 	-mno-red-zone -fno-stack-protector -fno-omit-frame-pointer -Wall -Wextra -Werror \
-	-Iuser/include -Iinclude -MMD -MP
+	-Iuser/include -Iinclude -Iinclude/uapi -MMD -MP
 ULIB_SRCS := $(wildcard user/*.c user/*.S)
 ULIB_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(ULIB_SRCS))
 UPROGS    := $(patsubst user/bin/%.c,$(BUILD)/user/bin/%,$(wildcard user/bin/*.c)) \
@@ -88,9 +92,12 @@ $(ISO): $(ELF) boot/grub.cfg $(UPROGS) scripts/mkiso.sh
 	scripts/mkiso.sh $@ $(ELF) "" $(UPROGS)
 $(BUILD)/kestrel-%.iso: $(ELF) boot/grub.cfg $(UPROGS) scripts/mkiso.sh
 	scripts/mkiso.sh $@ $(ELF) "ktest.inject=$*" $(UPROGS)
-# The benchmark image: the kernel runs every bin/bench_* program instead of the tests.
+# The benchmark images: the kernel runs every bin/bench_* program instead of the tests; the second
+# runs bin/bench_bpf alone with the JIT off, so that its BPF programs run in the interpreter.
 $(BUILD)/kestrel.bench.iso: $(ELF) boot/grub.cfg $(UPROGS) scripts/mkiso.sh
 	scripts/mkiso.sh $@ $(ELF) "kestrel.bench=1" $(UPROGS)
+$(BUILD)/kestrel.bench-interp.iso: $(ELF) boot/grub.cfg $(UPROGS) scripts/mkiso.sh
+	scripts/mkiso.sh $@ $(ELF) "kestrel.bench=bpf bpf.jit=0" $(UPROGS)
 iso: $(ISO)
 
 # ---------------------------------------------------------------------------------------------
@@ -139,10 +146,12 @@ test: deps
 	@scripts/test.sh $(HOST_TESTS)
 
 bench: deps
-	@$(MAKE) --no-print-directory $(BENCHES) $(BUILD)/kestrel.bench.iso
+	@$(MAKE) --no-print-directory $(BENCHES) $(BUILD)/kestrel.bench.iso $(BUILD)/kestrel.bench-interp.iso
 	@for b in $(BENCHES); do echo "== $$b (host)"; $$b || exit 1; done
 	@echo "== guest benchmarks (QEMU, TCG: cycles are emulated, compare ratios)"
 	@scripts/qemu.sh run $(BUILD)/kestrel.bench.iso
+	@echo "== guest BPF benchmarks with the JIT off (bpf.jit=0: BPF programs run in the interpreter)"
+	@scripts/qemu.sh run $(BUILD)/kestrel.bench-interp.iso
 
 # `make fuzz`: the system-call fuzzer with new random seeds for FUZZ_SECONDS, each seed printed;
 # `make fuzz FUZZ_SEED=N` replays one.

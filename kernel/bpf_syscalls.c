@@ -1,6 +1,6 @@
 /*
- * The BPF system calls (contracts in include/uapi/bpf.h): maps as file descriptors over
- * kernel/bpf/map.h; find_vma and for_each_map_elem, which run user callbacks through
+ * Kestrel's native BPF system calls (contracts in include/uapi/bpf.h): maps through the map fds of
+ * kernel/bpf/file.h, over kernel/bpf/map.h; find_vma and for_each_map_elem, which run user callbacks through
  * kernel/callback.h; and the batch call under the user library's task_vma iterator.
  *
  * What a callback level holds while its callback runs, and releases however the callback ends
@@ -11,8 +11,9 @@
  */
 #include <stddef.h>
 #include "arch/x86_64/usercopy.h"
+#include "kernel/bpf/file.h"
 #include "kernel/bpf/map.h"
-#include "kernel/bpf_syscalls.h"
+#include "kernel/bpf/syscall.h"
 #include "kernel/callback.h"
 #include "kernel/fd.h"
 #include "kernel/sched.h"
@@ -34,43 +35,8 @@ _Static_assert(VM_MAYREAD == VM_PROT_READ << 4 && VM_MAYWRITE == VM_PROT_WRITE <
 	       "and the VM_MAY* bits are max_protection's, shifted");
 
 /* ---------------------------------------------------------------------------------------------
- * Map file descriptors
+ * Maps, through the map fds of kernel/bpf/file.h
  */
-struct bpf_map_file {
-	struct file file; /* first: the file_ops methods get back to the struct by a cast */
-	struct bpf_map *map;
-	unsigned fmode;   /* BPF_MAP_FMODE_*: what this fd may do to the map */
-};
-_Static_assert(offsetof(struct bpf_map_file, file) == 0, "see above");
-
-static size_t map_files_live;
-
-static void map_file_close(struct file *f)
-{
-	struct bpf_map_file *mf = (struct bpf_map_file *)f;
-
-	bpf_map_put(mf->map);
-	kfree(mf);
-	__atomic_fetch_sub(&map_files_live, 1, __ATOMIC_RELAXED);
-}
-
-static const struct file_ops bpf_map_file_ops = {.name = "bpf_map", .close = map_file_close};
-
-size_t bpf_map_files_live(void)
-{
-	return __atomic_load_n(&map_files_live, __ATOMIC_RELAXED);
-}
-
-/* The map behind fd, referenced (file_put(&(*out)->file)): 0, -EBADF, or -EINVAL (not a map). */
-static int map_file_get(int fd, struct bpf_map_file **out)
-{
-	struct file *f;
-	int r = fd_get_typed(&task_current()->fds, fd, &bpf_map_file_ops, &f);
-
-	if (!r)
-		*out = (struct bpf_map_file *)f;
-	return r;
-}
 
 long sys_bpf_map_create(struct trapframe *tf)
 {
@@ -89,124 +55,43 @@ long sys_bpf_map_create(struct trapframe *tf)
 	attr.value_size = (uint32_t)value_size;
 	attr.max_entries = (uint32_t)max_entries;
 	int r = bpf_map_create(&attr, &map);
-	if (r)
-		return r;
-	struct bpf_map_file *mf = kmalloc(sizeof(*mf));
-	if (!mf) {
-		bpf_map_put(map);
-		return -ENOMEM;
-	}
-	file_init(&mf->file, &bpf_map_file_ops);
-	mf->map = map;
-	mf->fmode = BPF_MAP_FMODE_RDWR;
-	__atomic_fetch_add(&map_files_live, 1, __ATOMIC_RELAXED);
-	int fd = fd_install(&task_current()->fds, &mf->file);
-	if (fd < 0)
-		file_put(&mf->file);
-	return fd;
+	return r ? r : bpf_map_fd_install(map, BPF_MAP_FMODE_RDWR);
 }
 
 /*
- * An element call's map and kernel buffer: key_size bytes for a key, then a value in the user-space
- * layout (bpf_map_sys_value_size: all CPUs' values for a per-CPU map).
+ * The element calls are bpf(2)'s element commands (kernel/bpf/syscall.h) on an attribute block
+ * made of their arguments: one implementation, Linux's checks and errors.
  */
-struct elem_call {
-	struct bpf_map_file *mf; /* referenced; NULL when nothing is held */
-	void *key, *value;
-};
-
-/* Take fd's map and allocate the buffer: 0 (release with elem_end), -EBADF, -EINVAL or -ENOMEM. */
-static int elem_begin(int fd, struct elem_call *ec)
+static long elem_cmd(int cmd, struct trapframe *tf, uint64_t flags)
 {
-	struct bpf_map_file *mf;
-	int r = map_file_get(fd, &mf);
+	union bpf_attr attr;
 
-	if (r)
-		return r;
-	uint32_t koff = (bpf_map_key_size(mf->map) + 7) & ~7u;
-	uint8_t *buf = kmalloc(koff + bpf_map_sys_value_size(mf->map));
-	if (!buf) {
-		file_put(&mf->file);
-		return -ENOMEM;
-	}
-	*ec = (struct elem_call){mf, buf, buf + koff};
-	return 0;
-}
-
-static void elem_end(struct elem_call *ec)
-{
-	kfree(ec->key);
-	file_put(&ec->mf->file);
-	ec->mf = NULL;
-}
-
-/* elem_begin, then the key copied in from ukey: 0, or the error with nothing held. */
-static int elem_begin_key(int fd, uint64_t ukey, struct elem_call *ec)
-{
-	int r = elem_begin(fd, ec);
-
-	if (!r && (r = copyin((const void *)ukey, ec->key, bpf_map_key_size(ec->mf->map))))
-		elem_end(ec);
-	return r;
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = (uint32_t)syscall_arg(tf, 0);
+	attr.key = syscall_arg(tf, 1);
+	attr.value = syscall_arg(tf, 2);
+	attr.flags = flags;
+	return bpf_map_elem_cmd(cmd, &attr);
 }
 
 long sys_bpf_map_update(struct trapframe *tf)
 {
-	struct elem_call ec;
-	int r = elem_begin_key((int)syscall_arg(tf, 0), syscall_arg(tf, 1), &ec);
-
-	if (r)
-		return r;
-	r = copyin((const void *)syscall_arg(tf, 2), ec.value, bpf_map_sys_value_size(ec.mf->map));
-	if (!r)
-		r = bpf_map_sys_update(ec.mf->map, ec.mf->fmode, ec.key, ec.value, syscall_arg(tf, 3));
-	elem_end(&ec);
-	return r;
+	return elem_cmd(BPF_MAP_UPDATE_ELEM, tf, syscall_arg(tf, 3));
 }
 
 long sys_bpf_map_lookup(struct trapframe *tf)
 {
-	struct elem_call ec;
-	int r = elem_begin_key((int)syscall_arg(tf, 0), syscall_arg(tf, 1), &ec);
-
-	if (r)
-		return r;
-	r = bpf_map_sys_lookup(ec.mf->map, ec.mf->fmode, ec.key, ec.value, 0);
-	if (!r)
-		r = copyout(ec.value, (void *)syscall_arg(tf, 2), bpf_map_sys_value_size(ec.mf->map));
-	elem_end(&ec);
-	return r;
+	return elem_cmd(BPF_MAP_LOOKUP_ELEM, tf, 0);
 }
 
 long sys_bpf_map_delete(struct trapframe *tf)
 {
-	struct elem_call ec;
-	int r = elem_begin_key((int)syscall_arg(tf, 0), syscall_arg(tf, 1), &ec);
-
-	if (r)
-		return r;
-	r = bpf_map_sys_delete(ec.mf->map, ec.mf->fmode, ec.key);
-	elem_end(&ec);
-	return r;
+	return elem_cmd(BPF_MAP_DELETE_ELEM, tf, 0);
 }
 
 long sys_bpf_map_next_key(struct trapframe *tf)
 {
-	uint64_t ukey = syscall_arg(tf, 1);
-	struct elem_call ec;
-	int r = ukey ? elem_begin_key((int)syscall_arg(tf, 0), ukey, &ec) : elem_begin((int)syscall_arg(tf, 0), &ec);
-
-	if (r)
-		return r;
-	uint32_t ks = bpf_map_key_size(ec.mf->map);
-	/* The next key needs key_size bytes of its own: value_size may be smaller. */
-	void *next = kmalloc(ks);
-	r = next ? bpf_map_sys_get_next_key(ec.mf->map, ec.mf->fmode, ukey ? ec.key : NULL, next) : -ENOMEM;
-	if (!r)
-		r = copyout(next, (void *)syscall_arg(tf, 2), ks);
-	kfree(next);
-	elem_end(&ec);
-	return r;
+	return elem_cmd(BPF_MAP_GET_NEXT_KEY, tf, 0);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -371,6 +256,41 @@ long sys_bpf_find_vma(struct trapframe *tf)
 /* ---------------------------------------------------------------------------------------------
  * for_each_map_elem
  */
+
+/*
+ * for_each's map and kernel buffer: key_size bytes for a key, then a value in the user-space
+ * layout (bpf_map_sys_value_size: all CPUs' values for a per-CPU map).
+ */
+struct elem_call {
+	struct bpf_map_file *mf; /* referenced; NULL when nothing is held */
+	void *key, *value;
+};
+
+/* Take fd's map and allocate the buffer: 0 (release with elem_end), -EBADF, -EINVAL or -ENOMEM. */
+static int elem_begin(int fd, struct elem_call *ec)
+{
+	struct bpf_map_file *mf;
+	int r = bpf_map_file_get(fd, &mf);
+
+	if (r)
+		return r;
+	uint32_t koff = (bpf_map_key_size(mf->map) + 7) & ~7u;
+	uint8_t *buf = kmalloc(koff + bpf_map_sys_value_size(mf->map));
+	if (!buf) {
+		file_put(&mf->file);
+		return -ENOMEM;
+	}
+	*ec = (struct elem_call){mf, buf, buf + koff};
+	return 0;
+}
+
+static void elem_end(struct elem_call *ec)
+{
+	kfree(ec->key);
+	file_put(&ec->mf->file);
+	ec->mf = NULL;
+}
+
 struct for_each_call {
 	struct cb_level lvl; /* first: release gets back to the struct by a cast */
 	struct elem_call ec; /* the map and the current element's key and value */

@@ -4,9 +4,9 @@
  * own struct with container_of-style arithmetic in its methods.
  *
  * Adding a type: define a struct file_ops with a name and a close method (and write if it can be
- * written); allocate the object, file_init(&obj->file, &ops), fd_install it into the caller's
- * table; later fd_get_typed(table, fd, &ops, &f) gives it back (EBADF / EINVAL as Linux reports a
- * bad or wrong-type descriptor) with a reference that file_put drops.
+ * written, mmap if it can be mapped); allocate the object, file_init(&obj->file, &ops), fd_install
+ * it into the caller's table; later fd_get_typed(table, fd, &ops, &f) gives it back (EBADF / EINVAL
+ * as Linux reports a bad or wrong-type descriptor) with a reference that file_put drops.
  *
  * References: the table holds one per slot; fd_get and fd_get_typed add one for the caller. An
  * object lives while any reference does, so fd_close (even from inside a callback running under
@@ -22,10 +22,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "kernel/spinlock.h"
+#include "mm/types.h"
 
 #define FD_MAX 64
 
 struct file;
+struct vm_object;
 
 struct file_ops {
 	const char *name;
@@ -33,6 +35,16 @@ struct file_ops {
 	long (*write)(struct file *f, const char *kbuf, size_t len);
 	/* The last reference is gone: release the object. */
 	void (*close)(struct file *f);
+	/*
+	 * mmap(2) of bytes [off, off + len) of the file (page aligned, len > 0, no wrap) with prot
+	 * (PROT_*) and flags (mmap's, MAP_SHARED or MAP_PRIVATE among them; the generic checks of
+	 * include/uapi/mman.h done). 0 with *objp, a new reference that the caller owns (the map entry
+	 * takes it over), whose bytes [off, off + len) the mapping shows, and *maxp, the mapping's
+	 * max_protection (prot lies within it); or the type's -errno, with nothing held. Called with
+	 * no lock held. NULL: the type cannot be mapped (mmap fails with -ENODEV).
+	 */
+	int (*mmap)(struct file *f, uint64_t off, uint64_t len, vm_prot_t prot, int flags, struct vm_object **objp,
+		    vm_prot_t *maxp);
 };
 
 struct file {

@@ -7,6 +7,8 @@
 #ifndef KERNEL_PREEMPT_H
 #define KERNEL_PREEMPT_H
 
+#include <stdbool.h>
+
 /*
  * If the caller is a user task whose slice is used up and another task is runnable, let the others
  * run first. Does nothing with interrupts off (a spinlock is held, or an interrupt is being handled)
@@ -15,5 +17,11 @@
  * no-op in tests/host/shim.c).
  */
 void preempt_point(void);
+
+/*
+ * Whether preempt_point would let others run now. For loops that want to leave something
+ * (a timed interval, BPF_PROG_TEST_RUN's) before they call it; a hint, as any such check is.
+ */
+bool preempt_due(void);
 
 #endif

@@ -176,13 +176,17 @@ void sched_yield(void)
 	sched_unlock();
 }
 
-void preempt_point(void)
+bool preempt_due(void)
 {
 	struct task *cur = task_current();
 
-	if (!cur->user || cur->slice || !(read_rflags() & RFLAGS_IF) || sched_runq_empty())
-		return;
-	sched_yield();
+	return cur->user && !cur->slice && (read_rflags() & RFLAGS_IF) && !sched_runq_empty();
+}
+
+void preempt_point(void)
+{
+	if (preempt_due())
+		sched_yield();
 }
 
 void sched_sleep_locked(void *chan, uint64_t deadline)

@@ -41,6 +41,7 @@ static const syscall_handler_t syscall_table[SYS_COUNT] = {
 	[SYS_task_lock_map] = sys_task_lock_map,
 	[SYS_uptime] = sys_uptime,
 	[SYS_sched_stat] = sys_sched_stat,
+	[SYS_bpf] = sys_bpf,
 };
 
 void syscall_dispatch(struct trapframe *tf)

@@ -4,7 +4,7 @@
  * A handler takes the caller's struct trapframe (built by arch/x86_64/syscall_entry.S; the
  * arguments are syscall_arg(tf, 0..5)) and returns the result: >= 0, or a negated errno. It runs
  * in the calling task with interrupts on and may sleep. It must check every argument: user
- * pointers only through copyin/copyout/copyinstr (arch/x86_64/usercopy.h), never dereferenced.
+ * pointers only through copyin/copyout/copyinstr (kernel/usercopy.h), never dereferenced.
  * It may rewrite the frame (the callback syscalls do); the return goes through iretq whenever the
  * frame no longer suits sysret.
  *
@@ -60,6 +60,9 @@ long sys_bpf_map_next_key(struct trapframe *tf);
 long sys_bpf_find_vma(struct trapframe *tf);
 long sys_bpf_for_each_map_elem(struct trapframe *tf);
 long sys_bpf_task_vma_batch(struct trapframe *tf);
+
+/* kernel/bpf/syscall.c: Linux's bpf(2) */
+long sys_bpf(struct trapframe *tf);
 
 /* kernel/callback.c */
 long sys_cb_return(struct trapframe *tf);

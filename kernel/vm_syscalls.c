@@ -1,53 +1,13 @@
 /*
- * The memory system calls: mmap, munmap, mprotect (anonymous memory, FreeBSD's flags and
- * semantics, include/uapi/mman.h) and the address-space inspection calls vm_stat and vm_map_list
- * (include/uapi/vm_stat.h). The work is mm/vm_map.h's; this file validates every argument,
- * chooses the placement strategy, takes the map lock the way the caller's state allows and
- * translates KERN_* results to errno, once.
+ * The memory system calls: mmap, munmap, mprotect (anonymous memory and files that can be mapped,
+ * FreeBSD's flags and semantics, include/uapi/mman.h) and the address-space inspection calls
+ * vm_stat and vm_map_list (include/uapi/vm_stat.h). The work is mm/vm_map.h's; this file validates
+ * every argument, chooses the placement strategy, takes the map lock the way the caller's state
+ * allows and translates KERN_* results to errno, once. (K) marks Kestrel's own choices.
  *
- * The user range is the task map's [vm_map_min, vm_map_max) = [USER_MIN, USER_MAX): page 0 is
- * not part of it. Lengths are rounded up to whole pages; a length whose rounding wraps is EINVAL.
- *
- * mmap(addr, len, prot, flags, fd, off), as FreeBSD's mmap(2) decides, with Kestrel's choices
- * marked (K):
- *   EINVAL  prot has bits beyond PROT_READ|WRITE|EXEC; flags has bits beyond MAP_SHARED,
- *           MAP_PRIVATE, MAP_FIXED, MAP_ANON, MAP_GUARD, MAP_EXCL and MAP_ALIGNED(n); both
- *           MAP_SHARED and MAP_PRIVATE; MAP_EXCL without MAP_FIXED; MAP_ALIGNED(n) with n other
- *           than 1 (MAP_ALIGNED_SUPER) or 12..47 (K: FreeBSD allows up to 63; user addresses have
- *           47 bits); len 0 or wrapping when rounded; MAP_GUARD with prot other than PROT_NONE,
- *           fd other than -1, off other than 0, or any flag besides MAP_FIXED, MAP_EXCL and
- *           MAP_ALIGNED(n) (MAP_PRIVATE included, as FreeBSD); MAP_ANON with fd other than -1 or
- *           off other than 0; a file mapping (neither MAP_ANON nor MAP_GUARD) with neither
- *           MAP_SHARED nor MAP_PRIVATE; MAP_SHARED|MAP_ANON (K: Kestrel has no fork and no shared
- *           memory, so a shared mapping could never be shared: refused rather than silently
- *           private); MAP_FIXED with addr not page aligned or [addr, addr + len) not inside the
- *           user range.
- *   EBADF   a file mapping whose fd is not open (fd -1 included).
- *   ENODEV  a file mapping of an open fd: no Kestrel file can be mapped.
- *   EEXIST  MAP_FIXED|MAP_EXCL and part of the range is mapped; nothing is replaced (K: the
- *           uapi's choice, Linux's MAP_FIXED_NOREPLACE error; FreeBSD reports ENOMEM).
- *   ENOMEM  no free range fits (or out of kernel memory for a map entry).
- *   EBUSY   see locking below.
- * Placement without MAP_FIXED: addr is a hint (rounded up to a page): the first fit at or above
- * it, else the first fit from the bottom of the user range; with MAP_ALIGNED(n) the first fit
- * aligned to 2^n, with MAP_ALIGNED_SUPER the first fit aligned to 2 MiB when len is at least
- * 2 MiB (VMFS_SUPER_SPACE, as FreeBSD; a shorter mapping is placed as without the flag).
- * addr 0 is the hint "bottom" (K: FreeBSD starts above the largest possible heap; Kestrel has
- * no heap segment). With MAP_FIXED the alignment flags are checked but not applied, as FreeBSD.
- * Mappings get max_protection PROT_READ|WRITE|EXEC (FreeBSD's for anonymous memory); MAP_GUARD
- * makes a guard entry (PROT_NONE for good: any access faults, mprotect skips it). No frame is
- * allocated here (memory is filled on first touch), so a failure leaks none; the map changes
- * only on success.
- *
- * munmap(addr, len): EINVAL for addr not page aligned, len 0, a wrapping length or a range not
- * inside the user range (munmap(2)); otherwise 0, also for ranges with nothing mapped. ENOMEM if
- * splitting an entry found no kernel memory (nothing is removed then).
- * mprotect(addr, len, prot): EINVAL for unknown prot bits, addr not page aligned, a wrapping
- * length or a range not inside the user range; EACCES if prot exceeds the max_protection of an
- * entry in the range (the program image's entries and the stack have max_protection equal to
- * their protection; anonymous mappings allow everything); ENOMEM as munmap. Holes and guard
- * entries in the range are skipped (FreeBSD); len 0 succeeds and changes nothing. On any error
- * nothing has changed.
+ * mmap, munmap and mprotect: their contract (every errno in the order checked, placement, what
+ * file mappings do) is include/uapi/mman.h's. A file mapping maps the vm_object that the file's
+ * mmap method (kernel/fd.h) hands over, with the max_protection it says, from off in the object.
  *
  * vm_stat(pid, out) and vm_map_list(pid, out, max, from): pid 0 is the caller; any other user
  * task may be inspected (K: Kestrel has no credentials, the calls only read, and procstat -v and
@@ -140,8 +100,12 @@ static bool range_in_map(vm_map_t map, uint64_t addr, uint64_t size)
 	return addr >= vm_map_min(map) && addr <= vm_map_max(map) && size <= vm_map_max(map) - addr;
 }
 
-/* The argument checks of mmap that do not depend on the map: 0 or a negated errno. */
-static long mmap_check_args(int prot, int flags, int fd, int64_t off)
+/*
+ * The argument checks of mmap that do not depend on the map: 0 or a negated errno. For a file
+ * mapping that passes them, *fp is the file, referenced (the caller file_puts it); otherwise *fp is
+ * left alone.
+ */
+static long mmap_check_args(int prot, int flags, int fd, int64_t off, struct file **fp)
 {
 	unsigned align = ((unsigned)flags & MAP_ALIGNMENT_MASK) >> MAP_ALIGNMENT_SHIFT;
 
@@ -163,8 +127,13 @@ static long mmap_check_args(int prot, int flags, int fd, int64_t off)
 		struct file *f = fd_get(&task_current()->fds, fd);
 		if (!f)
 			return -EBADF;
-		file_put(f);
-		return -ENODEV;
+		if (!f->ops->mmap || off < 0 || (off & PAGE_MASK)) {
+			long r = f->ops->mmap ? -EINVAL : -ENODEV;
+			file_put(f);
+			return r;
+		}
+		*fp = f;
+		return 0;
 	}
 	if (fd != -1 || off != 0)
 		return -EINVAL;
@@ -173,7 +142,11 @@ static long mmap_check_args(int prot, int flags, int fd, int64_t off)
 	return 0;
 }
 
-/* The vm_map_find strategy for a non-fixed mapping with these flags. */
+/*
+ * The vm_map_find strategy for a non-fixed mapping with these flags: OPTIMAL without an alignment
+ * flag (FreeBSD's choice), which places an object's mapping for superpages and anonymous memory
+ * first fit.
+ */
 static int find_space_of(int flags)
 {
 	unsigned align = ((unsigned)flags & MAP_ALIGNMENT_MASK) >> MAP_ALIGNMENT_SHIFT;
@@ -182,28 +155,39 @@ static int find_space_of(int flags)
 		return VMFS_SUPER_SPACE;
 	if (align)
 		return VMFS_ALIGNED_SPACE((int)align);
-	return VMFS_ANY_SPACE;
+	return VMFS_OPTIMAL_SPACE;
 }
 
-/* Map [*addr, + size) as flags say, the caller's map write-locked. Returns 0 or a negated errno. */
-static long mmap_locked(vm_map_t map, uint64_t *addr, uint64_t size, vm_prot_t prot, int flags)
+/* What a mapping shows: object (NULL: anonymous memory) from offset, with rights up to max. */
+struct mmap_what {
+	vm_object_t object;
+	vm_ooffset_t offset;
+	vm_prot_t max;
+};
+
+/*
+ * Map [*addr, + size) of w as flags say, the caller's map write-locked. Returns 0, the entry then
+ * holding w's object reference, or a negated errno, the reference still the caller's.
+ */
+static long mmap_locked(vm_map_t map, uint64_t *addr, uint64_t size, vm_prot_t prot, int flags,
+			const struct mmap_what *w)
 {
 	int cow = flags & MAP_GUARD ? MAP_CREATE_GUARD : 0;
 	int kr;
 
 	if ((flags & (MAP_FIXED | MAP_EXCL)) == (MAP_FIXED | MAP_EXCL)) {
-		kr = vm_map_find_locked(map, NULL, 0, addr, size, 0, VMFS_NO_SPACE, prot, VM_PROT_ALL, cow);
+		kr = vm_map_find_locked(map, w->object, w->offset, addr, size, 0, VMFS_NO_SPACE, prot, w->max, cow);
 		return kr == KERN_NO_SPACE ? -EEXIST : kern_to_errno(kr);
 	}
 	if (flags & MAP_FIXED)
-		return kern_to_errno(vm_map_fixed_locked(map, NULL, 0, *addr, size, prot, VM_PROT_ALL, cow));
+		return kern_to_errno(vm_map_fixed_locked(map, w->object, w->offset, *addr, size, prot, w->max, cow));
 
 	int find_space = find_space_of(flags);
 	vm_offset_t at = *addr;
-	kr = vm_map_find_locked(map, NULL, 0, &at, size, 0, find_space, prot, VM_PROT_ALL, cow);
+	kr = vm_map_find_locked(map, w->object, w->offset, &at, size, 0, find_space, prot, w->max, cow);
 	if (kr == KERN_NO_SPACE && *addr > vm_map_min(map)) {
 		at = vm_map_min(map);
-		kr = vm_map_find_locked(map, NULL, 0, &at, size, 0, find_space, prot, VM_PROT_ALL, cow);
+		kr = vm_map_find_locked(map, w->object, w->offset, &at, size, 0, find_space, prot, w->max, cow);
 	}
 	if (kr == KERN_SUCCESS)
 		*addr = at;
@@ -216,19 +200,31 @@ long sys_mmap(struct trapframe *tf)
 	int prot = (int)syscall_arg(tf, 2), flags = (int)syscall_arg(tf, 3), fd = (int)syscall_arg(tf, 4);
 	int64_t off = (int64_t)syscall_arg(tf, 5);
 	struct task *t = task_current();
-	long r = mmap_check_args(prot, flags, fd, off);
+	struct mmap_what w = {.object = NULL, .offset = 0, .max = VM_PROT_ALL};
+	struct file *f = NULL;
+	long r = mmap_check_args(prot, flags, fd, off, &f);
 
-	if (r)
+	if (!r && (len == 0 || !round_len(len, &size)))
+		r = -EINVAL;
+	if (!r && (flags & MAP_FIXED) && ((addr & PAGE_MASK) || !range_in_map(t->map, addr, size)))
+		r = -EINVAL;
+	if (!r && f) {
+		w.offset = (vm_ooffset_t)off;
+		r = f->ops->mmap(f, w.offset, size, (vm_prot_t)prot, flags, &w.object, &w.max);
+	}
+	/* The object, if any, holds what the mapping needs of the file. */
+	if (f)
+		file_put(f);
+	if (!r)
+		r = own_map_lock(t);
+	if (r) {
+		vm_object_deallocate(w.object);
 		return r;
-	if (len == 0 || !round_len(len, &size))
-		return -EINVAL;
-	if ((flags & MAP_FIXED) && ((addr & PAGE_MASK) || !range_in_map(t->map, addr, size)))
-		return -EINVAL;
-	r = own_map_lock(t);
-	if (r)
-		return r;
-	r = mmap_locked(t->map, &addr, size, (vm_prot_t)prot, flags);
+	}
+	r = mmap_locked(t->map, &addr, size, (vm_prot_t)prot, flags, &w);
 	vm_map_unlock(t->map);
+	if (r)
+		vm_object_deallocate(w.object);
 	return r ? r : (long)addr;
 }
 
@@ -335,8 +331,9 @@ static void entry_resident(vm_map_t map, vm_map_entry_t e, uint64_t *r4k, uint32
 
 /*
  * VM_ENT_* of e. The program image is what kernel/exec.c maps: entries neither guard nor stack
- * whose max_protection is their own W^X protection, never VM_PROT_ALL, which every mmap gets.
- * The callback trampoline page (kernel/callback.h) is neither image nor anonymous memory.
+ * whose max_protection is their own W^X protection, never VM_PROT_ALL, which every anonymous mmap
+ * gets. The callback trampoline page (kernel/callback.h) is neither image nor anonymous memory;
+ * an mmap of a file shares a kernel object's frames (an OBJT_SG object).
  */
 static uint32_t entry_flags(vm_map_entry_t e)
 {
@@ -346,6 +343,10 @@ static uint32_t entry_flags(vm_map_entry_t e)
 		return VM_ENT_STACK | VM_ENT_ANON;
 	if (e->start == USER_CB_TRAMPOLINE && e->max_protection != VM_PROT_ALL)
 		return 0;
+	/* A fault may install an anonymous entry's object meanwhile (vm_map.h): read it once. */
+	vm_object_t object = __atomic_load_n(&e->object, __ATOMIC_ACQUIRE);
+	if (object && object->type == OBJT_SG)
+		return VM_ENT_SHARED;
 	return e->max_protection == VM_PROT_ALL ? VM_ENT_ANON : VM_ENT_IMAGE;
 }
 

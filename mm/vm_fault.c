@@ -1,6 +1,8 @@
 /*
  * The page-fault handler of vm_maps (contract at vm_fault in mm/vm_map.h): demand-zero pages from
- * the entry's object, a whole 2 MiB page where the entry, the alignment and the object allow.
+ * the entry's object, a whole 2 MiB page where the entry, the alignment and the object allow; for
+ * an OBJT_SG object, the frame the object names (nothing is allocated), as a 2 MiB page where the
+ * entry and alignment allow and the frames behind it are one aligned 2 MiB run.
  *
  * Faults run under the map's read lock, so several may run at once on one map. What they share is
  * guarded thus: an anonymous entry's object is installed by compare-and-swap (a loser drops its
@@ -15,6 +17,9 @@
 #define SUPERPAGE_PAGES (SUPERPAGE_SIZE / PAGE_SIZE)
 
 static void stat_inc(uint64_t *counter) { __atomic_add_fetch(counter, 1, __ATOMIC_RELAXED); }
+
+/* The index in e's object of the page at va. */
+static uint64_t entry_pindex(vm_map_entry_t e, vm_offset_t va) { return (e->offset + (va - e->start)) >> PAGE_SHIFT; }
 
 /* The entry's object, made on the first fault of an anonymous entry. NULL when out of memory. */
 static vm_object_t entry_object(vm_map_entry_t e)
@@ -43,7 +48,7 @@ static bool superpage_fits(vm_map_entry_t e, vm_offset_t va)
 /* Whether none of the object's 2 MiB range behind the superpage around va is resident. Object lock held. */
 static bool superpage_range_empty(vm_map_entry_t e, vm_object_t object, vm_offset_t va)
 {
-	uint64_t first = (e->offset + ((va & ~SUPERPAGE_MASK) - e->start)) >> PAGE_SHIFT, idx;
+	uint64_t first = entry_pindex(e, va & ~SUPERPAGE_MASK), idx;
 	return !vm_object_page_next(object, first, first + SUPERPAGE_PAGES, &idx);
 }
 
@@ -56,7 +61,7 @@ static bool map_superpage(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm
 			  vm_page_t block, int *rc)
 {
 	vm_offset_t base = va & ~SUPERPAGE_MASK;
-	uint64_t first = (e->offset + (base - e->start)) >> PAGE_SHIFT;
+	uint64_t first = entry_pindex(e, base);
 	vm_paddr_t pa = vm_page_to_phys(block);
 
 	/* The object keeps 512 independent frames, so that removing part of the range frees just that. */
@@ -82,6 +87,19 @@ static bool map_superpage(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm
 	return true;
 }
 
+/* Map page at va with a 4 KiB mapping. */
+static int enter_page(vm_map_t map, vm_offset_t va, vm_page_t page, unsigned flags)
+{
+	int r = pmap_enter(map->pmap, va, vm_page_to_phys(page), PAGE_SIZE, flags);
+	if (r == 0) {
+		stat_inc(&map->stats.resident_4k);
+		return KERN_SUCCESS;
+	}
+	/* -EEXIST: a fault on another CPU mapped the page between our look and our lock. */
+	KASSERT(r == -EEXIST || r == -ENOMEM, "vm_fault: pmap_enter at 0x%llx: %d", (unsigned long long)va, r);
+	return r == -EEXIST ? KERN_SUCCESS : KERN_RESOURCE_SHORTAGE;
+}
+
 /*
  * Map the object page behind va, allocating it if it is not resident; as a superpage if *block (a
  * zeroed 2 MiB block, or NULL) is given and the superpage's object range is still empty, in which
@@ -90,7 +108,7 @@ static bool map_superpage(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm
 static int fault_page(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_offset_t va, unsigned flags,
 		      vm_page_t *block)
 {
-	uint64_t pindex = (e->offset + (va - e->start)) >> PAGE_SHIFT;
+	uint64_t pindex = entry_pindex(e, va);
 	vm_page_t page = vm_object_page_lookup(object, pindex);
 	int rc;
 	if (!page && *block && superpage_range_empty(e, object, va)) {
@@ -109,14 +127,45 @@ static int fault_page(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_off
 			return KERN_RESOURCE_SHORTAGE;
 		}
 	}
-	int r = pmap_enter(map->pmap, va, vm_page_to_phys(page), PAGE_SIZE, flags);
-	if (r == 0) {
-		stat_inc(&map->stats.resident_4k);
-		return KERN_SUCCESS;
+	return enter_page(map, va, page, flags);
+}
+
+/*
+ * Whether the OBJT_SG frames behind the superpage around va are one run of 512 frames starting
+ * on a 2 MiB boundary (a superpage must map exactly that); the run's start in *pa. Object lock
+ * held.
+ */
+static bool sg_superpage_run(vm_map_entry_t e, vm_object_t object, vm_offset_t va, vm_paddr_t *pa)
+{
+	uint64_t first = entry_pindex(e, va & ~SUPERPAGE_MASK);
+	*pa = vm_page_to_phys(vm_object_page_lookup(object, first));
+	if (*pa & SUPERPAGE_MASK)
+		return false;
+	for (uint64_t i = 1; i < SUPERPAGE_PAGES; i++)
+		if (vm_page_to_phys(vm_object_page_lookup(object, first + i)) != *pa + i * PAGE_SIZE)
+			return false;
+	return true;
+}
+
+/*
+ * Map the OBJT_SG frame behind va, or the whole superpage around it where it fits. A superpage
+ * needs the whole 2 MiB unmapped: where part of it is mapped already (4 KiB faults before, or a
+ * split), or its page table could not be had, the page goes in on its own. Object lock held.
+ */
+static int fault_sg(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_offset_t va, unsigned flags)
+{
+	vm_paddr_t pa;
+	if (superpage_fits(e, va) && sg_superpage_run(e, object, va, &pa)) {
+		int r = pmap_enter(map->pmap, va & ~SUPERPAGE_MASK, pa, SUPERPAGE_SIZE, flags);
+		KASSERT(r == 0 || r == -EEXIST || r == -ENOMEM, "vm_fault: pmap_enter of 2 MiB at 0x%llx: %d",
+			(unsigned long long)va, r);
+		if (r == 0) {
+			stat_inc(&map->stats.resident_2m);
+			stat_inc(&map->stats.faults_2m);
+			return KERN_SUCCESS;
+		}
 	}
-	/* -EEXIST: a fault on another CPU mapped the page between our look and our lock. */
-	KASSERT(r == -EEXIST || r == -ENOMEM, "vm_fault: pmap_enter at 0x%llx: %d", (unsigned long long)va, r);
-	return r == -EEXIST ? KERN_SUCCESS : KERN_RESOURCE_SHORTAGE;
+	return enter_page(map, va, vm_object_page_lookup(object, entry_pindex(e, va)), flags);
 }
 
 static int fault_locked(vm_map_t map, vm_offset_t va, vm_prot_t fault_type)
@@ -134,6 +183,13 @@ static int fault_locked(vm_map_t map, vm_offset_t va, vm_prot_t fault_type)
 	vm_object_t object = entry_object(e);
 	if (!object)
 		return KERN_RESOURCE_SHORTAGE;
+	unsigned flags = vm_map_mmu_flags(map, e->protection);
+	if (object->type == OBJT_SG) {
+		vm_object_lock(object);
+		int rc = fault_sg(map, e, object, va, flags);
+		vm_object_unlock(object);
+		return rc;
+	}
 
 	/*
 	 * Zeroing 2 MiB takes long, too long for the object's spinlock (interrupts off): look, take
@@ -149,7 +205,7 @@ static int fault_locked(vm_map_t map, vm_offset_t va, vm_prot_t fault_type)
 			block = pmm_alloc_order(SUPERPAGE_ORDER, PMM_ZERO);
 	}
 	vm_object_lock(object);
-	int rc = fault_page(map, e, object, va, vm_map_mmu_flags(map, e->protection), &block);
+	int rc = fault_page(map, e, object, va, flags, &block);
 	vm_object_unlock(object);
 	if (block)
 		pmm_free(block);

@@ -1,5 +1,6 @@
 /*
- * Anonymous VM objects and their page trees (contract and invariants in mm/vm_object.h).
+ * VM objects: anonymous ones with their page trees, and OBJT_SG windows onto frames someone else
+ * owns (contract and invariants in mm/vm_object.h).
  */
 #include "mm/vm_object.h"
 #include "kernel/preempt.h"
@@ -53,6 +54,21 @@ vm_object_t vm_object_allocate(vm_size_t size)
 	return object;
 }
 
+vm_object_t vm_object_allocate_sg(vm_page_t *pages, uint64_t npages, void (*release)(void *arg), void *arg)
+{
+	KASSERT(npages > 0 && release, "vm_object_allocate_sg: no pages or no release hook");
+	if (npages > ((vm_size_t)0 - PAGE_SIZE) >> PAGE_SHIFT)
+		return NULL;
+	vm_object_t object = vm_object_allocate(npages << PAGE_SHIFT);
+	if (!object)
+		return NULL;
+	object->type = OBJT_SG;
+	object->sg.pages = pages;
+	object->sg.release = release;
+	object->sg.arg = arg;
+	return object;
+}
+
 void vm_object_reference(vm_object_t object)
 {
 	uint32_t old = __atomic_fetch_add(&object->ref_count, 1, __ATOMIC_RELAXED);
@@ -67,6 +83,15 @@ void vm_object_deallocate(vm_object_t object)
 	KASSERT(old > 0, "vm_object_deallocate: object %p has no reference", (void *)object);
 	if (old > 1)
 		return;
+	if (object->type == OBJT_SG) {
+		void (*release)(void *) = object->sg.release;
+		void *arg = object->sg.arg;
+		kfree(object->sg.pages);
+		kmem_cache_free(object_cache, object);
+		/* Last: release may free the frames, which nothing maps any more. */
+		release(arg);
+		return;
+	}
 	vm_object_lock(object);
 	vm_object_page_remove(object, 0, object_pages(object));
 	vm_object_unlock(object);
@@ -75,6 +100,8 @@ void vm_object_deallocate(vm_object_t object)
 
 vm_page_t vm_object_page_lookup(vm_object_t object, uint64_t pindex)
 {
+	if (object->type == OBJT_SG)
+		return pindex < object_pages(object) ? object->sg.pages[pindex] : NULL;
 	struct vm_object_node *n = object->root;
 	if (!n || pindex >= object_pages(object))
 		return NULL;
@@ -175,6 +202,7 @@ uint64_t vm_object_page_remove(vm_object_t object, uint64_t start, uint64_t end)
 {
 	if (end > object_pages(object))
 		end = object_pages(object);
+	/* An OBJT_SG object has no tree: root is NULL, and its frames stay their owner's. */
 	if (!object->root || start >= end)
 		return 0;
 	uint64_t freed = node_remove(object->root, object->height - 1, 0, start, end);
@@ -211,12 +239,23 @@ vm_page_t vm_object_page_next(vm_object_t object, uint64_t start, uint64_t end, 
 {
 	if (end > object_pages(object))
 		end = object_pages(object);
-	if (!object->root || start >= end)
+	if (start >= end)
+		return NULL;
+	if (object->type == OBJT_SG) {
+		*pindex = start;
+		return object->sg.pages[start];
+	}
+	if (!object->root)
 		return NULL;
 	return node_next(object->root, object->height - 1, 0, start, end, pindex);
 }
 
-uint64_t vm_object_resident_count(vm_object_t object) { return object->root ? object->root->count : 0; }
+uint64_t vm_object_resident_count(vm_object_t object)
+{
+	if (object->type == OBJT_SG)
+		return object_pages(object);
+	return object->root ? object->root->count : 0;
+}
 
 static const char *node_check(const struct vm_object_node *n, unsigned level, uint64_t base, uint64_t npages)
 {
@@ -246,6 +285,21 @@ static const char *node_check(const struct vm_object_node *n, unsigned level, ui
 	return sum == n->count ? NULL : "vm_object: node count differs from the pages beneath it";
 }
 
+/* The OBJT_SG part of vm_object_check. */
+static const char *sg_check(vm_object_t object)
+{
+	if (object->root)
+		return "vm_object: OBJT_SG object with a page tree";
+	if (!object->sg.pages || !object->sg.release)
+		return "vm_object: OBJT_SG object without its frames or release hook";
+	for (uint64_t i = 0; i < object_pages(object); i++) {
+		vm_page_t head = object->sg.pages[i] ? pmm_block_head(object->sg.pages[i]) : NULL;
+		if (!head || !(head->flags & VM_PAGE_ALLOC))
+			return "vm_object: OBJT_SG frame is not part of an allocated block";
+	}
+	return NULL;
+}
+
 const char *vm_object_check(vm_object_t object)
 {
 	if (object->ref_count == 0)
@@ -255,5 +309,9 @@ const char *vm_object_check(vm_object_t object)
 	if (object->height == 0 || object->height > VM_OBJECT_MAX_HEIGHT ||
 	    (object->height < VM_OBJECT_MAX_HEIGHT && object_pages(object) > (1ull << (object->height * VM_OBJECT_RADIX_SHIFT))))
 		return "vm_object: page tree too short for the object";
+	if (object->type == OBJT_SG)
+		return sg_check(object);
+	if (object->type != OBJT_DEFAULT)
+		return "vm_object: unknown type";
 	return object->root ? node_check(object->root, object->height - 1, 0, object_pages(object)) : NULL;
 }

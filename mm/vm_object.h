@@ -1,20 +1,31 @@
 /*
- * VM objects: anonymous, zero-filled memory that map entries map (FreeBSD's vm_object, OBJT_DEFAULT
- * only). An object owns its resident pages, one reference (the pmm ref_count of 1) each, and frees
- * them when they are removed from it or when its last reference goes.
+ * VM objects: what map entries map (FreeBSD's vm_object). Two kinds (objtype_t):
  *
- * Resident pages are kept in a radix tree of 64-way nodes indexed by page index (offset >> 12);
- * the tree is as tall as the object's size needs (at most 9 levels), so lookup, insert and remove
- * are O(height). Every node counts the pages beneath it, which lets range queries skip empty
- * subtrees.
+ *   OBJT_DEFAULT  anonymous, zero-filled memory. The object owns its resident pages, one
+ *                 reference (the pmm ref_count of 1) each, and frees them when they are removed
+ *                 from it or when its last reference goes.
+ *   OBJT_SG       a window onto frames someone else owns (FreeBSD's name: an object over a
+ *                 scatter/gather list), e.g. a BPF map's values that a task maps (kernel/bpf/
+ *                 map_mmap.h). Every page is resident from creation and stays so: nothing is
+ *                 ever allocated for, inserted into or freed from such an object. Its owner keeps
+ *                 the frames alive for as long as the object lives; when the last reference goes
+ *                 the object calls the owner's release hook, once, which is where the owner drops
+ *                 what it holds for the object (a map reference, say).
+ *
+ * Resident pages of an OBJT_DEFAULT object are kept in a radix tree of 64-way nodes indexed by
+ * page index (offset >> 12); the tree is as tall as the object's size needs (at most 9 levels), so
+ * lookup, insert and remove are O(height). Every node counts the pages beneath it, which lets
+ * range queries skip empty subtrees. An OBJT_SG object keeps an array of its frames instead:
+ * lookups are O(1).
  *
  * Kestrel has no fork and no copy-on-write: every page range of an object is mapped by at most one
  * map entry at a time. That is what lets vm_map free an object's pages the moment the range that
  * maps them is removed, and lets an object page be mapped without a reference of its own.
+ * (Several OBJT_SG objects may show the same frames; each is still mapped by one entry at most.)
  *
  * Locking: ref_count is atomic. The page tree is protected by the object's spinlock
  * (vm_object_lock); functions below that touch pages say they expect it held. The lock nests
- * inside vm_map's lock and outside the pmap's and pmm's locks.
+ * inside vm_map's lock and outside the pmap's and pmm's locks. The release hook runs without it.
  */
 #ifndef MM_VM_OBJECT_H
 #define MM_VM_OBJECT_H
@@ -36,12 +47,25 @@ struct vm_object_node {
 	void *slot[VM_OBJECT_RADIX_SLOTS];
 };
 
+typedef enum { OBJT_DEFAULT, OBJT_SG } objtype_t;
+
+/*
+ * Invariants (vm_object_check), besides the nodes': ref_count > 0 while in use; size is a multiple
+ * of PAGE_SIZE; the tree is tall enough for size. OBJT_SG: root is NULL, and sg.pages holds
+ * size / PAGE_SIZE frames, each one of an allocated pmm block, and sg.release is set.
+ */
 struct vm_object {
 	spinlock_t lock;
 	uint32_t ref_count;          /* atomic; the object is freed when it drops to 0 */
+	objtype_t type;              /* fixed at allocation */
 	uint8_t height;              /* levels of the page tree: 64^height pages are addressable */
 	vm_size_t size;              /* bytes, a multiple of PAGE_SIZE; fixed at allocation */
-	struct vm_object_node *root; /* NULL while no page is resident */
+	struct vm_object_node *root; /* OBJT_DEFAULT: NULL while no page is resident; OBJT_SG: NULL */
+	struct {
+		vm_page_t *pages;            /* page i's frame; kmalloc'ed, the object's */
+		void (*release)(void *arg); /* called once, after the last reference went */
+		void *arg;
+	} sg;                                /* OBJT_SG only */
 };
 
 typedef struct vm_object *vm_object_t;
@@ -52,12 +76,23 @@ typedef struct vm_object *vm_object_t;
  */
 vm_object_t vm_object_allocate(vm_size_t size);
 
+/*
+ * A new OBJT_SG object of npages pages (npages > 0), page i being the frame pages[i] (each a frame
+ * of an allocated pmm block), with one reference, owned by the caller. pages is an array from
+ * kmalloc that the object takes over on success (it is freed with the object). The frames stay
+ * their owner's: the object never frees them, and the owner must keep them allocated until
+ * release(arg) is called. That happens exactly once, after the object's last reference is dropped
+ * (vm_object_deallocate), without the object's lock. Returns NULL when out of memory: release is
+ * not called and pages is still the caller's.
+ */
+vm_object_t vm_object_allocate_sg(vm_page_t *pages, uint64_t npages, void (*release)(void *arg), void *arg);
+
 /* Take one more reference to object. */
 void vm_object_reference(vm_object_t object);
 
 /*
- * Drop one reference; the last one frees every resident page and the object. NULL is ignored.
- * The caller must not hold the object's lock.
+ * Drop one reference; the last one frees every resident page (OBJT_SG: calls the release hook
+ * instead) and the object. NULL is ignored. The caller must not hold the object's lock.
  */
 void vm_object_deallocate(vm_object_t object);
 
@@ -69,14 +104,16 @@ vm_page_t vm_object_page_lookup(vm_object_t object, uint64_t pindex);
 
 /*
  * Make page the page at pindex; the object takes over the caller's reference to it. pindex must be
- * inside the object and not resident. Returns 0, or -ENOMEM (nothing changed, the caller still
- * owns page) when a tree node could not be had. Object lock held.
+ * inside the object and not resident (so never in an OBJT_SG object, where every page is).
+ * Returns 0, or -ENOMEM (nothing changed, the caller still owns page) when a tree node could not
+ * be had. Object lock held.
  */
 int vm_object_page_insert(vm_object_t object, uint64_t pindex, vm_page_t page);
 
 /*
  * Remove every resident page with index in [start, end) and give it back to pmm. The caller must
- * already have unmapped them. Returns how many were freed. Object lock held.
+ * already have unmapped them. Returns how many were freed. An OBJT_SG object's pages are not its
+ * own to free: for it this does nothing and returns 0. Object lock held.
  */
 uint64_t vm_object_page_remove(vm_object_t object, uint64_t start, uint64_t end);
 
@@ -90,8 +127,9 @@ vm_page_t vm_object_page_next(vm_object_t object, uint64_t start, uint64_t end, 
 uint64_t vm_object_resident_count(vm_object_t object);
 
 /*
- * Check the object's invariants (node counts exact, no empty node, every page inside the object
- * and allocated). Returns NULL, or a message naming the broken one. Object lock held.
+ * Check the object's invariants (see struct vm_object; for OBJT_DEFAULT: node counts exact, no
+ * empty node, every page inside the object and allocated). Returns NULL, or a message naming the
+ * broken one. O(resident pages). Object lock held.
  */
 const char *vm_object_check(vm_object_t object);
 

@@ -1,10 +1,16 @@
 /*
- * The bpf_* system calls. Results pass through unchanged (negated errno on failure), and errno
- * is never touched: that is the Linux helpers' convention, not POSIX's. Callbacks need nothing
- * from the library: they return into the kernel's trampoline page (include/uapi/bpf.h).
+ * bpf(2) and the native bpf_* system calls. Results pass through unchanged (negated errno on
+ * failure), and errno is never touched: that is the Linux helpers' convention, not POSIX's.
+ * Callbacks need nothing from the library: they return into the kernel's trampoline page
+ * (include/uapi/bpf.h).
  */
 #include <bpf.h>
 #include <sys/syscall.h>
+
+int bpf(int cmd, union bpf_attr *attr, unsigned int size)
+{
+	return (int)__syscall6(SYS_bpf, cmd, (long)attr, size, 0, 0, 0);
+}
 
 int bpf_map_create(enum bpf_map_type type, uint32_t key_size, uint32_t value_size,
 		   uint32_t max_entries)

@@ -29,7 +29,10 @@
  *   next_key(fd, key, next_key): key NULL, or a key not in the map, gives the first key; the last
  *     key gives ENOENT (as does an empty map). Array order is index order; hash order is
  *     unspecified but stable while the map does not change.
- *   Any call: EBADF if fd is not open; EINVAL if it is not a map; EFAULT for a bad pointer.
+ *   Any call: EBADF if fd is not open; EINVAL if it is not a map; EPERM if the fd may not read or
+ *     write as the call needs (bpf(2) fds opened with BPF_F_RDONLY / BPF_F_WRONLY) or the map was
+ *     frozen (BPF_MAP_FREEZE) and the call writes; EFAULT for a bad pointer. The element calls are
+ *     bpf(2)'s element commands (below), errors and their order included.
  *
  * Task errors (find_vma, task_vma_batch), checked in this order: ESRCH no task has that pid;
  * EPERM the task is neither the caller nor a descendant of it; ENOENT the task has no address
@@ -94,6 +97,100 @@
  *   by longjmp, to an outer callback or to the program: the first system call made with rsp
  *   above the one the callback was entered with ends that callback's system call (and any inner
  *   one) for good, releasing what it held; that system call never returns.
+ */
+/*
+ * SYS_bpf: Linux's bpf(2). bpf(cmd, attr, size) runs command cmd (Linux's numbers) on the first
+ * size bytes of attr (union bpf_attr, include/uapi/linux/bpf.h) and returns 0, an fd, or a negated
+ * errno. Its map commands and the native calls above are one implementation: the same maps, fds
+ * and errors. Kestrel has no privileges yet: every task may use every command (Linux's CAP_BPF
+ * and CAP_SYS_ADMIN checks never fail); what a program can learn of kernel addresses is written
+ * in kernel/bpf/verifier.h. Errors are listed in the order they are checked.
+ *
+ * Every command: E2BIG size above 4096, or above sizeof(union bpf_attr) with a nonzero byte past
+ * it; EFAULT attr (or that tail) unreadable; EINVAL cmd not among those below; EINVAL a nonzero
+ * byte past the command's last field (Linux's CHECK_ATTR). A smaller size is zero-extended.
+ * Results go back into attr's own fields (next_id, info.info_len, log_true_size, test.retval ...)
+ * at their offsets, as Linux writes them: EFAULT if that fails. An fd that is not open is EBADF,
+ * one of the wrong kind (not a map, not a program) EINVAL; BPF_OBJ_GET_INFO_BY_FD says EBADFD for
+ * the first, as Linux.
+ *
+ * BPF_MAP_CREATE: EINVAL btf_vmlinux_value_type_id, or btf_key_type_id without
+ *   btf_value_type_id; then bpf_map_create's errors (kernel/bpf/map.h: map_extra, flags, type,
+ *   sizes, ENOTSUPP, E2BIG, ENOMEM, map_name); EINVAL map_ifindex (no device to offload to);
+ *   EBADF / EINVAL btf_fd when a BTF type is named (no BTF objects yet); ENOMEM, EMFILE. The fd's
+ *   mode follows BPF_F_RDONLY / BPF_F_WRONLY.
+ * BPF_MAP_LOOKUP_ELEM: EINVAL flags other than BPF_F_LOCK (before the fd); the fd; EPERM the fd
+ *   may not read; EINVAL BPF_F_LOCK (no value holds a spin lock); ENOMEM; EFAULT key; ENOENT;
+ *   EFAULT value.
+ * BPF_MAP_UPDATE_ELEM: the fd; EPERM the fd may not write, or the map is frozen; EINVAL
+ *   BPF_F_LOCK; EFAULT key, then value; bpf_map_sys_update's (EINVAL flags, E2BIG, EEXIST,
+ *   ENOENT, ENOMEM).
+ * BPF_MAP_DELETE_ELEM: the fd; EPERM; EFAULT key; ENOENT, or EINVAL for an array.
+ * BPF_MAP_GET_NEXT_KEY: the fd; EPERM the fd may not read; EFAULT key (0: the first key); ENOENT
+ *   after the last; EFAULT next_key.
+ * BPF_MAP_LOOKUP_AND_DELETE_ELEM: EINVAL flags other than BPF_F_LOCK; the fd; EPERM (it needs read
+ *   and write); EINVAL BPF_F_LOCK; EFAULT key; ENOTSUPP arrays; ENOENT; EFAULT value (the element
+ *   is gone then, as in Linux).
+ * BPF_MAP_FREEZE: the fd; EPERM the fd may not write; EBUSY frozen already, or mapped writable.
+ *
+ * BPF_PROG_LOAD:
+ *   EINVAL prog_flags outside Linux's set (BPF_F_SLEEPABLE and the test flags are accepted);
+ *   EBADF / EINVAL BPF_F_TOKEN_FD's prog_token_fd (no tokens yet); E2BIG insn_cnt 0 or above
+ *   1000000; EINVAL attach_prog_fd or attach_btf_id (nothing to attach to yet), or an
+ *   expected_attach_type for a SYSCALL program; ENOMEM the instructions cannot be held (above
+ *   524288, 4 MiB); EFAULT insns; EFAULT license (127 bytes at most are read: a longer one is cut;
+ *   Linux's GPL-compatible names set gpl_compatible); EINVAL prog_ifindex, or a prog_type Kestrel
+ *   cannot load (SYSCALL and SCHED_CLS today); EINVAL prog_name; EINVAL the log attributes (the
+ *   verifier's rule: no level, no buffer nor size; a level within 1|2|4|8 with a buffer of 128 to
+ *   2^30 - 1 bytes); EBADF / EINVAL func_info or line_info (prog_btf_fd: no BTF yet); EINVAL
+ *   core_relo_cnt; then the verifier's verdict (kernel/bpf/verifier.h: EINVAL, EACCES, E2BIG,
+ *   ENOSPC for a log that did not fit, which overrides the rest; for an LD_IMM64 map fd EBADF or
+ *   EINVAL, EFAULT fd_array, EPROTO BPF_PSEUDO_MAP_IDX without fd_array; ENOENT kfuncs and BTF ids,
+ *   none yet); EFAULT the log (from the start of log_buf, up to its NUL) or log_true_size
+ *   (written when size reaches it) could not be written back, whatever the verdict; E2BIG the
+ *   interpreter must run a program of more than 131072 instructions; ENOMEM; ENOSPC no id left;
+ *   EMFILE. At most 1 MiB of log is kept in the kernel: a larger log_size acts as 1 MiB.
+ *   The program runs JIT-compiled unless the kernel command line says bpf.jit=0 (or the JIT
+ *   cannot take it): then the interpreter runs it, and its info's jited_prog_len is 0.
+ *
+ * BPF_PROG_TEST_RUN: EINVAL ctx_in and ctx_size_in not both set or both 0, the same for ctx_out;
+ *   the fd (a map fd is EINVAL); ENOTSUPP a program type without test runs; then by type. The
+ *   program runs repeat times (0: once), each run on the context the previous one left, the task
+ *   preemptible between runs; EINTR if it is killed meanwhile. retval is the last run's r0 (low
+ *   32 bits), duration the mean nanoseconds per run (time preempted left out), and the program's
+ *   run_cnt and run_time_ns count the runs.
+ *   SYSCALL: EINVAL data_in, data_out, duration or flags not 0; EINVAL ctx_size_in below the
+ *     end of the furthest context byte the program may touch, or above 65535; ENOMEM; EFAULT
+ *     ctx_in. The program's r1 is a kernel copy of ctx_in (NULL for none); afterwards retval and
+ *     duration are written and the context copied back over ctx_in, as Linux. Kestrel's
+ *     additions: repeat (Linux: EINVAL), and ctx_out, which gets the context too (cut to
+ *     ctx_size_out: ENOSPC) with ctx_size_out set to its size.
+ *   SCHED_CLS: EINVAL flags other than BPF_F_TEST_SKB_CHECKSUM_COMPLETE, cpu, batch_size; EINVAL
+ *     data_size_in below 14 (an Ethernet header) or above 3712 (Linux's page less head and tail
+ *     room); ENOMEM; EFAULT data_in; E2BIG / EFAULT ctx_in (past Kestrel's __sk_buff it must be
+ *     zero); ENODEV its ifindex above 1; EINVAL it sets a field a test may not (only mark,
+ *     priority, ingress_ifindex, ifindex, cb, tstamp, wire_len, gso_segs, gso_size and hwtstamp
+ *     may be nonzero), wire_len below the length or above 65536, gso_segs above 65535. The
+ *     program's __sk_buff: len = data_size_in, protocol and pkt_type from the frame on the
+ *     loopback device (ifindex 1), the context's fields, the rest 0 (programs cannot reach the
+ *     packet bytes yet). Afterwards: data_out gets the packet (cut to data_size_out when that is
+ *     not 0 and smaller: ENOSPC, after the rest is written), data_size_out, retval and duration
+ *     are written; then ctx_out gets Linux's fields back (mark, priority, ingress_ifindex, ifindex,
+ *     tstamp, cb, wire_len, gso_segs, hwtstamp; cut to ctx_size_out: ENOSPC) and ctx_size_out.
+ *
+ * BPF_OBJ_GET_INFO_BY_FD: EBADFD the fd is not open; EINVAL not a map or program; E2BIG info_len
+ *   above 4096, or a nonzero byte past Kestrel's struct; EFAULT. Writes min(info_len, sizeof)
+ *   bytes and that length into info_len. For a program the caller's struct is read first: the
+ *   arrays it asks for (map_ids, xlated_prog_insns, jited_prog_insns, jited_ksyms,
+ *   jited_func_lens: a count or length and a pointer) are copied, cut to what it asked, and the
+ *   true counts written; EINVAL a func_info, line_info or jited_line_info record size other than
+ *   Linux's. The xlated dump shows maps as BPF_PSEUDO_MAP_FD / _VALUE with the map id, as Linux.
+ *   Zero for now: the tag, BTF ids, func and line info, created_by_uid, and the jited arrays of
+ *   an interpreted program.
+ *
+ * BPF_PROG_GET_NEXT_ID, BPF_MAP_GET_NEXT_ID: EINVAL start_id >= 2^31 - 1; ENOENT no id above it.
+ * BPF_PROG_GET_FD_BY_ID: ENOENT (id 0 too); ENOMEM, EMFILE. BPF_MAP_GET_FD_BY_ID: EINVAL
+ *   open_flags other than BPF_F_RDONLY / BPF_F_WRONLY, or both; ENOENT; ENOMEM, EMFILE.
  */
 #ifndef UAPI_BPF_H
 #define UAPI_BPF_H

@@ -25,7 +25,9 @@
 #define ENAMETOOLONG 36
 #define ENOSYS 38
 #define ELOOP 40
+#define EPROTO 71
 #define EOVERFLOW 75
+#define EBADFD 77 /* bpf(2) BPF_OBJ_GET_INFO_BY_FD on an fd that is not open, as Linux */
 /* Linux-internal "not supported", which bpf(2) returns as is (e.g. an LRU map with BPF_F_NO_PREALLOC). */
 #define ENOTSUPP 524
 

@@ -1,4 +1,88 @@
-/* mmap/mprotect flags, with FreeBSD's names and values (mmap(2)). */
+/*
+ * mmap/mprotect flags, with FreeBSD's names and values (mmap(2)), and the contract of SYS_mmap,
+ * SYS_munmap and SYS_mprotect (kernel/vm_syscalls.c). Kestrel's choices are marked (K).
+ *
+ * The user range is [USER_MIN, USER_MAX): page 0 is not part of it. Lengths are rounded up to
+ * whole pages; a length whose rounding wraps is EINVAL.
+ *
+ * mmap(addr, len, prot, flags, fd, off) -> addr. Anonymous memory (MAP_ANON), guard reservations
+ * (MAP_GUARD) and file mappings (neither), as FreeBSD's mmap(2) decides. The errors, in the order
+ * they are checked (the first that applies is returned):
+ *    1. EINVAL  prot has bits beyond PROT_READ|WRITE|EXEC;
+ *    2. EINVAL  flags has bits beyond MAP_SHARED, MAP_PRIVATE, MAP_FIXED, MAP_ANON, MAP_GUARD,
+ *               MAP_EXCL and MAP_ALIGNED(n);
+ *    3. EINVAL  both MAP_SHARED and MAP_PRIVATE;
+ *    4. EINVAL  MAP_EXCL without MAP_FIXED;
+ *    5. EINVAL  MAP_ALIGNED(n) with n other than 1 (MAP_ALIGNED_SUPER) or 12..47 (K: FreeBSD
+ *               allows up to 63; user addresses have 47 bits);
+ *    6. EINVAL  MAP_GUARD with prot other than PROT_NONE, fd other than -1, off other than 0, or
+ *               any flag besides MAP_FIXED, MAP_EXCL and MAP_ALIGNED(n) (MAP_PRIVATE included, as
+ *               FreeBSD);
+ *    7. a file mapping (neither MAP_ANON nor MAP_GUARD), in this order:
+ *         EINVAL  neither MAP_SHARED nor MAP_PRIVATE;
+ *         EBADF   fd is not open (fd -1 included);
+ *         ENODEV  the file cannot be mapped (the console: Linux's and FreeBSD's answer for a file
+ *                 without an mmap method);
+ *         EINVAL  off negative or not page aligned (Linux's rule; FreeBSD would shift the address);
+ *       anonymous memory, in this order:
+ *         EINVAL  fd other than -1 or off other than 0;
+ *         EINVAL  MAP_SHARED (K: Kestrel has no fork and no shared anonymous memory, so such a
+ *                 mapping could never be shared: refused rather than silently private);
+ *    8. EINVAL  len 0, or wrapping when rounded;
+ *    9. EINVAL  MAP_FIXED with addr not page aligned or [addr, addr + len) not inside the user
+ *               range;
+ *   10. a file mapping: the file's own errors (below), before any address is looked for (as
+ *       FreeBSD);
+ *   11. EBUSY   the caller's map lock cannot be waited for (kernel/vm_syscalls.c, "Locking");
+ *   12. EEXIST  MAP_FIXED|MAP_EXCL and part of the range is mapped; nothing is replaced (K: the
+ *               uapi's choice, Linux's MAP_FIXED_NOREPLACE error; FreeBSD reports ENOMEM);
+ *   13. ENOMEM  no free range fits, or out of kernel memory for a map entry.
+ *
+ * Placement without MAP_FIXED: addr is a hint (rounded up to a page): the first fit at or above
+ * it, else the first fit from the bottom of the user range; with MAP_ALIGNED(n) the first fit
+ * aligned to 2^n, with MAP_ALIGNED_SUPER the first fit aligned to 2 MiB when len is at least
+ * 2 MiB (VMFS_SUPER_SPACE, as FreeBSD; a shorter mapping is placed as without the flag). Without
+ * an alignment flag a file mapping of at least 2 MiB is placed so that its 2 MiB pages can be
+ * mapped whole (address congruent to off modulo 2 MiB) where such a fit exists (VMFS_OPTIMAL_SPACE,
+ * as FreeBSD). addr 0 is the hint "bottom" (K: FreeBSD starts above the largest possible heap;
+ * Kestrel has no heap segment). With MAP_FIXED the alignment flags are checked but not applied,
+ * as FreeBSD. Anonymous mappings get max_protection PROT_READ|WRITE|EXEC (FreeBSD's); MAP_GUARD
+ * makes a guard entry (PROT_NONE for good: any access faults, mprotect skips it). No frame is
+ * allocated (anonymous memory is filled on first touch), so a failure leaks none; the map changes
+ * only on success.
+ *
+ * Files that can be mapped: BPF map fds (kernel/bpf/map_mmap.h), as Linux. mmap(NULL, len,
+ * PROT_READ|PROT_WRITE, MAP_SHARED, map_fd, off) maps bytes [off, off + len) of a BPF_F_MMAPABLE
+ * ARRAY's values (value i at i * round_up(value_size, 8), the last page zero-padded), shared with
+ * the map: stores through the mapping are what lookups see and updates are what the mapping shows.
+ * The mapping keeps the map alive after close(map_fd); the map's memory goes with the last of its
+ * fds and mappings. A mapping made with PROT_WRITE makes BPF_MAP_FREEZE fail with EBUSY until it
+ * is wholly unmapped (munmap of part of it, or mprotect, does not end it). max_protection is
+ * PROT_READ | prot: a mapping made without PROT_WRITE (all a frozen map allows) can never be made
+ * writable, mprotect says EACCES. The file's errors (step 10), in Linux's order (do_mmap's checks
+ * of the file, then bpf_map_mmap's, then array_map_mmap's):
+ *         EACCES    MAP_SHARED with PROT_WRITE and an fd that may not write;
+ *         EACCES    an fd that may not read;
+ *         ENOTSUPP  a map type other than ARRAY (Linux's 524);
+ *         EINVAL    not MAP_SHARED (MAP_PRIVATE, whatever prot), or an fd that may not write
+ *                   (Linux makes such an fd's MAP_SHARED mapping a private one);
+ *         EPERM     PROT_WRITE and the map is frozen (Linux's answer; EACCES is mprotect's);
+ *         EACCES    PROT_WRITE and the map is BPF_F_RDONLY_PROG;
+ *         EINVAL    an ARRAY without BPF_F_MMAPABLE;
+ *         EINVAL    off + len beyond the values, rounded up to whole pages;
+ *         ENOMEM    out of kernel memory.
+ *
+ * munmap(addr, len) -> 0: EINVAL for addr not page aligned, len 0, a wrapping length or a range
+ * not inside the user range (munmap(2)); otherwise 0, also for ranges with nothing mapped. ENOMEM
+ * if splitting an entry found no kernel memory (nothing is removed then). EBUSY as mmap's.
+ *
+ * mprotect(addr, len, prot) -> 0: EINVAL for unknown prot bits, addr not page aligned, a wrapping
+ * length or a range not inside the user range; EBUSY as mmap's; EACCES if prot exceeds the
+ * max_protection of an entry in the range (the program image's entries and the stack have
+ * max_protection equal to their protection; anonymous mappings allow everything; file mappings
+ * what the file allowed); ENOMEM as munmap. Holes and guard entries in the range are skipped
+ * (FreeBSD); len 0 succeeds and changes nothing. On any error nothing has changed.
+ */
 #ifndef UAPI_MMAN_H
 #define UAPI_MMAN_H
 

@@ -7,7 +7,7 @@
  *
  * Where each call's contract is written: SYS_waitpid's status word and options in
  * include/uapi/wait.h, SYS_mmap's flags in include/uapi/mman.h, SYS_vm_stat and SYS_vm_map_list in
- * include/uapi/vm_stat.h, the SYS_bpf_* calls and the callback protocol (SYS_cb_return, the
+ * include/uapi/vm_stat.h, SYS_bpf, the SYS_bpf_* calls and the callback protocol (SYS_cb_return, the
  * trampoline page) in include/uapi/bpf.h.
  *
  * File descriptors 1 and 2 are the console (write only); the user library writes its error
@@ -46,6 +46,8 @@
 #define SYS_task_lock_map 22   /* (int pid, int hold): test aid, hold/release pid's map lock for write */
 #define SYS_uptime 23          /* () -> TSC ticks since boot (benchmarks) */
 #define SYS_sched_stat 24      /* (int pid, struct sched_stat *out) -> 0; include/uapi/sched.h */
-#define SYS_COUNT 25
+#define SYS_bpf 25             /* (int cmd, union bpf_attr *attr, unsigned size) -> Linux's bpf(2);
+				  include/uapi/bpf.h */
+#define SYS_COUNT 26
 
 #endif

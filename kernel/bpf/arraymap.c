@@ -158,6 +158,14 @@ static void array_mmap_pages(struct bpf_map *map, uint64_t first, uint64_t n, vm
 		pages[i] = phys_to_vm_page(base + ((first + i) << PAGE_SHIFT));
 }
 
+/* Linux gives direct value access to single-element arrays only (not per-CPU ones). */
+static uint64_t array_direct_value(struct bpf_map *map)
+{
+	if (map->percpu || map->max_entries != 1)
+		return 0;
+	return (uint64_t)(uintptr_t)bpf_area_slot(&to_array(map)->values, 0);
+}
+
 const struct bpf_map_ops bpf_array_ops = {
 	.alloc_check = array_alloc_check,
 	.alloc = array_alloc,
@@ -169,4 +177,5 @@ const struct bpf_map_ops bpf_array_ops = {
 	.iter_current = array_iter_current,
 	.check = array_check,
 	.mmap_pages = array_mmap_pages,
+	.direct_value = array_direct_value,
 };

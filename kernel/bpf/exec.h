@@ -84,12 +84,36 @@ void bpf_interp_free(struct bpf_interp_image *img);
  * written, then made read+execute (never writable and executable at once), in the JIT's own
  * address range. bpf_jit_entry gives subprogram `subprog` as a native function taking r1..r5 as
  * its five arguments (System V) and returning r0. bpf_jit_size is the code's length in bytes
- * (bpf_prog_info.jited_prog_len); bpf_jit_free releases the code.
+ * (bpf_prog_info.jited_prog_len); the code starts at subprogram 0's entry and the subprograms
+ * follow in order, so subprogram s is the bytes from its entry to the next one's (the last: to
+ * the end). bpf_jit_free releases the code.
  */
 struct bpf_jit_image;
 struct bpf_jit_image *bpf_jit_compile(const struct bpf_exec_prog *p);
 bpf_func_t bpf_jit_entry(const struct bpf_jit_image *img, uint32_t subprog);
 size_t bpf_jit_size(const struct bpf_jit_image *img);
 void bpf_jit_free(struct bpf_jit_image *img);
+
+/*
+ * A BPF function as a value: what an LD_IMM64 BPF_PSEUDO_FUNC becomes (the loader builds one per
+ * subprogram so named and keeps it as long as the program), and what a helper taking a callback
+ * (bpf_for_each_map_elem, bpf_loop) receives. It names subprogram `subprog` of a program and how
+ * to run it: the JIT's entry when the program was compiled, else the interpreter's image.
+ */
+struct bpf_exec_func {
+	bpf_func_t native;                     /* the JIT's entry of subprog, or NULL */
+	const struct bpf_interp_image *interp; /* when native is NULL: the program's image */
+	uint32_t subprog;
+};
+
+/* Run f with r1..r5 = a1..a5 and return its r0: a new chain of frames on the native stack. */
+static inline uint64_t bpf_exec_call_func(const struct bpf_exec_func *f, uint64_t a1, uint64_t a2,
+					  uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	if (f->native)
+		return f->native(a1, a2, a3, a4, a5);
+	const uint64_t args[5] = {a1, a2, a3, a4, a5};
+	return bpf_interp_run(f->interp, f->subprog, args);
+}
 
 #endif

@@ -112,14 +112,7 @@ void bpf_map_put(struct bpf_map *map)
 /* bpf_id_get's reference: Linux's inc_not_zero, so that a map on its way out is not revived. */
 static bool map_get_not_zero(void *obj)
 {
-	struct bpf_map *map = obj;
-	int old = __atomic_load_n(&map->refcnt, __ATOMIC_RELAXED);
-
-	while (old > 0)
-		if (__atomic_compare_exchange_n(&map->refcnt, &old, old + 1, false, __ATOMIC_ACQUIRE,
-						__ATOMIC_RELAXED))
-			return true;
-	return false;
+	return bpf_ref_get_not_zero(&((struct bpf_map *)obj)->refcnt);
 }
 
 /* bpf_id_get without a reference: bpf_map_check's look at the table. */
@@ -162,6 +155,16 @@ uint32_t bpf_map_key_size(const struct bpf_map *map) { return map->key_size; }
 uint32_t bpf_map_value_size(const struct bpf_map *map) { return map->value_size; }
 uint32_t bpf_map_max_entries(const struct bpf_map *map) { return map->max_entries; }
 uint32_t bpf_map_flags(const struct bpf_map *map) { return map->map_flags; }
+
+bool bpf_map_frozen(const struct bpf_map *map)
+{
+	return __atomic_load_n(&map->frozen, __ATOMIC_RELAXED);
+}
+
+uint64_t bpf_map_direct_value_addr(struct bpf_map *map)
+{
+	return map->ops->direct_value ? map->ops->direct_value(map) : 0;
+}
 
 uint32_t bpf_map_sys_value_size(const struct bpf_map *map)
 {

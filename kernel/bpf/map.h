@@ -132,6 +132,17 @@ uint32_t bpf_map_flags(const struct bpf_map *map);
 /* Bytes of a value in the user-space layout: value_size, or per-CPU round_up(value_size, 8) * CPUs. */
 uint32_t bpf_map_sys_value_size(const struct bpf_map *map);
 
+/* Whether BPF_MAP_FREEZE was done on the map (it is never undone). No lock. */
+bool bpf_map_frozen(const struct bpf_map *map);
+
+/*
+ * The kernel address that BPF_PSEUDO_MAP_VALUE constants are offsets from (Linux's
+ * map_direct_value_addr): the value of a single-element ARRAY, which lives as long as the map
+ * (libbpf's global data); 0 for every other map, whose values a program reaches only through
+ * lookups. No lock.
+ */
+uint64_t bpf_map_direct_value_addr(struct bpf_map *map);
+
 /* Maps alive now (created and not yet freed): leak checks. */
 size_t bpf_maps_live(void);
 
@@ -401,6 +412,8 @@ struct bpf_map_ops {
 	void (*mmap_pages)(struct bpf_map *map, uint64_t first, uint64_t n, vm_page_t *pages);
 	/* As bpf_map_longest_chain; NULL: 0. */
 	uint32_t (*longest_chain)(struct bpf_map *map);
+	/* As bpf_map_direct_value_addr; NULL: 0. No lock needed. */
+	uint64_t (*direct_value)(struct bpf_map *map);
 };
 
 extern const struct bpf_map_ops bpf_array_ops, bpf_htab_ops;

@@ -153,3 +153,13 @@ int bpf_obj_name_copy(char dst[BPF_OBJ_NAME_LEN], const char src[BPF_OBJ_NAME_LE
 	}
 	return i < BPF_OBJ_NAME_LEN ? 0 : -EINVAL;
 }
+
+bool bpf_ref_get_not_zero(int *refcnt)
+{
+	int old = __atomic_load_n(refcnt, __ATOMIC_RELAXED);
+
+	while (old > 0)
+		if (__atomic_compare_exchange_n(refcnt, &old, old + 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}

@@ -53,6 +53,12 @@ void bpf_id_remove(struct bpf_id_table *t, uint32_t id);
  */
 void *bpf_id_get(struct bpf_id_table *t, uint32_t id, bool (*get)(void *obj));
 
+/*
+ * Take a reference on an object whose count (*refcnt, atomic) may have dropped to 0 meanwhile
+ * (Linux's inc_not_zero): true if taken, false if the object is dying. For bpf_id_get's get.
+ */
+bool bpf_ref_get_not_zero(int *refcnt);
+
 /* The smallest id above start in use: 0 and *next, or -ENOENT when there is none. Takes t->lock. */
 int bpf_id_next(struct bpf_id_table *t, uint32_t start, uint32_t *next);
 

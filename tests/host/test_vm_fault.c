@@ -13,6 +13,7 @@
 #include "mm/pmm.h"
 #include "mm/vm_map.h"
 #include "tests/host/testutil.h"
+#include "tests/host/vm_env.h"
 
 #define K4 ((vm_size_t)0x1000)
 #define M2 ((vm_size_t)0x200000)
@@ -22,57 +23,11 @@
 #define UFLAGS_RW (MMU_READ | MMU_WRITE | MMU_USER)
 #define UFLAGS_R (MMU_READ | MMU_USER)
 
-static size_t settled_free(void)
-{
-	kmem_reap();
-	return pmm_free_count();
-}
-
-struct env {
-	pmap_t pmap;
-	vm_map_t map;
-	size_t free_before;
-};
-
-/*
- * A user map over a fresh pmap. The free-frame count is taken once everything built on first use
- * (the kernel pmap, the caches) exists.
- */
-static bool env_init(struct ktest_state *kt, struct env *v)
-{
-	if (!pmap_kernel()) {
-		KT_FAIL("pmap_kernel failed");
-		return false;
-	}
-	vm_map_destroy(vm_map_create(NULL, USER_MIN, USER_MAX));
-	vm_object_deallocate(vm_object_allocate(K4));
-	v->free_before = settled_free();
-	v->pmap = pmap_create();
-	v->map = v->pmap ? vm_map_create(v->pmap, USER_MIN, USER_MAX) : NULL;
-	if (!v->map)
-		KT_FAIL("pmap_create or vm_map_create failed");
-	return v->map != NULL;
-}
-
-static int check(vm_map_t map)
-{
-	vm_map_lock_read(map);
-	int rc = vm_map_check(map);
-	vm_map_unlock_read(map);
-	return rc;
-}
-
 /* Destroy map and pmap, and check that every frame came back. */
-static void env_fini(struct ktest_state *kt, struct env *v)
+static void env_fini(struct ktest_state *kt, struct vm_env *v)
 {
-	EXPECT_EQ(check(v->map), 0);
-	vm_map_destroy(v->map);
-	const char *msg = pmap_check(v->pmap);
-	if (msg)
-		KT_FAIL("pmap_check: %s", msg);
-	EXPECT_EQ(pmap_pt_pages(v->pmap), 1);
-	pmap_destroy(v->pmap);
-	EXPECT_EQ(settled_free(), v->free_before);
+	vm_env_fini(kt, v);
+	EXPECT_EQ(free_frames_after_reap(), v->free_before);
 }
 
 static vm_offset_t map_anon(struct ktest_state *kt, vm_map_t map, vm_offset_t addr, vm_size_t len, vm_prot_t prot)
@@ -114,8 +69,8 @@ static vm_object_t object_at(vm_map_t map, vm_offset_t va)
 
 KTEST(vm_fault, demand_zero_4k)
 {
-	struct env v;
-	ASSERT_TRUE(env_init(kt, &v));
+	struct vm_env v;
+	ASSERT_TRUE(vm_env_init(kt, &v));
 	vm_offset_t a = map_anon(kt, v.map, 0x10000, 3 * K4, RW);
 	EXPECT_NULL(object_at(v.map, a));
 	EXPECT_EQ(vm_fault(v.map, a + K4 + 0x123, R), KERN_SUCCESS);
@@ -139,7 +94,7 @@ KTEST(vm_fault, demand_zero_4k)
 	EXPECT_EQ(st.faults_2m, 0);
 	EXPECT_EQ(st.resident_4k, 1);
 	EXPECT_EQ(st.resident_2m, 0);
-	EXPECT_EQ(check(v.map), 0);
+	EXPECT_EQ(vm_env_check(v.map), 0);
 	/* Writes through the mapping's frame survive a fault elsewhere and land in the object. */
 	*(unsigned char *)phys_to_virt(pa) = 0x5a;
 	EXPECT_EQ(vm_fault(v.map, a, VM_PROT_WRITE), KERN_SUCCESS);
@@ -150,8 +105,8 @@ KTEST(vm_fault, demand_zero_4k)
 
 KTEST(vm_fault, rights_and_bad_addresses)
 {
-	struct env v;
-	ASSERT_TRUE(env_init(kt, &v));
+	struct vm_env v;
+	ASSERT_TRUE(vm_env_init(kt, &v));
 	vm_offset_t a = map_anon(kt, v.map, 0x10000, 2 * K4, R);
 	vm_offset_t x = map_anon(kt, v.map, 0x20000, K4, RX);
 	vm_offset_t g = 0x30000;
@@ -188,7 +143,7 @@ KTEST(vm_fault, rights_and_bad_addresses)
 	EXPECT_EQ(vm_map_protect(v.map, a, a + 2 * K4, VM_PROT_NONE, false), KERN_SUCCESS);
 	EXPECT_FALSE(mapped(v.pmap, a, NULL, NULL, NULL));
 	EXPECT_EQ(stats(v.map).resident_4k, 1);
-	EXPECT_EQ(check(v.map), 0);
+	EXPECT_EQ(vm_env_check(v.map), 0);
 	EXPECT_EQ(vm_map_protect(v.map, a, a + 2 * K4, R, false), KERN_SUCCESS);
 	EXPECT_EQ(vm_fault(v.map, a, R), KERN_SUCCESS);
 	vm_paddr_t pa2;
@@ -207,8 +162,8 @@ KTEST(vm_fault, rights_and_bad_addresses)
 
 KTEST(vm_fault, superpage_where_aligned)
 {
-	struct env v;
-	ASSERT_TRUE(env_init(kt, &v));
+	struct vm_env v;
+	ASSERT_TRUE(vm_env_init(kt, &v));
 	vm_offset_t a = 0;
 	ASSERT_EQ(vm_map_find(v.map, NULL, 0, &a, 2 * M2 + 3 * K4, 0, VMFS_SUPER_SPACE, RW, RW, 0), KERN_SUCCESS);
 	EXPECT_EQ(a & (M2 - 1), 0);
@@ -242,14 +197,14 @@ KTEST(vm_fault, superpage_where_aligned)
 	EXPECT_EQ(st.faults_2m, 2);
 	EXPECT_EQ(st.resident_2m, 2);
 	EXPECT_EQ(st.resident_4k, 1);
-	EXPECT_EQ(check(v.map), 0);
+	EXPECT_EQ(vm_env_check(v.map), 0);
 	env_fini(kt, &v);
 }
 
 KTEST(vm_fault, no_superpage_when_not_allowed)
 {
-	struct env v;
-	ASSERT_TRUE(env_init(kt, &v));
+	struct vm_env v;
+	ASSERT_TRUE(vm_env_init(kt, &v));
 	vm_size_t size;
 
 	/* The entry does not cover the whole aligned 2 MiB around va. */
@@ -315,12 +270,12 @@ KTEST(vm_fault, no_superpage_when_not_allowed)
 	EXPECT_EQ(st.faults_2m, 1);
 	EXPECT_EQ(st.resident_2m, 1);
 	EXPECT_EQ(st.resident_4k, 6);
-	EXPECT_EQ(check(v.map), 0);
+	EXPECT_EQ(vm_env_check(v.map), 0);
 	env_fini(kt, &v);
 }
 
 /* Fill each page of the 2 MiB page at a with its index, as seen through the direct map. */
-static vm_paddr_t fill_superpage(struct ktest_state *kt, struct env *v, vm_offset_t a)
+static vm_paddr_t fill_superpage(struct ktest_state *kt, struct vm_env *v, vm_offset_t a)
 {
 	vm_paddr_t base;
 	vm_size_t size;
@@ -334,7 +289,7 @@ static vm_paddr_t fill_superpage(struct ktest_state *kt, struct env *v, vm_offse
 }
 
 /* Every page of [a, a + 2 MiB) except [hole, hole_end) is mapped 4 KiB at its old frame with its data. */
-static void expect_kept(struct ktest_state *kt, struct env *v, vm_offset_t a, vm_paddr_t base, vm_offset_t hole,
+static void expect_kept(struct ktest_state *kt, struct vm_env *v, vm_offset_t a, vm_paddr_t base, vm_offset_t hole,
 			vm_offset_t hole_end)
 {
 	for (size_t i = 0; i < 512; i++) {
@@ -357,8 +312,8 @@ static void expect_kept(struct ktest_state *kt, struct env *v, vm_offset_t a, vm
 
 KTEST(vm_fault, partial_remove_keeps_the_rest)
 {
-	struct env v;
-	ASSERT_TRUE(env_init(kt, &v));
+	struct vm_env v;
+	ASSERT_TRUE(vm_env_init(kt, &v));
 	vm_offset_t a = 0x40000000;
 	ASSERT_EQ(vm_map_find(v.map, NULL, 0, &a, M2, 0, VMFS_NO_SPACE, RW, RW, 0), KERN_SUCCESS);
 	ASSERT_EQ(vm_fault(v.map, a, VM_PROT_WRITE), KERN_SUCCESS);
@@ -379,19 +334,19 @@ KTEST(vm_fault, partial_remove_keeps_the_rest)
 	EXPECT_EQ(phys_to_vm_page(base + 101 * K4)->ref_count, 0);
 	EXPECT_EQ(v.map->nentries, 2);
 	EXPECT_EQ(obj->ref_count, 2);
-	EXPECT_EQ(check(v.map), 0);
+	EXPECT_EQ(vm_env_check(v.map), 0);
 
 	/* Remove the first page: only 4 KiB pages remain, counters follow. */
 	EXPECT_EQ(vm_map_remove(v.map, a, a + K4), KERN_SUCCESS);
 	EXPECT_EQ(stats(v.map).resident_4k, 508);
-	EXPECT_EQ(check(v.map), 0);
+	EXPECT_EQ(vm_env_check(v.map), 0);
 	env_fini(kt, &v);
 }
 
 KTEST(vm_fault, partial_protect_keeps_data)
 {
-	struct env v;
-	ASSERT_TRUE(env_init(kt, &v));
+	struct vm_env v;
+	ASSERT_TRUE(vm_env_init(kt, &v));
 	vm_offset_t a = 0x40000000;
 	ASSERT_EQ(vm_map_find(v.map, NULL, 0, &a, 2 * M2, 0, VMFS_NO_SPACE, RW, VM_PROT_ALL, 0), KERN_SUCCESS);
 	ASSERT_EQ(vm_fault(v.map, a, VM_PROT_WRITE), KERN_SUCCESS);
@@ -411,7 +366,7 @@ KTEST(vm_fault, partial_protect_keeps_data)
 	EXPECT_EQ(st.resident_2m, 1);
 	EXPECT_EQ(st.resident_4k, 512);
 	EXPECT_EQ(v.map->nentries, 3);
-	EXPECT_EQ(check(v.map), 0);
+	EXPECT_EQ(vm_env_check(v.map), 0);
 	/* Back to RW: one entry again, the pages stay 4 KiB. */
 	EXPECT_EQ(vm_map_protect(v.map, a + 10 * K4, a + 20 * K4, RW, false), KERN_SUCCESS);
 	EXPECT_EQ(v.map->nentries, 1);
@@ -429,13 +384,13 @@ KTEST(vm_fault, partial_protect_keeps_data)
 	EXPECT_EQ(v.map->nentries, 3);
 	ASSERT_TRUE(mapped(v.pmap, a + M2, NULL, NULL, &size));
 	EXPECT_EQ(size, M2);
-	EXPECT_EQ(check(v.map), 0);
+	EXPECT_EQ(vm_env_check(v.map), 0);
 	/* Removing that one page splits it. */
 	EXPECT_EQ(vm_map_remove(v.map, a + M2, a + M2 + K4), KERN_SUCCESS);
 	st = stats(v.map);
 	EXPECT_EQ(st.resident_2m, 0);
 	EXPECT_EQ(st.resident_4k, 512 + 511);
-	EXPECT_EQ(check(v.map), 0);
+	EXPECT_EQ(vm_env_check(v.map), 0);
 	env_fini(kt, &v);
 }
 
@@ -447,8 +402,8 @@ static const struct mmu_pt_allocator failing_allocator = {failing_alloc, passing
 
 KTEST(vm_fault, out_of_page_tables)
 {
-	struct env v;
-	ASSERT_TRUE(env_init(kt, &v));
+	struct vm_env v;
+	ASSERT_TRUE(vm_env_init(kt, &v));
 	mmu_set_pt_allocator(&failing_allocator);
 	vm_offset_t a = 0x40000000;
 	ASSERT_EQ(vm_map_find(v.map, NULL, 0, &a, 2 * M2, 0, VMFS_NO_SPACE, RW, RW, 0), KERN_SUCCESS);
@@ -464,7 +419,7 @@ KTEST(vm_fault, out_of_page_tables)
 	struct vm_map_stats st = stats(v.map);
 	EXPECT_EQ(st.resident_2m, 0);
 	EXPECT_EQ(st.resident_4k, 0);
-	EXPECT_EQ(check(v.map), 0);
+	EXPECT_EQ(vm_env_check(v.map), 0);
 	/* A 4 KiB fault needing a page table fails, and succeeds once there is memory again. */
 	EXPECT_EQ(vm_fault(v.map, a + 300 * K4, R), KERN_RESOURCE_SHORTAGE);
 	pt_fail = false;
@@ -492,7 +447,7 @@ KTEST(vm_fault, kernel_map_has_no_user_bit)
 	unsigned flags;
 	ASSERT_TRUE(pmap_query(pmap_kernel(), lo + K4, NULL, &flags, NULL));
 	EXPECT_EQ(flags, MMU_READ | MMU_WRITE);
-	EXPECT_EQ(check(map), 0);
+	EXPECT_EQ(vm_env_check(map), 0);
 	vm_map_destroy(map);
 	EXPECT_FALSE(pmap_query(pmap_kernel(), lo + K4, NULL, NULL, NULL));
 }
@@ -519,8 +474,8 @@ static void *fault_all(void *arg)
 /* Two threads fault the same pages (and 2 MiB ranges) at once under the read lock. */
 KTEST(vm_fault, concurrent_faults)
 {
-	struct env v;
-	ASSERT_TRUE(env_init(kt, &v));
+	struct vm_env v;
+	ASSERT_TRUE(vm_env_init(kt, &v));
 	for (int round = 0; round < 4; round++) {
 		vm_offset_t a = 0x40000000 + (vm_offset_t)round * 0x10000000 - (round & 1) * 3 * K4;
 		size_t pages = 3 * 512 + 7;
@@ -534,7 +489,7 @@ KTEST(vm_fault, concurrent_faults)
 		EXPECT_EQ(j1.failures + j2.failures, 0);
 		for (size_t i = 0; i < pages; i++)
 			EXPECT_TRUE(mapped(v.pmap, a + i * K4, NULL, NULL, NULL));
-		EXPECT_EQ(check(v.map), 0);
+		EXPECT_EQ(vm_env_check(v.map), 0);
 		vm_object_t obj = object_at(v.map, a);
 		ASSERT_NONNULL(obj);
 		vm_object_lock(obj);
@@ -551,8 +506,8 @@ KTEST(vm_fault, concurrent_faults)
 /* Many faults, removes and protects at random, then destroy: counters exact, every frame back. */
 KTEST(vm_fault, random_churn_gives_every_frame_back)
 {
-	struct env v;
-	ASSERT_TRUE(env_init(kt, &v));
+	struct vm_env v;
+	ASSERT_TRUE(vm_env_init(kt, &v));
 	struct test_rng rng;
 	test_rng_init(&rng, 0x9e3779b97f4a7c15ull);
 	vm_offset_t base = 0x40000000, span = 8 * M2;
@@ -576,12 +531,12 @@ KTEST(vm_fault, random_churn_gives_every_frame_back)
 			vm_fault(v.map, s, R);
 			break;
 		}
-		if (op % 16 == 0 && check(v.map)) {
+		if (op % 16 == 0 && vm_env_check(v.map)) {
 			KT_FAIL("vm_map_check failed after op %d", op);
 			break;
 		}
 	}
-	EXPECT_EQ(check(v.map), 0);
+	EXPECT_EQ(vm_env_check(v.map), 0);
 	EXPECT_GT(stats(v.map).faults_2m, 0);
 	env_fini(kt, &v);
 }

@@ -6,7 +6,7 @@
  * and (the runner's check around every test) no frame. The programs are tests/user/bpf_*.c.
  */
 #include "arch/x86_64/timer.h"
-#include "kernel/bpf_syscalls.h"
+#include "kernel/bpf/file.h"
 #include "kernel/callback.h"
 #include "kernel/ktest.h"
 #include "kernel/sched.h"

@@ -244,7 +244,7 @@ struct call {
 /*
  * Argument kinds per call: i small int, z mostly 0, d mostly a map fd, q mostly pid 0, p any edge
  * value, P mostly a valid scratch pointer, l length, g page address, f mmap flags, c callback,
- * n spawn name, v spawn argv, x anything.
+ * n spawn name, v spawn argv, B a bpf(2) attribute block (bpf_attr_block), x anything.
  */
 static const char *const kinds[SYS_COUNT] = {
 	[SYS_write] = "ipl",
@@ -267,7 +267,35 @@ static const char *const kinds[SYS_COUNT] = {
 	[SYS_cb_return] = "x",
 	[SYS_task_lock_map] = "qi",
 	[SYS_sched_stat] = "qP",
+	[SYS_bpf] = "iBl",
 };
+
+/*
+ * A bpf(2) attribute block: words that are mostly small numbers (fds, types, sizes, flags) and
+ * sometimes edge values, so every pointer field is one of edge()'s, which the kernel may read and
+ * write (scratch) or refuses (kernel, unmapped, read-only): never the child's own state. A test
+ * run's repeat (word 4's low half for BPF_PROG_TEST_RUN) stays small, so that a program that
+ * happens to load cannot keep the child busy past its time limit.
+ */
+#define BPF_ATTR_WORDS 24
+static uint64_t bpf_attr_block[BPF_ATTR_WORDS];
+
+static uint64_t bpf_attr(struct rng *r, uint64_t cmd)
+{
+	if (!below(r, 8))
+		return edge(r);
+	for (int i = 0; i < BPF_ATTR_WORDS; i++) {
+		switch (below(r, 4)) {
+		case 0: bpf_attr_block[i] = 0; break;
+		case 1: bpf_attr_block[i] = edge(r); break;
+		case 2: bpf_attr_block[i] = small_int(r) | small_int(r) << 32; break;
+		default: bpf_attr_block[i] = below(r, 64) | below(r, 64) << 32; break;
+		}
+	}
+	if ((uint32_t)cmd == BPF_PROG_TEST_RUN)
+		bpf_attr_block[4] = (bpf_attr_block[4] & ~0xffffffffull) | below(r, 8);
+	return (uint64_t)bpf_attr_block;
+}
 
 static uint64_t call_number(struct rng *r)
 {
@@ -303,6 +331,7 @@ static void gen(struct rng *r, struct call *c)
 		case 'c': c->a[i] = callback(r); break;
 		case 'n': c->a[i] = spawn_name(r); break;
 		case 'v': c->a[i] = spawn_argv(r); break;
+		case 'B': c->a[i] = bpf_attr(r, c->a[0]); break;
 		default: c->a[i] = below(r, 2) ? edge(r) : small_int(r); break;
 		}
 	}
@@ -369,7 +398,8 @@ static bool known_errno(long r)
 {
 	static const long ok[] = {EPERM, ENOENT, ESRCH, EINTR, EIO, E2BIG, ENOEXEC, EBADF, ECHILD, EAGAIN,
 				  ENOMEM, EACCES, EFAULT, EBUSY, EEXIST, ENODEV, EINVAL, EMFILE, ENOSPC,
-				  ERANGE, ENAMETOOLONG, ENOSYS, ELOOP, EOVERFLOW};
+				  ERANGE, ENAMETOOLONG, ENOSYS, ELOOP, EPROTO, EOVERFLOW, EBADFD,
+				  ENOTSUPP};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
 		if (r == -ok[i])
 			return true;

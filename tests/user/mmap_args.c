@@ -1,5 +1,5 @@
 /*
- * mmap's argument checks (kernel/vm_syscalls.c lists them): every invalid combination gets its
+ * mmap's argument checks (include/uapi/mman.h lists them): every invalid combination gets its
  * exact errno, and a failed call changes nothing: the map listing is identical before and after
  * the whole table of failing calls, and not one physical frame was taken. Then the accepted
  * forms: MAP_ANON with or without MAP_PRIVATE, lengths rounded up to pages, each protection, a

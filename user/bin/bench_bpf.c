@@ -11,9 +11,17 @@
  *   1500 mappings: iterator vs chain   cycles per VMA (and VMAs per 10^6 cycles) of the task_vma
  *                                      iterator (batches of 32) and of find_vma called from each
  *                                      VMA's end
+ *   BPF for_each_map_elem, 10^4        per element, ARRAY and HASH: a BPF_PROG_TYPE_SYSCALL program
+ *     elements                         run by BPF_PROG_TEST_RUN calls bpf_for_each_map_elem with a
+ *                                      BPF callback that returns 0 (the bpf(2) call's own cost is
+ *                                      spread over the elements). The executor is whichever the
+ *                                      kernel chose, read back from the program's info (JIT code
+ *                                      length 0: the interpreter): `make bench` boots once with the
+ *                                      JIT and once with bpf.jit=0, running this program both times.
  * Exits 1 if a call fails.
  */
 #include <bpf.h>
+#include <linux/bpf.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -96,23 +104,34 @@ static uint64_t bench_find_vma(void)
 	return best;
 }
 
-static uint64_t bench_for_each(enum bpf_map_type type)
+/* A map of `type` holding ELEMS elements (keys 0..ELEMS-1): its fd, or -1 after fail(). */
+static int filled_map(enum bpf_map_type type)
 {
 	int fd = bpf_map_create(type, sizeof(uint32_t), sizeof(uint64_t), ELEMS);
-	uint64_t best = ~0ul;
 
 	if (fd < 0) {
 		fail("map_create", fd);
-		return 0;
+		return -1;
 	}
 	for (uint32_t k = 0; k < ELEMS; k++) {
 		uint64_t v = k;
 		long r = bpf_map_update_elem(fd, &k, &v, BPF_ANY);
 		if (r) {
 			fail("update", r);
-			return 0;
+			close(fd);
+			return -1;
 		}
 	}
+	return fd;
+}
+
+static uint64_t bench_for_each(enum bpf_map_type type)
+{
+	int fd = filled_map(type);
+	uint64_t best = ~0ul;
+
+	if (fd < 0)
+		return 0;
 	for (int round = 0; round < ROUNDS / 2; round++) {
 		uint64_t t0 = uptime();
 		long n = bpf_for_each_map_elem(fd, nop_elem_cb, NULL, 0);
@@ -124,6 +143,82 @@ static uint64_t bench_for_each(enum bpf_map_type type)
 		if (t / ELEMS < best)
 			best = t / ELEMS;
 	}
+	close(fd);
+	return best;
+}
+
+static long sys_bpf(int cmd, union bpf_attr *a)
+{
+	return bpf(cmd, a, sizeof(*a));
+}
+
+/*
+ * A SYSCALL program walking map fd with a callback returning 0: its fd, and in *jited whether the
+ * kernel compiled it.
+ */
+static int load_walker(int fd, bool *jited)
+{
+	const struct bpf_insn insns[] = {
+		{BPF_LD | BPF_IMM | BPF_DW, 1, BPF_PSEUDO_MAP_FD, 0, fd},
+		{0, 0, 0, 0, 0},
+		{BPF_LD | BPF_IMM | BPF_DW, 2, BPF_PSEUDO_FUNC, 0, 5}, /* the callback, insn 8 */
+		{0, 0, 0, 0, 0},
+		{BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, 0},
+		{BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, 0},
+		{BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_for_each_map_elem},
+		{BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+		{BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0},
+		{BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+	};
+	union bpf_attr a;
+	struct bpf_prog_info info;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_SYSCALL;
+	a.insns = (uint64_t)(uintptr_t)insns;
+	a.insn_cnt = sizeof(insns) / sizeof(insns[0]);
+	a.license = (uint64_t)(uintptr_t)"GPL";
+	int pfd = (int)sys_bpf(BPF_PROG_LOAD, &a);
+	if (pfd < 0)
+		return pfd;
+	memset(&a, 0, sizeof(a));
+	memset(&info, 0, sizeof(info));
+	a.info.bpf_fd = (uint32_t)pfd;
+	a.info.info_len = sizeof(info);
+	a.info.info = (uint64_t)(uintptr_t)&info;
+	*jited = sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a) == 0 && info.jited_prog_len > 0;
+	return pfd;
+}
+
+/* A BPF program's for_each over ELEMS elements of a map of `type`: cycles per element. */
+static uint64_t bench_prog_for_each(enum bpf_map_type type, bool *jited)
+{
+	int fd = filled_map(type);
+	uint64_t best = ~0ul;
+
+	if (fd < 0)
+		return 0;
+	int pfd = load_walker(fd, jited);
+	if (pfd < 0) {
+		fail("prog_load", pfd);
+		close(fd);
+		return 0;
+	}
+	for (int round = 0; round < ROUNDS; round++) {
+		union bpf_attr a;
+		memset(&a, 0, sizeof(a));
+		a.test.prog_fd = (uint32_t)pfd;
+		uint64_t t0 = uptime();
+		long r = sys_bpf(BPF_PROG_TEST_RUN, &a);
+		uint64_t t = uptime() - t0;
+		if (r || a.test.retval != ELEMS) {
+			fail("test_run", r ? r : (long)a.test.retval);
+			break;
+		}
+		if (t / ELEMS < best)
+			best = t / ELEMS;
+	}
+	close(pfd);
 	close(fd);
 	return best;
 }
@@ -192,6 +287,10 @@ int main(void)
 	uint64_t hash_c = bench_for_each(BPF_MAP_TYPE_HASH);
 	uint64_t iter_c, chain_c;
 
+	bool arr_jit = false, hash_jit = false;
+	uint64_t parr_c = bench_prog_for_each(BPF_MAP_TYPE_ARRAY, &arr_jit);
+	uint64_t phash_c = bench_prog_for_each(BPF_MAP_TYPE_HASH, &hash_jit);
+
 	bench_walks(&iter_c, &chain_c);
 	printf("bench_bpf: getpid round trip: %lu cycles\n", (unsigned long)getpid_c);
 	ratio(r1, sizeof(r1), cb_c, getpid_c);
@@ -204,6 +303,16 @@ int main(void)
 	ratio(r2, sizeof(r2), hash_c, cb_c);
 	printf("bench_bpf: for_each_map_elem HASH %d elements: %lu cycles/element (%s x getpid, %s x find_vma)\n",
 	       ELEMS, (unsigned long)hash_c, r1, r2);
+	ratio(r1, sizeof(r1), parr_c, getpid_c);
+	ratio(r2, sizeof(r2), arr_c, parr_c);
+	printf("bench_bpf: BPF program for_each_map_elem ARRAY %d elements (%s): %lu cycles/element "
+	       "(%s x getpid; the native callback takes %s x as long)\n",
+	       ELEMS, arr_jit ? "JIT" : "interpreter", (unsigned long)parr_c, r1, r2);
+	ratio(r1, sizeof(r1), phash_c, getpid_c);
+	ratio(r2, sizeof(r2), hash_c, phash_c);
+	printf("bench_bpf: BPF program for_each_map_elem HASH %d elements (%s): %lu cycles/element "
+	       "(%s x getpid; the native callback takes %s x as long)\n",
+	       ELEMS, hash_jit ? "JIT" : "interpreter", (unsigned long)phash_c, r1, r2);
 	ratio(r1, sizeof(r1), chain_c, iter_c);
 	printf("bench_bpf: task_vma iterator, %d mappings: %lu cycles/VMA, %lu VMAs per 10^6 cycles\n", NMAPS,
 	       (unsigned long)iter_c, (unsigned long)(iter_c ? 1000000 / iter_c : 0));

@@ -12,6 +12,13 @@
 
 #include "uapi/bpf.h"
 
+/*
+ * Linux's bpf(2) (SYS_bpf; commands, attributes and errors in include/uapi/bpf.h): cmd on the
+ * size first bytes of attr. Returns the command's result (0, an fd, ...) or a negated errno.
+ * Programs may include <linux/bpf.h> for union bpf_attr and the rest of Linux's BPF ABI.
+ */
+int bpf(int cmd, union bpf_attr *attr, unsigned int size);
+
 /* A new map; returns its fd. Free it with close(fd). */
 int bpf_map_create(enum bpf_map_type type, uint32_t key_size, uint32_t value_size,
 		   uint32_t max_entries);

@@ -243,10 +243,13 @@ enum bpf_prog_type {
 #define BPF_F_SLEEPABLE (1U << 4)
 #define BPF_F_XDP_HAS_FRAGS (1U << 5)
 #define BPF_F_XDP_DEV_BOUND_ONLY (1U << 6)
+#define BPF_F_TEST_REG_INVARIANTS (1U << 7)
+/* BPF_F_TOKEN_FD (above) is a prog_flags bit too: prog_token_fd names a BPF token. */
 
 /* BPF_PROG_TEST_RUN flags. */
 #define BPF_F_TEST_RUN_ON_CPU (1U << 0)
 #define BPF_F_TEST_XDP_LIVE_FRAMES (1U << 1)
+#define BPF_F_TEST_SKB_CHECKSUM_COMPLETE (1U << 2)
 
 #define BPF_OBJ_NAME_LEN 16U
 #define BPF_TAG_SIZE 8
@@ -454,6 +457,19 @@ struct bpf_prog_info {
 	__u32 attach_btf_obj_id;
 	__u32 attach_btf_id;
 } __attribute__((aligned(8)));
+
+/* The BTF records of bpf_prog_info's func_info and line_info (their *_rec_size). */
+struct bpf_func_info {
+	__u32 insn_off;
+	__u32 type_id;
+};
+
+struct bpf_line_info {
+	__u32 insn_off;
+	__u32 file_name_off;
+	__u32 line_off;
+	__u32 line_col;
+};
 
 struct bpf_map_info {
 	__u32 type;

@@ -1,0 +1,40 @@
+/*
+ * The BPF helpers Kestrel implements, by Linux's number and with Linux's contracts: the table the
+ * loader hands the verifier (bpf_verifier_input.helper_fns), whose entries the executors call
+ * with r1..r5. Their prototypes, which the verifier checks calls against, are kernel/bpf/func_proto.c's.
+ *
+ * Every helper runs inside its program's run, an RCU read-side section: none sleeps or holds a
+ * lock when it returns; bpf_loop and bpf_for_each_map_elem run BPF callbacks (struct
+ * bpf_exec_func, kernel/bpf/exec.h) in either executor. Arguments are trusted as far as the
+ * verifier proved them (pointers of the kinds the prototype names); bpf_trace_printk's %s
+ * arguments, which the verifier does not check, are read with bpf_probe_read_nofault.
+ */
+#ifndef KERNEL_BPF_HELPERS_H
+#define KERNEL_BPF_HELPERS_H
+
+#include <stdint.h>
+
+#include "kernel/bpf/exec.h"
+#include "uapi/linux/bpf.h"
+
+/* bpf_loop's limit on nr_loops (Linux's BPF_MAX_LOOPS): -E2BIG above. */
+#define BPF_MAX_LOOPS (8u * 1024 * 1024)
+
+/* Helper implementations indexed by Linux's helper number; NULL where Kestrel has none. */
+extern const bpf_func_t bpf_helper_fns[__BPF_FUNC_MAX_ID];
+
+/*
+ * bpf_trace_printk's work (kernel/bpf/printk.c): format fmt (fmt_size bytes of program memory,
+ * NUL-terminated within them) with up to three arguments and print the result to the kernel log,
+ * each line of it as "bpf_trace_printk: <task name>[<pid>]: <line>" with unprintable bytes shown
+ * as '?' (a trailing newline ends the last line). Linux's format subset: %d %i %u %x %X with the l
+ * and ll modifiers, %c, %s, %p (and %pK, %px), %%, with Linux's optional flags (0 + - space) and
+ * width; at most 511 bytes of text. A %s argument is any address: it is read with
+ * bpf_probe_read_nofault (so the direct map and the kernel image, as Linux's privileged
+ * trace_printk reads kernel memory; anything else prints as ""). Returns the length of the text,
+ * or -EINVAL for a format without a NUL, with a character that is neither printable nor space,
+ * with another conversion, or with more than three.
+ */
+long bpf_trace_printk_fmt(const char *fmt, uint32_t fmt_size, const uint64_t args[3]);
+
+#endif
