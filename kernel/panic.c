@@ -1,9 +1,28 @@
 #include "kernel/panic.h"
 #include "arch/x86_64/backtrace.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/qemu.h"
 #include "kernel/console.h"
+#include "kernel/cpu.h"
 #include "kernel/kprintf.h"
+#include "kernel/task.h"
+
+/* Which CPU and task panicked; GS may not point at a per-CPU area yet (a panic early in boot). */
+static void print_where(void)
+{
+	struct percpu *p = (struct percpu *)rdmsr(MSR_GS_BASE);
+
+	if (!p || p->self != p) {
+		kprintf("  before the per-CPU area was set up\n");
+		return;
+	}
+	struct task *t = p->current;
+	if (t)
+		kprintf("  on CPU %u, task %d (%s)\n", cpu_this_id(), t->pid, t->name);
+	else
+		kprintf("  on CPU %u, before the first task\n", cpu_this_id());
+}
 
 void panic_at(const char *file, int line, const char *fmt, ...)
 {
@@ -16,6 +35,7 @@ void panic_at(const char *file, int line, const char *fmt, ...)
 	vkprintf(fmt, ap);
 	va_end(ap);
 	kprintf("\n");
+	print_where();
 	backtrace_here();
 	qemu_exit(false);
 }

@@ -2,6 +2,7 @@
 # qemu.sh run ISO             boot with the serial console on stdio; exit 0 iff the kernel passed
 # qemu.sh test ISO LOG SECS   same, output to LOG as well, killed after SECS seconds; prints the verdict
 # qemu.sh debug ISO ELF       QEMU paused with a gdb stub, gdb attached with the kernel's symbols
+#                             and the `kestrel` commands of scripts/kestrel-gdb.py
 #
 # The kernel ends a run through QEMU's isa-debug-exit device (port 0xf4): writing v makes QEMU exit
 # with (v << 1) | 1. Kestrel writes 0x10 when every test passed (exit 33) and 0x11 otherwise (35).
@@ -48,7 +49,7 @@ debug)
 	echo "qemu: paused with a gdb stub on :1234; serial console in $serial (tail -f it)"
 	qemu-system-x86_64 "${args[@]/stdio/file:$serial}" -no-shutdown -s -S </dev/null &
 	qpid=$!
-	gdb -q "$elf" -ex 'target remote :1234' -ex 'break kmain' -ex 'continue'
+	gdb -q "$elf" -x scripts/kestrel-gdb.py -ex 'target remote :1234' -ex 'break kmain' -ex 'continue'
 	kill $qpid 2>/dev/null
 	;;
 *)
