@@ -413,12 +413,16 @@ long bpf_map_for_each_elem(struct bpf_map *map, bpf_func_t callback_fn, void *ca
 
 	if (flags)
 		return -EINVAL;
+	/* A map whose elements cannot be deleted (arrays) never moves or frees a slot: no lock. */
+	bool lock = map->ops->delete != NULL;
 	rcu_read_lock();
 	bpf_map_iter_start(map, &it);
 	for (;;) {
-		spin_lock(&map->lock);
+		if (lock)
+			spin_lock(&map->lock);
 		int err = iter_next_locked(map, &it, &key, &base);
-		spin_unlock(&map->lock);
+		if (lock)
+			spin_unlock(&map->lock);
 		if (err)
 			break;
 		n++;

@@ -396,7 +396,10 @@ struct bpf_map_ops {
 	 * (its value is then the caller's to fill), or the errors of bpf_map_sys_update.
 	 */
 	int (*update)(struct bpf_map *map, const void *key, uint64_t flags, void **value, bool *created);
-	/* Delete key's element: 0 or -ENOENT. NULL: elements cannot be deleted (arrays). */
+	/*
+	 * Delete key's element: 0 or -ENOENT. NULL: elements cannot be deleted (arrays); such a
+	 * map's iter_next must then work without the map's lock (bpf_map_for_each_elem skips it).
+	 */
 	int (*delete)(struct bpf_map *map, const void *key);
 	/* As bpf_map_sys_get_next_key. */
 	int (*get_next_key)(struct bpf_map *map, const void *key, void *next_key);
