@@ -371,6 +371,22 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align
 	return c;
 }
 
+struct kmem_cache *kmem_cache_create_once(struct kmem_cache **cachep, const char *name, size_t size, size_t align)
+{
+	static spinlock_t once_lock = SPINLOCK_INIT("kmem_cache_create_once");
+	struct kmem_cache *c = __atomic_load_n(cachep, __ATOMIC_ACQUIRE);
+	if (c)
+		return c;
+	spin_lock(&once_lock); /* not caches_lock: kmem_cache_create takes that one */
+	c = *cachep;
+	if (!c) {
+		c = kmem_cache_create(name, size, align);
+		__atomic_store_n(cachep, c, __ATOMIC_RELEASE);
+	}
+	spin_unlock(&once_lock);
+	return c;
+}
+
 void kmem_cache_destroy(struct kmem_cache *c)
 {
 	spin_lock(&caches_lock);

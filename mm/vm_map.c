@@ -1,49 +1,32 @@
 /*
  * Address maps (contract and invariants in mm/vm_map.h).
  *
- * Entries sit on a doubly linked list in address order and in an AVL tree keyed by start. Each
- * entry owns the gap before it (down to its list predecessor's end, or the map's min); every tree
- * node records the largest such gap in its subtree (max_free), so that a first-fit search descends
- * to the lowest gap that is large enough in O(log n). The gap after the last entry is not in the
- * tree and is looked at separately.
+ * Entries sit on a doubly linked list in address order, which every walk uses, and in the map's
+ * tree (mm/vm_map_tree.h), which answers "which entry holds this address" and "where is the
+ * lowest gap of this length above that address" in one descent each. This file keeps the map
+ * logic (clip, coalesce, protect, remove, find) and tells the tree about the only three changes
+ * that move a gap: linking an entry, unlinking one, and changing an entry's end (clip, merge).
+ * Entry starts never change in place.
  *
- * Only three things change a gap: linking an entry, unlinking one, and changing an entry's end
- * (clip, merge). A new leaf's list neighbours are both its tree ancestors, and an unlinked node's
- * successor is either an ancestor or takes its place, so re-deriving max_free on the way from the
- * changed spot to the root keeps every gap exact. Entry starts never change in place; ends only
- * change while the successor's gap stays the same (clip, merge).
- *
- * Operations that may clip take every entry they could need before they change anything, so that
- * running out of memory leaves the map as it was.
+ * Operations that may clip take every entry and every tree node they could need before they
+ * change anything, so that running out of memory leaves the map as it was.
  */
 #include "mm/vm_map.h"
 #include "kernel/preempt.h"
 #include "kernel/kprintf.h"
 #include "kernel/panic.h"
-#include "kernel/spinlock.h"
 #include "mm/kmem.h"
 #include "uapi/errno.h"
 
 /* Maps that end at or below this address are user maps: their pages get MMU_USER. */
 #define VM_MAP_USER_TOP 0x0000800000000000ull
 
-static struct kmem_cache *entry_cache;
-static spinlock_t entry_cache_lock = SPINLOCK_INIT("vm_map_entry cache");
-
-static bool entry_cache_ready(void)
-{
-	if (__atomic_load_n(&entry_cache, __ATOMIC_ACQUIRE))
-		return true;
-	spin_lock(&entry_cache_lock);
-	if (!entry_cache)
-		__atomic_store_n(&entry_cache, kmem_cache_create("vm_map_entry", sizeof(struct vm_map_entry), 0),
-				 __ATOMIC_RELEASE);
-	spin_unlock(&entry_cache_lock);
-	return __atomic_load_n(&entry_cache, __ATOMIC_ACQUIRE) != NULL;
-}
+static struct kmem_cache *entry_cache; /* of entries aligned to 64, each on a cache line of its own */
+_Static_assert(sizeof(struct vm_map_entry) <= 64, "an entry fits one cache line");
 
 /* ---------------------------------------------------------------------------------------------
- * Entries taken ahead of time: a remove clips at most twice, a fixed mapping adds one more.
+ * Entries and tree nodes taken ahead of time: a remove clips at most twice, a fixed mapping adds
+ * one more. Every new entry goes into the tree, so the tree reserves one insert per entry.
  */
 #define RESERVE_MAX 3
 
@@ -58,7 +41,7 @@ static void reserve_release(struct entry_reserve *r)
 		kmem_cache_free(entry_cache, r->e[--r->n]);
 }
 
-static bool reserve_fill(struct entry_reserve *r, unsigned n)
+static bool reserve_fill(vm_map_t map, struct entry_reserve *r, unsigned n)
 {
 	while (r->n < n) {
 		vm_map_entry_t e = kmem_cache_alloc(entry_cache);
@@ -67,6 +50,10 @@ static bool reserve_fill(struct entry_reserve *r, unsigned n)
 			return false;
 		}
 		r->e[r->n++] = e;
+	}
+	if (!vm_map_tree_reserve(&map->tree, n)) {
+		reserve_release(r);
+		return false;
 	}
 	return true;
 }
@@ -77,210 +64,54 @@ static vm_map_entry_t reserve_take(struct entry_reserve *r)
 	return r->e[--r->n];
 }
 
+/* A new entry, with the tree's nodes for inserting it reserved; NULL when out of memory. */
+static vm_map_entry_t entry_for_insert(vm_map_t map)
+{
+	struct entry_reserve r = {.n = 0};
+	return reserve_fill(map, &r, 1) ? reserve_take(&r) : NULL;
+}
+
 /* ---------------------------------------------------------------------------------------------
- * The AVL tree with gap augmentation.
+ * The list and the tree.
  */
-static vm_size_t gap_before(const struct vm_map_entry *e) { return e->start - e->prev->end; }
-
-static unsigned height_of(const struct vm_map_entry *e) { return e ? e->height : 0; }
-
-static vm_size_t max_free_of(const struct vm_map_entry *e) { return e ? e->max_free : 0; }
-
-static void node_update(vm_map_entry_t e)
-{
-	unsigned hl = height_of(e->left), hr = height_of(e->right);
-	e->height = (uint8_t)(1 + (hl > hr ? hl : hr));
-	vm_size_t m = gap_before(e);
-	if (max_free_of(e->left) > m)
-		m = e->left->max_free;
-	if (max_free_of(e->right) > m)
-		m = e->right->max_free;
-	e->max_free = m;
-}
-
-/* Put child where old was under parent (NULL: the root). */
-static void set_child(vm_map_t map, vm_map_entry_t parent, vm_map_entry_t old, vm_map_entry_t child)
-{
-	if (!parent)
-		map->root = child;
-	else if (parent->left == old)
-		parent->left = child;
-	else
-		parent->right = child;
-	if (child)
-		child->parent = parent;
-}
-
-static vm_map_entry_t rotate_left(vm_map_t map, vm_map_entry_t x)
-{
-	vm_map_entry_t y = x->right;
-	x->right = y->left;
-	if (y->left)
-		y->left->parent = x;
-	set_child(map, x->parent, x, y);
-	y->left = x;
-	x->parent = y;
-	node_update(x);
-	node_update(y);
-	return y;
-}
-
-static vm_map_entry_t rotate_right(vm_map_t map, vm_map_entry_t x)
-{
-	vm_map_entry_t y = x->left;
-	x->left = y->right;
-	if (y->right)
-		y->right->parent = x;
-	set_child(map, x->parent, x, y);
-	y->right = x;
-	x->parent = y;
-	node_update(x);
-	node_update(y);
-	return y;
-}
-
-/* Restore heights, balance and max_free from n up to the root. */
-static void rebalance(vm_map_t map, vm_map_entry_t n)
-{
-	while (n) {
-		node_update(n);
-		int bal = (int)height_of(n->left) - (int)height_of(n->right);
-		if (bal > 1) {
-			if (height_of(n->left->left) < height_of(n->left->right))
-				rotate_left(map, n->left);
-			n = rotate_right(map, n);
-		} else if (bal < -1) {
-			if (height_of(n->right->right) < height_of(n->right->left))
-				rotate_right(map, n->right);
-			n = rotate_left(map, n);
-		}
-		n = n->parent;
-	}
-}
-
-/*
- * Add e, already on the list, to the tree. Its in-order neighbours are its list neighbours, so it
- * becomes the right child of its predecessor or, if that one has a right child, the left child of
- * its successor (which then has none).
- */
-static void tree_insert(vm_map_t map, vm_map_entry_t e)
-{
-	vm_map_entry_t p = e->prev, s = e->next;
-	e->left = e->right = NULL;
-	if (!map->root) {
-		map->root = e;
-		e->parent = NULL;
-	} else if (p != &map->header && !p->right) {
-		p->right = e;
-		e->parent = p;
-	} else {
-		KASSERT(s != &map->header && !s->left, "vm_map: tree and list disagree at 0x%llx",
-			(unsigned long long)e->start);
-		s->left = e;
-		e->parent = s;
-	}
-	rebalance(map, e);
-}
-
-/* Take z, already off the list, out of the tree; succ was its list successor. */
-static void tree_remove(vm_map_t map, vm_map_entry_t z, vm_map_entry_t succ)
-{
-	if (z->left && z->right) {
-		/* succ is the leftmost node of z's right subtree: it takes z's place. */
-		vm_map_entry_t y = succ, fix;
-		if (y->parent != z) {
-			fix = y->parent;
-			fix->left = y->right;
-			if (y->right)
-				y->right->parent = fix;
-			y->right = z->right;
-			z->right->parent = y;
-		} else {
-			fix = y;
-		}
-		y->left = z->left;
-		z->left->parent = y;
-		set_child(map, z->parent, z, y);
-		rebalance(map, fix);
-	} else {
-		/* A right-only child is a leaf and z's successor, whose gap grew: start there. */
-		vm_map_entry_t c = z->left ? z->left : z->right;
-		set_child(map, z->parent, z, c);
-		rebalance(map, c ? c : z->parent);
-	}
-}
-
-static void entry_link(vm_map_t map, vm_map_entry_t after, vm_map_entry_t e)
+/* Link e after `after`; at (NULL: none) is where a search of the tree found e's place. */
+static void entry_link(vm_map_t map, vm_map_entry_t after, vm_map_entry_t e, const struct vm_map_tree_cursor *at)
 {
 	e->prev = after;
 	e->next = after->next;
 	after->next->prev = e;
 	after->next = e;
 	map->nentries++;
-	tree_insert(map, e);
+	if (at)
+		vm_map_tree_insert_at(&map->tree, at, e);
+	else
+		vm_map_tree_insert(&map->tree, e);
 }
 
-static void entry_unlink(vm_map_t map, vm_map_entry_t e)
+/* Unlink e; at (NULL: none) is where a lookup of the tree found e. */
+static void entry_unlink(vm_map_t map, vm_map_entry_t e, const struct vm_map_tree_cursor *at)
 {
-	vm_map_entry_t succ = e->next;
-	e->prev->next = succ;
-	succ->prev = e->prev;
+	e->prev->next = e->next;
+	e->next->prev = e->prev;
 	map->nentries--;
-	tree_remove(map, e, succ);
+	if (at)
+		vm_map_tree_remove_at(&map->tree, at, e);
+	else
+		vm_map_tree_remove(&map->tree, e);
 }
 
 /* The last entry with start <= addr, or the header if there is none. */
 static vm_map_entry_t entry_at_or_before(vm_map_t map, vm_offset_t addr)
 {
-	vm_map_entry_t n = map->root, best = &map->header;
-	while (n) {
-		if (addr < n->start) {
-			n = n->left;
-		} else {
-			best = n;
-			n = n->right;
-		}
-	}
-	return best;
+	vm_map_entry_t e = vm_map_tree_lookup(&map->tree, addr, NULL);
+	return e ? e : &map->header;
 }
 
 /* The entry containing addr, or NULL. */
 static vm_map_entry_t entry_containing(vm_map_t map, vm_offset_t addr)
 {
-	vm_map_entry_t e = entry_at_or_before(map, addr);
-	return e != &map->header && addr < e->end ? e : NULL;
-}
-
-/* The lowest entry of subtree n with gap_before >= len; n->max_free must be >= len. */
-static vm_map_entry_t first_fit_any(vm_map_entry_t n, vm_size_t len)
-{
-	for (;;) {
-		if (max_free_of(n->left) >= len)
-			n = n->left;
-		else if (gap_before(n) >= len)
-			return n;
-		else
-			n = n->right;
-	}
-}
-
-/* The lowest entry of subtree n with start > key and gap_before >= len, or NULL. O(height). */
-static vm_map_entry_t first_fit_after(vm_map_entry_t n, vm_offset_t key, vm_size_t len)
-{
-	while (n && n->max_free >= len) {
-		if (n->start <= key) {
-			n = n->right;
-			continue;
-		}
-		/* All of n's right subtree is above key: only the left one needs the key test. */
-		vm_map_entry_t r = first_fit_after(n->left, key, len);
-		if (r)
-			return r;
-		if (gap_before(n) >= len)
-			return n;
-		return max_free_of(n->right) >= len ? first_fit_any(n->right, len) : NULL;
-	}
-	return NULL;
+	vm_map_entry_t e = vm_map_tree_lookup(&map->tree, addr, NULL);
+	return e && addr < e->end ? e : NULL;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -299,47 +130,26 @@ bool vm_map_lookup_entry(vm_map_t map, vm_offset_t addr, vm_map_entry_t *entry)
 }
 
 /*
- * vm_map_findspace, also returning in *prevp the entry the found gap follows (the header if it
- * starts the map): the predecessor an insert there needs, so that the caller does not look it up
- * again. *prevp is meaningless on failure.
+ * vm_map_findspace with the range ending at or below ub (<= max; the failure value then satisfies
+ * v + length > ub), also describing in *space the gap found (see vm_map_tree_space) so that an
+ * insert there needs no second search. *space is meaningless on failure.
  */
-static vm_offset_t findspace(vm_map_t map, vm_offset_t start, vm_size_t length, vm_map_entry_t *prevp)
+static vm_offset_t findspace(vm_map_t map, vm_offset_t start, vm_size_t length, vm_offset_t ub,
+			     struct vm_map_tree_space *space)
 {
-	vm_offset_t min = vm_map_min(map), max = vm_map_max(map);
-	vm_offset_t fail = max - length + 1;
+	vm_offset_t fail = ub - length + 1;
 	KASSERT(rw_locked(&map->lock), "vm_map_findspace: map not locked");
 
-	if (start < min)
-		start = min;
-	if (length == 0 || start > max)
+	if (length == 0 || start > ub)
 		return fail;
-	start = round_page(start); /* no wrap: max is page aligned */
-	if (length > max - start)
-		return fail;
-
-	/* The gap that contains start (or begins where the entry containing it ends). */
-	vm_map_entry_t prev = entry_at_or_before(map, start);
-	if (prev != &map->header && start < prev->end)
-		start = prev->end;
-	vm_map_entry_t next = prev->next; /* the header's start is max: the last gap ends there */
-	*prevp = prev;
-	if (next->start - start >= length)
-		return start;
-	if (next == &map->header)
-		return fail;
-
-	/* Every gap after next's lies wholly above start: the lowest large enough one wins. */
-	vm_map_entry_t e = first_fit_after(map->root, next->start, length);
-	*prevp = e ? e->prev : map->header.prev;
-	if (max - (*prevp)->end >= length) /* e's gap always fits; the last one may not */
-		return (*prevp)->end;
-	return fail;
+	start = round_page(start); /* no wrap: start <= ub <= max, which is page aligned */
+	return vm_map_tree_findspace(&map->tree, start, length, ub, space) ? space->addr : fail;
 }
 
 vm_offset_t vm_map_findspace(vm_map_t map, vm_offset_t start, vm_size_t length)
 {
-	vm_map_entry_t prev;
-	return findspace(map, start, length, &prev);
+	struct vm_map_tree_space space;
+	return findspace(map, start, length, vm_map_max(map), &space);
 }
 
 /*
@@ -356,26 +166,30 @@ static bool superpage_worthwhile(vm_ooffset_t offset, vm_size_t length)
 
 /*
  * The lowest address >= hint at which length fits, ends at or below ub, and is congruent to phase
- * modulo mask + 1 (mask 0: any page), with the entry it follows in *prevp. Each round is one
- * O(log n) search; an address that does not fit after aligning is retried from the aligned
- * address, so every round moves up.
+ * modulo mask + 1 (mask 0: any page): on success in space->addr, with the rest of *space
+ * describing its gap. An address that does not fit after aligning is retried from the aligned
+ * address (FreeBSD's vm_map_alignspace), so every round moves up; a round is a first-fit search of
+ * the tree, unless the aligned range still lies in the gap just found, which is where that search
+ * would land.
  */
 static int find_aligned(vm_map_t map, vm_offset_t hint, vm_size_t length, vm_offset_t ub, vm_size_t mask,
-			vm_offset_t phase, vm_offset_t *out, vm_map_entry_t *prevp)
+			vm_offset_t phase, struct vm_map_tree_space *space)
 {
-	vm_offset_t start = hint;
+	vm_offset_t a = findspace(map, hint, length, ub, space);
 	for (;;) {
-		vm_offset_t a = findspace(map, start, length, prevp);
 		if (a + length > ub)
 			return KERN_NO_SPACE;
 		vm_offset_t aligned = a + ((phase - a) & mask);
 		if (aligned < a)
 			return KERN_NO_SPACE;
 		if (aligned == a) {
-			*out = a;
+			space->addr = a;
 			return KERN_SUCCESS;
 		}
-		start = aligned;
+		if (aligned <= space->gap_end && space->gap_end - aligned >= length)
+			a = aligned;
+		else
+			a = findspace(map, aligned, length, ub, space);
 	}
 }
 
@@ -484,7 +298,10 @@ static void protect_pages(vm_map_t map, vm_offset_t s, vm_offset_t e, unsigned f
 	KASSERT(rc == 0, "vm_map: pmap_protect without splits failed: %d", rc);
 }
 
-/* Unmap e's pages, free its object's pages in its range, drop its object reference. */
+/*
+ * Unmap e's pages, free its object's pages in its range (an OBJT_SG object frees none: they are its
+ * owner's), drop its object reference.
+ */
 static void entry_release(vm_map_t map, vm_map_entry_t e)
 {
 	if (!e->object)
@@ -516,29 +333,59 @@ static vm_map_entry_t clip(vm_map_t map, vm_map_entry_t e, vm_offset_t addr, str
 	n->offset = e->object ? e->offset + (addr - e->start) : (addr & SUPERPAGE_MASK);
 	if (e->object)
 		vm_object_reference(e->object);
-	e->end = addr;
-	entry_link(map, e, n);
+	vm_map_tree_set_end(&map->tree, e, addr); /* first, so that n's range is free in the tree */
+	entry_link(map, e, n, NULL);
 	return n;
 }
 
-/* Clips that [start, end) needs so that no entry straddles either end. */
-static unsigned clips_needed(vm_map_t map, vm_offset_t start, vm_offset_t end)
+/* Where a range [start, end) meets the map, found once per operation for its clips. */
+struct range_ends {
+	vm_map_entry_t before; /* the last entry with start <= the range's start, or the header */
+	vm_map_entry_t at_end; /* the entry containing the range's end, or NULL */
+	unsigned clips;        /* clips the range needs so that no entry straddles either end */
+	struct vm_map_tree_cursor at; /* before's place in the tree (if not the header) */
+};
+
+/* Look up where [start, end) meets the map; returns ends->clips. */
+static unsigned clips_needed(vm_map_t map, vm_offset_t start, vm_offset_t end, struct range_ends *ends)
 {
-	vm_map_entry_t e = entry_containing(map, start), f = entry_containing(map, end);
-	return (e && e->start < start) + (f && f->start < end);
+	vm_map_entry_t e = vm_map_tree_lookup(&map->tree, start, &ends->at), f;
+	if (!e)
+		e = &map->header;
+	/* Most ranges end inside the entry they start in or right after it: no second descent then. */
+	if (e != &map->header && end < e->end)
+		f = e;
+	else if (e != &map->header && end == e->end)
+		f = e->next != &map->header && e->next->start == end ? e->next : NULL;
+	else
+		f = entry_containing(map, end);
+	ends->before = e;
+	ends->at_end = f;
+	ends->clips = (e != &map->header && e->start < start && start < e->end) + (f && f->start < end);
+	return ends->clips;
 }
 
-/* Clip at start and end; returns the first entry at or above start (maybe the header). */
-static vm_map_entry_t clip_range(vm_map_t map, vm_offset_t start, vm_offset_t end, struct entry_reserve *r)
+/* The first entry at or above start (maybe the header), with ends from clips_needed. */
+static vm_map_entry_t first_in_range(vm_map_t map, vm_offset_t start, const struct range_ends *ends)
 {
-	vm_map_entry_t e = entry_at_or_before(map, start);
-	if (e != &map->header && start < e->end) {
-		if (e->start < start)
-			e = clip(map, e, start, r);
-	} else {
-		e = e->next;
+	vm_map_entry_t e = ends->before;
+	return e != &map->header && start < e->end ? e : e->next;
+}
+
+/*
+ * Clip at start and end, with ends from clips_needed (the map unchanged since); returns the
+ * first entry at or above start (maybe the header).
+ */
+static vm_map_entry_t clip_range(vm_map_t map, vm_offset_t start, vm_offset_t end, const struct range_ends *ends,
+				 struct entry_reserve *r)
+{
+	vm_map_entry_t e = first_in_range(map, start, ends), f = ends->at_end;
+	if (e != &map->header && e->start < start) {
+		vm_map_entry_t upper = clip(map, e, start, r);
+		if (f == e)
+			f = upper;
+		e = upper;
 	}
-	vm_map_entry_t f = entry_containing(map, end);
 	if (f && f->start < end)
 		clip(map, f, end, r);
 	return e;
@@ -547,8 +394,8 @@ static vm_map_entry_t clip_range(vm_map_t map, vm_offset_t start, vm_offset_t en
 /* Fold b into a (a->next == b, entries_mergeable). */
 static void merge_into(vm_map_t map, vm_map_entry_t a, vm_map_entry_t b)
 {
-	a->end = b->end; /* b's successor keeps its gap: a now ends where b did */
-	entry_unlink(map, b);
+	entry_unlink(map, b, NULL); /* first, so that b's range is free for a in the tree */
+	vm_map_tree_set_end(&map->tree, a, b->end);
 	vm_object_deallocate(b->object); /* never the last reference: a holds one */
 	kmem_cache_free(entry_cache, b);
 }
@@ -632,10 +479,13 @@ static bool range_free(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_map_
 	return true;
 }
 
-/* Fill in e and link it after prev ([start, end) free, arguments checked), then coalesce. */
-static void insert_entry(vm_map_t map, vm_map_entry_t prev, vm_map_entry_t e, vm_object_t object,
-			 vm_ooffset_t offset, vm_offset_t start, vm_offset_t end, vm_prot_t prot, vm_prot_t max,
-			 uint16_t eflags)
+/*
+ * Fill in e and link it after prev ([start, end) free, arguments checked; at: as entry_link), then
+ * coalesce.
+ */
+static void insert_entry(vm_map_t map, vm_map_entry_t prev, const struct vm_map_tree_cursor *at, vm_map_entry_t e,
+			 vm_object_t object, vm_ooffset_t offset, vm_offset_t start, vm_offset_t end, vm_prot_t prot,
+			 vm_prot_t max, uint16_t eflags)
 {
 	e->start = start;
 	e->end = end;
@@ -644,7 +494,7 @@ static void insert_entry(vm_map_t map, vm_map_entry_t prev, vm_map_entry_t e, vm
 	e->protection = prot;
 	e->max_protection = max;
 	e->eflags = eflags;
-	entry_link(map, prev, e);
+	entry_link(map, prev, e, at);
 	if (e->prev != &map->header && entries_mergeable(e->prev, e)) {
 		vm_map_entry_t p = e->prev;
 		merge_into(map, p, e);
@@ -665,10 +515,10 @@ int vm_map_insert(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offs
 	vm_map_entry_t prev;
 	if (!range_free(map, start, end, &prev))
 		return KERN_NO_SPACE;
-	vm_map_entry_t e = kmem_cache_alloc(entry_cache);
+	vm_map_entry_t e = entry_for_insert(map);
 	if (!e)
 		return KERN_RESOURCE_SHORTAGE;
-	insert_entry(map, prev, e, object, offset, start, end, prot, max, eflags);
+	insert_entry(map, prev, NULL, e, object, offset, start, end, prot, max, eflags);
 	return KERN_SUCCESS;
 }
 
@@ -698,6 +548,8 @@ int vm_map_find_locked(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm
 
 	vm_offset_t start;
 	vm_map_entry_t prev;
+	struct vm_map_tree_space space;
+	const struct vm_map_tree_cursor *at = NULL;
 	if (find_space == VMFS_NO_SPACE) {
 		start = *addr;
 		if (start & PAGE_MASK)
@@ -719,17 +571,20 @@ int vm_map_find_locked(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm
 		} else if (align_shift > PAGE_SHIFT) {
 			mask = ((vm_size_t)1 << align_shift) - 1;
 		}
-		rc = find_aligned(map, *addr, length, ub, mask, phase, &start, &prev);
+		rc = find_aligned(map, *addr, length, ub, mask, phase, &space);
 		if (rc != KERN_SUCCESS && find_space == VMFS_OPTIMAL_SPACE && mask)
-			rc = find_aligned(map, *addr, length, ub, 0, 0, &start, &prev);
+			rc = find_aligned(map, *addr, length, ub, 0, 0, &space);
 		if (rc != KERN_SUCCESS)
 			return rc;
+		start = space.addr;
+		prev = space.next ? space.next->prev : map->header.prev;
+		at = &space.at;
 	}
 
-	vm_map_entry_t e = kmem_cache_alloc(entry_cache);
+	vm_map_entry_t e = entry_for_insert(map);
 	if (!e)
 		return KERN_RESOURCE_SHORTAGE;
-	insert_entry(map, prev, e, object, offset, start, start + length, prot, max, eflags);
+	insert_entry(map, prev, at, e, object, offset, start, start + length, prot, max, eflags);
 	*addr = start;
 	return KERN_SUCCESS;
 }
@@ -747,14 +602,18 @@ int vm_map_find(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset
  * Removal and protection.
  */
 
-/* Remove the entries in [start, end) after clipping with entries from r. */
-static void delete_range(vm_map_t map, vm_offset_t start, vm_offset_t end, struct entry_reserve *r)
+/* Remove the entries in [start, end) after clipping with entries from r (ends from clips_needed). */
+static void delete_range(vm_map_t map, vm_offset_t start, vm_offset_t end, const struct range_ends *ends,
+			 struct entry_reserve *r)
 {
-	vm_map_entry_t e = clip_range(map, start, end, r);
+	vm_map_entry_t e = clip_range(map, start, end, ends, r);
+	/* Without clips the tree is as the lookup left it: the first removal needs no descent. */
+	const struct vm_map_tree_cursor *at = !ends->clips && e == ends->before ? &ends->at : NULL;
 	while (e != &map->header && e->start < end) {
 		vm_map_entry_t next = e->next;
 		entry_release(map, e);
-		entry_unlink(map, e);
+		entry_unlink(map, e, at);
+		at = NULL;
 		kmem_cache_free(entry_cache, e);
 		e = next;
 		preempt_point(); /* the map is consistent between entries; its write lock may sleep */
@@ -770,9 +629,10 @@ int vm_map_delete(vm_map_t map, vm_offset_t start, vm_offset_t end)
 	if (start >= end)
 		return KERN_SUCCESS;
 	struct entry_reserve r = {.n = 0};
-	if (!reserve_fill(&r, clips_needed(map, start, end)))
+	struct range_ends ends;
+	if (!reserve_fill(map, &r, clips_needed(map, start, end, &ends)))
 		return KERN_RESOURCE_SHORTAGE;
-	delete_range(map, start, end, &r);
+	delete_range(map, start, end, &ends, &r);
 	reserve_release(&r);
 	return KERN_SUCCESS;
 }
@@ -794,15 +654,16 @@ static int fixed_locked(vm_map_t map, vm_object_t object, vm_ooffset_t offset, v
 	if (rc != KERN_SUCCESS)
 		return rc;
 	struct entry_reserve r = {.n = 0};
-	if (!reserve_fill(&r, clips_needed(map, start, end) + 1))
+	struct range_ends ends;
+	if (!reserve_fill(map, &r, clips_needed(map, start, end, &ends) + 1))
 		return KERN_RESOURCE_SHORTAGE;
 	vm_map_entry_t e = reserve_take(&r);
-	delete_range(map, start, end, &r);
+	delete_range(map, start, end, &ends, &r);
 	reserve_release(&r);
 	vm_map_entry_t prev;
 	bool emptied = range_free(map, start, end, &prev);
 	KASSERT(emptied, "vm_map_fixed: range still mapped after delete");
-	insert_entry(map, prev, e, object, offset, start, end, prot, max, eflags);
+	insert_entry(map, prev, NULL, e, object, offset, start, end, prot, max, eflags);
 	return KERN_SUCCESS;
 }
 
@@ -830,17 +691,16 @@ int vm_map_protect_locked(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_p
 	if (start >= end)
 		return KERN_SUCCESS;
 
-	vm_map_entry_t e = entry_at_or_before(map, start);
-	if (e == &map->header || e->end <= start)
-		e = e->next;
-	for (vm_map_entry_t f = e; f != &map->header && f->start < end; f = f->next)
+	struct range_ends ends;
+	unsigned clips = clips_needed(map, start, end, &ends);
+	for (vm_map_entry_t f = first_in_range(map, start, &ends); f != &map->header && f->start < end; f = f->next)
 		if (!(f->eflags & MAP_ENTRY_GUARD) && (new_prot & ~f->max_protection))
 			return KERN_PROTECTION_FAILURE;
 
 	struct entry_reserve r = {.n = 0};
-	if (!reserve_fill(&r, clips_needed(map, start, end)))
+	if (!reserve_fill(map, &r, clips))
 		return KERN_RESOURCE_SHORTAGE;
-	for (e = clip_range(map, start, end, &r); e != &map->header && e->start < end; e = e->next) {
+	for (vm_map_entry_t e = clip_range(map, start, end, &ends, &r); e != &map->header && e->start < end; e = e->next) {
 		if (e->eflags & MAP_ENTRY_GUARD)
 			continue;
 		vm_prot_t old = e->protection;
@@ -875,7 +735,8 @@ int vm_map_protect(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t n
  */
 vm_map_t vm_map_create(pmap_t pmap, vm_offset_t min, vm_offset_t max)
 {
-	if (((min | max) & PAGE_MASK) || min >= max || !entry_cache_ready())
+	if (((min | max) & PAGE_MASK) || min >= max ||
+	    !kmem_cache_create_once(&entry_cache, "vm_map_entry", sizeof(struct vm_map_entry), 64))
 		return NULL;
 	vm_map_t map = kzalloc(sizeof(*map));
 	if (!map)
@@ -885,6 +746,7 @@ vm_map_t vm_map_create(pmap_t pmap, vm_offset_t min, vm_offset_t max)
 	map->header.end = min;
 	rw_init(&map->lock, "vm_map");
 	map->pmap = pmap;
+	vm_map_tree_init(&map->tree, min, max);
 	return map;
 }
 
@@ -899,6 +761,7 @@ void vm_map_destroy(vm_map_t map)
 		e = next;
 		preempt_point();
 	}
+	vm_map_tree_fini(&map->tree);
 	vm_map_unlock(map);
 	kfree(map);
 }
@@ -924,8 +787,8 @@ void vm_map_get_stats(vm_map_t map, struct vm_map_stats *stats)
 static const char *const check_names[] = {
 	[VM_MAP_CHECK_BOUNDS] = "M1 entries inside the map, aligned, sorted, disjoint",
 	[VM_MAP_CHECK_LIST] = "M1 list links and entry count",
-	[VM_MAP_CHECK_TREE] = "M2 tree holds the list in order, AVL balanced",
-	[VM_MAP_CHECK_MAX_FREE] = "M3 max_free is the largest gap of the subtree",
+	[VM_MAP_CHECK_TREE] = "M2 the tree indexes exactly the listed entries",
+	[VM_MAP_CHECK_TREE_INVARIANTS] = "M3 the tree's own invariants",
 	[VM_MAP_CHECK_PROT] = "M4 protections",
 	[VM_MAP_CHECK_OBJECT] = "M5 objects and offsets",
 	[VM_MAP_CHECK_COALESCE] = "M6 no mergeable neighbours",
@@ -947,42 +810,6 @@ static int check_fail(int code, const struct vm_map_entry *e, const char *what)
 	else
 		kprintf("vm_map_check: %s: %s\n", check_names[code], what);
 	return code;
-}
-
-static int check_subtree(vm_map_t map, vm_map_entry_t n, vm_map_entry_t parent, vm_map_entry_t *cursor,
-			 unsigned *height, vm_size_t *max_free)
-{
-	*height = 0;
-	*max_free = 0;
-	if (!n)
-		return 0;
-	if (n->parent != parent)
-		return check_fail(VM_MAP_CHECK_TREE, n, "wrong parent link");
-	unsigned hl, hr;
-	vm_size_t ml, mr;
-	int rc = check_subtree(map, n->left, n, cursor, &hl, &ml);
-	if (rc)
-		return rc;
-	if (n != *cursor)
-		return check_fail(VM_MAP_CHECK_TREE, n, "in-order position differs from the list");
-	*cursor = n->next;
-	rc = check_subtree(map, n->right, n, cursor, &hr, &mr);
-	if (rc)
-		return rc;
-	if (hl > hr + 1 || hr > hl + 1)
-		return check_fail(VM_MAP_CHECK_TREE, n, "unbalanced");
-	*height = 1 + (hl > hr ? hl : hr);
-	if (n->height != *height)
-		return check_fail(VM_MAP_CHECK_TREE, n, "stale height");
-	vm_size_t m = gap_before(n);
-	if (ml > m)
-		m = ml;
-	if (mr > m)
-		m = mr;
-	if (n->max_free != m)
-		return check_fail(VM_MAP_CHECK_MAX_FREE, n, "stale max_free");
-	*max_free = m;
-	return 0;
 }
 
 static int check_entry(vm_map_t map, vm_map_entry_t e)
@@ -1092,14 +919,14 @@ int vm_map_check(vm_map_t map)
 	if (n != map->nentries || map->header.next->prev != &map->header)
 		return check_fail(VM_MAP_CHECK_LIST, NULL, "entry count or header links");
 
-	vm_map_entry_t cursor = map->header.next;
-	unsigned height;
-	vm_size_t max_free;
-	int rc = check_subtree(map, map->root, NULL, &cursor, &height, &max_free);
-	if (rc)
-		return rc;
-	if (cursor != &map->header)
-		return check_fail(VM_MAP_CHECK_TREE, cursor, "listed but not in the tree");
+	const char *msg = vm_map_tree_check(&map->tree);
+	if (msg)
+		return check_fail(VM_MAP_CHECK_TREE_INVARIANTS, NULL, msg);
+	if (map->tree.count != map->nentries || map->tree.min != vm_map_min(map) || map->tree.max != vm_map_max(map))
+		return check_fail(VM_MAP_CHECK_TREE, NULL, "tree count or bounds differ from the map's");
+	for (vm_map_entry_t e = map->header.next; e != &map->header; e = e->next)
+		if (vm_map_tree_lookup(&map->tree, e->start, NULL) != e)
+			return check_fail(VM_MAP_CHECK_TREE, e, "listed but not in the tree");
 
 	struct vm_map_stats st;
 	vm_map_get_stats(map, &st);

@@ -10,7 +10,8 @@
  *
  * Kestrel has no fork or copy-on-write: each page range of an object is mapped by at most one entry
  * (two halves of a clipped entry map different ranges). Removing a range therefore frees the
- * object's pages in it at once.
+ * object's pages in it at once, except an OBJT_SG object's, which belong to its owner
+ * (mm/vm_object.h): they only stop being mapped.
  *
  * Locking: struct vm_map.lock is a sleepable rwlock (kernel/rwlock.h), so it may be held across a
  * return to user mode. Functions say which lock they take or expect. Entries may only be read with
@@ -24,6 +25,7 @@
 #include "kernel/rwlock.h"
 #include "mm/mmu.h"
 #include "mm/types.h"
+#include "mm/vm_map_tree.h"
 #include "mm/vm_object.h"
 
 #define VM_PROT_NONE ((vm_prot_t)0x00)
@@ -58,18 +60,16 @@
 
 /*
  * One mapped range [start, end). Public fields: start, end, object, offset, protection,
- * max_protection, eflags; the rest belongs to the map's tree.
+ * max_protection, eflags; prev and next belong to the map's list. 56 bytes, kept on a cache line
+ * of its own (the entry cache aligns them to 64), so that reading one costs one miss.
  */
 struct vm_map_entry {
-	struct vm_map_entry *prev, *next;          /* address order; the map's header closes the ring */
-	struct vm_map_entry *left, *right, *parent; /* AVL tree by start */
-	vm_offset_t start, end;                    /* page aligned, start < end */
-	vm_size_t max_free;                        /* largest gap before an entry of this subtree */
-	vm_object_t object;                        /* NULL: anonymous memory not faulted yet */
-	vm_ooffset_t offset;                       /* of start in object */
+	struct vm_map_entry *prev, *next; /* address order; the map's header closes the ring */
+	vm_offset_t start, end;           /* page aligned, start < end */
+	vm_object_t object;               /* NULL: anonymous memory not faulted yet */
+	vm_ooffset_t offset;              /* of start in object */
 	vm_prot_t protection, max_protection;
-	uint8_t height;                            /* of this subtree; a leaf is 1 */
-	uint16_t eflags;                           /* MAP_ENTRY_* */
+	uint16_t eflags;                  /* MAP_ENTRY_* */
 };
 typedef struct vm_map_entry *vm_map_entry_t;
 
@@ -88,11 +88,10 @@ struct vm_map_stats {
  * Invariants (vm_map_check):
  *  M1 Entries lie in [min, max], are page aligned, non-empty, sorted and disjoint; the list
  *     (header.next ... header.prev) is in address order and doubly linked; nentries counts it.
- *  M2 The tree holds exactly the listed entries, in the same order, with consistent parent links;
- *     it is an AVL tree (child heights differ by at most 1; height is exact).
- *  M3 max_free of a node is the largest gap_before (entry start minus its list predecessor's end,
- *     the header's end being min) over its subtree. The gap after the last entry is header.start
- *     - last end and is not in the tree.
+ *  M2 The tree (mm/vm_map_tree.h) indexes exactly the listed entries: as many, each found by its
+ *     start, over the map's bounds.
+ *  M3 The tree's own invariants T1-T6 hold (vm_map_tree_check): among them, the gap it records
+ *     for each entry is the entry's start minus its list predecessor's end (min for the first).
  *  M4 protection is within max_protection, both within VM_PROT_ALL; a guard has both NONE and no
  *     object.
  *  M5 An entry without object has offset == start & SUPERPAGE_MASK; one with an object has a page
@@ -111,7 +110,7 @@ struct vm_map {
 	struct vm_map_entry header;
 	struct rwlock lock;
 	pmap_t pmap;         /* NULL: a map that only keeps its books */
-	vm_map_entry_t root;
+	struct vm_map_tree tree; /* the entries by address, with their gaps: lookups and first fit */
 	size_t nentries;
 	struct vm_map_stats stats;
 };
@@ -235,7 +234,7 @@ void vm_map_get_stats(vm_map_t map, struct vm_map_stats *stats);
 #define VM_MAP_CHECK_BOUNDS 1
 #define VM_MAP_CHECK_LIST 2
 #define VM_MAP_CHECK_TREE 3
-#define VM_MAP_CHECK_MAX_FREE 4
+#define VM_MAP_CHECK_TREE_INVARIANTS 4
 #define VM_MAP_CHECK_PROT 5
 #define VM_MAP_CHECK_OBJECT 6
 #define VM_MAP_CHECK_COALESCE 7
@@ -254,7 +253,10 @@ unsigned vm_map_mmu_flags(vm_map_t map, vm_prot_t prot);
  * Resolve a fault at va for an access of fault_type (VM_PROT_READ, WRITE and/or EXECUTE): map the
  * entry's object page there, allocating a zeroed one on first touch; a whole 2 MiB page when the
  * entry covers the aligned 2 MiB around va, va is congruent to the object offset modulo 2 MiB,
- * none of that object range is resident yet and pmm has a free 2 MiB block.
+ * none of that object range is resident yet and pmm has a free 2 MiB block. An OBJT_SG object's
+ * pages are all resident: its frame is mapped, as a whole 2 MiB page when the entry covers and is
+ * congruent as above, the object's frames behind that 2 MiB are one run starting on a 2 MiB
+ * boundary, and nothing of the 2 MiB is mapped yet.
  * Returns KERN_SUCCESS (also when va was already mapped with enough rights);
  * KERN_INVALID_ADDRESS if no entry (or a guard) covers va; KERN_PROTECTION_FAILURE if the entry
  * does not allow fault_type; KERN_INVALID_ARGUMENT for an empty or unknown fault_type;

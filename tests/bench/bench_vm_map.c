@@ -8,11 +8,13 @@
  * Two workloads:
  *  - hint 0, as mmap(NULL) (what the Linux column does): every gap between the entries is 1-8
  *    pages, so the search has to get past all N entries to the first room for a superpage;
- *  - random hints: one gap in 512 is 2-4 MiB instead, and each search starts at a random address,
- *    so every cycle descends the tree along a cold path. At 10^6 entries (about 90 MB of them) that
- *    costs a cache miss per tree level, whatever the algorithm; it is shown for what it is.
- * Every figure is the best of 3 runs of at least 0.2 s each. The targets (ours at 10^6 no more than
- * 3x ours at 10^3; at 6*10^4 no more than a quarter of Linux) are judged on the hint-0 workload.
+ *  - random hints (as ASLR gives): one gap in 512 is 2-4 MiB instead, and each search starts at a
+ *    random address, so every cycle descends the tree along a cold path. At 10^6 entries (about
+ *    90 MB of entries and tree) that costs a cache miss per level that does not stay cached, and
+ *    one per entry next to the gap found.
+ * Every figure is the best of 3 runs of at least 0.2 s each. The targets: ours at 10^6 no more than
+ * 3x ours at 10^3 with random hints (issue 12) and with hint 0; at 6*10^4 with hint 0 no more than
+ * a quarter of Linux.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,9 +292,11 @@ int main(void)
 		       rand[k].ours, rand[k].list, zero[k].agree && rand[k].agree ? "yes" : "NO");
 	}
 
-	double ratio = zero[NSIZES - 1].ours / zero[0].ours;
-	printf("target: vm_map at 10^6 <= 3x vm_map at 10^3 (hint 0): %.2fx, %s (random hints: %.2fx)\n", ratio,
-	       ratio <= 3 ? "met" : "NOT met", rand[NSIZES - 1].ours / rand[0].ours);
+	double ratio = rand[NSIZES - 1].ours / rand[0].ours;
+	printf("target: vm_map at 10^6 <= 3x vm_map at 10^3 (random hints): %.2fx, %s\n", ratio,
+	       ratio <= 3 ? "met" : "NOT met");
+	ratio = zero[NSIZES - 1].ours / zero[0].ours;
+	printf("target: vm_map at 10^6 <= 3x vm_map at 10^3 (hint 0): %.2fx, %s\n", ratio, ratio <= 3 ? "met" : "NOT met");
 	if (linux_ns[2] > 0) {
 		double q = zero[2].ours / linux_ns[2];
 		printf("target: vm_map at 6*10^4 <= 1/4 of Linux: %.3f of Linux, %s\n", q, q <= 0.25 ? "met" : "NOT met");

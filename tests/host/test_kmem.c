@@ -185,26 +185,36 @@ KTEST(kmem, cache_odd_sizes_and_alignments)
 	EXPECT_EQ(settled_free(), base);
 }
 
+KTEST(kmem, create_once_creates_one_cache)
+{
+	static struct kmem_cache *cache;
+	EXPECT_NULL(kmem_cache_create_once(&cache, "test-once-bad", 32, 24)); /* refused: stays unset */
+	EXPECT_NULL(cache);
+	struct kmem_cache *c = kmem_cache_create_once(&cache, "test-once", 48, 16);
+	ASSERT_NONNULL(c);
+	EXPECT_TRUE(cache == c);
+	EXPECT_TRUE(kmem_cache_create_once(&cache, "test-once", 48, 16) == c);
+	void *o = kmem_cache_alloc(c);
+	ASSERT_NONNULL(o);
+	EXPECT_EQ((uintptr_t)o % 16, 0);
+	kmem_cache_free(c, o);
+	kmem_cache_destroy(c);
+	CHECK_KMEM();
+}
+
 KTEST(kmem, out_of_memory_returns_null)
 {
 	size_t base = settled_free();
 	EXPECT_NULL(kmalloc((size_t)8 << 20)); /* above the largest pmm block */
 	/* Take every frame, then ask for more. */
-	vm_page_t pages[PMM_MAX_ORDER + 1][512];
-	size_t counts[PMM_MAX_ORDER + 1] = {0};
-	for (int k = PMM_MAX_ORDER; k >= 0; k--) {
-		vm_page_t p;
-		while (counts[k] < 512 && (p = pmm_alloc_order((unsigned)k, 0)))
-			pages[k][counts[k]++] = p;
-	}
+	static struct test_hoard hoard;
+	test_take_all_frames(&hoard);
 	ASSERT_EQ(pmm_free_count(), 0);
 	EXPECT_NULL(kmalloc(32));
 	EXPECT_NULL(kmalloc(100000));
 	struct kmem_cache *c = kmem_cache_create("test-oom", 64, 0);
 	EXPECT_NULL(c);
-	for (int k = 0; k <= PMM_MAX_ORDER; k++)
-		for (size_t i = 0; i < counts[k]; i++)
-			pmm_free(pages[k][i]);
+	test_give_back_frames(&hoard);
 	EXPECT_EQ(settled_free(), base);
 }
 

@@ -4,7 +4,9 @@
  * 2^64, object references, guards, max_protection, clipping offsets, fixed mappings, locks).
  */
 #include "kernel/ktest.h"
+#include "mm/pmm.h"
 #include "mm/vm_map.h"
+#include "tests/host/testutil.h"
 
 #define K4 ((vm_size_t)0x1000)
 #define M2 ((vm_size_t)0x200000)
@@ -255,7 +257,7 @@ KTEST(vm_map_find, companion_remove_clamps_to_bounds)
 	EXPECT_EQ(vm_map_remove(map, 0, 0x50000000), KERN_SUCCESS);
 	EXPECT_EQ(map->nentries, 0);
 	EXPECT_TRUE(map->header.next == &map->header);
-	EXPECT_NULL(map->root);
+	EXPECT_NULL(map->tree.root);
 	EXPECT_EQ(check(map), 0);
 	vm_map_destroy(map);
 }
@@ -679,6 +681,42 @@ KTEST(vm_map_find, many_entries)
 		EXPECT_EQ(addr, last_end);
 		ASSERT_EQ(vm_map_remove(map, addr, addr + 2 * K4), KERN_SUCCESS);
 	}
+	EXPECT_EQ(check(map), 0);
+	vm_map_destroy(map);
+}
+
+/*
+ * Without memory for the tree nodes a clip may need, a remove, protect or fixed mapping fails
+ * before it changes anything. Every frame is taken, and every node the cache still has goes to
+ * another tree's reserve.
+ */
+KTEST(vm_map_find, no_memory_for_tree_nodes_leaves_the_map_unchanged)
+{
+	vm_map_t map = make_map(kt, E1);
+	ASSERT_NONNULL(map);
+	struct snapshot before, after;
+	snap(map, &before);
+
+	static struct test_hoard hoard;
+	test_take_all_frames(&hoard);
+	ASSERT_EQ(pmm_free_count(), 0);
+	struct vm_map_tree hog;
+	vm_map_tree_init(&hog, 0, 1);
+	EXPECT_FALSE(vm_map_tree_reserve(&hog, 1000));
+
+	vm_map_lock(map);
+	EXPECT_EQ(vm_map_protect_locked(map, 0x401000, 0x402000, R, false), KERN_RESOURCE_SHORTAGE);
+	EXPECT_EQ(vm_map_delete(map, 0x401000, 0x402000), KERN_RESOURCE_SHORTAGE);
+	EXPECT_EQ(vm_map_fixed_locked(map, NULL, 0, 0x401000, K4, RX, VM_PROT_ALL, 0), KERN_RESOURCE_SHORTAGE);
+	vm_map_unlock(map);
+	snap(map, &after);
+	EXPECT_TRUE(same_entries(&before, &after));
+	EXPECT_EQ(check(map), 0);
+
+	vm_map_tree_fini(&hog);
+	test_give_back_frames(&hoard);
+	EXPECT_EQ(vm_map_protect(map, 0x401000, 0x402000, R, false), KERN_SUCCESS);
+	EXPECT_EQ(map->nentries, 5);
 	EXPECT_EQ(check(map), 0);
 	vm_map_destroy(map);
 }

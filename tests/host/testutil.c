@@ -85,3 +85,20 @@ size_t free_frames_after_reap(void)
 	kmem_reap();
 	return pmm_free_count();
 }
+
+void test_take_all_frames(struct test_hoard *h)
+{
+	for (int k = PMM_MAX_ORDER; k >= 0; k--) {
+		vm_page_t p;
+		h->counts[k] = 0;
+		while (h->counts[k] < 512 && (p = pmm_alloc_order((unsigned)k, 0)))
+			h->pages[k][h->counts[k]++] = p;
+	}
+}
+
+void test_give_back_frames(struct test_hoard *h)
+{
+	for (int k = 0; k <= PMM_MAX_ORDER; k++)
+		while (h->counts[k])
+			pmm_free(h->pages[k][--h->counts[k]]);
+}

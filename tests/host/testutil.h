@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "kernel/ktest.h"
+#include "mm/pmm.h"
 
 /*
  * xorshift64*: fast, 2^64 - 1 states, good enough to pick operations and sizes; not for anything
@@ -57,6 +58,18 @@ bool test_dies_with(void (*fn)(void), const char *needle, char *out, size_t outs
 
 /* Free frames once kmem has given back its empty slabs: what a leak check compares. */
 size_t free_frames_after_reap(void);
+
+/*
+ * Every free frame of pmm, taken so that a test reaches the out-of-memory paths: fill with
+ * test_take_all_frames (afterwards pmm_free_count() is 0), give back with test_give_back_frames.
+ * Big: make it static.
+ */
+struct test_hoard {
+	vm_page_t pages[PMM_MAX_ORDER + 1][512];
+	size_t counts[PMM_MAX_ORDER + 1];
+};
+void test_take_all_frames(struct test_hoard *h);
+void test_give_back_frames(struct test_hoard *h);
 
 /*
  * In a test file: leak-check every test of the file (kernel/ktest.c compares free frames after
