@@ -4,7 +4,8 @@
 #   kernel:  the self-tests and user test programs, in QEMU, from build/kestrel.iso, on three
 #            machines (kernel/: -cpu max; kernel-qemu64/: QEMU's default CPU; kernel-17g/: 17 GiB)
 #   harness: kernels that fail a test, triple-fault, hang and dereference NULL must each be reported
-#            as failures (the NULL one with a symbolized fault report)
+#            as failures (the NULL one with a symbolized fault report); every path and function
+#            docs/*.md names must exist (scripts/check-docs.sh)
 # Every result becomes one line "ok <layer>/<name>" or "not ok <layer>/<name>: <cause>" in
 # build/results.txt; the last line printed is "N passed, N failed". Exit 1 on any failure.
 set -uo pipefail
@@ -101,6 +102,14 @@ if grep -q 'KERNEL EXCEPTION: #PF Page fault' "$logs/variant-null.log" &&
 	ok "harness/null_deref_report: #PF report with a symbolized backtrace"
 else
 	notok "harness/null_deref_report: no #PF report with inject_null_deref and kmain in the backtrace"
+fi
+
+echo "== harness: the docs name only what exists"
+if docs_out=$(bash scripts/check-docs.sh 2>&1); then
+	ok "harness/docs_paths_exist: ${docs_out#docs: }"
+	echo "ok harness/docs_paths_exist"
+else
+	notok "harness/docs_paths_exist: $(echo "$docs_out" | tr '\n' ';' | sed 's/;$//')"
 fi
 
 echo "== results"
