@@ -221,7 +221,8 @@ static const char *helper_name(int32_t id)
 
 void vlog_insn(struct venv *env, uint32_t i)
 {
-	if (!vlog_on(env))
+	/* As Linux: the walk is logged at levels 1 and 2; BPF_LOG_STATS alone gives reasons and stats. */
+	if (!(env->log.level & (BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2)))
 		return;
 	char text[128];
 	bpf_disasm(text, sizeof(text), &env->in->insns[i], helper_name);

@@ -1160,6 +1160,13 @@ KTEST(bpf_verifier, dead_code_dropped)
 	ASSERT_EQ(bpf_verify(&run.in, &run.out), 0);
 	EXPECT_NONNULL(strstr(run.log, "stack depth 8\nprocessed 4 insns"));
 	bpf_verifier_output_free(&run.out);
+	/* BPF_LOG_STATS alone, as Linux: the statistics, not the walk */
+	setup(SYSCALL, p, NINSNS(p));
+	run.in.log_level = BPF_LOG_STATS;
+	ASSERT_EQ(bpf_verify(&run.in, &run.out), 0);
+	EXPECT_NULL(strstr(run.log, "0: ("));
+	EXPECT_NONNULL(strstr(run.log, "stack depth 8\nprocessed 4 insns"));
+	bpf_verifier_output_free(&run.out);
 }
 
 /* ---- the log ---- */
