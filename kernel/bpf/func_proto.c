@@ -53,6 +53,7 @@ static const struct bpf_func_proto ktime_get_ns_proto = {
  */
 static const struct bpf_func_proto trace_printk_proto = {
 	.name = "bpf_trace_printk",
+	.flags = BPF_PROTO_GPL_ONLY,
 	.ret = BPF_RET_INTEGER,
 	.args = {BPF_ARG_PTR_TO_MEM, BPF_ARG_CONST_SIZE},
 };

@@ -256,6 +256,7 @@ int bpf_prog_load(const struct bpf_prog_load_req *req, struct bpf_prog **out, ui
 		.priv = &c,
 		.helper_fns = bpf_helper_fns,
 		.nhelper_fns = __BPF_FUNC_MAX_ID,
+		.gpl_compatible = req->gpl_compatible,
 		.log_buf = req->log_buf,
 		.log_size = req->log_size,
 		.log_level = req->log_level,

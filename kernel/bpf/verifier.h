@@ -121,6 +121,9 @@ struct bpf_verifier_input {
 	   entry is missing or NULL is refused as unknown for the type. */
 	const bpf_func_t *helper_fns;
 	uint32_t nhelper_fns;
+	/* The license is GPL-compatible (Linux's license_is_gpl_compatible): without it, helpers
+	   whose prototype says BPF_PROTO_GPL_ONLY are refused, as Linux refuses them. */
+	bool gpl_compatible;
 	/* The log: a kernel buffer of log_size bytes (the loader copies it to log_buf in user
 	   space). log_level 0: no log (buf and size must be 0 too); otherwise buf non-NULL and
 	   BPF_LOG_MIN_SIZE <= log_size <= UINT32_MAX / 4, level within BPF_LOG_MASK: else -EINVAL

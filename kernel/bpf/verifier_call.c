@@ -294,6 +294,10 @@ static int call_helper(struct venv *env, uint32_t insn)
 		vlog(env, "program of this type cannot use helper %s#%d\n", p ? p->name : "unknown", id);
 		return -EINVAL;
 	}
+	if ((p->flags & BPF_PROTO_GPL_ONLY) && !in->gpl_compatible) {
+		vlog(env, "cannot call GPL-restricted function from non-GPL compatible program\n");
+		return -EINVAL;
+	}
 	if ((uint32_t)id + 1 > env->max_call_index)
 		env->max_call_index = (uint32_t)id + 1;
 	return call_with_proto(env, insn, p);

@@ -178,6 +178,7 @@ static void setup(uint32_t type, const struct bpf_insn *insns, size_t n)
 		.ops = &fake_ops,
 		.helper_fns = helper_fns,
 		.nhelper_fns = __BPF_FUNC_MAX_ID,
+		.gpl_compatible = true,
 		.log_buf = run.log,
 		.log_size = sizeof(run.log),
 		.log_level = BPF_LOG_LEVEL1,
@@ -1166,6 +1167,28 @@ KTEST(bpf_verifier, dead_code_dropped)
 	ASSERT_EQ(bpf_verify(&run.in, &run.out), 0);
 	EXPECT_NULL(strstr(run.log, "0: ("));
 	EXPECT_NONNULL(strstr(run.log, "stack depth 8\nprocessed 4 insns"));
+	bpf_verifier_output_free(&run.out);
+}
+
+KTEST(bpf_verifier, gpl_only_helper_needs_a_gpl_license)
+{
+	static const struct bpf_insn printk[] = {
+		ASM_ST(BPF_DW, 10, -8, 0x216968), ASM_MOV64_REG(1, 10), ASM_ALU64_IMM(BPF_ADD, 1, -8),
+		ASM_MOV64_IMM(2, 8), ASM_CALL_HELPER(BPF_FUNC_trace_printk), ASM_EXIT(),
+	};
+	static const struct bpf_insn comm[] = {
+		ASM_MOV64_REG(1, 10), ASM_ALU64_IMM(BPF_ADD, 1, -16), ASM_MOV64_IMM(2, 16),
+		ASM_CALL_HELPER(BPF_FUNC_get_current_comm), ASM_EXIT(),
+	};
+
+	setup(SYSCALL, printk, NINSNS(printk));
+	run.in.gpl_compatible = false;
+	EXPECT_EQ(bpf_verify(&run.in, &run.out), -EINVAL);
+	check_log(kt, __FILE__, __LINE__, "cannot call GPL-restricted function from non-GPL compatible program", 4);
+	/* a helper that is not GPL-only is fine under any license */
+	setup(SYSCALL, comm, NINSNS(comm));
+	run.in.gpl_compatible = false;
+	ASSERT_EQ(bpf_verify(&run.in, &run.out), 0);
 	bpf_verifier_output_free(&run.out);
 }
 
