@@ -5,7 +5,7 @@
  * the log's truncation, the complexity limit and the time the walk takes.
  *
  * The loader's side is faked here: maps by fd (fake_maps), kfuncs, a BTF type "task_struct"
- * and stub helper implementations. Every test is leak-checked by the runner.
+ * and fake helper implementations. Every test is leak-checked by the runner.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -71,7 +71,7 @@ static int fake_func_value(void *priv, uint32_t subprog, uint32_t start, uint64_
 	return 0;
 }
 
-static uint64_t stub_fn(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
+static uint64_t fake_helper(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
 {
 	return a + b + c + d + e;
 }
@@ -168,7 +168,7 @@ static struct {
 static void setup(uint32_t type, const struct bpf_insn *insns, size_t n)
 {
 	for (int i = 0; i < __BPF_FUNC_MAX_ID; i++)
-		helper_fns[i] = bpf_helper_proto(i) ? stub_fn : NULL;
+		helper_fns[i] = bpf_helper_proto(i) ? fake_helper : NULL;
 	memset(run.log, 0, sizeof(run.log));
 	run.in = (struct bpf_verifier_input){
 		.prog_type = type,
@@ -1123,7 +1123,7 @@ KTEST(bpf_verifier, xlated_output)
 	/* a helper call keeps its number, src 0, and calls[number] is the implementation */
 	EXPECT_EQ(x[6].src_reg, 0);
 	EXPECT_EQ(x[6].imm, BPF_FUNC_map_lookup_elem);
-	EXPECT_TRUE(o->exec.calls[BPF_FUNC_map_lookup_elem] == stub_fn);
+	EXPECT_TRUE(o->exec.calls[BPF_FUNC_map_lookup_elem] == fake_helper);
 	EXPECT_EQ(o->exec.ncalls, BPF_FUNC_map_lookup_elem + 1);
 	/* bpf-to-bpf calls stay */
 	EXPECT_EQ(x[9].src_reg, BPF_PSEUDO_CALL);

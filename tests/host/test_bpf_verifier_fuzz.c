@@ -30,7 +30,7 @@ TEST_LEAK_CHECK_EVERY_TEST()
 #define PROGRAMS 10000
 #define MAX_INSNS 96
 
-/* A map as the stub helpers see it: values in exactly-sized heap blocks. */
+/* A map as the fake helpers see it: values in exactly-sized heap blocks. */
 struct fake_map {
 	uint32_t key_size, value_size;
 	uint8_t *values[4];
@@ -53,7 +53,7 @@ static int fuzz_map_get(void *priv, uint32_t pseudo, int32_t imm, struct bpf_ver
 static const struct bpf_verifier_ops fuzz_ops = {.map_get = fuzz_map_get};
 
 /* bpf_map_lookup_elem: reads the whole key, returns one of the values or NULL. */
-static uint64_t stub_lookup(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5)
+static uint64_t fake_lookup(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5)
 {
 	(void)r3;
 	(void)r4;
@@ -66,7 +66,7 @@ static uint64_t stub_lookup(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, 
 	return h % 5 == 4 ? 0 : (uint64_t)(uintptr_t)m->values[h % 4];
 }
 
-static uint64_t stub_ktime(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5)
+static uint64_t fake_ktime(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5)
 {
 	static uint64_t now;
 	(void)r1;
@@ -78,8 +78,8 @@ static uint64_t stub_ktime(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, u
 }
 
 static bpf_func_t helper_fns[__BPF_FUNC_MAX_ID] = {
-	[BPF_FUNC_map_lookup_elem] = stub_lookup,
-	[BPF_FUNC_ktime_get_ns] = stub_ktime,
+	[BPF_FUNC_map_lookup_elem] = fake_lookup,
+	[BPF_FUNC_ktime_get_ns] = fake_ktime,
 };
 
 /* ---- the generator ---- */
