@@ -141,8 +141,9 @@
  *   524288, 4 MiB); EFAULT insns; EFAULT license (127 bytes at most are read: a longer one is cut;
  *   Linux's GPL-compatible names set gpl_compatible); EINVAL prog_ifindex, or a prog_type Kestrel
  *   cannot load (SYSCALL and SCHED_CLS today); EINVAL prog_name; EINVAL the log attributes (the
- *   verifier's rule: no level, no buffer nor size; a level within 1|2|4|8 with a buffer of 128 to
- *   2^30 - 1 bytes); EBADF / EINVAL func_info or line_info (prog_btf_fd: no BTF yet); EINVAL
+ *   verifier's rule, Linux 6.4's: log_buf and log_size both set or both 0, level within 1|2|4|8
+ *   and nonzero with a buffer, log_size below 2^30; a level with neither asks for the size the
+ *   log needs, returned in log_true_size with ENOSPC); EBADF / EINVAL func_info or line_info (prog_btf_fd: no BTF yet); EINVAL
  *   core_relo_cnt; then the verifier's verdict (kernel/bpf/verifier.h: EINVAL, EACCES, E2BIG,
  *   ENOSPC for a log that did not fit, which overrides the rest; for an LD_IMM64 map fd EBADF or
  *   EINVAL, EFAULT fd_array, EPROTO BPF_PSEUDO_MAP_IDX without fd_array; ENOENT kfuncs and BTF ids,

@@ -12,6 +12,7 @@
  */
 #include "kernel/bpf/map.h"
 
+#include "kernel/preempt.h"
 #include "kernel/string.h"
 #include "mm/kmem.h"
 #include "mm/pmm.h"
@@ -131,6 +132,30 @@ static int array_iter_next(struct bpf_map *map, struct bpf_map_iter *it, const v
 	return 0;
 }
 
+/* Slot by slot, chunk by chunk: no element is ever freed or moved, so nothing is locked. */
+static long array_for_each(struct bpf_map *map, bpf_func_t callback_fn, void *callback_ctx, size_t cpu_off)
+{
+	const struct bpf_area *a = &to_array(map)->values;
+	uint32_t per_chunk = 1u << a->shift, key = 0;
+	long n = 0;
+
+	for (uint32_t c = 0; c < a->nchunks; c++) {
+		uint8_t *value = a->chunks[c] + cpu_off;
+		uint32_t end = key + per_chunk < map->max_entries ? key + per_chunk : map->max_entries;
+		for (uint32_t i = key; i < end; i++, value += a->slot_size) {
+			key = i; /* the callback gets its address: a fresh copy each time */
+			n++;
+			if (callback_fn((uint64_t)(uintptr_t)map, (uint64_t)(uintptr_t)&key,
+					(uint64_t)(uintptr_t)value, (uint64_t)(uintptr_t)callback_ctx, 0))
+				return n;
+			if (!(n & (BPF_FOR_EACH_PREEMPT_EVERY - 1)))
+				preempt_point();
+		}
+		key = end;
+	}
+	return n;
+}
+
 static void *array_iter_current(struct bpf_map *map, const struct bpf_map_iter *it)
 {
 	return bpf_area_slot(&to_array(map)->values, it->last_pos);
@@ -175,6 +200,7 @@ const struct bpf_map_ops bpf_array_ops = {
 	.get_next_key = array_get_next_key,
 	.iter_next = array_iter_next,
 	.iter_current = array_iter_current,
+	.for_each = array_for_each,
 	.check = array_check,
 	.mmap_pages = array_mmap_pages,
 	.direct_value = array_direct_value,

@@ -254,7 +254,7 @@ static struct htab_elem *htab_find(struct bpf_htab *h, const void *key, uint32_t
 /* Take e, whose bucket link is *link, out of the map (bucket, use order, count). */
 static void elem_unlink(struct bpf_htab *h, struct htab_elem *e, struct htab_elem **link)
 {
-	*link = e->next;
+	__atomic_store_n(link, e->next, __ATOMIC_RELEASE); /* lockless walkers (htab_for_each) */
 	if (h->lru)
 		bpf_lru_remove(&e->lru);
 	h->count--;
@@ -397,7 +397,8 @@ static int htab_update(struct bpf_map *map, const void *key, uint64_t flags, voi
 	memcpy(e->data, key, map->key_size);
 	struct htab_elem **head = bucket_of(h, hash);
 	e->next = *head;
-	*head = e;
+	/* Published last, so a lockless walker (htab_for_each) sees the element whole. */
+	__atomic_store_n(head, e, __ATOMIC_RELEASE);
 	if (h->lru)
 		bpf_lru_push(&h->lru_head, &e->lru);
 	h->count++;
@@ -467,6 +468,41 @@ static int htab_iter_next(struct bpf_map *map, struct bpf_map_iter *it, const vo
 		}
 	}
 	return -ENOENT;
+}
+
+/*
+ * bpf_map_for_each_elem without the lock: the cursor of struct bpf_map_iter kept in locals, and
+ * each step starts again from its bucket's head, so no pointer is held across a callback (which
+ * may delete anything). Without the lock a walker may meet an element being unlinked; it is
+ * still whole, since elements are published and unlinked with release stores and retired, not
+ * reused, while a read-side section (the caller's) is in progress (elem_retire, rcu.h R2).
+ */
+static long htab_for_each(struct bpf_map *map, bpf_func_t callback_fn, void *callback_ctx, size_t cpu_off)
+{
+	struct bpf_htab *h = to_htab(map);
+	uint64_t snapshot = __atomic_load_n(&h->next_seq, __ATOMIC_ACQUIRE);
+	long n = 0;
+
+	for (uint32_t b = 0; b < h->n_buckets; b++) {
+		struct htab_elem **head = &h->buckets[b];
+		uint64_t bound = snapshot;
+		for (;;) {
+			struct htab_elem *e = __atomic_load_n(head, __ATOMIC_ACQUIRE);
+			while (e && e->seq >= bound)
+				e = __atomic_load_n(&e->next, __ATOMIC_ACQUIRE);
+			if (!e)
+				break;
+			bound = e->seq;
+			n++;
+			if (callback_fn((uint64_t)(uintptr_t)map, (uint64_t)(uintptr_t)e->data,
+					(uint64_t)(uintptr_t)((uint8_t *)elem_value(h, e) + cpu_off),
+					(uint64_t)(uintptr_t)callback_ctx, 0))
+				return n;
+			if (!(n & (BPF_FOR_EACH_PREEMPT_EVERY - 1)))
+				preempt_point();
+		}
+	}
+	return n;
 }
 
 static void *htab_iter_current(struct bpf_map *map, const struct bpf_map_iter *it)
@@ -585,6 +621,7 @@ const struct bpf_map_ops bpf_htab_ops = {
 	.iter_start = htab_iter_start,
 	.iter_next = htab_iter_next,
 	.iter_current = htab_iter_current,
+	.for_each = htab_for_each,
 	.check = htab_check,
 	.longest_chain = htab_longest_chain,
 };

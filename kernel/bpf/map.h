@@ -269,6 +269,9 @@ long bpf_map_delete_elem(struct bpf_map *map, const void *key);
 long bpf_map_for_each_elem(struct bpf_map *map, bpf_func_t callback_fn, void *callback_ctx,
 			   uint64_t flags);
 
+/* A walk passes a preemption point (kernel/preempt.h) after every this many callbacks. */
+#define BPF_FOR_EACH_PREEMPT_EVERY 1024u
+
 /* ---------------------------------------------------------------------------------------------
  * The copying iteration of the native for_each system call, whose callback runs in user mode
  * between steps: same elements and order as bpf_map_for_each_elem, with keys and values copied.
@@ -409,6 +412,13 @@ struct bpf_map_ops {
 	int (*iter_next)(struct bpf_map *map, struct bpf_map_iter *it, const void **key, void **value);
 	/* The value base of the element last returned if it is still in the map, else NULL. */
 	void *(*iter_current)(struct bpf_map *map, const struct bpf_map_iter *it);
+	/*
+	 * The walk of bpf_map_for_each_elem (its contract: elements, order, stopping, the return),
+	 * flags already checked, called inside the caller's read-side section WITHOUT the map lock:
+	 * the type's own loop, so that an element costs no lock and no method call. The callback's
+	 * value is the value base + cpu_off (this CPU's copy). NULL: the generic walk by iter_next.
+	 */
+	long (*for_each)(struct bpf_map *map, bpf_func_t callback_fn, void *callback_ctx, size_t cpu_off);
 	/* The type's invariants: NULL or what is broken. */
 	const char *(*check)(struct bpf_map *map);
 	/* As bpf_map_mmap_pages, range already checked; NULL for types never mmapable. No lock needed. */

@@ -46,19 +46,10 @@ static bool gpl_compatible(const char *license)
 	return false;
 }
 
-/*
- * The verifier's rule for the log attributes (kernel/bpf/verifier.h), checked before the kernel
- * buffer is allocated so that its size is sane: no level, no buffer; a level within BPF_LOG_MASK
- * with a buffer of BPF_LOG_MIN_SIZE to UINT32_MAX / 4 bytes.
- */
+/* The verifier's rule for the log attributes, checked before the kernel buffer is allocated. */
 static int log_attr_check(const union bpf_attr *attr)
 {
-	if (!attr->log_level)
-		return attr->log_buf || attr->log_size ? -EINVAL : 0;
-	if ((attr->log_level & ~BPF_LOG_MASK) || !attr->log_buf || attr->log_size < BPF_LOG_MIN_SIZE ||
-	    attr->log_size > UINT32_MAX / 4)
-		return -EINVAL;
-	return 0;
+	return bpf_verifier_log_attr_valid(attr->log_buf != 0, attr->log_size, attr->log_level) ? 0 : -EINVAL;
 }
 
 /* Everything Linux checks and copies before the verifier runs: 0 with req filled, or -errno. */
@@ -109,7 +100,7 @@ static int load_req(const union bpf_attr *attr, struct bpf_prog_load_req *req)
 	req->log_level = attr->log_level;
 	req->log_size = attr->log_size < LOG_KBUF_MAX ? attr->log_size : LOG_KBUF_MAX;
 	req->jit = bpf_jit_default();
-	if (req->log_level && !(req->log_buf = kmalloc(req->log_size)))
+	if (req->log_size && !(req->log_buf = kmalloc(req->log_size)))
 		return -ENOMEM;
 	if (req->log_buf)
 		req->log_buf[0] = 0;
@@ -134,7 +125,7 @@ int bpf_cmd_prog_load(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t si
 	if (!r) {
 		r = bpf_prog_load(&req, &prog, &verified, &log_true_size);
 		/* As Linux's bpf_check: a log that cannot be written back, or its size, is EFAULT. */
-		if (req.log_level && log_copy_out(&req, attr->log_buf))
+		if (req.log_buf && log_copy_out(&req, attr->log_buf))
 			r = -EFAULT;
 		if (size >= BPF_ATTR_END(log_true_size) &&
 		    bpf_attr_put_u32(uattr, offsetof(union bpf_attr, log_true_size), log_true_size))

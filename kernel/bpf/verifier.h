@@ -56,7 +56,7 @@
 #define BPF_LOG_STATS 4   /* statistics at the end */
 #define BPF_LOG_FIXED 8   /* on overflow keep the start of the log (default: keep the end) */
 #define BPF_LOG_MASK (BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2 | BPF_LOG_STATS | BPF_LOG_FIXED)
-#define BPF_LOG_MIN_SIZE 128
+#define BPF_LOG_SIZE_MAX (UINT32_MAX / 4)
 
 /* What the verifier needs to know of one map; filled by the loader's map_get. */
 struct bpf_verifier_map {
@@ -125,9 +125,10 @@ struct bpf_verifier_input {
 	   whose prototype says BPF_PROTO_GPL_ONLY are refused, as Linux refuses them. */
 	bool gpl_compatible;
 	/* The log: a kernel buffer of log_size bytes (the loader copies it to log_buf in user
-	   space). log_level 0: no log (buf and size must be 0 too); otherwise buf non-NULL and
-	   BPF_LOG_MIN_SIZE <= log_size <= UINT32_MAX / 4, level within BPF_LOG_MASK: else -EINVAL
-	   before anything else, as Linux. */
+	   space). As Linux since 6.4 (bpf_vlog_init), -EINVAL before anything else unless: buf
+	   and size are both set or both 0; level within BPF_LOG_MASK, and nonzero if there is a
+	   buffer; size <= BPF_LOG_SIZE_MAX. A level with no buffer asks only for log_true_size
+	   (the log is measured, not kept, and the verdict is -ENOSPC if it is not empty). */
 	char *log_buf;
 	uint32_t log_size;
 	uint32_t log_level;
@@ -155,6 +156,12 @@ struct bpf_verifier_output {
 };
 
 /*
+ * Whether log attributes pass the rule above (bpf_verifier_input's log fields); has_buf: a buffer
+ * address was given. The loader checks them with this before it allocates the kernel buffer.
+ */
+bool bpf_verifier_log_attr_valid(bool has_buf, uint32_t size, uint32_t level);
+
+/*
  * Verify in->insns and translate them into out. Returns 0 with out filled, or:
  *   -EINVAL  the program is rejected (the log names the instruction and the reason), the
  *            program type is unknown, or the log attributes are inconsistent;
@@ -168,7 +175,7 @@ struct bpf_verifier_output {
  *   -ENOMEM  out of memory;
  *   a callback's error (bpf_verifier_ops) as it returned it.
  * On any error out holds nothing to free (only verified_insns and log_true_size are set). The log
- * is always NUL-terminated when log_level is nonzero. Allocates with kmalloc and passes preemption
+ * is always NUL-terminated when there is a buffer. Allocates with kmalloc and passes preemption
  * points (kernel/preempt.h) during long walks: call it with no spinlock held.
  */
 int bpf_verify(const struct bpf_verifier_input *in, struct bpf_verifier_output *out);

@@ -15,25 +15,33 @@
 #include "kernel/string.h"
 #include "uapi/errno.h"
 
+bool bpf_verifier_log_attr_valid(bool has_buf, uint32_t size, uint32_t level)
+{
+	if (has_buf != (size != 0))
+		return false;
+	if (has_buf && !level)
+		return false;
+	return !(level & ~BPF_LOG_MASK) && size <= BPF_LOG_SIZE_MAX;
+}
+
 int vlog_init(struct vlog *log, const struct bpf_verifier_input *in)
 {
 	memset(log, 0, sizeof(*log));
-	if (!in->log_level)
-		return in->log_buf || in->log_size ? -EINVAL : 0;
-	if (!in->log_buf || in->log_size < BPF_LOG_MIN_SIZE || in->log_size > U32_MAX / 4 ||
-	    (in->log_level & ~BPF_LOG_MASK))
+	if (!bpf_verifier_log_attr_valid(in->log_buf != NULL, in->log_size, in->log_level))
 		return -EINVAL;
 	log->buf = in->log_buf;
 	log->size = in->log_size;
 	log->level = in->log_level;
-	log->buf[0] = 0;
+	if (log->buf)
+		log->buf[0] = 0;
 	return 0;
 }
 
 static void vlog_append(struct vlog *log, const char *text, size_t n)
 {
-	uint64_t room = log->size - 1;
-	for (size_t i = 0; i < n; i++) {
+	/* A one-byte buffer keeps only the NUL; no buffer keeps nothing: both only measure. */
+	uint64_t room = log->size > 1 ? log->size - 1 : 0;
+	for (size_t i = 0; room && i < n; i++) {
 		uint64_t pos = log->end + i;
 		if (log->level & BPF_LOG_FIXED) {
 			if (pos < room)
@@ -90,8 +98,14 @@ int vlog_finalize(struct vlog *log, uint32_t *true_size)
 	*true_size = 0;
 	if (!log->level)
 		return 0;
+	if (!log->buf) {
+		*true_size = (uint32_t)(log->max_end + 1);
+		return -ENOSPC;
+	}
 	uint64_t room = log->size - 1;
-	if (log->level & BPF_LOG_FIXED) {
+	if (!room) {
+		log->buf[0] = 0;
+	} else if (log->level & BPF_LOG_FIXED) {
 		log->buf[log->end < room ? log->end : room] = 0;
 	} else {
 		/* Rotate the ring left so the oldest kept byte comes first. */

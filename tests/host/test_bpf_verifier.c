@@ -1245,7 +1245,7 @@ KTEST(bpf_verifier, log_truncation)
 	bad[10] = ASM_MOV64_REG(0, 2);
 	bad[11] = ASM_EXIT();
 	setup(SYSCALL, bad, NINSNS(bad));
-	run.in.log_size = BPF_LOG_MIN_SIZE;
+	run.in.log_size = 128;
 	EXPECT_EQ(bpf_verify(&run.in, &run.out), -ENOSPC);
 	EXPECT_NONNULL(strstr(run.log, "R2 !read_ok\nprocessed 11 insns"));
 	/* no log at all: the verdict alone */
@@ -1255,13 +1255,31 @@ KTEST(bpf_verifier, log_truncation)
 	run.in.log_size = 0;
 	EXPECT_EQ(bpf_verify(&run.in, &run.out), -EACCES);
 	EXPECT_EQ(run.out.log_true_size, 0);
+	/* a level with no buffer measures the log (Linux 6.4+): ENOSPC and the size it needs */
+	setup(SYSCALL, p, n);
+	run.in.log_buf = NULL;
+	run.in.log_size = 0;
+	EXPECT_EQ(bpf_verify(&run.in, &run.out), -ENOSPC);
+	EXPECT_EQ(run.out.log_true_size, full);
+	/* a one-byte buffer holds just the NUL */
+	setup(SYSCALL, p, n);
+	run.in.log_size = 1;
+	EXPECT_EQ(bpf_verify(&run.in, &run.out), -ENOSPC);
+	EXPECT_EQ(run.log[0], 0);
+	EXPECT_EQ(run.out.log_true_size, full);
 }
 
 KTEST(bpf_verifier, bad_attributes)
 {
 	static const struct bpf_insn p[] = {ASM_MOV64_IMM(0, 0), ASM_EXIT()};
 	setup(SYSCALL, p, NINSNS(p));
-	run.in.log_size = BPF_LOG_MIN_SIZE - 1;
+	run.in.log_size = 0; /* a buffer without a size */
+	EXPECT_EQ(bpf_verify(&run.in, &run.out), -EINVAL);
+	setup(SYSCALL, p, NINSNS(p));
+	run.in.log_buf = NULL; /* a size without a buffer */
+	EXPECT_EQ(bpf_verify(&run.in, &run.out), -EINVAL);
+	setup(SYSCALL, p, NINSNS(p));
+	run.in.log_size = BPF_LOG_SIZE_MAX + 1;
 	EXPECT_EQ(bpf_verify(&run.in, &run.out), -EINVAL);
 	setup(SYSCALL, p, NINSNS(p));
 	run.in.log_level = 16;

@@ -256,7 +256,7 @@ KTEST(bpf_verifier_fuzz, random_programs)
 		};
 		if (i % 8 == 0 || getenv("BPF_VERIFIER_FUZZ_VERBOSE")) {
 			in.log_buf = log;
-			in.log_size = BPF_LOG_MIN_SIZE + (uint32_t)(i % 3000);
+			in.log_size = 128 + (uint32_t)(i % 3000);
 			in.log_level = BPF_LOG_LEVEL1;
 		}
 		int err = bpf_verify(&in, &out);
