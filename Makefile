@@ -137,9 +137,10 @@ $(BUILD)/host/bpf_plugin: tests/host/bpf_plugin.c $(BOBJS) tests/host/testutil.c
 	$(CC) $(BCFLAGS) -o $@ $< tests/host/testutil.c $(BOBJS)
 
 # ---------------------------------------------------------------------------------------------
+# `make run UEFI=1` (and `make debug UEFI=1`): boot through UEFI firmware (OVMF) instead of BIOS.
 run: deps
 	@$(MAKE) --no-print-directory $(ISO)
-	scripts/qemu.sh run $(ISO)
+	QEMU_UEFI=$(UEFI) scripts/qemu.sh run $(ISO)
 
 test: deps
 	@$(MAKE) --no-print-directory host-tests $(ISO) $(VARIANT_ISOS)
@@ -165,7 +166,7 @@ fuzz: deps
 
 debug: deps
 	@$(MAKE) --no-print-directory $(ISO)
-	scripts/qemu.sh debug $(ISO) $(ELF)
+	QEMU_UEFI=$(UEFI) scripts/qemu.sh debug $(ISO) $(ELF)
 
 clean:
 	rm -rf $(BUILD)

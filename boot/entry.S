@@ -2,7 +2,10 @@
  * Multiboot2 header and the 32-bit entry: from GRUB's protected mode to the higher-half kernel.
  *
  * GRUB enters _start in 32-bit protected mode, paging off, with eax = multiboot2 magic and
- * ebx = physical address of the multiboot2 information; no usable stack. We:
+ * ebx = physical address of the multiboot2 information; no usable stack. This holds under UEFI too:
+ * the header asks for the i386 entry and neither to keep boot services nor for a 64-bit EFI entry,
+ * so GRUB's efi platform exits boot services, leaves the firmware's long mode and enters here in
+ * the same state. What the firmware leaves in control registers is not ours to trust, though. We:
  *   1. take our own stack (boot_stack, physical address) and check magic and CPUID for long mode;
  *   2. build boot page tables (all in .boot.bss, zeroed here):
  *        PML4[0] and PML4[256] -> boot_pdpt_dmap: the first 16 GiB (BOOT_DMAP_SIZE in
@@ -10,7 +13,7 @@
  *          entry code keeps running (identity) and phys_to_virt works at DMAP_BASE from the start;
  *        PML4[511] -> boot_pdpt_kern[510] -> boot_pd_kern -> boot_pt_kern[0..1]: the kernel image at
  *          KERNEL_BASE + phys with 4 KiB pages, W^X per section (text RX, rodata R+NX, data/bss RW+NX);
- *   3. enable PAE, load CR3, set EFER.LME and EFER.NXE, enable paging with CR0.WP;
+ *   3. set CR4 to PAE alone, load CR3, set EFER.LME and EFER.NXE, enable paging with CR0.WP;
  *   4. load a 64-bit GDT, far-jump into long mode, jump to the higher half, call
  *      kmain(magic, mbi_phys) on boot_stack with rbp = 0 (the backtrace's end marker).
  * arch/x86_64/pmap_boot.c later replaces these tables with the final kernel pmap.
@@ -150,9 +153,13 @@ _start:
 	cmp $PHYS(__kernel_end), %eax
 	jb 3b
 
-	/* PAE, CR3, EFER.LME | EFER.NXE, then paging and write protection. */
-	mov %cr4, %eax
-	or $(1 << 5), %eax
+	/*
+	 * CR4 = PAE alone, then CR3, EFER.LME | EFER.NXE, paging and write protection. CR4 is written,
+	 * not or-ed: leaving the firmware's long mode, GRUB clears only CR4.PAE, so firmware that ran
+	 * with 5-level paging would leave CR4.LA57 set and our 4-level tables be walked as 5-level
+	 * ones. The kernel sets the CR4 features it wants later (arch/x86_64/cpufeat.c, fpu.c).
+	 */
+	mov $(1 << 5), %eax
 	mov %eax, %cr4
 	mov $boot_pml4, %eax
 	mov %eax, %cr3

@@ -51,6 +51,12 @@ static void print_boot_info(void)
 	uint64_t usable = 0;
 
 	kprintf("boot: loader \"%s\", command line \"%s\"\n", boot_info.loader, boot_info.cmdline);
+	if (boot_info.efi)
+		kprintf("boot: firmware UEFI, EFI system table at %lx, memory map from the %s\n",
+			boot_info.efi_system_table,
+			boot_info.mmap_from_efi ? "EFI memory map tag" : "multiboot2 memory map tag");
+	else
+		kprintf("boot: firmware BIOS, memory map from the multiboot2 memory map tag\n");
 	kprintf("boot: memory map (%zu entries):\n", boot_info.nmmap);
 	for (size_t i = 0; i < boot_info.nmmap; i++) {
 		const struct boot_mmap_entry *e = &boot_info.mmap[i];
@@ -60,6 +66,12 @@ static void print_boot_info(void)
 			usable += e->len;
 	}
 	kprintf("boot: usable memory %lu KiB (%lu MiB)\n", usable >> 10, usable >> 20);
+	if (boot_info.acpi_rsdp)
+		kprintf("boot: ACPI RSDP at %lx from the %s-RSDP tag (%s)\n", boot_info.acpi_rsdp,
+			boot_info.acpi_rsdp_v2 ? "new" : "old",
+			boot_info.acpi_rsdp_v2 ? "ACPI 2.0+, XSDT" : "ACPI 1.0, RSDT");
+	else
+		kprintf("boot: no ACPI RSDP from the loader\n");
 	for (size_t i = 0; i < boot_info.nmodules; i++)
 		kprintf("boot: module %-24s [%lx - %lx) %lu bytes\n", boot_info.modules[i].name,
 			boot_info.modules[i].start, boot_info.modules[i].end,

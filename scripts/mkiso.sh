@@ -3,7 +3,14 @@
 # Build a GRUB rescue ISO: boot/grub.cfg with the kernel command line filled in, the kernel, and
 # each user program as a multiboot2 module named by its path below build/user/ ("bin/NAME" for
 # user/bin/NAME.c, "test/NAME" for tests/user/NAME.c).
+# The ISO is hybrid: grub-mkrescue puts in GRUB for every platform installed under /usr/lib/grub,
+# and we require both, BIOS (i386-pc: El Torito boot image) and UEFI (x86_64-efi: an EFI system
+# partition image), so that the one image boots either way with the same grub.cfg.
 set -euo pipefail
+for platform in i386-pc:grub-pc-bin x86_64-efi:grub-efi-amd64-bin; do
+	[ -d "/usr/lib/grub/${platform%:*}" ] ||
+		{ echo "mkiso.sh: no GRUB for ${platform%:*}: apt-get install ${platform#*:}" >&2; exit 1; }
+done
 out=$1 elf=$2 cmdline=$3
 shift 3
 dir=$(mktemp -d "${out%.iso}.XXXXXX")

@@ -7,6 +7,11 @@
 # The kernel ends a run through QEMU's isa-debug-exit device (port 0xf4): writing v makes QEMU exit
 # with (v << 1) | 1. Kestrel writes 0x10 when every test passed (exit 33) and 0x11 otherwise (35).
 # A triple fault with -no-reboot exits 0, so only the exact pass code counts.
+#
+# QEMU_UEFI=1 boots the same hybrid ISO through UEFI firmware (OVMF, Debian's ovmf package) instead
+# of SeaBIOS: GRUB's x86_64-efi platform loads the kernel. OVMF keeps its variables in a writable
+# flash image; each run gets its own copy beside the ISO, removed at exit, so that parallel runs
+# never share one. OVMF_CODE and OVMF_VARS name other firmware images.
 set -uo pipefail
 PASS=33 FAIL=35
 mode=$1 iso=$2
@@ -16,6 +21,16 @@ mode=$1 iso=$2
 # options (e.g. max-ram-below-4g=... for another memory layout).
 args=(-machine "pc,accel=tcg${QEMU_MACHINE_OPTS:+,$QEMU_MACHINE_OPTS}" -cpu "${QEMU_CPU:-max}" -m "${QEMU_MEM:-512M}" -cdrom "$iso" -boot d -display none -no-reboot
 	-serial stdio -monitor none -device isa-debug-exit,iobase=0xf4,iosize=0x04)
+if [ -n "${QEMU_UEFI:-}" ] && [ "$QEMU_UEFI" != 0 ]; then
+	code=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE.fd} vars=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS.fd}
+	for f in "$code" "$vars"; do
+		[ -r "$f" ] || { echo "qemu.sh: no UEFI firmware $f (apt-get install ovmf)" >&2; exit 2; }
+	done
+	vars_copy=$(mktemp "$(dirname "$iso")/ovmf-vars-XXXXXX") && cp "$vars" "$vars_copy" || exit 2
+	trap 'rm -f "$vars_copy"' EXIT
+	args+=(-drive "if=pflash,format=raw,readonly=on,file=$code"
+		-drive "if=pflash,format=raw,file=$vars_copy")
+fi
 
 verdict() { # exit status -> one-line cause
 	case $1 in

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The three test layers of `make test`, and the harness's proof that it can fail.
 #   host:    each build/host/test_* program (mm/ and the page-table code under ASan and UBSan)
-#   kernel:  the self-tests and user test programs, in QEMU, from build/kestrel.iso, on three
-#            machines (kernel/: -cpu max; kernel-qemu64/: QEMU's default CPU; kernel-17g/: 17 GiB)
+#   kernel:  the self-tests and user test programs, in QEMU, from build/kestrel.iso, on four
+#            machines (kernel/: -cpu max; kernel-qemu64/: QEMU's default CPU; kernel-17g/: 17 GiB;
+#            kernel-uefi/: -cpu max booted by UEFI firmware)
 #   harness: kernels that fail a test, triple-fault, hang and dereference NULL must each be reported
 #            as failures (the NULL one with a symbolized fault report); every path and function
 #            docs/*.md names must exist (scripts/check-docs.sh)
@@ -15,6 +16,10 @@ logs=$B/logs
 mkdir -p "$logs"
 : >"$results"
 KERNEL_SECS=${KERNEL_SECS:-300}
+# A UEFI boot's time limit is KERNEL_SECS plus this: OVMF and GRUB's EFI build take about 5 s to
+# reach the kernel's first line under TCG (SeaBIOS and GRUB's BIOS build about 1.5 s), measured on
+# the 2-core machine; 60 s leaves room for that when make test's other QEMUs share the cores.
+UEFI_EXTRA_SECS=${UEFI_EXTRA_SECS:-60}
 HANG_SECS=${HANG_SECS:-30}
 
 ok() { echo "ok $1" >>"$results"; }
@@ -56,16 +61,30 @@ for t in "$@"; do
 	fi
 done
 
-# The kernel on three machines: -cpu max (SMEP, SMAP, UMIP, 1 GiB pages), QEMU's default qemu64
-# (none of them), so that both sides of every CPUID check run, and 17 GiB with low memory ending on
+# The kernel on four machines: -cpu max (SMEP, SMAP, UMIP, 1 GiB pages), QEMU's default qemu64
+# (none of them), so that both sides of every CPUID check run; 17 GiB with low memory ending on
 # a 4 MiB boundary: memory above 4 GiB and above the boot page tables' 16 GiB, with no small free
-# blocks low down for the first page tables to land in.
-for machine in "kernel max 512M" "kernel-qemu64 qemu64 512M" "kernel-17g max 17G max-ram-below-4g=0xbfc20000"; do
-	read -r layer cpu mem opts <<<"$machine"
-	echo "== kernel self-tests and user tests (QEMU, -cpu $cpu -m $mem${opts:+ $opts})"
+# blocks low down for the first page tables to land in; and UEFI firmware (OVMF) instead of
+# SeaBIOS: the same ISO through GRUB's efi platform, the EFI memory map and the ACPI 2.0 RSDP.
+# A layer named *-uefi boots through UEFI. The boots are independent: the UEFI one, the slowest to
+# start, runs in the background beside the others (one QEMU at a time leaves a core idle) and is
+# reported last.
+boot_machine() { # "layer cpu mem [machine-opts]": leaves $logs/$layer.{log,verdict,ms}
+	local layer cpu mem opts start uefi= secs=$KERNEL_SECS
+	read -r layer cpu mem opts <<<"$1"
 	start=$(date +%s%N)
+	[ "${layer%-uefi}" != "$layer" ] && uefi=1 secs=$((KERNEL_SECS + UEFI_EXTRA_SECS))
+	QEMU_UEFI=$uefi QEMU_CPU=$cpu QEMU_MEM=$mem QEMU_MACHINE_OPTS=$opts \
+		scripts/qemu.sh test $B/kestrel.iso "$logs/$layer.log" "$secs" >"$logs/$layer.verdict"
+	echo $((($(date +%s%N) - start) / 1000000)) >"$logs/$layer.ms"
+}
+report_machine() { # "layer cpu mem [machine-opts]"
+	local layer cpu mem opts log v got firmware=BIOS
+	read -r layer cpu mem opts <<<"$1"
 	log=$logs/$layer.log
-	v=$(QEMU_CPU=$cpu QEMU_MEM=$mem QEMU_MACHINE_OPTS=$opts scripts/qemu.sh test $B/kestrel.iso "$log" "$KERNEL_SECS")
+	[ "${layer%-uefi}" != "$layer" ] && firmware=UEFI
+	echo "== kernel self-tests and user tests (QEMU, $firmware, -cpu $cpu -m $mem${opts:+ $opts})"
+	v=$(cat "$logs/$layer.verdict")
 	cat "$log"
 	collect_ktap $layer "$log"
 	got=$(grep -cE '^(not )?ok [0-9]+ ' "$log")
@@ -75,8 +94,33 @@ for machine in "kernel max 512M" "kernel-qemu64 qemu64 512M" "kernel-17g max 17G
 		notok "$layer/verdict: $v (see $log)"
 	fi
 	[ -n "$(plan_of "$log")" ] || notok "$layer/ktap: no KTAP plan line (the kernel did not get to its tests)"
-	echo "# kernel run ($layer): $((($(date +%s%N) - start) / 1000000)) ms"
+	if grep -q "^boot: firmware $firmware," "$log"; then
+		ok "$layer/firmware: the kernel saw $firmware firmware"
+	else
+		notok "$layer/firmware: the kernel did not report $firmware firmware (see $log)"
+	fi
+	echo "# kernel run ($layer): $(cat "$logs/$layer.ms") ms"
+}
+uefi_machine="kernel-uefi max 512M"
+boot_machine "$uefi_machine" &
+uefi_pid=$!
+for machine in "kernel max 512M" "kernel-qemu64 qemu64 512M" "kernel-17g max 17G max-ram-below-4g=0xbfc20000"; do
+	boot_machine "$machine"
+	report_machine "$machine"
 done
+wait $uefi_pid
+report_machine "$uefi_machine"
+# The same kernel on the same CPU must give the same results whichever firmware booted it.
+ktap_results() { # log -> "ok NAME" / "not ok NAME", sorted
+	grep -E '^(not )?ok [0-9]+ ' "$1" | sed -E 's/^((not )?ok) [0-9]+ ([^ #]+).*/\1 \3/' | sort
+}
+firmware_diff=$logs/uefi-vs-bios.diff
+if diff <(ktap_results $logs/kernel.log) <(ktap_results $logs/kernel-uefi.log) >"$firmware_diff"; then
+	ok "kernel-uefi/same_results_as_bios"
+else
+	n=$(grep -c '^[<>]' "$firmware_diff")
+	notok "kernel-uefi/same_results_as_bios: $n results differ (see $firmware_diff)"
+fi
 
 echo "== harness: each broken kernel must be reported as a failure"
 wait

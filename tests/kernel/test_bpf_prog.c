@@ -220,7 +220,12 @@ KTEST(bpf_prog, statistics)
 	bpf_prog_put(prog);
 }
 
-/* The clock runs at the timer's pace (within 25%: QEMU's time is the host's). */
+/*
+ * The clock runs at the timer's pace. A timer tick is never early, so the clock may not run slower
+ * than the ticks (within 25%: calibration). Ticks can be lost: QEMU raises one interrupt for
+ * several periods when the host delays its vCPU thread, so the ticks may undercount, and the
+ * bound above only catches a clock several times too fast.
+ */
 KTEST(bpf_prog, ktime_follows_the_timer)
 {
 	uint64_t t0 = ktime_get_ns(), start = timer_ticks;
@@ -229,7 +234,7 @@ KTEST(bpf_prog, ktime_follows_the_timer)
 	uint64_t ns = ktime_get_ns() - t0, ticks = timer_ticks - start;
 	uint64_t want = ticks * (1000000000ull / TIMER_HZ);
 	EXPECT_GT(ns, want - want / 4);
-	EXPECT_LT(ns, want + want / 4 + 2 * (1000000000ull / TIMER_HZ));
+	EXPECT_LT(ns, 4 * want + 2 * (1000000000ull / TIMER_HZ));
 	EXPECT_LE(t0, ktime_get_ns());
 }
 
