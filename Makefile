@@ -23,8 +23,8 @@ KOBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KSRCS))
 # physical arena): sanitized for tests, optimized for benchmarks.
 # kernel/bpf/ files that need tasks, file descriptors or user memory (the bpf(2) layer, programs,
 # helpers) are the kernel's only.
-BPF_KERNEL_ONLY := $(addprefix kernel/bpf/,file.c helpers.c info.c printk.c prog.c prog_load.c \
-	syscall.c test_run.c)
+BPF_KERNEL_ONLY := $(addprefix kernel/bpf/,btf_sys.c file.c helpers.c helpers_trace.c info.c link.c \
+	printk.c prog.c prog_btf.c prog_load.c raw_tp.c raw_tp_link.c syscall.c test_run.c)
 HOST_SRCS := $(wildcard mm/*.c) $(wildcard arch/x86_64/pmap.c arch/x86_64/bpf_jit.c) kernel/rwlock.c \
 	kernel/ktest.c kernel/random.c kernel/rcu.c kernel/siphash.c \
 	$(filter-out $(BPF_KERNEL_ONLY),$(wildcard kernel/bpf/*.c)) tests/host/shim.c
@@ -44,11 +44,46 @@ BENCHES    := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench
 UCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) -fno-pic -fno-pie -static \
 	-mno-red-zone -fno-stack-protector -fno-omit-frame-pointer -Wall -Wextra -Werror \
-	-Iuser/include -Iinclude -Iinclude/uapi -MMD -MP
-ULIB_SRCS := $(wildcard user/*.c user/*.S)
+	-Iuser/include -Iinclude -Iinclude/uapi -I$(BUILD)/bpf -MMD -MP
+ULIB_SRCS := $(wildcard user/*.c user/*.S user/libbpf/*.c)
 ULIB_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(ULIB_SRCS))
 UPROGS    := $(patsubst user/bin/%.c,$(BUILD)/user/bin/%,$(wildcard user/bin/*.c)) \
 	$(patsubst tests/user/%.c,$(BUILD)/user/test/%,$(wildcard tests/user/*.c))
+
+# ---------------------------------------------------------------------------------------------
+# BPF programs (tests/bpf/NAME.bpf.c, user/bpf/NAME.bpf.c): clang's BPF target, then bpftool's
+# skeleton build/bpf/NAME.skel.h (struct NAME, NAME__open_and_load(), ...). Their include path:
+# Kestrel's vmlinux.h, bpf_experimental.h and bpf_misc.h (include/bpf/), Kestrel's uapi
+# <linux/bpf.h>, then libbpf's BPF-side headers from libbpf-dev (<bpf/bpf_helpers.h>, ...).
+BPF_CLANG  := clang
+BPF_CFLAGS := -target bpf -O2 -g -ffreestanding -Wall -Werror -Iinclude/bpf -Iinclude/uapi \
+	-idirafter /usr/include -MMD -MP
+BPFTOOL    := $(firstword $(wildcard /usr/sbin/bpftool) bpftool)
+BPF_SRCS   := $(wildcard tests/bpf/*.bpf.c user/bpf/*.bpf.c)
+BPF_OBJS   := $(patsubst %.bpf.c,$(BUILD)/bpf/%.bpf.o,$(notdir $(BPF_SRCS)))
+BPF_SKELS  := $(patsubst %.bpf.c,$(BUILD)/bpf/%.skel.h,$(notdir $(BPF_SRCS)))
+
+# ---------------------------------------------------------------------------------------------
+# The kernel's BTF (kernel/bpf/btf.h): clang's BPF target compiles scripts/btf/vmlinux_btf.c (the
+# types of include/uapi/kestrel_btf_types.h and the kfuncs of include/bpf/bpf_experimental.h); the
+# object's .BTF section is the blob, which scripts/btf/vmlinux_btf_blob.S embeds between
+# __kestrel_btf_start and __kestrel_btf_end, in the kernel image (KOBJS) and in the host test
+# test_bpf_btf (its link rule is with the host rules below).
+BTF_BLOB := $(BUILD)/btf/vmlinux.btf
+BTF_KOBJ := $(BUILD)/kernel/btf/vmlinux_btf.o
+BTF_HOBJ := $(BUILD)/host/btf/vmlinux_btf.o
+KOBJS    += $(BTF_KOBJ)
+$(BUILD)/btf/vmlinux_btf.bpf.o: scripts/btf/vmlinux_btf.c
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BTF_BLOB): $(BUILD)/btf/vmlinux_btf.bpf.o
+	llvm-objcopy --dump-section .BTF=$@ $< $@.elf.tmp && rm -f $@.elf.tmp
+$(BTF_KOBJ): scripts/btf/vmlinux_btf_blob.S $(BTF_BLOB)
+	@mkdir -p $(dir $@)
+	$(CC) $(KASFLAGS) -DKESTREL_BTF_BLOB='"$(BTF_BLOB)"' -c $< -o $@
+$(BTF_HOBJ): scripts/btf/vmlinux_btf_blob.S $(BTF_BLOB)
+	@mkdir -p $(dir $@)
+	$(CC) -DKESTREL_BTF_BLOB='"$(BTF_BLOB)"' -c $< -o $@
 
 ISO      := $(BUILD)/kestrel.iso
 ELF      := $(BUILD)/kestrel.elf
@@ -101,7 +136,19 @@ $(BUILD)/kestrel.bench-interp.iso: $(ELF) boot/grub.cfg $(UPROGS) scripts/mkiso.
 iso: $(ISO)
 
 # ---------------------------------------------------------------------------------------------
-$(BUILD)/user/%.c.o: %.c
+$(BUILD)/bpf/%.bpf.o: tests/bpf/%.bpf.c
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BUILD)/bpf/%.bpf.o: user/bpf/%.bpf.c
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $* > $@.tmp && mv $@.tmp $@
+
+# ---------------------------------------------------------------------------------------------
+# User objects wait for every skeleton (order only: the first build cannot know which one a file
+# includes); afterwards the .d files name the skeletons each one really includes.
+$(BUILD)/user/%.c.o: %.c | $(BPF_SKELS)
 	@mkdir -p $(dir $@)
 	$(CC) $(UCFLAGS) -c $< -o $@
 $(BUILD)/user/%.S.o: %.S
@@ -123,6 +170,42 @@ $(BUILD)/host/obj/%.o: %.c
 $(BUILD)/host/%: tests/host/%.c $(HOBJS) tests/host/main.c tests/host/testutil.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HCFLAGS) -o $@ $< tests/host/main.c tests/host/testutil.c $(HOBJS)
+# The BTF test also links the kernel's BTF blob (see "The kernel's BTF" above).
+$(BUILD)/host/test_bpf_btf: tests/host/test_bpf_btf.c $(HOBJS) tests/host/main.c tests/host/testutil.c $(BTF_HOBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(HCFLAGS) -o $@ $< tests/host/main.c tests/host/testutil.c $(HOBJS) $(BTF_HOBJ)
+# The loader's tests (tests/host/test_libbpf_*.c) link its ELF, BTF and CO-RE files from
+# user/libbpf/ (instead of the kernel's BPF code, whose BTF functions share their names) and read
+# objects clang builds from the .bpf.c files of tests/host/libbpf/.
+LIBBPF_HOST_SRCS := $(addprefix user/libbpf/,elf.c btf.c btf_ext.c relo_core.c)
+LIBBPF_HOST_LINK := $(filter-out $(BUILD)/host/obj/kernel/bpf/% $(BUILD)/host/obj/arch/x86_64/bpf_jit.o,$(HOBJS))
+LIBBPF_HOST_BPF  := $(patsubst tests/host/libbpf/%.bpf.c,$(BUILD)/host/libbpf/%.bpf.o,$(wildcard tests/host/libbpf/*.bpf.c))
+$(LIBBPF_HOST_BPF): $(BUILD)/host/libbpf/%.bpf.o: tests/host/libbpf/%.bpf.c
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(filter-out $(BUILD)/host/test_libbpf_object,$(filter $(BUILD)/host/test_libbpf_%,$(HOST_TESTS))): \
+		$(BUILD)/host/%: tests/host/%.c $(LIBBPF_HOST_SRCS) $(LIBBPF_HOST_BPF) $(LIBBPF_HOST_LINK) \
+		tests/host/main.c tests/host/testutil.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HCFLAGS) -DLIBBPF_OBJ_DIR='"$(BUILD)/host/libbpf"' -o $@ $< $(LIBBPF_HOST_SRCS) \
+		tests/host/main.c tests/host/testutil.c $(LIBBPF_HOST_LINK)
+# test_libbpf_object runs all of user/libbpf/ against a fake bpf(2), on the user tests' BPF objects
+# and the kernel's BTF blob. The loader's <bpf/...>, <bpf.h> and <linux/bpf.h> come from a
+# directory of links, so that the host's C library headers stay in front of user/include's.
+LIBBPF_HOST_INC := $(BUILD)/host/libbpf-inc
+$(LIBBPF_HOST_INC)/.links:
+	@mkdir -p $(dir $@)
+	ln -sfn $(CURDIR)/user/include/bpf $(LIBBPF_HOST_INC)/bpf
+	ln -sfn $(CURDIR)/user/include/bpf.h $(LIBBPF_HOST_INC)/bpf.h
+	ln -sfn $(CURDIR)/include/uapi/linux $(LIBBPF_HOST_INC)/linux
+	touch $@
+$(BUILD)/host/test_libbpf_object: tests/host/test_libbpf_object.c tests/host/libbpf_objs.h \
+		$(wildcard user/libbpf/*.[ch] user/include/bpf/*.h) user/include/bpf.h $(LIBBPF_HOST_INC)/.links $(LIBBPF_HOST_BPF) $(BUILD)/bpf/libbpf_globals.bpf.o \
+		$(BUILD)/bpf/libbpf_foreach.bpf.o $(filter %/iter_task_vma_example.bpf.o,$(BPF_OBJS)) $(BTF_BLOB) \
+		$(LIBBPF_HOST_LINK) tests/host/main.c tests/host/testutil.c
+	$(CC) $(HCFLAGS) -I$(LIBBPF_HOST_INC) -DLIBBPF_OBJ_DIR='"$(BUILD)/host/libbpf"' \
+		-DBPF_OBJ_DIR='"$(BUILD)/bpf"' -DKERNEL_BTF_FILE='"$(BTF_BLOB)"' -o $@ $< \
+		$(wildcard user/libbpf/*.c) tests/host/main.c tests/host/testutil.c $(LIBBPF_HOST_LINK)
 $(BUILD)/bench/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BCFLAGS) -c $< -o $@

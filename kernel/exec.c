@@ -3,6 +3,7 @@
 #include "kernel/elf.h"
 #include "kernel/string.h"
 #include "kernel/task.h"
+#include "mm/aslr.h"
 #include "mm/kmem.h"
 #include "mm/memlayout.h"
 #include "uapi/errno.h"
@@ -55,25 +56,27 @@ static int load_segment(vm_map_t map, const uint8_t *file, const struct elf_segm
 	return kr == KERN_SUCCESS ? 0 : kern_to_errno(kr);
 }
 
-static int map_stack(vm_map_t map)
+/* The stack entry ending at top, and its guard entry right below it. */
+static int map_stack(vm_map_t map, vm_offset_t top)
 {
+	vm_offset_t bottom = top - USER_STACK_SIZE;
 	int kr;
 
 	vm_map_lock(map);
-	kr = vm_map_insert(map, NULL, 0, USER_STACK_BOTTOM - USER_STACK_GUARD, USER_STACK_BOTTOM,
-			   VM_PROT_NONE, VM_PROT_NONE, MAP_CREATE_GUARD);
+	kr = vm_map_insert(map, NULL, 0, bottom - USER_STACK_GUARD, bottom, VM_PROT_NONE, VM_PROT_NONE,
+			   MAP_CREATE_GUARD);
 	if (kr == KERN_SUCCESS)
-		kr = vm_map_insert(map, NULL, 0, USER_STACK_BOTTOM, USER_MAX, VM_PROT_READ | VM_PROT_WRITE,
+		kr = vm_map_insert(map, NULL, 0, bottom, top, VM_PROT_READ | VM_PROT_WRITE,
 				   VM_PROT_READ | VM_PROT_WRITE, MAP_CREATE_STACK);
 	vm_map_unlock(map);
 	return kr == KERN_SUCCESS ? 0 : kern_to_errno(kr);
 }
 
 /*
- * The top of the stack, from USER_MAX down: the argument strings, then (16-byte aligned) the
- * argv array of argc pointers and a NULL, where rsp starts. Built in a kernel buffer, then copied.
+ * The top of the stack, from top down: the argument strings, then (16-byte aligned) the argv
+ * array of argc pointers and a NULL, where rsp starts. Built in a kernel buffer, then copied.
  */
-static int push_args(vm_map_t map, int argc, char *const argv[], struct exec_image *out)
+static int push_args(vm_map_t map, vm_offset_t top, int argc, char *const argv[], struct exec_image *out)
 {
 	size_t strings = 0;
 
@@ -84,9 +87,9 @@ static int push_args(vm_map_t map, int argc, char *const argv[], struct exec_ima
 		if (strings > ARG_MAX)
 			return -E2BIG;
 	}
-	vm_offset_t str_base = USER_MAX - strings;
+	vm_offset_t str_base = top - strings;
 	vm_offset_t array = (str_base - (size_t)(argc + 1) * sizeof(uint64_t)) & ~(vm_offset_t)15;
-	size_t total = USER_MAX - array;
+	size_t total = top - array;
 	uint8_t *buf = kzalloc(total);
 	if (!buf)
 		return -ENOMEM;
@@ -116,6 +119,7 @@ int exec_build(const void *file, size_t size, int argc, char *const argv[], stru
 
 	if (r)
 		return r;
+	struct aslr_layout layout = aslr_layout_new();
 	out->pmap = pmap_create();
 	if (!out->pmap)
 		return -ENOMEM;
@@ -124,12 +128,13 @@ int exec_build(const void *file, size_t size, int argc, char *const argv[], stru
 		pmap_destroy(out->pmap);
 		return -ENOMEM;
 	}
+	out->map->anon_loc = layout.mmap_base;
 	for (unsigned i = 0; i < elf.nsegs && !r; i++)
 		r = load_segment(out->map, file, &elf.seg[i]);
 	if (!r)
-		r = map_stack(out->map);
+		r = map_stack(out->map, layout.stack_top);
 	if (!r)
-		r = push_args(out->map, argc, argv, out);
+		r = push_args(out->map, layout.stack_top, argc, argv, out);
 	if (r) {
 		vm_map_destroy(out->map);
 		pmap_destroy(out->pmap);

@@ -3,10 +3,11 @@
  * with its guard entry, and the arguments on the stack as user/crt0.S's entry contract says.
  *
  * Layout (mm/memlayout.h): the program's PT_LOAD segments where it linked them (below
- * USER_IMAGE_LIMIT); then, ending at USER_MAX, the stack (USER_STACK_SIZE, read+write, NX,
- * MAP_ENTRY_STACK) with a MAP_ENTRY_GUARD entry of USER_STACK_GUARD right below it, so a stack
- * overflow faults and the gap shows in the map listing. Text is read+execute, data read+write
- * (NX), each with max_protection equal to its protection.
+ * USER_IMAGE_LIMIT); the stack (USER_STACK_SIZE, read+write, NX, MAP_ENTRY_STACK) ending at the
+ * stack top that mm/aslr.h draws for this image (USER_MAX with aslr=0), with a MAP_ENTRY_GUARD
+ * entry of USER_STACK_GUARD right below it, so a stack overflow faults and the gap shows in the map
+ * listing; the map's anon_loc is the mmap base drawn with it. Text is read+execute, data
+ * read+write (NX), each with max_protection equal to its protection.
  */
 #ifndef KERNEL_EXEC_H
 #define KERNEL_EXEC_H

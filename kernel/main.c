@@ -11,6 +11,7 @@
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/usercopy.h"
+#include "kernel/bpf/btf_sys.h"
 #include "kernel/kprintf.h"
 #include "kernel/ktime.h"
 #include "kernel/random.h"
@@ -20,6 +21,7 @@
 #include "kernel/string.h"
 #include "kernel/task.h"
 #include "kernel/user_tests.h"
+#include "mm/aslr.h"
 #include "mm/kmem.h"
 #include "mm/memlayout.h"
 #include "mm/mmu.h"
@@ -212,8 +214,10 @@ void kmain(uint32_t magic, uint32_t mbi)
 	cpu_features_init();
 	ktime_init();
 	random_init();
+	aslr_init(!(boot_cmdline_get("aslr", inject, sizeof(inject)) && !strcmp(inject, "0")));
 	mm_bootstrap();
 	tasks_bootstrap();
+	btf_vmlinux_init();
 
 	if (boot_cmdline_get("kestrel.bench", inject, sizeof(inject)))
 		qemu_exit(run_benchmarks(inject));

@@ -2,6 +2,8 @@
 #include "kernel/syscall.h"
 #include "kernel/callback.h"
 #include "kernel/task.h"
+#include "kernel/trace.h"
+#include "uapi/kestrel_btf_types.h"
 #include "uapi/errno.h"
 #include "uapi/syscall.h"
 
@@ -44,12 +46,38 @@ static const syscall_handler_t syscall_table[SYS_COUNT] = {
 	[SYS_bpf] = sys_bpf,
 };
 
+/* The registers as sys_enter and sys_exit programs see them (Linux's struct pt_regs names). */
+static void pt_regs_of(const struct trapframe *tf, uint64_t nr, struct pt_regs *regs)
+{
+	*regs = (struct pt_regs){
+		.r15 = tf->r15, .r14 = tf->r14, .r13 = tf->r13, .r12 = tf->r12, .bp = tf->rbp,
+		.bx = tf->rbx, .r11 = tf->r11, .r10 = tf->r10, .r9 = tf->r9, .r8 = tf->r8,
+		.ax = tf->rax, .cx = tf->rcx, .dx = tf->rdx, .si = tf->rsi, .di = tf->rdi,
+		.orig_ax = nr, .ip = tf->rip, .cs = tf->cs, .flags = tf->rflags, .sp = tf->rsp,
+		.ss = tf->ss,
+	};
+}
+
+/* A tracepoint with (regs, v): sys_enter's system call number or sys_exit's result. */
+static void trace_syscall(enum trace_point tp, const struct trapframe *tf, uint64_t nr, uint64_t v)
+{
+	struct pt_regs regs;
+
+	pt_regs_of(tf, nr, &regs);
+	uint64_t args[2] = {(uint64_t)(uintptr_t)&regs, v};
+	trace_point_run(tp, args);
+}
+
 void syscall_dispatch(struct trapframe *tf)
 {
 	uint64_t nr = tf->rax;
 
 	callback_syscall_enter(tf);
 	task_current()->fault_repeats = 0; /* a system call is progress: see task_user_exception */
+	if (trace_point_enabled(TRACE_SYS_ENTER))
+		trace_syscall(TRACE_SYS_ENTER, tf, nr, nr);
 	tf->rax = (uint64_t)(nr < SYS_COUNT ? syscall_table[nr](tf) : -ENOSYS);
+	if (trace_point_enabled(TRACE_SYS_EXIT))
+		trace_syscall(TRACE_SYS_EXIT, tf, nr, tf->rax);
 	task_return_to_user(tf);
 }

@@ -15,6 +15,8 @@
 #include "kernel/rwlock.h"
 #include "kernel/sched.h"
 #include "kernel/string.h"
+#include "kernel/task_btf.h"
+#include "kernel/trace.h"
 #include "mm/kmem.h"
 #include "mm/memlayout.h"
 #include "uapi/errno.h"
@@ -77,6 +79,7 @@ void task_free(struct task *t)
 	if (t->kstack != boot_stack)
 		kfree(t->kstack);
 	kfree(t->fpu);
+	task_btf_free(t);
 	kmem_cache_free(task_cache, t);
 }
 
@@ -524,6 +527,16 @@ void task_set_entry_sp(struct task *t, uint64_t sp)
  * Faults
  */
 
+/* vm_fault's tracepoint (kernel/trace.h): the page size is that of the mapping afterwards. */
+static void trace_fault(struct task *t, uint64_t addr, vm_prot_t access, int kr)
+{
+	vm_size_t page_size = 0;
+
+	if (kr != KERN_SUCCESS || !pmap_query(t->map->pmap, addr, NULL, NULL, &page_size))
+		page_size = 0;
+	trace_vm_fault(task_btf_view(t), addr, access, kr, page_size);
+}
+
 /*
  * Resolve a fault on user address addr of the current task's map. Not when the task itself holds
  * its map's lock for writing (SYS_task_lock_map): that wait would never end.
@@ -535,6 +548,8 @@ static bool user_fault_resolve(struct task *t, uint64_t addr, vm_prot_t access, 
 	if (irqs)
 		irq_enable();
 	int kr = vm_fault(t->map, addr, access);
+	if (trace_point_enabled(TRACE_VM_FAULT))
+		trace_fault(t, addr, access, kr);
 	irq_disable();
 	return kr == KERN_SUCCESS;
 }

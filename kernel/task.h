@@ -58,14 +58,6 @@ struct cb_level;
 #define KSTACK_CANARY 0x6b73746b63616e61ull
 #define TASK_NAME_MAX 64
 
-/* User stack: USER_STACK_SIZE bytes ending at USER_MAX, with a guard entry of USER_STACK_GUARD below. */
-#define USER_STACK_SIZE (256 * 1024)
-#define USER_STACK_GUARD (1024 * 1024)
-#define USER_STACK_BOTTOM (USER_MAX - USER_STACK_SIZE)
-/* The callback trampoline page (BPF_CB_TRAMPOLINE, kernel/callback.h), right below the guard. */
-#define USER_CB_TRAMPOLINE (USER_STACK_BOTTOM - USER_STACK_GUARD - 0x1000)
-#define USER_IMAGE_LIMIT USER_CB_TRAMPOLINE /* program segments end below this */
-
 /* spawn's argument limits: strings (with their NULs) and pointers. */
 #define ARG_MAX (32 * 1024)
 #define ARG_COUNT_MAX 256
@@ -101,6 +93,7 @@ struct task {
 	unsigned flags;                /* TASK_PREEMPTIBLE */
 
 	struct task *parent;           /* NULL: orphan (or the boot task) */
+	void *btf_view;                /* kernel/task_btf.h: made on first use, freed with the task */
 	struct task *next;             /* the task list */
 	struct task *rq_next;          /* the run queue, while RUNNABLE */
 	void *wchan;                   /* what a SLEEPING task waits for */

@@ -182,10 +182,11 @@ static long mmap_locked(vm_map_t map, uint64_t *addr, uint64_t size, vm_prot_t p
 	if (flags & MAP_FIXED)
 		return kern_to_errno(vm_map_fixed_locked(map, w->object, w->offset, *addr, size, prot, w->max, cow));
 
+	/* No hint: from the task's mmap base (mm/aslr.h), as FreeBSD's anon_loc, then from the bottom. */
 	int find_space = find_space_of(flags);
-	vm_offset_t at = *addr;
+	vm_offset_t hint = *addr ? *addr : map->anon_loc, at = hint;
 	kr = vm_map_find_locked(map, w->object, w->offset, &at, size, 0, find_space, prot, w->max, cow);
-	if (kr == KERN_NO_SPACE && *addr > vm_map_min(map)) {
+	if (kr == KERN_NO_SPACE && hint > vm_map_min(map)) {
 		at = vm_map_min(map);
 		kr = vm_map_find_locked(map, w->object, w->offset, &at, size, 0, find_space, prot, w->max, cow);
 	}

@@ -16,16 +16,42 @@
  *   0xffff_8000_0000_0000 +---------------------------------------+  DMAP_BASE     (PML4 slot 256)
  *                         | non-canonical hole                    |
  *   0x0000_7fff_ffff_f000 +---------------------------------------+  USER_MAX
- *                         | callback trampoline page, user stack  |
- *                         | (grows down) with a guard entry below |
- *                         |                                       |
- *                         | program text and data at 0x40_0000;   |
- *                         | mmap without a hint takes the first   |
+ *                         | aslr=0: the user stack (256 KiB,      |  USER_STACK_SIZE
+ *                         | grows down), its guard entry (1 MiB)  |  USER_STACK_GUARD
+ *   0x0000_7fff_ffeb_f000 +---------------------------------------+
+ *                         | callback trampoline page (fixed: ABI) |  BPF_CB_TRAMPOLINE
+ *   0x0000_7fff_ffeb_e000 +---------------------------------------+  USER_CB_TRAMPOLINE
+ *                         | ASLR: the stack ends at a random page |  = ASLR_STACK_TOP_MAX
+ *                         | boundary in [TOP_MIN, TOP_MAX] (16    |  stack top: 22 bits,
+ *                         | GiB), its guard entry right below it  |  4 KiB steps
+ *   0x0000_7ffb_ffeb_f000 +---------------------------------------+  ASLR_STACK_TOP_MIN
+ *                         | (the lowest stack and its guard)      |
+ *   0x0000_7ffb_ffd7_f000 +---------------------------------------+  USER_IMAGE_LIMIT
+ *                         | free: hint-0 mmaps go on upwards here |
+ *   0x0000_4000_ffe0_0000 +---------------------------------------+  ASLR_MMAP_BASE_MAX
+ *                         | ASLR: hint-0 mmap starts at a random  |  mmap base: 25 bits,
+ *                         | 2 MiB boundary in this 64 TiB         |  2 MiB steps
+ *                         | (vm_map.anon_loc), first fit upwards, |
+ *                         | else first fit from USER_MIN          |
+ *   0x0000_0001_0000_0000 +---------------------------------------+  ASLR_MMAP_BASE_MIN
+ *                         | program text and data at 0x40_0000    |
+ *                         | (linked there: programs are not PIE); |
+ *                         | aslr=0: hint-0 mmap takes the first   |
  *                         | fit from USER_MIN, so small mappings  |
  *                         | may land below the program too        |
  *   0x0000_0000_0000_1000 +---------------------------------------+  USER_MIN
  *                         | page 0: never mapped (NULL faults)    |
  *   0x0000_0000_0000_0000 +---------------------------------------+
+ *
+ * ASLR (mm/aslr.h; "aslr=0" on the kernel command line turns it off; the boot line "aslr: ..."
+ * prints the entropy): every exec draws a new stack top and a new mmap base. Entropy: 22 bits for
+ * the stack (Linux's x86-64 figure: 2^22 pages, 16 GiB) and 25 bits for the mmap base (2^25
+ * superpage steps, 64 TiB, about what FreeBSD's amd64 anon_loc gets: it too is superpage aligned,
+ * in the lower half of the space above the heap). The base moves in 2 MiB steps so that the
+ * first hint-0 mapping of every task starts on a superpage boundary; MAP_ALIGNED_SUPER and
+ * MAP_ALIGNED(n) still find the first suitably aligned fit at or above it. Explicit hints,
+ * MAP_FIXED and the program image do not move; neither does the trampoline page, whose address is
+ * ABI, so with ASLR the stack lives below it.
  *
  * Kernel half = PML4 slots 256..511, shared by every pmap; user half = slots 0..255, per task.
  *
@@ -62,6 +88,25 @@
 #define KVA_BPF_JIT_SIZE 0x8000000ull
 #define USER_MIN 0x1000ull
 #define USER_MAX 0x00007ffffffff000ull
+
+/* The user stack: USER_STACK_SIZE bytes ending at the task's stack top, a guard entry below. */
+#define USER_STACK_SIZE (256 * 1024)
+#define USER_STACK_GUARD (1024 * 1024)
+/* The callback trampoline page (BPF_CB_TRAMPOLINE, kernel/callback.h): below the aslr=0 stack's guard. */
+#define USER_CB_TRAMPOLINE (USER_MAX - USER_STACK_SIZE - USER_STACK_GUARD - PAGE_SIZE)
+
+/* ASLR's ranges (mm/aslr.h): the stack top and the hint-0 mmap base, each a power of two of steps. */
+#define ASLR_STACK_BITS 22
+#define ASLR_STACK_STEP PAGE_SIZE
+#define ASLR_STACK_TOP_MAX USER_CB_TRAMPOLINE
+#define ASLR_STACK_TOP_MIN (ASLR_STACK_TOP_MAX - ((1ull << ASLR_STACK_BITS) - 1) * ASLR_STACK_STEP)
+#define ASLR_MMAP_BITS 25
+#define ASLR_MMAP_STEP SUPERPAGE_SIZE
+#define ASLR_MMAP_BASE_MIN 0x100000000ull /* 4 GiB: clear of the program and of low fixed mappings */
+#define ASLR_MMAP_BASE_MAX (ASLR_MMAP_BASE_MIN + ((1ull << ASLR_MMAP_BITS) - 1) * ASLR_MMAP_STEP)
+
+/* Program segments end at or below this: under the lowest stack ASLR can choose, and its guard. */
+#define USER_IMAGE_LIMIT (ASLR_STACK_TOP_MIN - USER_STACK_SIZE - USER_STACK_GUARD)
 
 /*
  * Base of the direct map. DMAP_BASE in the kernel; host tests point it at a simulated physical

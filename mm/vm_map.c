@@ -746,6 +746,7 @@ vm_map_t vm_map_create(pmap_t pmap, vm_offset_t min, vm_offset_t max)
 	map->header.end = min;
 	rw_init(&map->lock, "vm_map");
 	map->pmap = pmap;
+	map->anon_loc = min;
 	vm_map_tree_init(&map->tree, min, max);
 	return map;
 }
@@ -785,7 +786,7 @@ void vm_map_get_stats(vm_map_t map, struct vm_map_stats *stats)
  * The invariant checker.
  */
 static const char *const check_names[] = {
-	[VM_MAP_CHECK_BOUNDS] = "M1 entries inside the map, aligned, sorted, disjoint",
+	[VM_MAP_CHECK_BOUNDS] = "M1 entries inside the map, aligned, sorted, disjoint; M8 anon_loc inside it",
 	[VM_MAP_CHECK_LIST] = "M1 list links and entry count",
 	[VM_MAP_CHECK_TREE] = "M2 the tree indexes exactly the listed entries",
 	[VM_MAP_CHECK_TREE_INVARIANTS] = "M3 the tree's own invariants",
@@ -895,6 +896,8 @@ int vm_map_check(vm_map_t map)
 	KASSERT(rw_locked(&map->lock), "vm_map_check: map not locked");
 	if (map->header.end >= map->header.start || ((map->header.start | map->header.end) & PAGE_MASK))
 		return check_fail(VM_MAP_CHECK_BOUNDS, NULL, "map bounds");
+	if (map->anon_loc < vm_map_min(map) || map->anon_loc >= vm_map_max(map))
+		return check_fail(VM_MAP_CHECK_BOUNDS, NULL, "anon_loc outside the map");
 
 	size_t n = 0;
 	uint64_t n4k = 0, n2m = 0;

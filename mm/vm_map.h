@@ -104,6 +104,7 @@ struct vm_map_stats {
  *     touching entries of one object (an entry and its clipped pieces) and every one of its pages
  *     is such a resident page; stats.resident_* count exactly the 4 KiB and 2 MiB mappings.
  *     Without a pmap they are 0.
+ *  M8 anon_loc lies in [min, max).
  * The header is a sentinel entry outside the tree: header.end = min, header.start = max.
  */
 struct vm_map {
@@ -113,6 +114,11 @@ struct vm_map {
 	struct vm_map_tree tree; /* the entries by address, with their gaps: lookups and first fit */
 	size_t nentries;
 	struct vm_map_stats stats;
+	/*
+	 * Where mmap without a hint starts its first fit (FreeBSD's anon_loc): min from
+	 * vm_map_create; exec sets the task's random base (mm/aslr.h) before anyone else sees the map.
+	 */
+	vm_offset_t anon_loc;
 };
 typedef struct vm_map *vm_map_t;
 

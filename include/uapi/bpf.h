@@ -72,8 +72,9 @@
  *
  * How the kernel runs a callback (the trampoline protocol):
  *   0. Every task has the trampoline page mapped at BPF_CB_TRAMPOLINE (below), read+execute with
- *      max_protection read+execute, in its map listing like any other mapping: the page right
- *      below the guard gap under the stack. Its code passes rax to SYS_cb_return.
+ *      max_protection read+execute, in its map listing like any other mapping. It does not move
+ *      with ASLR (mm/memlayout.h): the stack ends at or below it (with "aslr=0", the page right
+ *      below the guard gap under the stack). Its code passes rax to SYS_cb_return.
  *   1. The kernel copies the records the callback gets (struct bpf_task and struct bpf_vma; or key
  *      and value) onto the calling thread's user stack, below the 128 bytes under the rsp the
  *      system call was made with (the System V red zone), each 16-byte aligned. EFAULT if the
@@ -117,8 +118,10 @@
  * BPF_MAP_CREATE: EINVAL btf_vmlinux_value_type_id, or btf_key_type_id without
  *   btf_value_type_id; then bpf_map_create's errors (kernel/bpf/map.h: map_extra, flags, type,
  *   sizes, ENOTSUPP, E2BIG, ENOMEM, map_name); EINVAL map_ifindex (no device to offload to);
- *   EBADF / EINVAL btf_fd when a BTF type is named (no BTF objects yet); ENOMEM, EMFILE. The fd's
- *   mode follows BPF_F_RDONLY / BPF_F_WRONLY.
+ *   when a BTF type is named, btf_fd's (kernel/bpf/btf_sys.h bpf_map_btf_check): EBADF / EINVAL
+ *   the fd, EACCES the kernel's BTF, EINVAL types that do not fit the key and value (a keyless
+ *   map must be a one-element ARRAY of a DATASEC); ENOMEM, EMFILE. The fd's mode follows
+ *   BPF_F_RDONLY / BPF_F_WRONLY. The map does not keep the BTF (its info shows no BTF ids).
  * BPF_MAP_LOOKUP_ELEM: EINVAL flags other than BPF_F_LOCK (before the fd); the fd; EPERM the fd
  *   may not read; EINVAL BPF_F_LOCK (no value holds a spin lock); ENOMEM; EFAULT key; ENOENT;
  *   EFAULT value.
@@ -140,11 +143,15 @@
  *   expected_attach_type for a SYSCALL program; ENOMEM the instructions cannot be held (above
  *   524288, 4 MiB); EFAULT insns; EFAULT license (127 bytes at most are read: a longer one is cut;
  *   Linux's GPL-compatible names set gpl_compatible); EINVAL prog_ifindex, or a prog_type Kestrel
- *   cannot load (SYSCALL and SCHED_CLS today); EINVAL prog_name; EINVAL the log attributes (the
- *   verifier's rule, Linux 6.4's: log_buf and log_size both set or both 0, level within 1|2|4|8
- *   and nonzero with a buffer, log_size below 2^30; a level with neither asks for the size the
- *   log needs, returned in log_true_size with ENOSPC); EBADF / EINVAL func_info or line_info (prog_btf_fd: no BTF yet); EINVAL
- *   core_relo_cnt; then the verifier's verdict (kernel/bpf/verifier.h: EINVAL, EACCES, E2BIG,
+ *   cannot load (SYSCALL, SCHED_CLS and RAW_TRACEPOINT today); EINVAL prog_name; EINVAL the log
+ *   attributes (the verifier's rule, Linux 6.4's: log_buf and log_size both set or both 0, level
+ *   within 1|2|4|8 and nonzero with a buffer, log_size below 2^30; a level with neither asks for
+ *   the size the log needs, returned in log_true_size beside the verdict); EINVAL core_relo_cnt;
+ *   when func_info_cnt or line_info_cnt is set, their checks against prog_btf_fd's BTF (Linux's, with its log
+ *   lines: kernel/bpf/prog_btf.h): EBADF / EINVAL the fd, EACCES the kernel's BTF, EINVAL a record
+ *   size, ENOMEM, E2BIG a record's nonzero tail (the kernel's record size written back into
+ *   func_info_rec_size / line_info_rec_size), EFAULT, EINVAL records that do not fit the BTF or
+ *   the program's functions and instructions; then the verifier's verdict (kernel/bpf/verifier.h: EINVAL, EACCES, E2BIG,
  *   ENOSPC for a log that did not fit, which overrides the rest; for an LD_IMM64 map fd EBADF or
  *   EINVAL, EFAULT fd_array, EPROTO BPF_PSEUDO_MAP_IDX without fd_array; ENOENT kfuncs and BTF ids,
  *   none yet); EFAULT the log (from the start of log_buf, up to its NUL) or log_true_size
@@ -179,19 +186,59 @@
  *     are written; then ctx_out gets Linux's fields back (mark, priority, ingress_ifindex, ifindex,
  *     tstamp, cb, wire_len, gso_segs, hwtstamp; cut to ctx_size_out: ENOSPC) and ctx_size_out.
  *
- * BPF_OBJ_GET_INFO_BY_FD: EBADFD the fd is not open; EINVAL not a map or program; E2BIG info_len
+ * BPF_OBJ_GET_INFO_BY_FD: EBADFD the fd is not open; EINVAL not a map, program, BTF or link; E2BIG info_len
  *   above 4096, or a nonzero byte past Kestrel's struct; EFAULT. Writes min(info_len, sizeof)
  *   bytes and that length into info_len. For a program the caller's struct is read first: the
  *   arrays it asks for (map_ids, xlated_prog_insns, jited_prog_insns, jited_ksyms,
  *   jited_func_lens: a count or length and a pointer) are copied, cut to what it asked, and the
  *   true counts written; EINVAL a func_info, line_info or jited_line_info record size other than
  *   Linux's. The xlated dump shows maps as BPF_PSEUDO_MAP_FD / _VALUE with the map id, as Linux.
- *   Zero for now: the tag, BTF ids, func and line info, created_by_uid, and the jited arrays of
- *   an interpreted program.
+ *   btf_id is the program's BTF (prog_btf_fd at load, 0 without func_info and line_info), and
+ *   func_info and line_info are copied as the other arrays. Zero for now: the tag, the attach BTF
+ *   ids, jited_line_info, created_by_uid, and the jited arrays of an interpreted program.
+ *   A BTF object (struct bpf_btf_info): the caller's struct is read first; btf gets the raw blob
+ *   cut to btf_size, and btf_size the blob's size; id; kernel_btf (1 for the kernel's); name
+ *   ("vmlinux" for the kernel's, "" otherwise) into name, name_len bytes at most with its NUL,
+ *   and name_len its length. EINVAL name and name_len not both set or both 0; EFAULT; ENOSPC the
+ *   name was cut (the rest is written).
+ *   A link (struct bpf_link_info): the caller's struct is read first; type, id, prog_id; a raw
+ *   tracepoint link's tp_name gets the tracepoint's name, tp_name_len bytes at most with its NUL
+ *   (ENOSPC when cut), and tp_name_len its size with the NUL; EINVAL a length without a buffer.
  *
- * BPF_PROG_GET_NEXT_ID, BPF_MAP_GET_NEXT_ID: EINVAL start_id >= 2^31 - 1; ENOENT no id above it.
+ * BPF_PROG_GET_NEXT_ID, BPF_MAP_GET_NEXT_ID, BPF_BTF_GET_NEXT_ID, BPF_LINK_GET_NEXT_ID: EINVAL
+ *   start_id >= 2^31 - 1;
+ *   ENOENT no id above it. BTF id 1 is the kernel's own BTF (always there).
  * BPF_PROG_GET_FD_BY_ID: ENOENT (id 0 too); ENOMEM, EMFILE. BPF_MAP_GET_FD_BY_ID: EINVAL
  *   open_flags other than BPF_F_RDONLY / BPF_F_WRONLY, or both; ENOENT; ENOMEM, EMFILE.
+ * BPF_BTF_GET_FD_BY_ID: EINVAL open_flags not 0 (no tokens yet); ENOENT (id 0 too); ENOMEM,
+ *   EMFILE. Every call gives a new fd; the object lives while an fd or a program holds it.
+ * BPF_LINK_GET_FD_BY_ID: EINVAL open_flags not 0; ENOENT (id 0 too); ENOMEM, EMFILE.
+ *
+ * BPF_RAW_TRACEPOINT_OPEN: attach a BPF_PROG_TYPE_RAW_TRACEPOINT program to the tracepoint named
+ *   name (kernel/trace.h: sys_enter, sys_exit, vm_fault); returns a link fd (kernel/bpf/link.h):
+ *   the program runs until BPF_LINK_DETACH or the last close of the link. EINVAL cookie (no
+ *   bpf_get_attach_cookie yet); EFAULT name (a name of 128 bytes or more is cut, so names
+ *   nothing); EBADF / EINVAL prog_fd not a program; EINVAL another program type, or no name;
+ *   ENOENT no such tracepoint; EINVAL the program reads its context past the tracepoint's
+ *   arguments (8 bytes each); E2BIG 64 programs on it already; ENOMEM, ENOSPC no id, EMFILE.
+ *   The program's context is the arguments as u64s, read-only; besides the base helpers it may
+ *   call bpf_get_current_task (a struct task_struct of include/uapi/kestrel_btf_types.h, read
+ *   with bpf_probe_read_kernel), bpf_get_current_uid_gid (0: Kestrel has no users) and
+ *   bpf_probe_read_{kernel,user}{,_str} (the kernel: the direct map and the kernel image only;
+ *   user memory: what the task has mapped, read through its page tables, never faulted in).
+ * BPF_LINK_DETACH: EBADF / EINVAL not a link; detaches it now (the fd stays until closed).
+ *
+ * BPF_BTF_LOAD: a BTF blob (include/uapi/linux/btf.h) checked as Linux checks it
+ *   (kernel/bpf/btf.h), given an id, returned as an fd. EINVAL btf_flags other than
+ *   BPF_F_TOKEN_FD; EBADF / EINVAL its btf_token_fd (no tokens yet); E2BIG btf_size above 16 MiB;
+ *   EINVAL the log attributes (btf_log_buf, btf_log_size, btf_log_level: BPF_PROG_LOAD's rule);
+ *   ENOMEM (a blob above about 4 MiB cannot be held); EFAULT btf; EINVAL a malformed blob, the
+ *   reason the log's last line ("Invalid magic", "[3] STRUCT foo Invalid member", "Loop
+ *   detected" ...), ENOTSUPP an unknown version or flags, E2BIG a header longer than Linux's
+ *   with nonzero bytes past it, too many types or a type chain deeper than 32, EEXIST a loop;
+ *   ENOSPC the log did not fit (overriding the rest); EFAULT the log or btf_log_true_size (written
+ *   when size reaches it) could not be written back; ENOMEM, ENOSPC no id left; EMFILE. The log
+ *   (level 1: the header and every type) is kept as BPF_PROG_LOAD's is, 1 MiB at most.
  */
 #ifndef UAPI_BPF_H
 #define UAPI_BPF_H
@@ -234,7 +281,7 @@ _Static_assert(sizeof(struct bpf_task) == 24, "struct bpf_task is ABI");
 /* Callbacks nested on one thread at most (see the trampoline protocol above). */
 #define BPF_CB_MAX_DEPTH 4
 
-/* The trampoline page of every task: USER_MAX - stack (256 KiB) - guard gap (1 MiB) - 4 KiB. */
+/* The trampoline page of every task, which ASLR does not move: USER_MAX - 256 KiB - 1 MiB - 4 KiB. */
 #define BPF_CB_TRAMPOLINE 0x00007fffffebe000ull
 
 /* bpf_find_vma's callback; the return value is ignored. */

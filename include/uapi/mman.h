@@ -44,7 +44,10 @@
  * 2 MiB (VMFS_SUPER_SPACE, as FreeBSD; a shorter mapping is placed as without the flag). Without
  * an alignment flag a file mapping of at least 2 MiB is placed so that its 2 MiB pages can be
  * mapped whole (address congruent to off modulo 2 MiB) where such a fit exists (VMFS_OPTIMAL_SPACE,
- * as FreeBSD). addr 0 is the hint "bottom" (K: FreeBSD starts above the largest possible heap;
+ * as FreeBSD). addr 0 is the hint "the task's mmap base" (FreeBSD's anon_loc: the first fit at
+ * or above it, else from the bottom): with ASLR, the default, a 2 MiB boundary drawn at random for
+ * every program started, in [4 GiB, 64 TiB + 4 GiB) (mm/memlayout.h); with "aslr=0" on the kernel
+ * command line, the bottom of the user range (K: FreeBSD starts above the largest possible heap;
  * Kestrel has no heap segment). With MAP_FIXED the alignment flags are checked but not applied,
  * as FreeBSD. Anonymous mappings get max_protection PROT_READ|WRITE|EXEC (FreeBSD's); MAP_GUARD
  * makes a guard entry (PROT_NONE for good: any access faults, mprotect skips it). No frame is

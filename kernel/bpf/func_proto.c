@@ -102,6 +102,30 @@ static const struct bpf_func_proto loop_proto = {
 	.cb_ret_max = 1,
 };
 
+/* The tracing helpers (kernel/bpf/helpers_trace.c): GPL-only, as Linux's. */
+static const struct bpf_func_proto get_current_task_proto = {
+	.name = "bpf_get_current_task",
+	.flags = BPF_PROTO_GPL_ONLY,
+	.ret = BPF_RET_INTEGER,
+};
+
+static const struct bpf_func_proto get_current_uid_gid_proto = {
+	.name = "bpf_get_current_uid_gid",
+	.ret = BPF_RET_INTEGER,
+};
+
+#define PROBE_READ_PROTO(fn)                                                                   \
+	static const struct bpf_func_proto fn##_proto = {                                      \
+		.name = "bpf_" #fn,                                                            \
+		.flags = BPF_PROTO_GPL_ONLY,                                                   \
+		.ret = BPF_RET_INTEGER,                                                        \
+		.args = {BPF_ARG_PTR_TO_UNINIT_MEM, BPF_ARG_CONST_SIZE_OR_ZERO, BPF_ARG_ANYTHING}, \
+	}
+PROBE_READ_PROTO(probe_read_kernel);
+PROBE_READ_PROTO(probe_read_kernel_str);
+PROBE_READ_PROTO(probe_read_user);
+PROBE_READ_PROTO(probe_read_user_str);
+
 static const struct bpf_func_proto *const helper_protos[__BPF_FUNC_MAX_ID] = {
 	[BPF_FUNC_map_lookup_elem] = &map_lookup_elem_proto,
 	[BPF_FUNC_map_update_elem] = &map_update_elem_proto,
@@ -114,6 +138,12 @@ static const struct bpf_func_proto *const helper_protos[__BPF_FUNC_MAX_ID] = {
 	[BPF_FUNC_map_lookup_percpu_elem] = &map_lookup_percpu_elem_proto,
 	[BPF_FUNC_for_each_map_elem] = &for_each_map_elem_proto,
 	[BPF_FUNC_loop] = &loop_proto,
+	[BPF_FUNC_get_current_task] = &get_current_task_proto,
+	[BPF_FUNC_get_current_uid_gid] = &get_current_uid_gid_proto,
+	[BPF_FUNC_probe_read_kernel] = &probe_read_kernel_proto,
+	[BPF_FUNC_probe_read_kernel_str] = &probe_read_kernel_str_proto,
+	[BPF_FUNC_probe_read_user] = &probe_read_user_proto,
+	[BPF_FUNC_probe_read_user_str] = &probe_read_user_str_proto,
 };
 
 const struct bpf_func_proto *bpf_helper_proto(int32_t func_id)

@@ -148,4 +148,10 @@ const bpf_func_t bpf_helper_fns[__BPF_FUNC_MAX_ID] = {
 	[BPF_FUNC_map_lookup_percpu_elem] = map_lookup_percpu_elem,
 	[BPF_FUNC_for_each_map_elem] = for_each_map_elem,
 	[BPF_FUNC_loop] = loop,
+	[BPF_FUNC_get_current_task] = bpf_helper_get_current_task,
+	[BPF_FUNC_get_current_uid_gid] = bpf_helper_get_current_uid_gid,
+	[BPF_FUNC_probe_read_kernel] = bpf_helper_probe_read_kernel,
+	[BPF_FUNC_probe_read_kernel_str] = bpf_helper_probe_read_kernel_str,
+	[BPF_FUNC_probe_read_user] = bpf_helper_probe_read_user,
+	[BPF_FUNC_probe_read_user_str] = bpf_helper_probe_read_user_str,
 };

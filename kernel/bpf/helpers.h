@@ -20,6 +20,14 @@
 /* bpf_loop's limit on nr_loops (Linux's BPF_MAX_LOOPS): -E2BIG above. */
 #define BPF_MAX_LOOPS (8u * 1024 * 1024)
 
+/* The tracing helpers (kernel/bpf/helpers_trace.c), entries of the table below. */
+uint64_t bpf_helper_get_current_task(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
+uint64_t bpf_helper_get_current_uid_gid(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
+uint64_t bpf_helper_probe_read_kernel(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4, uint64_t r5);
+uint64_t bpf_helper_probe_read_kernel_str(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4, uint64_t r5);
+uint64_t bpf_helper_probe_read_user(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4, uint64_t r5);
+uint64_t bpf_helper_probe_read_user_str(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4, uint64_t r5);
+
 /* Helper implementations indexed by Linux's helper number; NULL where Kestrel has none. */
 extern const bpf_func_t bpf_helper_fns[__BPF_FUNC_MAX_ID];
 

@@ -7,12 +7,16 @@
  * code, jited symbols and function lengths) to be copied out, each cut to the count given, and
  * each count is then replaced by the true one.
  *
- * Left out for now (zero): the tag (Linux's SHA-1 of the instructions), BTF ids, func_info and
- * line_info (no BTF yet), created_by_uid (no users), and jited symbols for an interpreted program.
+ * A BTF object's info is kernel/bpf/btf_sys.c's; a link's kind fills its part (kernel/bpf/link.h).
+ *
+ * Left out for now (zero): the tag (Linux's SHA-1 of the instructions), attach BTF ids,
+ * jited_line_info, created_by_uid (no users), and jited symbols for an interpreted program.
  */
 #include "kernel/bpf/syscall.h"
 
+#include "kernel/bpf/btf_sys.h"
 #include "kernel/bpf/file.h"
+#include "kernel/bpf/link.h"
 #include "kernel/bpf/map.h"
 #include "kernel/bpf/prog.h"
 #include "kernel/string.h"
@@ -51,6 +55,22 @@ static int map_info(struct bpf_map *map, const union bpf_attr *attr, uint64_t ua
 		return err;
 	bpf_map_get_info(map, &info);
 	return info_finish(uattr, attr->info.info, &info, len);
+}
+
+/* A link's: the caller's struct is read first (a raw tracepoint's name buffer), as Linux's. */
+static int link_info(const struct bpf_link *link, const union bpf_attr *attr, uint64_t uattr)
+{
+	struct bpf_link_info info;
+	uint32_t len;
+
+	int err = info_len(attr, sizeof(info), &len);
+	if (err)
+		return err;
+	memset(&info, 0, sizeof(info));
+	if (copyin(UPTR(attr->info.info), &info, len))
+		return -EFAULT;
+	err = bpf_link_fill_info(link, &info);
+	return err ? err : info_finish(uattr, attr->info.info, &info, len);
 }
 
 /* Linux's set_info_rec_size: a record size asked for must be the kernel's (or 0 with no count). */
@@ -148,6 +168,22 @@ static int copy_jited_funcs(const struct bpf_prog *prog, const struct bpf_prog_s
 	return 0;
 }
 
+/* The program's BTF id and its func_info and line_info records, each cut to the count asked for. */
+static int prog_btf_info(const struct bpf_prog_btf *pb, const struct bpf_prog_info *asked,
+			 struct bpf_prog_info *info)
+{
+	info->btf_id = pb->btf ? btf_obj_id(pb->btf) : 0;
+	info->nr_func_info = pb->nfunc_info;
+	uint32_t n = asked->nr_func_info < pb->nfunc_info ? asked->nr_func_info : pb->nfunc_info;
+	if (n && copyout(pb->func_info, UPTR(asked->func_info), n * sizeof(*pb->func_info)))
+		return -EFAULT;
+	info->nr_line_info = pb->nline_info;
+	n = asked->nr_line_info < pb->nline_info ? asked->nr_line_info : pb->nline_info;
+	if (n && copyout(pb->line_info, UPTR(asked->line_info), n * sizeof(*pb->line_info)))
+		return -EFAULT;
+	return 0;
+}
+
 static int prog_info(const struct bpf_prog *prog, const union bpf_attr *attr, uint64_t uattr)
 {
 	struct bpf_prog_info info, asked;
@@ -196,14 +232,18 @@ static int prog_info(const struct bpf_prog *prog, const union bpf_attr *attr, ui
 	info.nr_jited_ksyms = info.nr_jited_func_lens = st.jited ? st.nfuncs : 0;
 	if (st.jited && (err = copy_jited_funcs(prog, &st, &asked)))
 		return err;
-	info.btf_id = info.attach_btf_id = info.attach_btf_obj_id = 0;
-	info.nr_func_info = info.nr_line_info = info.nr_jited_line_info = info.nr_prog_tags = 0;
+	if ((err = prog_btf_info(bpf_prog_btf(prog), &asked, &info)))
+		return err;
+	info.attach_btf_id = info.attach_btf_obj_id = 0;
+	info.nr_jited_line_info = info.nr_prog_tags = 0;
 	return info_finish(uattr, attr->info.info, &info, len);
 }
 
 int bpf_cmd_obj_get_info(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size)
 {
 	struct file *f = fd_get(&task_current()->fds, (int)attr->info.bpf_fd);
+	struct btf *btf;
+	struct bpf_link *link;
 	int err;
 
 	(void)cmd, (void)size;
@@ -213,6 +253,10 @@ int bpf_cmd_obj_get_info(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t
 		err = prog_info(((struct bpf_prog_file *)f)->prog, attr, uattr);
 	else if (f->ops == &bpf_map_file_ops)
 		err = map_info(((struct bpf_map_file *)f)->map, attr, uattr);
+	else if ((link = bpf_link_of_file(f)))
+		err = link_info(link, attr, uattr);
+	else if ((btf = bpf_btf_of_file(f)))
+		err = bpf_btf_get_info(btf, attr, uattr);
 	else
 		err = -EINVAL;
 	file_put(f);

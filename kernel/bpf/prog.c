@@ -49,6 +49,7 @@ struct bpf_prog {
 	struct bpf_interp_image *interp;
 	bpf_func_t entry;
 	struct func_node *funcs;
+	struct bpf_prog_btf btf;
 	uint64_t run_cnt, run_time_ns; /* atomic */
 };
 
@@ -183,6 +184,7 @@ static void prog_free(struct bpf_prog *prog)
 	}
 	kfree(prog->maps);
 	free_funcs(prog->funcs);
+	bpf_prog_btf_release(&prog->btf);
 	kfree(prog);
 	__atomic_fetch_sub(&progs_live, 1, __ATOMIC_RELAXED);
 }
@@ -272,6 +274,10 @@ int bpf_prog_load(const struct bpf_prog_load_req *req, struct bpf_prog **out, ui
 		err = take_maps(prog);
 		if (!err)
 			err = prepare_executor(prog, req->jit);
+		if (!err && req->btf) {
+			prog->btf = *req->btf;
+			memset(req->btf, 0, sizeof(*req->btf));
+		}
 		if (!err)
 			err = bpf_id_alloc(&prog_ids, prog, &prog->id);
 	}
@@ -377,6 +383,11 @@ void bpf_prog_stats(const struct bpf_prog *prog, struct bpf_prog_stats *st)
 		.nmaps = prog->vo->nmaps,
 	};
 	memcpy(st->name, prog->name, sizeof(st->name));
+}
+
+const struct bpf_prog_btf *bpf_prog_btf(const struct bpf_prog *prog)
+{
+	return &prog->btf;
 }
 
 struct bpf_map *bpf_prog_map(const struct bpf_prog *prog, uint32_t i)

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "kernel/bpf/exec.h"
+#include "kernel/bpf/prog_btf.h"
 #include "uapi/linux/bpf.h"
 
 struct bpf_prog;
@@ -45,6 +46,9 @@ struct bpf_prog_load_req {
 	char *log_buf;                 /* the verifier log: a kernel buffer of log_size bytes */
 	uint32_t log_size, log_level;  /* as bpf_verifier_input's */
 	bool jit;                      /* try the JIT first (bpf_jit_default()); false: interpreter */
+	struct bpf_prog_btf *btf;      /* func_info and line_info (prog_btf.h), or NULL. Once the
+					  program is ready bpf_prog_load takes over what it holds
+					  (zeroing it); what is left is the caller's to release */
 };
 
 /*
@@ -102,6 +106,9 @@ struct bpf_prog_stats {
 	uint32_t nmaps;                /* maps used (bpf_prog_map) */
 };
 void bpf_prog_stats(const struct bpf_prog *prog, struct bpf_prog_stats *st);
+
+/* The program's BTF, func_info and line_info (all zero for none); fixed at load. No lock. */
+const struct bpf_prog_btf *bpf_prog_btf(const struct bpf_prog *prog);
 
 /* Map i (< nmaps) the program uses, in first-use order; the program holds the reference. */
 struct bpf_map *bpf_prog_map(const struct bpf_prog *prog, uint32_t i);

@@ -1,7 +1,8 @@
 /*
  * BPF_PROG_LOAD: the caller's attributes checked and copied in Linux's order (bpf_prog_load, then
- * the early part of bpf_check), the program made by kernel/bpf/prog.h, the verifier's log copied
- * back, and an fd. Contract and errors in include/uapi/bpf.h.
+ * the early part of bpf_check), func_info and line_info checked by kernel/bpf/prog_btf.h, the
+ * program made by kernel/bpf/prog.h, the verifier's log copied back, and an fd. Contract and
+ * errors in include/uapi/bpf.h.
  *
  * The log: the verifier writes into a kernel buffer of log_size bytes, but at most LOG_KBUF_MAX,
  * which is then copied to log_buf up to and including its NUL (the rest of log_buf is left as it
@@ -86,9 +87,7 @@ static int load_req(const union bpf_attr *attr, struct bpf_prog_load_req *req)
 		r = log_attr_check(attr);
 	if (r)
 		return r;
-	/* func_info and line_info are BTF, which Kestrel cannot load yet; CO-RE relocations too. */
-	if (attr->func_info_cnt || attr->line_info_cnt)
-		return bpf_fd_of_unknown_kind((int)attr->prog_btf_fd);
+	/* The loader resolves CO-RE relocations (libbpf does); the kernel does not yet. */
 	if (attr->core_relo_cnt)
 		return -EINVAL;
 	req->prog_type = attr->prog_type;
@@ -117,13 +116,20 @@ static int log_copy_out(const struct bpf_prog_load_req *req, uint64_t ulog)
 int bpf_cmd_prog_load(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size)
 {
 	struct bpf_prog_load_req req = {0};
+	struct bpf_prog_btf btf = {0};
 	struct bpf_prog *prog = NULL;
 	uint32_t verified, log_true_size;
 
 	(void)cmd;
 	int r = load_req(attr, &req);
 	if (!r) {
-		r = bpf_prog_load(&req, &prog, &verified, &log_true_size);
+		/* func_info and line_info first, as Linux's bpf_check checks them before the walk. */
+		struct bpf_prog_btf_log blog = {.buf = req.log_buf, .size = req.log_size, .level = req.log_level};
+		r = bpf_prog_btf_load(attr, uattr, req.insns, &btf, &blog);
+		log_true_size = blog.true_size;
+		req.btf = &btf;
+		if (!r)
+			r = bpf_prog_load(&req, &prog, &verified, &log_true_size);
 		/* As Linux's bpf_check: a log that cannot be written back, or its size, is EFAULT. */
 		if (req.log_buf && log_copy_out(&req, attr->log_buf))
 			r = -EFAULT;
@@ -133,6 +139,7 @@ int bpf_cmd_prog_load(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t si
 		if (r && prog)
 			bpf_prog_put(prog);
 	}
+	bpf_prog_btf_release(&btf);
 	kfree(req.log_buf);
 	kfree((void *)req.insns);
 	return r ? r : bpf_prog_fd_install(prog);

@@ -22,6 +22,14 @@
 	 word(w, BPF_FUNC_map_lookup_percpu_elem) | word(w, BPF_FUNC_for_each_map_elem) |      \
 	 word(w, BPF_FUNC_loop))
 #define BASE_HELPER_SET {BASE_HELPERS(0), BASE_HELPERS(1), BASE_HELPERS(2), BASE_HELPERS(3)}
+/* Tracing programs add reading kernel and user memory and the current task (Linux's
+   bpf_tracing_func_proto, for the helpers Kestrel has). */
+#define TRACING_HELPERS(w)                                                                     \
+	(BASE_HELPERS(w) | word(w, BPF_FUNC_get_current_task) |                                \
+	 word(w, BPF_FUNC_get_current_uid_gid) | word(w, BPF_FUNC_probe_read_kernel) |         \
+	 word(w, BPF_FUNC_probe_read_kernel_str) | word(w, BPF_FUNC_probe_read_user) |         \
+	 word(w, BPF_FUNC_probe_read_user_str))
+#define TRACING_HELPER_SET {TRACING_HELPERS(0), TRACING_HELPERS(1), TRACING_HELPERS(2), TRACING_HELPERS(3)}
 
 _Static_assert(__BPF_FUNC_MAX_ID <= 256, "helper sets are four words");
 
@@ -83,7 +91,25 @@ static const struct bpf_prog_type_desc sched_cls_desc = {
 	.helpers = BASE_HELPER_SET,
 };
 
+/*
+ * BPF_PROG_TYPE_RAW_TRACEPOINT: the context is the tracepoint's arguments as u64s (struct
+ * bpf_raw_tracepoint_args), read-only, at most Linux's MAX_BPF_FUNC_ARGS of them (Linux's
+ * bpf_tracing_ctx_access); attaching checks the bytes read against the tracepoint's count.
+ */
+static const struct bpf_ctx_field raw_tp_fields[] = {
+	{0, 12 * sizeof(uint64_t), BPF_CTX_SZ1 | BPF_CTX_SZ2 | BPF_CTX_SZ4 | BPF_CTX_SZ8, 0},
+};
+
+static const struct bpf_prog_type_desc raw_tracepoint_desc = {
+	.name = "raw_tracepoint",
+	.ctx_fields = raw_tp_fields,
+	.nctx_fields = 1,
+	.ctx_size = 12 * sizeof(uint64_t),
+	.helpers = TRACING_HELPER_SET,
+};
+
 static const struct bpf_prog_type_desc *const descs[__MAX_BPF_PROG_TYPE] = {
+	[BPF_PROG_TYPE_RAW_TRACEPOINT] = &raw_tracepoint_desc,
 	[BPF_PROG_TYPE_SYSCALL] = &syscall_desc,
 	[BPF_PROG_TYPE_SCHED_CLS] = &sched_cls_desc,
 };

@@ -8,7 +8,10 @@
  */
 #include "kernel/bpf/syscall.h"
 
+#include "kernel/bpf/btf.h"
+#include "kernel/bpf/btf_sys.h"
 #include "kernel/bpf/file.h"
+#include "kernel/bpf/link.h"
 #include "kernel/bpf/map.h"
 #include "kernel/bpf/obj.h"
 #include "kernel/bpf/prog.h"
@@ -69,11 +72,11 @@ static int map_create(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t si
 	int r = bpf_map_create(attr, &map);
 	if (r)
 		return r;
-	/* Linux looks for the offload device and the BTF object after allocating; neither exists here. */
+	/* Linux looks for the offload device (none here) and the BTF object after allocating. */
 	if (attr->map_ifindex)
 		r = -EINVAL;
 	else if (attr->btf_key_type_id || attr->btf_value_type_id)
-		r = bpf_fd_of_unknown_kind((int)attr->btf_fd);
+		r = bpf_map_btf_check(attr);
 	if (!r)
 		r = bpf_map_fmode(attr->map_flags, &fmode);
 	if (r) {
@@ -198,16 +201,23 @@ static int map_freeze(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t si
  * Ids
  */
 
-/* BPF_PROG_GET_NEXT_ID and BPF_MAP_GET_NEXT_ID. */
+/* BPF_PROG_GET_NEXT_ID, BPF_MAP_GET_NEXT_ID and BPF_BTF_GET_NEXT_ID. */
 static int get_next_id(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size)
 {
 	uint32_t id;
+	int r;
 
 	(void)size;
 	if (attr->start_id >= BPF_ID_MAX)
 		return -EINVAL;
-	int r = cmd == BPF_PROG_GET_NEXT_ID ? bpf_prog_get_next_id(attr->start_id, &id)
-					    : bpf_map_get_next_id(attr->start_id, &id);
+	if (cmd == BPF_PROG_GET_NEXT_ID)
+		r = bpf_prog_get_next_id(attr->start_id, &id);
+	else if (cmd == BPF_MAP_GET_NEXT_ID)
+		r = bpf_map_get_next_id(attr->start_id, &id);
+	else if (cmd == BPF_LINK_GET_NEXT_ID)
+		r = bpf_link_get_next_id(attr->start_id, &id);
+	else
+		r = btf_get_next_id(attr->start_id, &id);
 	return r ? r : bpf_attr_put_u32(uattr, offsetof(union bpf_attr, next_id), id);
 }
 
@@ -258,6 +268,13 @@ static const struct cmd_entry cmds[__MAX_BPF_CMD] = {
 	[BPF_OBJ_GET_INFO_BY_FD] = {bpf_cmd_obj_get_info, BPF_ATTR_END(info.info)},
 	[BPF_MAP_LOOKUP_AND_DELETE_ELEM] = {map_elem, BPF_ATTR_END(flags)},
 	[BPF_MAP_FREEZE] = {map_freeze, BPF_ATTR_END(map_fd)},
+	[BPF_RAW_TRACEPOINT_OPEN] = {bpf_cmd_raw_tracepoint_open, BPF_ATTR_END(raw_tracepoint.cookie)},
+	[BPF_LINK_GET_FD_BY_ID] = {bpf_cmd_link_get_fd_by_id, BPF_ATTR_END(open_flags)},
+	[BPF_LINK_GET_NEXT_ID] = {get_next_id, BPF_ATTR_END(next_id)},
+	[BPF_LINK_DETACH] = {bpf_cmd_link_detach, BPF_ATTR_END(link_detach.link_fd)},
+	[BPF_BTF_LOAD] = {bpf_cmd_btf_load, BPF_ATTR_END(btf_token_fd)},
+	[BPF_BTF_GET_FD_BY_ID] = {bpf_cmd_btf_get_fd_by_id, BPF_ATTR_END(open_flags)},
+	[BPF_BTF_GET_NEXT_ID] = {get_next_id, BPF_ATTR_END(next_id)},
 };
 
 static bool zero_from(const union bpf_attr *attr, size_t from)

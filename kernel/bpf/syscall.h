@@ -27,6 +27,11 @@ typedef int (*bpf_cmd_fn)(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_
 int bpf_cmd_prog_load(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size);     /* prog_load.c */
 int bpf_cmd_prog_test_run(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size); /* test_run.c */
 int bpf_cmd_obj_get_info(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size);  /* info.c */
+int bpf_cmd_raw_tracepoint_open(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size); /* raw_tp_link.c */
+int bpf_cmd_link_detach(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size);   /* link.c */
+int bpf_cmd_link_get_fd_by_id(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size);
+int bpf_cmd_btf_load(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size);      /* btf_sys.c */
+int bpf_cmd_btf_get_fd_by_id(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size);
 
 /*
  * The map element commands (BPF_MAP_LOOKUP_ELEM, _UPDATE_ELEM, _DELETE_ELEM, _GET_NEXT_KEY,
@@ -48,8 +53,8 @@ int bpf_check_uarg_tail_zero(uint64_t uaddr, size_t expected, size_t actual);
 int bpf_attr_put_u32(uint64_t uattr, size_t off, uint32_t v);
 
 /*
- * Linux's answer for an fd that should name an object kind Kestrel does not have yet (a BTF
- * object, a BPF token): -EBADF if fd is not open in the current task, else -EINVAL.
+ * Linux's answer for an fd that should name an object kind Kestrel does not have yet (a BPF
+ * token): -EBADF if fd is not open in the current task, else -EINVAL.
  */
 int bpf_fd_of_unknown_kind(int fd);
 

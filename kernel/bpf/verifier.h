@@ -128,7 +128,7 @@ struct bpf_verifier_input {
 	   space). As Linux since 6.4 (bpf_vlog_init), -EINVAL before anything else unless: buf
 	   and size are both set or both 0; level within BPF_LOG_MASK, and nonzero if there is a
 	   buffer; size <= BPF_LOG_SIZE_MAX. A level with no buffer asks only for log_true_size
-	   (the log is measured, not kept, and the verdict is -ENOSPC if it is not empty). */
+	   (the log is measured, not kept; the verdict is the program's). */
 	char *log_buf;
 	uint32_t log_size;
 	uint32_t log_level;

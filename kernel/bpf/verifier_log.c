@@ -2,7 +2,8 @@
  * The verifier log: Linux's semantics (kernel/bpf/log.c). By default the log rotates: when the
  * text outgrows the buffer, the oldest bytes go, since the reason for a rejection comes last;
  * BPF_LOG_FIXED keeps the first bytes instead. Either way the caller learns the size the whole log
- * needed and gets -ENOSPC when it did not fit.
+ * needed and gets -ENOSPC when it did not fit; a level without a buffer only measures the log,
+ * which cuts nothing, so no ENOSPC then.
  *
  * Positions are counts of bytes ever written (after resets). In rotating mode the byte at position
  * p lives at buf[p % (size - 1)]; the last byte of the buffer is kept for the NUL.
@@ -98,9 +99,9 @@ int vlog_finalize(struct vlog *log, uint32_t *true_size)
 	*true_size = 0;
 	if (!log->level)
 		return 0;
-	if (!log->buf) {
+	if (!log->buf) { /* only measured: nothing was cut (Linux 6.4's bpf_vlog_finalize) */
 		*true_size = (uint32_t)(log->max_end + 1);
-		return -ENOSPC;
+		return 0;
 	}
 	uint64_t room = log->size - 1;
 	if (!room) {

@@ -10,6 +10,7 @@
 #include "kernel/bpf/map.h"
 #include "kernel/bpf/prog.h"
 #include "kernel/cpu.h"
+#include "kernel/kprintf.h"
 #include "kernel/ktest.h"
 #include "kernel/ktime.h"
 #include "kernel/sched.h"
@@ -221,21 +222,25 @@ KTEST(bpf_prog, statistics)
 }
 
 /*
- * The clock runs at the timer's pace. A timer tick is never early, so the clock may not run slower
- * than the ticks (within 25%: calibration). Ticks can be lost: QEMU raises one interrupt for
- * several periods when the host delays its vCPU thread, so the ticks may undercount, and the
- * bound above only catches a clock several times too fast.
+ * The clock runs at the timer's pace, within 25% (calibration). Under host load QEMU's timer
+ * ticks come late and then in bursts, so one window of 200 ms may disagree either way; a clock
+ * that is wrong disagrees in every window, so the test passes when one of five agrees.
  */
 KTEST(bpf_prog, ktime_follows_the_timer)
 {
-	uint64_t t0 = ktime_get_ns(), start = timer_ticks;
+	int agree = 0;
 
-	sched_sleep_until(start + TIMER_HZ / 5);
-	uint64_t ns = ktime_get_ns() - t0, ticks = timer_ticks - start;
-	uint64_t want = ticks * (1000000000ull / TIMER_HZ);
-	EXPECT_GT(ns, want - want / 4);
-	EXPECT_LT(ns, 4 * want + 2 * (1000000000ull / TIMER_HZ));
-	EXPECT_LE(t0, ktime_get_ns());
+	for (int attempt = 0; attempt < 5 && !agree; attempt++) {
+		uint64_t t0 = ktime_get_ns(), start = timer_ticks;
+		sched_sleep_until(start + TIMER_HZ / 5);
+		uint64_t ns = ktime_get_ns() - t0, ticks = timer_ticks - start;
+		uint64_t want = ticks * (1000000000ull / TIMER_HZ);
+		if (ns > want - want / 4 && ns < want + want / 4 + 2 * (1000000000ull / TIMER_HZ))
+			agree = 1;
+		else
+			kprintf("    # window %d: %lu ns over %lu ticks\n", attempt, ns, ticks);
+	}
+	EXPECT_TRUE(agree);
 }
 
 /*

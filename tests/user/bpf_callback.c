@@ -18,7 +18,7 @@ __attribute__((noinline)) static int text_fn(int x) { return x + 1; }
 
 static int map_with(uint32_t n)
 {
-	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(uint64_t), n);
+	int fd = bpf_native_map_create(BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(uint64_t), n);
 	CHECK(fd >= 0);
 	return fd;
 }

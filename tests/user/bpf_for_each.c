@@ -39,7 +39,7 @@ static long record_cb(int fd, const void *key, void *value, void *ctx)
 
 static int map_of(enum bpf_map_type type, uint32_t n)
 {
-	int fd = bpf_map_create(type, sizeof(uint32_t), sizeof(uint64_t), n);
+	int fd = bpf_native_map_create(type, sizeof(uint32_t), sizeof(uint64_t), n);
 	CHECK(fd >= 0);
 	return fd;
 }
@@ -297,7 +297,7 @@ static long big_cb(int fd, const void *key, void *value, void *ctx)
 static void test_big_values(void)
 {
 	static struct big b;
-	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(b), 4);
+	int fd = bpf_native_map_create(BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(b), 4);
 
 	CHECK(fd >= 0);
 	for (uint32_t k = 0; k < 4; k++) {

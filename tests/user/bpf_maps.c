@@ -39,7 +39,7 @@ static void test_create(void)
 		if (r >= 0)
 			close((int)r);
 	}
-	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, 512, 64 << 10, 2);
+	int fd = bpf_native_map_create(BPF_MAP_TYPE_HASH, 512, 64 << 10, 2);
 	CHECK(fd >= 0);
 	CHECK_EQ(close(fd), 0);
 	CHECK_EQ(close(fd), -1);
@@ -47,7 +47,7 @@ static void test_create(void)
 
 static void test_hash_errors(void)
 {
-	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, sizeof(uint32_t), sizeof(uint64_t), 2);
+	int fd = bpf_native_map_create(BPF_MAP_TYPE_HASH, sizeof(uint32_t), sizeof(uint64_t), 2);
 	uint32_t k = 1, k2 = 2, k3 = 3, next;
 	uint64_t v = 11, out = 0;
 
@@ -99,7 +99,7 @@ static void test_hash_errors(void)
 
 static void test_array_errors(void)
 {
-	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), 3, 4); /* odd value size */
+	int fd = bpf_native_map_create(BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), 3, 4); /* odd value size */
 	uint32_t k = 2, far = 4, next;
 	uint8_t v[3] = {1, 2, 3}, out[3] = {9, 9, 9};
 
@@ -145,7 +145,7 @@ static void test_fds(void)
 
 	/* Fill the table: EMFILE, then every fd works and closes. */
 	for (;;) {
-		int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 1);
+		int fd = bpf_native_map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 1);
 		if (fd < 0) {
 			CHECK_EQ(fd, -EMFILE);
 			break;
@@ -171,7 +171,7 @@ static void test_fds(void)
 static int role_leave_open(void)
 {
 	for (uint32_t i = 0; i < 20; i++) {
-		int fd = bpf_map_create(i & 1 ? BPF_MAP_TYPE_HASH : BPF_MAP_TYPE_ARRAY, 4, 256, 1000);
+		int fd = bpf_native_map_create(i & 1 ? BPF_MAP_TYPE_HASH : BPF_MAP_TYPE_ARRAY, 4, 256, 1000);
 		if (fd < 0)
 			return 1;
 		for (uint32_t k = 0; k < 1000; k += 3) {

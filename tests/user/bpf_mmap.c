@@ -64,9 +64,9 @@ static uint64_t free_frames(void)
 static void standalone(void)
 {
 	static struct vm_listing before, after;
-	int array = bpf_map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 1024);
-	int hash = bpf_map_create(BPF_MAP_TYPE_HASH, 4, 8, 4);
-	int percpu = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 4);
+	int array = bpf_native_map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 1024);
+	int hash = bpf_native_map_create(BPF_MAP_TYPE_HASH, 4, 8, 4);
+	int percpu = bpf_native_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 4);
 	CHECK(array >= 0 && hash >= 0 && percpu >= 0);
 	/* Touched first: a fault filling them in would change the listing's resident counts. */
 	memset(&before, 0, sizeof(before));

@@ -558,7 +558,7 @@ static void test_map_info(void)
 static void test_native_interop(void)
 {
 	int fd = map_create(BPF_MAP_TYPE_HASH, 4, 8, 8, 0);
-	int nfd = bpf_map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 4);
+	int nfd = bpf_native_map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 4);
 	uint32_t k = 3;
 	uint64_t v = 33, out = 0;
 

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "utest.h"
+#include "vm_util.h"
 
 #define T_DE 0
 #define T_BP 3
@@ -84,7 +84,15 @@ static long recurse(long n)
 	return n ? recurse(n - 1) + pad[0] : 0;
 }
 static void role_stack_overflow(void) { sink = recurse(1 << 20); }
-static void role_guard_write(void) { *(volatile long *)opaque(USER_TOP - 256 * 1024 - 8) = 1; }
+/* Just below the stack (wherever ASLR put it): its guard entry. */
+static void role_guard_write(void)
+{
+	uint64_t start, end;
+
+	if (!vm_stack_range(&start, &end))
+		exit(2);
+	*(volatile long *)opaque(start - 8) = 1;
+}
 
 /*
  * System calls do not touch the user stack: getpid with rsp pointing at the kernel, then at

@@ -39,7 +39,9 @@
  * Seeds: make test runs a fixed list (test_seeds below), so a good kernel passes every time;
  * `make fuzz` runs new random seeds for as long as asked. Every child prints its seed; `make fuzz
  * FUZZ_SEED=N` (or `fuzz_syscalls seed N`) replays one. A child prints the index and the
- * arguments of a call whose result broke an oracle.
+ * arguments of a call whose result broke an oracle. ASLR places the stack and the mmap'd arena
+ * anew on every run; the pointers the generator aims at are taken relative to where they are, so a
+ * replay makes the same calls on the same objects (boot with aslr=0 for the very same addresses).
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -52,8 +54,6 @@
 #define CALLS 1500
 #define PAGE 4096ul
 
-#define STACK_BOTTOM (USER_TOP - 256 * 1024)           /* kernel/task.h's user stack */
-#define STACK_GUARD_BOTTOM (STACK_BOTTOM - 1024 * 1024) /* and its guard entry */
 #define ARENA_SIZE (256 * PAGE)
 #define SCRATCH_SIZE (128 * 1024) /* pointers land in the first half; writes up to 64 KiB fit */
 #define STACK_SCRATCH (96 * 1024) /* pointers in the first 16 KiB; the kernel writes <= 64 KiB + key */
@@ -78,6 +78,7 @@ static uint64_t below(struct rng *r, uint64_t n) { return rnd(r) % n; }
 /* Addresses the generator aims at (the child's; the parent only replays the first draw). */
 static struct {
 	uint64_t stack_scratch, arena, garbage, text_lo, text_hi, image_lo, image_hi;
+	uint64_t guard_lo, stack_lo, stack_hi; /* the stack's guard and the stack, where ASLR put them */
 	long pid, ppid;
 } at;
 
@@ -118,7 +119,7 @@ static uint64_t edge(struct rng *r)
 	case 22: return BPF_CB_TRAMPOLINE + below(r, PAGE);
 	case 23: return (uint64_t)unterminated;
 	case 24: return at.garbage + below(r, PAGE);
-	default: return STACK_GUARD_BOTTOM + below(r, 256) * PAGE;
+	default: return at.guard_lo + below(r, (at.stack_lo - at.guard_lo) / PAGE) * PAGE;
 	}
 }
 
@@ -169,7 +170,7 @@ static long one_call(struct rng *r, long index, bool top);
 
 static bool stack_left_ok(void)
 {
-	return (uint64_t)__builtin_frame_address(0) - STACK_BOTTOM > 16 * 1024;
+	return (uint64_t)__builtin_frame_address(0) - at.stack_lo > 16 * 1024;
 }
 
 static long cb_zero(long a, long b, long c, long d) { (void)a, (void)b, (void)c, (void)d; return 0; }
@@ -353,7 +354,8 @@ static bool overlaps(uint64_t a, uint64_t size, uint64_t lo, uint64_t hi)
 
 static bool touches_own(uint64_t a, uint64_t size)
 {
-	return overlaps(a, size, at.image_lo, at.image_hi) || overlaps(a, size, BPF_CB_TRAMPOLINE, USER_TOP) ||
+	return overlaps(a, size, at.image_lo, at.image_hi) || overlaps(a, size, at.guard_lo, at.stack_hi) ||
+	       overlaps(a, size, BPF_CB_TRAMPOLINE, BPF_CB_TRAMPOLINE + PAGE) ||
 	       overlaps(a, size, at.garbage, at.garbage + 2 * PAGE);
 }
 
@@ -513,11 +515,16 @@ static int setup(struct rng *r)
 		return 1;
 	memset(long_name, 'n', sizeof(long_name) - 1);
 	memset(long_arg, 'a', sizeof(long_arg) - 1);
-	/* The program image as the kernel lists it: text (read+execute) and data. */
+	/* The program image as the kernel lists it (text, read+execute, and data), the stack and its guard. */
 	struct vm_map_ent e[64];
 	long n = __syscall6(SYS_vm_map_list, 0, (long)e, 64, 0, 0, 0);
 	at.image_lo = ~0ull;
 	for (long i = 0; i < n; i++) {
+		if ((e[i].flags & VM_ENT_STACK) && i > 0 && e[i - 1].flags == VM_ENT_GUARD && e[i - 1].end == e[i].start) {
+			at.guard_lo = e[i - 1].start;
+			at.stack_lo = e[i].start;
+			at.stack_hi = e[i].end;
+		}
 		if (!(e[i].flags & VM_ENT_IMAGE))
 			continue;
 		at.image_lo = e[i].start < at.image_lo ? e[i].start : at.image_lo;
@@ -528,7 +535,7 @@ static int setup(struct rng *r)
 		}
 	}
 	at.pid = sys0(SYS_getpid);
-	return at.text_hi && at.image_lo < (uint64_t)scratch && (uint64_t)scratch < at.image_hi ? 0 : 1;
+	return at.text_hi && at.image_lo < (uint64_t)scratch && (uint64_t)scratch < at.image_hi && at.stack_hi ? 0 : 1;
 }
 
 /* The planned last call: run garbage as a callback (see the top comment). */

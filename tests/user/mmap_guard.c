@@ -55,7 +55,11 @@ static void role_guard_over_memory(void)
 /* The last page below the stack guard's top: the stack guard is a guard like any other. */
 static void role_stack_guard(void)
 {
-	sink = *(volatile long *)vm_opaque(USER_TOP - 256 * 1024 - PG);
+	uint64_t start, end;
+
+	if (!vm_stack_range(&start, &end))
+		_exit(2);
+	sink = *(volatile long *)vm_opaque(start - PG);
 }
 
 struct role {

@@ -191,7 +191,9 @@ static void wreck(const char *how)
 			text = &l.e[i];
 	if (!text)
 		_exit(2);
-	uint64_t ts = text->start, tl = text->end - text->start, stack = USER_TOP - 256 * 1024;
+	uint64_t ts = text->start, tl = text->end - text->start, stack, stack_end;
+	if (!vm_stack_range(&stack, &stack_end) || stack_end - stack != 256 * 1024)
+		_exit(2);
 	long r = -1;
 	if (!strcmp(how, "unmap_text"))
 		r = raw_munmap(ts, tl);

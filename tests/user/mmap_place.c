@@ -1,14 +1,17 @@
 /*
  * Where mmap puts things: a free hint is honoured; a taken one gives the first fit above it, and
- * none above gives the first fit from the bottom (each compared with the fit computed from the
- * map listing taken just before); MAP_ALIGNED(n) and MAP_ALIGNED_SUPER give the lowest suitably
- * aligned fit. First touch of 64 MiB (one write per 4 KiB): MAP_ALIGNED_SUPER memory takes 32
- * faults, all 2 MiB pages, seen in vm_stat and in the listing; the same memory 4 KiB off 2 MiB
- * alignment takes 31 superpages and 512 small pages. ENOMEM when nothing fits.
+ * none above gives the first fit from the bottom; no hint is the hint "this task's mmap base"
+ * (random per spawn, ASLR: found as the address of main's first mmap, before anything else is
+ * mapped); each result is compared with the fit computed from the map listing taken just before.
+ * MAP_ALIGNED(n) and MAP_ALIGNED_SUPER give the lowest suitably aligned fit. First touch of 64 MiB
+ * (one write per 4 KiB): MAP_ALIGNED_SUPER memory takes 32 faults, all 2 MiB pages, seen in
+ * vm_stat and in the listing; the same memory 4 KiB off 2 MiB alignment takes 31 superpages and
+ * 512 small pages. ENOMEM when nothing fits.
  */
 #include "vm_util.h"
 
 static struct vm_listing l;
+static uint64_t mmap_base;
 
 /* The lowest address >= hint, aligned to align, with len free bytes (from the listing l); 0: none. */
 static uint64_t expected_fit(uint64_t hint, uint64_t len, uint64_t align)
@@ -35,8 +38,9 @@ static long place(uint64_t hint, uint64_t len, long extra, uint64_t align)
 {
 	memset(&l, 0, sizeof(l));
 	CHECK_EQ(vm_list_all(0, &l), 0);
-	uint64_t want = expected_fit(hint, len, align);
-	if (!want && hint)
+	uint64_t from = hint ? hint : mmap_base;
+	uint64_t want = expected_fit(from, len, align);
+	if (!want && from > USER_MIN_ADDR)
 		want = expected_fit(0, len, align);
 	long a = anon(hint, len, extra);
 	if (!want)
@@ -167,6 +171,10 @@ static void test_super_touch(void)
 
 int main(void)
 {
+	long b = anon(0, PG, 0);
+	CHECK(b > 0);
+	mmap_base = (uint64_t)b;
+	CHECK_EQ(raw_munmap(mmap_base, PG), 0);
 	test_hints();
 	test_aligned();
 	test_super_touch();

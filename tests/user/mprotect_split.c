@@ -116,7 +116,9 @@ static void test_errors(void)
 	if (!text || !data)
 		return;
 	uint64_t ts = text->start, te = text->end, ds = data->start, de = data->end;
-	uint64_t stack = USER_TOP - PG;
+	uint64_t stack_start = 0, stack_end = 0;
+	CHECK(vm_stack_range(&stack_start, &stack_end));
+	uint64_t stack = stack_end - PG;
 	long a = anon(0, 4 * PG, 0);
 	CHECK(a > 0);
 

@@ -34,7 +34,7 @@ static int hog(void)
 		if (mprotect(guards + i * 2 * 4096ul, 4096, PROT_READ))
 			return 3;
 	for (int round = 0; round < HOG_ROUNDS; round++) {
-		int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, 4, 4096, 1024);
+		int fd = bpf_native_map_create(BPF_MAP_TYPE_ARRAY, 4, 4096, 1024);
 		if (fd < 0)
 			return 4;
 		close(fd);
@@ -54,7 +54,7 @@ static int hog(void)
 static _Noreturn void spin(void)
 {
 	for (;;) {
-		int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, 4, 4096, 15872);
+		int fd = bpf_native_map_create(BPF_MAP_TYPE_ARRAY, 4, 4096, 15872);
 		if (fd >= 0)
 			close(fd);
 	}

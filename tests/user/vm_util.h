@@ -72,6 +72,27 @@ static inline const struct vm_map_ent *vm_find(const struct vm_listing *l, uint6
 	return NULL;
 }
 
+/*
+ * The caller's stack entry (VM_ENT_STACK) in [*start, *end); its guard entry ends at *start.
+ * ASLR draws where it lies for every spawn (mm/memlayout.h), so tests look it up here rather than
+ * assume it ends at USER_TOP. false if the listing fails or shows no stack.
+ */
+static inline bool vm_stack_range(uint64_t *start, uint64_t *end)
+{
+	static struct vm_listing sl;
+
+	if (vm_list_all(0, &sl))
+		return false;
+	for (size_t i = 0; i < sl.n; i++) {
+		if (sl.e[i].flags & VM_ENT_STACK) {
+			*start = sl.e[i].start;
+			*end = sl.e[i].end;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* How many entries of l overlap [start, end). */
 static inline size_t vm_count_in(const struct vm_listing *l, uint64_t start, uint64_t end)
 {

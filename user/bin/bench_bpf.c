@@ -107,7 +107,7 @@ static uint64_t bench_find_vma(void)
 /* A map of `type` holding ELEMS elements (keys 0..ELEMS-1): its fd, or -1 after fail(). */
 static int filled_map(enum bpf_map_type type)
 {
-	int fd = bpf_map_create(type, sizeof(uint32_t), sizeof(uint64_t), ELEMS);
+	int fd = bpf_native_map_create(type, sizeof(uint32_t), sizeof(uint64_t), ELEMS);
 
 	if (fd < 0) {
 		fail("map_create", fd);

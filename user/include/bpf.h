@@ -1,7 +1,9 @@
 /*
  * BPF-like maps, callbacks and the task VMA iterator. Contracts of the system calls are in
  * include/uapi/bpf.h. Unlike the POSIX wrappers, every bpf_* call returns its result (0, a count
- * or an fd) on success and a NEGATED errno on failure, as Linux's helpers do; errno is untouched.
+ * or an fd) on success and a NEGATED errno on failure, as Linux's helpers do; errno is untouched,
+ * except by the element calls, which libbpf's <bpf/bpf.h> shares and which set errno on failure
+ * too, as libbpf does. libbpf's API (<bpf/libbpf.h>, <bpf/bpf.h>) may be included beside this.
  */
 #ifndef _BPF_H
 #define _BPF_H
@@ -19,9 +21,12 @@
  */
 int bpf(int cmd, union bpf_attr *attr, unsigned int size);
 
-/* A new map; returns its fd. Free it with close(fd). */
-int bpf_map_create(enum bpf_map_type type, uint32_t key_size, uint32_t value_size,
-		   uint32_t max_entries);
+/*
+ * A new map (SYS_bpf_map_create); returns its fd. Free it with close(fd). libbpf's bpf_map_create
+ * (<bpf/bpf.h>: name and options) is bpf(2)'s BPF_MAP_CREATE.
+ */
+int bpf_native_map_create(enum bpf_map_type type, uint32_t key_size, uint32_t value_size,
+			  uint32_t max_entries);
 /* Stores value under key; flags BPF_ANY, BPF_NOEXIST or BPF_EXIST. */
 int bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t flags);
 /* Copies the element's value to value (value_size bytes). */

@@ -21,6 +21,15 @@ typedef int64_t __s64;
 #ifndef __aligned_u64
 #define __aligned_u64 __u64 __attribute__((aligned(8)))
 #endif
+/* What Linux's <linux/types.h> adds, which libbpf's bpf_helper_defs.h uses. */
+typedef __u16 __le16;
+typedef __u16 __be16;
+typedef __u32 __le32;
+typedef __u32 __be32;
+typedef __u64 __le64;
+typedef __u64 __be64;
+typedef __u16 __sum16;
+typedef __u32 __wsum;
 
 /* Extended classes, size and modes. */
 #define BPF_JMP32 0x06
@@ -386,7 +395,114 @@ union bpf_attr {
 		__u32 info_len;
 		__aligned_u64 info;
 	} info;
+
+	struct { /* BPF_BTF_LOAD */
+		__aligned_u64 btf;
+		__aligned_u64 btf_log_buf;
+		__u32 btf_size;
+		__u32 btf_log_size;
+		__u32 btf_log_level;
+		__u32 btf_log_true_size; /* out: the size the whole log needs, with its NUL */
+		__u32 btf_flags;
+		__s32 btf_token_fd;
+	};
+
+	struct { /* BPF_RAW_TRACEPOINT_OPEN */
+		__u64 name;             /* the tracepoint's name; 0 for tp_btf (attach_btf_id says) */
+		__u32 prog_fd;
+		__u32 : 32;
+		__aligned_u64 cookie;
+	} raw_tracepoint;
+
+	struct { /* BPF_LINK_CREATE */
+		union {
+			__u32 prog_fd;
+			__u32 map_fd;
+		};
+		union {
+			__u32 target_fd;
+			__u32 target_ifindex;
+		};
+		__u32 attach_type;      /* enum bpf_attach_type */
+		__u32 flags;
+		union {
+			__u32 target_btf_id;
+			struct { /* BPF_TRACE_ITER */
+				__aligned_u64 iter_info; /* union bpf_iter_link_info */
+				__u32 iter_info_len;
+			};
+			struct { /* BPF_TRACE_RAW_TP */
+				__u64 cookie;
+			} tracing;
+		};
+	} link_create;
+
+	struct { /* BPF_LINK_DETACH */
+		__u32 link_fd;
+	} link_detach;
 } __attribute__((aligned(8)));
+
+/* Attach types (Linux's enum bpf_attach_type values; the ones before 23 are Linux's cgroup,
+   socket and flow types, which Kestrel does not have). */
+enum bpf_attach_type {
+	BPF_TRACE_RAW_TP = 23,
+	BPF_TRACE_FENTRY = 24,
+	BPF_TRACE_FEXIT = 25,
+	BPF_MODIFY_RETURN = 26,
+	BPF_LSM_MAC = 27,
+	BPF_TRACE_ITER = 28,
+	BPF_PERF_EVENT = 41,
+	__MAX_BPF_ATTACH_TYPE = 59,
+};
+
+/* Link types (Linux's enum bpf_link_type values). */
+enum bpf_link_type {
+	BPF_LINK_TYPE_UNSPEC = 0,
+	BPF_LINK_TYPE_RAW_TRACEPOINT = 1,
+	BPF_LINK_TYPE_TRACING = 2,
+	BPF_LINK_TYPE_CGROUP = 3,
+	BPF_LINK_TYPE_ITER = 4,
+	BPF_LINK_TYPE_PERF_EVENT = 7,
+	__MAX_BPF_LINK_TYPE = 15,
+};
+
+/* BPF_OBJ_GET_INFO_BY_FD on a link. */
+struct bpf_link_info {
+	__u32 type;             /* enum bpf_link_type */
+	__u32 id;
+	__u32 prog_id;
+	union {
+		struct {
+			__aligned_u64 tp_name; /* in: where to copy the name; out: unchanged */
+			__u32 tp_name_len;     /* in: that buffer's size; out: the name's size with its NUL */
+		} raw_tracepoint;
+		struct {
+			__u32 attach_type;
+			__u32 target_obj_id; /* the BTF object of target_btf_id */
+			__u32 target_btf_id;
+		} tracing;
+		struct {
+			__aligned_u64 target_name;
+			__u32 target_name_len;
+			union {
+				struct {
+					__u32 map_id;
+				} map;
+			};
+			union {
+				struct {
+					__u32 tid;
+					__u32 pid;
+				} task;
+			};
+		} iter;
+	};
+} __attribute__((aligned(8)));
+
+/* A raw tracepoint program's context: the tracepoint's arguments, each widened to 64 bits. */
+struct bpf_raw_tracepoint_args {
+	__u64 args[0];
+};
 
 /* Helper numbers (enum bpf_func_id): the ones Kestrel implements, at Linux's values. */
 #define BPF_FUNC_unspec 0
@@ -402,12 +518,15 @@ union bpf_attr {
 #define BPF_FUNC_get_current_pid_tgid 14
 #define BPF_FUNC_get_current_uid_gid 15
 #define BPF_FUNC_get_current_comm 16
+#define BPF_FUNC_get_current_task 35
 #define BPF_FUNC_probe_read_user 112
 #define BPF_FUNC_probe_read_kernel 113
 #define BPF_FUNC_probe_read_user_str 114
 #define BPF_FUNC_probe_read_kernel_str 115
 #define BPF_FUNC_seq_printf 126
 #define BPF_FUNC_seq_write 127
+#define BPF_FUNC_d_path 147
+#define BPF_FUNC_copy_from_user 148
 #define BPF_FUNC_get_current_task_btf 158
 #define BPF_FUNC_for_each_map_elem 164
 #define BPF_FUNC_snprintf 165
@@ -488,6 +607,16 @@ struct bpf_map_info {
 	__u32 btf_value_type_id;
 	__u32 btf_vmlinux_id;
 	__u64 map_extra;
+} __attribute__((aligned(8)));
+
+/* BPF_OBJ_GET_INFO_BY_FD on a BTF object. */
+struct bpf_btf_info {
+	__aligned_u64 btf; /* in: where to copy the raw BTF (btf_size bytes at most) */
+	__u32 btf_size;    /* in: that buffer's size; out: the BTF's size */
+	__u32 id;
+	__aligned_u64 name; /* in: where to copy the name (name_len bytes with its NUL) */
+	__u32 name_len;     /* out: the name's length without its NUL */
+	__u32 kernel_btf;   /* 1: the kernel's own BTF (vmlinux) */
 } __attribute__((aligned(8)));
 
 /* The context of BPF_PROG_TYPE_SCHED_CLS programs (the fields up to what test runs fill). */

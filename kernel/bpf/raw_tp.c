@@ -1,0 +1,128 @@
+/* BPF programs at the kernel's tracepoints (contract and invariants in kernel/bpf/raw_tp.h). */
+#include "kernel/bpf/raw_tp.h"
+
+#include "kernel/bpf/prog.h"
+#include "kernel/rcu.h"
+#include "kernel/spinlock.h"
+#include "kernel/string.h"
+#include "mm/kmem.h"
+#include "uapi/errno.h"
+
+struct tp_array {
+	struct rcu_head rcu;
+	uint32_t len;
+	struct bpf_prog *slot[]; /* NULL: a detached program's */
+};
+
+static const struct {
+	const char *name;
+	uint32_t nargs;
+} tp_desc[TRACE_POINT_COUNT] = {
+	[TRACE_SYS_ENTER] = {"sys_enter", 2},
+	[TRACE_SYS_EXIT] = {"sys_exit", 2},
+	[TRACE_VM_FAULT] = {"vm_fault", 5},
+};
+
+uint32_t trace_point_nprogs[TRACE_POINT_COUNT];
+static struct tp_array *tp_progs[TRACE_POINT_COUNT];
+static spinlock_t raw_tp_lock = SPINLOCK_INIT("raw_tp");
+
+int bpf_raw_tp_find(const char *name, enum trace_point *tp)
+{
+	for (int i = 0; i < TRACE_POINT_COUNT; i++)
+		if (!strcmp(name, tp_desc[i].name)) {
+			*tp = (enum trace_point)i;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+const char *bpf_raw_tp_name(enum trace_point tp) { return tp_desc[tp].name; }
+uint32_t bpf_raw_tp_nargs(enum trace_point tp) { return tp_desc[tp].nargs; }
+
+static void tp_array_free(struct rcu_head *head)
+{
+	kfree((struct tp_array *)((char *)head - __builtin_offsetof(struct tp_array, rcu)));
+}
+
+static void publish(enum trace_point tp, struct tp_array *a, uint32_t nprogs)
+{
+	struct tp_array *old = tp_progs[tp];
+
+	__atomic_store_n(&tp_progs[tp], a, __ATOMIC_RELEASE);
+	__atomic_store_n(&trace_point_nprogs[tp], nprogs, __ATOMIC_RELEASE);
+	if (old)
+		call_rcu(&old->rcu, tp_array_free);
+}
+
+int bpf_raw_tp_attach(enum trace_point tp, struct bpf_prog *prog)
+{
+	int r = 0;
+
+	spin_lock(&raw_tp_lock);
+	uint32_t n = trace_point_nprogs[tp];
+	struct tp_array *old = tp_progs[tp], *a = NULL;
+	if (n == BPF_RAW_TP_MAX_PROGS)
+		r = -E2BIG;
+	else if (!(a = kmalloc(sizeof(*a) + (n + 1) * sizeof(a->slot[0]))))
+		r = -ENOMEM;
+	if (!r) {
+		a->len = 0;
+		for (uint32_t i = 0; old && i < old->len; i++)
+			if (old->slot[i])
+				a->slot[a->len++] = old->slot[i];
+		a->slot[a->len++] = prog;
+		publish(tp, a, n + 1);
+	}
+	spin_unlock(&raw_tp_lock);
+	rcu_poll();
+	return r;
+}
+
+void bpf_raw_tp_detach(enum trace_point tp, struct bpf_prog *prog)
+{
+	spin_lock(&raw_tp_lock);
+	struct tp_array *a = tp_progs[tp];
+	for (uint32_t i = 0; a && i < a->len; i++)
+		if (a->slot[i] == prog) {
+			__atomic_store_n(&a->slot[i], NULL, __ATOMIC_RELEASE);
+			if (trace_point_nprogs[tp] == 1)
+				publish(tp, NULL, 0);
+			else
+				__atomic_store_n(&trace_point_nprogs[tp], trace_point_nprogs[tp] - 1, __ATOMIC_RELEASE);
+			break;
+		}
+	spin_unlock(&raw_tp_lock);
+	rcu_poll();
+}
+
+void trace_point_run(enum trace_point tp, const uint64_t *args)
+{
+	rcu_read_lock();
+	struct tp_array *a = __atomic_load_n(&tp_progs[tp], __ATOMIC_ACQUIRE);
+	for (uint32_t i = 0; a && i < a->len; i++) {
+		struct bpf_prog *prog = __atomic_load_n(&a->slot[i], __ATOMIC_ACQUIRE);
+		if (prog)
+			bpf_prog_run(prog, (void *)args);
+	}
+	rcu_read_unlock();
+}
+
+const char *bpf_raw_tp_check(void)
+{
+	const char *bad = NULL;
+
+	spin_lock(&raw_tp_lock);
+	for (int tp = 0; tp < TRACE_POINT_COUNT && !bad; tp++) {
+		struct tp_array *a = tp_progs[tp];
+		uint32_t live = 0;
+		for (uint32_t i = 0; a && i < a->len; i++)
+			live += a->slot[i] != NULL;
+		if (live != trace_point_nprogs[tp])
+			bad = "T1: nprogs is not the number of attached programs";
+		else if (!a != !live || (a && a->len > BPF_RAW_TP_MAX_PROGS))
+			bad = "T2: an array without programs, programs without an array, or too many slots";
+	}
+	spin_unlock(&raw_tp_lock);
+	return bad;
+}
