@@ -91,7 +91,7 @@ ELF      := $(BUILD)/kestrel.elf
 VARIANTS := fail triple hang null
 VARIANT_ISOS := $(patsubst %,$(BUILD)/kestrel-%.iso,$(VARIANTS))
 
-.PHONY: all run test bench fuzz debug clean deps host-tests iso
+.PHONY: all run shell test bench fuzz debug clean deps host-tests iso
 # Objects are not intermediates to delete after each link.
 .SECONDARY:
 BPF_PLUGIN := $(if $(wildcard tests/host/bpf_plugin.c),$(BUILD)/host/bpf_plugin)
@@ -133,6 +133,10 @@ $(BUILD)/kestrel.bench.iso: $(ELF) boot/grub.cfg $(UPROGS) scripts/mkiso.sh
 	scripts/mkiso.sh $@ $(ELF) "kestrel.bench=1" $(UPROGS)
 $(BUILD)/kestrel.bench-interp.iso: $(ELF) boot/grub.cfg $(UPROGS) scripts/mkiso.sh
 	scripts/mkiso.sh $@ $(ELF) "kestrel.bench=bpf bpf.jit=0" $(UPROGS)
+# `make shell`: the kernel runs bin/sh on the serial console instead of the tests (kernel/shell_boot.h).
+SHELL_ISO := $(BUILD)/kestrel.shell.iso
+$(SHELL_ISO): $(ELF) boot/grub.cfg $(UPROGS) scripts/mkiso.sh
+	scripts/mkiso.sh $@ $(ELF) "kestrel.shell=1" $(UPROGS)
 iso: $(ISO)
 
 # ---------------------------------------------------------------------------------------------
@@ -225,8 +229,13 @@ run: deps
 	@$(MAKE) --no-print-directory $(ISO)
 	QEMU_UEFI=$(UEFI) scripts/qemu.sh run $(ISO)
 
+# The shell on stdin and stdout: ^C goes to the shell, not to QEMU; the shell's exit ends QEMU.
+shell: deps
+	@$(MAKE) --no-print-directory $(SHELL_ISO)
+	QEMU_UEFI=$(UEFI) scripts/qemu.sh shell $(SHELL_ISO)
+
 test: deps
-	@$(MAKE) --no-print-directory host-tests $(ISO) $(VARIANT_ISOS)
+	@$(MAKE) --no-print-directory host-tests $(ISO) $(VARIANT_ISOS) $(SHELL_ISO)
 	@scripts/test.sh $(HOST_TESTS)
 
 bench: deps

@@ -3,10 +3,11 @@
  * BPF maps, ...). A type is a struct file_ops; an object embeds a struct file and gets back to its
  * own struct with container_of-style arithmetic in its methods.
  *
- * Adding a type: define a struct file_ops with a name and a close method (and write if it can be
- * written, mmap if it can be mapped); allocate the object, file_init(&obj->file, &ops), fd_install
- * it into the caller's table; later fd_get_typed(table, fd, &ops, &f) gives it back (EBADF / EINVAL
- * as Linux reports a bad or wrong-type descriptor) with a reference that file_put drops.
+ * Adding a type: define a struct file_ops with a name and a close method (and read if it can be
+ * read, write if it can be written, mmap if it can be mapped); allocate the object,
+ * file_init(&obj->file, &ops), fd_install it into the caller's table; later fd_get_typed(table,
+ * fd, &ops, &f) gives it back (EBADF / EINVAL as Linux reports a bad or wrong-type descriptor)
+ * with a reference that file_put drops.
  *
  * References: the table holds one per slot; fd_get and fd_get_typed add one for the caller. An
  * object lives while any reference does, so fd_close (even from inside a callback running under
@@ -31,6 +32,13 @@ struct vm_object;
 
 struct file_ops {
 	const char *name;
+	/*
+	 * read(2): up to len (1 or more) bytes into kbuf, which the caller copies out afterwards. Bytes
+	 * read (0: end of file), or -errno. May sleep; called with no lock held, so a blocking read
+	 * sleeps as kernel/sched.h says and returns -EINTR once its task is killed. NULL: -EBADF (not
+	 * open for reading).
+	 */
+	long (*read)(struct file *f, char *kbuf, size_t len);
 	/* Write len bytes already copied from user space; bytes written or -errno. NULL: -EBADF. */
 	long (*write)(struct file *f, const char *kbuf, size_t len);
 	/* The last reference is gone: release the object. */

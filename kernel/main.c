@@ -12,9 +12,11 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/usercopy.h"
 #include "kernel/bpf/btf_sys.h"
+#include "kernel/console_input.h"
 #include "kernel/kprintf.h"
 #include "kernel/ktime.h"
 #include "kernel/random.h"
+#include "kernel/shell_boot.h"
 #include "kernel/ktest.h"
 #include "kernel/multiboot.h"
 #include "kernel/panic.h"
@@ -219,6 +221,10 @@ void kmain(uint32_t magic, uint32_t mbi)
 	tasks_bootstrap();
 	btf_vmlinux_init();
 
+	if (boot_cmdline_get("kestrel.shell", inject, sizeof(inject)) && strcmp(inject, "0")) {
+		serial_rx_start(console_input_push);
+		qemu_exit(shell_boot_run() == 0);
+	}
 	if (boot_cmdline_get("kestrel.bench", inject, sizeof(inject)))
 		qemu_exit(run_benchmarks(inject));
 	if (boot_cmdline_get("kestrel.fuzz", inject, sizeof(inject))) {

@@ -1,8 +1,10 @@
 /*
- * The process and I/O system calls: write, exit, getpid, sched_yield, spawn, waitpid, close,
- * task_lock_map, uptime, sched_stat (ABI in include/uapi/syscall.h and include/uapi/wait.h).
+ * The process and I/O system calls: read, write, exit, getpid, sched_yield, spawn, waitpid, close,
+ * task_lock_map, uptime, nanosleep, sched_stat (ABI in include/uapi/syscall.h,
+ * include/uapi/wait.h and include/uapi/time.h).
  */
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/timer.h"
 #include "arch/x86_64/usercopy.h"
 #include "kernel/fd.h"
 #include "kernel/multiboot.h"
@@ -12,6 +14,7 @@
 #include "mm/kmem.h"
 #include "uapi/errno.h"
 #include "uapi/sched.h"
+#include "uapi/time.h"
 #include "uapi/wait.h"
 
 /* write moves at most this much per call (a partial write, as POSIX allows), so lengths never overflow. */
@@ -54,6 +57,32 @@ long sys_write(struct trapframe *tf)
 	return done ? (long)done : r;
 }
 
+/* One read moves at most this much: a read returns what is there, as POSIX allows. */
+#define READ_CHUNK 256
+
+long sys_read(struct trapframe *tf)
+{
+	int fd = (int)syscall_arg(tf, 0);
+	uint64_t buf = syscall_arg(tf, 1);
+	size_t len = syscall_arg(tf, 2);
+	struct file *f = fd_get(&task_current()->fds, fd);
+	char chunk[READ_CHUNK];
+	long r = 0;
+
+	if (!f)
+		return -EBADF;
+	if (!f->ops->read)
+		r = -EBADF;
+	else if (len && !user_range_ok(buf, len))
+		r = -EFAULT;
+	else if (len)
+		r = f->ops->read(f, chunk, len < READ_CHUNK ? len : READ_CHUNK);
+	file_put(f);
+	if (r > 0 && copyout(chunk, (void *)buf, (size_t)r))
+		return -EFAULT;
+	return r;
+}
+
 long sys_exit(struct trapframe *tf)
 {
 	task_exit(W_EXITCODE((int)syscall_arg(tf, 0)));
@@ -81,6 +110,37 @@ long sys_uptime(struct trapframe *tf)
 {
 	(void)tf;
 	return (long)rdtsc();
+}
+
+#define NSEC_PER_SEC 1000000000ll
+#define NSEC_PER_TICK (NSEC_PER_SEC / TIMER_HZ)
+/* Longer sleeps are cut to this (about 348 years at 100 Hz), so tick arithmetic never overflows. */
+#define SLEEP_TICKS_MAX (1ull << 40)
+
+long sys_nanosleep(struct trapframe *tf)
+{
+	uint64_t ureq = syscall_arg(tf, 0), urem = syscall_arg(tf, 1);
+	struct timespec req;
+
+	if (copyin((const void *)ureq, &req, sizeof(req)))
+		return -EFAULT;
+	if (req.tv_sec < 0 || req.tv_nsec < 0 || req.tv_nsec >= NSEC_PER_SEC)
+		return -EINVAL;
+	uint64_t ticks = SLEEP_TICKS_MAX;
+	if ((uint64_t)req.tv_sec < SLEEP_TICKS_MAX / TIMER_HZ)
+		ticks = (uint64_t)req.tv_sec * TIMER_HZ + ((uint64_t)req.tv_nsec + NSEC_PER_TICK - 1) / NSEC_PER_TICK;
+	uint64_t end = timer_ticks + ticks;
+	sched_sleep_until(end);
+	uint64_t now = timer_ticks;
+	if (now >= end)
+		return 0;
+	if (urem) {
+		uint64_t left = end - now;
+		struct timespec rem = {(int64_t)(left / TIMER_HZ), (int64_t)(left % TIMER_HZ) * NSEC_PER_TICK};
+		if (copyout(&rem, (void *)urem, sizeof(rem)))
+			return -EFAULT;
+	}
+	return -EINTR;
 }
 
 long sys_sched_stat(struct trapframe *tf)

@@ -44,6 +44,12 @@ static const syscall_handler_t syscall_table[SYS_COUNT] = {
 	[SYS_uptime] = sys_uptime,
 	[SYS_sched_stat] = sys_sched_stat,
 	[SYS_bpf] = sys_bpf,
+	[SYS_read] = sys_read,
+	[SYS_nanosleep] = sys_nanosleep,
+	[SYS_task_list] = sys_task_list,
+	[SYS_kill] = sys_kill,
+	[SYS_console_fg] = sys_console_fg,
+	[SYS_sys_stat] = sys_sys_stat,
 };
 
 /* The registers as sys_enter and sys_exit programs see them (Linux's struct pt_regs names). */

@@ -40,6 +40,7 @@ void syscall_dispatch(struct trapframe *tf);
 long sys_enosys(struct trapframe *tf);
 
 /* kernel/proc_syscalls.c */
+long sys_read(struct trapframe *tf);
 long sys_write(struct trapframe *tf);
 long sys_exit(struct trapframe *tf);
 long sys_getpid(struct trapframe *tf);
@@ -50,6 +51,17 @@ long sys_close(struct trapframe *tf);
 long sys_task_lock_map(struct trapframe *tf);
 long sys_uptime(struct trapframe *tf);
 long sys_sched_stat(struct trapframe *tf);
+long sys_nanosleep(struct trapframe *tf);
+
+/* kernel/task_list.c */
+long sys_task_list(struct trapframe *tf);
+long sys_kill(struct trapframe *tf);
+
+/* kernel/console_input.c */
+long sys_console_fg(struct trapframe *tf);
+
+/* kernel/sys_stat.c */
+long sys_sys_stat(struct trapframe *tf);
 
 /* kernel/bpf_syscalls.c */
 long sys_bpf_map_create(struct trapframe *tf);

@@ -15,6 +15,7 @@
 #include "kernel/rwlock.h"
 #include "kernel/sched.h"
 #include "kernel/string.h"
+#include "kernel/sys_stat.h"
 #include "kernel/task_btf.h"
 #include "kernel/trace.h"
 #include "mm/kmem.h"
@@ -228,6 +229,9 @@ int task_spawn(const char *name, int argc, char *const argv[])
 	fd_install_at(&t->fds, 1, &console_file);
 	file_hold(&console_file);
 	fd_install_at(&t->fds, 2, &console_file);
+	struct file *in = fd_get(&task_current()->fds, 0);
+	if (in)
+		fd_install_at(&t->fds, 0, in);
 	return task_publish(t);
 }
 
@@ -267,6 +271,7 @@ static void release_user(struct task *t)
 	pmap_t pmap = t->pmap;
 	sched_set_pmap(t, NULL);
 	spin_lock(&sched_lock);
+	sys_stat_retire_locked(map);
 	t->map = NULL;
 	sched_unlock();
 	vm_map_destroy(map);
@@ -352,7 +357,7 @@ void task_reap(struct task *zombie)
 	task_free(zombie);
 }
 
-static void kill_locked(struct task *t)
+void task_kill_locked(struct task *t)
 {
 	t->killed = true;
 	if (t->state == TASK_SLEEPING)
@@ -363,7 +368,7 @@ void task_kill(struct task *t)
 {
 	spin_lock(&sched_lock);
 	if (t->user && t->state != TASK_ZOMBIE && t->state != TASK_DEAD)
-		kill_locked(t);
+		task_kill_locked(t);
 	sched_unlock();
 }
 
@@ -374,7 +379,7 @@ size_t task_kill_all_user(void)
 	spin_lock(&sched_lock);
 	for (struct task *t = task_list; t; t = t->next) {
 		if (t->user && t->state != TASK_ZOMBIE) {
-			kill_locked(t);
+			task_kill_locked(t);
 			n++;
 		}
 	}

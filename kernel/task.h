@@ -119,7 +119,9 @@ struct task {
 	uint64_t entry_sp;             /* see "the entry stack" above */
 	void *fpu;                     /* user tasks: FPU_STATE_SIZE bytes of fxsave area */
 
-	vm_map_t map;                  /* user tasks; NULL once freed */
+	vm_map_t map;                  /* user tasks; NULL once freed (set NULL under sched_lock
+					  before the map is destroyed: while sched_lock is held,
+					  a map read here is alive) */
 	pmap_t pmap;
 	bool map_gone;                 /* exiting: task_map_get refuses it */
 	unsigned map_users;            /* task_map_get pins */
@@ -161,7 +163,8 @@ struct task *task_create_kthread(const char *name, int (*fn)(void *), void *arg,
 /*
  * Start program `name` as a user task, child of the caller. The program is the boot module named
  * `name`, or else "bin/<name>". argv: argc strings copied onto the new stack as given
- * (user/crt0.S's entry contract); the caller keeps them. Returns the child's pid; -ENOENT no such
+ * (user/crt0.S's entry contract); the caller keeps them. Its fds 1 and 2 are the console, its fd 0
+ * the caller's fd 0 if that is open (include/uapi/console.h). Returns the child's pid; -ENOENT no such
  * module; -ENOEXEC it is not a valid program (kernel/elf.h); -E2BIG the arguments do not fit;
  * -ENOMEM out of memory. On failure nothing is left behind.
  */
@@ -193,6 +196,8 @@ void task_reap(struct task *zombie);
  * thread: never; it is not killable). Wakes it if it sleeps in an interruptible wait (task_wait).
  */
 void task_kill(struct task *t);
+/* task_kill's work, for a caller that found t under sched_lock: a user task, not ZOMBIE or DEAD. */
+void task_kill_locked(struct task *t);
 
 /* Kill every user task; returns how many there were. For the test runner's time limits. */
 size_t task_kill_all_user(void);

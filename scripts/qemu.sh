@@ -3,6 +3,9 @@
 # qemu.sh test ISO LOG SECS   same, output to LOG as well, killed after SECS seconds; prints the verdict
 # qemu.sh debug ISO ELF       QEMU paused with a gdb stub, gdb attached with the kernel's symbols
 #                             and the `kestrel` commands of scripts/kestrel-gdb.py
+# qemu.sh shell ISO           the serial console on this script's stdin and stdout (a terminal,
+#                             put in raw mode, or pipes); ^C is a byte for the guest, not a signal
+#                             for QEMU; exit 0 iff the guest reported a pass (the shell exited 0)
 #
 # The kernel ends a run through QEMU's isa-debug-exit device (port 0xf4): writing v makes QEMU exit
 # with (v << 1) | 1. Kestrel writes 0x10 when every test passed (exit 33) and 0x11 otherwise (35).
@@ -57,6 +60,12 @@ test)
 	echo "$(verdict $st)"
 	[ $st -eq $PASS ]
 	;;
+shell)
+	qemu-system-x86_64 "${args[@]/stdio/chardev:console}" -chardev stdio,id=console,signal=off
+	st=$?
+	echo "kestrel: $(verdict $st)"
+	[ $st -eq $PASS ]
+	;;
 debug)
 	elf=$3
 	mkdir -p build/logs
@@ -68,7 +77,7 @@ debug)
 	kill $qpid 2>/dev/null
 	;;
 *)
-	echo "usage: qemu.sh run|test|debug ..." >&2
+	echo "usage: qemu.sh run|test|shell|debug ..." >&2
 	exit 2
 	;;
 esac

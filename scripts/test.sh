@@ -4,6 +4,8 @@
 #   kernel:  the self-tests and user test programs, in QEMU, from build/kestrel.iso, on four
 #            machines (kernel/: -cpu max; kernel-qemu64/: QEMU's default CPU; kernel-17g/: 17 GiB;
 #            kernel-uefi/: -cpu max booted by UEFI firmware)
+#   shell:   the shell boot (make shell) driven over its serial console by tests/shell/session.txt
+#            (scripts/shell-test.sh)
 #   harness: kernels that fail a test, triple-fault, hang and dereference NULL must each be reported
 #            as failures (the NULL one with a symbolized fault report); every path and function
 #            docs/*.md names must exist (scripts/check-docs.sh)
@@ -43,6 +45,8 @@ for v in $VARIANTS; do
 	[ "$v" = hang ] && secs=$HANG_SECS
 	(scripts/qemu.sh test "$B/kestrel-$v.iso" "$logs/variant-$v.log" "$secs" >"$logs/variant-$v.verdict") &
 done
+# So is the shell boot, which mostly waits for its input.
+(scripts/shell-test.sh tests/shell/session.txt "$B/kestrel.shell.iso" "$logs/shell.log" >"$logs/shell.verdict") &
 
 echo "== host tests"
 for t in "$@"; do
@@ -146,6 +150,15 @@ if grep -q 'KERNEL EXCEPTION: #PF Page fault' "$logs/variant-null.log" &&
 	ok "harness/null_deref_report: #PF report with a symbolized backtrace"
 else
 	notok "harness/null_deref_report: no #PF report with inject_null_deref and kmain in the backtrace"
+fi
+
+echo "== shell: make shell's shell, driven over the serial console by tests/shell/session.txt"
+shell_verdict=$(cat "$logs/shell.verdict")
+if [ "${shell_verdict%%:*}" = pass ]; then
+	ok "shell/session: ${shell_verdict#pass: }"
+	echo "ok shell/session: ${shell_verdict#pass: }"
+else
+	notok "shell/session: $shell_verdict (see $logs/shell.log)"
 fi
 
 echo "== harness: the docs name only what exists"

@@ -4,6 +4,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+ssize_t read(int fd, void *buf, size_t len)
+{
+	return __syscall_ret(__syscall6(SYS_read, fd, (long)buf, (long)len, 0, 0, 0));
+}
+
+int console_fg(int fd, pid_t pid)
+{
+	return (int)__syscall_ret(__syscall6(SYS_console_fg, fd, pid, 0, 0, 0, 0));
+}
+
 ssize_t write(int fd, const void *buf, size_t len)
 {
 	return __syscall_ret(__syscall6(SYS_write, fd, (long)buf, (long)len, 0, 0, 0));

@@ -6,4 +6,11 @@ void serial_init(void);
 /* Write one byte to COM1, waiting for the transmitter; "\n" is sent as "\r\n". Caller serializes. */
 void serial_putc(char c);
 
+/*
+ * Turn COM1's receive interrupt on (IRQ 4): from now on every received byte is passed to rx, in
+ * the interrupt, in the order received. Once, after pic_init, with a handler that may run with
+ * interrupts off and takes only locks that are taken with interrupts off.
+ */
+void serial_rx_start(void (*rx)(char c));
+
 #endif

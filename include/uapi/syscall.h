@@ -11,7 +11,9 @@
  * trampoline page) in include/uapi/bpf.h.
  *
  * File descriptors 1 and 2 are the console (write only); the user library writes its error
- * messages (abort, heap corruption) to 2. A task's exit status is SYS_exit's argument & 0xff.
+ * messages (abort, heap corruption) to 2. Fd 0 is the parent's fd 0: the console's input for the
+ * shell and what it starts (include/uapi/console.h), not open otherwise. A task's exit status is
+ * SYS_exit's argument & 0xff.
  * spawn: `name` is the program's name (a multiboot module name, e.g. "vmmap"); argv is a
  * NULL-terminated array that the kernel copies onto the child's stack as given, argv[0] included
  * (argv NULL means { name, NULL }). The ELF loader's entry contract is written in user/crt0.S.
@@ -48,6 +50,16 @@
 #define SYS_sched_stat 24      /* (int pid, struct sched_stat *out) -> 0; include/uapi/sched.h */
 #define SYS_bpf 25             /* (int cmd, union bpf_attr *attr, unsigned size) -> Linux's bpf(2);
 				  include/uapi/bpf.h */
-#define SYS_COUNT 26
+#define SYS_read 26            /* (int fd, void *buf, size_t len) -> bytes read, 0 at end of file;
+				  EBADF fd not open or not readable, EFAULT, and its kind's own
+				  errors (the console's input: include/uapi/console.h) */
+#define SYS_nanosleep 27       /* (const struct timespec *req, struct timespec *rem) -> 0;
+				  include/uapi/time.h */
+#define SYS_task_list 28       /* (struct task_info *out, size_t max, int from) -> count;
+				  include/uapi/task_info.h */
+#define SYS_kill 29            /* (int pid) -> 0; include/uapi/task_info.h */
+#define SYS_console_fg 30      /* (int fd, int pid) -> 0; include/uapi/console.h */
+#define SYS_sys_stat 31        /* (struct sys_stat *out) -> 0; include/uapi/sys_stat.h */
+#define SYS_COUNT 32
 
 #endif

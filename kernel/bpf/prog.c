@@ -12,6 +12,8 @@
  */
 #include "kernel/bpf/prog.h"
 
+#include "kernel/bpf/btf.h"
+#include "kernel/bpf/btf_sys.h"
 #include "kernel/bpf/file.h"
 #include "kernel/bpf/helpers.h"
 #include "kernel/bpf/map.h"
@@ -150,10 +152,31 @@ static int loader_func_value(void *priv, uint32_t subprog, uint32_t start, uint6
 	return 0;
 }
 
-/* kfuncs and BTF come with issue 10's loader: until then the verifier refuses them as unknown. */
+/* Loads through typed kernel pointers: the kernel's BTF says what lies at each offset. */
+static int loader_btf_access(void *priv, uint32_t btf_id, int32_t off, uint32_t size,
+			     struct bpf_verifier_btf_field *out)
+{
+	struct btf_access a;
+
+	(void)priv;
+	if (!btf_vmlinux() || off < 0 || btf_struct_access(btf_vmlinux(), btf_id, (uint32_t)off, size, &a))
+		return -EACCES;
+	out->btf_id = a.btf_id;
+	return 0;
+}
+
+static const char *loader_btf_name(void *priv, uint32_t btf_id)
+{
+	(void)priv;
+	return btf_vmlinux() ? btf_type_name(btf_vmlinux(), btf_id) : NULL;
+}
+
+/* kfuncs and kernel variables are not resolved yet: the verifier refuses them as unknown. */
 static const struct bpf_verifier_ops loader_ops = {
 	.map_get = loader_map_get,
 	.func_value = loader_func_value,
+	.btf_access = loader_btf_access,
+	.btf_name = loader_btf_name,
 };
 
 /* ---------------------------------------------------------------------------------------------
@@ -345,13 +368,17 @@ size_t bpf_progs_live(void)
  * Runs and what a program is
  */
 
-uint64_t bpf_prog_run(const struct bpf_prog *prog, void *ctx)
+uint64_t bpf_prog_run_rcu(const struct bpf_prog *prog, void *ctx)
 {
 	const uint64_t args[5] = {(uint64_t)(uintptr_t)ctx};
-	uint64_t r0;
 
+	return prog->entry ? prog->entry(args[0], 0, 0, 0, 0) : bpf_interp_run(prog->interp, 0, args);
+}
+
+uint64_t bpf_prog_run(const struct bpf_prog *prog, void *ctx)
+{
 	rcu_read_lock();
-	r0 = prog->entry ? prog->entry(args[0], 0, 0, 0, 0) : bpf_interp_run(prog->interp, 0, args);
+	uint64_t r0 = bpf_prog_run_rcu(prog, ctx);
 	rcu_read_unlock();
 	return r0;
 }

@@ -85,6 +85,8 @@ int bpf_prog_get_next_id(uint32_t start, uint32_t *next);
  * access against it).
  */
 uint64_t bpf_prog_run(const struct bpf_prog *prog, void *ctx);
+/* The same, for a caller already inside a read-side section (one pair of atomics fewer). */
+uint64_t bpf_prog_run_rcu(const struct bpf_prog *prog, void *ctx);
 
 /* Add runs and nanoseconds to the program's statistics (bpf_prog_info run_cnt, run_time_ns). */
 void bpf_prog_account(struct bpf_prog *prog, uint64_t runs, uint64_t ns);

@@ -16,7 +16,8 @@
  *   exit: never made. spawn: the name is never a real program (absent, too long, unterminated,
  *   hostile pointer), argv is hostile at will. task_lock_map: when it takes the child's own lock,
  *   the next calls are the EBUSY probes above, then it is released (a fault in between would kill
- *   the child, as documented). cb_return: made freely (always -EINVAL from here).
+ *   the child, as documented). cb_return: made freely (always -EINVAL from here). nanosleep: a
+ *   req in user space is made a 1 us one (a random one could outlast the time limit).
  *   munmap, mprotect and mmap(MAP_FIXED) whose range the kernel would accept and which would touch
  *   the program image, the stack and its guard, the trampoline, the scratch buffers or the garbage
  *   page are moved into the arena (or dropped). write to fds 1 and 2 of readable memory writes one
@@ -46,6 +47,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <vm_stat.h>
 
 #include "uapi/bpf.h"
@@ -89,6 +91,7 @@ static char long_name[100];
 static char long_arg[40 * 1024]; /* more than ARG_MAX on its own */
 static const char no_such_program[] = "no/such/program";
 static const char console_line[] = "#\n";
+static const struct timespec short_sleep = {0, 1000};
 
 /* An edge value: numbers, hostile addresses, and pointers into the child's own memory. */
 static uint64_t edge(struct rng *r)
@@ -269,6 +272,12 @@ static const char *const kinds[SYS_COUNT] = {
 	[SYS_task_lock_map] = "qi",
 	[SYS_sched_stat] = "qP",
 	[SYS_bpf] = "iBl",
+	[SYS_read] = "iPl",
+	[SYS_nanosleep] = "PP",
+	[SYS_task_list] = "Pli",
+	[SYS_kill] = "i",
+	[SYS_console_fg] = "ii",
+	[SYS_sys_stat] = "P",
 };
 
 /*
@@ -388,6 +397,8 @@ static void constrain(struct call *c)
 	}
 	if (c->nr == SYS_close && ((int)c->a[0] == 1 || (int)c->a[0] == 2))
 		c->a[0] += 2;
+	if (c->nr == SYS_nanosleep && c->a[0] >= PAGE && c->a[0] < USER_TOP)
+		c->a[0] = (uint64_t)&short_sleep;
 	if (c->nr == SYS_bpf_map_create) {
 		uint64_t vs = (uint32_t)c->a[2], n = (uint32_t)c->a[3];
 		if (vs <= 65536 && n <= (1u << 20) && vs * n > (8u << 20) && vs * n <= (64u << 20))

@@ -2,7 +2,9 @@
  * What `make run` shows after the self-tests: the same 64 MiB of anonymous memory touched one
  * byte per 4 KiB page, once mapped plainly and once with MAP_ALIGNED_SUPER, with the page-fault
  * counts of each (superpage-aligned memory faults once per 2 MiB: 32 faults), then the demo's own
- * map while both are resident, and the free memory before, during and after.
+ * map while both are resident, and the free memory before, during and after. A BPF program on the
+ * vm_fault tracepoint (user/bpf/demo_faults.bpf.c, loaded through its bpftool skeleton) counts the
+ * same faults by page size from inside the kernel.
  * Exits 1 if a call fails or the aligned mapping does not take exactly 32 faults.
  */
 #include <errno.h>
@@ -13,6 +15,8 @@
 #include <unistd.h>
 #include <vm_stat.h>
 #include <vmmap.h>
+
+#include "demo_faults.skel.h"
 
 #define DEMO_LEN ((size_t)64 << 20)
 #define DEMO_PAGE 4096
@@ -64,7 +68,13 @@ int main(void)
 		{.name = "mmap(64 MiB, MAP_ALIGNED_SUPER)", .flags = MAP_ALIGNED_SUPER},
 	};
 	struct vm_stat start, during, end;
+	struct demo_faults *bpf = demo_faults__open();
 
+	if (!bpf)
+		return fail("demo_faults__open");
+	bpf->rodata->demo_pid = (uint32_t)getpid();
+	if (demo_faults__load(bpf) || demo_faults__attach(bpf))
+		return fail("loading the vm_fault program");
 	if (vm_stat(0, &start))
 		return fail("vm_stat");
 	printf("demo: touch one byte in every 4 KiB page of 64 MiB of anonymous memory, twice\n");
@@ -89,10 +99,22 @@ int main(void)
 	       "      entries, cached for reuse)\n",
 	       (unsigned long)start.free_frames, (unsigned long)during.free_frames, (unsigned long)end.free_frames);
 
+	printf("demo: the BPF program on the vm_fault tracepoint counted %lu faults that mapped 4 KiB pages\n"
+	       "      and %lu that mapped 2 MiB pages (vm_stat: %lu faults, %lu of them 2 MiB ones)\n",
+	       (unsigned long)bpf->bss->faults_4k, (unsigned long)bpf->bss->faults_2m,
+	       (unsigned long)(end.faults - start.faults), (unsigned long)(end.faults_2m - start.faults_2m));
+	uint64_t bpf_2m = bpf->bss->faults_2m;
+	demo_faults__destroy(bpf);
+
 	uint64_t super_faults = runs[1].after.faults - runs[1].before.faults;
 	if (super_faults != DEMO_SUPER_FAULTS) {
 		printf("demo: MAP_ALIGNED_SUPER took %lu faults, expected %lu\n", (unsigned long)super_faults,
 		       (unsigned long)DEMO_SUPER_FAULTS);
+		return 1;
+	}
+	if (bpf_2m < DEMO_SUPER_FAULTS) {
+		printf("demo: the vm_fault program saw %lu 2 MiB faults, expected at least %lu\n",
+		       (unsigned long)bpf_2m, (unsigned long)DEMO_SUPER_FAULTS);
 		return 1;
 	}
 	return 0;

@@ -6,9 +6,20 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#define STDIN_FILENO 0
 #define STDOUT_FILENO 1
 #define STDERR_FILENO 2
 
+/*
+ * Reads up to len bytes from fd into buf; returns how many (0: end of file). The console's input
+ * (fd 0 in a shell boot) waits for a byte, then returns what has come (include/uapi/console.h).
+ */
+ssize_t read(int fd, void *buf, size_t len);
+/*
+ * Makes task pid (0: none) the foreground task of the console whose input fd is: the one that may
+ * read it and that ^C kills (include/uapi/console.h); Kestrel's tcsetpgrp. Returns 0 or -1.
+ */
+int console_fg(int fd, pid_t pid);
 /* Writes up to len bytes of buf to fd; returns how many were written. */
 ssize_t write(int fd, const void *buf, size_t len);
 /* Ends the calling task with status & 0xff, without flushing anything (there is no buffer). */

@@ -1,0 +1,22 @@
+/*
+ * Looking tasks up by pid for other tasks: the task list and kill system calls
+ * (include/uapi/task_info.h) and the descendant rule that kill and the console's foreground share.
+ */
+#ifndef KERNEL_TASK_LIST_H
+#define KERNEL_TASK_LIST_H
+
+#include <stdbool.h>
+
+struct task;
+
+/* The task with that pid on the task list, or NULL. sched_lock held. */
+struct task *task_lookup_locked(int pid);
+
+/*
+ * Task pid as a target of the caller's: 0 with *out; -ESRCH no task has that pid (or it is DEAD,
+ * or, unless zombie_ok, a ZOMBIE); -EPERM it is a kernel thread, or neither a descendant of the
+ * caller nor (if self_ok) the caller itself. sched_lock held; *out stays valid while it is.
+ */
+int task_descendant_locked(int pid, bool self_ok, bool zombie_ok, struct task **out);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * A VMA as BPF programs see it: Linux's struct vm_area_struct (include/uapi/kestrel_btf_types.h)
+ * filled from a vm_map entry, for the pointers programs are handed (bpf_find_vma's callback, the
+ * task_vma iterator kfuncs, iter/task_vma programs). The record is a snapshot in memory the
+ * caller provides (its stack, an iterator's state): it stays valid however the map changes.
+ *
+ * vm_flags uses include/uapi/bpf.h's VM_* bits (as the native struct bpf_vma); vm_mm points to
+ * the task's mm view (kernel/task_btf.h); vm_file points to the program image's file view for the
+ * segments of the program image (a struct file whose f_path.dentry names the program, as Linux
+ * names the executable: d_shortname "find_vma" for a program spawned as find_vma; these views live
+ * as long as the kernel), and is NULL for anonymous memory, guards, the stack and the trampoline.
+ */
+#ifndef KERNEL_VMA_BTF_H
+#define KERNEL_VMA_BTF_H
+
+#include "mm/vm_map.h"
+#include "uapi/kestrel_btf_types.h"
+
+struct task;
+
+struct vma_btf {
+	struct vm_area_struct vma;
+};
+
+/*
+ * Fill out from entry e of task t's map. t's map lock held (read is enough) and t alive; never
+ * sleeps, allocates nothing (the task and file views it points to are made beforehand: see
+ * vma_btf_prepare).
+ */
+void vma_btf_fill(struct vma_btf *out, struct task *t, const struct vm_map_entry *e);
+
+/*
+ * Make sure the views vma_btf_fill points to exist for t (its task view and its program image's
+ * file view): 0, or -ENOMEM. Call with no spinlock held, before taking the map lock.
+ */
+int vma_btf_prepare(struct task *t);
+
+#endif
