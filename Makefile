@@ -125,6 +125,11 @@ $(ELF): $(KOBJS) $(BUILD)/kernel/ksyms.o linker.ld
 
 $(ISO): $(ELF) boot/grub.cfg $(UPROGS) scripts/mkiso.sh
 	scripts/mkiso.sh $@ $(ELF) "" $(UPROGS)
+# The same tests with the JIT off (make test's qemu64 machine), so every BPF program of the user
+# tests also runs in the interpreter.
+NOJIT_ISO := $(BUILD)/kestrel.nojit.iso
+$(NOJIT_ISO): $(ELF) boot/grub.cfg $(UPROGS) scripts/mkiso.sh
+	scripts/mkiso.sh $@ $(ELF) "bpf.jit=0" $(UPROGS)
 $(BUILD)/kestrel-%.iso: $(ELF) boot/grub.cfg $(UPROGS) scripts/mkiso.sh
 	scripts/mkiso.sh $@ $(ELF) "ktest.inject=$*" $(UPROGS)
 # The benchmark images: the kernel runs every bin/bench_* program instead of the tests; the second
@@ -235,7 +240,7 @@ shell: deps
 	QEMU_UEFI=$(UEFI) scripts/qemu.sh shell $(SHELL_ISO)
 
 test: deps
-	@$(MAKE) --no-print-directory host-tests $(ISO) $(VARIANT_ISOS) $(SHELL_ISO)
+	@$(MAKE) --no-print-directory host-tests $(ISO) $(NOJIT_ISO) $(VARIANT_ISOS) $(SHELL_ISO)
 	@scripts/test.sh $(HOST_TESTS)
 
 bench: deps

@@ -2,7 +2,8 @@
 # The three test layers of `make test`, and the harness's proof that it can fail.
 #   host:    each build/host/test_* program (mm/ and the page-table code under ASan and UBSan)
 #   kernel:  the self-tests and user test programs, in QEMU, from build/kestrel.iso, on four
-#            machines (kernel/: -cpu max; kernel-qemu64/: QEMU's default CPU; kernel-17g/: 17 GiB;
+#            machines (kernel/: -cpu max; kernel-qemu64/: QEMU's default CPU, with bpf.jit=0;
+#            kernel-17g/: 17 GiB;
 #            kernel-uefi/: -cpu max booted by UEFI firmware)
 #   shell:   the shell boot (make shell) driven over its serial console by tests/shell/session.txt
 #            (scripts/shell-test.sh)
@@ -73,13 +74,21 @@ done
 # A layer named *-uefi boots through UEFI. The boots are independent: the UEFI one, the slowest to
 # start, runs in the background beside the others (one QEMU at a time leaves a core idle) and is
 # reported last.
+# The qemu64 machine boots with bpf.jit=0 (build/kestrel.nojit.iso): the user tests' BPF programs
+# run in the interpreter there and JIT-compiled on the others (the in-kernel tests run both).
+iso_of() { # layer -> the ISO it boots
+	case $1 in
+	kernel-qemu64) echo $B/kestrel.nojit.iso ;;
+	*) echo $B/kestrel.iso ;;
+	esac
+}
 boot_machine() { # "layer cpu mem [machine-opts]": leaves $logs/$layer.{log,verdict,ms}
 	local layer cpu mem opts start uefi= secs=$KERNEL_SECS
 	read -r layer cpu mem opts <<<"$1"
 	start=$(date +%s%N)
 	[ "${layer%-uefi}" != "$layer" ] && uefi=1 secs=$((KERNEL_SECS + UEFI_EXTRA_SECS))
 	QEMU_UEFI=$uefi QEMU_CPU=$cpu QEMU_MEM=$mem QEMU_MACHINE_OPTS=$opts \
-		scripts/qemu.sh test $B/kestrel.iso "$logs/$layer.log" "$secs" >"$logs/$layer.verdict"
+		scripts/qemu.sh test "$(iso_of $layer)" "$logs/$layer.log" "$secs" >"$logs/$layer.verdict"
 	echo $((($(date +%s%N) - start) / 1000000)) >"$logs/$layer.ms"
 }
 report_machine() { # "layer cpu mem [machine-opts]"

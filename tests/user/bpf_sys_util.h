@@ -124,6 +124,23 @@ static inline int obj_info(int fd, void *info, uint32_t len, uint32_t *len_out)
 	return r;
 }
 
+/*
+ * Whether this kernel JIT-compiles programs (not booted with bpf.jit=0): a program's info shows
+ * its machine code then. make test boots one machine each way.
+ */
+static inline bool jit_enabled(void)
+{
+	const struct bpf_insn ret0[] = {ASM_MOV64_IMM(0, 0), ASM_EXIT()};
+	struct bpf_prog_info info;
+	int fd = prog_load(BPF_PROG_TYPE_SYSCALL, ret0, NINSNS(ret0));
+
+	memset(&info, 0, sizeof(info));
+	bool jited = fd >= 0 && obj_info(fd, &info, sizeof(info), NULL) == 0 && info.jited_prog_len > 0;
+	if (fd >= 0)
+		close(fd);
+	return jited;
+}
+
 /* Whether s contains word (the tests look for the verifier's reasons in its log). */
 static inline bool contains(const char *s, const char *word)
 {

@@ -441,13 +441,18 @@ static void test_prog_info(void)
 	CHECK_EQ(info.gpl_compatible, 1);
 	CHECK_EQ(info.func_info_rec_size, sizeof(struct bpf_func_info));
 	CHECK_EQ(info.line_info_rec_size, sizeof(struct bpf_line_info));
-	/* This image boots with the JIT on: the code and its one symbol. */
-	CHECK(info.jited_prog_len > 0 && info.jited_prog_len <= sizeof(jited));
-	CHECK_EQ(info.nr_jited_ksyms, 1);
-	CHECK_EQ(info.nr_jited_func_lens, 1);
-	CHECK_EQ(ksyms_lens[0], info.jited_prog_len);
-	CHECK(ksyms[0] >= 0xffff800000000000ul);
-	CHECK(jited[0] != 0 || jited[1] != 0);
+	if (jit_enabled()) { /* the code and its one symbol */
+		CHECK(info.jited_prog_len > 0 && info.jited_prog_len <= sizeof(jited));
+		CHECK_EQ(info.nr_jited_ksyms, 1);
+		CHECK_EQ(info.nr_jited_func_lens, 1);
+		CHECK_EQ(ksyms_lens[0], info.jited_prog_len);
+		CHECK(ksyms[0] >= 0xffff800000000000ul);
+		CHECK(jited[0] != 0 || jited[1] != 0);
+	} else { /* bpf.jit=0: no machine code to show */
+		CHECK_EQ(info.jited_prog_len, 0);
+		CHECK_EQ(info.nr_jited_ksyms, 0);
+		CHECK_EQ(info.nr_jited_func_lens, 0);
+	}
 	CHECK_EQ(info.run_cnt, 0);
 
 	/* Test runs count. */
