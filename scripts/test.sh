@@ -121,6 +121,16 @@ for machine in "kernel max 512M" "kernel-qemu64 qemu64 512M" "kernel-17g max 17G
 	boot_machine "$machine"
 	report_machine "$machine"
 done
+# kernel-smp4/: four CPUs (QEMU_SMP: -smp 4 under multi-threaded TCG): every AP must come online,
+# take IPIs (tests/kernel/test_smp.c) and be listed in the boot banner.
+smp_machine="kernel-smp4 max 512M"
+QEMU_SMP=4 boot_machine "$smp_machine"
+report_machine "$smp_machine"
+if grep -q '^smp: 4 CPUs: APIC ids 0 1 2 3$' "$logs/kernel-smp4.log"; then
+	ok "kernel-smp4/banner: the boot banner lists 4 CPUs"
+else
+	notok "kernel-smp4/banner: no 'smp: 4 CPUs: APIC ids 0 1 2 3' line (see $logs/kernel-smp4.log)"
+fi
 wait $uefi_pid
 report_machine "$uefi_machine"
 # The same kernel on the same CPU must give the same results whichever firmware booted it.
