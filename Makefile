@@ -23,8 +23,8 @@ KOBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KSRCS))
 # physical arena): sanitized for tests, optimized for benchmarks.
 # kernel/bpf/ files that need tasks, file descriptors or user memory (the bpf(2) layer, programs,
 # helpers) are the kernel's only.
-BPF_KERNEL_ONLY := $(addprefix kernel/bpf/,btf_sys.c file.c helpers.c helpers_trace.c info.c link.c \
-	printk.c prog.c prog_btf.c prog_load.c raw_tp.c raw_tp_link.c syscall.c test_run.c)
+BPF_KERNEL_ONLY := $(addprefix kernel/bpf/,bpf_iter.c btf_sys.c file.c find_vma.c helpers.c helpers_trace.c info.c kfunc.c link.c \
+	printk.c prog.c prog_btf.c prog_load.c raw_tp.c raw_tp_link.c seq.c syscall.c task_vma_iter.c test_run.c tracing.c)
 HOST_SRCS := $(wildcard mm/*.c) $(wildcard arch/x86_64/pmap.c arch/x86_64/bpf_jit.c) kernel/rwlock.c \
 	kernel/ktest.c kernel/random.c kernel/rcu.c kernel/siphash.c \
 	$(filter-out $(BPF_KERNEL_ONLY),$(wildcard kernel/bpf/*.c)) tests/host/shim.c

@@ -22,6 +22,7 @@
 #include "kernel/task.h"
 #include "mm/kmem.h"
 #include "mm/vm_map.h"
+#include "mm/vm_map_pages.h"
 #include "uapi/bpf.h"
 #include "uapi/errno.h"
 
@@ -128,33 +129,22 @@ static int target_get(int pid, struct task **out)
 }
 
 /*
- * Whether a 2 MiB page is mapped inside e. Visits only the 2 MiB slots that hold resident pages
- * of e's object, so a huge, sparsely touched entry costs what is resident. Map lock held.
+ * Whether a 2 MiB page is mapped inside e. Looks at one resident page per 2 MiB slot at most, so
+ * a huge, sparsely touched entry costs what is resident. Map lock held.
  */
 static bool entry_has_superpage(vm_map_t map, vm_map_entry_t e)
 {
-	vm_object_t obj = e->object;
-	vm_offset_t va = e->start, first_slot = (e->start + SUPERPAGE_MASK) & ~SUPERPAGE_MASK;
+	vm_offset_t first_slot = (e->start + SUPERPAGE_MASK) & ~SUPERPAGE_MASK, slots_end = e->end & ~SUPERPAGE_MASK;
+	struct vm_map_pages it;
 
-	/* Most entries cannot hold an aligned 2 MiB slot at all: no need to look. */
-	if (!obj || !map->pmap || first_slot < e->start || first_slot > e->end ||
-	    e->end - first_slot < SUPERPAGE_SIZE)
+	/* Only the aligned 2 MiB slots wholly inside e can hold one: the walk covers just them. */
+	if (first_slot < e->start || first_slot >= slots_end)
 		return false;
-	while (va < e->end) {
-		uint64_t pindex, first = (e->offset + (va - e->start)) >> PAGE_SHIFT;
-		uint64_t last = (e->offset + (e->end - e->start)) >> PAGE_SHIFT;
-		vm_size_t size;
-
-		vm_object_lock(obj);
-		vm_page_t p = vm_object_page_next(obj, first, last, &pindex);
-		vm_object_unlock(obj);
-		if (!p)
-			return false;
-		vm_offset_t slot = (e->start + ((pindex << PAGE_SHIFT) - e->offset)) & ~SUPERPAGE_MASK;
-		if (slot >= e->start && slot + SUPERPAGE_SIZE <= e->end &&
-		    pmap_query(map->pmap, slot, NULL, NULL, &size) && size == SUPERPAGE_SIZE)
+	vm_map_pages_init(&it, map, e, first_slot, slots_end);
+	while (vm_map_pages_next(&it)) {
+		if (it.size == SUPERPAGE_SIZE)
 			return true;
-		va = slot + SUPERPAGE_SIZE;
+		vm_map_pages_skip(&it, (it.va & ~SUPERPAGE_MASK) + SUPERPAGE_SIZE);
 	}
 	return false;
 }

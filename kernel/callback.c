@@ -6,6 +6,7 @@
 #include "kernel/exec.h"
 #include "kernel/panic.h"
 #include "kernel/syscall.h"
+#include "kernel/vm_errno.h"
 #include "mm/memlayout.h"
 #include "uapi/bpf.h"
 #include "uapi/errno.h"
@@ -187,13 +188,12 @@ int callback_trampoline_map(vm_map_t map)
 	kr = vm_map_insert(map, NULL, 0, va, va + PAGE_SIZE, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, 0);
 	vm_map_unlock(map);
 	if (kr != KERN_SUCCESS)
-		return kr == KERN_RESOURCE_SHORTAGE ? -ENOMEM : -ENOEXEC;
+		return vm_mmap_to_errno(kr);
 	int r = exec_write_map(map, va, callback_trampoline_start, len);
 	if (r)
 		return r == -EFAULT ? -ENOMEM : r;
 	/* Writable while being filled; then read+execute for good (max_protection too). */
-	kr = vm_map_protect(map, va, va + PAGE_SIZE, VM_PROT_READ | VM_PROT_EXECUTE, false);
-	if (kr == KERN_SUCCESS)
-		kr = vm_map_protect(map, va, va + PAGE_SIZE, VM_PROT_READ | VM_PROT_EXECUTE, true);
-	return kr == KERN_SUCCESS ? 0 : -ENOMEM;
+	kr = vm_map_protect(map, va, va + PAGE_SIZE, VM_PROT_READ | VM_PROT_EXECUTE, VM_PROT_READ | VM_PROT_EXECUTE,
+			    VM_MAP_PROTECT_SET_PROT | VM_MAP_PROTECT_SET_MAXPROT);
+	return vm_mmap_to_errno(kr);
 }

@@ -164,8 +164,9 @@ void callback_release_all(struct task *t);
 
 /*
  * Map the trampoline page into a new task's map (not yet running): BPF_CB_TRAMPOLINE,
- * read+execute with max_protection read+execute, holding the trampoline code. Returns 0,
- * -ENOMEM, or -ENOEXEC if the page is already taken by the program image.
+ * read+execute with max_protection read+execute, holding the trampoline code. Returns 0 or
+ * -ENOMEM (kernel/vm_errno.h's translation; also if the page were taken, which mm/memlayout.h's
+ * layout rules out: the image and the stack lie below it).
  */
 int callback_trampoline_map(vm_map_t map);
 

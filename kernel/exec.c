@@ -3,15 +3,11 @@
 #include "kernel/elf.h"
 #include "kernel/string.h"
 #include "kernel/task.h"
+#include "kernel/vm_errno.h"
 #include "mm/aslr.h"
 #include "mm/kmem.h"
 #include "mm/memlayout.h"
 #include "uapi/errno.h"
-
-static int kern_to_errno(int kr)
-{
-	return kr == KERN_RESOURCE_SHORTAGE ? -ENOMEM : -ENOEXEC;
-}
 
 int exec_write_map(vm_map_t map, vm_offset_t va, const void *src, size_t len)
 {
@@ -20,10 +16,10 @@ int exec_write_map(vm_map_t map, vm_offset_t va, const void *src, size_t len)
 	while (len) {
 		size_t n = PAGE_SIZE - (va & PAGE_MASK);
 		vm_paddr_t pa;
-		int kr = vm_fault(map, va, VM_PROT_WRITE);
+		int r = vm_fault_to_errno(vm_fault(map, va, VM_PROT_WRITE));
 
-		if (kr != KERN_SUCCESS)
-			return kr == KERN_RESOURCE_SHORTAGE ? -ENOMEM : -EFAULT;
+		if (r)
+			return r;
 		if (!pmap_query(map->pmap, va, &pa, NULL, NULL))
 			return -EFAULT;
 		if (n > len)
@@ -46,14 +42,12 @@ static int load_segment(vm_map_t map, const uint8_t *file, const struct elf_segm
 	kr = vm_map_insert(map, NULL, 0, start, end, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, 0);
 	vm_map_unlock(map);
 	if (kr != KERN_SUCCESS)
-		return kern_to_errno(kr);
+		return vm_mmap_to_errno(kr);
 	r = exec_write_map(map, s->vaddr, file + s->offset, s->filesz);
 	if (r)
 		return r == -EFAULT ? -ENOEXEC : r;
-	kr = vm_map_protect(map, start, end, s->prot, false);
-	if (kr == KERN_SUCCESS)
-		kr = vm_map_protect(map, start, end, s->prot, true);
-	return kr == KERN_SUCCESS ? 0 : kern_to_errno(kr);
+	kr = vm_map_protect(map, start, end, s->prot, s->prot, VM_MAP_PROTECT_SET_PROT | VM_MAP_PROTECT_SET_MAXPROT);
+	return vm_mmap_to_errno(kr);
 }
 
 /* The stack entry ending at top, and its guard entry right below it. */
@@ -69,7 +63,7 @@ static int map_stack(vm_map_t map, vm_offset_t top)
 		kr = vm_map_insert(map, NULL, 0, bottom, top, VM_PROT_READ | VM_PROT_WRITE,
 				   VM_PROT_READ | VM_PROT_WRITE, MAP_CREATE_STACK);
 	vm_map_unlock(map);
-	return kr == KERN_SUCCESS ? 0 : kern_to_errno(kr);
+	return vm_mmap_to_errno(kr);
 }
 
 /*

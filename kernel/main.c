@@ -7,16 +7,19 @@
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/qemu.h"
 #include "arch/x86_64/serial.h"
+#include "arch/x86_64/smp.h"
 #include "arch/x86_64/syscall_arch.h"
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/usercopy.h"
 #include "kernel/bpf/btf_sys.h"
+#include "kernel/bpf/func_proto.h"
 #include "kernel/console_input.h"
 #include "kernel/kprintf.h"
 #include "kernel/ktime.h"
 #include "kernel/random.h"
 #include "kernel/shell_boot.h"
+#include "kernel/image_btf.h"
 #include "kernel/ktest.h"
 #include "kernel/multiboot.h"
 #include "kernel/panic.h"
@@ -219,7 +222,12 @@ void kmain(uint32_t magic, uint32_t mbi)
 	aslr_init(!(boot_cmdline_get("aslr", inject, sizeof(inject)) && !strcmp(inject, "0")));
 	mm_bootstrap();
 	tasks_bootstrap();
+	smp_init();
 	btf_vmlinux_init();
+	const char *missing;
+	if (bpf_helper_protos_init(btf_vmlinux(), &missing))
+		panic("bpf: the kernel's BTF has no struct %s for the helper prototypes", missing);
+	image_btf_init();
 
 	if (boot_cmdline_get("kestrel.shell", inject, sizeof(inject)) && strcmp(inject, "0")) {
 		serial_rx_start(console_input_push);

@@ -3,7 +3,8 @@
  * FreeBSD's flags and semantics, include/uapi/mman.h) and the address-space inspection calls
  * vm_stat and vm_map_list (include/uapi/vm_stat.h). The work is mm/vm_map.h's; this file validates
  * every argument, chooses the placement strategy, takes the map lock the way the caller's state
- * allows and translates KERN_* results to errno, once. (K) marks Kestrel's own choices.
+ * allows and translates KERN_* results to errno, once (kernel/vm_errno.h). (K) marks Kestrel's own
+ * choices.
  *
  * mmap, munmap and mprotect: their contract (every errno in the order checked, placement, what
  * file mappings do) is include/uapi/mman.h's. A file mapping maps the vm_object that the file's
@@ -27,9 +28,11 @@
 #include "kernel/fd.h"
 #include "kernel/syscall.h"
 #include "kernel/task.h"
+#include "kernel/vm_errno.h"
 #include "mm/kmem.h"
 #include "mm/pmm.h"
 #include "mm/vm_map.h"
+#include "mm/vm_map_pages.h"
 #include "uapi/errno.h"
 #include "uapi/mman.h"
 #include "uapi/vm_stat.h"
@@ -72,21 +75,6 @@ static int map_lock_read(struct task *cur, struct task *target)
 	return 0;
 }
 
-static long kern_to_errno(int kr)
-{
-	switch (kr) {
-	case KERN_SUCCESS:
-		return 0;
-	case KERN_NO_SPACE:
-	case KERN_RESOURCE_SHORTAGE:
-		return -ENOMEM;
-	case KERN_PROTECTION_FAILURE:
-		return -EACCES;
-	default:
-		return -EINVAL;
-	}
-}
-
 /* len rounded up to whole pages in *size; false if that wraps past 2^64. */
 static bool round_len(uint64_t len, uint64_t *size)
 {
@@ -101,45 +89,34 @@ static bool range_in_map(vm_map_t map, uint64_t addr, uint64_t size)
 }
 
 /*
- * The argument checks of mmap that do not depend on the map: 0 or a negated errno. For a file
- * mapping that passes them, *fp is the file, referenced (the caller file_puts it); otherwise *fp is
- * left alone.
+ * mmap's checks of everything but the address and the file (include/uapi/mman.h, steps 1-7, in
+ * FreeBSD's kern_mmap order): 0 or a negated errno.
  */
-static long mmap_check_args(int prot, int flags, int fd, int64_t off, struct file **fp)
+static long mmap_check_args(uint64_t len, int prot, int flags, int fd, int64_t off)
 {
-	unsigned align = ((unsigned)flags & MAP_ALIGNMENT_MASK) >> MAP_ALIGNMENT_SHIFT;
-
 	if (prot & ~PROT_ALL)
+		return -EINVAL;
+	if (len == 0 || ((flags & MAP_ANON) && (fd != -1 || off != 0)))
 		return -EINVAL;
 	if (flags & ~MMAP_FLAGS)
 		return -EINVAL;
-	if ((flags & (MAP_SHARED | MAP_PRIVATE)) == (MAP_SHARED | MAP_PRIVATE))
-		return -EINVAL;
 	if ((flags & (MAP_EXCL | MAP_FIXED)) == MAP_EXCL)
 		return -EINVAL;
-	if (align > 1 && (align < MAP_ALIGNED_MIN || align > MAP_ALIGNED_MAX))
+	if ((flags & (MAP_SHARED | MAP_PRIVATE)) == (MAP_SHARED | MAP_PRIVATE))
 		return -EINVAL;
-	if (flags & MAP_GUARD)
-		return prot != PROT_NONE || fd != -1 || off != 0 || (flags & ~MMAP_GUARD_FLAGS) ? -EINVAL : 0;
-	if (!(flags & MAP_ANON)) {
-		if (!(flags & (MAP_SHARED | MAP_PRIVATE)))
-			return -EINVAL;
-		struct file *f = fd_get(&task_current()->fds, fd);
-		if (!f)
-			return -EBADF;
-		if (!f->ops->mmap || off < 0 || (off & PAGE_MASK)) {
-			long r = f->ops->mmap ? -EINVAL : -ENODEV;
-			file_put(f);
-			return r;
-		}
-		*fp = f;
-		return 0;
-	}
-	if (fd != -1 || off != 0)
+	if ((flags & MAP_GUARD) && (prot != PROT_NONE || fd != -1 || off != 0 || (flags & ~MMAP_GUARD_FLAGS)))
 		return -EINVAL;
-	if (flags & MAP_SHARED)
+	if ((flags & (MAP_ANON | MAP_SHARED)) == (MAP_ANON | MAP_SHARED))
 		return -EINVAL;
 	return 0;
+}
+
+/* Whether MAP_ALIGNED(n) in flags, if any, asks for an alignment mmap knows (step 9). */
+static bool mmap_align_ok(int flags)
+{
+	unsigned align = ((unsigned)flags & MAP_ALIGNMENT_MASK) >> MAP_ALIGNMENT_SHIFT;
+
+	return align <= 1 || (align >= MAP_ALIGNED_MIN && align <= MAP_ALIGNED_MAX);
 }
 
 /*
@@ -177,10 +154,11 @@ static long mmap_locked(vm_map_t map, uint64_t *addr, uint64_t size, vm_prot_t p
 
 	if ((flags & (MAP_FIXED | MAP_EXCL)) == (MAP_FIXED | MAP_EXCL)) {
 		kr = vm_map_find_locked(map, w->object, w->offset, addr, size, 0, VMFS_NO_SPACE, prot, w->max, cow);
-		return kr == KERN_NO_SPACE ? -EEXIST : kern_to_errno(kr);
+		/* A taken range is mman.h's EEXIST (K), where FreeBSD's translation says ENOMEM. */
+		return kr == KERN_NO_SPACE ? -EEXIST : vm_mmap_to_errno(kr);
 	}
 	if (flags & MAP_FIXED)
-		return kern_to_errno(vm_map_fixed_locked(map, w->object, w->offset, *addr, size, prot, w->max, cow));
+		return vm_mmap_to_errno(vm_map_fixed_locked(map, w->object, w->offset, *addr, size, prot, w->max, cow));
 
 	/* No hint: from the task's mmap base (mm/aslr.h), as FreeBSD's anon_loc, then from the bottom. */
 	int find_space = find_space_of(flags);
@@ -192,30 +170,53 @@ static long mmap_locked(vm_map_t map, uint64_t *addr, uint64_t size, vm_prot_t p
 	}
 	if (kr == KERN_SUCCESS)
 		*addr = at;
-	return kern_to_errno(kr);
+	return vm_mmap_to_errno(kr);
+}
+
+/*
+ * The file steps of a file mapping (include/uapi/mman.h, step 11): the fd, the flags and offset a
+ * file needs, then the file's own checks, which fill in w. 0 or a negated errno; on success w's
+ * object reference is the caller's.
+ */
+static long mmap_file(int fd, int64_t off, uint64_t size, int prot, int flags, struct mmap_what *w)
+{
+	struct file *f = fd_get(&task_current()->fds, fd);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	if (!(flags & (MAP_SHARED | MAP_PRIVATE)))
+		r = -EINVAL;
+	else if (!f->ops->mmap)
+		r = -ENODEV;
+	else if (off < 0 || (off & PAGE_MASK))
+		r = -EINVAL;
+	else
+		r = f->ops->mmap(f, (vm_ooffset_t)off, size, (vm_prot_t)prot, flags, &w->object, &w->max);
+	if (!r)
+		w->offset = (vm_ooffset_t)off;
+	/* The object, if any, holds what the mapping needs of the file. */
+	file_put(f);
+	return r;
 }
 
 long sys_mmap(struct trapframe *tf)
 {
-	uint64_t addr = syscall_arg(tf, 0), len = syscall_arg(tf, 1), size;
+	uint64_t addr = syscall_arg(tf, 0), len = syscall_arg(tf, 1), size = 0;
 	int prot = (int)syscall_arg(tf, 2), flags = (int)syscall_arg(tf, 3), fd = (int)syscall_arg(tf, 4);
 	int64_t off = (int64_t)syscall_arg(tf, 5);
 	struct task *t = task_current();
 	struct mmap_what w = {.object = NULL, .offset = 0, .max = VM_PROT_ALL};
-	struct file *f = NULL;
-	long r = mmap_check_args(prot, flags, fd, off, &f);
+	long r = mmap_check_args(len, prot, flags, fd, off);
 
-	if (!r && (len == 0 || !round_len(len, &size)))
+	if (!r && !round_len(len, &size))
+		r = -ENOMEM;
+	if (!r && !mmap_align_ok(flags))
 		r = -EINVAL;
 	if (!r && (flags & MAP_FIXED) && ((addr & PAGE_MASK) || !range_in_map(t->map, addr, size)))
 		r = -EINVAL;
-	if (!r && f) {
-		w.offset = (vm_ooffset_t)off;
-		r = f->ops->mmap(f, w.offset, size, (vm_prot_t)prot, flags, &w.object, &w.max);
-	}
-	/* The object, if any, holds what the mapping needs of the file. */
-	if (f)
-		file_put(f);
+	if (!r && !(flags & (MAP_ANON | MAP_GUARD)))
+		r = mmap_file(fd, off, size, prot, flags, &w);
 	if (!r)
 		r = own_map_lock(t);
 	if (r) {
@@ -239,7 +240,7 @@ long sys_munmap(struct trapframe *tf)
 	long r = own_map_lock(t);
 	if (r)
 		return r;
-	r = kern_to_errno(vm_map_delete(t->map, addr, addr + size));
+	r = vm_mmap_to_errno(vm_map_delete(t->map, addr, addr + size));
 	vm_map_unlock(t->map);
 	return r;
 }
@@ -258,7 +259,8 @@ long sys_mprotect(struct trapframe *tf)
 	long r = own_map_lock(t);
 	if (r)
 		return r;
-	r = kern_to_errno(vm_map_protect_locked(t->map, addr, addr + size, (vm_prot_t)prot, false));
+	r = vm_mmap_to_errno(
+		vm_map_protect_locked(t->map, addr, addr + size, (vm_prot_t)prot, 0, VM_MAP_PROTECT_SET_PROT));
 	vm_map_unlock(t->map);
 	return r;
 }
@@ -296,35 +298,24 @@ long sys_vm_stat(struct trapframe *tf)
 }
 
 /*
- * The pages of e mapped in map's pmap: 2 MiB mappings in *r2m, 4 KiB ones in *r4k. Every mapped
- * page is a resident page of e's object (vm_map invariant M7), so this walks the object's resident
- * pages in e's range and asks the pmap about each (a 2 MiB mapping lies inside one entry: it is
- * counted once and its other pages skipped). O(resident pages). Map lock held (read is enough).
+ * The pages of e mapped in map's pmap: 2 MiB mappings in *r2m, 4 KiB ones in *r4k (a 2 MiB mapping
+ * is counted once, at the first resident page it maps in e). O(resident pages). Map lock held
+ * (read is enough).
  */
 static void entry_resident(vm_map_t map, vm_map_entry_t e, uint64_t *r4k, uint32_t *r2m)
 {
-	uint64_t first = e->offset >> PAGE_SHIFT, pindex;
-	uint64_t end = first + ((e->end - e->start) >> PAGE_SHIFT);
+	struct vm_map_pages it;
 
 	*r4k = 0;
 	*r2m = 0;
-	if (!map->pmap || !e->object || e->protection == VM_PROT_NONE)
+	if (e->protection == VM_PROT_NONE)
 		return;
-	while (first < end) {
-		vm_object_lock(e->object);
-		vm_page_t m = vm_object_page_next(e->object, first, end, &pindex);
-		vm_object_unlock(e->object);
-		if (!m)
-			return;
-		vm_offset_t va = e->start + ((pindex << PAGE_SHIFT) - e->offset);
-		vm_size_t page_size;
-		first = pindex + 1;
-		if (!pmap_query(map->pmap, va, NULL, NULL, &page_size))
-			continue;
-		if (page_size == SUPERPAGE_SIZE) {
+	vm_map_pages_init(&it, map, e, e->start, e->end);
+	while (vm_map_pages_next(&it)) {
+		if (it.size == SUPERPAGE_SIZE) {
 			(*r2m)++;
-			first = pindex + ((SUPERPAGE_SIZE - (va & SUPERPAGE_MASK)) >> PAGE_SHIFT);
-		} else {
+			vm_map_pages_skip(&it, (it.va & ~SUPERPAGE_MASK) + SUPERPAGE_SIZE);
+		} else if (it.size) {
 			(*r4k)++;
 		}
 	}

@@ -4,11 +4,16 @@
  * task_vma iterator kfuncs, iter/task_vma programs). The record is a snapshot in memory the
  * caller provides (its stack, an iterator's state): it stays valid however the map changes.
  *
- * vm_flags uses include/uapi/bpf.h's VM_* bits (as the native struct bpf_vma); vm_mm points to
- * the task's mm view (kernel/task_btf.h); vm_file points to the program image's file view for the
- * segments of the program image (a struct file whose f_path.dentry names the program, as Linux
- * names the executable: d_shortname "find_vma" for a program spawned as find_vma; these views live
- * as long as the kernel), and is NULL for anonymous memory, guards, the stack and the trampoline.
+ * vm_flags uses include/uapi/bpf.h's VM_* bits (as the native struct bpf_vma: protection,
+ * VM_MAY* from max_protection, VM_GUARD, VM_STACK, VM_SUPERPAGE); vm_mm points to the task's mm
+ * view (kernel/task_btf.h); vm_file points to the program image's file view
+ * (kernel/image_btf.h: a struct file whose f_path.dentry names the program, as Linux names the
+ * executable: d_shortname "find_vma" for a program spawned as find_vma; these views live as long
+ * as the kernel) for an entry exec mapped from the program file (text and data: the map
+ * listing's VM_ENT_IMAGE entries, which lie inside the pages of the image's PT_LOAD segments; an
+ * anonymous or shared mapping placed there has none), and is NULL for anonymous memory, guards,
+ * the stack and the trampoline. vm_pgoff is a file entry's offset in
+ * the module file in pages, else the entry's object offset in pages (as struct bpf_vma).
  */
 #ifndef KERNEL_VMA_BTF_H
 #define KERNEL_VMA_BTF_H
@@ -25,13 +30,15 @@ struct vma_btf {
 /*
  * Fill out from entry e of task t's map. t's map lock held (read is enough) and t alive; never
  * sleeps, allocates nothing (the task and file views it points to are made beforehand: see
- * vma_btf_prepare).
+ * vma_btf_prepare; without them vm_mm and vm_file are NULL). Takes e's object's lock (a spinlock)
+ * for VM_SUPERPAGE.
  */
 void vma_btf_fill(struct vma_btf *out, struct task *t, const struct vm_map_entry *e);
 
 /*
  * Make sure the views vma_btf_fill points to exist for t (its task view and its program image's
- * file view): 0, or -ENOMEM. Call with no spinlock held, before taking the map lock.
+ * file view, task_btf_view): 0, or -ENOMEM. Call with no spinlock held, before taking the map
+ * lock (it may try the lock for reading, never waits); never sleeps, so a program run may call it.
  */
 int vma_btf_prepare(struct task *t);
 

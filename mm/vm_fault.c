@@ -31,6 +31,8 @@ static vm_object_t entry_object(vm_map_entry_t e)
 	object = vm_object_allocate(e->offset + (e->end - e->start));
 	if (!object)
 		return NULL;
+	object->flags |= OBJ_ONEMAPPING;
+	object->map_base = e->start - e->offset;
 	vm_object_t seen = NULL;
 	if (__atomic_compare_exchange_n(&e->object, &seen, object, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return object;

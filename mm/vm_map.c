@@ -16,6 +16,7 @@
 #include "kernel/kprintf.h"
 #include "kernel/panic.h"
 #include "mm/kmem.h"
+#include "mm/vm_map_pages.h"
 #include "uapi/errno.h"
 
 /* Maps that end at or below this address are user maps: their pages get MMU_USER. */
@@ -268,22 +269,16 @@ static void unmap_pages(vm_map_t map, vm_map_entry_t entry, vm_offset_t s, vm_of
 
 	/* Count what goes: every page mapped in an entry is one of its object's resident pages. */
 	int64_t gone_4k = 0, gone_2m = 0;
-	uint64_t first = entry_pindex(entry, s), end = entry_pindex(entry, e), cur = first, idx;
-	vm_object_lock(entry->object);
-	while (vm_object_page_next(entry->object, cur, end, &idx)) {
-		vm_offset_t va = s + ((idx - first) << PAGE_SHIFT);
-		vm_size_t size;
-		cur = idx + 1;
-		if (!pmap_query(map->pmap, va, NULL, NULL, &size))
-			continue;
-		if (size == SUPERPAGE_SIZE) {
+	struct vm_map_pages it;
+	vm_map_pages_init(&it, map, entry, s, e);
+	while (vm_map_pages_next(&it)) {
+		if (it.size == SUPERPAGE_SIZE) {
 			gone_2m++;
-			cur = idx + ((SUPERPAGE_SIZE - (va & SUPERPAGE_MASK)) >> PAGE_SHIFT);
-		} else {
+			vm_map_pages_skip(&it, (it.va & ~SUPERPAGE_MASK) + SUPERPAGE_SIZE);
+		} else if (it.size) {
 			gone_4k++;
 		}
 	}
-	vm_object_unlock(entry->object);
 
 	int rc = pmap_remove(map->pmap, s, e - s);
 	KASSERT(rc == 0, "vm_map: pmap_remove without splits failed: %d", rc);
@@ -324,7 +319,10 @@ static bool entries_mergeable(const struct vm_map_entry *a, const struct vm_map_
 	       (!a->object || a->offset + (a->end - a->start) == b->offset);
 }
 
-/* Split e at addr (e->start < addr < e->end); returns the new upper part. */
+/*
+ * Split e at addr (e->start < addr < e->end); returns the new upper part. An anonymous e has its
+ * object by now (back_clipped), except a guard, which never has one.
+ */
 static vm_map_entry_t clip(vm_map_t map, vm_map_entry_t e, vm_offset_t addr, struct entry_reserve *r)
 {
 	vm_map_entry_t n = reserve_take(r);
@@ -370,6 +368,43 @@ static vm_map_entry_t first_in_range(vm_map_t map, vm_offset_t start, const stru
 {
 	vm_map_entry_t e = ends->before;
 	return e != &map->header && start < e->end ? e : e->next;
+}
+
+/* Whether e is anonymous memory that has no object yet (a guard never gets one). */
+static bool entry_unbacked(const struct vm_map_entry *e) { return !e->object && !(e->eflags & MAP_ENTRY_GUARD); }
+
+/*
+ * Give the entries that clip_range is about to split their object first, if they are anonymous
+ * memory without one (FreeBSD's vm_map_entry_back at clip time): both pieces then map the one
+ * object at contiguous offsets and coalesce again when their attributes match, where pieces
+ * without object would each get an object of their own at their first fault. The object spans
+ * the whole entry from its offset, as vm_fault would have made it. Returns false, the map
+ * unchanged, when out of memory. Map write-locked, ends from clips_needed.
+ */
+static bool back_clipped(vm_map_t map, vm_offset_t start, vm_offset_t end, const struct range_ends *ends)
+{
+	vm_map_entry_t b = ends->before, f = ends->at_end, e[2] = {NULL, NULL};
+	vm_object_t o[2] = {NULL, NULL};
+
+	if (b != &map->header && b->start < start && start < b->end && entry_unbacked(b))
+		e[0] = b;
+	if (f && f->start < end && f != e[0] && entry_unbacked(f))
+		e[1] = f;
+	for (int i = 0; i < 2; i++) {
+		if (e[i] && !(o[i] = vm_object_allocate(e[i]->offset + (e[i]->end - e[i]->start)))) {
+			vm_object_deallocate(o[0]);
+			return false;
+		}
+		if (o[i]) {
+			o[i]->flags |= OBJ_ONEMAPPING;
+			o[i]->map_base = e[i]->start - e[i]->offset;
+		}
+	}
+	/* Faults, which install objects under the read lock, are shut out by the write lock. */
+	for (int i = 0; i < 2; i++)
+		if (e[i])
+			__atomic_store_n(&e[i]->object, o[i], __ATOMIC_RELEASE);
+	return true;
 }
 
 /*
@@ -479,6 +514,45 @@ static bool range_free(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_map_
 	return true;
 }
 
+/* Whether n's object is an OBJ_ONEMAPPING one that spans the addresses [start, end). */
+static bool object_spans(vm_map_entry_t n, vm_offset_t start, vm_offset_t end)
+{
+	vm_object_t o = n->object;
+	return o && (o->flags & OBJ_ONEMAPPING) && start >= o->map_base && start - o->map_base <= o->size &&
+	       end - start <= o->size - (start - o->map_base);
+}
+
+/*
+ * Give e, new anonymous memory that is not a guard, the object of the entry touching it below, or
+ * else above, where that object is an OBJ_ONEMAPPING one that already spans e's addresses
+ * (FreeBSD's vm_object_coalesce in vm_map_insert, which also grows the object; Kestrel's objects
+ * keep their size, and take the neighbour above too): a hole punched into anonymous memory and
+ * mapped again then coalesces with both sides, as it did before the clip gave them their object.
+ * e is linked.
+ */
+static void adopt_neighbour_object(vm_map_t map, vm_map_entry_t e)
+{
+	vm_map_entry_t below = e->prev, above = e->next, n;
+
+	if (e->object || (e->eflags & MAP_ENTRY_GUARD))
+		return;
+	if (below != &map->header && below->end == e->start && object_spans(below, e->start, e->end))
+		n = below;
+	else if (above != &map->header && above->start == e->end && object_spans(above, e->start, e->end))
+		n = above;
+	else
+		return;
+	vm_ooffset_t off = e->start - n->object->map_base;
+	uint64_t first = off >> PAGE_SHIFT, idx;
+	vm_object_lock(n->object);
+	bool empty = !vm_object_page_next(n->object, first, first + ((e->end - e->start) >> PAGE_SHIFT), &idx);
+	vm_object_unlock(n->object);
+	KASSERT(empty, "vm_map: unmapped part of an OBJ_ONEMAPPING object holds a page");
+	vm_object_reference(n->object);
+	e->object = n->object;
+	e->offset = off;
+}
+
 /*
  * Fill in e and link it after prev ([start, end) free, arguments checked; at: as entry_link), then
  * coalesce.
@@ -495,6 +569,7 @@ static void insert_entry(vm_map_t map, vm_map_entry_t prev, const struct vm_map_
 	e->max_protection = max;
 	e->eflags = eflags;
 	entry_link(map, prev, e, at);
+	adopt_neighbour_object(map, e);
 	if (e->prev != &map->header && entries_mergeable(e->prev, e)) {
 		vm_map_entry_t p = e->prev;
 		merge_into(map, p, e);
@@ -632,6 +707,10 @@ int vm_map_delete(vm_map_t map, vm_offset_t start, vm_offset_t end)
 	struct range_ends ends;
 	if (!reserve_fill(map, &r, clips_needed(map, start, end, &ends)))
 		return KERN_RESOURCE_SHORTAGE;
+	if (!back_clipped(map, start, end, &ends)) {
+		reserve_release(&r);
+		return KERN_RESOURCE_SHORTAGE;
+	}
 	delete_range(map, start, end, &ends, &r);
 	reserve_release(&r);
 	return KERN_SUCCESS;
@@ -657,6 +736,10 @@ static int fixed_locked(vm_map_t map, vm_object_t object, vm_ooffset_t offset, v
 	struct range_ends ends;
 	if (!reserve_fill(map, &r, clips_needed(map, start, end, &ends) + 1))
 		return KERN_RESOURCE_SHORTAGE;
+	if (!back_clipped(map, start, end, &ends)) {
+		reserve_release(&r);
+		return KERN_RESOURCE_SHORTAGE;
+	}
 	vm_map_entry_t e = reserve_take(&r);
 	delete_range(map, start, end, &ends, &r);
 	reserve_release(&r);
@@ -682,34 +765,48 @@ int vm_map_fixed_locked(vm_map_t map, vm_object_t object, vm_ooffset_t offset, v
 	return fixed_locked(map, object, offset, start, start + length, prot, max, cow);
 }
 
-int vm_map_protect_locked(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t new_prot, bool set_max)
+int vm_map_protect_locked(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t new_prot,
+			  vm_prot_t new_maxprot, int flags)
 {
+	const int both = VM_MAP_PROTECT_SET_PROT | VM_MAP_PROTECT_SET_MAXPROT;
 	KASSERT(rw_wlocked(&map->lock), "vm_map_protect_locked: map not write-locked");
-	if (((start | end) & PAGE_MASK) || start > end || (new_prot & ~VM_PROT_ALL))
+	if (((start | end) & PAGE_MASK) || start > end || ((new_prot | new_maxprot) & ~VM_PROT_ALL) ||
+	    (flags & ~both))
 		return KERN_INVALID_ARGUMENT;
+	if ((flags & both) == both && (new_prot & ~new_maxprot))
+		return KERN_OUT_OF_BOUNDS;
 	clamp_range(map, &start, &end);
-	if (start >= end)
+	if (start >= end || !flags)
 		return KERN_SUCCESS;
 
 	struct range_ends ends;
 	unsigned clips = clips_needed(map, start, end, &ends);
-	for (vm_map_entry_t f = first_in_range(map, start, &ends); f != &map->header && f->start < end; f = f->next)
-		if (!(f->eflags & MAP_ENTRY_GUARD) && (new_prot & ~f->max_protection))
+	for (vm_map_entry_t f = first_in_range(map, start, &ends); f != &map->header && f->start < end; f = f->next) {
+		if (f->eflags & MAP_ENTRY_GUARD)
+			continue;
+		vm_prot_t prot = flags & VM_MAP_PROTECT_SET_PROT ? new_prot : f->protection;
+		vm_prot_t max = flags & VM_MAP_PROTECT_SET_MAXPROT ? new_maxprot : f->max_protection;
+		if ((prot | max) & ~f->max_protection)
 			return KERN_PROTECTION_FAILURE;
+	}
 
 	struct entry_reserve r = {.n = 0};
 	if (!reserve_fill(map, &r, clips))
 		return KERN_RESOURCE_SHORTAGE;
+	if (!back_clipped(map, start, end, &ends)) {
+		reserve_release(&r);
+		return KERN_RESOURCE_SHORTAGE;
+	}
 	for (vm_map_entry_t e = clip_range(map, start, end, &ends, &r); e != &map->header && e->start < end; e = e->next) {
 		if (e->eflags & MAP_ENTRY_GUARD)
 			continue;
 		vm_prot_t old = e->protection;
-		if (set_max) {
-			e->max_protection = new_prot;
-			e->protection = old & new_prot;
-		} else {
-			e->protection = new_prot;
+		if (flags & VM_MAP_PROTECT_SET_MAXPROT) {
+			e->max_protection = new_maxprot;
+			e->protection = old & new_maxprot;
 		}
+		if (flags & VM_MAP_PROTECT_SET_PROT)
+			e->protection = new_prot;
 		if (!map->pmap || !e->object || old == VM_PROT_NONE)
 			continue;
 		if (e->protection == VM_PROT_NONE)
@@ -722,10 +819,11 @@ int vm_map_protect_locked(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_p
 	return KERN_SUCCESS;
 }
 
-int vm_map_protect(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t new_prot, bool set_max)
+int vm_map_protect(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t new_prot, vm_prot_t new_maxprot,
+		   int flags)
 {
 	vm_map_lock(map);
-	int rc = vm_map_protect_locked(map, start, end, new_prot, set_max);
+	int rc = vm_map_protect_locked(map, start, end, new_prot, new_maxprot, flags);
 	vm_map_unlock(map);
 	return rc;
 }
@@ -830,6 +928,8 @@ static int check_entry(vm_map_t map, vm_map_entry_t e)
 	if (e->object && ((e->offset & PAGE_MASK) || e->offset > e->object->size ||
 			  e->end - e->start > e->object->size - e->offset || e->object->ref_count == 0))
 		return check_fail(VM_MAP_CHECK_OBJECT, e, "offset unaligned, range beyond its object, or no reference");
+	if (e->object && (e->object->flags & OBJ_ONEMAPPING) && e->start - e->offset != e->object->map_base)
+		return check_fail(VM_MAP_CHECK_OBJECT, e, "OBJ_ONEMAPPING object mapped at another base");
 	if (e->prev != &map->header && entries_mergeable(e->prev, e))
 		return check_fail(VM_MAP_CHECK_COALESCE, e, "could coalesce with its predecessor");
 	return 0;
@@ -861,34 +961,31 @@ static bool superpage_backed(vm_map_t map, vm_map_entry_t e, vm_offset_t base, v
 /* M7 for one entry: add its 4 KiB and 2 MiB mappings (counted at their base) to the tallies. */
 static int check_entry_pages(vm_map_t map, vm_map_entry_t e, uint64_t *n4k, uint64_t *n2m)
 {
-	uint64_t first = entry_pindex(e, e->start), end = entry_pindex(e, e->end), cur = first, idx;
 	unsigned want = vm_map_mmu_flags(map, e->protection);
-	int rc = 0;
-	vm_page_t p;
-	vm_object_lock(e->object);
-	while (!rc && (p = vm_object_page_next(e->object, cur, end, &idx))) {
-		vm_offset_t va = e->start + ((idx - first) << PAGE_SHIFT);
-		vm_paddr_t pa;
-		unsigned flags;
-		vm_size_t size;
-		cur = idx + 1;
-		if (!pmap_query(map->pmap, va, &pa, &flags, &size))
+	struct vm_map_pages it;
+	vm_map_pages_init(&it, map, e, e->start, e->end);
+	while (vm_map_pages_next(&it)) {
+		if (!it.size)
 			continue;
-		if (e->protection == VM_PROT_NONE || flags != want)
-			rc = check_fail(VM_MAP_CHECK_PMAP, e, "page mapped with rights other than the entry's");
-		else if (pa != vm_page_to_phys(p))
-			rc = check_fail(VM_MAP_CHECK_PMAP, e, "page mapped to a frame other than its object page");
-		else if (size == PAGE_SIZE)
+		if (e->protection == VM_PROT_NONE || it.flags != want)
+			return check_fail(VM_MAP_CHECK_PMAP, e, "page mapped with rights other than the entry's");
+		if (it.pa != vm_page_to_phys(it.page))
+			return check_fail(VM_MAP_CHECK_PMAP, e, "page mapped to a frame other than its object page");
+		if (it.size == PAGE_SIZE) {
 			(*n4k)++;
-		else if (size == SUPERPAGE_SIZE && !(va & SUPERPAGE_MASK) && !superpage_backed(map, e, va, pa))
-			rc = check_fail(VM_MAP_CHECK_PMAP, e, "2 MiB mapping over pages that are not its object's");
-		else if (size == SUPERPAGE_SIZE && !(va & SUPERPAGE_MASK))
+		} else if (it.size != SUPERPAGE_SIZE) {
+			return check_fail(VM_MAP_CHECK_PMAP, e, "page mapped with an unexpected page size");
+		} else if (!(it.va & SUPERPAGE_MASK)) {
+			vm_object_lock(e->object);
+			bool backed = superpage_backed(map, e, it.va, it.pa);
+			vm_object_unlock(e->object);
+			if (!backed)
+				return check_fail(VM_MAP_CHECK_PMAP, e,
+						  "2 MiB mapping over pages that are not its object's");
 			(*n2m)++;
-		else if (size != SUPERPAGE_SIZE)
-			rc = check_fail(VM_MAP_CHECK_PMAP, e, "page mapped with an unexpected page size");
+		}
 	}
-	vm_object_unlock(e->object);
-	return rc;
+	return 0;
 }
 
 int vm_map_check(vm_map_t map)

@@ -1,12 +1,20 @@
 /*
  * Address maps: which ranges of an address space are mapped, to which object, with which rights
- * (FreeBSD's vm_map). Names, types and values follow FreeBSD so that its vm_map(9) documentation
- * applies; where Kestrel differs, the contract here says so.
+ * (FreeBSD's vm_map). Names and types follow FreeBSD so that its vm_map(9) documentation applies;
+ * where Kestrel differs, the contract here says so. The values of KERN_*, VM_PROT_*, VMFS_*,
+ * MAP_CREATE_GUARD and VM_MAP_PROTECT_* are FreeBSD's too; MAP_CREATE_STACK, MAP_ENTRY_GUARD and
+ * MAP_ENTRY_STACK are not (see each).
  *
  * Anonymous memory (object NULL at insert) gets its object lazily, at the first fault in the entry
- * (as FreeBSD does), so that adjacent anonymous ranges can coalesce for free. Such an entry's offset
- * is always start & SUPERPAGE_MASK, whatever offset the caller passed: the object it gets later is
- * then congruent to the address modulo 2 MiB and superpages work.
+ * (as FreeBSD does), so that adjacent anonymous ranges can coalesce for free; or when the entry is
+ * clipped, whichever comes first (FreeBSD's vm_map_entry_back in vm_map_clip_*): the pieces then
+ * share one object at contiguous offsets, so they coalesce again once their attributes match,
+ * whether or not they were touched meanwhile; and new anonymous memory that touches such an entry
+ * takes its object where that object already spans the new range (OBJ_ONEMAPPING, mm/vm_object.h),
+ * so that a hole punched into a mapping and mapped again coalesces as well. An anonymous entry's
+ * offset while it has no object is always start & SUPERPAGE_MASK, whatever offset the caller
+ * passed: the object it gets later is then congruent to the address modulo 2 MiB and superpages
+ * work.
  *
  * Kestrel has no fork or copy-on-write: each page range of an object is mapped by at most one entry
  * (two halves of a clipped entry map different ranges). Removing a range therefore frees the
@@ -34,7 +42,7 @@
 #define VM_PROT_EXECUTE ((vm_prot_t)0x04)
 #define VM_PROT_ALL (VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXECUTE)
 
-/* Results (FreeBSD's sys/vm/vm_param.h / Mach's kern_return_t), translated to errno at syscalls. */
+/* Results (FreeBSD's sys/vm/vm_param.h / Mach's kern_return_t), made errno by kernel/vm_errno.h. */
 #define KERN_SUCCESS 0
 #define KERN_INVALID_ADDRESS 1
 #define KERN_PROTECTION_FAILURE 2
@@ -42,6 +50,7 @@
 #define KERN_INVALID_ARGUMENT 4
 #define KERN_FAILURE 5
 #define KERN_RESOURCE_SHORTAGE 6
+#define KERN_OUT_OF_BOUNDS 9
 
 /* vm_map_find strategies. */
 #define VMFS_NO_SPACE 0      /* exactly at *addr */
@@ -50,11 +59,19 @@
 #define VMFS_SUPER_SPACE 3   /* first fit congruent to offset modulo 2 MiB, no fallback */
 #define VMFS_ALIGNED_SPACE(n) ((n) << 8) /* first fit aligned to 2^n, 1 <= n <= 63 */
 
-/* cow argument of vm_map_find / vm_map_insert / vm_map_fixed. */
+/*
+ * cow argument of vm_map_find / vm_map_insert / vm_map_fixed. MAP_CREATE_STACK is Kestrel's (a
+ * fixed-size stack; FreeBSD's grows-down stacks are other flags, and its 0x0100 is
+ * MAP_DISABLE_COREDUMP).
+ */
 #define MAP_CREATE_GUARD 0x0080 /* a guard: PROT_NONE for good, never faulted; object must be NULL */
 #define MAP_CREATE_STACK 0x0100 /* mark the entry MAP_ENTRY_STACK */
 
-/* vm_map_entry.eflags. Entries coalesce only with entries of equal eflags. */
+/*
+ * vm_map_entry.eflags. Entries coalesce only with entries of equal eflags. Kestrel's values (eflags
+ * is 16 bits wide, to keep an entry on one cache line): FreeBSD's MAP_ENTRY_GUARD is 0x00010000,
+ * and it has no MAP_ENTRY_STACK.
+ */
 #define MAP_ENTRY_GUARD 0x0001
 #define MAP_ENTRY_STACK 0x0002
 
@@ -95,7 +112,8 @@ struct vm_map_stats {
  *  M4 protection is within max_protection, both within VM_PROT_ALL; a guard has both NONE and no
  *     object.
  *  M5 An entry without object has offset == start & SUPERPAGE_MASK; one with an object has a page
- *     aligned offset, lies inside the object and holds a reference to it.
+ *     aligned offset, lies inside the object and holds a reference to it; with an OBJ_ONEMAPPING
+ *     object, start - offset is the object's map_base (mm/vm_object.h).
  *  M6 No two adjacent entries could coalesce: touching entries differ in protection, max
  *     protection, eflags, or object (both NULL is the same; the same object must also have
  *     contiguous offsets).
@@ -200,24 +218,36 @@ int vm_map_fixed_locked(vm_map_t map, vm_object_t object, vm_ooffset_t offset, v
  * Unmap [start, end), clamped to the map's bounds: entries partly inside are clipped, the pages
  * of the removed ranges are unmapped and freed, object references dropped. Holes are fine.
  * Returns KERN_SUCCESS; KERN_INVALID_ARGUMENT if start or end is not page aligned or start > end;
- * KERN_RESOURCE_SHORTAGE (map unchanged) if a clip found no memory.
+ * KERN_RESOURCE_SHORTAGE (map unchanged) if a clip found no memory for the new entry or for the
+ * object an anonymous entry without one gets first.
  * vm_map_remove takes the map lock for writing; vm_map_delete expects it held for writing.
  */
 int vm_map_remove(vm_map_t map, vm_offset_t start, vm_offset_t end);
 int vm_map_delete(vm_map_t map, vm_offset_t start, vm_offset_t end);
 
 /*
- * Set the protection of the entries in [start, end) (clamped to the map; holes and guards are
- * skipped) to new_prot; with set_max, set max_protection to new_prot and protection to its old
- * value & new_prot. Mapped pages follow at once (PROT_NONE unmaps them; the data stays in the
- * object). Entries are clipped to the range and coalesced again afterwards.
- * Returns KERN_SUCCESS; KERN_PROTECTION_FAILURE (map unchanged) if new_prot exceeds the
- * max_protection of an entry in the range; KERN_INVALID_ARGUMENT as vm_map_remove or for bits
- * beyond VM_PROT_ALL; KERN_RESOURCE_SHORTAGE (map unchanged) if a clip found no memory.
+ * Change the protection and/or max_protection of the entries in [start, end) (clamped to the map;
+ * holes and guards are skipped), as FreeBSD's vm_map_protect: with VM_MAP_PROTECT_SET_MAXPROT in
+ * flags, max_protection becomes new_maxprot and protection its old value & new_maxprot; then, with
+ * VM_MAP_PROTECT_SET_PROT, protection becomes new_prot. Without either flag nothing changes.
+ * Mapped pages follow at once (PROT_NONE unmaps them; the data stays in the object). Entries are
+ * clipped to the range (an anonymous entry without object gets its object first, see above) and
+ * coalesced again afterwards.
+ * Returns KERN_SUCCESS; KERN_INVALID_ARGUMENT if start or end is not page aligned, start > end, or
+ * new_prot, new_maxprot or flags has unknown bits; KERN_OUT_OF_BOUNDS if both flags are given and
+ * new_prot exceeds new_maxprot; KERN_PROTECTION_FAILURE if the new protection (new_prot, or with
+ * only SET_MAXPROT the entry's own) or the new max_protection (new_maxprot, or the entry's own)
+ * exceeds the current max_protection of an entry in the range: max_protection never grows;
+ * KERN_RESOURCE_SHORTAGE when out of memory. On every failure the map is unchanged. (FreeBSD's
+ * third flag, VM_MAP_PROTECT_GROWSDOWN, is for grows-down stacks, which Kestrel has not: unknown.)
  * vm_map_protect takes the map lock for writing; vm_map_protect_locked expects it held.
  */
-int vm_map_protect(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t new_prot, bool set_max);
-int vm_map_protect_locked(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t new_prot, bool set_max);
+#define VM_MAP_PROTECT_SET_PROT 0x0001
+#define VM_MAP_PROTECT_SET_MAXPROT 0x0002
+int vm_map_protect(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t new_prot, vm_prot_t new_maxprot,
+		   int flags);
+int vm_map_protect_locked(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t new_prot,
+			  vm_prot_t new_maxprot, int flags);
 
 /*
  * true: *entry is the entry containing addr. false: *entry is the last entry below addr, or NULL if

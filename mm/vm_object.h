@@ -58,6 +58,8 @@ struct vm_object {
 	spinlock_t lock;
 	uint32_t ref_count;          /* atomic; the object is freed when it drops to 0 */
 	objtype_t type;              /* fixed at allocation */
+	uint8_t flags;               /* OBJ_*; set before the object is shared, fixed after */
+	vm_offset_t map_base;        /* OBJ_ONEMAPPING: the address that offset 0 stands for */
 	uint8_t height;              /* levels of the page tree: 64^height pages are addressable */
 	vm_size_t size;              /* bytes, a multiple of PAGE_SIZE; fixed at allocation */
 	struct vm_object_node *root; /* OBJT_DEFAULT: NULL while no page is resident; OBJT_SG: NULL */
@@ -69,6 +71,16 @@ struct vm_object {
 };
 
 typedef struct vm_object *vm_object_t;
+
+/*
+ * The object vm_map made for one entry's anonymous memory (at its first fault or first clip): it
+ * is mapped only in that map, by that entry, its pieces and anonymous memory mapped next to them
+ * later, each mapping address a at offset a - map_base (vm_map invariant M5), so every part of
+ * the object that no entry maps is free for a mapping of those addresses and holds no page
+ * (vm_map's removals free what they unmap). FreeBSD's name, for a like meaning (one mapping, not
+ * forked); its value there is 0x2000.
+ */
+#define OBJ_ONEMAPPING 0x01
 
 /*
  * A new anonymous object of size bytes (rounded up to whole pages) with no resident pages and one

@@ -24,6 +24,12 @@ mode=$1 iso=$2
 # options (e.g. max-ram-below-4g=... for another memory layout).
 args=(-machine "pc,accel=tcg${QEMU_MACHINE_OPTS:+,$QEMU_MACHINE_OPTS}" -cpu "${QEMU_CPU:-max}" -m "${QEMU_MEM:-512M}" -cdrom "$iso" -boot d -display none -no-reboot
 	-serial stdio -monitor none -device isa-debug-exit,iobase=0xf4,iosize=0x04)
+# QEMU_SMP=N gives the guest N CPUs, run in parallel on the host's cores by multi-threaded TCG
+# (-accel replaces -machine's accel=, which cannot take the thread option).
+if [ -n "${QEMU_SMP:-}" ]; then
+	args[1]=${args[1]/,accel=tcg/}
+	args+=(-accel tcg,thread=multi -smp "$QEMU_SMP")
+fi
 if [ -n "${QEMU_UEFI:-}" ] && [ "$QEMU_UEFI" != 0 ]; then
 	code=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE.fd} vars=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS.fd}
 	for f in "$code" "$vars"; do

@@ -1,50 +1,39 @@
 #include "arch/x86_64/gdt.h"
 #include "kernel/string.h"
 
-struct tss {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base;
-} __attribute__((packed));
-_Static_assert(sizeof(struct tss) == 104, "TSS layout");
-
-static struct tss tss;
-static uint64_t gdt[7];
-static uint8_t ist_df_stack[8192] __attribute__((aligned(16)));
-static uint8_t ist_nmi_stack[8192] __attribute__((aligned(16)));
+static struct cpu_gdt boot_gdt;
+static uint8_t boot_ist_df[IST_STACK_SIZE] __attribute__((aligned(16)));
+static uint8_t boot_ist_nmi[IST_STACK_SIZE] __attribute__((aligned(16)));
 
 #define SEG_CODE64_K 0x00af9a000000ffffull /* present, DPL 0, code, long mode */
 #define SEG_DATA_K 0x00cf92000000ffffull   /* present, DPL 0, data, writable */
 #define SEG_DATA_U 0x00cff2000000ffffull   /* present, DPL 3, data, writable */
 #define SEG_CODE64_U 0x00affa000000ffffull /* present, DPL 3, code, long mode */
 
-void gdt_init(void)
+void gdt_load_cpu(struct cpu_gdt *g, uint64_t df_top, uint64_t nmi_top)
 {
-	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+	struct tss *tss = &g->tss;
+	uint64_t base = (uint64_t)tss, limit = sizeof(*tss) - 1;
 
-	memset(&tss, 0, sizeof(tss));
-	tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)(ist_df_stack + sizeof(ist_df_stack));
-	tss.ist[IST_NMI - 1] = (uint64_t)(ist_nmi_stack + sizeof(ist_nmi_stack));
-	tss.iomap_base = sizeof(tss); /* no I/O permission bitmap: ring 3 gets no ports */
+	memset(tss, 0, sizeof(*tss));
+	tss->ist[IST_DOUBLE_FAULT - 1] = df_top;
+	tss->ist[IST_NMI - 1] = nmi_top;
+	tss->iomap_base = sizeof(*tss); /* no I/O permission bitmap: ring 3 gets no ports */
 
-	gdt[0] = 0;
-	gdt[KERNEL_CS >> 3] = SEG_CODE64_K;
-	gdt[KERNEL_DS >> 3] = SEG_DATA_K;
-	gdt[USER_DS >> 3] = SEG_DATA_U;
-	gdt[USER_CS >> 3] = SEG_CODE64_U;
+	g->gdt[0] = 0;
+	g->gdt[KERNEL_CS >> 3] = SEG_CODE64_K;
+	g->gdt[KERNEL_DS >> 3] = SEG_DATA_K;
+	g->gdt[USER_DS >> 3] = SEG_DATA_U;
+	g->gdt[USER_CS >> 3] = SEG_CODE64_U;
 	/* 64-bit available TSS descriptor: 16 bytes. */
-	gdt[TSS_SEL >> 3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
-			    (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
-	gdt[(TSS_SEL >> 3) + 1] = base >> 32;
+	g->gdt[TSS_SEL >> 3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
+			       (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	g->gdt[(TSS_SEL >> 3) + 1] = base >> 32;
 
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) gdtr = {sizeof(gdt) - 1, (uint64_t)gdt};
+	} __attribute__((packed)) gdtr = {sizeof(g->gdt) - 1, (uint64_t)g->gdt};
 
 	__asm__ volatile("lgdt %0\n\t"
 			 "mov %1, %%ds\n\t"
@@ -61,7 +50,13 @@ void gdt_init(void)
 			 : "rax", "memory");
 }
 
-void tss_set_rsp0(uint64_t rsp0)
+void gdt_init(void)
 {
-	tss.rsp[0] = rsp0;
+	gdt_load_cpu(&boot_gdt, (uint64_t)(boot_ist_df + sizeof(boot_ist_df)),
+		     (uint64_t)(boot_ist_nmi + sizeof(boot_ist_nmi)));
+}
+
+struct tss *gdt_boot_tss(void)
+{
+	return &boot_gdt.tss;
 }

@@ -19,6 +19,15 @@ _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout");
 extern char isr_vectors[];
 static struct idt_gate idt[256];
 
+void idt_load(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr = {sizeof(idt) - 1, (uint64_t)idt};
+	__asm__ volatile("lidt %0" ::"m"(idtr));
+}
+
 void idt_init(void)
 {
 	for (int v = 0; v < 256; v++) {
@@ -32,9 +41,5 @@ void idt_init(void)
 			.off_hi = (uint32_t)(off >> 32),
 		};
 	}
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) idtr = {sizeof(idt) - 1, (uint64_t)idt};
-	__asm__ volatile("lidt %0" ::"m"(idtr));
+	idt_load();
 }

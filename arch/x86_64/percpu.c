@@ -1,19 +1,27 @@
-/* The boot CPU's per-CPU area (contract in arch/x86_64/percpu.h). */
+/* Per-CPU areas (contract in arch/x86_64/percpu.h). */
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 
 static struct percpu cpu0;
 
+void percpu_init_ap(struct percpu *p)
+{
+	p->self = p;
+	wrmsr(MSR_GS_BASE, (uint64_t)p);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
+}
+
 void percpu_init(void)
 {
-	cpu0.self = &cpu0;
-	wrmsr(MSR_GS_BASE, (uint64_t)&cpu0);
-	wrmsr(MSR_KERNEL_GS_BASE, 0);
+	cpu0.tss = gdt_boot_tss();
+	cpu0.cpu_id = 0;
+	percpu_init_ap(&cpu0);
 }
 
 void percpu_set_entry_stack(uint64_t top)
 {
-	this_cpu()->kernel_rsp = top;
-	tss_set_rsp0(top);
+	struct percpu *p = this_cpu();
+	p->kernel_rsp = top;
+	p->tss->rsp[0] = top;
 }

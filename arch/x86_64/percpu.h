@@ -1,6 +1,7 @@
 /*
- * The per-CPU area, reached through the GS base while the kernel runs (Kestrel has one CPU, but the
- * entry code is written as if it had several: it finds everything through %gs).
+ * The per-CPU area, reached through the GS base while the kernel runs: the boot CPU's is static
+ * (percpu_init), each application processor's is set up by arch/x86_64/smp.c (percpu_init_ap).
+ * The entry code finds everything through %gs.
  *
  * GS discipline: in ring 0, MSR_GS_BASE points at this CPU's struct percpu; in ring 3 it holds the
  * user's value (0) and MSR_KERNEL_GS_BASE holds the per-CPU pointer. Every entry from ring 3
@@ -27,20 +28,33 @@
 #include <stdint.h>
 
 struct task;
+struct tss;
 
 struct percpu {
 	struct percpu *self;  /* %gs:0, so C can find the area with one load */
 	uint64_t kernel_rsp;  /* entry stack top for syscall_entry; == TSS.rsp0 */
 	uint64_t user_rsp;    /* scratch: the user rsp while syscall_entry builds its frame */
 	struct task *current; /* the task running on this CPU */
+	struct tss *tss;      /* this CPU's own TSS (arch/x86_64/gdt.h) */
+	unsigned cpu_id;      /* 0: the boot CPU; then the APs in the order they came online */
+	uint32_t apic_id;     /* its local APIC's id (arch/x86_64/lapic.h) */
 };
 _Static_assert(offsetof(struct percpu, self) == PCPU_SELF, "percpu layout is shared with asm");
 _Static_assert(offsetof(struct percpu, kernel_rsp) == PCPU_KERNEL_RSP, "percpu layout");
 _Static_assert(offsetof(struct percpu, user_rsp) == PCPU_USER_RSP, "percpu layout");
 _Static_assert(offsetof(struct percpu, current) == PCPU_CURRENT, "percpu layout");
 
-/* Point MSR_GS_BASE at the boot CPU's area (MSR_KERNEL_GS_BASE = 0: the user's GS). Once, at boot. */
+/*
+ * Point MSR_GS_BASE at the boot CPU's area (MSR_KERNEL_GS_BASE = 0: the user's GS), cpu_id 0, with
+ * the boot CPU's TSS. Once, at boot, after gdt_init.
+ */
 void percpu_init(void);
+
+/*
+ * The same on an application processor for its own area p, whose tss, cpu_id and apic_id the
+ * caller (arch/x86_64/smp.c) has filled. Once per AP, on that AP, after its gdt_load_cpu.
+ */
+void percpu_init_ap(struct percpu *p);
 
 /* This CPU's area. Ring 0 only (after percpu_init). */
 static inline struct percpu *this_cpu(void)

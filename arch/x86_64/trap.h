@@ -38,6 +38,9 @@ static inline bool trap_from_user(const struct trapframe *tf) { return (tf->cs &
 /* Build the IDT (all 256 vectors; #DF and NMI on their own IST stacks) and load it. */
 void idt_init(void);
 
+/* Load the IDT idt_init built on the calling CPU (an application processor; every CPU shares it). */
+void idt_load(void);
+
 /*
  * Route a vector to handler (interrupt gates: interrupts are off while it runs). Exceptions without
  * a handler go to the default policy of trap_dispatch. Call before enabling the source.

@@ -139,14 +139,19 @@
  * BPF_PROG_LOAD:
  *   EINVAL prog_flags outside Linux's set (BPF_F_SLEEPABLE and the test flags are accepted);
  *   EBADF / EINVAL BPF_F_TOKEN_FD's prog_token_fd (no tokens yet); E2BIG insn_cnt 0 or above
- *   1000000; EINVAL attach_prog_fd or attach_btf_id (nothing to attach to yet), or an
+ *   1000000; EINVAL attach_prog_fd, attach_btf_id for a type other than TRACING, or an
  *   expected_attach_type for a SYSCALL program; ENOMEM the instructions cannot be held (above
  *   524288, 4 MiB); EFAULT insns; EFAULT license (127 bytes at most are read: a longer one is cut;
  *   Linux's GPL-compatible names set gpl_compatible); EINVAL prog_ifindex, or a prog_type Kestrel
- *   cannot load (SYSCALL, SCHED_CLS and RAW_TRACEPOINT today); EINVAL prog_name; EINVAL the log
+ *   cannot load (SYSCALL, SCHED_CLS, RAW_TRACEPOINT and TRACING today); EINVAL prog_name; EINVAL the log
  *   attributes (the verifier's rule, Linux 6.4's: log_buf and log_size both set or both 0, level
  *   within 1|2|4|8 and nonzero with a buffer, log_size below 2^30; a level with neither asks for
  *   the size the log needs, returned in log_true_size beside the verdict); EINVAL core_relo_cnt;
+ *   TRACING (kernel/bpf/tracing.h): EINVAL unless expected_attach_type is BPF_TRACE_ITER with
+ *   attach_btf_id the kernel BTF's FUNC bpf_iter_task_vma, or BPF_TRACE_RAW_TP with the typedef
+ *   btf_trace_<tracepoint> (sys_enter, sys_exit, vm_fault); the context is the attach point's
+ *   arguments, typed (iter/task_vma: meta, then task and vma, NULL on the last run and so to be
+ *   checked before use);
  *   when func_info_cnt or line_info_cnt is set, their checks against prog_btf_fd's BTF (Linux's, with its log
  *   lines: kernel/bpf/prog_btf.h): EBADF / EINVAL the fd, EACCES the kernel's BTF, EINVAL a record
  *   size, ENOMEM, E2BIG a record's nonzero tail (the kernel's record size written back into
@@ -226,6 +231,35 @@
  *   with bpf_probe_read_kernel), bpf_get_current_uid_gid (0: Kestrel has no users) and
  *   bpf_probe_read_{kernel,user}{,_str} (the kernel: the direct map and the kernel image only;
  *   user memory: what the task has mapped, read through its page tables, never faulted in).
+ *   So may SYSCALL and TRACING programs (Linux gives its syscall programs the tracing helpers),
+ *   and two more with Linux's contracts: bpf_get_current_task_btf (158), the same task_struct as
+ *   a typed pointer, whose fields are read directly (read-only; a load through a bad pointer
+ *   reads 0); bpf_find_vma(task, addr, callback_fn, callback_ctx, flags) (180): calls
+ *   callback_fn(task, vma, callback_ctx), a BPF function returning 0 or 1 (ignored), once with
+ *   the struct vm_area_struct of task's VMA containing addr (a snapshot: kernel/vma_btf.h; vm_file
+ *   is the program's file for its text and data, kernel/image_btf.h) and returns 0; -EINVAL flags
+ *   not 0; -ENOENT task has no address space (a kernel thread, exiting, or no task's at all) or
+ *   no VMA contains addr; -EBUSY the map's lock is held for writing (an mmap in progress,
+ *   SYS_task_lock_map), as Linux's mmap_read_trylock. task and vma are read-only for the
+ *   callback: a program whose callback writes to them is refused ("only read is supported").
+ *   A tp_btf program (TRACING, BPF_TRACE_RAW_TP) is opened with name 0 (its tracepoint was named
+ *   at load; a name is EINVAL) and reads its arguments as typed pointers.
+ * BPF_LINK_CREATE (kernel/bpf/tracing.c; the bytes past Linux's link_create.uprobe_multi.pid must
+ *   be 0): EBADF / EINVAL prog_fd; EINVAL a program that is not TRACING, an attach_type that is
+ *   not its expected_attach_type, target_fd or flags set. BPF_TRACE_RAW_TP: as
+ *   BPF_RAW_TRACEPOINT_OPEN of a tp_btf program (EINVAL tracing.cookie). BPF_TRACE_ITER
+ *   (kernel/bpf/bpf_iter.h): iter_info, iter_info_len a union bpf_iter_link_info: EINVAL one
+ *   without the other, more than one of task.tid, task.pid, task.pid_fd, or pid_fd (no pid fds);
+ *   E2BIG nonzero bytes past the union; EFAULT; an iterator link (nothing runs until it is read).
+ *   Returns a link fd; ENOMEM, ENOSPC, EMFILE.
+ * BPF_ITER_CREATE: EINVAL flags; EBADF / EINVAL link_fd not a link, EINVAL not an iterator link;
+ *   returns an fd read(2) reads (kernel/bpf/bpf_iter.h: every task's VMAs in pid and address
+ *   order, or the link's one task, then one run with task and vma NULL; reads of any size resume
+ *   where the last stopped; EBUSY a read of the same fd in progress; E2BIG one run's output is
+ *   above 8192 bytes). The program prints with bpf_seq_printf (Linux's format subset: %d %i %u
+ *   %x %X with l/ll, %c %s %p %%, flags -+ #0 and a width; EINVAL a bad format or seq_file,
+ *   EOVERFLOW the buffer is full) and bpf_seq_write, and may call bpf_d_path on its VMA's
+ *   &vma->vm_file->f_path (any other pointer: EINVAL; ENAMETOOLONG the buffer is too small).
  * BPF_LINK_DETACH: EBADF / EINVAL not a link; detaches it now (the fd stays until closed).
  *
  * BPF_BTF_LOAD: a BTF blob (include/uapi/linux/btf.h) checked as Linux checks it

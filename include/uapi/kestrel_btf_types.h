@@ -174,10 +174,19 @@ struct pt_regs {
 
 typedef void (*btf_trace_sys_enter)(void *, struct pt_regs *, long);
 typedef void (*btf_trace_sys_exit)(void *, struct pt_regs *, long);
+/* Kestrel's own (kernel/trace.h): access VM_PROT_* bits, result KERN_*, page_size 4 KiB or 2 MiB. */
+typedef void (*btf_trace_vm_fault)(void *, struct task_struct *task, unsigned long address,
+				   unsigned int access, int result, unsigned long page_size);
 
 /* ---- BPF iterators */
 
-struct seq_file; /* opaque: programs pass it to bpf_seq_printf and bpf_seq_write */
+/*
+ * What programs pass to bpf_seq_printf and bpf_seq_write: a record with nothing to read (a
+ * forward declaration would make meta->seq a number; the kernel's iterator state is
+ * kernel/bpf/bpf_iter.h's).
+ */
+struct seq_file {
+};
 
 struct bpf_iter_meta {
 	struct seq_file *seq;

@@ -3,40 +3,40 @@
  * SYS_munmap and SYS_mprotect (kernel/vm_syscalls.c). Kestrel's choices are marked (K).
  *
  * The user range is [USER_MIN, USER_MAX): page 0 is not part of it. Lengths are rounded up to
- * whole pages; a length whose rounding wraps is EINVAL.
+ * whole pages; a length whose rounding wraps is ENOMEM for mmap (FreeBSD's), EINVAL for munmap
+ * and mprotect.
  *
  * mmap(addr, len, prot, flags, fd, off) -> addr. Anonymous memory (MAP_ANON), guard reservations
  * (MAP_GUARD) and file mappings (neither), as FreeBSD's mmap(2) decides. The errors, in the order
- * they are checked (the first that applies is returned):
+ * of FreeBSD's kern_mmap (the first that applies is returned):
  *    1. EINVAL  prot has bits beyond PROT_READ|WRITE|EXEC;
- *    2. EINVAL  flags has bits beyond MAP_SHARED, MAP_PRIVATE, MAP_FIXED, MAP_ANON, MAP_GUARD,
+ *    2. EINVAL  len 0, or MAP_ANON with fd other than -1 or off other than 0;
+ *    3. EINVAL  flags has bits beyond MAP_SHARED, MAP_PRIVATE, MAP_FIXED, MAP_ANON, MAP_GUARD,
  *               MAP_EXCL and MAP_ALIGNED(n);
- *    3. EINVAL  both MAP_SHARED and MAP_PRIVATE;
  *    4. EINVAL  MAP_EXCL without MAP_FIXED;
- *    5. EINVAL  MAP_ALIGNED(n) with n other than 1 (MAP_ALIGNED_SUPER) or 12..47 (K: FreeBSD
- *               allows up to 63; user addresses have 47 bits);
+ *    5. EINVAL  both MAP_SHARED and MAP_PRIVATE;
  *    6. EINVAL  MAP_GUARD with prot other than PROT_NONE, fd other than -1, off other than 0, or
  *               any flag besides MAP_FIXED, MAP_EXCL and MAP_ALIGNED(n) (MAP_PRIVATE included, as
  *               FreeBSD);
- *    7. a file mapping (neither MAP_ANON nor MAP_GUARD), in this order:
- *         EINVAL  neither MAP_SHARED nor MAP_PRIVATE;
+ *    7. EINVAL  MAP_ANON with MAP_SHARED (K: Kestrel has no fork and no shared anonymous memory,
+ *               so such a mapping could never be shared: refused rather than silently private);
+ *    8. ENOMEM  len wraps past 2^64 when rounded up to whole pages (FreeBSD's answer);
+ *    9. EINVAL  MAP_ALIGNED(n) with n other than 1 (MAP_ALIGNED_SUPER) or 12..47 (K: FreeBSD
+ *               allows up to 63; user addresses have 47 bits);
+ *   10. EINVAL  MAP_FIXED with addr not page aligned or [addr, addr + len) not inside the user
+ *               range, whatever the fd (so fd -1 without MAP_ANON gives EINVAL here, not EBADF);
+ *   11. a file mapping (neither MAP_ANON nor MAP_GUARD), in this order:
  *         EBADF   fd is not open (fd -1 included);
- *         ENODEV  the file cannot be mapped (the console: Linux's and FreeBSD's answer for a file
+ *         EINVAL  neither MAP_SHARED nor MAP_PRIVATE;
+ *         ENODEV  the file cannot be mapped (the console: FreeBSD's and Linux's answer for a file
  *                 without an mmap method);
- *         EINVAL  off negative or not page aligned (Linux's rule; FreeBSD would shift the address);
- *       anonymous memory, in this order:
- *         EINVAL  fd other than -1 or off other than 0;
- *         EINVAL  MAP_SHARED (K: Kestrel has no fork and no shared anonymous memory, so such a
- *                 mapping could never be shared: refused rather than silently private);
- *    8. EINVAL  len 0, or wrapping when rounded;
- *    9. EINVAL  MAP_FIXED with addr not page aligned or [addr, addr + len) not inside the user
- *               range;
- *   10. a file mapping: the file's own errors (below), before any address is looked for (as
- *       FreeBSD);
- *   11. EBUSY   the caller's map lock cannot be waited for (kernel/vm_syscalls.c, "Locking");
- *   12. EEXIST  MAP_FIXED|MAP_EXCL and part of the range is mapped; nothing is replaced (K: the
+ *         EINVAL  off negative or not page aligned (K: Linux's rule; FreeBSD would shift the
+ *                 address by the offset within its page);
+ *         then the file's own errors (below);
+ *   12. EBUSY   the caller's map lock cannot be waited for (kernel/vm_syscalls.c, "Locking");
+ *   13. EEXIST  MAP_FIXED|MAP_EXCL and part of the range is mapped; nothing is replaced (K: the
  *               uapi's choice, Linux's MAP_FIXED_NOREPLACE error; FreeBSD reports ENOMEM);
- *   13. ENOMEM  no free range fits, or out of kernel memory for a map entry.
+ *   14. ENOMEM  no free range fits, or out of kernel memory for a map entry or an object.
  *
  * Placement without MAP_FIXED: addr is a hint (rounded up to a page): the first fit at or above
  * it, else the first fit from the bottom of the user range; with MAP_ALIGNED(n) the first fit
@@ -62,7 +62,7 @@
  * fds and mappings. A mapping made with PROT_WRITE makes BPF_MAP_FREEZE fail with EBUSY until it
  * is wholly unmapped (munmap of part of it, or mprotect, does not end it). max_protection is
  * PROT_READ | prot: a mapping made without PROT_WRITE (all a frozen map allows) can never be made
- * writable, mprotect says EACCES. The file's errors (step 10), in Linux's order (do_mmap's checks
+ * writable, mprotect says EACCES. The file's errors (step 11), in Linux's order (do_mmap's checks
  * of the file, then bpf_map_mmap's, then array_map_mmap's):
  *         EACCES    MAP_SHARED with PROT_WRITE and an fd that may not write;
  *         EACCES    an fd that may not read;
@@ -77,14 +77,18 @@
  *
  * munmap(addr, len) -> 0: EINVAL for addr not page aligned, len 0, a wrapping length or a range
  * not inside the user range (munmap(2)); otherwise 0, also for ranges with nothing mapped. ENOMEM
- * if splitting an entry found no kernel memory (nothing is removed then). EBUSY as mmap's.
+ * if splitting an entry found no kernel memory for the new entry or, for anonymous memory never
+ * touched, for the object the pieces then share (nothing is removed then). EBUSY as mmap's.
  *
  * mprotect(addr, len, prot) -> 0: EINVAL for unknown prot bits, addr not page aligned, a wrapping
  * length or a range not inside the user range; EBUSY as mmap's; EACCES if prot exceeds the
  * max_protection of an entry in the range (the program image's entries and the stack have
  * max_protection equal to their protection; anonymous mappings allow everything; file mappings
  * what the file allowed); ENOMEM as munmap. Holes and guard entries in the range are skipped
- * (FreeBSD); len 0 succeeds and changes nothing. On any error nothing has changed.
+ * (FreeBSD); len 0 succeeds and changes nothing. On any error nothing has changed. The pieces of
+ * an anonymous mapping split by mprotect or munmap coalesce again when their protections match,
+ * touched or not, and so does anonymous memory mapped again into a hole of one (as FreeBSD):
+ * vm_map_list then shows one entry.
  */
 #ifndef UAPI_MMAN_H
 #define UAPI_MMAN_H

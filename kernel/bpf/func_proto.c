@@ -5,6 +5,8 @@
  */
 #include "kernel/bpf/func_proto.h"
 
+#include "kernel/bpf/btf.h"
+#include "uapi/errno.h"
 #include "uapi/linux/bpf.h"
 
 #define MAP_BIT(t) ((uint64_t)1 << (t))
@@ -126,6 +128,61 @@ PROBE_READ_PROTO(probe_read_kernel_str);
 PROBE_READ_PROTO(probe_read_user);
 PROBE_READ_PROTO(probe_read_user_str);
 
+/*
+ * The prototypes with typed kernel pointers are not const: bpf_helper_protos_init writes their
+ * ids at boot (typed_protos lists them).
+ *
+ * bpf_get_current_task_btf's task is never NULL, as Linux's; should the task's view not be
+ * allocated, the pointer is NULL all the same, which loads through it (PROBE_MEM) read as 0 and
+ * bpf_find_vma refuses (-ENOENT).
+ */
+static struct bpf_func_proto get_current_task_btf_proto = {
+	.name = "bpf_get_current_task_btf",
+	.flags = BPF_PROTO_GPL_ONLY,
+	.ret = BPF_RET_BTF_ID,
+	.ret_btf_name = "task_struct",
+};
+
+/* Linux's: the callback gets the task as passed and the VMA, both read-only, and its ctx. */
+static struct bpf_func_proto find_vma_proto = {
+	.name = "bpf_find_vma",
+	.ret = BPF_RET_INTEGER,
+	.args = {BPF_ARG_PTR_TO_BTF_ID, BPF_ARG_ANYTHING, BPF_ARG_PTR_TO_FUNC, BPF_ARG_PTR_TO_STACK_OR_NULL,
+		 BPF_ARG_ANYTHING},
+	.arg_btf_name = {"task_struct"},
+	.cb_args = {BPF_CB_ARG_BTF_ID, BPF_CB_ARG_BTF_ID, BPF_CB_ARG_CTX},
+	.cb_btf_name = {"task_struct", "vm_area_struct"},
+	.cb_ret_min = 0,
+	.cb_ret_max = 1,
+};
+
+static struct bpf_func_proto *const typed_protos[] = {&get_current_task_btf_proto, &find_vma_proto};
+
+/*
+ * The iterator helpers (kernel/bpf/seq.c). The seq_file and the path are typed pointers of any
+ * type here: the implementations check at run time that they are the running iterator's.
+ */
+static const struct bpf_func_proto seq_printf_proto = {
+	.name = "bpf_seq_printf",
+	.flags = BPF_PROTO_GPL_ONLY,
+	.ret = BPF_RET_INTEGER,
+	.args = {BPF_ARG_PTR_TO_BTF_ID, BPF_ARG_PTR_TO_MEM, BPF_ARG_CONST_SIZE, BPF_ARG_PTR_TO_MEM,
+		 BPF_ARG_CONST_SIZE_OR_ZERO},
+};
+
+static const struct bpf_func_proto seq_write_proto = {
+	.name = "bpf_seq_write",
+	.flags = BPF_PROTO_GPL_ONLY,
+	.ret = BPF_RET_INTEGER,
+	.args = {BPF_ARG_PTR_TO_BTF_ID, BPF_ARG_PTR_TO_MEM, BPF_ARG_CONST_SIZE_OR_ZERO},
+};
+
+static const struct bpf_func_proto d_path_proto = {
+	.name = "bpf_d_path",
+	.ret = BPF_RET_INTEGER,
+	.args = {BPF_ARG_PTR_TO_BTF_ID, BPF_ARG_PTR_TO_UNINIT_MEM, BPF_ARG_CONST_SIZE_OR_ZERO},
+};
+
 static const struct bpf_func_proto *const helper_protos[__BPF_FUNC_MAX_ID] = {
 	[BPF_FUNC_map_lookup_elem] = &map_lookup_elem_proto,
 	[BPF_FUNC_map_update_elem] = &map_update_elem_proto,
@@ -144,6 +201,11 @@ static const struct bpf_func_proto *const helper_protos[__BPF_FUNC_MAX_ID] = {
 	[BPF_FUNC_probe_read_kernel_str] = &probe_read_kernel_str_proto,
 	[BPF_FUNC_probe_read_user] = &probe_read_user_proto,
 	[BPF_FUNC_probe_read_user_str] = &probe_read_user_str_proto,
+	[BPF_FUNC_seq_printf] = &seq_printf_proto,
+	[BPF_FUNC_seq_write] = &seq_write_proto,
+	[BPF_FUNC_d_path] = &d_path_proto,
+	[BPF_FUNC_get_current_task_btf] = &get_current_task_btf_proto,
+	[BPF_FUNC_find_vma] = &find_vma_proto,
 };
 
 const struct bpf_func_proto *bpf_helper_proto(int32_t func_id)
@@ -151,4 +213,32 @@ const struct bpf_func_proto *bpf_helper_proto(int32_t func_id)
 	if (func_id < 0 || func_id >= __BPF_FUNC_MAX_ID)
 		return NULL;
 	return helper_protos[func_id];
+}
+
+/* The id of struct name in vmlinux into *id: true, or false with *missing = name. NULL: no type. */
+static bool resolve(const struct btf *vmlinux, const char *name, uint32_t *id, const char **missing)
+{
+	if (!name)
+		return true;
+	int32_t r = btf_find_by_name_kind(vmlinux, name, BTF_KIND_STRUCT);
+	if (r <= 0) {
+		*missing = name;
+		return false;
+	}
+	*id = (uint32_t)r;
+	return true;
+}
+
+int bpf_helper_protos_init(const struct btf *vmlinux, const char **missing)
+{
+	for (size_t i = 0; i < sizeof(typed_protos) / sizeof(typed_protos[0]); i++) {
+		struct bpf_func_proto *p = typed_protos[i];
+		bool ok = resolve(vmlinux, p->ret_btf_name, &p->ret_btf_id, missing);
+		for (int a = 0; a < 5 && ok; a++)
+			ok = resolve(vmlinux, p->arg_btf_name[a], &p->arg_btf_id[a], missing) &&
+			     resolve(vmlinux, p->cb_btf_name[a], &p->cb_btf_id[a], missing);
+		if (!ok)
+			return -ENOENT;
+	}
+	return 0;
 }

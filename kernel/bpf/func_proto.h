@@ -14,6 +14,12 @@
  * times before it returns. cb_args says what the callback receives in r1..r5, cb_ret_min/max the
  * range its r0 must be in (Linux: 0 to go on, 1 to stop). The verifier walks the callback as a
  * loop around the call (every number of calls, including none).
+ *
+ * Typed kernel pointers (BPF_ARG_PTR_TO_BTF_ID, BPF_RET_BTF_ID*, BPF_CB_ARG_BTF_ID) name a type of
+ * the kernel's BTF by id. Kfunc prototypes come from the loader with their ids. A helper
+ * prototype names its struct types instead (arg_btf_name ...), because clang numbers the kernel's
+ * BTF at build time: bpf_helper_protos_init looks the names up once at boot, before any program
+ * loads, and writes the ids into the prototypes, which the verifier then reads as any others.
  */
 #ifndef KERNEL_BPF_FUNC_PROTO_H
 #define KERNEL_BPF_FUNC_PROTO_H
@@ -78,9 +84,14 @@ struct bpf_func_proto {
 	uint8_t flags;              /* BPF_PROTO_* */
 	uint64_t map_types;         /* for a map argument: bit (1 << map_type) per accepted type */
 	uint32_t ret_btf_id;        /* BPF_RET_BTF_ID(_OR_NULL) */
-	uint32_t arg_btf_id[5];     /* BPF_ARG_PTR_TO_BTF_ID */
+	uint32_t arg_btf_id[5];     /* BPF_ARG_PTR_TO_BTF_ID; 0: any typed pointer */
 	uint8_t cb_args[5];         /* enum bpf_cb_arg_kind: the callback's r1..r5 */
 	uint32_t cb_btf_id[5];      /* BPF_CB_ARG_BTF_ID */
+	/* Helper prototypes: the struct names the ids above stand for; the ids are set from them
+	   at boot (bpf_helper_protos_init). NULL: no type. */
+	const char *ret_btf_name;
+	const char *arg_btf_name[5];
+	const char *cb_btf_name[5];
 	int32_t cb_ret_min, cb_ret_max;
 };
 
@@ -89,5 +100,15 @@ struct bpf_func_proto {
  * with none. Which of them a program may call depends on its type (kernel/bpf/prog_type.h).
  */
 const struct bpf_func_proto *bpf_helper_proto(int32_t func_id);
+
+/*
+ * Resolve the helper prototypes' struct names (ret_btf_name, arg_btf_name, cb_btf_name) in
+ * vmlinux, the kernel's BTF, into their ids: 0, or -ENOENT naming the first missing type in
+ * *missing (a build whose BTF lacks a type the helpers need: boot stops there, as no program may
+ * be verified against such prototypes).
+ * Once, at boot, before any program is verified: the prototypes are read without a lock.
+ */
+struct btf;
+int bpf_helper_protos_init(const struct btf *vmlinux, const char **missing);
 
 #endif

@@ -154,4 +154,9 @@ const bpf_func_t bpf_helper_fns[__BPF_FUNC_MAX_ID] = {
 	[BPF_FUNC_probe_read_kernel_str] = bpf_helper_probe_read_kernel_str,
 	[BPF_FUNC_probe_read_user] = bpf_helper_probe_read_user,
 	[BPF_FUNC_probe_read_user_str] = bpf_helper_probe_read_user_str,
+	[BPF_FUNC_seq_printf] = bpf_helper_seq_printf,
+	[BPF_FUNC_seq_write] = bpf_helper_seq_write,
+	[BPF_FUNC_d_path] = bpf_helper_d_path,
+	[BPF_FUNC_get_current_task_btf] = bpf_helper_get_current_task,
+	[BPF_FUNC_find_vma] = bpf_helper_find_vma,
 };

@@ -20,13 +20,33 @@
 /* bpf_loop's limit on nr_loops (Linux's BPF_MAX_LOOPS): -E2BIG above. */
 #define BPF_MAX_LOOPS (8u * 1024 * 1024)
 
-/* The tracing helpers (kernel/bpf/helpers_trace.c), entries of the table below. */
+/*
+ * The tracing helpers (kernel/bpf/helpers_trace.c), entries of the table below.
+ * bpf_get_current_task_btf is bpf_get_current_task: the same view, which its prototype types.
+ */
 uint64_t bpf_helper_get_current_task(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
 uint64_t bpf_helper_get_current_uid_gid(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
 uint64_t bpf_helper_probe_read_kernel(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4, uint64_t r5);
 uint64_t bpf_helper_probe_read_kernel_str(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4, uint64_t r5);
 uint64_t bpf_helper_probe_read_user(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4, uint64_t r5);
 uint64_t bpf_helper_probe_read_user_str(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4, uint64_t r5);
+
+/*
+ * bpf_find_vma (kernel/bpf/find_vma.c), Linux's contract: call callback(task, vma, callback_ctx)
+ * once with the VMA of task's map that contains addr (a snapshot, kernel/vma_btf.h) and return 0;
+ * -EINVAL flags is not 0; -ENOENT task has no address space (a kernel thread, one exiting, or a
+ * pointer that is no living task's view) or no VMA contains addr; -EBUSY the map's lock could not
+ * be taken for reading without waiting (a writer holds it: an mmap in progress, SYS_task_lock_map).
+ * The callback's return value is ignored. The map is read-locked while the callback runs. For a
+ * task other than the current one it takes sched_lock (task_btf_pid, task_map_get): not for a
+ * program run from a context that holds it (none does today).
+ */
+uint64_t bpf_helper_find_vma(uint64_t task, uint64_t addr, uint64_t callback, uint64_t ctx, uint64_t flags);
+
+/* The iterator helpers (kernel/bpf/seq.c), entries of the table below. */
+uint64_t bpf_helper_seq_printf(uint64_t m, uint64_t fmt, uint64_t fmt_size, uint64_t data, uint64_t data_len);
+uint64_t bpf_helper_seq_write(uint64_t m, uint64_t data, uint64_t len, uint64_t r4, uint64_t r5);
+uint64_t bpf_helper_d_path(uint64_t path, uint64_t buf, uint64_t size, uint64_t r4, uint64_t r5);
 
 /* Helper implementations indexed by Linux's helper number; NULL where Kestrel has none. */
 extern const bpf_func_t bpf_helper_fns[__BPF_FUNC_MAX_ID];

@@ -16,6 +16,7 @@
 #include "kernel/bpf/btf_sys.h"
 #include "kernel/bpf/file.h"
 #include "kernel/bpf/helpers.h"
+#include "kernel/bpf/kfunc.h"
 #include "kernel/bpf/map.h"
 #include "kernel/bpf/obj.h"
 #include "kernel/bpf/verifier.h"
@@ -41,7 +42,7 @@ struct func_node {
 struct bpf_prog {
 	int refcnt; /* atomic */
 	uint32_t id;
-	uint32_t type, prog_flags, expected_attach_type;
+	uint32_t type, prog_flags, expected_attach_type, attach_btf_id;
 	char name[BPF_OBJ_NAME_LEN];
 	bool gpl_compatible;
 	uint64_t load_time;
@@ -171,10 +172,21 @@ static const char *loader_btf_name(void *priv, uint32_t btf_id)
 	return btf_vmlinux() ? btf_type_name(btf_vmlinux(), btf_id) : NULL;
 }
 
-/* kfuncs and kernel variables are not resolved yet: the verifier refuses them as unknown. */
+/* kfuncs: the kernel's table (kernel/bpf/kfunc.h); Kestrel has no module BTF (off != 0). */
+static int loader_kfunc_get(void *priv, uint32_t prog_type, uint32_t btf_id, int16_t off,
+			    struct bpf_verifier_kfunc *out)
+{
+	(void)priv;
+	if (off)
+		return -EINVAL;
+	return bpf_kfunc_get(btf_vmlinux(), prog_type, btf_id, out);
+}
+
+/* Kernel variables are not resolved yet: the verifier refuses them as unknown. */
 static const struct bpf_verifier_ops loader_ops = {
 	.map_get = loader_map_get,
 	.func_value = loader_func_value,
+	.kfunc_get = loader_kfunc_get,
 	.btf_access = loader_btf_access,
 	.btf_name = loader_btf_name,
 };
@@ -268,12 +280,14 @@ int bpf_prog_load(const struct bpf_prog_load_req *req, struct bpf_prog **out, ui
 	prog->type = req->prog_type;
 	prog->prog_flags = req->prog_flags;
 	prog->expected_attach_type = req->expected_attach_type;
+	prog->attach_btf_id = req->attach_btf_id;
 	memcpy(prog->name, req->name, sizeof(prog->name));
 	prog->gpl_compatible = req->gpl_compatible;
 	prog->load_time = ktime_get_ns();
 
 	const struct bpf_verifier_input in = {
 		.prog_type = req->prog_type,
+		.desc = req->desc,
 		.prog_flags = req->prog_flags,
 		.insns = req->insns,
 		.insn_cnt = req->insn_cnt,
@@ -395,6 +409,7 @@ void bpf_prog_stats(const struct bpf_prog *prog, struct bpf_prog_stats *st)
 		.type = prog->type,
 		.id = prog->id,
 		.expected_attach_type = prog->expected_attach_type,
+		.attach_btf_id = prog->attach_btf_id,
 		.prog_flags = prog->prog_flags,
 		.gpl_compatible = prog->gpl_compatible,
 		.load_time = prog->load_time,

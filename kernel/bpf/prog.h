@@ -32,12 +32,16 @@
 #include "uapi/linux/bpf.h"
 
 struct bpf_prog;
+struct bpf_prog_type_desc;
 
 /* What BPF_PROG_LOAD asks for, in kernel memory (the syscall layer copied and checked it). */
 struct bpf_prog_load_req {
 	uint32_t prog_type;            /* one bpf_prog_type_desc knows */
 	uint32_t prog_flags;           /* known bits only (BPF_F_SLEEPABLE, BPF_F_TEST_STATE_FREQ, ...) */
 	uint32_t expected_attach_type;
+	uint32_t attach_btf_id;        /* the kernel BTF's id of a TRACING program's attach point */
+	const struct bpf_prog_type_desc *desc; /* the context to verify against (bpf_verifier_input's
+						  desc), NULL for the type's own; the caller's */
 	const struct bpf_insn *insns;  /* insn_cnt instructions, the caller's until load returns */
 	uint32_t insn_cnt;
 	char name[BPF_OBJ_NAME_LEN];   /* checked (bpf_obj_name_copy), NUL-padded */
@@ -94,6 +98,7 @@ void bpf_prog_account(struct bpf_prog *prog, uint64_t runs, uint64_t ns);
 /* What the program is, for info and test runs. No lock; fixed at load except the statistics. */
 struct bpf_prog_stats {
 	uint32_t type, id, expected_attach_type, prog_flags;
+	uint32_t attach_btf_id;        /* 0 unless a TRACING program */
 	char name[BPF_OBJ_NAME_LEN];
 	bool gpl_compatible;
 	uint64_t load_time;            /* ktime_get_ns() at load */

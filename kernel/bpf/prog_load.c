@@ -15,6 +15,7 @@
 #include "kernel/bpf/obj.h"
 #include "kernel/bpf/prog.h"
 #include "kernel/bpf/prog_type.h"
+#include "kernel/bpf/tracing.h"
 #include "kernel/bpf/verifier.h"
 #include "kernel/string.h"
 #include "kernel/usercopy.h"
@@ -64,8 +65,8 @@ static int load_req(const union bpf_attr *attr, struct bpf_prog_load_req *req)
 		return bpf_fd_of_unknown_kind((int)attr->prog_token_fd);
 	if (attr->insn_cnt == 0 || attr->insn_cnt > BPF_VERIFIER_MAX_INSNS)
 		return -E2BIG;
-	/* No program to extend and no vmlinux BTF to name an attach point in. */
-	if (attr->attach_prog_fd || attr->attach_btf_id)
+	/* No program to extend; an attach point is the kernel BTF's, for TRACING programs only. */
+	if (attr->attach_prog_fd || (attr->attach_btf_id && attr->prog_type != BPF_PROG_TYPE_TRACING))
 		return -EINVAL;
 	if (attr->prog_type < __MAX_BPF_PROG_TYPE && attach_type_zero[attr->prog_type] && attr->expected_attach_type)
 		return -EINVAL;
@@ -93,6 +94,7 @@ static int load_req(const union bpf_attr *attr, struct bpf_prog_load_req *req)
 	req->prog_type = attr->prog_type;
 	req->prog_flags = attr->prog_flags;
 	req->expected_attach_type = attr->expected_attach_type;
+	req->attach_btf_id = attr->attach_btf_id;
 	req->insn_cnt = attr->insn_cnt;
 	req->gpl_compatible = gpl_compatible(license);
 	req->fd_array = attr->fd_array;
@@ -117,11 +119,17 @@ int bpf_cmd_prog_load(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t si
 {
 	struct bpf_prog_load_req req = {0};
 	struct bpf_prog_btf btf = {0};
+	struct bpf_tracing_ctx tctx;
 	struct bpf_prog *prog = NULL;
 	uint32_t verified, log_true_size;
 
 	(void)cmd;
 	int r = load_req(attr, &req);
+	/* A TRACING program's context is its attach point's (tracing.h), checked before the walk. */
+	if (!r && req.prog_type == BPF_PROG_TYPE_TRACING) {
+		r = bpf_tracing_prog_ctx(req.expected_attach_type, req.attach_btf_id, &tctx);
+		req.desc = &tctx.desc;
+	}
 	if (!r) {
 		/* func_info and line_info first, as Linux's bpf_check checks them before the walk. */
 		struct bpf_prog_btf_log blog = {.buf = req.log_buf, .size = req.log_size, .level = req.log_level};

@@ -26,6 +26,7 @@
    bpf_tracing_func_proto, for the helpers Kestrel has). */
 #define TRACING_HELPERS(w)                                                                     \
 	(BASE_HELPERS(w) | word(w, BPF_FUNC_get_current_task) |                                \
+	 word(w, BPF_FUNC_get_current_task_btf) | word(w, BPF_FUNC_find_vma) |                 \
 	 word(w, BPF_FUNC_get_current_uid_gid) | word(w, BPF_FUNC_probe_read_kernel) |         \
 	 word(w, BPF_FUNC_probe_read_kernel_str) | word(w, BPF_FUNC_probe_read_user) |         \
 	 word(w, BPF_FUNC_probe_read_user_str))
@@ -35,17 +36,20 @@ _Static_assert(__BPF_FUNC_MAX_ID <= 256, "helper sets are four words");
 
 /*
  * BPF_PROG_TYPE_SYSCALL: the context is BPF_PROG_TEST_RUN's ctx_in buffer, read-write at any
- * offset below U16_MAX (Linux's rule), so the verifier reports the furthest byte touched.
+ * offset below U16_MAX (Linux's rule), so the verifier reports the furthest byte touched. The
+ * helpers are the tracing programs' (Linux's syscall_prog_func_proto falls back to
+ * tracing_prog_func_proto: bpf_find_vma among them).
  */
 static const struct bpf_prog_type_desc syscall_desc = {
 	.name = "syscall",
 	.ctx_size = 0xffff,
-	.helpers = BASE_HELPER_SET,
+	.helpers = TRACING_HELPER_SET,
 };
 
 #define SKB_FIELD(member, rd, wr)                                                              \
-	{offsetof(struct __sk_buff, member),                                                   \
-	 offsetof(struct __sk_buff, member) + sizeof(((struct __sk_buff *)0)->member), rd, wr}
+	{.start = offsetof(struct __sk_buff, member),                                          \
+	 .end = offsetof(struct __sk_buff, member) + sizeof(((struct __sk_buff *)0)->member),  \
+	 .read_sizes = rd, .write_sizes = wr}
 /* A 4-byte field: narrow loads allowed, stores (where allowed) of exactly 4 bytes. */
 #define NARROW (BPF_CTX_SZ1 | BPF_CTX_SZ2 | BPF_CTX_SZ4)
 #define ANY_SIZE (BPF_CTX_SZ1 | BPF_CTX_SZ2 | BPF_CTX_SZ4 | BPF_CTX_SZ8)
@@ -78,8 +82,8 @@ static const struct bpf_ctx_field skb_fields[] = {
 	SKB_FIELD(wire_len, NARROW, 0),
 	SKB_FIELD(gso_segs, NARROW, 0),
 	SKB_FIELD(gso_size, NARROW, 0),
-	{offsetof(struct __sk_buff, gso_size) + 4, offsetof(struct __sk_buff, gso_size) + 5,
-	 BPF_CTX_SZ1, 0}, /* tstamp_type, a bit-field Linux reads as one byte */
+	{.start = offsetof(struct __sk_buff, gso_size) + 4, .end = offsetof(struct __sk_buff, gso_size) + 5,
+	 .read_sizes = BPF_CTX_SZ1}, /* tstamp_type, a bit-field Linux reads as one byte */
 	SKB_FIELD(hwtstamp, BPF_CTX_SZ8, 0),
 };
 
@@ -97,7 +101,7 @@ static const struct bpf_prog_type_desc sched_cls_desc = {
  * bpf_tracing_ctx_access); attaching checks the bytes read against the tracepoint's count.
  */
 static const struct bpf_ctx_field raw_tp_fields[] = {
-	{0, 12 * sizeof(uint64_t), BPF_CTX_SZ1 | BPF_CTX_SZ2 | BPF_CTX_SZ4 | BPF_CTX_SZ8, 0},
+	{.end = 12 * sizeof(uint64_t), .read_sizes = BPF_CTX_SZ1 | BPF_CTX_SZ2 | BPF_CTX_SZ4 | BPF_CTX_SZ8},
 };
 
 static const struct bpf_prog_type_desc raw_tracepoint_desc = {
@@ -108,8 +112,40 @@ static const struct bpf_prog_type_desc raw_tracepoint_desc = {
 	.helpers = TRACING_HELPER_SET,
 };
 
+/*
+ * BPF_PROG_TYPE_TRACING: the context is the attach point's typed arguments (tracing.c builds it
+ * from the kernel's BTF), so these carry only the helper sets. Iterators print into the reader's
+ * buffer (Linux's bpf_iter_get_func_proto adds the seq helpers; bpf_d_path is allowed for them).
+ */
+#define ITER_HELPERS(w)                                                                        \
+	(TRACING_HELPERS(w) | word(w, BPF_FUNC_seq_printf) | word(w, BPF_FUNC_seq_write) |     \
+	 word(w, BPF_FUNC_d_path))
+
+static const struct bpf_prog_type_desc tracing_desc = {
+	.name = "tracing",
+	.helpers = TRACING_HELPER_SET,
+};
+
+static const struct bpf_prog_type_desc tracing_iter_desc = {
+	.name = "tracing",
+	.helpers = {ITER_HELPERS(0), ITER_HELPERS(1), ITER_HELPERS(2), ITER_HELPERS(3)},
+};
+
+const struct bpf_prog_type_desc *bpf_prog_type_tracing_base(uint32_t expected_attach_type)
+{
+	switch (expected_attach_type) {
+	case BPF_TRACE_ITER:
+		return &tracing_iter_desc;
+	case BPF_TRACE_RAW_TP:
+		return &tracing_desc;
+	default:
+		return NULL;
+	}
+}
+
 static const struct bpf_prog_type_desc *const descs[__MAX_BPF_PROG_TYPE] = {
 	[BPF_PROG_TYPE_RAW_TRACEPOINT] = &raw_tracepoint_desc,
+	[BPF_PROG_TYPE_TRACING] = &tracing_desc,
 	[BPF_PROG_TYPE_SYSCALL] = &syscall_desc,
 	[BPF_PROG_TYPE_SCHED_CLS] = &sched_cls_desc,
 };

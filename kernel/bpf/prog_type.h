@@ -17,15 +17,27 @@
 #define BPF_CTX_SZ4 0x4
 #define BPF_CTX_SZ8 0x8
 
+/* bpf_ctx_field.flags */
+#define BPF_CTX_PTR_OR_NULL 0x1 /* the typed pointer may be NULL: the program checks before use */
+
 /*
  * One byte range [start, end) of a context. An access of size bytes at off is allowed when
  * [off, off + size) lies inside one field, off is a multiple of size, and size is among the
  * field's sizes for that direction (write_sizes 0: the field is read-only). Bytes in no field are
  * neither readable nor writable.
+ *
+ * Typed fields (btf_id not 0): an 8-byte slot holding a pointer to a kernel object of the kernel
+ * BTF's type btf_id, as Linux's PTR_TO_BTF_ID context arguments of tracing programs. Only a whole
+ * 8-byte read is allowed (read_sizes BPF_CTX_SZ8, write_sizes 0); it gives the program a typed
+ * pointer it reads fields through (kernel/bpf/verifier_mem.c), which it must compare with NULL
+ * first when flags has BPF_CTX_PTR_OR_NULL (Linux's PTR_TO_BTF_ID_OR_NULL: iter/task_vma's task
+ * and vma on the last run).
  */
 struct bpf_ctx_field {
 	uint16_t start, end;
 	uint8_t read_sizes, write_sizes;
+	uint8_t flags;
+	uint32_t btf_id;
 };
 
 struct bpf_prog_type_desc {
@@ -45,8 +57,20 @@ struct bpf_prog_type_desc {
 	int32_t ret_min, ret_max;
 };
 
-/* The description of prog_type, or NULL for a type Kestrel cannot load. */
+/*
+ * The description of prog_type, or NULL for a type Kestrel cannot load. BPF_PROG_TYPE_TRACING's
+ * has no context: its programs are verified against the one kernel/bpf/tracing.c builds for their
+ * attach point from bpf_prog_type_tracing_base (bpf_verifier_input.desc).
+ */
 const struct bpf_prog_type_desc *bpf_prog_type_desc(uint32_t prog_type);
+
+/*
+ * What a TRACING program of expected_attach_type may call, with no context yet (ctx_fields NULL,
+ * ctx_size 0): BPF_TRACE_ITER programs add bpf_seq_printf, bpf_seq_write and bpf_d_path to the
+ * tracing helpers, BPF_TRACE_RAW_TP (tp_btf) programs have the tracing helpers. NULL for another
+ * attach type.
+ */
+const struct bpf_prog_type_desc *bpf_prog_type_tracing_base(uint32_t expected_attach_type);
 
 /* True when programs of type t may call helper func_id (0 <= func_id < __BPF_FUNC_MAX_ID). */
 static inline bool bpf_prog_type_has_helper(const struct bpf_prog_type_desc *t, int32_t func_id)

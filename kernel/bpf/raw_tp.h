@@ -47,6 +47,15 @@ int bpf_raw_tp_attach(enum trace_point tp, struct bpf_prog *prog);
 /* Undo one bpf_raw_tp_attach(tp, prog); runs already started may still finish. No spinlock held. */
 void bpf_raw_tp_detach(enum trace_point tp, struct bpf_prog *prog);
 
+/*
+ * A raw tracepoint link for prog, taking over the caller's reference on it: the link's fd, or
+ * -EINVAL (a RAW_TRACEPOINT program without a name or reading more arguments than the tracepoint
+ * has; a tp_btf program with a name; another program type), -ENOENT (no tracepoint of that name),
+ * or bpf_raw_tp_attach's and bpf_link_settle's errors; the reference is dropped on error.
+ * kernel/bpf/raw_tp_link.c; no spinlock held.
+ */
+int bpf_raw_tp_link_attach(struct bpf_prog *prog, const char *name);
+
 /* Check T1 and T2: NULL, or what is broken. Takes raw_tp_lock. */
 const char *bpf_raw_tp_check(void);
 

@@ -1,14 +1,17 @@
 /*
  * Raw tracepoint links (kernel/bpf/link.h): BPF_RAW_TRACEPOINT_OPEN, and BPF_LINK_CREATE with
- * BPF_TRACE_RAW_TP. A BPF_PROG_TYPE_RAW_TRACEPOINT program names its tracepoint at attach time;
- * the context it reads is the tracepoint's arguments (kernel/trace.h), whose count bounds the
- * bytes it may read, as Linux's bpf_probe_register checks.
+ * BPF_TRACE_RAW_TP (kernel/bpf/tracing.c). A BPF_PROG_TYPE_RAW_TRACEPOINT program names its
+ * tracepoint at attach time; the context it reads is the tracepoint's arguments (kernel/trace.h),
+ * whose count bounds the bytes it may read, as Linux's bpf_probe_register checks. A tp_btf program
+ * (TRACING, BPF_TRACE_RAW_TP) named its tracepoint at load (attach_btf_id) and is opened with a
+ * NULL name, as Linux's bpf_raw_tp_link_attach wants.
  */
 #include "kernel/bpf/file.h"
 #include "kernel/bpf/link.h"
 #include "kernel/bpf/prog.h"
 #include "kernel/bpf/raw_tp.h"
 #include "kernel/bpf/syscall.h"
+#include "kernel/bpf/tracing.h"
 #include "kernel/string.h"
 #include "kernel/usercopy.h"
 #include "mm/kmem.h"
@@ -55,23 +58,17 @@ static const struct bpf_link_ops raw_tp_link_ops = {
 	.dealloc = raw_tp_dealloc,
 };
 
-/* Attach prog_fd's program to tp: a link fd, or -errno. */
-static int raw_tp_open(uint32_t prog_fd, const char *name)
+int bpf_raw_tp_link_attach(struct bpf_prog *prog, const char *name)
 {
-	struct bpf_prog_file *pf;
 	struct bpf_prog_stats st;
 	enum trace_point tp;
+	int r;
 
-	int r = bpf_prog_file_get((int)prog_fd, &pf);
-	if (r)
-		return r;
-	struct bpf_prog *prog = pf->prog;
-	bpf_prog_get(prog);
-	file_put(&pf->file);
 	bpf_prog_stats(prog, &st);
-	if (st.type != BPF_PROG_TYPE_RAW_TRACEPOINT)
-		r = -EINVAL;
-	else if (!name)
+	if (st.type == BPF_PROG_TYPE_TRACING && st.expected_attach_type == BPF_TRACE_RAW_TP)
+		/* tp_btf: the attach point was named at load; its context fits it by construction. */
+		r = name ? -EINVAL : bpf_tracing_tp_of(st.attach_btf_id, &tp);
+	else if (st.type != BPF_PROG_TYPE_RAW_TRACEPOINT || !name)
 		r = -EINVAL;
 	else if (!(r = bpf_raw_tp_find(name, &tp)) && st.max_ctx_offset > bpf_raw_tp_nargs(tp) * sizeof(uint64_t))
 		r = -EINVAL;
@@ -91,6 +88,20 @@ static int raw_tp_open(uint32_t prog_fd, const char *name)
 		return r;
 	}
 	return bpf_link_settle(&l->link);
+}
+
+/* Attach prog_fd's program: a link fd, or -errno. */
+static int raw_tp_open(uint32_t prog_fd, const char *name)
+{
+	struct bpf_prog_file *pf;
+
+	int r = bpf_prog_file_get((int)prog_fd, &pf);
+	if (r)
+		return r;
+	struct bpf_prog *prog = pf->prog;
+	bpf_prog_get(prog);
+	file_put(&pf->file);
+	return bpf_raw_tp_link_attach(prog, name);
 }
 
 int bpf_cmd_raw_tracepoint_open(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size)

@@ -253,6 +253,9 @@ struct cmd_entry {
 	size_t attr_end; /* BPF_ATTR_END of the command's last field */
 };
 
+/* Linux's BPF_LINK_CREATE_LAST_FIELD, link_create.uprobe_multi.pid (Kestrel's union stops before). */
+#define LINK_CREATE_END (offsetof(union bpf_attr, link_create) + 60)
+
 static const struct cmd_entry cmds[__MAX_BPF_CMD] = {
 	[BPF_MAP_CREATE] = {map_create, BPF_ATTR_END(map_token_fd)},
 	[BPF_MAP_LOOKUP_ELEM] = {map_elem, BPF_ATTR_END(flags)},
@@ -272,6 +275,8 @@ static const struct cmd_entry cmds[__MAX_BPF_CMD] = {
 	[BPF_LINK_GET_FD_BY_ID] = {bpf_cmd_link_get_fd_by_id, BPF_ATTR_END(open_flags)},
 	[BPF_LINK_GET_NEXT_ID] = {get_next_id, BPF_ATTR_END(next_id)},
 	[BPF_LINK_DETACH] = {bpf_cmd_link_detach, BPF_ATTR_END(link_detach.link_fd)},
+	[BPF_LINK_CREATE] = {bpf_cmd_link_create, LINK_CREATE_END},
+	[BPF_ITER_CREATE] = {bpf_cmd_iter_create, BPF_ATTR_END(iter_create.flags)},
 	[BPF_BTF_LOAD] = {bpf_cmd_btf_load, BPF_ATTR_END(btf_token_fd)},
 	[BPF_BTF_GET_FD_BY_ID] = {bpf_cmd_btf_get_fd_by_id, BPF_ATTR_END(open_flags)},
 	[BPF_BTF_GET_NEXT_ID] = {get_next_id, BPF_ATTR_END(next_id)},

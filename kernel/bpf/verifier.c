@@ -600,7 +600,7 @@ static int xlate(struct venv *env, struct bpf_verifier_output *out)
 	for (uint32_t i = 0; i < env->len; i++) {
 		struct bpf_insn *in = &insns[i];
 		if (in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_KFUNC_CALL) {
-			const struct vkfunc *k = vcfg_kfunc(env, i);
+			const struct bpf_verifier_kfunc *k = &vcfg_kfunc(env, i)->k;
 			out->calls[k->call_index] = k->proto->fn;
 			in->src_reg = 0;
 			in->off = 0;
@@ -679,37 +679,62 @@ static void log_stats(struct venv *env)
 	     env->total_states, env->peak_states);
 }
 
-int bpf_verify(const struct bpf_verifier_input *in, struct bpf_verifier_output *out)
+static void env_free(struct venv *env)
 {
-	memset(out, 0, sizeof(*out));
-	struct venv *env = kzalloc(sizeof(*env));
-	if (!env)
-		return -ENOMEM;
-	env->in = in;
-	int err = vlog_init(&env->log, in);
-	if (!err && !(env->pt = bpf_prog_type_desc(in->prog_type)))
-		err = -EINVAL;
-	if (!err && (in->insn_cnt == 0 || in->insn_cnt > BPF_VERIFIER_MAX_INSNS))
-		err = -E2BIG;
-	if (!err) {
-		err = verify(env, out);
-		log_stats(env);
-	}
-	if (err)
-		bpf_verifier_output_free(out);
-	uint32_t true_size;
-	int log_err = vlog_finalize(&env->log, &true_size);
-	if (log_err)
-		err = log_err;
-	if (err == -ENOSPC)
-		bpf_verifier_output_free(out);
-	out->verified_insns = env->insn_processed;
-	out->log_true_size = true_size;
 	vstate_free_all(env);
 	vcfg_free(env);
 	kfree(env->insns);
 	kfree(env->insn_flags);
 	kfree(env->idmap);
 	kfree(env);
-	return err;
+}
+
+/*
+ * A walk that widened scalars at an iterator's loop head (verifier_state.c) and was rejected for
+ * it is walked once more without widening: only that second walk's log and verdict count.
+ */
+static bool retry_exact(const struct venv *env, int err)
+{
+	return env->iter_widen && env->iter_widened && (err == -EINVAL || err == -EACCES || err == -E2BIG);
+}
+
+int bpf_verify(const struct bpf_verifier_input *in, struct bpf_verifier_output *out)
+{
+	uint32_t earlier = 0; /* instructions a first, widening walk processed */
+
+	for (bool widen = true;; widen = false) {
+		memset(out, 0, sizeof(*out));
+		struct venv *env = kzalloc(sizeof(*env));
+		if (!env)
+			return -ENOMEM;
+		env->in = in;
+		env->iter_widen = widen;
+		int err = vlog_init(&env->log, in);
+		if (!err && !(env->pt = in->desc ? in->desc : bpf_prog_type_desc(in->prog_type)))
+			err = -EINVAL;
+		if (!err && (in->insn_cnt == 0 || in->insn_cnt > BPF_VERIFIER_MAX_INSNS))
+			err = -E2BIG;
+		if (!err) {
+			err = verify(env, out);
+			if (retry_exact(env, err)) {
+				earlier += env->insn_processed;
+				bpf_verifier_output_free(out);
+				env_free(env);
+				continue;
+			}
+			log_stats(env);
+		}
+		if (err)
+			bpf_verifier_output_free(out);
+		uint32_t true_size;
+		int log_err = vlog_finalize(&env->log, &true_size);
+		if (log_err)
+			err = log_err;
+		if (err == -ENOSPC)
+			bpf_verifier_output_free(out);
+		out->verified_insns = earlier + env->insn_processed;
+		out->log_true_size = true_size;
+		env_free(env);
+		return err;
+	}
 }

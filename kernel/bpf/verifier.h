@@ -16,7 +16,9 @@
  *     starts, without recursion;
  *   - stop: every path ends at an exit. Loops are accepted when the verifier can walk every
  *     iteration within BPF_COMPLEXITY_LIMIT_INSNS processed instructions; callbacks are bounded by
- *     their helpers. There is no run-time instruction budget.
+ *     their helpers, loops over an iterator's _NEXT by the iterator. There is no run-time
+ *     instruction budget;
+ *   - destroy every iterator it starts, on every path.
  * Division by zero is not a rejection: the executors give the RFC 9669 result.
  *
  * What a program can learn about kernel addresses. Kestrel has no privilege levels, and the
@@ -34,7 +36,7 @@
  * information is checked like one without (arguments passed as they are); recursion is refused
  * in the call graph before the walk ("back-edge from insn X to Y", the words Linux uses for a
  * cycle it refuses in the control-flow graph); packet access (LD_ABS/LD_IND, __sk_buff data
- * pointers) and spin locks, reference-tracked objects and iterators are not supported yet.
+ * pointers), spin locks and reference-tracked objects other than iterators are not supported yet.
  */
 #ifndef KERNEL_BPF_VERIFIER_H
 #define KERNEL_BPF_VERIFIER_H
@@ -44,6 +46,7 @@
 
 #include "kernel/bpf/exec.h"
 #include "kernel/bpf/func_proto.h"
+#include "kernel/bpf/prog_type.h"
 
 #define BPF_VERIFIER_MAX_INSNS 1000000       /* insn_cnt limit: -E2BIG above */
 #define BPF_COMPLEXITY_LIMIT_INSNS 1000000   /* processed instructions: -E2BIG above */
@@ -83,6 +86,39 @@ struct bpf_verifier_btf_field {
 				  0: a number */
 };
 
+/* Kfunc flags (Linux's KF_*). */
+#define BPF_KF_ITER_NEW 0x1      /* arg 0 is an uninitialised iterator on the stack: starts it */
+#define BPF_KF_ITER_NEXT 0x2     /* arg 0 is a started iterator: its next element, or NULL */
+#define BPF_KF_ITER_DESTROY 0x4  /* arg 0 is a started iterator: ends it */
+#define BPF_KF_TRUSTED_ARGS 0x8  /* typed pointer arguments must be trusted (see below) */
+#define BPF_KF_ITER (BPF_KF_ITER_NEW | BPF_KF_ITER_NEXT | BPF_KF_ITER_DESTROY)
+
+/*
+ * One kfunc as the loader resolves it. Iterator kfuncs (Linux's open-coded iterators) take the
+ * iterator, struct bpf_iter_<name> of iter_size bytes (a multiple of 8, at most 64), by pointer in
+ * r1: a fixed 8-aligned offset of a stack the program owns. The verifier tracks those bytes as an
+ * object of their own: _NEW needs them unused by another iterator and makes them an active
+ * iterator (the program can then neither read nor write them: the kernel's state lives there);
+ * _NEXT and _DESTROY need an iterator of the same type; _DESTROY frees the bytes and every pointer
+ * _NEXT returned through it stops being a pointer; a path that reaches an exit (or leaves the
+ * frame) with an iterator not destroyed is rejected ("Unreleased reference"). _NEXT returns
+ * proto->ret_btf_id or NULL; a loop over it is walked until its state at the _NEXT call repeats
+ * (Linux's iterator convergence). For these, proto->args[0] is BPF_ARG_ANYTHING: the iterator
+ * argument is checked by the rules above, not by the prototype.
+ * Trusted pointers: what a helper returns as BPF_RET_BTF_ID, a typed context field (a tracing
+ * program's arguments: iter/task_vma's task) and what an iterator's _NEXT returns, each once
+ * NULL-checked where it may be NULL; a pointer loaded from a field of one is not.
+ */
+struct bpf_verifier_kfunc {
+	const char *name;                   /* for the log, when known (errors included) */
+	const struct bpf_func_proto *proto; /* fn set; valid until the loader frees the program */
+	uint32_t call_index;                /* what the xlated call names, >= __BPF_FUNC_MAX_ID */
+	uint32_t flags;                     /* BPF_KF_* */
+	uint32_t iter_btf_id;               /* iterator kfuncs: struct bpf_iter_<name>'s BTF id */
+	uint32_t iter_size;                 /* its size in bytes */
+	const char *iter_name;              /* "task_vma": the log says iter_task_vma */
+};
+
 /*
  * The loader's side. Any callback may be NULL: the feature it serves is then refused ("unknown"
  * map, kfunc, BTF id). priv is bpf_verifier_input.priv. Callbacks return 0 or a negative errno,
@@ -95,10 +131,10 @@ struct bpf_verifier_ops {
 	   start): what bpf_for_each_map_elem and friends get as the callback; the loader builds it. */
 	int (*func_value)(void *priv, uint32_t subprog, uint32_t start, uint64_t *value);
 	/* The kfunc of BTF id btf_id (insn off: the BTF object, 0 = the kernel's) for this program
-	   type: its prototype (fn set; valid until the loader frees the program) and the call index
-	   the xlated call gets, >= __BPF_FUNC_MAX_ID. -EACCES: not allowed for this type. */
+	   type (struct bpf_verifier_kfunc). -EACCES: not allowed for this type (out->name may then
+	   name it for the log); any other error: unknown. */
 	int (*kfunc_get)(void *priv, uint32_t prog_type, uint32_t btf_id, int16_t off,
-			 const struct bpf_func_proto **proto, uint32_t *call_index);
+			 struct bpf_verifier_kfunc *out);
 	/* LD_IMM64 BPF_PSEUDO_BTF_ID: the variable of btf_id (next insn's imm: its BTF object). */
 	int (*btf_var_get)(void *priv, uint32_t btf_id, int32_t btf_obj, struct bpf_verifier_btf_var *out);
 	/* A load of size bytes at off from a struct of type btf_id: 0 and *out, or -EACCES when
@@ -111,6 +147,10 @@ struct bpf_verifier_ops {
 
 struct bpf_verifier_input {
 	uint32_t prog_type;              /* enum bpf_prog_type; unknown: -EINVAL */
+	/* The context and helpers to check against instead of prog_type's own description (NULL:
+	   bpf_prog_type_desc(prog_type)): a TRACING program's, built for its attach point. Read
+	   during bpf_verify only. */
+	const struct bpf_prog_type_desc *desc;
 	uint32_t prog_flags;             /* BPF_F_TEST_STATE_FREQ (a checkpoint at every prune
 					    point) is honoured; the others are the loader's */
 	const struct bpf_insn *insns;    /* as user space gave them; not modified */

@@ -19,6 +19,7 @@ struct call_meta {
 	int map;           /* map index of the BPF_ARG_CONST_MAP_PTR argument, or -1 */
 	int func_subprog;  /* the callback's subprogram, or -1 */
 	int ctx_regno;     /* the BPF_ARG_PTR_TO_STACK_OR_NULL argument's register, or 0 */
+	uint32_t kf_flags; /* a kfunc's BPF_KF_* (0 for helpers) */
 };
 
 static int type_error(struct venv *env, uint32_t regno, const char *expected)
@@ -27,6 +28,14 @@ static int type_error(struct venv *env, uint32_t regno, const char *expected)
 	vlog(env, "R%u type=%s expected=%s\n", regno,
 	     vreg_type_str(env, &cur_regs(env)[regno], name, sizeof(name)), expected);
 	return -EACCES;
+}
+
+/* The kernel BTF's name of type id, for the log. */
+static const char *btf_type_of(struct venv *env, uint32_t id)
+{
+	const struct bpf_verifier_ops *ops = env->in->ops;
+	const char *n = ops && ops->btf_name ? ops->btf_name(env->in->priv, id) : NULL;
+	return n ? n : "unknown";
 }
 
 static bool is_mem_type(const struct vreg *r)
@@ -119,9 +128,17 @@ static int check_arg(struct venv *env, const struct bpf_func_proto *p, int a,
 		meta->ctx_regno = (int)regno;
 		return 0;
 	case BPF_ARG_PTR_TO_BTF_ID:
-		if (r->type != VT_BTF || (r->flags & VF_MAYBE_NULL) ||
-		    (p->arg_btf_id[a] && r->aux != p->arg_btf_id[a]))
+		if (r->type != VT_BTF || (r->flags & VF_MAYBE_NULL))
 			return type_error(env, regno, "ptr_");
+		if (p->arg_btf_id[a] && r->aux != p->arg_btf_id[a]) {
+			vlog(env, "R%u is of type %s but %s is expected\n", regno, btf_type_of(env, r->aux),
+			     btf_type_of(env, p->arg_btf_id[a]));
+			return -EACCES;
+		}
+		if ((meta->kf_flags & BPF_KF_TRUSTED_ARGS) && !(r->flags & VF_TRUSTED)) {
+			vlog(env, "R%u must be referenced or trusted\n", regno);
+			return -EINVAL;
+		}
 		return 0;
 	default:
 		return 0;
@@ -149,6 +166,8 @@ static void set_return(struct venv *env, struct vreg *regs, const struct bpf_fun
 		vreg_mark_const(r0, 0);
 		r0->type = VT_BTF;
 		r0->aux = p->ret_btf_id;
+		if (p->ret == BPF_RET_BTF_ID)
+			r0->flags = VF_TRUSTED;
 		if (p->ret == BPF_RET_BTF_ID_OR_NULL) {
 			r0->flags = VF_MAYBE_NULL;
 			r0->id = venv_new_id(env);
@@ -249,10 +268,10 @@ static int enter_callback(struct venv *env, uint32_t insn, const struct bpf_func
 	return 0;
 }
 
-/* A helper or kfunc call of prototype p. */
-static int call_with_proto(struct venv *env, uint32_t insn, const struct bpf_func_proto *p)
+int vcall_with_proto(struct venv *env, uint32_t insn, const struct bpf_func_proto *p,
+		     uint32_t kf_flags)
 {
-	struct call_meta meta = {.map = -1, .func_subprog = -1, .ctx_regno = 0};
+	struct call_meta meta = {.map = -1, .func_subprog = -1, .ctx_regno = 0, .kf_flags = kf_flags};
 	bool has_callback = false;
 	for (int a = 0; a < 5 && p->args[a] != BPF_ARG_NONE; a++) {
 		int err = check_arg(env, p, a, &meta);
@@ -300,7 +319,7 @@ static int call_helper(struct venv *env, uint32_t insn)
 	}
 	if ((uint32_t)id + 1 > env->max_call_index)
 		env->max_call_index = (uint32_t)id + 1;
-	return call_with_proto(env, insn, p);
+	return vcall_with_proto(env, insn, p, 0);
 }
 
 static int call_local(struct venv *env, uint32_t insn)
@@ -320,8 +339,12 @@ int vcall(struct venv *env, uint32_t insn)
 	const struct bpf_insn *in = &env->insns[insn];
 	if (in->src_reg == BPF_PSEUDO_CALL)
 		return call_local(env, insn);
-	if (in->src_reg == BPF_PSEUDO_KFUNC_CALL)
-		return call_with_proto(env, insn, vcfg_kfunc(env, insn)->proto);
+	if (in->src_reg == BPF_PSEUDO_KFUNC_CALL) {
+		const struct bpf_verifier_kfunc *k = &vcfg_kfunc(env, insn)->k;
+		if (k->flags & BPF_KF_ITER)
+			return viter_call(env, insn, k);
+		return vcall_with_proto(env, insn, k->proto, k->flags);
+	}
 	return call_helper(env, insn);
 }
 
@@ -383,6 +406,8 @@ int vexit(struct venv *env, uint32_t insn)
 		return err;
 	struct vstate *st = env->cur;
 	struct vframe *fr = cur_frame(env);
+	if ((err = viter_check_leaks(env, st->curframe)))
+		return err;
 	if (st->curframe == 0) {
 		if (env->pt->has_ret_range)
 			err = check_return_range(env, "program exit", env->pt->ret_min, env->pt->ret_max);

@@ -44,7 +44,7 @@ const struct bpf_func_proto *vcfg_call_proto(struct venv *env, uint32_t i)
 		return bpf_helper_proto(in->imm);
 	if (is_kfunc_call(in)) {
 		const struct vkfunc *k = vcfg_kfunc(env, i);
-		return k ? k->proto : NULL;
+		return k ? k->k.proto : NULL;
 	}
 	return NULL;
 }
@@ -305,20 +305,25 @@ static int resolve_kfunc(struct venv *env, uint32_t i, struct vkfunc *out)
 {
 	const struct bpf_insn *in = &env->insns[i];
 	const struct bpf_verifier_ops *ops = env->in->ops;
+	struct bpf_verifier_kfunc *k = &out->k;
 	out->insn = i;
-	out->proto = NULL;
+	memset(k, 0, sizeof(*k));
 	int err = ops && ops->kfunc_get ?
-			  ops->kfunc_get(env->in->priv, env->in->prog_type, (uint32_t)in->imm, in->off,
-					 &out->proto, &out->call_index) :
+			  ops->kfunc_get(env->in->priv, env->in->prog_type, (uint32_t)in->imm, in->off, k) :
 			  -ENOENT;
 	if (err == -EACCES)
 		return reject_at(env, i, err, "calling kernel function %s is not allowed\n",
-				 out->proto && out->proto->name ? out->proto->name : "unknown");
-	if (err || !out->proto || out->call_index < __BPF_FUNC_MAX_ID)
+				 k->name ? k->name : k->proto && k->proto->name ? k->proto->name : "unknown");
+	if (err || !k->proto || k->call_index < __BPF_FUNC_MAX_ID)
 		return reject_at(env, i, err ? err : -EINVAL, "kernel btf_id %u is not a function\n",
 				 (uint32_t)in->imm);
-	if (out->call_index + 1 > env->max_call_index)
-		env->max_call_index = out->call_index + 1;
+	uint32_t iter = k->flags & BPF_KF_ITER;
+	if (iter && ((iter & (iter - 1)) || !k->iter_size || k->iter_size % SLOT_SIZE ||
+		     k->iter_size > 64 || !k->iter_name))
+		return reject_at(env, i, -EINVAL, "kernel function %s is a bad iterator\n",
+				 k->proto->name ? k->proto->name : "unknown");
+	if (k->call_index + 1 > env->max_call_index)
+		env->max_call_index = k->call_index + 1;
 	return 0;
 }
 
@@ -560,6 +565,10 @@ static int build_blocks(struct venv *env)
 		} else if (BPF_OP(in->code) == BPF_CALL && BPF_CLASS(in->code) == BPF_JMP &&
 			   vproto_has_callback(vcfg_call_proto(env, i))) {
 			env->insn_flags[i] |= INSN_CB_CALL | INSN_PRUNE | INSN_FORCE_CP;
+			mark_leader(env, i);
+			mark_leader(env, i + 1);
+		} else if (is_kfunc_call(in) && (vcfg_kfunc(env, i)->k.flags & BPF_KF_ITER_NEXT)) {
+			env->insn_flags[i] |= INSN_ITER_NEXT | INSN_PRUNE | INSN_FORCE_CP;
 			mark_leader(env, i);
 			mark_leader(env, i + 1);
 		}

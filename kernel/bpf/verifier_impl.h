@@ -4,6 +4,7 @@
  *   verifier.c         the walk: every path, instruction by instruction, on abstract states
  *   verifier_mem.c     memory accesses: stack, context, map values and keys, records, kernel objects
  *   verifier_call.c    helper, kfunc and bpf-to-bpf calls, callbacks, exits
+ *   verifier_iter.c    open-coded iterators: their stack objects, _new/_next/_destroy, leaks
  *   verifier_bounds.c  scalar arithmetic on bounds and tnums, branch refinement
  *   verifier_state.c   abstract states: copies, comparison, checkpoints and pruning
  *   verifier_cfg.c     before the walk: instruction checks, subprograms, the control-flow graph,
@@ -120,6 +121,7 @@ enum vtype {
 
 #define VF_MAYBE_NULL 0x1 /* may be NULL: no access, no arithmetic until a NULL check */
 #define VF_RDONLY 0x2     /* VT_MEM: read-only */
+#define VF_TRUSTED 0x4    /* VT_BTF: a trusted pointer (verifier.h), for BPF_KF_TRUSTED_ARGS */
 
 /*
  * One register. Scalars keep their value's bounds in var/smin/smax/umin/umax; pointers keep a
@@ -128,12 +130,15 @@ enum vtype {
  * the tnum agree (umin <= umax, smin <= smax, and the tnum holds a value in range).
  * id: nonzero when other registers or spilled slots hold the very same value: refining one refines
  * all (scalars); a NULL check of one checks all (VF_MAYBE_NULL pointers).
+ * ref_obj_id: nonzero for a pointer into an iterator's kernel state (what its _NEXT returned): the
+ * iterator's reference; destroying the iterator makes every such register a scalar.
  */
 struct vreg {
 	uint8_t type;
 	uint8_t flags;
 	uint8_t frameno;  /* VT_STACK: whose frame */
 	uint32_t id;
+	uint32_t ref_obj_id;
 	int32_t off;
 	uint32_t aux;
 	struct tnum var;
@@ -147,7 +152,11 @@ enum slot_kind {
 	SLOT_INVALID = 0, /* never written: unreadable */
 	SLOT_MISC,        /* written, value unknown */
 	SLOT_SPILL,       /* part of the spilled register `spill` */
+	SLOT_ITER,        /* part of an iterator (verifier.h): neither readable nor writable */
 };
+
+/* An iterator's state (Linux's BPF_ITER_STATE_*). */
+enum { ITER_ACTIVE = 1, ITER_DRAINED = 2 };
 
 /*
  * 8 bytes of a frame's stack. Byte b of slot s is at fp - 8 * s - 1 - b (slot 0 is just below
@@ -155,11 +164,19 @@ enum slot_kind {
  * 1, 2 or 4 bytes at an offset aligned to its size; its bytes are SLOT_SPILL and it starts at
  * fp + spill_off. Invariant: spill_size is 0 when the slot holds no spill, and kind[b] ==
  * SLOT_SPILL exactly for the spill's bytes.
+ * Iterator slots: every byte of each of an iterator's slots is SLOT_ITER, and each of them holds
+ * the same iter_* fields (iter_state nonzero); other slots have iter_state 0.
  */
 struct vslot {
 	uint8_t kind[SLOT_SIZE];
 	int16_t spill_off;
 	uint8_t spill_size;
+	uint8_t iter_state;   /* ITER_ACTIVE, ITER_DRAINED, or 0 */
+	uint32_t iter_btf_id; /* struct bpf_iter_<name> */
+	uint32_t iter_ref;    /* the reference the iterator is (an id, as vreg.id) */
+	uint32_t iter_insn;   /* where _NEW started it, for the log */
+	uint32_t iter_depth;  /* _NEXT calls that returned an element on this path (exact comparison
+			         only: two states differing in it are not an infinite loop) */
 	struct vreg spill;
 };
 
@@ -208,6 +225,7 @@ struct vstate {
 #define INSN_SEEN 0x10     /* reached by the walk */
 #define INSN_CB_CALL 0x20  /* a helper call with a callback argument */
 #define INSN_FORCE_CP 0x40 /* always store a checkpoint here */
+#define INSN_ITER_NEXT 0x80 /* an iterator's _NEXT kfunc call: loops converge here */
 
 #define STACK_ALL (~(uint64_t)0)
 
@@ -243,8 +261,7 @@ struct vldimm {
 /* A kfunc call, resolved before the walk. */
 struct vkfunc {
 	uint32_t insn;
-	const struct bpf_func_proto *proto;
-	uint32_t call_index;
+	struct bpf_verifier_kfunc k;
 };
 
 /* ---- the log ---- */
@@ -296,6 +313,8 @@ struct venv {
 	uint32_t max_call_index;      /* highest call index used + 1 */
 	uint32_t *idmap;              /* pairs (old id, cur id) for state comparison */
 	uint32_t idmap_len, idmap_cap;
+	bool iter_widen;              /* widen changed scalars at iterator loop heads (first attempt) */
+	bool iter_widened;            /* it did: a rejection is worth a second, exact attempt */
 };
 
 static inline struct vblock *venv_block(struct venv *env, uint32_t b)
@@ -438,6 +457,22 @@ struct vframe *vmem_stack_frame(struct venv *env, const struct vreg *r);
 
 int vcall(struct venv *env, uint32_t insn);
 int vexit(struct venv *env, uint32_t insn);
+
+/* A helper or kfunc call of prototype p: arguments checked, r0 set, r1..r5 made unreadable,
+   the walk moved on (or into a callback). */
+int vcall_with_proto(struct venv *env, uint32_t insn, const struct bpf_func_proto *p,
+		     uint32_t kf_flags);
+
+/* ---- verifier_iter.c ---- */
+
+/* A call of iterator kfunc k at insn (flags BPF_KF_ITER_*). */
+int viter_call(struct venv *env, uint32_t insn, const struct bpf_verifier_kfunc *k);
+/* Frame f of the current state is going away (exit, return): 0, or -EINVAL with "Unreleased
+   reference" logged when an iterator lives on its stack. */
+int viter_check_leaks(struct venv *env, uint32_t f);
+/* At an INSN_ITER_NEXT insn: whether the iterator st's r1 points to is active (convergence may
+   only prune a state that would go round the loop once more). */
+bool viter_active_at(struct venv *env, const struct vstate *st);
 
 /* ---- verifier.c ---- */
 

@@ -220,7 +220,10 @@ void vlog_state(struct venv *env, const struct vstate *st)
 		if (!any)
 			continue;
 		vlog(env, " fp%d=", -(int)(s + 1) * SLOT_SIZE);
-		if (sl->spill_size == SLOT_SIZE && sl->kind[0] == SLOT_SPILL)
+		if (sl->iter_state)
+			vlog(env, "iter(ref_id=%u,state=%s,depth=%u)", sl->iter_ref,
+			     sl->iter_state == ITER_ACTIVE ? "active" : "drained", sl->iter_depth);
+		else if (sl->spill_size == SLOT_SIZE && sl->kind[0] == SLOT_SPILL)
 			vlog_reg(env, &sl->spill);
 		else
 			vlog(env, "%s", kinds);

@@ -6,7 +6,8 @@
  *   map value  [0, value_size), not written if the map is read-only for programs, not read if
  *              write-only
  *   map key    [0, key_size), read-only
- *   context    per the program type's layout (prog_type.h), from the unmodified pointer only
+ *   context    per the program type's layout (prog_type.h), from the unmodified pointer only;
+ *              a typed field reads as a typed kernel pointer (NULL-checked first if OR_NULL)
  *   memory     [0, size) of a record or kernel variable, writes unless read-only
  *   kernel obj reads of fields the loader's BTF knows, as PROBE_MEM loads
  * Error texts and codes are Linux's (check_mem_access and friends).
@@ -61,13 +62,28 @@ static const char *reg_str(struct venv *env, const struct vreg *r, char *buf, si
 	return vreg_type_str(env, r, buf, n);
 }
 
-/* Bytes [lo, hi) of frame fr: the first never written, or hi. */
+/* Bytes [lo, hi) of frame fr: the first never written (or an iterator's), or hi. */
 static int64_t first_invalid(struct vframe *fr, int64_t lo, int64_t hi)
 {
 	for (int64_t o = lo; o < hi; o++)
-		if (*byte_kind(fr, o) == SLOT_INVALID)
+		if (*byte_kind(fr, o) == SLOT_INVALID || *byte_kind(fr, o) == SLOT_ITER)
 			return o;
 	return hi;
+}
+
+/*
+ * An iterator's bytes hold the kernel's state: nothing but its kfuncs may change them. 0, or
+ * -EACCES logged when [lo, hi) of frame fr touches one.
+ */
+static int check_iter_overwrite(struct venv *env, struct vframe *fr, int64_t lo, int64_t hi)
+{
+	for (int64_t o = lo; o < hi; o++) {
+		if (*byte_kind(fr, o) == SLOT_ITER) {
+			vlog(env, "cannot overwrite referenced iterator at fp%lld\n", (long long)o);
+			return -EACCES;
+		}
+	}
+	return 0;
 }
 
 static void stack_write_fixed(struct vframe *fr, int64_t o, uint32_t size, const struct vreg *v)
@@ -122,6 +138,8 @@ static int stack_access(struct venv *env, uint32_t regno, const struct vreg *reg
 		return err;
 	fr = vmem_stack_frame(env, reg);
 	if (t == VACC_WRITE) {
+		if ((err = check_iter_overwrite(env, fr, lo, hi)))
+			return err;
 		if (fixed) {
 			stack_write_fixed(fr, lo, size, value);
 		} else {
@@ -236,9 +254,14 @@ static int mem_access(struct venv *env, uint32_t regno, const struct vreg *reg, 
 	return check_region(env, regno, reg, off, size, reg->aux, "memory", "mem_size", zero_ok);
 }
 
+/*
+ * Whether the access is allowed; *typed is the field when it holds a typed pointer (then only a
+ * whole 8-byte read of it is allowed, whatever its sizes say), else NULL.
+ */
 static bool ctx_allowed(const struct bpf_prog_type_desc *pt, int32_t off, uint32_t size,
-			enum vaccess t)
+			enum vaccess t, const struct bpf_ctx_field **typed)
 {
+	*typed = NULL;
 	if (off < 0 || off % (int32_t)size)
 		return false;
 	if (!pt->ctx_fields)
@@ -247,8 +270,13 @@ static bool ctx_allowed(const struct bpf_prog_type_desc *pt, int32_t off, uint32
 										BPF_CTX_SZ8;
 	for (uint32_t i = 0; i < pt->nctx_fields; i++) {
 		const struct bpf_ctx_field *f = &pt->ctx_fields[i];
-		if ((uint32_t)off >= f->start && (uint32_t)off + size <= f->end)
-			return ((t == VACC_READ ? f->read_sizes : f->write_sizes) & bit) != 0;
+		if ((uint32_t)off < f->start || (uint32_t)off + size > f->end)
+			continue;
+		if (f->btf_id) {
+			*typed = f;
+			return t == VACC_READ && size == 8 && (uint32_t)off == f->start && f->end - f->start == 8;
+		}
+		return ((t == VACC_READ ? f->read_sizes : f->write_sizes) & bit) != 0;
 	}
 	return false;
 }
@@ -283,14 +311,27 @@ static int ctx_access(struct venv *env, uint32_t regno, const struct vreg *reg, 
 	int err = ctx_ptr_unmodified(env, regno, reg);
 	if (err)
 		return err;
-	if (!ctx_allowed(env->pt, off, size, t)) {
+	const struct bpf_ctx_field *typed;
+	if (!ctx_allowed(env->pt, off, size, t, &typed)) {
 		vlog(env, "invalid bpf_context access off=%d size=%u\n", off, size);
 		return -EACCES;
 	}
 	if ((uint32_t)off + size > env->max_ctx_offset)
 		env->max_ctx_offset = (uint32_t)off + size;
-	if (t == VACC_READ)
+	if (t == VACC_READ && typed) {
+		/* The caller of the run put a pointer to a live object of this type there, or NULL
+		   where the field says so: loads through it are PROBE_MEM all the same. */
+		vreg_mark_const(value, 0);
+		value->type = VT_BTF;
+		value->aux = typed->btf_id;
+		value->flags = VF_TRUSTED; /* as Linux's tracing arguments: kfuncs take them */
+		if (typed->flags & BPF_CTX_PTR_OR_NULL) {
+			value->flags |= VF_MAYBE_NULL;
+			value->id = venv_new_id(env);
+		}
+	} else if (t == VACC_READ) {
 		vreg_mark_unknown_sized(value, size, sx);
+	}
 	return 0;
 }
 
@@ -399,6 +440,8 @@ static int stack_helper_access(struct venv *env, uint32_t regno, const struct vr
 		return err;
 	struct vframe *fr = vmem_stack_frame(env, reg);
 	if (t == VACC_WRITE) {
+		if ((err = check_iter_overwrite(env, fr, lo, hi)))
+			return err;
 		for (int64_t o = lo; o < hi; o++)
 			scrub(slot_of(fr, o));
 		if (fixed)

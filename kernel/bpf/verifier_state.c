@@ -18,6 +18,16 @@
  * (verifier_call.c). That loop ends because the helper ends it, not because of anything the walk
  * can see, so there coverage by the loop's own in-progress checkpoint is enough to stop; to get
  * there quickly, scalars that changed since the previous round are widened to unknown.
+ *
+ * Iterators: a loop over an iterator's _NEXT ends because the iterator ends it. There coverage by
+ * an in-progress checkpoint of the same _NEXT call is enough to stop when the iterator is still
+ * active (Linux's iterator convergence: the state is the same up to the iterator's depth); the
+ * exact comparison counts the depth, so going deeper is never an infinite loop. Imprecise scalars
+ * already compare equal; precise ones are widened as a callback's are (a counter the program
+ * tests after the loop then converges, as in Linux, whose precision is found later), but only on
+ * a first attempt: when that fails, bpf_verify walks the program again without it, keeping every
+ * precise scalar exact on every pass, so that a bound the program checks inside the loop (the
+ * seed's `seen >= 1000`, however clang arranges it) is proved pass by pass.
  */
 #include "kernel/bpf/verifier_impl.h"
 #include "kernel/string.h"
@@ -207,6 +217,10 @@ static bool regsafe(struct venv *env, const struct vreg *old, const struct vreg 
 	}
 	if (old->off != cur->off || old->aux != cur->aux || old->frameno != cur->frameno)
 		return false;
+	/* A pointer an iterator's destruction invalidates is only covered by another such one. */
+	if (!old->ref_obj_id != !cur->ref_obj_id ||
+	    (old->ref_obj_id && !check_ids(env, old->ref_obj_id, cur->ref_obj_id)))
+		return false;
 	if (!(exact ? bounds_equal(old, cur) : bounds_within(old, cur)))
 		return false;
 	return !(old->flags & VF_MAYBE_NULL) || check_ids(env, old->id, cur->id);
@@ -226,9 +240,24 @@ static int byte_class(const struct vslot *s, int b, bool precise)
 	return BYTE_PTR;
 }
 
+/*
+ * Iterator slots match only iterator slots of the same type, state and (corresponding) reference:
+ * an iterator old never had is one cur must still destroy. The depth counts only for the exact
+ * comparison, so that a loop going deeper is not taken for an infinite one.
+ */
+static bool iter_slot_safe(struct venv *env, const struct vslot *old, const struct vslot *cur,
+			   bool exact)
+{
+	return old->iter_state == cur->iter_state && old->iter_btf_id == cur->iter_btf_id &&
+	       (!exact || old->iter_depth == cur->iter_depth) &&
+	       check_ids(env, old->iter_ref, cur->iter_ref) && cur->iter_ref;
+}
+
 static bool slot_safe(struct venv *env, const struct vslot *old, const struct vslot *cur,
 		      bool precise, bool exact)
 {
+	if (old->iter_state || cur->iter_state)
+		return iter_slot_safe(env, old, cur, exact);
 	if (exact) {
 		if (memcmp(old->kind, cur->kind, SLOT_SIZE))
 			return false;
@@ -306,10 +335,11 @@ static bool states_cover(struct venv *env, const struct vstate *old, const struc
 		}
 		uint32_t n = of->nslots > cf->nslots ? of->nslots : cf->nslots;
 		for (uint32_t s = 0; s < n; s++) {
-			if (!((fl.stack >> s) & 1))
-				continue;
 			const struct vslot *os = s < of->nslots ? &of->slots[s] : &empty_slot;
 			const struct vslot *cs = s < cf->nslots ? &cf->slots[s] : &empty_slot;
+			/* Iterators count even where dead: they must still be destroyed. */
+			if (!((fl.stack >> s) & 1) && !os->iter_state && !cs->iter_state)
+				continue;
 			if (!slot_safe(env, os, cs, (fl.stack_prec >> s) & 1, exact))
 				return false;
 		}
@@ -383,6 +413,9 @@ int vstate_visit(struct venv *env, uint32_t insn)
 	struct vblock *blk = venv_block(env, env->insn_block[insn]);
 	uint8_t flags = env->insn_flags[insn];
 	bool cb_round = (flags & INSN_CB_CALL) && cur->cb_reentry;
+	/* At an iterator's _NEXT with the iterator active, a state covered by the loop's own
+	   checkpoint from an earlier pass adds nothing a further pass could reach (verifier_iter.c). */
+	bool iter_round = (flags & INSN_ITER_NEXT) && viter_active_at(env, cur);
 	bool force = flags & INSN_FORCE_CP;
 	bool add = force || (env->in->prog_flags & BPF_F_TEST_STATE_FREQ) ||
 		   (env->jmps_processed - env->prev_jmps_processed >= 2 &&
@@ -392,6 +425,12 @@ int vstate_visit(struct venv *env, uint32_t insn)
 	for (struct vstate **link = &blk->states; *link;) {
 		struct vstate *s = *link;
 		if (s->branches) {
+			if (iter_round && states_cover(env, s, cur, insn, false)) {
+				s->hits++;
+				return 1;
+			}
+			if (iter_round && env->iter_widen && !prev_round && s->curframe == cur->curframe)
+				prev_round = s;
 			if (cb_round && same_callback_loop(s, cur)) {
 				if (states_cover(env, s, cur, insn, false)) {
 					s->hits++;
@@ -421,8 +460,10 @@ int vstate_visit(struct venv *env, uint32_t insn)
 		}
 		link = &s->next;
 	}
-	if (prev_round)
+	if (prev_round) {
 		widen(cur, prev_round);
+		env->iter_widened |= iter_round;
+	}
 	if (add && blk->nstates >= MAX_STATES_PER_INSN)
 		add = evict_oldest_done(env, blk);
 	if (!add || env->stored_states >= MAX_STORED_STATES)

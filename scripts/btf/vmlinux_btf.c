@@ -36,14 +36,15 @@ static inline __attribute__((always_inline)) unsigned long kestrel_btf_roots(voi
 		ROOT(struct task_struct) + ROOT(struct mm_struct) + ROOT(struct vm_area_struct) +
 		ROOT(struct file) + ROOT(struct path) + ROOT(struct dentry) + ROOT(struct qstr) +
 		ROOT(struct inode) + ROOT(struct super_block) + ROOT(struct vfsmount) +
-		ROOT(struct pt_regs) + ROOT(struct bpf_iter_meta) + ROOT(struct bpf_iter__task_vma) +
-		ROOT(struct bpf_iter_task_vma) +
+		ROOT(struct pt_regs) + ROOT(struct seq_file) + ROOT(struct bpf_iter_meta) +
+		ROOT(struct bpf_iter__task_vma) + ROOT(struct bpf_iter_task_vma) +
 		/* tracepoints */
-		ROOT(btf_trace_sys_enter) + ROOT(btf_trace_sys_exit) +
+		ROOT(btf_trace_sys_enter) + ROOT(btf_trace_sys_exit) + ROOT(btf_trace_vm_fault) +
 		/* the BPF ABI */
 		ROOT(struct __sk_buff) + ROOT(struct bpf_insn) + ROOT(union bpf_attr) +
 		ROOT(struct bpf_prog_info) + ROOT(struct bpf_map_info) + ROOT(struct bpf_btf_info) +
-		ROOT(struct bpf_func_info) + ROOT(struct bpf_line_info) + ROOT(enum bpf_cmd) +
+		ROOT(struct bpf_func_info) + ROOT(struct bpf_line_info) + ROOT(struct bpf_raw_tracepoint_args) +
+		ROOT(enum bpf_cmd) +
 		ROOT(enum bpf_map_type) + ROOT(enum bpf_prog_type);
 }
 

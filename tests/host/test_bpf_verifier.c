@@ -90,7 +90,7 @@ static const struct bpf_func_proto kf_task = {
 static const struct bpf_func_proto kf_denied = {.name = "bpf_denied", .fn = kfunc_fn};
 
 static int fake_kfunc_get(void *priv, uint32_t prog_type, uint32_t btf_id, int16_t off,
-			  const struct bpf_func_proto **proto, uint32_t *call_index)
+			  struct bpf_verifier_kfunc *out)
 {
 	(void)priv;
 	(void)prog_type;
@@ -98,15 +98,15 @@ static int fake_kfunc_get(void *priv, uint32_t prog_type, uint32_t btf_id, int16
 		return -EINVAL;
 	switch (btf_id) {
 	case 1000:
-		*proto = &kf_scalar;
-		*call_index = 300;
+		out->proto = &kf_scalar;
+		out->call_index = 300;
 		return 0;
 	case 1001:
-		*proto = &kf_task;
-		*call_index = 301;
+		out->proto = &kf_task;
+		out->call_index = 301;
 		return 0;
 	case 1002:
-		*proto = &kf_denied;
+		out->proto = &kf_denied;
 		return -EACCES;
 	default:
 		return -ENOENT;

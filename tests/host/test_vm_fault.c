@@ -137,14 +137,14 @@ KTEST(vm_fault, rights_and_bad_addresses)
 	vm_paddr_t pa;
 	ASSERT_TRUE(mapped(v.pmap, a, &pa, NULL, NULL));
 	*(unsigned char *)phys_to_virt(pa) = 0x77;
-	EXPECT_EQ(vm_map_protect(v.map, a, a + 2 * K4, RW, false), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(v.map, a, a + 2 * K4, RW, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
 	ASSERT_TRUE(mapped(v.pmap, a, NULL, &flags, NULL));
 	EXPECT_EQ(flags, UFLAGS_RW);
-	EXPECT_EQ(vm_map_protect(v.map, a, a + 2 * K4, VM_PROT_NONE, false), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(v.map, a, a + 2 * K4, VM_PROT_NONE, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
 	EXPECT_FALSE(mapped(v.pmap, a, NULL, NULL, NULL));
 	EXPECT_EQ(stats(v.map).resident_4k, 1);
 	EXPECT_EQ(vm_env_check(v.map), 0);
-	EXPECT_EQ(vm_map_protect(v.map, a, a + 2 * K4, R, false), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(v.map, a, a + 2 * K4, R, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
 	EXPECT_EQ(vm_fault(v.map, a, R), KERN_SUCCESS);
 	vm_paddr_t pa2;
 	ASSERT_TRUE(mapped(v.pmap, a, &pa2, NULL, NULL));
@@ -355,7 +355,7 @@ KTEST(vm_fault, partial_protect_keeps_data)
 	ASSERT_NE(base, 0);
 
 	/* Part of the first: split, rights per page, data and frames kept. */
-	EXPECT_EQ(vm_map_protect(v.map, a + 10 * K4, a + 20 * K4, R, false), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(v.map, a + 10 * K4, a + 20 * K4, R, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
 	expect_kept(kt, &v, a, base, 0, 0);
 	unsigned flags;
 	ASSERT_TRUE(mapped(v.pmap, a + 15 * K4, NULL, &flags, NULL));
@@ -368,19 +368,19 @@ KTEST(vm_fault, partial_protect_keeps_data)
 	EXPECT_EQ(v.map->nentries, 3);
 	EXPECT_EQ(vm_env_check(v.map), 0);
 	/* Back to RW: one entry again, the pages stay 4 KiB. */
-	EXPECT_EQ(vm_map_protect(v.map, a + 10 * K4, a + 20 * K4, RW, false), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(v.map, a + 10 * K4, a + 20 * K4, RW, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
 	EXPECT_EQ(v.map->nentries, 1);
 	expect_kept(kt, &v, a, base, 0, 0);
 
 	/* All of the second, aligned: the 2 MiB page stays whole. */
-	EXPECT_EQ(vm_map_protect(v.map, a + M2, a + 2 * M2, RX, false), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(v.map, a + M2, a + 2 * M2, RX, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
 	vm_size_t size;
 	ASSERT_TRUE(mapped(v.pmap, a + M2 + 7 * K4, NULL, &flags, &size));
 	EXPECT_EQ(size, M2);
 	EXPECT_EQ(flags, UFLAGS_R | MMU_EXEC);
 	EXPECT_EQ(stats(v.map).resident_2m, 1);
 	/* set_max on one page without changing the rights: the 2 MiB page spans two entries. */
-	EXPECT_EQ(vm_map_protect(v.map, a + M2, a + M2 + K4, RX, true), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(v.map, a + M2, a + M2 + K4, 0, RX, VM_MAP_PROTECT_SET_MAXPROT), KERN_SUCCESS);
 	EXPECT_EQ(v.map->nentries, 3);
 	ASSERT_TRUE(mapped(v.pmap, a + M2, NULL, NULL, &size));
 	EXPECT_EQ(size, M2);
@@ -525,7 +525,8 @@ KTEST(vm_fault, random_churn_gives_every_frame_back)
 			EXPECT_EQ(vm_map_remove(v.map, s, e), KERN_SUCCESS);
 			break;
 		case 2:
-			EXPECT_EQ(vm_map_protect(v.map, s, e, (vm_prot_t)((x >> 40) % 8), false), KERN_SUCCESS);
+			EXPECT_EQ(vm_map_protect(v.map, s, e, (vm_prot_t)((x >> 40) % 8), 0, VM_MAP_PROTECT_SET_PROT),
+				  KERN_SUCCESS);
 			break;
 		default:
 			vm_fault(v.map, s, R);

@@ -135,7 +135,7 @@ KTEST(vm_map_check, superpage_shared_by_clipped_entries_is_fine)
 	vm_map_t map = setup(kt, &pm, a, &pa);
 	ASSERT_NONNULL(map);
 	/* Only max_protection changes: the entry is clipped, the mapping's flags stay, no split. */
-	ASSERT_EQ(vm_map_protect(map, a + M2 / 2, a + M2, RW, true), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_protect(map, a + M2 / 2, a + M2, 0, RW, VM_MAP_PROTECT_SET_MAXPROT), KERN_SUCCESS);
 	EXPECT_EQ(map->nentries, 2);
 	vm_size_t size = 0;
 	ASSERT_TRUE(pmap_query(pm, a + M2 - K4, NULL, NULL, &size));

@@ -4,14 +4,18 @@
  *
  * 10^6 random operations over two small maps (one low, one ending at the last page below 2^64):
  * vm_map_find with every strategy, hint, length and max_addr (including unaligned, zero and huge
- * values), vm_map_insert, vm_map_fixed, vm_map_remove and vm_map_protect (with and without
- * set_max) on random sub-ranges, with NULL and real objects, guards and stacks. After every
- * operation the result, the returned address, every entry and every object's reference count are
- * compared with the model, and vm_map_check runs after every operation.
+ * values), vm_map_insert, vm_map_fixed, vm_map_remove and vm_map_protect (every combination of
+ * VM_MAP_PROTECT_SET_PROT and _SET_MAXPROT, and bad flags) on random sub-ranges, with NULL and
+ * real objects, guards and stacks. After every operation the result, the returned address, every
+ * entry and every object's reference count are compared with the model, and vm_map_check runs
+ * after every operation. An anonymous entry that is clipped gets an object first (vm_map.h): the
+ * model names such objects by a number of its own, which must stand for one object of the map's
+ * for as long as the number is in use.
  *
  * Seeded from VM_MAP_SEED if set, else from the clock; the seed is printed, and again on failure.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "kernel/ktest.h"
@@ -35,6 +39,7 @@ struct mentry {
 	vm_prot_t prot, max;
 	uint16_t eflags;
 	vm_object_t object;
+	unsigned backed; /* object NULL: 0, or the model's name for the object a clip gave it */
 	vm_ooffset_t offset;
 };
 
@@ -51,6 +56,16 @@ struct world {
 
 static vm_object_t objects[NOBJ];
 
+/*
+ * The objects clips make, by the model's numbers (1, 2, ...; at most two per operation): which of
+ * the map's objects each stands for (NULL: not seen yet) and its size, which says which addresses
+ * a new anonymous neighbour may take from it.
+ */
+#define BACKED_MAX (2 * OPS + 2)
+static unsigned next_backed = 1;
+static vm_object_t *backed_as;
+static vm_size_t *backed_size;
+
 /* ---------------------------------------------------------------------------------------------
  * The model.
  */
@@ -58,9 +73,9 @@ static bool m_mergeable(const struct mentry *a, const struct mentry *b)
 {
 	if (a->end != b->start || a->prot != b->prot || a->max != b->max || a->eflags != b->eflags)
 		return false;
-	if (!a->object && !b->object)
+	if (!a->object && !b->object && !a->backed && !b->backed)
 		return true;
-	return a->object == b->object && a->offset + (a->end - a->start) == b->offset;
+	return a->object == b->object && a->backed == b->backed && a->offset + (a->end - a->start) == b->offset;
 }
 
 static void m_normalize(struct model *m)
@@ -84,11 +99,36 @@ static bool m_overlaps(const struct model *m, vm_offset_t start, vm_offset_t end
 	return false;
 }
 
+/*
+ * New anonymous memory x, to go in at index i, takes the object of a touching neighbour that a
+ * clip made when that object spans x's addresses: the one below first, else the one above.
+ */
+static void m_adopt(const struct model *m, size_t i, struct mentry *x)
+{
+	vm_size_t len = x->end - x->start;
+	if (x->object || x->backed || (x->eflags & MAP_ENTRY_GUARD))
+		return;
+	if (i > 0 && m->e[i - 1].end == x->start && m->e[i - 1].backed) {
+		const struct mentry *b = &m->e[i - 1];
+		vm_ooffset_t off = b->offset + (b->end - b->start);
+		if (off + len <= backed_size[b->backed]) {
+			x->backed = b->backed;
+			x->offset = off;
+			return;
+		}
+	}
+	if (i < m->n && m->e[i].start == x->end && m->e[i].backed && m->e[i].offset >= len) {
+		x->backed = m->e[i].backed;
+		x->offset = m->e[i].offset - len;
+	}
+}
+
 static void m_add(struct model *m, struct mentry x)
 {
 	size_t i = 0;
 	while (i < m->n && m->e[i].start < x.start)
 		i++;
+	m_adopt(m, i, &x);
 	for (size_t j = m->n; j > i; j--)
 		m->e[j] = m->e[j - 1];
 	m->e[i] = x;
@@ -102,8 +142,18 @@ static struct mentry m_piece(const struct mentry *x, vm_offset_t s, vm_offset_t 
 	struct mentry p = *x;
 	p.start = s;
 	p.end = e;
-	p.offset = x->object ? x->offset + (s - x->start) : (s & (M2 - 1));
+	p.offset = x->object || x->backed ? x->offset + (s - x->start) : (s & (M2 - 1));
 	return p;
+}
+
+/* x is about to be clipped at start and/or end: anonymous memory without object gets one. */
+static void m_back_if_clipped(struct mentry *x, vm_offset_t start, vm_offset_t end)
+{
+	bool clipped = (x->start < start && start < x->end) || (x->start < end && end < x->end);
+	if (clipped && !x->object && !x->backed && !(x->eflags & MAP_ENTRY_GUARD)) {
+		x->backed = next_backed++;
+		backed_size[x->backed] = x->offset + (x->end - x->start);
+	}
 }
 
 static void m_cut(struct model *m, vm_offset_t start, vm_offset_t end)
@@ -116,6 +166,7 @@ static void m_cut(struct model *m, vm_offset_t start, vm_offset_t end)
 			out[k++] = *x;
 			continue;
 		}
+		m_back_if_clipped(x, start, end);
 		if (x->start < start)
 			out[k++] = m_piece(x, x->start, start);
 		if (x->end > end)
@@ -154,7 +205,7 @@ static int m_attrs(vm_object_t obj, vm_ooffset_t offset, vm_size_t length, vm_pr
 static struct mentry m_make(vm_object_t obj, vm_ooffset_t offset, vm_offset_t start, vm_offset_t end,
 			    vm_prot_t prot, vm_prot_t max, uint16_t eflags)
 {
-	struct mentry x = {start, end, prot, max, eflags, obj, obj ? offset : (start & (M2 - 1))};
+	struct mentry x = {start, end, prot, max, eflags, obj, 0, obj ? offset : (start & (M2 - 1))};
 	return x;
 }
 
@@ -302,16 +353,24 @@ static int m_remove(struct model *m, vm_offset_t start, vm_offset_t end)
 	return KERN_SUCCESS;
 }
 
-static int m_protect(struct model *m, vm_offset_t start, vm_offset_t end, vm_prot_t prot, bool set_max)
+static int m_protect(struct model *m, vm_offset_t start, vm_offset_t end, vm_prot_t prot, vm_prot_t maxprot,
+		     int flags)
 {
-	if (start % K4 || end % K4 || start > end || (prot & ~VM_PROT_ALL))
+	const int both = VM_MAP_PROTECT_SET_PROT | VM_MAP_PROTECT_SET_MAXPROT;
+	if (start % K4 || end % K4 || start > end || ((prot | maxprot) & ~VM_PROT_ALL) || (flags & ~both))
 		return KERN_INVALID_ARGUMENT;
+	if ((flags & both) == both && (prot & ~maxprot))
+		return KERN_OUT_OF_BOUNDS;
 	m_clamp(m, &start, &end);
-	if (start >= end)
+	if (start >= end || !flags)
 		return KERN_SUCCESS;
 	for (size_t i = 0; i < m->n; i++) {
 		struct mentry *x = &m->e[i];
-		if (x->start < end && start < x->end && !(x->eflags & MAP_ENTRY_GUARD) && (prot & ~x->max))
+		if (x->start >= end || start >= x->end || (x->eflags & MAP_ENTRY_GUARD))
+			continue;
+		vm_prot_t p = flags & VM_MAP_PROTECT_SET_PROT ? prot : x->prot;
+		vm_prot_t mx = flags & VM_MAP_PROTECT_SET_MAXPROT ? maxprot : x->max;
+		if ((p & ~x->max) || (mx & ~x->max))
 			return KERN_PROTECTION_FAILURE;
 	}
 	static struct mentry out[MODEL_MAX];
@@ -322,17 +381,18 @@ static int m_protect(struct model *m, vm_offset_t start, vm_offset_t end, vm_pro
 			out[k++] = *x;
 			continue;
 		}
+		m_back_if_clipped(x, start, end);
 		vm_offset_t s = x->start > start ? x->start : start, e = x->end < end ? x->end : end;
 		if (x->start < s)
 			out[k++] = m_piece(x, x->start, s);
 		struct mentry mid = m_piece(x, s, e);
 		if (!(mid.eflags & MAP_ENTRY_GUARD)) {
-			if (set_max) {
-				mid.max = prot;
-				mid.prot &= prot;
-			} else {
-				mid.prot = prot;
+			if (flags & VM_MAP_PROTECT_SET_MAXPROT) {
+				mid.max = maxprot;
+				mid.prot &= maxprot;
 			}
+			if (flags & VM_MAP_PROTECT_SET_PROT)
+				mid.prot = prot;
 		}
 		out[k++] = mid;
 		if (e < x->end)
@@ -449,6 +509,24 @@ static vm_object_t rand_object(vm_ooffset_t *offset)
 /* ---------------------------------------------------------------------------------------------
  * Comparison.
  */
+/*
+ * Whether e's object is the one x names: the same pointer, or for an object a clip made, the
+ * one its number stood for when first seen (a fresh object, none of the test's).
+ */
+static bool same_object(vm_map_entry_t e, const struct mentry *x)
+{
+	if (!x->backed)
+		return e->object == x->object;
+	if (!e->object || x->backed >= BACKED_MAX)
+		return false;
+	for (int k = 0; k < NOBJ; k++)
+		if (e->object == objects[k])
+			return false;
+	if (!backed_as[x->backed])
+		backed_as[x->backed] = e->object;
+	return backed_as[x->backed] == e->object;
+}
+
 static bool same_as_model(struct world *w, char *why, size_t whylen)
 {
 	struct model *m = &w->m;
@@ -462,7 +540,7 @@ static bool same_as_model(struct world *w, char *why, size_t whylen)
 		}
 		const struct mentry *x = &m->e[i++];
 		if (e->start != x->start || e->end != x->end || e->protection != x->prot ||
-		    e->max_protection != x->max || e->eflags != x->eflags || e->object != x->object ||
+		    e->max_protection != x->max || e->eflags != x->eflags || !same_object(e, x) ||
 		    e->offset != x->offset) {
 			snprintf(why, whylen,
 				 "entry %zu: map [0x%llx,0x%llx) prot %u/%u fl %u obj %p off 0x%llx, model [0x%llx,0x%llx) "
@@ -513,6 +591,10 @@ KTEST(vm_map_diff, random_ops_against_model)
 		objects[k] = vm_object_allocate((k + 1) * 8 * M2);
 		ASSERT_NONNULL(objects[k]);
 	}
+	backed_as = calloc(BACKED_MAX, sizeof(*backed_as));
+	backed_size = calloc(BACKED_MAX, sizeof(*backed_size));
+	ASSERT_NONNULL(backed_as);
+	ASSERT_NONNULL(backed_size);
 	static struct world worlds[2];
 	init_world(&worlds[0], 0x3000, 0x3000 + WINDOW);
 	init_world(&worlds[1], 0xfffffffffffff000ull - WINDOW + 0x5000, 0xfffffffffffff000ull);
@@ -597,12 +679,12 @@ KTEST(vm_map_diff, random_ops_against_model)
 		} else {
 			vm_offset_t start = rand_addr(m);
 			vm_offset_t end = chance(1) ? start - K4 : chance(90) ? start + rand_length() : rand_addr(m);
-			vm_prot_t prot = rand_prot();
-			bool set_max = chance(20);
-			snprintf(what, sizeof(what), "protect(0x%llx, 0x%llx, %u, set_max %d)", (unsigned long long)start,
-				 (unsigned long long)end, prot, set_max);
-			want = m_protect(m, start, end, prot, set_max);
-			got = vm_map_protect(w->map, start, end, prot, set_max);
+			vm_prot_t prot = rand_prot(), maxprot = chance(50) ? rand_prot() : prot | rand_prot();
+			int flags = chance(1) ? (int)below(16) : chance(70) ? VM_MAP_PROTECT_SET_PROT : (int)below(4);
+			snprintf(what, sizeof(what), "protect(0x%llx, 0x%llx, %u, %u, flags %d)", (unsigned long long)start,
+				 (unsigned long long)end, prot, maxprot, flags);
+			want = m_protect(m, start, end, prot, maxprot, flags);
+			got = vm_map_protect(w->map, start, end, prot, maxprot, flags);
 			counts[4]++;
 		}
 
@@ -637,4 +719,6 @@ KTEST(vm_map_diff, random_ops_against_model)
 		EXPECT_EQ(objects[k]->ref_count, 1);
 		vm_object_deallocate(objects[k]);
 	}
+	free(backed_as);
+	free(backed_size);
 }

@@ -224,7 +224,7 @@ KTEST(vm_map_find, companion_protect_splits_and_merges_back)
 {
 	vm_map_t map = make_map(kt, E1);
 	ASSERT_NONNULL(map);
-	EXPECT_EQ(vm_map_protect(map, 0x401000, 0x402000, R, false), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(map, 0x401000, 0x402000, R, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
 	struct snapshot s;
 	snap(map, &s);
 	ASSERT_EQ(s.n, 5);
@@ -239,7 +239,7 @@ KTEST(vm_map_find, companion_protect_splits_and_merges_back)
 	EXPECT_EQ(s.e[4].protection, RW);
 	EXPECT_EQ(check(map), 0);
 
-	EXPECT_EQ(vm_map_protect(map, 0x401000, 0x402000, RW, false), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(map, 0x401000, 0x402000, RW, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
 	snap(map, &s);
 	ASSERT_EQ(s.n, 3);
 	EXPECT_EQ(s.e[2].start, 0x400000);
@@ -353,7 +353,7 @@ KTEST(vm_map_find, invalid_arguments)
 	EXPECT_EQ(vm_map_insert(map, NULL, 0, MAP_MAX - K4, MAP_MAX + K4, RW, RW, 0), KERN_INVALID_ADDRESS);
 	EXPECT_EQ(vm_map_delete(map, 0x1800, 0x3000), KERN_INVALID_ARGUMENT);
 	EXPECT_EQ(vm_map_delete(map, 0x3000, 0x2000), KERN_INVALID_ARGUMENT);
-	EXPECT_EQ(vm_map_protect_locked(map, 0x1000, 0x2000, 0x10, false), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(vm_map_protect_locked(map, 0x1000, 0x2000, 0x10, 0, VM_MAP_PROTECT_SET_PROT), KERN_INVALID_ARGUMENT);
 	EXPECT_EQ(map->nentries, 0);
 	EXPECT_EQ(vm_map_check(map), 0);
 	vm_map_unlock(map);
@@ -471,7 +471,7 @@ KTEST(vm_map_find, object_references_follow_clips)
 	vm_offset_t addr = 0x100000;
 	EXPECT_EQ(vm_map_find(map, obj, 0, &addr, 0x10000, 0, VMFS_NO_SPACE, RW, VM_PROT_ALL, 0), KERN_SUCCESS);
 	EXPECT_EQ(obj->ref_count, 2);
-	EXPECT_EQ(vm_map_protect(map, 0x104000, 0x108000, R, false), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(map, 0x104000, 0x108000, R, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
 	EXPECT_EQ(obj->ref_count, 4);
 	struct snapshot s;
 	snap(map, &s);
@@ -480,7 +480,7 @@ KTEST(vm_map_find, object_references_follow_clips)
 	EXPECT_EQ(s.e[2].offset, 0x8000);
 	EXPECT_TRUE(s.e[2].object == obj);
 	EXPECT_EQ(check(map), 0);
-	EXPECT_EQ(vm_map_protect(map, 0x100000, 0x110000, RW, false), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(map, 0x100000, 0x110000, RW, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
 	EXPECT_EQ(obj->ref_count, 2);
 	EXPECT_EQ(map->nentries, 1);
 	EXPECT_EQ(vm_map_remove(map, 0x102000, 0x103000), KERN_SUCCESS);
@@ -516,21 +516,21 @@ KTEST(vm_map_find, protect_max_and_set_max)
 	vm_map_unlock(map);
 	struct snapshot before, after;
 	snap(map, &before);
-	EXPECT_EQ(vm_map_protect(map, 0x18000, 0x28000, RW, false), KERN_PROTECTION_FAILURE);
+	EXPECT_EQ(vm_map_protect(map, 0x18000, 0x28000, RW, 0, VM_MAP_PROTECT_SET_PROT), KERN_PROTECTION_FAILURE);
 	snap(map, &after);
 	EXPECT_TRUE(same_entries(&before, &after));
 	/* set_max lowers max_protection and masks protection with it. */
-	EXPECT_EQ(vm_map_protect(map, 0x24000, 0x28000, RX, true), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(map, 0x24000, 0x28000, 0, RX, VM_MAP_PROTECT_SET_MAXPROT), KERN_SUCCESS);
 	snap(map, &after);
 	ASSERT_EQ(after.n, 4);
 	EXPECT_EQ(after.e[2].max_protection, RX);
 	EXPECT_EQ(after.e[2].protection, R);
-	EXPECT_EQ(vm_map_protect(map, 0x24000, 0x28000, RW, false), KERN_PROTECTION_FAILURE);
-	EXPECT_EQ(vm_map_protect(map, 0x24000, 0x28000, RX, false), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(map, 0x24000, 0x28000, RW, 0, VM_MAP_PROTECT_SET_PROT), KERN_PROTECTION_FAILURE);
+	EXPECT_EQ(vm_map_protect(map, 0x24000, 0x28000, RX, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
 	snap(map, &after);
 	EXPECT_EQ(after.e[2].protection, RX);
 	/* A range over a hole and past the map's end is clamped and the hole skipped. */
-	EXPECT_EQ(vm_map_protect(map, 0, 0x50000000, VM_PROT_NONE, false), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(map, 0, 0x50000000, VM_PROT_NONE, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
 	snap(map, &after);
 	EXPECT_EQ(after.n, 4);
 	for (size_t i = 0; i < after.n; i++)
@@ -560,7 +560,7 @@ KTEST(vm_map_find, guards)
 	EXPECT_EQ(e->max_protection, VM_PROT_NONE);
 	EXPECT_EQ(e->end, 0x12000);
 	/* Protect skips guards instead of failing on their max_protection. */
-	EXPECT_EQ(vm_map_protect_locked(map, 0x10000, 0x15000, R, false), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect_locked(map, 0x10000, 0x15000, R, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
 	EXPECT_EQ(e->protection, VM_PROT_NONE);
 	EXPECT_EQ(map->nentries, 4);
 	EXPECT_EQ(vm_map_check(map), 0);
@@ -593,9 +593,9 @@ KTEST(vm_map_find, lookup_entry)
 	EXPECT_TRUE(vm_map_lookup_entry(map, 0x200000, &e));
 	EXPECT_EQ(e->offset, 0);
 	vm_map_unlock_read(map);
-	EXPECT_EQ(vm_map_protect(map, 0x201000 - K4, 0x201000, RW, false), KERN_SUCCESS);
-	EXPECT_EQ(vm_map_protect(map, 0x1000, 0x3000, RX, false), KERN_SUCCESS);
-	EXPECT_EQ(vm_map_protect(map, 0x2000, 0x3000, R, false), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(map, 0x201000 - K4, 0x201000, RW, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(map, 0x1000, 0x3000, RX, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(map, 0x2000, 0x3000, R, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
 	vm_map_lock_read(map);
 	EXPECT_TRUE(vm_map_lookup_entry(map, 0x2000, &e));
 	EXPECT_EQ(e->offset, 0x2000);
@@ -650,7 +650,7 @@ KTEST(vm_map_find, locks_and_locked_variants)
 	EXPECT_EQ(vm_map_find_locked(map, NULL, 0, &addr, 0x10000, 0, VMFS_ANY_SPACE, RW, RW, 0), KERN_SUCCESS);
 	EXPECT_EQ(addr, 0x1000);
 	EXPECT_EQ(vm_map_delete(map, 0x4000, 0x5000), KERN_SUCCESS);
-	EXPECT_EQ(vm_map_protect_locked(map, 0x1000, 0x4000, R, false), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect_locked(map, 0x1000, 0x4000, R, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
 	EXPECT_EQ(map->nentries, 2);
 	EXPECT_EQ(vm_map_check(map), 0);
 	vm_map_unlock(map);
@@ -705,7 +705,8 @@ KTEST(vm_map_find, no_memory_for_tree_nodes_leaves_the_map_unchanged)
 	EXPECT_FALSE(vm_map_tree_reserve(&hog, 1000));
 
 	vm_map_lock(map);
-	EXPECT_EQ(vm_map_protect_locked(map, 0x401000, 0x402000, R, false), KERN_RESOURCE_SHORTAGE);
+	EXPECT_EQ(vm_map_protect_locked(map, 0x401000, 0x402000, R, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_RESOURCE_SHORTAGE);
 	EXPECT_EQ(vm_map_delete(map, 0x401000, 0x402000), KERN_RESOURCE_SHORTAGE);
 	EXPECT_EQ(vm_map_fixed_locked(map, NULL, 0, 0x401000, K4, RX, VM_PROT_ALL, 0), KERN_RESOURCE_SHORTAGE);
 	vm_map_unlock(map);
@@ -715,7 +716,7 @@ KTEST(vm_map_find, no_memory_for_tree_nodes_leaves_the_map_unchanged)
 
 	vm_map_tree_fini(&hog);
 	test_give_back_frames(&hoard);
-	EXPECT_EQ(vm_map_protect(map, 0x401000, 0x402000, R, false), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(map, 0x401000, 0x402000, R, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
 	EXPECT_EQ(map->nentries, 5);
 	EXPECT_EQ(check(map), 0);
 	vm_map_destroy(map);

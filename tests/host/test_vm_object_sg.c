@@ -222,7 +222,7 @@ KTEST(vm_object_sg, faults_map_the_owners_frames)
 
 	/* Read-only, then back: the frames stay mapped with the new rights. */
 	unsigned flags;
-	EXPECT_EQ(vm_map_protect(v.map, a, a + 3 * K4, R, false), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(v.map, a, a + 3 * K4, R, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
 	ASSERT_TRUE(pmap_query(v.pmap, a + 2 * K4, NULL, &flags, NULL));
 	EXPECT_EQ(flags, UFLAGS_R);
 	EXPECT_EQ(vm_fault(v.map, a, VM_PROT_WRITE), KERN_PROTECTION_FAILURE);
@@ -266,7 +266,7 @@ KTEST(vm_object_sg, superpage_over_an_aligned_run)
 	EXPECT_EQ(vm_env_check(v.map), 0);
 
 	/* Protecting a few pages splits the 2 MiB page into 4 KiB ones, on the same frames. */
-	EXPECT_EQ(vm_map_protect(v.map, a + 10 * K4, a + 12 * K4, R, false), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(v.map, a + 10 * K4, a + 12 * K4, R, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
 	EXPECT_EQ(vm_env_check(v.map), 0);
 	st = stats(v.map);
 	EXPECT_EQ(st.resident_2m, 0);
@@ -326,9 +326,9 @@ KTEST(vm_object_sg, no_superpage_unless_run_aligned_and_unmapped)
 	 */
 	vm_offset_t c = 0xc0000000;
 	ASSERT_EQ(vm_map_find(v.map, in_order, M2, &c, M2, 0, VMFS_NO_SPACE, R, R, 0), KERN_SUCCESS);
-	EXPECT_EQ(vm_map_protect(v.map, c + K4, c + 2 * K4, VM_PROT_NONE, false), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(v.map, c + K4, c + 2 * K4, VM_PROT_NONE, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
 	EXPECT_EQ(vm_fault(v.map, c, R), KERN_SUCCESS);
-	EXPECT_EQ(vm_map_protect(v.map, c + K4, c + 2 * K4, R, false), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(v.map, c + K4, c + 2 * K4, R, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
 	EXPECT_EQ(v.map->nentries, 3);
 	EXPECT_EQ(vm_fault(v.map, c + 300 * K4, R), KERN_SUCCESS);
 	EXPECT_EQ(pa_at(v.pmap, c + 300 * K4, &size), base + M2 + 300 * K4);
@@ -476,7 +476,7 @@ KTEST(bpf_map_mmap, writable_count_lives_with_the_object)
 	EXPECT_EQ(bpf_map_freeze(m, RW), -EBUSY);
 
 	/* Splits and partial unmaps share the object: still one writable mapping. */
-	EXPECT_EQ(vm_map_protect(v.map, b + K4, b + 2 * K4, R, false), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(v.map, b + K4, b + 2 * K4, R, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
 	EXPECT_EQ(vm_map_remove(v.map, b + 2 * K4, b + 3 * K4), KERN_SUCCESS);
 	EXPECT_EQ(v.map->nentries, 4);
 	EXPECT_EQ(vm_env_check(v.map), 0);

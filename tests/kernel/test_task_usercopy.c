@@ -69,7 +69,7 @@ KTEST(usercopy, inside_an_address_space)
 	static const char no_nul[32] = "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz";
 	EXPECT_EQ(exec_write_map(map, RO_BASE + 0x100, ro_text, sizeof(ro_text)), 0);
 	EXPECT_EQ(exec_write_map(map, GUARD_BASE - sizeof(no_nul), no_nul, sizeof(no_nul)), 0);
-	EXPECT_EQ(vm_map_protect(map, RO_BASE, GUARD_BASE, VM_PROT_READ, false), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(map, RO_BASE, GUARD_BASE, VM_PROT_READ, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
 
 	cur->map = map;
 	sched_set_pmap(cur, pmap);

@@ -101,7 +101,7 @@ KTEST(vm_fault, misaligned_range_gets_4k_pages_and_rights_are_enforced)
 	struct fault_info fi;
 	ASSERT_TRUE(trap_catch(touch, (void *)(a + 5 * PAGE_SIZE), &fi));
 	EXPECT_TRUE(fi.error & PF_ERR_WRITE);
-	ASSERT_EQ(vm_map_protect(map, a, a + SUPERPAGE_SIZE, RW, false), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_protect(map, a, a + SUPERPAGE_SIZE, RW, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
 	EXPECT_FALSE(trap_catch(touch, (void *)(a + 5 * PAGE_SIZE), &fi));
 	EXPECT_EQ(vm_fault(map, a + SUPERPAGE_SIZE, VM_PROT_READ), KERN_INVALID_ADDRESS);
 

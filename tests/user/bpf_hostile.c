@@ -234,8 +234,9 @@ static size_t test_corpus(void)
 			ASM_LDX(BPF_DW, 0, 2, 0), RET0),
 		REFUSED("function value pointing outside", SYS, -EINVAL, "", ASM_MOV64_IMM(1, 4), ASM_LD_FUNC(2, 50),
 			ASM_MOV64_IMM(3, 0), ASM_MOV64_IMM(4, 0), ASM_CALL_HELPER(BPF_FUNC_loop), RET0),
-		/* No kfuncs and no BTF until issue 10: the verifier calls them unknown (ENOENT). */
-		REFUSED("kfunc call", SYS, -ENOENT, "is not a function", ASM_CALL_KFUNC(1234), RET0),
+		/* A kfunc id that is no BTF_KIND_FUNC of the kernel's BTF: Linux's EINVAL. No BTF
+		   variables yet: the verifier calls them unknown (ENOENT). */
+		REFUSED("kfunc call", SYS, -EINVAL, "is not a function", ASM_CALL_KFUNC(1234), RET0),
 		REFUSED("BTF variable", SYS, -ENOENT, "invalid btf_id", ASM_LD_PSEUDO(0, BPF_PSEUDO_BTF_ID, 5, 0), ASM_EXIT()),
 		REFUSED("unknown LD_IMM64 source", SYS, -EINVAL, "ld_imm64", ASM_LD_PSEUDO(0, 7, 5, 0), ASM_EXIT()),
 		REFUSED("map fd that is not open", SYS, -EBADF, "not pointing to valid bpf_map", ASM_LD_MAP_FD(1, 50),

@@ -90,13 +90,18 @@ static void standalone(void)
 	CHECK_EQ(map_shared(PG, PROT_READ, percpu, 0), -ENOTSUPP);
 	CHECK_EQ(raw_mmap(0, PG, PROT_READ, MAP_PRIVATE, hash, 0), -ENOTSUPP);
 
-	/* Order: fd (EBADF, ENODEV), then the offset, then len and MAP_FIXED, then the file's own. */
+	/*
+	 * Order (FreeBSD's kern_mmap): len and MAP_FIXED, then the fd (EBADF, ENODEV), then the
+	 * offset, then the file's own.
+	 */
 	CHECK_EQ(map_shared(PG, RW, 40, 100), -EBADF);
 	CHECK_EQ(map_shared(PG, RW, 1, 100), -ENODEV);
 	CHECK_EQ(map_shared(PG, RW, hash, 100), -EINVAL);
 	CHECK_EQ(map_shared(PG, RW, hash, -(long)PG), -EINVAL);
 	CHECK_EQ(map_shared(0, RW, hash, 0), -EINVAL);
+	CHECK_EQ(map_shared(0, RW, 40, 0), -EINVAL);
 	CHECK_EQ(raw_mmap(0x10000800, PG, RW, MAP_SHARED | MAP_FIXED, hash, 0), -EINVAL);
+	CHECK_EQ(raw_mmap(0x10000800, PG, RW, MAP_SHARED | MAP_FIXED, 40, 0), -EINVAL);
 	CHECK_EQ(raw_mmap(0, PG, RW, 0, hash, 0), -EINVAL);
 	CHECK_EQ(raw_mmap(0, PG, RW, MAP_SHARED | MAP_PRIVATE, 40, 0), -EINVAL);
 

@@ -71,7 +71,7 @@ static void test_size_rules(void)
 static void test_unknown_cmds(void)
 {
 	static const int cmds[] = {-1, BPF_OBJ_PIN, BPF_OBJ_GET, BPF_PROG_ATTACH, BPF_BTF_LOAD,
-				   BPF_LINK_CREATE, BPF_TOKEN_CREATE, __MAX_BPF_CMD, 1000, 1 << 30};
+				   BPF_PROG_DETACH, BPF_TOKEN_CREATE, __MAX_BPF_CMD, 1000, 1 << 30};
 	union bpf_attr a;
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {

@@ -1,7 +1,9 @@
 /*
  * mmap's argument checks (include/uapi/mman.h lists them): every invalid combination gets its
- * exact errno, and a failed call changes nothing: the map listing is identical before and after
- * the whole table of failing calls, and not one physical frame was taken. Then the accepted
+ * exact errno, in FreeBSD's kern_mmap order (where two checks fail, the cases marked "order" tell
+ * which comes first by their different errnos), and a failed call changes nothing: the map
+ * listing is identical before and after the whole table of failing calls, and not one physical
+ * frame was taken. Then the accepted
  * forms: MAP_ANON with or without MAP_PRIVATE, lengths rounded up to pages, each protection, a
  * hint in the kernel half (ignored), zero-filled memory.
  */
@@ -34,8 +36,8 @@ static const struct mcase failing[] = {
 	{0, PG, RW, A | MAP_ALIGNED(48), -1, 0, -EINVAL, "aligned(48)"},
 	{0, PG, RW, A | MAP_ALIGNED(255), -1, 0, -EINVAL, "aligned(255)"},
 	{0, 0, RW, A, -1, 0, -EINVAL, "length 0"},
-	{0, ~0ul, RW, A, -1, 0, -EINVAL, "length 2^64-1 (rounding wraps)"},
-	{0, -PG + 1, RW, A, -1, 0, -EINVAL, "length 2^64-4095 (rounding wraps)"},
+	{0, ~0ul, RW, A, -1, 0, -ENOMEM, "length 2^64-1 (rounding wraps)"},
+	{0, -PG + 1, RW, A, -1, 0, -ENOMEM, "length 2^64-4095 (rounding wraps)"},
 	{0, -PG, RW, A, -1, 0, -ENOMEM, "length 2^64-4096"},
 	{0, 1ul << 63, RW, A, -1, 0, -ENOMEM, "length 2^63"},
 	{0, 1ul << 47, RW, A, -1, 0, -ENOMEM, "length 2^47"},
@@ -68,6 +70,25 @@ static const struct mcase failing[] = {
 	{0x10000000, 1ul << 47, RW, A | MAP_FIXED, -1, 0, -EINVAL, "fixed, 2^47 long"},
 	{0x10000000, PG, 8, A | MAP_FIXED, -1, 0, -EINVAL, "fixed, bad prot"},
 	{0x10000000, PG, 0, MAP_GUARD | MAP_FIXED | MAP_PRIVATE, -1, 0, -EINVAL, "fixed guard private"},
+	{0, ~0ul, 8, A, -1, 0, -EINVAL, "order: prot before the length"},
+	{0, ~0ul, RW, A, 1, 0, -EINVAL, "order: anon with an fd before the length"},
+	{0, ~0ul, RW, A | 0x20, -1, 0, -EINVAL, "order: unknown flag before the length"},
+	{0, ~0ul, RW, A | MAP_EXCL, -1, 0, -EINVAL, "order: excl without fixed before the length"},
+	{0, ~0ul, RW, A | MAP_SHARED, -1, 0, -EINVAL, "order: shared and private before the length"},
+	{0, ~0ul, 0, MAP_GUARD | MAP_PRIVATE, -1, 0, -EINVAL, "order: guard flags before the length"},
+	{0, ~0ul, RW, MAP_SHARED | MAP_ANON, -1, 0, -EINVAL, "order: shared anonymous before the length"},
+	{0, ~0ul, RW, A | MAP_ALIGNED(2), -1, 0, -ENOMEM, "order: the length before the alignment"},
+	{0x10000001, ~0ul, RW, A | MAP_FIXED, -1, 0, -ENOMEM, "order: the length before the fixed address"},
+	{0, ~0ul, RW, MAP_PRIVATE, -1, 0, -ENOMEM, "order: the length before the fd"},
+	{0, 0, RW, MAP_PRIVATE, -1, 0, -EINVAL, "order: length 0 before the fd"},
+	{0, PG, RW, MAP_PRIVATE | 0x20, 1, 0, -EINVAL, "order: unknown flag before the file"},
+	{0, PG, RW, MAP_PRIVATE | MAP_ALIGNED(2), -1, 0, -EINVAL, "order: the alignment before the fd"},
+	{0x10000001, PG, RW, MAP_PRIVATE | MAP_FIXED, -1, 0, -EINVAL, "order: fixed misaligned, fd -1"},
+	{0x10000800, PG, RW, MAP_SHARED | MAP_FIXED, 1, 0, -EINVAL, "order: fixed misaligned, the console"},
+	{USER_TOP, PG, RW, MAP_PRIVATE | MAP_FIXED, 77, 0, -EINVAL, "order: fixed at USER_MAX, fd not open"},
+	{0, PG, RW, 0, -1, 0, -EBADF, "order: the fd before neither shared nor private"},
+	{0, PG, RW, MAP_SHARED, 1, PG + 1, -ENODEV, "order: no mmap method before the offset"},
+	{0, PG, RW, MAP_SHARED, 1, -PG, -ENODEV, "order: no mmap method before a negative offset"},
 };
 
 #define NFAIL (sizeof(failing) / sizeof(failing[0]))

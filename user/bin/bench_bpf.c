@@ -7,6 +7,11 @@
  *   find_vma callback round trip       bpf_find_vma on itself with a callback that returns 0:
  *                                      one system call, one trip to ring 3 and back through the
  *                                      trampoline (SYS_cb_return), and the VMA lookup
+ *   BPF find_vma round trip            a BPF_PROG_TYPE_SYSCALL program (user/bpf/bench_find_vma.bpf.c)
+ *                                      run by BPF_PROG_TEST_RUN, one run per call, calls bpf_find_vma
+ *                                      on the current task with a BPF callback that returns 0: the
+ *                                      bpf(2) call, the run, the lookup and the callback; and per
+ *                                      run of one BPF_PROG_TEST_RUN with repeat (no bpf(2) call each)
  *   for_each_map_elem, 10^4 elements   per element (one callback each), ARRAY and HASH
  *   1500 mappings: iterator vs chain   cycles per VMA (and VMAs per 10^6 cycles) of the task_vma
  *                                      iterator (batches of 32) and of find_vma called from each
@@ -18,6 +23,10 @@
  *                                      kernel chose, read back from the program's info (JIT code
  *                                      length 0: the interpreter): `make bench` boots once with the
  *                                      JIT and once with bpf.jit=0, running this program both times.
+ *   open-coded task_vma iterator,      cycles per VMA of bpf_for_each(task_vma, ...) in a SYSCALL
+ *     1500 mappings                    program (tests/bpf/task_vma_iter.bpf.c, count_all) run by
+ *                                      BPF_PROG_TEST_RUN over the task's every VMA (the 1500 pages
+ *                                      and the rest), beside the native iterator's figure above
  * Exits 1 if a call fails.
  */
 #include <bpf.h>
@@ -27,6 +36,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "bench_find_vma.skel.h"
+#include "task_vma_iter.skel.h"
 
 #define PG 4096ul
 #define ROUNDS 10
@@ -101,6 +115,57 @@ static uint64_t bench_find_vma(void)
 		if (t < best)
 			best = t;
 	}
+	return best;
+}
+
+/*
+ * bpf_find_vma from a BPF program: cycles per call with one BPF_PROG_TEST_RUN per call, and in
+ * *in_run per run of one BPF_PROG_TEST_RUN repeating the program (the bpf(2) call spread out).
+ */
+static uint64_t bench_prog_find_vma(bool *jited, uint64_t *in_run)
+{
+	struct bench_find_vma *skel = bench_find_vma__open_and_load();
+	uint64_t best = ~0ul;
+
+	*in_run = 0;
+	if (!skel) {
+		fail("find_vma program load", -1);
+		return 0;
+	}
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+	int fd = bpf_program__fd(skel->progs.find_vma_once);
+	memset(&info, 0, sizeof(info));
+	*jited = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.jited_prog_len > 0;
+	skel->bss->addr = (uint64_t)text_fn;
+	for (int round = 0; round < ROUNDS && !failed; round++) {
+		uint64_t t0 = uptime();
+		for (int i = 0; i < FIND_VMA_CALLS; i++) {
+			LIBBPF_OPTS(bpf_test_run_opts, opts);
+			int r = bpf_prog_test_run_opts(fd, &opts);
+			if (r || skel->data->ret) {
+				fail("find_vma program", r ? r : skel->data->ret);
+				break;
+			}
+		}
+		uint64_t t = (uptime() - t0) / FIND_VMA_CALLS;
+		if (t < best)
+			best = t;
+	}
+	*in_run = ~0ul;
+	for (int round = 0; round < ROUNDS && !failed; round++) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = FIND_VMA_CALLS);
+		uint64_t t0 = uptime();
+		int r = bpf_prog_test_run_opts(fd, &opts);
+		uint64_t t = (uptime() - t0) / FIND_VMA_CALLS;
+		if (r || skel->data->ret) {
+			fail("find_vma program, repeated", r ? r : skel->data->ret);
+			break;
+		}
+		if (t < *in_run)
+			*in_run = t;
+	}
+	bench_find_vma__destroy(skel);
 	return best;
 }
 
@@ -271,6 +336,49 @@ static void bench_walks(uint64_t *iter, uint64_t *chain)
 	munmap((void *)g, NMAPS * PG);
 }
 
+/* The open-coded iterator over NMAPS non-mergeable pages and the rest: cycles per VMA. */
+static uint64_t bench_open_iter(bool *jited)
+{
+	long g = (long)mmap(NULL, NMAPS * PG, PROT_NONE, MAP_GUARD, -1, 0);
+	struct task_vma_iter *skel = task_vma_iter__open_and_load();
+	uint64_t best = ~0ul;
+
+	if (g == -1 || !skel) {
+		fail("open-coded iterator setup", g == -1 ? g : -1);
+		goto out;
+	}
+	for (uint64_t i = 0; i < NMAPS; i++) {
+		if (mmap((void *)(g + i * PG), PG, i & 1 ? PROT_READ : PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANON | MAP_FIXED, -1, 0) == MAP_FAILED) {
+			fail("mmap", (long)i);
+			goto out;
+		}
+	}
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+	memset(&info, 0, sizeof(info));
+	*jited = !bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.count_all), &info, &len) &&
+		 info.jited_prog_len > 0;
+	for (int round = 0; round < ROUNDS; round++) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts);
+		uint64_t t0 = uptime();
+		int r = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.count_all), &opts);
+		uint64_t t = uptime() - t0;
+		if (r || skel->bss->count < NMAPS) {
+			fail("open-coded iterator", r ? r : (long)skel->bss->count);
+			goto out;
+		}
+		t /= skel->bss->count;
+		if (t < best)
+			best = t;
+	}
+out:
+	task_vma_iter__destroy(skel);
+	if (g != -1)
+		munmap((void *)g, NMAPS * PG);
+	return best;
+}
+
 /* a / b with two decimals, as "x.yy". */
 static void ratio(char *buf, size_t size, uint64_t a, uint64_t b)
 {
@@ -283,6 +391,9 @@ int main(void)
 	char r1[32], r2[32];
 	uint64_t getpid_c = bench_getpid();
 	uint64_t cb_c = bench_find_vma();
+	bool pfv_jit = false;
+	uint64_t pfv_run_c;
+	uint64_t pfv_c = bench_prog_find_vma(&pfv_jit, &pfv_run_c);
 	uint64_t arr_c = bench_for_each(BPF_MAP_TYPE_ARRAY);
 	uint64_t hash_c = bench_for_each(BPF_MAP_TYPE_HASH);
 	uint64_t iter_c, chain_c;
@@ -292,9 +403,19 @@ int main(void)
 	uint64_t phash_c = bench_prog_for_each(BPF_MAP_TYPE_HASH, &hash_jit);
 
 	bench_walks(&iter_c, &chain_c);
+	bool open_jit = false;
+	uint64_t open_c = bench_open_iter(&open_jit);
 	printf("bench_bpf: getpid round trip: %lu cycles\n", (unsigned long)getpid_c);
 	ratio(r1, sizeof(r1), cb_c, getpid_c);
 	printf("bench_bpf: find_vma callback round trip: %lu cycles (%s x getpid)\n", (unsigned long)cb_c, r1);
+	ratio(r1, sizeof(r1), pfv_c, getpid_c);
+	ratio(r2, sizeof(r2), cb_c, pfv_c);
+	printf("bench_bpf: BPF find_vma round trip (%s, BPF_PROG_TEST_RUN per call): %lu cycles (%s x getpid; "
+	       "the native callback takes %s x as long)\n",
+	       pfv_jit ? "JIT" : "interpreter", (unsigned long)pfv_c, r1, r2);
+	ratio(r1, sizeof(r1), pfv_run_c, getpid_c);
+	printf("bench_bpf: BPF find_vma, one BPF_PROG_TEST_RUN repeating it: %lu cycles per run (%s x getpid)\n",
+	       (unsigned long)pfv_run_c, r1);
 	ratio(r1, sizeof(r1), arr_c, getpid_c);
 	ratio(r2, sizeof(r2), arr_c, cb_c);
 	printf("bench_bpf: for_each_map_elem ARRAY %d elements: %lu cycles/element (%s x getpid, %s x find_vma)\n",
@@ -319,5 +440,10 @@ int main(void)
 	printf("bench_bpf: find_vma chain, %d mappings: %lu cycles/VMA, %lu VMAs per 10^6 cycles "
 	       "(iterator %s x faster)\n",
 	       NMAPS, (unsigned long)chain_c, (unsigned long)(chain_c ? 1000000 / chain_c : 0), r1);
+	ratio(r1, sizeof(r1), open_c, getpid_c);
+	ratio(r2, sizeof(r2), open_c, iter_c);
+	printf("bench_bpf: open-coded task_vma iterator (%s), %d mappings: %lu cycles/VMA (%s x getpid, "
+	       "%s x the native iterator)\n",
+	       open_jit ? "JIT" : "interpreter", NMAPS, (unsigned long)open_c, r1, r2);
 	return failed;
 }

@@ -440,7 +440,30 @@ union bpf_attr {
 	struct { /* BPF_LINK_DETACH */
 		__u32 link_fd;
 	} link_detach;
+
+	struct { /* BPF_ITER_CREATE */
+		__u32 link_fd;
+		__u32 flags;
+	} iter_create;
 } __attribute__((aligned(8)));
+
+/* BPF_LINK_CREATE's iter_info for BPF_TRACE_ITER (Linux's layout): which objects to visit. */
+union bpf_iter_link_info {
+	struct {
+		__u32 map_fd;
+	} map;
+	struct {
+		__u32 order;
+		__u32 cgroup_fd;
+		__u64 cgroup_id;
+	} cgroup;
+	/* task iterators: at most one of the three; all 0 visits every task */
+	struct {
+		__u32 tid;
+		__u32 pid;
+		__u32 pid_fd;
+	} task;
+};
 
 /* Attach types (Linux's enum bpf_attach_type values; the ones before 23 are Linux's cgroup,
    socket and flow types, which Kestrel does not have). */

@@ -1,0 +1,43 @@
+/*
+ * Interprocessor interrupts, arch-neutral: ask other CPUs to run a handler. arch/x86_64/ipi.c
+ * implements it with the local APICs.
+ *
+ * CPUs are named by their ids: 0 is the boot CPU, then the others in the order they came online
+ * (the arch's bring-up numbers them); a cpuset_t has bit i set for CPU i. Each kind of IPI has one
+ * handler, run on the receiving CPU in interrupt context with interrupts off; it must not sleep or
+ * take a lock that its sender may hold with interrupts off. IPIs of one kind sent to one CPU while
+ * an earlier one is still pending there may merge into one run of the handler.
+ *
+ * Today only the boot CPU schedules tasks; the other CPUs idle and take IPIs.
+ */
+#ifndef KERNEL_IPI_H
+#define KERNEL_IPI_H
+
+#include <stdint.h>
+
+typedef uint64_t cpuset_t;
+#define CPUSET_CPU(id) ((cpuset_t)1 << (id))
+
+enum ipi_kind {
+	IPI_PING, /* nothing but the handler: tests and wake-ups */
+	IPI_KINDS
+};
+
+/*
+ * Make fn the handler of kind on every CPU (NULL: IPIs of that kind are taken and ignored). Takes
+ * effect for IPIs received after it returns; the caller makes sure none of its own is in flight
+ * when it replaces fn.
+ */
+void ipi_set_handler(enum ipi_kind kind, void (*fn)(void));
+
+/*
+ * Send kind to CPU cpu, to each CPU in set, or to every online CPU but the caller. The caller is
+ * never interrupted by its own send (cpu == the caller, or its bit in set, is -EINVAL; the others of
+ * the set still get theirs). Returns 0 once every IPI was accepted for delivery (not yet handled);
+ * -EINVAL for a CPU that is not online; -EIO if the hardware did not take one. Any context.
+ */
+int ipi_send(unsigned cpu, enum ipi_kind kind);
+int ipi_send_set(cpuset_t set, enum ipi_kind kind);
+int ipi_send_others(enum ipi_kind kind);
+
+#endif

@@ -1,0 +1,52 @@
+/* The walk over an entry's resident pages (contract in mm/vm_map_pages.h). */
+#include "mm/vm_map_pages.h"
+
+/* The object page index of va in e (va inside e, or its end). */
+static uint64_t entry_pindex(vm_map_entry_t e, vm_offset_t va) { return (e->offset + (va - e->start)) >> PAGE_SHIFT; }
+
+void vm_map_pages_init(struct vm_map_pages *it, vm_map_t map, vm_map_entry_t entry, vm_offset_t start,
+		       vm_offset_t end)
+{
+	if (start < entry->start)
+		start = entry->start;
+	if (end > entry->end)
+		end = entry->end;
+	it->map = map;
+	it->entry = entry;
+	it->next = it->end = 0;
+	if (start < end) {
+		it->next = entry_pindex(entry, start);
+		it->end = entry_pindex(entry, end);
+	}
+}
+
+bool vm_map_pages_next(struct vm_map_pages *it)
+{
+	vm_map_entry_t e = it->entry;
+	/* A fault may install an anonymous entry's object under the read lock (vm_map.h): read it once. */
+	vm_object_t object = __atomic_load_n(&e->object, __ATOMIC_ACQUIRE);
+	uint64_t pindex;
+
+	if (!object || it->next >= it->end)
+		return false;
+	vm_object_lock(object);
+	it->page = vm_object_page_next(object, it->next, it->end, &pindex);
+	vm_object_unlock(object);
+	if (!it->page) {
+		it->next = it->end;
+		return false;
+	}
+	it->next = pindex + 1;
+	it->va = e->start + ((pindex << PAGE_SHIFT) - e->offset);
+	it->size = 0;
+	if (it->map->pmap && !pmap_query(it->map->pmap, it->va, &it->pa, &it->flags, &it->size))
+		it->size = 0;
+	return true;
+}
+
+void vm_map_pages_skip(struct vm_map_pages *it, vm_offset_t va)
+{
+	uint64_t at = va >= it->entry->end ? it->end : entry_pindex(it->entry, va);
+	if (at > it->next)
+		it->next = at < it->end ? at : it->end;
+}

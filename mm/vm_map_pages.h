@@ -1,0 +1,57 @@
+/*
+ * A walk over the resident pages of a map entry's range, in address order, with how the map's
+ * pmap maps each one. Everything that counts or checks an entry's mappings walks this way: every
+ * page an entry maps is one of its object's resident pages (vm_map.h, M7), so visiting the
+ * object's resident pages in the entry's range and asking the pmap about each one costs what is
+ * resident, not what is mapped-to-be, however large the entry.
+ *
+ *	struct vm_map_pages it;
+ *	vm_map_pages_init(&it, map, entry, start, end);
+ *	while (vm_map_pages_next(&it))
+ *		... it.va, it.page, it.size (0: not mapped), it.pa, it.flags ...
+ *
+ * Contract, for the whole walk: the map lock held (read is enough) and the entry neither changed
+ * nor freed. Pages leave an object only under the map's write lock, so a page the walk returned
+ * stays resident for as long as the caller holds the map lock; a page that a fault adds meanwhile
+ * (faults run under the read lock) may or may not be visited. The walk takes the object's lock
+ * only while it looks up the next page: the caller must not hold it when calling
+ * vm_map_pages_next, and may take it between steps. An entry without object (anonymous memory
+ * never touched) has no resident page; in a map without pmap every page is unmapped (size 0).
+ */
+#ifndef MM_VM_MAP_PAGES_H
+#define MM_VM_MAP_PAGES_H
+
+#include "mm/vm_map.h"
+
+struct vm_map_pages {
+	/* After vm_map_pages_next returned true: */
+	vm_offset_t va;   /* the page's address */
+	vm_page_t page;   /* the entry's object page at va, resident */
+	vm_size_t size;   /* the pmap's mapping of va: PAGE_SIZE or SUPERPAGE_SIZE; 0 if not mapped */
+	vm_paddr_t pa;    /* where the mapping sends va (size != 0) */
+	unsigned flags;   /* the mapping's MMU_* flags (size != 0) */
+	/* The walk's own: */
+	vm_map_t map;
+	vm_map_entry_t entry;
+	uint64_t next, end; /* object page indices still to look at: [next, end) */
+};
+
+/*
+ * Start a walk over [start, end) of entry, clamped to the entry (start < end not needed: an empty
+ * range is a walk that ends at once). start and end page aligned.
+ */
+void vm_map_pages_init(struct vm_map_pages *it, vm_map_t map, vm_map_entry_t entry, vm_offset_t start,
+		       vm_offset_t end);
+
+/* Step to the next resident page: true with the fields above filled in, false at the end. */
+bool vm_map_pages_next(struct vm_map_pages *it);
+
+/*
+ * Go on at va instead of after the last page returned: the next step returns the first resident
+ * page at or above va (the end, if va is at or past the range's end). va page aligned and above the
+ * last page returned; the pages skipped are never looked at (e.g. the rest of a 2 MiB mapping, to
+ * count it once: vm_map_pages_skip(&it, (it.va & ~SUPERPAGE_MASK) + SUPERPAGE_SIZE)).
+ */
+void vm_map_pages_skip(struct vm_map_pages *it, vm_offset_t va);
+
+#endif
