@@ -19,9 +19,11 @@ static void print_where(void)
 	}
 	struct task *t = p->current;
 	if (t)
-		kprintf("  on CPU %u, task %d (%s)\n", cpu_this_id(), t->pid, t->name);
+		kprintf("  on CPU %u (APIC id %u), task %d (%s)\n", cpu_this_id(), p->apic_id,
+			t->pid, t->name);
 	else
-		kprintf("  on CPU %u, before the first task\n", cpu_this_id());
+		kprintf("  on CPU %u (APIC id %u), before the first task\n", cpu_this_id(),
+			p->apic_id);
 }
 
 void panic_at(const char *file, int line, const char *fmt, ...)

@@ -50,6 +50,9 @@ static const syscall_handler_t syscall_table[SYS_COUNT] = {
 	[SYS_kill] = sys_kill,
 	[SYS_console_fg] = sys_console_fg,
 	[SYS_sys_stat] = sys_sys_stat,
+	[SYS_madvise] = sys_madvise,
+	[SYS_mincore] = sys_mincore,
+	[SYS_msync] = sys_msync,
 };
 
 /* The registers as sys_enter and sys_exit programs see them (Linux's struct pt_regs names). */

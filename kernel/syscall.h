@@ -85,5 +85,8 @@ long sys_munmap(struct trapframe *tf);
 long sys_mprotect(struct trapframe *tf);
 long sys_vm_stat(struct trapframe *tf);
 long sys_vm_map_list(struct trapframe *tf);
+long sys_madvise(struct trapframe *tf);
+long sys_mincore(struct trapframe *tf);
+long sys_msync(struct trapframe *tf);
 
 #endif

@@ -1,10 +1,10 @@
 /*
- * The memory system calls: mmap, munmap, mprotect (anonymous memory and files that can be mapped,
- * FreeBSD's flags and semantics, include/uapi/mman.h) and the address-space inspection calls
- * vm_stat and vm_map_list (include/uapi/vm_stat.h). The work is mm/vm_map.h's; this file validates
- * every argument, chooses the placement strategy, takes the map lock the way the caller's state
- * allows and translates KERN_* results to errno, once (kernel/vm_errno.h). (K) marks Kestrel's own
- * choices.
+ * The memory system calls: mmap, munmap, mprotect, madvise, mincore, msync (anonymous memory and
+ * files that can be mapped, FreeBSD's flags and semantics, include/uapi/mman.h) and the
+ * address-space inspection calls vm_stat and vm_map_list (include/uapi/vm_stat.h). The work is
+ * mm/vm_map.h's; this file validates every argument, chooses the placement strategy, takes the map
+ * lock the way the caller's state allows and translates KERN_* results to errno, once
+ * (kernel/vm_errno.h). (K) marks Kestrel's own choices.
  *
  * mmap, munmap and mprotect: their contract (every errno in the order checked, placement, what
  * file mappings do) is include/uapi/mman.h's. A file mapping maps the vm_object that the file's
@@ -41,7 +41,9 @@ _Static_assert(PROT_READ == VM_PROT_READ && PROT_WRITE == VM_PROT_WRITE && PROT_
 	       "PROT_* and VM_PROT_* are used interchangeably");
 
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
-#define MMAP_FLAGS (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANON | MAP_GUARD | MAP_EXCL | MAP_ALIGNMENT_MASK)
+#define MMAP_FLAGS                                                                                         \
+	(MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANON | MAP_GUARD | MAP_EXCL | MAP_STACK | MAP_NOCORE |   \
+	 MAP_ALIGNMENT_MASK)
 #define MMAP_GUARD_FLAGS (MAP_GUARD | MAP_FIXED | MAP_EXCL | MAP_ALIGNMENT_MASK)
 #define MAP_ALIGNED_MIN PAGE_SHIFT
 #define MAP_ALIGNED_MAX 47
@@ -89,15 +91,36 @@ static bool range_in_map(vm_map_t map, uint64_t addr, uint64_t size)
 }
 
 /*
- * mmap's checks of everything but the address and the file (include/uapi/mman.h, steps 1-7, in
- * FreeBSD's kern_mmap order): 0 or a negated errno.
+ * Split prot into the protection (*prot) and its PROT_MAX part (*max, 0: none given), checking
+ * both (include/uapi/mman.h, mmap's step 1 and mprotect's first two): 0 or a negated errno.
  */
-static long mmap_check_args(uint64_t len, int prot, int flags, int fd, int64_t off)
+static long prot_split(int prot, vm_prot_t *cur, vm_prot_t *max)
 {
-	if (prot & ~PROT_ALL)
+	*cur = *max = 0;
+	if (prot & ~(PROT_ALL | PROT_MAX(PROT_ALL)))
 		return -EINVAL;
+	*cur = (vm_prot_t)PROT_EXTRACT(prot);
+	*max = (vm_prot_t)PROT_MAX_EXTRACT(prot);
+	return *max && (*cur & ~*max) ? -ENOTSUP : 0;
+}
+
+/*
+ * mmap's checks of everything but the address and the file (include/uapi/mman.h, steps 2-7, in
+ * FreeBSD's kern_mmap order), prot being PROT_EXTRACT'ed: 0 or a negated errno. MAP_STACK makes
+ * *flags MAP_ANON too.
+ */
+static long mmap_check_args(uint64_t len, int prot, int *flagsp, int fd, int64_t off)
+{
+	int flags = *flagsp;
+
 	if (len == 0 || ((flags & MAP_ANON) && (fd != -1 || off != 0)))
 		return -EINVAL;
+	if (flags & MAP_STACK) {
+		if (fd != -1 || (prot & (PROT_READ | PROT_WRITE)) != (PROT_READ | PROT_WRITE))
+			return -EINVAL;
+		flags |= MAP_ANON;
+		*flagsp = flags;
+	}
 	if (flags & ~MMAP_FLAGS)
 		return -EINVAL;
 	if ((flags & (MAP_EXCL | MAP_FIXED)) == MAP_EXCL)
@@ -149,7 +172,9 @@ struct mmap_what {
 static long mmap_locked(vm_map_t map, uint64_t *addr, uint64_t size, vm_prot_t prot, int flags,
 			const struct mmap_what *w)
 {
-	int cow = flags & MAP_GUARD ? MAP_CREATE_GUARD : 0;
+	int cow = flags & MAP_GUARD   ? MAP_CREATE_GUARD
+		  : flags & MAP_STACK ? MAP_CREATE_GUARDED_STACK
+				      : 0;
 	int kr;
 
 	if ((flags & (MAP_FIXED | MAP_EXCL)) == (MAP_FIXED | MAP_EXCL)) {
@@ -203,11 +228,15 @@ static long mmap_file(int fd, int64_t off, uint64_t size, int prot, int flags, s
 long sys_mmap(struct trapframe *tf)
 {
 	uint64_t addr = syscall_arg(tf, 0), len = syscall_arg(tf, 1), size = 0;
-	int prot = (int)syscall_arg(tf, 2), flags = (int)syscall_arg(tf, 3), fd = (int)syscall_arg(tf, 4);
+	int flags = (int)syscall_arg(tf, 3), fd = (int)syscall_arg(tf, 4);
 	int64_t off = (int64_t)syscall_arg(tf, 5);
 	struct task *t = task_current();
 	struct mmap_what w = {.object = NULL, .offset = 0, .max = VM_PROT_ALL};
-	long r = mmap_check_args(len, prot, flags, fd, off);
+	vm_prot_t prot, max_prot;
+	long r = prot_split((int)syscall_arg(tf, 2), &prot, &max_prot);
+
+	if (!r)
+		r = mmap_check_args(len, prot, &flags, fd, off);
 
 	if (!r && !round_len(len, &size))
 		r = -ENOMEM;
@@ -217,13 +246,16 @@ long sys_mmap(struct trapframe *tf)
 		r = -EINVAL;
 	if (!r && !(flags & (MAP_ANON | MAP_GUARD)))
 		r = mmap_file(fd, off, size, prot, flags, &w);
+	/* FreeBSD's file mmap methods grant at most what PROT_MAX asked for; anonymous memory too. */
+	if (max_prot)
+		w.max &= max_prot;
 	if (!r)
 		r = own_map_lock(t);
 	if (r) {
 		vm_object_deallocate(w.object);
 		return r;
 	}
-	r = mmap_locked(t->map, &addr, size, (vm_prot_t)prot, flags, &w);
+	r = mmap_locked(t->map, &addr, size, prot, flags, &w);
 	vm_map_unlock(t->map);
 	if (r)
 		vm_object_deallocate(w.object);
@@ -248,20 +280,137 @@ long sys_munmap(struct trapframe *tf)
 long sys_mprotect(struct trapframe *tf)
 {
 	uint64_t addr = syscall_arg(tf, 0), len = syscall_arg(tf, 1), size;
-	int prot = (int)syscall_arg(tf, 2);
 	struct task *t = task_current();
+	vm_prot_t prot, max_prot;
+	long r = prot_split((int)syscall_arg(tf, 2), &prot, &max_prot);
 
-	if ((prot & ~PROT_ALL) || (addr & PAGE_MASK) || !round_len(len, &size) ||
-	    !range_in_map(t->map, addr, size))
+	if (r)
+		return r;
+	if ((addr & PAGE_MASK) || !round_len(len, &size) || !range_in_map(t->map, addr, size))
 		return -EINVAL;
 	if (size == 0)
 		return 0;
-	long r = own_map_lock(t);
+	r = own_map_lock(t);
 	if (r)
 		return r;
-	r = vm_mmap_to_errno(
-		vm_map_protect_locked(t->map, addr, addr + size, (vm_prot_t)prot, 0, VM_MAP_PROTECT_SET_PROT));
+	int flags = VM_MAP_PROTECT_SET_PROT | (max_prot ? VM_MAP_PROTECT_SET_MAXPROT : 0);
+	r = vm_mmap_to_errno(vm_map_protect_locked(t->map, addr, addr + size, prot, max_prot, flags));
 	vm_map_unlock(t->map);
+	return r;
+}
+
+/* Take the caller's map for reading as "Locking" says: 0, or -EBUSY. */
+static int own_map_lock_read(struct task *t)
+{
+	if (must_not_wait(t))
+		return vm_map_trylock_read(t->map) ? 0 : -EBUSY;
+	vm_map_lock_read(t->map);
+	return 0;
+}
+
+long sys_madvise(struct trapframe *tf)
+{
+	uint64_t addr = syscall_arg(tf, 0), len = syscall_arg(tf, 1);
+	int behav = (int)syscall_arg(tf, 2);
+	struct task *t = task_current();
+
+	if (behav < MADV_NORMAL || behav > MADV_CORE)
+		return -EINVAL;
+	if (!range_in_map(t->map, addr, len))
+		return -EINVAL;
+	if (len == 0 || (behav != MADV_WILLNEED && behav != MADV_DONTNEED && behav != MADV_FREE))
+		return 0;
+	uint64_t start = trunc_page(addr), end = round_page(addr + len);
+	long r;
+	if (behav == MADV_WILLNEED) {
+		r = own_map_lock_read(t);
+		if (r)
+			return r;
+		/* Advice: running out of memory ends the pre-faulting early, not the call. */
+		(void)vm_fault_range(t->map, start, end);
+		vm_map_unlock_read(t->map);
+		return 0;
+	}
+	r = own_map_lock(t);
+	if (r)
+		return r;
+	r = vm_mmap_to_errno(vm_map_release_pages(t->map, start, end));
+	vm_map_unlock(t->map);
+	return r;
+}
+
+/* Pages per step of mincore: one buffer's worth filled under the lock, then copied out without it. */
+#define MINCORE_BATCH 4096
+
+long sys_mincore(struct trapframe *tf)
+{
+	uint64_t addr = syscall_arg(tf, 0), len = syscall_arg(tf, 1), uvec = syscall_arg(tf, 2), size;
+	struct task *t = task_current();
+	uint64_t start = trunc_page(addr);
+
+	if (!round_len(len, &size) || !range_in_map(t->map, start, size))
+		return -ENOMEM;
+	if (size == 0)
+		return 0;
+	if (!user_range_ok(uvec, size >> PAGE_SHIFT))
+		return -EFAULT;
+	uint8_t *buf = kmalloc(MINCORE_BATCH);
+	if (!buf)
+		return -ENOMEM;
+	long r = 0;
+	for (uint64_t done = 0; !r && done < size;) {
+		uint64_t step = (uint64_t)MINCORE_BATCH * PAGE_SIZE;
+		if (step > size - done)
+			step = size - done;
+		r = own_map_lock_read(t);
+		if (r)
+			break;
+		r = vm_mmap_to_errno(vm_map_mincore(t->map, start + done, start + done + step, buf));
+		vm_map_unlock_read(t->map);
+		/* The bytes before a hole are copied out too, as FreeBSD leaves them. */
+		long c = copyout(buf, (void *)(uvec + (done >> PAGE_SHIFT)), step >> PAGE_SHIFT);
+		if (!r)
+			r = c;
+		done += step;
+	}
+	kfree(buf);
+	return r;
+}
+
+/* Whether every page of [start, end) (start < end) lies in an entry. Map lock held. */
+static bool range_mapped(vm_map_t map, uint64_t start, uint64_t end)
+{
+	vm_map_entry_t e;
+
+	if (!vm_map_lookup_entry(map, start, &e))
+		return false;
+	while (e->end < end) {
+		if (e->next == &map->header || e->next->start != e->end)
+			return false;
+		e = e->next;
+	}
+	return true;
+}
+
+long sys_msync(struct trapframe *tf)
+{
+	uint64_t addr = syscall_arg(tf, 0), len = syscall_arg(tf, 1);
+	int flags = (int)syscall_arg(tf, 2);
+	struct task *t = task_current();
+
+	if ((flags & ~(MS_ASYNC | MS_INVALIDATE)) || flags == (MS_ASYNC | MS_INVALIDATE))
+		return -EINVAL;
+	if (!range_in_map(t->map, addr, len))
+		return -EINVAL;
+	uint64_t start = trunc_page(addr), end = round_page(addr + len);
+	if (start == end)
+		return 0;
+	long r = own_map_lock_read(t);
+	if (r)
+		return r;
+	/* Nothing to write back (include/uapi/mman.h): only the range's holes are an answer. */
+	r = range_mapped(t->map, start, end) ? 0 : -ENOMEM;
+	vm_map_unlock_read(t->map);
 	return r;
 }
 

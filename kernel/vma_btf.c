@@ -4,6 +4,7 @@
 #include "kernel/image_btf.h"
 #include "kernel/task.h"
 #include "kernel/task_btf.h"
+#include "mm/vm_map_pages.h"
 #include "uapi/bpf.h"
 #include "uapi/errno.h"
 
@@ -14,32 +15,24 @@ _Static_assert(VM_MAYREAD == VM_PROT_READ << 4 && VM_MAYWRITE == VM_PROT_WRITE <
 	       "and the VM_MAY* bits are max_protection's, shifted");
 
 /*
- * Whether a 2 MiB page is mapped inside e (VM_SUPERPAGE). Only a resident page of e's object can
- * be mapped, so the walk jumps from one resident page's 2 MiB slot to the next: a huge entry
- * costs what is resident in it, and one too small for an aligned slot costs nothing.
+ * Whether a 2 MiB page is mapped inside e (VM_SUPERPAGE). Only the aligned 2 MiB slots wholly
+ * inside e can hold one, so an entry smaller than that costs two compares; the walk looks at one
+ * resident page per slot at most, so a huge, sparsely touched entry costs what is resident.
  */
 static bool has_superpage(vm_map_t map, const struct vm_map_entry *e)
 {
-	vm_object_t obj = __atomic_load_n(&e->object, __ATOMIC_ACQUIRE);
-	vm_offset_t slot = (e->start + SUPERPAGE_MASK) & ~SUPERPAGE_MASK;
-	uint64_t last = (e->offset + (e->end - e->start)) >> PAGE_SHIFT;
+	vm_offset_t first_slot = (e->start + SUPERPAGE_MASK) & ~SUPERPAGE_MASK;
+	vm_offset_t slots_end = e->end & ~SUPERPAGE_MASK;
+	struct vm_map_pages it;
 
-	if (e->end - e->start < SUPERPAGE_SIZE || !obj || !map->pmap || slot < e->start)
+	if (first_slot < e->start || first_slot >= slots_end)
 		return false;
-	while (slot < e->end && e->end - slot >= SUPERPAGE_SIZE) {
-		uint64_t pindex;
-		vm_size_t size;
-
-		vm_object_lock(obj);
-		vm_page_t p = vm_object_page_next(obj, (e->offset + (slot - e->start)) >> PAGE_SHIFT, last, &pindex);
-		vm_object_unlock(obj);
-		if (!p)
-			return false;
-		slot = (e->start + ((pindex << PAGE_SHIFT) - e->offset)) & ~SUPERPAGE_MASK;
-		if (e->end - slot >= SUPERPAGE_SIZE && pmap_query(map->pmap, slot, NULL, NULL, &size) &&
-		    size == SUPERPAGE_SIZE)
+	/* The walk only reads the entry: the cast drops no promise the map lock does not keep. */
+	vm_map_pages_init(&it, map, (vm_map_entry_t)e, first_slot, slots_end);
+	while (vm_map_pages_next(&it)) {
+		if (it.size == SUPERPAGE_SIZE)
 			return true;
-		slot += SUPERPAGE_SIZE;
+		vm_map_pages_skip(&it, (it.va & ~SUPERPAGE_MASK) + SUPERPAGE_SIZE);
 	}
 	return false;
 }
@@ -57,27 +50,45 @@ static bool is_image(const struct vm_map_entry *e)
 	       !(obj && obj->type == OBJT_SG);
 }
 
-void vma_btf_fill(struct vma_btf *out, struct task *t, const struct vm_map_entry *e)
+void vma_btf_ctx_init(struct vma_btf_ctx *c, struct task *t)
+{
+	const struct task_struct *task = task_btf_peek(t);
+
+	c->map = t->map;
+	c->mm = task ? task->mm : NULL;
+	c->img = task_btf_image(t);
+}
+
+_Static_assert(sizeof(struct vm_area_struct) == 6 * sizeof(uint64_t),
+	       "vma_btf_fill_ctx writes every field of the record: a new one must be written there");
+
+/* Every field is written here, so the record needs no clearing first. */
+void vma_btf_fill_ctx(struct vma_btf *out, const struct vma_btf_ctx *c, const struct vm_map_entry *e)
 {
 	struct vm_area_struct *v = &out->vma;
-	const struct task_struct *task = task_btf_peek(t);
-	const struct image_btf *img = task_btf_image(t);
 	uint64_t pgoff;
 
-	*v = (struct vm_area_struct){
-		.vm_start = e->start,
-		.vm_end = e->end,
-		.vm_mm = task ? task->mm : NULL,
-		.vm_flags = e->protection | (vm_flags_t)e->max_protection << 4 |
-			    (e->eflags & MAP_ENTRY_GUARD ? VM_GUARD : 0) |
-			    (e->eflags & MAP_ENTRY_STACK ? VM_STACK : 0) |
-			    (has_superpage(t->map, e) ? VM_SUPERPAGE : 0),
-		.vm_pgoff = e->offset >> PAGE_SHIFT,
-	};
-	if (img && is_image(e) && image_btf_segment(img, e->start, e->end, &pgoff)) {
-		v->vm_file = image_btf_file(img);
+	v->vm_start = e->start;
+	v->vm_end = e->end;
+	v->vm_mm = c->mm;
+	v->vm_flags = e->protection | (vm_flags_t)e->max_protection << 4 |
+		      (e->eflags & MAP_ENTRY_GUARD ? VM_GUARD : 0) | (e->eflags & MAP_ENTRY_STACK ? VM_STACK : 0) |
+		      (has_superpage(c->map, e) ? VM_SUPERPAGE : 0);
+	if (c->img && is_image(e) && image_btf_segment(c->img, e->start, e->end, &pgoff)) {
+		v->vm_file = image_btf_file(c->img);
 		v->vm_pgoff = pgoff;
+	} else {
+		v->vm_file = NULL;
+		v->vm_pgoff = e->offset >> PAGE_SHIFT;
 	}
+}
+
+void vma_btf_fill(struct vma_btf *out, struct task *t, const struct vm_map_entry *e)
+{
+	struct vma_btf_ctx c;
+
+	vma_btf_ctx_init(&c, t);
+	vma_btf_fill_ctx(out, &c, e);
 }
 
 int vma_btf_prepare(struct task *t)

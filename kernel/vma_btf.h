@@ -21,6 +21,7 @@
 #include "mm/vm_map.h"
 #include "uapi/kestrel_btf_types.h"
 
+struct image_btf;
 struct task;
 
 struct vma_btf {
@@ -28,10 +29,30 @@ struct vma_btf {
 };
 
 /*
- * Fill out from entry e of task t's map. t's map lock held (read is enough) and t alive; never
- * sleeps, allocates nothing (the task and file views it points to are made beforehand: see
- * vma_btf_prepare; without them vm_mm and vm_file are NULL). Takes e's object's lock (a spinlock)
- * for VM_SUPERPAGE.
+ * What every record of one task's map shares, looked up once for a walk or a call rather than per
+ * entry: the task's map, its mm view and its program image's view (NULL when the task has no view
+ * yet: see vma_btf_prepare). Valid while the task is alive and its view unchanged (a view, once
+ * made, lives as long as the task).
+ */
+struct vma_btf_ctx {
+	vm_map_t map;
+	struct mm_struct *mm;
+	const struct image_btf *img;
+};
+
+/* Fill c for task t (alive). Never sleeps, takes no lock, allocates nothing. */
+void vma_btf_ctx_init(struct vma_btf_ctx *c, struct task *t);
+
+/*
+ * Fill out from entry e of the map c was made for. That map's lock held (read is enough); never
+ * sleeps, allocates nothing (without the views vm_mm and vm_file are NULL). Takes e's object's
+ * lock (a spinlock) for VM_SUPERPAGE, so the caller must not hold it.
+ */
+void vma_btf_fill_ctx(struct vma_btf *out, const struct vma_btf_ctx *c, const struct vm_map_entry *e);
+
+/*
+ * vma_btf_fill_ctx with a context made for t on the spot, for a single record of t's map (t alive,
+ * its map lock held). A walk over many entries makes the context once instead.
  */
 void vma_btf_fill(struct vma_btf *out, struct task *t, const struct vm_map_entry *e);
 

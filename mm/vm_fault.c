@@ -11,6 +11,7 @@
  */
 #include "mm/vm_map.h"
 #include "kernel/panic.h"
+#include "kernel/preempt.h"
 #include "mm/pmm.h"
 #include "uapi/errno.h"
 
@@ -223,4 +224,31 @@ int vm_fault(vm_map_t map, vm_offset_t va, vm_prot_t fault_type)
 	int rc = fault_locked(map, trunc_page(va), fault_type);
 	vm_map_unlock_read(map);
 	return rc;
+}
+
+int vm_fault_range(vm_map_t map, vm_offset_t start, vm_offset_t end)
+{
+	if (((start | end) & PAGE_MASK) || start > end)
+		return KERN_INVALID_ARGUMENT;
+	vm_map_entry_t e;
+	if (!vm_map_lookup_entry(map, start, &e))
+		e = e ? e->next : map->header.next;
+	for (; e != &map->header && e->start < end; e = e->next) {
+		if ((e->eflags & MAP_ENTRY_GUARD) || e->protection == VM_PROT_NONE)
+			continue;
+		vm_offset_t va = start > e->start ? start : e->start;
+		vm_offset_t stop = end < e->end ? end : e->end;
+		while (va < stop) {
+			stat_inc(&map->stats.faults);
+			int rc = fault_locked(map, va, e->protection);
+			if (rc != KERN_SUCCESS)
+				return rc;
+			vm_size_t size = PAGE_SIZE;
+			pmap_query(map->pmap, va, NULL, NULL, &size);
+			/* After a 2 MiB page, go on at the next 2 MiB boundary. */
+			va = size == SUPERPAGE_SIZE ? (va & ~SUPERPAGE_MASK) + SUPERPAGE_SIZE : va + PAGE_SIZE;
+			preempt_point(); /* a range may be large; the read lock may sleep */
+		}
+	}
+	return KERN_SUCCESS;
 }

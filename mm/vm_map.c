@@ -27,9 +27,10 @@ _Static_assert(sizeof(struct vm_map_entry) <= 64, "an entry fits one cache line"
 
 /* ---------------------------------------------------------------------------------------------
  * Entries and tree nodes taken ahead of time: a remove clips at most twice, a fixed mapping adds
- * one more. Every new entry goes into the tree, so the tree reserves one insert per entry.
+ * one more, or two for a guarded stack (its guard and its stack). Every new entry goes into the
+ * tree, so the tree reserves one insert per entry.
  */
-#define RESERVE_MAX 3
+#define RESERVE_MAX 4
 
 struct entry_reserve {
 	vm_map_entry_t e[RESERVE_MAX];
@@ -63,13 +64,6 @@ static vm_map_entry_t reserve_take(struct entry_reserve *r)
 {
 	KASSERT(r->n > 0, "vm_map: entry reserve exhausted");
 	return r->e[--r->n];
-}
-
-/* A new entry, with the tree's nodes for inserting it reserved; NULL when out of memory. */
-static vm_map_entry_t entry_for_insert(vm_map_t map)
-{
-	struct entry_reserve r = {.n = 0};
-	return reserve_fill(map, &r, 1) ? reserve_take(&r) : NULL;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -467,7 +461,11 @@ static void clamp_range(vm_map_t map, vm_offset_t *start, vm_offset_t *end)
 static int check_attrs(vm_object_t object, vm_ooffset_t offset, vm_size_t length, vm_prot_t *prot,
 		       vm_prot_t *max, int cow, uint16_t *eflags)
 {
-	if (cow & ~(MAP_CREATE_GUARD | MAP_CREATE_STACK))
+	if (cow & ~(MAP_CREATE_GUARD | MAP_CREATE_STACK | MAP_CREATE_GUARDED_STACK))
+		return KERN_INVALID_ARGUMENT;
+	/* The guard takes one page: a stack of one page would have none left (FreeBSD's answer). */
+	if ((cow & MAP_CREATE_GUARDED_STACK) &&
+	    (object || (cow & MAP_CREATE_GUARD) || length <= PAGE_SIZE))
 		return KERN_INVALID_ARGUMENT;
 	if ((*prot | *max) & ~VM_PROT_ALL)
 		return KERN_INVALID_ARGUMENT;
@@ -480,7 +478,7 @@ static int check_attrs(vm_object_t object, vm_ooffset_t offset, vm_size_t length
 		*prot = *max = VM_PROT_NONE;
 		*eflags |= MAP_ENTRY_GUARD;
 	}
-	if (cow & MAP_CREATE_STACK)
+	if (cow & (MAP_CREATE_STACK | MAP_CREATE_GUARDED_STACK))
 		*eflags |= MAP_ENTRY_STACK;
 	if (object && (offset > object->size || length > object->size - offset))
 		return KERN_INVALID_ARGUMENT;
@@ -579,6 +577,29 @@ static void insert_entry(vm_map_t map, vm_map_entry_t prev, const struct vm_map_
 		merge_into(map, e, e->next);
 }
 
+/* How many new entries a mapping made with cow needs: a guarded stack is a guard and a stack. */
+static unsigned entries_for(int cow) { return cow & MAP_CREATE_GUARDED_STACK ? 2 : 1; }
+
+/*
+ * insert_entry for [start, end) with the entries of r (entries_for(cow) of them); a guarded stack's
+ * lowest page becomes a guard entry below the stack entry.
+ */
+static void insert_mapping(vm_map_t map, vm_map_entry_t prev, const struct vm_map_tree_cursor *at,
+			   struct entry_reserve *r, vm_object_t object, vm_ooffset_t offset,
+			   vm_offset_t start, vm_offset_t end, vm_prot_t prot, vm_prot_t max, int cow,
+			   uint16_t eflags)
+{
+	if (cow & MAP_CREATE_GUARDED_STACK) {
+		insert_entry(map, prev, at, reserve_take(r), NULL, 0, start, start + PAGE_SIZE,
+			     VM_PROT_NONE, VM_PROT_NONE, MAP_ENTRY_GUARD);
+		start += PAGE_SIZE;
+		/* The guard may have merged with a guard below: what ends at start now precedes. */
+		prev = entry_at_or_before(map, start);
+		at = NULL;
+	}
+	insert_entry(map, prev, at, reserve_take(r), object, offset, start, end, prot, max, eflags);
+}
+
 int vm_map_insert(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t start, vm_offset_t end,
 		  vm_prot_t prot, vm_prot_t max, int cow)
 {
@@ -590,10 +611,10 @@ int vm_map_insert(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offs
 	vm_map_entry_t prev;
 	if (!range_free(map, start, end, &prev))
 		return KERN_NO_SPACE;
-	vm_map_entry_t e = entry_for_insert(map);
-	if (!e)
+	struct entry_reserve r = {.n = 0};
+	if (!reserve_fill(map, &r, entries_for(cow)))
 		return KERN_RESOURCE_SHORTAGE;
-	insert_entry(map, prev, NULL, e, object, offset, start, end, prot, max, eflags);
+	insert_mapping(map, prev, NULL, &r, object, offset, start, end, prot, max, cow, eflags);
 	return KERN_SUCCESS;
 }
 
@@ -656,10 +677,10 @@ int vm_map_find_locked(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm
 		at = &space.at;
 	}
 
-	vm_map_entry_t e = entry_for_insert(map);
-	if (!e)
+	struct entry_reserve r = {.n = 0};
+	if (!reserve_fill(map, &r, entries_for(cow)))
 		return KERN_RESOURCE_SHORTAGE;
-	insert_entry(map, prev, at, e, object, offset, start, start + length, prot, max, eflags);
+	insert_mapping(map, prev, at, &r, object, offset, start, start + length, prot, max, cow, eflags);
 	*addr = start;
 	return KERN_SUCCESS;
 }
@@ -716,6 +737,29 @@ int vm_map_delete(vm_map_t map, vm_offset_t start, vm_offset_t end)
 	return KERN_SUCCESS;
 }
 
+int vm_map_release_pages(vm_map_t map, vm_offset_t start, vm_offset_t end)
+{
+	KASSERT(rw_wlocked(&map->lock), "vm_map_release_pages: map not write-locked");
+	if (((start | end) & PAGE_MASK) || start > end)
+		return KERN_INVALID_ARGUMENT;
+	clamp_range(map, &start, &end);
+	vm_map_entry_t e = entry_at_or_before(map, start);
+	if (e == &map->header || e->end <= start)
+		e = e->next;
+	for (; e != &map->header && e->start < end; e = e->next) {
+		if (!e->object)
+			continue; /* a guard, or anonymous memory never touched: nothing resident */
+		vm_offset_t s = start > e->start ? start : e->start, t = end < e->end ? end : e->end;
+		if (entry_maps_pages(map, e))
+			unmap_pages(map, e, s, t);
+		vm_object_lock(e->object);
+		vm_object_page_remove(e->object, entry_pindex(e, s), entry_pindex(e, t));
+		vm_object_unlock(e->object);
+		preempt_point();
+	}
+	return KERN_SUCCESS;
+}
+
 int vm_map_remove(vm_map_t map, vm_offset_t start, vm_offset_t end)
 {
 	vm_map_lock(map);
@@ -734,19 +778,22 @@ static int fixed_locked(vm_map_t map, vm_object_t object, vm_ooffset_t offset, v
 		return rc;
 	struct entry_reserve r = {.n = 0};
 	struct range_ends ends;
-	if (!reserve_fill(map, &r, clips_needed(map, start, end, &ends) + 1))
+	struct entry_reserve mine = {.n = 0};
+	unsigned clips = clips_needed(map, start, end, &ends);
+	if (!reserve_fill(map, &r, clips + entries_for(cow)))
 		return KERN_RESOURCE_SHORTAGE;
 	if (!back_clipped(map, start, end, &ends)) {
 		reserve_release(&r);
 		return KERN_RESOURCE_SHORTAGE;
 	}
-	vm_map_entry_t e = reserve_take(&r);
+	while (mine.n < entries_for(cow))
+		mine.e[mine.n++] = reserve_take(&r);
 	delete_range(map, start, end, &ends, &r);
 	reserve_release(&r);
 	vm_map_entry_t prev;
 	bool emptied = range_free(map, start, end, &prev);
 	KASSERT(emptied, "vm_map_fixed: range still mapped after delete");
-	insert_entry(map, prev, NULL, e, object, offset, start, end, prot, max, eflags);
+	insert_mapping(map, prev, NULL, &mine, object, offset, start, end, prot, max, cow, eflags);
 	return KERN_SUCCESS;
 }
 

@@ -2,8 +2,8 @@
  * Address maps: which ranges of an address space are mapped, to which object, with which rights
  * (FreeBSD's vm_map). Names and types follow FreeBSD so that its vm_map(9) documentation applies;
  * where Kestrel differs, the contract here says so. The values of KERN_*, VM_PROT_*, VMFS_*,
- * MAP_CREATE_GUARD and VM_MAP_PROTECT_* are FreeBSD's too; MAP_CREATE_STACK, MAP_ENTRY_GUARD and
- * MAP_ENTRY_STACK are not (see each).
+ * MAP_CREATE_GUARD and VM_MAP_PROTECT_* are FreeBSD's too; MAP_CREATE_STACK, MAP_CREATE_GUARDED_STACK,
+ * MAP_ENTRY_GUARD and MAP_ENTRY_STACK are not (see each).
  *
  * Anonymous memory (object NULL at insert) gets its object lazily, at the first fault in the entry
  * (as FreeBSD does), so that adjacent anonymous ranges can coalesce for free; or when the entry is
@@ -66,6 +66,12 @@
  */
 #define MAP_CREATE_GUARD 0x0080 /* a guard: PROT_NONE for good, never faulted; object must be NULL */
 #define MAP_CREATE_STACK 0x0100 /* mark the entry MAP_ENTRY_STACK */
+/*
+ * mmap's MAP_STACK (Kestrel's flag; FreeBSD's grows-down stack is MAP_STACK_GROWS_DOWN): the lowest
+ * page of the range becomes a guard entry, the rest a MAP_ENTRY_STACK entry. Anonymous memory only,
+ * not with MAP_CREATE_GUARD, and the range must be longer than one page (else KERN_INVALID_ARGUMENT).
+ */
+#define MAP_CREATE_GUARDED_STACK 0x0400
 
 /*
  * vm_map_entry.eflags. Entries coalesce only with entries of equal eflags. Kestrel's values (eflags
@@ -226,6 +232,18 @@ int vm_map_remove(vm_map_t map, vm_offset_t start, vm_offset_t end);
 int vm_map_delete(vm_map_t map, vm_offset_t start, vm_offset_t end);
 
 /*
+ * Give back the pages of [start, end) (clamped to the map; holes and guards are skipped): they are
+ * unmapped and freed from the entries' objects, so the next touch finds a zeroed page (madvise's
+ * MADV_DONTNEED and MADV_FREE). Entries stay as they are. A 2 MiB mapping is split only where the
+ * range does not cover it (without memory for the split it is unmapped whole; its pages outside
+ * the range stay resident and fault back in as 4 KiB pages). An OBJT_SG object's frames are its
+ * owner's: they are only unmapped, and the next touch shows them again.
+ * Returns KERN_SUCCESS, or KERN_INVALID_ARGUMENT (nothing done) if start or end is not page aligned
+ * or start > end. Map lock held for writing (pages leave objects only under it).
+ */
+int vm_map_release_pages(vm_map_t map, vm_offset_t start, vm_offset_t end);
+
+/*
  * Change the protection and/or max_protection of the entries in [start, end) (clamped to the map;
  * holes and guards are skipped), as FreeBSD's vm_map_protect: with VM_MAP_PROTECT_SET_MAXPROT in
  * flags, max_protection becomes new_maxprot and protection its old value & new_maxprot; then, with
@@ -300,5 +318,15 @@ unsigned vm_map_mmu_flags(vm_map_t map, vm_prot_t prot);
  * Takes the map lock for reading (readers nest, so a fault under a reader of the same map works).
  */
 int vm_fault(vm_map_t map, vm_offset_t va, vm_prot_t fault_type);
+
+/*
+ * Fault in every page of [start, end) that an entry maps with some right (guards and PROT_NONE
+ * entries are skipped, holes too), as vm_fault with the entry's own protection does: 2 MiB pages
+ * where vm_fault's rules allow them (madvise's MADV_WILLNEED). Each step counts as a fault.
+ * Returns KERN_SUCCESS; KERN_INVALID_ARGUMENT if start or end is not page aligned or start > end;
+ * vm_fault's KERN_FAILURE or KERN_RESOURCE_SHORTAGE, at the first page that failed (those before
+ * it stay mapped). Map lock held for reading by the caller (vm_fault's nesting rule).
+ */
+int vm_fault_range(vm_map_t map, vm_offset_t start, vm_offset_t end);
 
 #endif

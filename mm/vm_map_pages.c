@@ -1,5 +1,7 @@
 /* The walk over an entry's resident pages (contract in mm/vm_map_pages.h). */
 #include "mm/vm_map_pages.h"
+#include "kernel/string.h"
+#include "uapi/mman.h"
 
 /* The object page index of va in e (va inside e, or its end). */
 static uint64_t entry_pindex(vm_map_entry_t e, vm_offset_t va) { return (e->offset + (va - e->start)) >> PAGE_SHIFT; }
@@ -49,4 +51,27 @@ void vm_map_pages_skip(struct vm_map_pages *it, vm_offset_t va)
 	uint64_t at = va >= it->entry->end ? it->end : entry_pindex(it->entry, va);
 	if (at > it->next)
 		it->next = at < it->end ? at : it->end;
+}
+
+int vm_map_mincore(vm_map_t map, vm_offset_t start, vm_offset_t end, uint8_t *vec)
+{
+	if (((start | end) & PAGE_MASK) || start >= end)
+		return KERN_INVALID_ARGUMENT;
+	memset(vec, 0, (end - start) >> PAGE_SHIFT);
+	vm_map_entry_t e;
+	if (!vm_map_lookup_entry(map, start, &e))
+		return KERN_INVALID_ADDRESS;
+	for (vm_offset_t va = start; va < end; e = e->next) {
+		if (e == &map->header || e->start > va)
+			return KERN_INVALID_ADDRESS;
+		vm_offset_t stop = end < e->end ? end : e->end;
+		struct vm_map_pages it;
+		/* A guard has no object: the walk ends at once and its bytes stay 0. */
+		vm_map_pages_init(&it, map, e, va, stop);
+		while (vm_map_pages_next(&it))
+			vec[(it.va - start) >> PAGE_SHIFT] =
+				MINCORE_INCORE | (it.size == SUPERPAGE_SIZE ? MINCORE_PSIND(1) : 0);
+		va = stop;
+	}
+	return KERN_SUCCESS;
 }

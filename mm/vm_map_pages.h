@@ -54,4 +54,16 @@ bool vm_map_pages_next(struct vm_map_pages *it);
  */
 void vm_map_pages_skip(struct vm_map_pages *it, vm_offset_t va);
 
+/*
+ * mincore's bytes for [start, end) (page aligned, start < end): one per page into vec (end - start
+ * pages' worth), MINCORE_INCORE for a page resident in its entry's object, with MINCORE_PSIND(1)
+ * when the pmap maps it by a 2 MiB page; 0 for every other page, guards' included. The pmap keeps
+ * no accessed or dirty bits that mm/ can read, so MINCORE_REFERENCED and MINCORE_MODIFIED (and
+ * their _OTHER forms) are never set. Returns KERN_SUCCESS; KERN_INVALID_ARGUMENT for a range not
+ * page aligned or empty; KERN_INVALID_ADDRESS if a page of the range lies in no entry (vec then
+ * holds the bytes of the pages before it, zeros after). O(entries in the range + resident pages).
+ * Map lock held (read is enough).
+ */
+int vm_map_mincore(vm_map_t map, vm_offset_t start, vm_offset_t end, uint8_t *vec);
+
 #endif

@@ -13,7 +13,7 @@
 # Every result becomes one line "ok <layer>/<name>" or "not ok <layer>/<name>: <cause>" in
 # build/results.txt; the last line printed is "N passed, N failed". Exit 1 on any failure.
 set -uo pipefail
-B=build
+B=${BUILD:-build}
 results=$B/results.txt
 logs=$B/logs
 mkdir -p "$logs"

@@ -19,3 +19,23 @@ int mprotect(void *addr, size_t len, int prot)
 {
 	return (int)__syscall_ret(__syscall6(SYS_mprotect, (long)addr, (long)len, prot, 0, 0, 0));
 }
+
+int madvise(void *addr, size_t len, int behav)
+{
+	return (int)__syscall_ret(__syscall6(SYS_madvise, (long)addr, (long)len, behav, 0, 0, 0));
+}
+
+int posix_madvise(void *addr, size_t len, int behav)
+{
+	return (int)-__syscall6(SYS_madvise, (long)addr, (long)len, behav, 0, 0, 0);
+}
+
+int mincore(const void *addr, size_t len, char *vec)
+{
+	return (int)__syscall_ret(__syscall6(SYS_mincore, (long)addr, (long)len, (long)vec, 0, 0, 0));
+}
+
+int msync(void *addr, size_t len, int flags)
+{
+	return (int)__syscall_ret(__syscall6(SYS_msync, (long)addr, (long)len, flags, 0, 0, 0));
+}

@@ -21,6 +21,9 @@
 #define REG_ICR_LO 0x300
 #define REG_ICR_HI 0x310
 #define REG_LVT_TIMER 0x320
+#define REG_TIMER_INITIAL 0x380
+#define REG_TIMER_CURRENT 0x390
+#define REG_TIMER_DIVIDE 0x3e0
 #define REG_LVT_LINT0 0x350
 #define REG_LVT_LINT1 0x360
 #define REG_LVT_ERROR 0x370
@@ -30,6 +33,7 @@
 #define LVT_EXTINT 0x700u
 #define LVT_NMI 0x400u
 #define ICR_PENDING 0x1000u
+#define TIMER_DIVIDE_16 0x3u
 /* Polls of the delivery status: an APIC takes a command in well under a microsecond. */
 #define SEND_POLLS 10000000u
 
@@ -102,6 +106,11 @@ void lapic_init_ap(void)
 	enable(false);
 }
 
+void lapic_mask_lint0(void)
+{
+	wr(REG_LVT_LINT0, LVT_MASKED);
+}
+
 uint32_t lapic_id(void)
 {
 	return rd(REG_ID) >> 24;
@@ -133,4 +142,17 @@ bool lapic_send(uint32_t apic_id, uint32_t icr_lo)
 	}
 	irq_restore(f);
 	return ok;
+}
+
+void lapic_timer_arm(uint32_t lvt, uint32_t initial)
+{
+	wr(REG_TIMER_DIVIDE, TIMER_DIVIDE_16);
+	wr(REG_LVT_TIMER, lvt);
+	/* Writing the initial count (re)starts the countdown: the LVT entry goes in first. */
+	wr(REG_TIMER_INITIAL, initial);
+}
+
+uint32_t lapic_timer_current(void)
+{
+	return rd(REG_TIMER_CURRENT);
 }

@@ -3,10 +3,11 @@
  * ACPI's MADT gives (the IA32_APIC_BASE MSR must agree). Register offsets and ICR fields: Intel SDM
  * vol. 3, chapter "Advanced Programmable Interrupt Controller".
  *
- * While the 8259 PIC and the PIT still drive the tick, the boot CPU's APIC stays in virtual wire
- * mode: LINT0 takes the PIC's interrupts as ExtINT, LINT1 the NMI. Application processors mask both
- * (only the boot CPU may take the PIC's interrupts). x2APIC mode is not used: if the firmware left
- * it on, lapic_init refuses and Kestrel stays on one CPU.
+ * The boot CPU's APIC starts in virtual wire mode: LINT0 takes the 8259 PIC's interrupts as
+ * ExtINT, LINT1 the NMI, until the I/O APIC takes the ISA interrupts over (arch/x86_64/isa_irq.h)
+ * and LINT0 is masked. Application processors mask both (only the boot CPU took the PIC's).
+ * x2APIC mode is not used: if the firmware left it on, lapic_init refuses and Kestrel stays on one
+ * CPU.
  */
 #ifndef ARCH_X86_64_LAPIC_H
 #define ARCH_X86_64_LAPIC_H
@@ -15,6 +16,10 @@
 #include <stdint.h>
 
 #define LAPIC_SPURIOUS_VECTOR 0xff
+
+/* The timer's LVT entry: a vector, masked or not, one-shot or periodic. */
+#define LAPIC_TIMER_MASKED 0x10000u
+#define LAPIC_TIMER_PERIODIC 0x20000u
 
 /* ICR low word: delivery mode, level, trigger, destination shorthand. */
 #define LAPIC_ICR_FIXED 0x00000u
@@ -35,6 +40,9 @@ int lapic_init(uint64_t phys);
 /* Enable the calling application processor's local APIC (LINT0 and LINT1 masked). After lapic_init. */
 void lapic_init_ap(void);
 
+/* Mask the calling CPU's LINT0: the 8259 PIC's interrupts no longer come in (the I/O APIC's do). */
+void lapic_mask_lint0(void);
+
 /* The calling CPU's local APIC id (8 bits in xAPIC mode). */
 uint32_t lapic_id(void);
 
@@ -48,5 +56,15 @@ void lapic_eoi(void);
  * Returns false if the APIC never took it (a hardware fault), true otherwise.
  */
 bool lapic_send(uint32_t apic_id, uint32_t icr_lo);
+
+/*
+ * Program the calling CPU's APIC timer: LVT entry lvt (vector | LAPIC_TIMER_*), counting down from
+ * initial at the bus clock divided by 16; initial 0 stops it. Policy (calibration, what a tick
+ * does) is arch/x86_64/lapic_timer.c's. Interrupts off or on.
+ */
+void lapic_timer_arm(uint32_t lvt, uint32_t initial);
+
+/* The calling CPU's APIC timer count now (0 once a one-shot count ran out). */
+uint32_t lapic_timer_current(void);
 
 #endif

@@ -2,6 +2,7 @@
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
+#include "kernel/cpu.h"
 
 static struct percpu cpu0;
 
@@ -24,4 +25,10 @@ void percpu_set_entry_stack(uint64_t top)
 	struct percpu *p = this_cpu();
 	p->kernel_rsp = top;
 	p->tss->rsp[0] = top;
+}
+
+/* kernel/cpu.h's CPU id: this CPU's area says it (smp.c numbers the APs as they come online). */
+unsigned cpu_this_id(void)
+{
+	return this_cpu()->cpu_id;
 }

@@ -67,6 +67,17 @@ void pic_unmask(unsigned irq)
 	irq_restore(f);
 }
 
+uint16_t pic_unmasked(void)
+{
+	return (uint16_t)~masked;
+}
+
+void pic_mask_all(void)
+{
+	masked = 0xffff;
+	write_masks();
+}
+
 void pic_eoi(unsigned irq)
 {
 	if (irq >= 8)

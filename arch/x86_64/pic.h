@@ -6,6 +6,7 @@
 #define ARCH_X86_64_PIC_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #define PIC_VECTOR_BASE 32
 #define PIC_IRQS 16
@@ -18,6 +19,15 @@ void pic_init(void);
 
 /* Let IRQ irq through. */
 void pic_unmask(unsigned irq);
+
+/* The IRQs let through now (bit n: IRQ n), the cascade line included. */
+uint16_t pic_unmasked(void);
+
+/*
+ * Mask every IRQ, the cascade line too: the I/O APIC delivers them from now on
+ * (arch/x86_64/isa_irq.c). Interrupts off.
+ */
+void pic_mask_all(void);
 
 /* Signal the end of IRQ irq's handler (to both controllers for IRQs 8..15). */
 void pic_eoi(unsigned irq);

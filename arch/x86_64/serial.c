@@ -1,6 +1,7 @@
 /* 16550 UART on COM1: the kernel's console, output polled, input by interrupt. */
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/isa_irq.h"
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/trap.h"
 
@@ -51,7 +52,7 @@ static void serial_irq(struct trapframe *tf)
 	(void)tf;
 	while (inb(COM1 + UART_LSR) & LSR_DATA_READY)
 		rx_handler((char)inb(COM1 + UART_DATA));
-	pic_eoi(COM1_IRQ);
+	isa_irq_eoi(COM1_IRQ);
 }
 
 void serial_rx_start(void (*rx)(char c))
@@ -62,5 +63,5 @@ void serial_rx_start(void (*rx)(char c))
 	outb(COM1 + UART_FCR, FCR_FIFO_RX_TRIGGER_1);
 	outb(COM1 + UART_MCR, 0x03 | MCR_OUT2);
 	outb(COM1 + UART_IER, IER_RX_DATA);
-	pic_unmask(COM1_IRQ);
+	isa_irq_unmask(COM1_IRQ);
 }

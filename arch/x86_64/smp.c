@@ -5,11 +5,14 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/ipi.h"
+#include "arch/x86_64/isa_irq.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/lapic_timer.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/pte.h"
 #include "arch/x86_64/syscall_arch.h"
 #include "arch/x86_64/trap.h"
+#include "kernel/cpu.h"
 #include "kernel/ipi.h"
 #include "kernel/kprintf.h"
 #include "kernel/ktime.h"
@@ -61,6 +64,8 @@ _Static_assert(offsetof(struct smp_params, cr3) == SMP_TP_CR3, "trampoline param
 _Static_assert(offsetof(struct smp_params, stack) == SMP_TP_STACK, "trampoline parameters");
 _Static_assert(offsetof(struct smp_params, arg) == SMP_TP_ARG, "trampoline parameters");
 _Static_assert(sizeof(struct smp_params) == SMP_TP_SIZE, "trampoline parameters");
+
+_Static_assert(SMP_CPUS_MAX == CPU_MAX, "kernel/cpu.h's bound is the CPU table's");
 
 extern const char smp_trampoline_start[], smp_trampoline_end[], smp_trampoline_params[];
 extern const char smp_ap_entry[];
@@ -149,6 +154,7 @@ void smp_ap_main(struct ap_area *a)
 	write_cr0(boot_cr0);
 	syscall_arch_init();
 	lapic_init_ap();
+	lapic_timer_start_ap();
 	__atomic_fetch_or(&online, CPUSET_CPU(a->pcpu.cpu_id), __ATOMIC_RELEASE);
 	for (;;)
 		__asm__ volatile("sti; hlt" ::: "memory");
@@ -295,10 +301,14 @@ void smp_init(void)
 
 	cpus[0] = self;
 	online = CPUSET_CPU(0);
-	if (!madt_usable())
+	if (!madt_usable()) {
+		cpu_possible_set(1);
 		return;
+	}
 	self->apic_id = lapic_id();
 	ipi_init();
+	lapic_timer_init();
+	isa_irq_use_ioapic(&madt, self->apic_id);
 
 	unsigned enabled = 0;
 	bool boot_listed = false;
@@ -339,4 +349,6 @@ void smp_init(void)
 	if (ncpus < nlisted)
 		kprintf(" (%u of the %u the MADT enables%s)", ncpus, nlisted, ncpus == limit ? ": smp= on the command line" : "");
 	kprintf("\n");
+	/* No hotplug: the CPUs started now are all that will ever run; per-CPU data fits them. */
+	cpu_possible_set(ncpus);
 }

@@ -1,15 +1,15 @@
 /*
  * Symmetric multiprocessing, first step: find every CPU (ACPI's MADT), start the application
  * processors (APs) and keep them idle. Only the boot CPU schedules tasks so far; the APs take
- * interprocessor interrupts (kernel/ipi.h) and nothing else.
+ * interprocessor interrupts (kernel/ipi.h) and count their APIC timer's ticks (lapic_timer.h).
  *
  * Bring-up, one AP at a time: the real-mode trampoline (smp_trampoline.S) is copied to free memory
  * below 1 MiB, which pmm never hands out; INIT, 10 ms, SIPI, 200 us, SIPI, 200 us (Intel SDM vol. 3,
  * "MP initialization"); the AP goes from real mode through protected mode to long mode on temporary
  * page tables (the trampoline identity-mapped, plus the kernel pmap's kernel half), jumps to
  * smp_ap_entry in the kernel image, loads the kernel pmap's CR3 and runs smp_ap_main with its own
- * stack, GDT, TSS, IST stacks and per-CPU area, then sets its bit in the online set and halts with
- * interrupts on. The kernel command line "smp=N" starts at most N CPUs in all.
+ * stack, GDT, TSS, IST stacks, per-CPU area and APIC timer, then sets its bit in the online set and
+ * halts with interrupts on. The kernel command line "smp=N" starts at most N CPUs in all.
  */
 #ifndef ARCH_X86_64_SMP_H
 #define ARCH_X86_64_SMP_H
@@ -31,8 +31,9 @@
 
 /*
  * Find the CPUs, enable the boot CPU's local APIC, start up to smp=N - 1 APs and print the banner
- * ("smp: 4 CPUs: APIC ids 0 1 2 3"). Without ACPI, a MADT or a usable local APIC: one CPU, said on
- * the console. Once, at boot, after the kernel pmap, pmm, ktime and the IDT are up.
+ * ("smp: 4 CPUs: APIC ids 0 1 2 3"), then fix kernel/cpu.h's possible count at the CPUs online.
+ * Without ACPI, a MADT or a usable local APIC: one CPU, said on the console. Once, at boot, after
+ * the kernel pmap, pmm, ktime and the IDT are up, before any per-CPU map exists.
  */
 void smp_init(void);
 

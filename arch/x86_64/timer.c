@@ -1,6 +1,7 @@
 /* PIT channel 0 as the system tick (contract in arch/x86_64/timer.h). */
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/isa_irq.h"
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/trap.h"
 #include "kernel/sched.h"
@@ -15,7 +16,7 @@ volatile uint64_t timer_ticks;
 static void timer_irq(struct trapframe *tf)
 {
 	timer_ticks++;
-	pic_eoi(0);
+	isa_irq_eoi(0);
 	sched_tick(tf);
 }
 
@@ -27,5 +28,5 @@ void timer_init(void)
 	outb(PIT_CH0, (uint8_t)divisor);
 	outb(PIT_CH0, (uint8_t)(divisor >> 8));
 	trap_register(PIC_VECTOR_BASE + 0, timer_irq);
-	pic_unmask(0);
+	isa_irq_unmask(0);
 }

@@ -1,6 +1,7 @@
 /*
- * The system tick: the PIT's channel 0 at TIMER_HZ through IRQ 0 of the PIC. Each tick counts in
- * timer_ticks and calls sched_tick (kernel/sched.c), which preempts and wakes sleepers.
+ * The system tick: the PIT's channel 0 at TIMER_HZ through ISA IRQ 0 (the PIC's, then the I/O
+ * APIC's: arch/x86_64/isa_irq.h), on the boot CPU. Each tick counts in timer_ticks and calls
+ * sched_tick (kernel/sched.c), which preempts and wakes sleepers.
  */
 #ifndef ARCH_X86_64_TIMER_H
 #define ARCH_X86_64_TIMER_H

@@ -1,6 +1,7 @@
 /*
- * mmap/mprotect flags, with FreeBSD's names and values (mmap(2)), and the contract of SYS_mmap,
- * SYS_munmap and SYS_mprotect (kernel/vm_syscalls.c). Kestrel's choices are marked (K).
+ * mmap/mprotect flags and madvise behaviours, with FreeBSD's names and values (mmap(2),
+ * madvise(2), mincore(2), msync(2)), and the contract of SYS_mmap, SYS_munmap, SYS_mprotect,
+ * SYS_madvise, SYS_mincore and SYS_msync (kernel/vm_syscalls.c). Kestrel's choices are marked (K).
  *
  * The user range is [USER_MIN, USER_MAX): page 0 is not part of it. Lengths are rounded up to
  * whole pages; a length whose rounding wraps is ENOMEM for mmap (FreeBSD's), EINVAL for munmap
@@ -9,10 +10,13 @@
  * mmap(addr, len, prot, flags, fd, off) -> addr. Anonymous memory (MAP_ANON), guard reservations
  * (MAP_GUARD) and file mappings (neither), as FreeBSD's mmap(2) decides. The errors, in the order
  * of FreeBSD's kern_mmap (the first that applies is returned):
- *    1. EINVAL  prot has bits beyond PROT_READ|WRITE|EXEC;
+ *    1. EINVAL  prot has bits beyond PROT_READ|WRITE|EXEC and PROT_MAX(PROT_READ|WRITE|EXEC);
+ *       ENOTSUP prot has a PROT_MAX(m) part (m not 0) and PROT_EXTRACT(prot) is not within m;
  *    2. EINVAL  len 0, or MAP_ANON with fd other than -1 or off other than 0;
+ *       EINVAL  MAP_STACK with fd other than -1 or a prot without both PROT_READ and PROT_WRITE;
+ *               MAP_STACK implies MAP_ANON from here on (and off is ignored, as FreeBSD);
  *    3. EINVAL  flags has bits beyond MAP_SHARED, MAP_PRIVATE, MAP_FIXED, MAP_ANON, MAP_GUARD,
- *               MAP_EXCL and MAP_ALIGNED(n);
+ *               MAP_EXCL, MAP_STACK, MAP_NOCORE and MAP_ALIGNED(n);
  *    4. EINVAL  MAP_EXCL without MAP_FIXED;
  *    5. EINVAL  both MAP_SHARED and MAP_PRIVATE;
  *    6. EINVAL  MAP_GUARD with prot other than PROT_NONE, fd other than -1, off other than 0, or
@@ -34,9 +38,20 @@
  *                 address by the offset within its page);
  *         then the file's own errors (below);
  *   12. EBUSY   the caller's map lock cannot be waited for (kernel/vm_syscalls.c, "Locking");
- *   13. EEXIST  MAP_FIXED|MAP_EXCL and part of the range is mapped; nothing is replaced (K: the
+ *   13. EINVAL  MAP_STACK with len of one page (the guard would leave no stack: FreeBSD's answer);
+ *   14. EEXIST  MAP_FIXED|MAP_EXCL and part of the range is mapped; nothing is replaced (K: the
  *               uapi's choice, Linux's MAP_FIXED_NOREPLACE error; FreeBSD reports ENOMEM);
- *   14. ENOMEM  no free range fits, or out of kernel memory for a map entry or an object.
+ *   15. ENOMEM  no free range fits, or out of kernel memory for a map entry or an object.
+ *
+ * PROT_MAX (FreeBSD 13): the mapping's max_protection is m when prot carries PROT_MAX(m), else
+ * PROT_READ|WRITE|EXEC for anonymous memory; a file mapping's is what the file allows, within m.
+ * mprotect beyond it is EACCES. MAP_NOCORE is accepted and does nothing (K: Kestrel writes no core
+ * dumps). MAP_STACK (K: the subset of FreeBSD's grows-down stack that a model without stack growth
+ * has): an anonymous mapping of the whole [addr, addr + len), placed as any other, whose lowest
+ * page is a guard (any access faults; vm_map_list shows it as a guard entry) and whose other pages
+ * form a stack entry (VM_ENT_STACK), filled on first touch from the top down as a stack is used.
+ * FreeBSD maps only an initial part and grows it on faults below, up to the guard; Kestrel maps the
+ * whole range at once, which a program cannot tell apart except by vm_map_list.
  *
  * Placement without MAP_FIXED: addr is a hint (rounded up to a page): the first fit at or above
  * it, else the first fit from the bottom of the user range; with MAP_ALIGNED(n) the first fit
@@ -80,15 +95,57 @@
  * if splitting an entry found no kernel memory for the new entry or, for anonymous memory never
  * touched, for the object the pieces then share (nothing is removed then). EBUSY as mmap's.
  *
- * mprotect(addr, len, prot) -> 0: EINVAL for unknown prot bits, addr not page aligned, a wrapping
- * length or a range not inside the user range; EBUSY as mmap's; EACCES if prot exceeds the
- * max_protection of an entry in the range (the program image's entries and the stack have
- * max_protection equal to their protection; anonymous mappings allow everything; file mappings
- * what the file allowed); ENOMEM as munmap. Holes and guard entries in the range are skipped
+ * mprotect(addr, len, prot) -> 0, in this order: EINVAL for prot bits beyond PROT_READ|WRITE|EXEC
+ * and PROT_MAX(PROT_READ|WRITE|EXEC); ENOTSUP for a PROT_MAX(m) part (m not 0) that
+ * PROT_EXTRACT(prot) exceeds; EINVAL for addr not page aligned, a wrapping length or a range not
+ * inside the user range. With PROT_MAX(m), max_protection becomes m as well (FreeBSD's: it only
+ * shrinks). EBUSY as mmap's; EACCES if prot (or m) exceeds the max_protection of an entry in the
+ * range (the program image's entries and the stack have max_protection equal to their
+ * protection; anonymous mappings allow everything, or what their PROT_MAX said; file mappings what
+ * the file allowed); ENOMEM as munmap. Holes and guard entries in the range are skipped
  * (FreeBSD); len 0 succeeds and changes nothing. On any error nothing has changed. The pieces of
  * an anonymous mapping split by mprotect or munmap coalesce again when their protections match,
  * touched or not, and so does anonymous memory mapped again into a hole of one (as FreeBSD):
  * vm_map_list then shows one entry.
+ *
+ * madvise(addr, len, behav) -> 0 (SYS_madvise): advice about [trunc_page(addr),
+ * round_page(addr + len)), as FreeBSD's madvise(2). Errors, in this order: EINVAL behav is not one
+ * of the MADV_* below (MADV_PROTECT, FreeBSD's 10, included: Kestrel has no page daemon to protect
+ * from); EINVAL addr + len wraps or [addr, addr + len) is not inside the user range (FreeBSD's
+ * kern_madvise); EBUSY as mmap's. Holes and guards in the range are skipped, len 0 does nothing
+ * (FreeBSD). Nothing else fails: advice is advice.
+ *   MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL: accepted, no effect (K: no paging, no read-ahead);
+ *   MADV_WILLNEED: every page of the range that an entry maps with some right is faulted in now,
+ *     2 MiB pages where a first touch would get one (K: FreeBSD maps only pages already resident;
+ *     Kestrel's pages are all "in memory" once made). Out of memory it stops early, still 0;
+ *   MADV_DONTNEED, MADV_FREE: the pages of the range are freed; the next touch gives zeros (K:
+ *     FreeBSD's DONTNEED only lowers the pages' priority and keeps the data; Kestrel cannot page,
+ *     so both release, as FreeBSD's FREE may). A 2 MiB page is split only where the range does not
+ *     cover it. A file mapping's pages belong to the file: they are unmapped and come back, with
+ *     the file's data, on the next touch;
+ *   MADV_NOSYNC, MADV_AUTOSYNC, MADV_NOCORE, MADV_CORE: accepted, no effect (K: no syncer, no core
+ *     dumps).
+ *
+ * msync(addr, len, flags) -> 0 (SYS_msync): as FreeBSD's msync(2) on [trunc_page(addr),
+ * round_page(addr + len)), which for Kestrel's memory writes nothing (K: anonymous memory has no
+ * backing store, and a file mapping shares its file's memory, so every store is already there).
+ * Errors, in this order: EINVAL flags has bits beyond MS_ASYNC|MS_INVALIDATE (K: FreeBSD ignores
+ * them), or both of those (FreeBSD's); EINVAL the range wraps or is not inside the user range;
+ * EBUSY as mmap's; ENOMEM a page of the range is not mapped (FreeBSD's vm_map_sync; guards count
+ * as mapped). len 0 with an aligned addr succeeds.
+ *
+ * mincore(addr, len, vec) -> 0 (SYS_mincore): one byte per page of [trunc_page(addr),
+ * trunc_page(addr) + round_page(len)) into vec, as FreeBSD's mincore(2): MINCORE_INCORE if the page
+ * is resident, with MINCORE_PSIND(1) if it is mapped by a 2 MiB page (FreeBSD's superpage report);
+ * 0 if it is not resident (memory never touched, or given back by madvise) and for guard pages.
+ * MINCORE_REFERENCED, MINCORE_MODIFIED and their _OTHER forms are never set (K: Kestrel's pmap does
+ * not yet report the accessed and dirty bits; without fork no page has another mapping). Errors,
+ * in this order: ENOMEM the range wraps or is not inside the user range; EFAULT vec's bytes wrap
+ * or reach past the user range; EBUSY as mmap's; ENOMEM a page of the range is not mapped
+ * (FreeBSD's answer: holes are not skipped); EFAULT vec is not writable (found while writing, in
+ * steps of 4096 pages: a hole in a step is reported before a fault writing that step). On an
+ * error vec may hold the bytes of the pages before the failing one. len 0 succeeds and writes
+ * nothing.
  */
 #ifndef UAPI_MMAN_H
 #define UAPI_MMAN_H
@@ -97,6 +154,11 @@
 #define PROT_READ 0x1
 #define PROT_WRITE 0x2
 #define PROT_EXEC 0x4
+#define _PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
+/* PROT_MAX(m) in mmap's or mprotect's prot carries the maximum protection m. */
+#define PROT_MAX(prot) ((prot) << 16)
+#define PROT_EXTRACT(prot) ((prot) & _PROT_ALL)
+#define PROT_MAX_EXTRACT(prot) (((prot) >> 16) & _PROT_ALL)
 
 #define MAP_SHARED 0x0001
 #define MAP_PRIVATE 0x0002
@@ -105,6 +167,8 @@
 #define MAP_ANONYMOUS MAP_ANON
 #define MAP_GUARD 0x00002000 /* reserve address space; PROT_NONE only, any access faults */
 #define MAP_EXCL 0x00004000  /* with MAP_FIXED: fail with EEXIST instead of replacing */
+#define MAP_STACK 0x0400       /* anonymous stack with a guard page at its bottom */
+#define MAP_NOCORE 0x00020000  /* leave out of core dumps (accepted; Kestrel writes none) */
 
 #define MAP_ALIGNMENT_SHIFT 24
 #define MAP_ALIGNMENT_MASK (0xffu << MAP_ALIGNMENT_SHIFT)
@@ -112,5 +176,32 @@
 #define MAP_ALIGNED_SUPER MAP_ALIGNED(1)                        /* 2 MiB superpage alignment */
 
 #define MAP_FAILED ((void *)-1)
+
+/* madvise behaviours (FreeBSD's values). */
+/* msync flags (FreeBSD's values); MS_SYNC is the absence of MS_ASYNC. */
+#define MS_SYNC 0x0000
+#define MS_ASYNC 0x0001
+#define MS_INVALIDATE 0x0002
+
+#define MADV_NORMAL 0
+#define MADV_RANDOM 1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED 3
+#define MADV_DONTNEED 4
+#define MADV_FREE 5
+#define MADV_NOSYNC 6
+#define MADV_AUTOSYNC 7
+#define MADV_NOCORE 8
+#define MADV_CORE 9
+
+/* mincore's bytes (FreeBSD's values). */
+#define MINCORE_INCORE 0x1           /* the page is resident */
+#define MINCORE_REFERENCED 0x2       /* referenced by this mapping (K: never set, see mincore) */
+#define MINCORE_MODIFIED 0x4         /* modified through this mapping (K: never set) */
+#define MINCORE_REFERENCED_OTHER 0x8 /* referenced through another mapping (K: never set) */
+#define MINCORE_MODIFIED_OTHER 0x10  /* modified through another mapping (K: never set) */
+#define MINCORE_PSIND_SHIFT 5
+#define MINCORE_PSIND(i) ((i) << MINCORE_PSIND_SHIFT) /* mapped by a page of size index i */
+#define MINCORE_SUPER (0x3 << MINCORE_PSIND_SHIFT)     /* any superpage size */
 
 #endif

@@ -60,6 +60,10 @@
 #define SYS_kill 29            /* (int pid) -> 0; include/uapi/task_info.h */
 #define SYS_console_fg 30      /* (int fd, int pid) -> 0; include/uapi/console.h */
 #define SYS_sys_stat 31        /* (struct sys_stat *out) -> 0; include/uapi/sys_stat.h */
-#define SYS_COUNT 32
+#define SYS_madvise 32         /* (void *addr, size_t len, int behav) -> 0; include/uapi/mman.h */
+#define SYS_mincore 33         /* (const void *addr, size_t len, char *vec) -> 0;
+				  include/uapi/mman.h */
+#define SYS_msync 34           /* (void *addr, size_t len, int flags) -> 0; include/uapi/mman.h */
+#define SYS_COUNT 35
 
 #endif

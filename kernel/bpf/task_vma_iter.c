@@ -56,6 +56,7 @@ struct task_vma_iter {
 	struct task *task;
 	vm_map_t map;
 	vm_map_entry_t next;
+	struct vma_btf_ctx ctx; /* made once in _new: _next is the hot path */
 	struct vma_btf vma;
 };
 
@@ -93,6 +94,7 @@ uint64_t bpf_iter_task_vma_new_impl(uint64_t it, uint64_t task, uint64_t addr, u
 	}
 	kit->task = t;
 	kit->map = t->map;
+	vma_btf_ctx_init(&kit->ctx, t);
 	vm_map_entry_t e;
 	if (!vm_map_lookup_entry(kit->map, (vm_offset_t)addr, &e))
 		e = e ? e->next : kit->map->header.next;
@@ -112,7 +114,7 @@ uint64_t bpf_iter_task_vma_next_impl(uint64_t it, uint64_t r2, uint64_t r3, uint
 	(void)r5;
 	if (!kit || kit->next == &kit->map->header)
 		return 0;
-	vma_btf_fill(&kit->vma, kit->task, kit->next);
+	vma_btf_fill_ctx(&kit->vma, &kit->ctx, kit->next);
 	kit->next = kit->next->next;
 	return (uint64_t)(uintptr_t)&kit->vma.vma;
 }

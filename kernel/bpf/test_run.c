@@ -22,6 +22,8 @@
 #include "uapi/errno.h"
 
 #define SYSCALL_CTX_MAX 0xffffu /* Linux's U16_MAX for BPF_PROG_TYPE_SYSCALL contexts */
+/* Most syscall contexts are a few arguments: those live on the stack, with no allocation per run. */
+#define SYSCALL_CTX_ONSTACK 64
 #define ETH_HLEN 14
 /* Linux's bound on skb test data: a page less headroom (64) and the shared info's tailroom (320). */
 #define SKB_DATA_MAX (4096u - 64 - 320)
@@ -103,13 +105,16 @@ static int run_syscall(struct bpf_prog *prog, const struct bpf_prog_stats *st, c
 {
 	uint32_t size = attr->test.ctx_size_in;
 	struct run_result res = {0};
+	uint64_t onstack[SYSCALL_CTX_ONSTACK / sizeof(uint64_t)];
 	void *ctx = NULL;
 
 	if (attr->test.data_in || attr->test.data_out || attr->test.duration || attr->test.flags)
 		return -EINVAL;
 	if (size < st->max_ctx_offset || size > SYSCALL_CTX_MAX)
 		return -EINVAL;
-	if (size && !(ctx = kmalloc(size)))
+	if (size && size <= sizeof(onstack))
+		ctx = onstack;
+	else if (size && !(ctx = kmalloc(size)))
 		return -ENOMEM;
 	int err = copyin(UPTR(attr->test.ctx_in), ctx, size);
 	if (!err)
@@ -122,7 +127,8 @@ static int run_syscall(struct bpf_prog *prog, const struct bpf_prog_stats *st, c
 	if (!err && attr->test.ctx_out)
 		err = copy_back(ctx, size, attr->test.ctx_out, attr->test.ctx_size_out, false, uattr,
 				TEST_OFF(ctx_size_out));
-	kfree(ctx);
+	if (ctx != onstack)
+		kfree(ctx);
 	return err;
 }
 

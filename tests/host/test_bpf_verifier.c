@@ -17,6 +17,7 @@
 #include "kernel/ktest.h"
 #include "tests/host/bpf_asm.h"
 #include "tests/host/testutil.h"
+#include "tests/host/verifier_log_check.h"
 #include "uapi/errno.h"
 
 TEST_LEAK_CHECK_EVERY_TEST()
@@ -191,32 +192,6 @@ static int verify(uint32_t type, const struct bpf_insn *insns, size_t n)
 	return bpf_verify(&run.in, &run.out);
 }
 
-/* The index of the last "N: (" instruction line that starts before pos in log, or -1. */
-static long insn_before(const char *log, const char *pos)
-{
-	long found = -1;
-	for (const char *line = log; line && line < pos; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		char *end;
-		long v = strtol(line, &end, 10);
-		if (end != line && end[0] == ':' && end[1] == ' ' && end[2] == '(')
-			found = v;
-	}
-	return found;
-}
-
-/* The log holds msg, and (insn >= 0) the instruction line just before it is insn's. */
-static void check_log(struct ktest_state *kt, const char *file, int line, const char *msg, long insn)
-{
-	const char *p = strstr(run.log, msg);
-	if (!p) {
-		ktest_fail(kt, file, line, "log lacks \"%s\"; log:\n%.1500s", msg, run.log);
-		return;
-	}
-	if (insn >= 0 && insn_before(run.log, p) != insn)
-		ktest_fail(kt, file, line, "\"%s\" is logged after insn %ld, not %ld; log:\n%.1500s", msg,
-			   insn_before(run.log, p), insn, run.log);
-}
-
 #define NINSNS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Verify the instructions given; expect err, the log to hold msg right after insn's line. */
@@ -226,7 +201,7 @@ static void check_log(struct ktest_state *kt, const char *file, int line, const 
 		int e_ = verify(type, p_, NINSNS(p_));                                        \
 		if (e_ != (err))                                                              \
 			KT_FAIL("verify gave %d, expected %d; log:\n%.1500s", e_, err, run.log); \
-		check_log(kt, __FILE__, __LINE__, msg, insn);                                 \
+		verifier_check_log(kt, __FILE__, __LINE__, run.log, msg, insn);               \
 		bpf_verifier_output_free(&run.out);                                           \
 	} while (0)
 
@@ -611,7 +586,7 @@ KTEST(bpf_verifier, helper_unknown)
 	setup(SYSCALL, p, NINSNS(p));
 	run.in.nhelper_fns = BPF_FUNC_ktime_get_ns;
 	EXPECT_EQ(bpf_verify(&run.in, &run.out), -EINVAL);
-	check_log(kt, __FILE__, __LINE__, "program of this type cannot use helper bpf_ktime_get_ns#5", 0);
+	verifier_check_log(kt, __FILE__, __LINE__, run.log, "program of this type cannot use helper bpf_ktime_get_ns#5", 0);
 }
 
 KTEST(bpf_verifier, helper_argument_kinds)
@@ -707,7 +682,7 @@ KTEST(bpf_verifier, call_depth)
 	EXPECT_EQ(verify_chain(8, p), 0);
 	bpf_verifier_output_free(&run.out);
 	EXPECT_EQ(verify_chain(9, p), -E2BIG);
-	check_log(kt, __FILE__, __LINE__, "the call stack of 9 frames is too deep !", -1);
+	verifier_check_log(kt, __FILE__, __LINE__, run.log, "the call stack of 9 frames is too deep !", -1);
 }
 
 KTEST(bpf_verifier, recursion)
@@ -974,7 +949,7 @@ KTEST(bpf_verifier, loop_too_long)
 	EXPECT_EQ(run.out.verified_insns, 1000001);
 	/* with a log, the reason comes last; the log of every instruction walked overflows */
 	EXPECT_EQ(verify(SYSCALL, p, NINSNS(p)), -ENOSPC);
-	check_log(kt, __FILE__, __LINE__, "BPF program is too large. Processed 1000001 insn", 3);
+	verifier_check_log(kt, __FILE__, __LINE__, run.log, "BPF program is too large. Processed 1000001 insn", 3);
 }
 
 /* ---- pruning and the complexity limit ---- */
@@ -1028,7 +1003,7 @@ KTEST(bpf_verifier, complexity_limit)
 	double t0 = test_now();
 	EXPECT_EQ(verify(SYSCALL, p, n), -E2BIG);
 	double t = test_now() - t0;
-	check_log(kt, __FILE__, __LINE__, "BPF program is too large. Processed 1000001 insn", -1);
+	verifier_check_log(kt, __FILE__, __LINE__, run.log, "BPF program is too large. Processed 1000001 insn", -1);
 	printf("    # 2^32 paths: stopped after %u insns in %.1f ms\n", run.out.verified_insns, t * 1e3);
 	EXPECT_LT(t, 20.0);
 }
@@ -1184,7 +1159,7 @@ KTEST(bpf_verifier, gpl_only_helper_needs_a_gpl_license)
 	setup(SYSCALL, printk, NINSNS(printk));
 	run.in.gpl_compatible = false;
 	EXPECT_EQ(bpf_verify(&run.in, &run.out), -EINVAL);
-	check_log(kt, __FILE__, __LINE__, "cannot call GPL-restricted function from non-GPL compatible program", 4);
+	verifier_check_log(kt, __FILE__, __LINE__, run.log, "cannot call GPL-restricted function from non-GPL compatible program", 4);
 	/* a helper that is not GPL-only is fine under any license */
 	setup(SYSCALL, comm, NINSNS(comm));
 	run.in.gpl_compatible = false;

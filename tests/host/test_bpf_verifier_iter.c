@@ -19,6 +19,7 @@
 #include "kernel/ktest.h"
 #include "tests/host/bpf_asm.h"
 #include "tests/host/testutil.h"
+#include "tests/host/verifier_log_check.h"
 #include "uapi/errno.h"
 
 TEST_LEAK_CHECK_EVERY_TEST()
@@ -177,31 +178,6 @@ static int verify(const struct bpf_insn *insns, size_t n)
 	return bpf_verify(&in, &run.out);
 }
 
-/* The index of the last "N: (" instruction line that starts before pos in log, or -1. */
-static long insn_before(const char *log, const char *pos)
-{
-	long found = -1;
-	for (const char *line = log; line && line < pos; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		char *end;
-		long v = strtol(line, &end, 10);
-		if (end != line && end[0] == ':' && end[1] == ' ' && end[2] == '(')
-			found = v;
-	}
-	return found;
-}
-
-static void check_log(struct ktest_state *kt, const char *file, int line, const char *msg, long insn)
-{
-	const char *p = strstr(run.log, msg);
-	if (!p) {
-		ktest_fail(kt, file, line, "log lacks \"%s\"; log:\n%.3000s", msg, run.log);
-		return;
-	}
-	if (insn >= 0 && insn_before(run.log, p) != insn)
-		ktest_fail(kt, file, line, "\"%s\" is logged after insn %ld, not %ld; log:\n%.3000s", msg,
-			   insn_before(run.log, p), insn, run.log);
-}
-
 #define NINSNS(a) (sizeof(a) / sizeof((a)[0]))
 
 #define EXPECT_REJECT(err, insn, msg, ...)                                                    \
@@ -210,7 +186,7 @@ static void check_log(struct ktest_state *kt, const char *file, int line, const 
 		int e_ = verify(p_, NINSNS(p_));                                              \
 		if (e_ != (err))                                                              \
 			KT_FAIL("verify gave %d, expected %d; log:\n%.3000s", e_, err, run.log); \
-		check_log(kt, __FILE__, __LINE__, msg, insn);                                 \
+		verifier_check_log(kt, __FILE__, __LINE__, run.log, msg, insn);               \
 		bpf_verifier_output_free(&run.out);                                           \
 	} while (0)
 

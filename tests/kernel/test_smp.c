@@ -1,16 +1,23 @@
 /*
  * SMP bring-up on the machine the tests run on: as many CPUs online as QEMU was given (read back
  * from QEMU's fw_cfg device, independent of ACPI) unless "smp=N" asked for fewer, each with its own
- * per-CPU area and APIC id, and each answering IPIs sent to it alone, to a set and to all but self.
+ * per-CPU area and APIC id, and each answering IPIs sent to it alone, to a set and to all but self;
+ * kernel/cpu.h's possible count and CPU ids agree with the CPUs started, per-CPU BPF maps keep one
+ * slot per CPU, and every CPU's APIC timer ticks.
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/lapic_timer.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/smp.h"
+#include "kernel/bpf/map.h"
+#include "kernel/cpu.h"
 #include "kernel/ipi.h"
 #include "kernel/ktest.h"
 #include "kernel/ktime.h"
 #include "kernel/multiboot.h"
+#include "kernel/rcu.h"
+#include "kernel/string.h"
 #include "uapi/errno.h"
 
 #define FW_CFG_SEL 0x510
@@ -140,4 +147,87 @@ KTEST(smp, limit_parse)
 	EXPECT_EQ(smp_limit_parse("two"), SMP_CPUS_MAX);
 	EXPECT_EQ(smp_limit_parse("3x"), SMP_CPUS_MAX);
 	EXPECT_EQ(smp_limit_parse("-1"), SMP_CPUS_MAX);
+}
+
+KTEST(smp, possible_cpus_are_the_cpus_started)
+{
+	EXPECT_EQ(cpu_possible_count(), smp_cpu_count());
+	EXPECT_EQ(cpu_this_id(), 0);
+}
+
+static unsigned seen_id[SMP_CPUS_MAX];
+
+static void record_id(void)
+{
+	unsigned id = smp_this_cpu();
+	__atomic_store_n(&seen_id[id], cpu_this_id() + 1, __ATOMIC_RELEASE);
+}
+
+KTEST(smp, each_cpu_knows_its_id)
+{
+	unsigned n = smp_cpu_count();
+	for (unsigned id = 0; id < SMP_CPUS_MAX; id++)
+		seen_id[id] = 0;
+	ipi_set_handler(IPI_PING, record_id);
+	if (n > 1)
+		EXPECT_EQ(ipi_send_others(IPI_PING), 0);
+	uint64_t deadline = ktime_get_ns() + ACK_TIMEOUT_NS;
+	for (unsigned id = 1; id < n; id++)
+		while (!__atomic_load_n(&seen_id[id], __ATOMIC_ACQUIRE) &&
+		       ktime_get_ns() < deadline)
+			cpu_relax();
+	ipi_set_handler(IPI_PING, NULL);
+	for (unsigned id = 1; id < n; id++)
+		if (seen_id[id] != id + 1)
+			KT_FAIL("CPU %u says it is CPU %d", id, (int)seen_id[id] - 1);
+}
+
+KTEST(smp, percpu_map_has_a_slot_per_cpu)
+{
+	unsigned n = smp_cpu_count();
+	union bpf_attr a;
+	struct bpf_map *m = NULL;
+	uint32_t key = 0;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_PERCPU_ARRAY;
+	a.key_size = sizeof(key);
+	a.value_size = sizeof(uint64_t);
+	a.max_entries = 1;
+	ASSERT_EQ(bpf_map_create(&a, &m), 0);
+	EXPECT_EQ(bpf_num_possible_cpus(), n);
+	EXPECT_EQ(m->value_slots, n);
+	/* In-place lookups are a program's, inside a read-side section. */
+	rcu_read_lock();
+	for (unsigned cpu = 0; cpu < n; cpu++)
+		EXPECT_TRUE(bpf_map_lookup_percpu_elem(m, &key, cpu) != NULL);
+	EXPECT_TRUE(bpf_map_lookup_percpu_elem(m, &key, n) == NULL);
+	rcu_read_unlock();
+	bpf_map_put(m);
+}
+
+/* How many ticks each CPU must count while we watch: more than one, so the timer is periodic. */
+#define TICKS_WANTED 3
+
+KTEST(smp, every_cpu_apic_timer_ticks)
+{
+	unsigned n = smp_cpu_count();
+	uint64_t start[SMP_CPUS_MAX];
+
+	if (!qemu_cpus() && !lapic_timer_period())
+		return;
+	ASSERT_TRUE(lapic_timer_period() != 0);
+	for (unsigned id = 0; id < n; id++)
+		start[id] = lapic_timer_ticks(id);
+	uint64_t deadline = ktime_get_ns() + ACK_TIMEOUT_NS;
+	for (unsigned id = 0; id < n; id++) {
+		while (lapic_timer_ticks(id) - start[id] < TICKS_WANTED &&
+		       ktime_get_ns() < deadline)
+			cpu_relax();
+		if (lapic_timer_ticks(id) - start[id] < TICKS_WANTED)
+			KT_FAIL("CPU %u's APIC timer counted %lu ticks, not %u", id,
+				(unsigned long)(lapic_timer_ticks(id) - start[id]), TICKS_WANTED);
+	}
+	for (unsigned id = n; id < SMP_CPUS_MAX; id++)
+		EXPECT_EQ(lapic_timer_ticks(id), 0);
 }

@@ -278,6 +278,9 @@ static const char *const kinds[SYS_COUNT] = {
 	[SYS_kill] = "i",
 	[SYS_console_fg] = "ii",
 	[SYS_sys_stat] = "P",
+	[SYS_madvise] = "gli",
+	[SYS_mincore] = "glP",
+	[SYS_msync] = "gli",
 };
 
 /*
@@ -382,7 +385,10 @@ static bool harmful_range(uint64_t addr, uint64_t len, bool len0_ok)
 
 static void constrain(struct call *c)
 {
-	bool range_call = c->nr == SYS_munmap || c->nr == SYS_mprotect ||
+	/* madvise acts on the pages an unaligned address lies in: judge those. */
+	if (c->nr == SYS_madvise)
+		c->a[0] &= ~(PAGE - 1);
+	bool range_call = c->nr == SYS_munmap || c->nr == SYS_mprotect || c->nr == SYS_madvise ||
 			  (c->nr == SYS_mmap && (c->a[3] & MAP_FIXED));
 	if (range_call && harmful_range(c->a[0], c->a[1], c->nr == SYS_mprotect)) {
 		c->a[0] = at.arena + (c->a[0] / PAGE % (ARENA_SIZE / PAGE)) * PAGE;

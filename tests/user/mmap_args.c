@@ -26,7 +26,7 @@ static const struct mcase failing[] = {
 	{0, PG, -1, A, -1, 0, -EINVAL, "prot -1"},
 	{0, PG, RW, A | 0x20, -1, 0, -EINVAL, "flag 0x20"},
 	{0, PG, RW, A | 0x4, -1, 0, -EINVAL, "flag 0x4"},
-	{0, PG, RW, A | 0x20000, -1, 0, -EINVAL, "flag 0x20000"},
+	{0, PG, RW, A | 0x40000, -1, 0, -EINVAL, "flag 0x40000"},
 	{0, PG, RW, A | (long)0x80000000u, -1, 0, -EINVAL, "flag bit 31"},
 	{0, PG, RW, A | MAP_SHARED, -1, 0, -EINVAL, "shared and private"},
 	{0, PG, RW, MAP_SHARED | MAP_ANON, -1, 0, -EINVAL, "shared anonymous"},

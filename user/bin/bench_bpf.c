@@ -12,6 +12,8 @@
  *                                      on the current task with a BPF callback that returns 0: the
  *                                      bpf(2) call, the run, the lookup and the callback; and per
  *                                      run of one BPF_PROG_TEST_RUN with repeat (no bpf(2) call each)
+ *   empty BPF_PROG_TEST_RUN            the same call running a program that only returns 0: the
+ *                                      fixed cost of the bpf(2) call and the test run
  *   for_each_map_elem, 10^4 elements   per element (one callback each), ARRAY and HASH
  *   1500 mappings: iterator vs chain   cycles per VMA (and VMAs per 10^6 cycles) of the task_vma
  *                                      iterator (batches of 32) and of find_vma called from each
@@ -115,6 +117,41 @@ static uint64_t bench_find_vma(void)
 		if (t < best)
 			best = t;
 	}
+	return best;
+}
+
+/*
+ * The fixed cost of BPF_PROG_TEST_RUN: cycles per call running a SYSCALL program that only
+ * returns 0, through libbpf's bpf_prog_test_run_opts as a program's user half calls it.
+ */
+static uint64_t bench_empty_test_run(void)
+{
+	const struct bpf_insn insns[] = {
+		{BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0},
+		{BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SYSCALL, "empty", "GPL", insns, 2, NULL);
+	uint64_t best = ~0ul;
+
+	if (fd < 0) {
+		fail("empty program load", fd);
+		return 0;
+	}
+	for (int round = 0; round < ROUNDS && !failed; round++) {
+		uint64_t t0 = uptime();
+		for (int i = 0; i < FIND_VMA_CALLS; i++) {
+			LIBBPF_OPTS(bpf_test_run_opts, opts);
+			int r = bpf_prog_test_run_opts(fd, &opts);
+			if (r) {
+				fail("empty program test run", r);
+				break;
+			}
+		}
+		uint64_t t = (uptime() - t0) / FIND_VMA_CALLS;
+		if (t < best)
+			best = t;
+	}
+	close(fd);
 	return best;
 }
 
@@ -394,6 +431,7 @@ int main(void)
 	bool pfv_jit = false;
 	uint64_t pfv_run_c;
 	uint64_t pfv_c = bench_prog_find_vma(&pfv_jit, &pfv_run_c);
+	uint64_t empty_c = bench_empty_test_run();
 	uint64_t arr_c = bench_for_each(BPF_MAP_TYPE_ARRAY);
 	uint64_t hash_c = bench_for_each(BPF_MAP_TYPE_HASH);
 	uint64_t iter_c, chain_c;
@@ -416,6 +454,9 @@ int main(void)
 	ratio(r1, sizeof(r1), pfv_run_c, getpid_c);
 	printf("bench_bpf: BPF find_vma, one BPF_PROG_TEST_RUN repeating it: %lu cycles per run (%s x getpid)\n",
 	       (unsigned long)pfv_run_c, r1);
+	ratio(r1, sizeof(r1), empty_c, getpid_c);
+	printf("bench_bpf: BPF_PROG_TEST_RUN of an empty program, one per call: %lu cycles (%s x getpid)\n",
+	       (unsigned long)empty_c, r1);
 	ratio(r1, sizeof(r1), arr_c, getpid_c);
 	ratio(r2, sizeof(r2), arr_c, cb_c);
 	printf("bench_bpf: for_each_map_elem ARRAY %d elements: %lu cycles/element (%s x getpid, %s x find_vma)\n",

@@ -66,13 +66,38 @@ long libbpf_get_error(const void *ptr)
 	return ptr ? 0 : -errno;
 }
 
+/* Kestrel's bound on CPUs (kernel/cpu.h's CPU_MAX): the most slots a per-CPU lookup can write. */
+#define POSSIBLE_CPUS_MAX 64
+
 int libbpf_num_possible_cpus(void)
 {
 	/*
-	 * Kestrel has one CPU, and the kernel has no call that reports how many are possible (Linux's
-	 * libbpf reads /sys/devices/system/cpu/possible). When SMP comes, this is the one place to ask.
+	 * Kestrel has no /sys/devices/system/cpu/possible (what Linux's libbpf reads), but
+	 * the per-CPU layout says it: a lookup in a fresh per-CPU array writes one zeroed 8-byte
+	 * slot per possible CPU. The count is fixed at boot, so the first answer is kept.
 	 */
-	return 1;
+	static int cached;
+	static __u64 slots[POSSIBLE_CPUS_MAX + 1];
+	__u32 key = 0;
+	int n = 0;
+
+	if (cached)
+		return cached;
+	int fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "possible_cpus", sizeof(key),
+				sizeof(__u64), 1, NULL);
+	if (fd < 0)
+		return fd;
+	memset(slots, 0xa5, sizeof(slots));
+	int err = bpf_map_lookup_elem(fd, &key, slots);
+	close(fd);
+	if (err)
+		return err;
+	while (n < POSSIBLE_CPUS_MAX && slots[n] == 0)
+		n++;
+	if (n == 0 || slots[n] == 0)
+		return libbpf_err(-EINVAL);
+	cached = n;
+	return n;
 }
 
 bool libbpf_opts_valid(const void *opts, size_t lib_sz, const char *type_name)

@@ -13,5 +13,13 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 int munmap(void *addr, size_t len);
 /* Changes the protection of [addr, addr + len); returns 0 or -1. */
 int mprotect(void *addr, size_t len, int prot);
+/* Advice behav (MADV_*) about [addr, addr + len); returns 0 or -1. */
+int madvise(void *addr, size_t len, int behav);
+/* madvise, but returns 0 or the error number and leaves errno alone (POSIX). */
+int posix_madvise(void *addr, size_t len, int behav);
+/* One MINCORE_* byte per page of [addr, addr + len) into vec; returns 0 or -1. */
+int mincore(const void *addr, size_t len, char *vec);
+/* Writes [addr, addr + len) back to its backing store (MS_*); returns 0 or -1. */
+int msync(void *addr, size_t len, int flags);
 
 #endif

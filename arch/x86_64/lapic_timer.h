@@ -1,0 +1,33 @@
+/*
+ * Each CPU's local APIC timer, periodic at TIMER_HZ, calibrated once on the boot CPU against
+ * ktime (the TSC, itself calibrated against the PIT) and started with the same count on every CPU.
+ *
+ * For now its ticks are only counted, per CPU: the boot CPU's scheduler tick is still the PIT's
+ * (arch/x86_64/timer.h, timer_ticks), and the APs do not schedule yet. When they do, this is the
+ * tick that preempts on each CPU.
+ */
+#ifndef ARCH_X86_64_LAPIC_TIMER_H
+#define ARCH_X86_64_LAPIC_TIMER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define LAPIC_TIMER_VECTOR 0xe0
+
+/*
+ * On the boot CPU, after lapic_init: route LAPIC_TIMER_VECTOR, measure the APIC timer against
+ * ktime and start the boot CPU's timer. Returns false (with a console line) if the measurement
+ * failed; then no CPU runs its APIC timer. Once, at boot, with interrupts on or off.
+ */
+bool lapic_timer_init(void);
+
+/* Start the calling AP's timer with the boot CPU's measure (none if it failed). On the AP, once. */
+void lapic_timer_start_ap(void);
+
+/* The count of one TIMER_HZ period (bus clock / 16), 0 if the timers do not run. No lock. */
+uint32_t lapic_timer_period(void);
+
+/* Ticks CPU cpu's APIC timer has counted (cpu < SMP_CPUS_MAX). Any CPU may read them. No lock. */
+uint64_t lapic_timer_ticks(unsigned cpu);
+
+#endif
