@@ -39,7 +39,7 @@ static int load_segment(vm_map_t map, const uint8_t *file, const struct elf_segm
 	int kr, r;
 
 	vm_map_lock(map);
-	kr = vm_map_insert(map, NULL, 0, start, end, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, 0);
+	kr = vm_map_insert(map, NULL, 0, start, end, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, MAP_CREATE_IMAGE);
 	vm_map_unlock(map);
 	if (kr != KERN_SUCCESS)
 		return vm_mmap_to_errno(kr);

@@ -471,10 +471,9 @@ static void entry_resident(vm_map_t map, vm_map_entry_t e, uint64_t *r4k, uint32
 }
 
 /*
- * VM_ENT_* of e. The program image is what kernel/exec.c maps: entries neither guard nor stack
- * whose max_protection is their own W^X protection, never VM_PROT_ALL, which every anonymous mmap
- * gets. The callback trampoline page (kernel/callback.h) is neither image nor anonymous memory;
- * an mmap of a file shares a kernel object's frames (an OBJT_SG object).
+ * VM_ENT_* of e. The program image is what kernel/exec.c maps (MAP_ENTRY_IMAGE). The callback
+ * trampoline page (kernel/callback.h) is neither image nor anonymous memory; an mmap of a file
+ * shares a kernel object's frames (an OBJT_SG object).
  */
 static uint32_t entry_flags(vm_map_entry_t e)
 {
@@ -488,7 +487,7 @@ static uint32_t entry_flags(vm_map_entry_t e)
 	vm_object_t object = __atomic_load_n(&e->object, __ATOMIC_ACQUIRE);
 	if (object && object->type == OBJT_SG)
 		return VM_ENT_SHARED;
-	return e->max_protection == VM_PROT_ALL ? VM_ENT_ANON : VM_ENT_IMAGE;
+	return e->eflags & MAP_ENTRY_IMAGE ? VM_ENT_IMAGE : VM_ENT_ANON;
 }
 
 /* Fill buf with up to n entries of map ending above from; returns how many. Map lock held. */

@@ -37,17 +37,10 @@ static bool has_superpage(vm_map_t map, const struct vm_map_entry *e)
 	return false;
 }
 
-/*
- * Whether e is what exec mapped from the program file, by the map listing's rule (VM_ENT_IMAGE,
- * kernel/vm_syscalls.c): its max_protection is its own W^X one, never the VM_PROT_ALL of every
- * anonymous mmap, and it is neither guard, stack nor a shared kernel object's mapping.
- */
+/* Whether e is what exec mapped from the program file (the map listing's VM_ENT_IMAGE). */
 static bool is_image(const struct vm_map_entry *e)
 {
-	vm_object_t obj = __atomic_load_n(&e->object, __ATOMIC_ACQUIRE);
-
-	return !(e->eflags & (MAP_ENTRY_GUARD | MAP_ENTRY_STACK)) && e->max_protection != VM_PROT_ALL &&
-	       !(obj && obj->type == OBJT_SG);
+	return e->eflags & MAP_ENTRY_IMAGE;
 }
 
 void vma_btf_ctx_init(struct vma_btf_ctx *c, struct task *t)

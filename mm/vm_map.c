@@ -461,7 +461,7 @@ static void clamp_range(vm_map_t map, vm_offset_t *start, vm_offset_t *end)
 static int check_attrs(vm_object_t object, vm_ooffset_t offset, vm_size_t length, vm_prot_t *prot,
 		       vm_prot_t *max, int cow, uint16_t *eflags)
 {
-	if (cow & ~(MAP_CREATE_GUARD | MAP_CREATE_STACK | MAP_CREATE_GUARDED_STACK))
+	if (cow & ~(MAP_CREATE_GUARD | MAP_CREATE_STACK | MAP_CREATE_GUARDED_STACK | MAP_CREATE_IMAGE))
 		return KERN_INVALID_ARGUMENT;
 	/* The guard takes one page: a stack of one page would have none left (FreeBSD's answer). */
 	if ((cow & MAP_CREATE_GUARDED_STACK) &&
@@ -480,6 +480,8 @@ static int check_attrs(vm_object_t object, vm_ooffset_t offset, vm_size_t length
 	}
 	if (cow & (MAP_CREATE_STACK | MAP_CREATE_GUARDED_STACK))
 		*eflags |= MAP_ENTRY_STACK;
+	if (cow & MAP_CREATE_IMAGE)
+		*eflags |= MAP_ENTRY_IMAGE;
 	if (object && (offset > object->size || length > object->size - offset))
 		return KERN_INVALID_ARGUMENT;
 	if (*prot & ~*max)
@@ -967,7 +969,7 @@ static int check_entry(vm_map_t map, vm_map_entry_t e)
 		return check_fail(VM_MAP_CHECK_BOUNDS, e, "overlaps or precedes its predecessor");
 	if ((e->max_protection & ~VM_PROT_ALL) || (e->protection & ~e->max_protection))
 		return check_fail(VM_MAP_CHECK_PROT, e, "protection beyond max_protection");
-	if ((e->eflags & ~(MAP_ENTRY_GUARD | MAP_ENTRY_STACK)) ||
+	if ((e->eflags & ~(MAP_ENTRY_GUARD | MAP_ENTRY_STACK | MAP_ENTRY_IMAGE)) ||
 	    ((e->eflags & MAP_ENTRY_GUARD) && (e->max_protection != VM_PROT_NONE || e->object)))
 		return check_fail(VM_MAP_CHECK_PROT, e, "bad eflags or a guard with rights or an object");
 	if (!e->object && e->offset != (e->start & SUPERPAGE_MASK))

@@ -72,6 +72,8 @@
  * not with MAP_CREATE_GUARD, and the range must be longer than one page (else KERN_INVALID_ARGUMENT).
  */
 #define MAP_CREATE_GUARDED_STACK 0x0400
+/* Mark the entry MAP_ENTRY_IMAGE: exec's mapping of the program file (Kestrel's flag). */
+#define MAP_CREATE_IMAGE 0x0200
 
 /*
  * vm_map_entry.eflags. Entries coalesce only with entries of equal eflags. Kestrel's values (eflags
@@ -80,6 +82,7 @@
  */
 #define MAP_ENTRY_GUARD 0x0001
 #define MAP_ENTRY_STACK 0x0002
+#define MAP_ENTRY_IMAGE 0x0004 /* the program image exec mapped (vm_map_list's VM_ENT_IMAGE) */
 
 /*
  * One mapped range [start, end). Public fields: start, end, object, offset, protection,

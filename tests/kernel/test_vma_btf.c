@@ -136,7 +136,7 @@ KTEST(vma_btf, fill_image_anonymous_guard_stack)
 	for (unsigned s = 0; s < elf.nsegs; s++)
 		ASSERT_EQ(vm_map_insert(map, NULL, 0, trunc_page(elf.seg[s].vaddr),
 					round_page(elf.seg[s].vaddr + elf.seg[s].memsz), elf.seg[s].prot,
-					elf.seg[s].prot, 0),
+					elf.seg[s].prot, MAP_CREATE_IMAGE),
 			  KERN_SUCCESS);
 	vm_offset_t anon = 0x100000000ull, top = USER_CB_TRAMPOLINE - 16 * PAGE_SIZE;
 	vm_offset_t bottom = top - USER_STACK_SIZE;
