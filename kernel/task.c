@@ -532,16 +532,6 @@ void task_set_entry_sp(struct task *t, uint64_t sp)
  * Faults
  */
 
-/* vm_fault's tracepoint (kernel/trace.h): the page size is that of the mapping afterwards. */
-static void trace_fault(struct task *t, uint64_t addr, vm_prot_t access, int kr)
-{
-	vm_size_t page_size = 0;
-
-	if (kr != KERN_SUCCESS || !pmap_query(t->map->pmap, addr, NULL, NULL, &page_size))
-		page_size = 0;
-	trace_vm_fault(task_btf_view(t), addr, access, kr, page_size);
-}
-
 /*
  * Resolve a fault on user address addr of the current task's map. Not when the task itself holds
  * its map's lock for writing (SYS_task_lock_map): that wait would never end.
@@ -552,9 +542,10 @@ static bool user_fault_resolve(struct task *t, uint64_t addr, vm_prot_t access, 
 		return false;
 	if (irqs)
 		irq_enable();
-	int kr = vm_fault(t->map, addr, access);
+	vm_size_t page_size;
+	int kr = vm_fault_mapped(t->map, addr, access, &page_size);
 	if (trace_point_enabled(TRACE_VM_FAULT))
-		trace_fault(t, addr, access, kr);
+		trace_vm_fault(task_btf_view(t), addr, access, kr, kr == KERN_SUCCESS ? page_size : 0);
 	irq_disable();
 	return kr == KERN_SUCCESS;
 }

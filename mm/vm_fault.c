@@ -90,26 +90,31 @@ static bool map_superpage(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm
 	return true;
 }
 
-/* Map page at va with a 4 KiB mapping. */
-static int enter_page(vm_map_t map, vm_offset_t va, vm_page_t page, unsigned flags)
+/* Map page at va with a 4 KiB mapping; on success *size is the size of the page mapping va. */
+static int enter_page(vm_map_t map, vm_offset_t va, vm_page_t page, unsigned flags, vm_size_t *size)
 {
 	int r = pmap_enter(map->pmap, va, vm_page_to_phys(page), PAGE_SIZE, flags);
 	if (r == 0) {
 		stat_inc(&map->stats.resident_4k);
+		*size = PAGE_SIZE;
 		return KERN_SUCCESS;
 	}
-	/* -EEXIST: a fault on another CPU mapped the page between our look and our lock. */
+	/* -EEXIST: a fault on another CPU mapped the page (4 KiB or 2 MiB) between our look and our lock. */
 	KASSERT(r == -EEXIST || r == -ENOMEM, "vm_fault: pmap_enter at 0x%llx: %d", (unsigned long long)va, r);
-	return r == -EEXIST ? KERN_SUCCESS : KERN_RESOURCE_SHORTAGE;
+	if (r == -ENOMEM)
+		return KERN_RESOURCE_SHORTAGE;
+	pmap_query(map->pmap, va, NULL, NULL, size);
+	return KERN_SUCCESS;
 }
 
 /*
  * Map the object page behind va, allocating it if it is not resident; as a superpage if *block (a
  * zeroed 2 MiB block, or NULL) is given and the superpage's object range is still empty, in which
- * case *block is consumed (set to NULL). Object lock held.
+ * case *block is consumed (set to NULL). On success *size is the size of the page mapping va.
+ * Object lock held.
  */
 static int fault_page(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_offset_t va, unsigned flags,
-		      vm_page_t *block)
+		      vm_page_t *block, vm_size_t *size)
 {
 	uint64_t pindex = entry_pindex(e, va);
 	vm_page_t page = vm_object_page_lookup(object, pindex);
@@ -117,6 +122,7 @@ static int fault_page(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_off
 	if (!page && *block && superpage_range_empty(e, object, va)) {
 		if (map_superpage(map, e, object, va, flags, *block, &rc)) {
 			*block = NULL;
+			*size = SUPERPAGE_SIZE;
 			return rc;
 		}
 		*block = NULL; /* split and freed frame by frame */
@@ -130,7 +136,7 @@ static int fault_page(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_off
 			return KERN_RESOURCE_SHORTAGE;
 		}
 	}
-	return enter_page(map, va, page, flags);
+	return enter_page(map, va, page, flags, size);
 }
 
 /*
@@ -153,9 +159,11 @@ static bool sg_superpage_run(vm_map_entry_t e, vm_object_t object, vm_offset_t v
 /*
  * Map the OBJT_SG frame behind va, or the whole superpage around it where it fits. A superpage
  * needs the whole 2 MiB unmapped: where part of it is mapped already (4 KiB faults before, or a
- * split), or its page table could not be had, the page goes in on its own. Object lock held.
+ * split), or its page table could not be had, the page goes in on its own. On success *size is
+ * the size of the page mapping va. Object lock held.
  */
-static int fault_sg(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_offset_t va, unsigned flags)
+static int fault_sg(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_offset_t va, unsigned flags,
+		    vm_size_t *size)
 {
 	vm_paddr_t pa;
 	if (superpage_fits(e, va) && sg_superpage_run(e, object, va, &pa)) {
@@ -165,13 +173,15 @@ static int fault_sg(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_offse
 		if (r == 0) {
 			stat_inc(&map->stats.resident_2m);
 			stat_inc(&map->stats.faults_2m);
+			*size = SUPERPAGE_SIZE;
 			return KERN_SUCCESS;
 		}
 	}
-	return enter_page(map, va, vm_object_page_lookup(object, entry_pindex(e, va)), flags);
+	return enter_page(map, va, vm_object_page_lookup(object, entry_pindex(e, va)), flags, size);
 }
 
-static int fault_locked(vm_map_t map, vm_offset_t va, vm_prot_t fault_type)
+/* vm_fault_mapped's work, map lock held (read). */
+static int fault_locked(vm_map_t map, vm_offset_t va, vm_prot_t fault_type, vm_size_t *size)
 {
 	vm_map_entry_t e;
 	if (!vm_map_lookup_entry(map, va, &e) || (e->eflags & MAP_ENTRY_GUARD))
@@ -181,7 +191,7 @@ static int fault_locked(vm_map_t map, vm_offset_t va, vm_prot_t fault_type)
 	if (!map->pmap)
 		return KERN_FAILURE;
 	/* Mapped pages always carry their entry's full rights (vm_map.h, M7): nothing to do. */
-	if (pmap_query(map->pmap, va, NULL, NULL, NULL))
+	if (pmap_query(map->pmap, va, NULL, NULL, size))
 		return KERN_SUCCESS;
 	vm_object_t object = entry_object(e);
 	if (!object)
@@ -189,7 +199,7 @@ static int fault_locked(vm_map_t map, vm_offset_t va, vm_prot_t fault_type)
 	unsigned flags = vm_map_mmu_flags(map, e->protection);
 	if (object->type == OBJT_SG) {
 		vm_object_lock(object);
-		int rc = fault_sg(map, e, object, va, flags);
+		int rc = fault_sg(map, e, object, va, flags, size);
 		vm_object_unlock(object);
 		return rc;
 	}
@@ -208,22 +218,29 @@ static int fault_locked(vm_map_t map, vm_offset_t va, vm_prot_t fault_type)
 			block = pmm_alloc_order(SUPERPAGE_ORDER, PMM_ZERO);
 	}
 	vm_object_lock(object);
-	int rc = fault_page(map, e, object, va, flags, &block);
+	int rc = fault_page(map, e, object, va, flags, &block, size);
 	vm_object_unlock(object);
 	if (block)
 		pmm_free(block);
 	return rc;
 }
 
-int vm_fault(vm_map_t map, vm_offset_t va, vm_prot_t fault_type)
+int vm_fault_mapped(vm_map_t map, vm_offset_t va, vm_prot_t fault_type, vm_size_t *page_size)
 {
 	stat_inc(&map->stats.faults);
 	if (fault_type == VM_PROT_NONE || (fault_type & ~VM_PROT_ALL))
 		return KERN_INVALID_ARGUMENT;
 	vm_map_lock_read(map);
-	int rc = fault_locked(map, trunc_page(va), fault_type);
+	int rc = fault_locked(map, trunc_page(va), fault_type, page_size);
 	vm_map_unlock_read(map);
 	return rc;
+}
+
+int vm_fault(vm_map_t map, vm_offset_t va, vm_prot_t fault_type)
+{
+	vm_size_t page_size;
+
+	return vm_fault_mapped(map, va, fault_type, &page_size);
 }
 
 int vm_fault_range(vm_map_t map, vm_offset_t start, vm_offset_t end)
@@ -240,11 +257,10 @@ int vm_fault_range(vm_map_t map, vm_offset_t start, vm_offset_t end)
 		vm_offset_t stop = end < e->end ? end : e->end;
 		while (va < stop) {
 			stat_inc(&map->stats.faults);
-			int rc = fault_locked(map, va, e->protection);
+			vm_size_t size;
+			int rc = fault_locked(map, va, e->protection, &size);
 			if (rc != KERN_SUCCESS)
 				return rc;
-			vm_size_t size = PAGE_SIZE;
-			pmap_query(map->pmap, va, NULL, NULL, &size);
 			/* After a 2 MiB page, go on at the next 2 MiB boundary. */
 			va = size == SUPERPAGE_SIZE ? (va & ~SUPERPAGE_MASK) + SUPERPAGE_SIZE : va + PAGE_SIZE;
 			preempt_point(); /* a range may be large; the read lock may sleep */

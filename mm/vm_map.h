@@ -321,6 +321,9 @@ unsigned vm_map_mmu_flags(vm_map_t map, vm_prot_t prot);
  * Takes the map lock for reading (readers nest, so a fault under a reader of the same map works).
  */
 int vm_fault(vm_map_t map, vm_offset_t va, vm_prot_t fault_type);
+/* vm_fault, and on KERN_SUCCESS *page_size: the size of the page that maps va afterwards (4 KiB or
+   2 MiB), known without another page-table walk. */
+int vm_fault_mapped(vm_map_t map, vm_offset_t va, vm_prot_t fault_type, vm_size_t *page_size);
 
 /*
  * Fault in every page of [start, end) that an entry maps with some right (guards and PROT_NONE

@@ -31,6 +31,7 @@
  *                                      and the rest), beside the native iterator's figure above
  * Exits 1 if a call fails.
  */
+#include <bench.h>
 #include <bpf.h>
 #include <linux/bpf.h>
 #include <stdint.h>
@@ -83,21 +84,6 @@ static long end_cb(struct bpf_task *task, struct bpf_vma *vma, void *ctx)
 	(void)task;
 	*(uint64_t *)ctx = vma->vm_end;
 	return 0;
-}
-
-static uint64_t bench_getpid(void)
-{
-	uint64_t best = ~0ul;
-
-	for (int round = 0; round < ROUNDS; round++) {
-		uint64_t t0 = uptime();
-		for (int i = 0; i < GETPID_CALLS; i++)
-			(void)getpid();
-		uint64_t t = (uptime() - t0) / GETPID_CALLS;
-		if (t < best)
-			best = t;
-	}
-	return best;
 }
 
 static uint64_t bench_find_vma(void)
@@ -426,7 +412,7 @@ static void ratio(char *buf, size_t size, uint64_t a, uint64_t b)
 int main(void)
 {
 	char r1[32], r2[32];
-	uint64_t getpid_c = bench_getpid();
+	uint64_t getpid_c = bench_getpid_cycles(ROUNDS, GETPID_CALLS, NULL);
 	uint64_t cb_c = bench_find_vma();
 	bool pfv_jit = false;
 	uint64_t pfv_run_c;

@@ -12,6 +12,7 @@
  *                               program on each of sys_enter and sys_exit
  * Exits 1 if a call fails or the program's count disagrees with the faults taken.
  */
+#include <bench.h>
 #include <bpf.h>
 #include <linux/bpf.h>
 #include <stdint.h>
@@ -170,21 +171,6 @@ static void bench_faults(int prog, uint64_t *plain, uint64_t *traced)
 	}
 }
 
-static uint64_t bench_getpid(void)
-{
-	uint64_t best = ~0ul;
-
-	for (int round = 0; round < ROUNDS; round++) {
-		uint64_t t0 = uptime();
-		for (int i = 0; i < GETPID_CALLS; i++)
-			(void)getpid();
-		uint64_t t = (uptime() - t0) / GETPID_CALLS;
-		if (t < best)
-			best = t;
-	}
-	return best;
-}
-
 int main(void)
 {
 	int map = count_map();
@@ -205,17 +191,17 @@ int main(void)
 	       "(the tracepoint: %s%ld.%ld%% of a fault)\n", plain, traced, permille < 0 ? "-" : "",
 	       mag / 10, mag % 10);
 
-	uint64_t g = bench_getpid();
+	uint64_t g = bench_getpid_cycles(ROUNDS, GETPID_CALLS, NULL);
 	int nop = nop_prog(), l0 = attach("sys_enter", nop);
 	if (nop < 0 || l0 < 0)
 		fail("the empty program", nop < 0 ? nop : l0);
-	uint64_t gn = bench_getpid();
+	uint64_t gn = bench_getpid_cycles(ROUNDS, GETPID_CALLS, NULL);
 	close(l0);
 	close(nop);
 	int l1 = attach("sys_enter", sys_prog), l2 = attach("sys_exit", sys_prog);
 	if (l1 < 0 || l2 < 0)
 		fail("attach sys_enter/sys_exit", l1 < 0 ? l1 : l2);
-	uint64_t gt = bench_getpid();
+	uint64_t gt = bench_getpid_cycles(ROUNDS, GETPID_CALLS, NULL);
 	close(l1);
 	close(l2);
 	printf("bench_trace: getpid round trip: %lu cycles; with an empty program on sys_enter: %lu; "

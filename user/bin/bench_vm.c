@@ -13,6 +13,7 @@
  *                                       so that only 4 KiB pages can be used
  * Exits 1 if a call fails or the MAP_ALIGNED_SUPER touch does not take exactly 32 faults.
  */
+#include <bench.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,19 +39,10 @@ static void fail(const char *what)
 
 static void bench_getpid(void)
 {
-	uint64_t best = ~0ul, total = 0;
+	uint64_t mean, best = bench_getpid_cycles(10, GETPID_CALLS / 10, &mean);
 
-	for (int round = 0; round < 10; round++) {
-		uint64_t t0 = uptime();
-		for (int i = 0; i < GETPID_CALLS / 10; i++)
-			(void)getpid();
-		uint64_t t = (uptime() - t0) / (GETPID_CALLS / 10);
-		total += t;
-		if (t < best)
-			best = t;
-	}
 	printf("bench_vm: getpid round trip: %lu cycles (best round; mean %lu)\n", (unsigned long)best,
-	       (unsigned long)(total / 10));
+	       (unsigned long)mean);
 }
 
 /*

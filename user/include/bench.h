@@ -1,0 +1,30 @@
+/*
+ * What the in-guest benchmarks (user/bin/bench_*.c) share: the getpid round trip every figure is
+ * compared with, in TSC cycles read through uptime().
+ */
+#ifndef _BENCH_H
+#define _BENCH_H
+
+#include <stdint.h>
+#include <unistd.h>
+
+/* The cheapest of rounds rounds of calls getpid calls each, per call; *mean (if not NULL) their mean. */
+static inline uint64_t bench_getpid_cycles(int rounds, int calls, uint64_t *mean)
+{
+	uint64_t best = ~0ul, total = 0;
+
+	for (int round = 0; round < rounds; round++) {
+		uint64_t t0 = uptime();
+		for (int i = 0; i < calls; i++)
+			(void)getpid();
+		uint64_t t = (uptime() - t0) / (uint64_t)calls;
+		total += t;
+		if (t < best)
+			best = t;
+	}
+	if (mean)
+		*mean = total / (uint64_t)rounds;
+	return best;
+}
+
+#endif
