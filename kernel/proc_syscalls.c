@@ -1,6 +1,6 @@
 /*
- * The process and I/O system calls: read, write, exit, getpid, sched_yield, spawn, waitpid, close,
- * task_lock_map, uptime, nanosleep, sched_stat (ABI in include/uapi/syscall.h,
+ * The process and I/O system calls: read, write, exit, getpid, getppid, sched_yield, spawn, waitpid,
+ * close, task_lock_map, uptime, nanosleep, sched_stat (ABI in include/uapi/syscall_list.h,
  * include/uapi/wait.h and include/uapi/time.h).
  */
 #include "arch/x86_64/cpu.h"
@@ -92,6 +92,16 @@ long sys_getpid(struct trapframe *tf)
 {
 	(void)tf;
 	return task_current()->pid;
+}
+
+long sys_getppid(struct trapframe *tf)
+{
+	(void)tf;
+	spin_lock(&sched_lock); /* the parent link changes when the parent exits */
+	struct task *parent = task_current()->parent;
+	long ppid = parent ? parent->pid : 0;
+	sched_unlock();
+	return ppid;
 }
 
 long sys_sched_yield(struct trapframe *tf)

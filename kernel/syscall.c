@@ -13,47 +13,20 @@ long sys_enosys(struct trapframe *tf)
 	return -ENOSYS;
 }
 
-/*
- * Every number in include/uapi/syscall.h. The entries still at sys_enosys belong to subsystems
- * that have not landed: replace them with the real handler.
- */
+/* Every number of include/uapi/syscall_list.h; 0 is never a call. */
 static const syscall_handler_t syscall_table[SYS_COUNT] = {
 	[0] = sys_enosys,
-	[SYS_write] = sys_write,
-	[SYS_exit] = sys_exit,
-	[SYS_getpid] = sys_getpid,
-	[SYS_sched_yield] = sys_sched_yield,
-	[SYS_spawn] = sys_spawn,
-	[SYS_waitpid] = sys_waitpid,
-	[SYS_mmap] = sys_mmap,
-	[SYS_munmap] = sys_munmap,
-	[SYS_mprotect] = sys_mprotect,
-	[SYS_vm_stat] = sys_vm_stat,
-	[SYS_vm_map_list] = sys_vm_map_list,
-	[SYS_close] = sys_close,
-	[SYS_bpf_map_create] = sys_bpf_map_create,
-	[SYS_bpf_map_update] = sys_bpf_map_update,
-	[SYS_bpf_map_lookup] = sys_bpf_map_lookup,
-	[SYS_bpf_map_delete] = sys_bpf_map_delete,
-	[SYS_bpf_map_next_key] = sys_bpf_map_next_key,
-	[SYS_bpf_find_vma] = sys_bpf_find_vma,
-	[SYS_bpf_for_each_map_elem] = sys_bpf_for_each_map_elem,
-	[SYS_bpf_task_vma_batch] = sys_bpf_task_vma_batch,
-	[SYS_cb_return] = sys_cb_return,
-	[SYS_task_lock_map] = sys_task_lock_map,
-	[SYS_uptime] = sys_uptime,
-	[SYS_sched_stat] = sys_sched_stat,
-	[SYS_bpf] = sys_bpf,
-	[SYS_read] = sys_read,
-	[SYS_nanosleep] = sys_nanosleep,
-	[SYS_task_list] = sys_task_list,
-	[SYS_kill] = sys_kill,
-	[SYS_console_fg] = sys_console_fg,
-	[SYS_sys_stat] = sys_sys_stat,
-	[SYS_madvise] = sys_madvise,
-	[SYS_mincore] = sys_mincore,
-	[SYS_msync] = sys_msync,
+#define SYSCALL(nr, name, ...) [nr] = sys_##name,
+#include "uapi/syscall_list.h"
+#undef SYSCALL
 };
+
+_Static_assert(SYS_CB_RETURN_ASM == SYS_cb_return, "include/uapi/syscall.h: SYS_CB_RETURN_ASM");
+
+syscall_handler_t syscall_handler(uint64_t nr)
+{
+	return nr < SYS_COUNT && syscall_table[nr] ? syscall_table[nr] : sys_enosys;
+}
 
 /* The registers as sys_enter and sys_exit programs see them (Linux's struct pt_regs names). */
 static void pt_regs_of(const struct trapframe *tf, uint64_t nr, struct pt_regs *regs)
@@ -85,7 +58,7 @@ void syscall_dispatch(struct trapframe *tf)
 	task_current()->fault_repeats = 0; /* a system call is progress: see task_user_exception */
 	if (trace_point_enabled(TRACE_SYS_ENTER))
 		trace_syscall(TRACE_SYS_ENTER, tf, nr, nr);
-	tf->rax = (uint64_t)(nr < SYS_COUNT ? syscall_table[nr](tf) : -ENOSYS);
+	tf->rax = (uint64_t)syscall_handler(nr)(tf);
 	if (trace_point_enabled(TRACE_SYS_EXIT))
 		trace_syscall(TRACE_SYS_EXIT, tf, nr, tf->rax);
 	task_return_to_user(tf);

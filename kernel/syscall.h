@@ -8,9 +8,9 @@
  * It may rewrite the frame (the callback syscalls do); the return goes through iretq whenever the
  * frame no longer suits sysret.
  *
- * Adding a system call: write `long sys_NAME(struct trapframe *tf)` in the file of its subsystem,
- * declare it below, and put it in syscall_table (kernel/syscall.c) at its number instead of
- * sys_enosys.
+ * Adding a system call: one entry in include/uapi/syscall_list.h gives its number, its prototype
+ * here, its entry in syscall_table and its user wrapper; then write `long sys_NAME(struct
+ * trapframe *tf)` in the file of its subsystem (README.md, "Adding a system call").
  */
 #ifndef KERNEL_SYSCALL_H
 #define KERNEL_SYSCALL_H
@@ -39,54 +39,12 @@ void syscall_dispatch(struct trapframe *tf);
 /* A number with no handler (yet): -ENOSYS. */
 long sys_enosys(struct trapframe *tf);
 
-/* kernel/proc_syscalls.c */
-long sys_read(struct trapframe *tf);
-long sys_write(struct trapframe *tf);
-long sys_exit(struct trapframe *tf);
-long sys_getpid(struct trapframe *tf);
-long sys_sched_yield(struct trapframe *tf);
-long sys_spawn(struct trapframe *tf);
-long sys_waitpid(struct trapframe *tf);
-long sys_close(struct trapframe *tf);
-long sys_task_lock_map(struct trapframe *tf);
-long sys_uptime(struct trapframe *tf);
-long sys_sched_stat(struct trapframe *tf);
-long sys_nanosleep(struct trapframe *tf);
+/* One handler per entry of include/uapi/syscall_list.h, in the file its group there names. */
+#define SYSCALL(nr, name, ...) long sys_##name(struct trapframe *tf);
+#include "uapi/syscall_list.h"
+#undef SYSCALL
 
-/* kernel/task_list.c */
-long sys_task_list(struct trapframe *tf);
-long sys_kill(struct trapframe *tf);
-
-/* kernel/console_input.c */
-long sys_console_fg(struct trapframe *tf);
-
-/* kernel/sys_stat.c */
-long sys_sys_stat(struct trapframe *tf);
-
-/* kernel/bpf_syscalls.c */
-long sys_bpf_map_create(struct trapframe *tf);
-long sys_bpf_map_update(struct trapframe *tf);
-long sys_bpf_map_lookup(struct trapframe *tf);
-long sys_bpf_map_delete(struct trapframe *tf);
-long sys_bpf_map_next_key(struct trapframe *tf);
-long sys_bpf_find_vma(struct trapframe *tf);
-long sys_bpf_for_each_map_elem(struct trapframe *tf);
-long sys_bpf_task_vma_batch(struct trapframe *tf);
-
-/* kernel/bpf/syscall.c: Linux's bpf(2) */
-long sys_bpf(struct trapframe *tf);
-
-/* kernel/callback.c */
-long sys_cb_return(struct trapframe *tf);
-
-/* kernel/vm_syscalls.c */
-long sys_mmap(struct trapframe *tf);
-long sys_munmap(struct trapframe *tf);
-long sys_mprotect(struct trapframe *tf);
-long sys_vm_stat(struct trapframe *tf);
-long sys_vm_map_list(struct trapframe *tf);
-long sys_madvise(struct trapframe *tf);
-long sys_mincore(struct trapframe *tf);
-long sys_msync(struct trapframe *tf);
+/* The handler for number nr (sys_enosys for a number without one). For the tests. */
+syscall_handler_t syscall_handler(uint64_t nr);
 
 #endif

@@ -91,7 +91,7 @@ callback_rerun_syscall:
 	.globl callback_trampoline_start, callback_trampoline_ret, callback_trampoline_end
 callback_trampoline_start:
 	movq	%rax, %rdi
-	movl	$SYS_cb_return, %eax
+	movl	$SYS_CB_RETURN_ASM, %eax
 	syscall
 callback_trampoline_ret:
 	ud2

@@ -246,41 +246,15 @@ struct call {
 };
 
 /*
- * Argument kinds per call: i small int, z mostly 0, d mostly a map fd, q mostly pid 0, p any edge
- * value, P mostly a valid scratch pointer, l length, g page address, f mmap flags, c callback,
- * n spawn name, v spawn argv, B a bpf(2) attribute block (bpf_attr_block), x anything.
+ * Argument kinds per call (the fuzz column of include/uapi/syscall_list.h): i small int, z mostly
+ * 0, d mostly a map fd, q mostly pid 0, p any edge value, P mostly a valid scratch pointer,
+ * l length, g page address, f mmap flags, c callback, n spawn name, v spawn argv, B a bpf(2)
+ * attribute block (bpf_attr_block), x anything.
  */
 static const char *const kinds[SYS_COUNT] = {
-	[SYS_write] = "ipl",
-	[SYS_spawn] = "nv",
-	[SYS_waitpid] = "ipz",
-	[SYS_mmap] = "glifzz",
-	[SYS_munmap] = "gl",
-	[SYS_mprotect] = "gli",
-	[SYS_vm_stat] = "qP",
-	[SYS_vm_map_list] = "qPlp",
-	[SYS_close] = "d",
-	[SYS_bpf_map_create] = "iiii",
-	[SYS_bpf_map_update] = "dPPz",
-	[SYS_bpf_map_lookup] = "dPP",
-	[SYS_bpf_map_delete] = "dP",
-	[SYS_bpf_map_next_key] = "dPP",
-	[SYS_bpf_find_vma] = "qPcxz",
-	[SYS_bpf_for_each_map_elem] = "dcxz",
-	[SYS_bpf_task_vma_batch] = "qpPl",
-	[SYS_cb_return] = "x",
-	[SYS_task_lock_map] = "qi",
-	[SYS_sched_stat] = "qP",
-	[SYS_bpf] = "iBl",
-	[SYS_read] = "iPl",
-	[SYS_nanosleep] = "PP",
-	[SYS_task_list] = "Pli",
-	[SYS_kill] = "i",
-	[SYS_console_fg] = "ii",
-	[SYS_sys_stat] = "P",
-	[SYS_madvise] = "gli",
-	[SYS_mincore] = "glP",
-	[SYS_msync] = "gli",
+#define SYSCALL(nr, name, wrap, ret, uname, fuzz, ...) [nr] = fuzz,
+#include "uapi/syscall_list.h"
+#undef SYSCALL
 };
 
 /*

@@ -26,6 +26,8 @@ ssize_t write(int fd, const void *buf, size_t len);
 _Noreturn void _exit(int status);
 /* The caller's pid. Cannot fail. */
 pid_t getpid(void);
+/* The parent's pid, 0 once the parent has exited. Cannot fail. */
+pid_t getppid(void);
 /* Closes fd (e.g. a BPF map). */
 int close(int fd);
 /*
