@@ -502,6 +502,8 @@ int task_lock_map(int pid, int hold)
 		task_map_put(t);
 		return -EBUSY;
 	}
+	/* Held for t's sake now: whichever of t and cur ends first releases it (release_user). */
+	rw_wdisown(&t->map->lock);
 	spin_lock(&sched_lock);
 	t->map_locker = cur;
 	map_put_locked(t);
@@ -607,6 +609,12 @@ static bool task_kernel_user_pf(struct trapframe *tf, uint64_t addr)
 /* ---------------------------------------------------------------------------------------------
  * Boot and checking
  */
+/* rwlock_self_hook: the running task's record. */
+static struct rwlock_thread *task_rwlock_self(void)
+{
+	return &task_current()->rw;
+}
+
 void task_init(void)
 {
 	task_cache = kmem_cache_create("task", sizeof(struct task), 16);
@@ -631,6 +639,7 @@ void task_init(void)
 	trap_user_exception = task_user_exception;
 	trap_kernel_user_pf = task_kernel_user_pf;
 	rwlock_wait_hook = sched_yield;
+	rwlock_self_hook = task_rwlock_self;
 }
 
 const char *task_check(void)

@@ -93,6 +93,7 @@ struct task {
 	unsigned flags;                /* TASK_PREEMPTIBLE */
 
 	struct task *parent;           /* NULL: orphan (or the boot task) */
+	struct rwlock_thread rw;       /* the read locks it holds, for kernel/rwlock.c (own use) */
 	void *btf_view;                /* kernel/task_btf.h: made on first use, freed with the task */
 	struct task *next;             /* the task list */
 	struct task *rq_next;          /* the run queue, while RUNNABLE */
