@@ -5,6 +5,7 @@
 extern const struct ktest __start_ktests[] __attribute__((weak)), __stop_ktests[] __attribute__((weak));
 
 size_t (*ktest_free_frames)(void);
+unsigned (*ktest_lock_reports)(void);
 const struct ktest *ktest_extra;
 
 static void print_i128(__int128 v)
@@ -48,6 +49,7 @@ int ktest_run_all(void)
 		const struct ktest *t = i < nreg ? &__start_ktests[i] : ktest_extra;
 		struct ktest_state kt = {0};
 		size_t before = ktest_free_frames ? ktest_free_frames() : 0;
+		unsigned reports = ktest_lock_reports ? ktest_lock_reports() : 0;
 
 		t->fn(&kt);
 		if (ktest_free_frames) {
@@ -56,6 +58,9 @@ int ktest_run_all(void)
 				ktest_fail(&kt, __FILE__, __LINE__, "leak check: %zu free frames before, %zu after",
 					   before, after);
 		}
+		if (ktest_lock_reports && ktest_lock_reports() != reports)
+			ktest_fail(&kt, __FILE__, __LINE__, "lock check: %u witness reports (above)",
+				   ktest_lock_reports() - reports);
 		if (kt.failures)
 			failed++;
 		kprintf("%sok %zu %s.%s\n", kt.failures ? "not " : "", i + 1, t->suite, t->name);

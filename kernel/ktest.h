@@ -83,6 +83,12 @@ void ktest_fail(struct ktest_state *kt, const char *file, int line, const char *
  */
 extern size_t (*ktest_free_frames)(void);
 
+/*
+ * Lock checks: when set, the count of lock-order reversals and sleeps under a spinlock reported so
+ * far (kernel/witness.h); a test during which it grows fails, and so does a user test program.
+ */
+extern unsigned (*ktest_lock_reports)(void);
+
 /* One more test to run after the registered ones (the harness's injected failure), or NULL. */
 extern const struct ktest *ktest_extra;
 

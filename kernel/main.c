@@ -26,6 +26,7 @@
 #include "kernel/string.h"
 #include "kernel/task.h"
 #include "kernel/user_tests.h"
+#include "kernel/witness.h"
 #include "mm/aslr.h"
 #include "mm/kmem.h"
 #include "mm/memlayout.h"
@@ -212,6 +213,10 @@ void kmain(uint32_t magic, uint32_t mbi)
 		panic("boot: bad multiboot2 magic %x", magic);
 	gdt_init();
 	percpu_init();
+#ifdef KESTREL_WITNESS
+	witness_start(); /* per-CPU ids work from here */
+	ktest_lock_reports = witness_reports;
+#endif
 	idt_init();
 	if (multiboot_parse(mbi))
 		panic("boot: malformed multiboot2 information at %x", mbi);

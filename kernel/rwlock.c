@@ -4,6 +4,19 @@
 #include "kernel/panic.h"
 #include "arch/x86_64/cpu.h"
 
+#ifdef KESTREL_WITNESS
+#include "kernel/witness.h"
+_Static_assert(WITNESS_HELD == sizeof(((struct rwlock_thread *)0)->witness_cls), "witness_cls");
+#define WITNESS_ACQUIRE(t, l, try, at) witness_rw_acquire((t), (l)->name, &(l)->witness_cls, (try), (at))
+#define WITNESS_RELEASE(t, l) witness_rw_release((t), &(l)->witness_cls)
+#define WITNESS_MAY_SLEEP(what, at) witness_may_sleep((what), NULL, (at))
+#else
+#define WITNESS_ACQUIRE(t, l, try, at) ((void)(at))
+#define WITNESS_RELEASE(t, l) ((void)(t))
+#define WITNESS_MAY_SLEEP(what, at) ((void)(at))
+#endif
+#define CALLER ((uintptr_t)__builtin_return_address(0))
+
 void (*rwlock_wait_hook)(void);
 struct rwlock_thread *(*rwlock_self_hook)(void);
 
@@ -20,6 +33,7 @@ void rw_init(struct rwlock *l, const char *name)
 	l->state = 0;
 	l->owner = NULL;
 	l->name = name;
+	l->witness_cls = 0;
 }
 
 /* One attempt for reader t: no writer, and no waiting writer unless t already reads something. */
@@ -46,6 +60,7 @@ bool rw_try_rlock(struct rwlock *l)
 	if (!try_rlock(l, t))
 		return false;
 	t->rlocks++;
+	WITNESS_ACQUIRE(t, l, true, CALLER);
 	return true;
 }
 
@@ -71,6 +86,7 @@ bool rw_try_wlock(struct rwlock *l)
 	if (!try_wlock(l, 0))
 		return false;
 	set_owner(l);
+	WITNESS_ACQUIRE(self(), l, true, CALLER);
 	return true;
 }
 
@@ -86,6 +102,8 @@ void rw_rlock(struct rwlock *l)
 {
 	struct rwlock_thread *t = self();
 
+	WITNESS_MAY_SLEEP("rw_rlock", CALLER);
+	WITNESS_ACQUIRE(t, l, false, CALLER);
 	while (!try_rlock(l, t))
 		rw_wait();
 	t->rlocks++;
@@ -94,6 +112,8 @@ void rw_rlock(struct rwlock *l)
 void rw_wlock(struct rwlock *l)
 {
 	KASSERT(!rw_wowned(l), "rw_wlock(%s): already held for writing by this thread", l->name);
+	WITNESS_MAY_SLEEP("rw_wlock", CALLER);
+	WITNESS_ACQUIRE(self(), l, false, CALLER);
 	if (try_wlock(l, 0)) {
 		set_owner(l);
 		return;
@@ -113,6 +133,7 @@ void rw_runlock(struct rwlock *l)
 
 	KASSERT(t->rlocks > 0, "rw_runlock(%s): this thread holds no read lock", l->name);
 	t->rlocks--;
+	WITNESS_RELEASE(t, l);
 	uint32_t old = __atomic_fetch_sub(&l->state, 1, __ATOMIC_RELEASE);
 	KASSERT((old & RW_READERS) && !(old & RW_WRITER), "rw_runlock(%s): not read-locked (state %#x)",
 		l->name, old);
@@ -122,6 +143,7 @@ void rw_wdisown(struct rwlock *l)
 {
 	KASSERT(rw_wowned(l), "rw_wdisown(%s): not write-locked by this thread", l->name);
 	__atomic_store_n(&l->owner, &disowned, __ATOMIC_RELAXED);
+	WITNESS_RELEASE(self(), l); /* no thread holds it now */
 }
 
 void rw_wunlock(struct rwlock *l)
@@ -130,6 +152,8 @@ void rw_wunlock(struct rwlock *l)
 						       &disowned),
 		"rw_wunlock(%s): not write-locked by this thread (state %#x)", l->name,
 		__atomic_load_n(&l->state, __ATOMIC_RELAXED));
+	if (__atomic_load_n(&l->owner, __ATOMIC_RELAXED) != &disowned)
+		WITNESS_RELEASE(self(), l);
 	__atomic_store_n(&l->owner, NULL, __ATOMIC_RELAXED);
 	__atomic_fetch_and(&l->state, ~RW_WRITER, __ATOMIC_RELEASE);
 }

@@ -35,15 +35,20 @@
 /* What a lock knows of the running thread: one per task (kernel/task.h). */
 struct rwlock_thread {
 	unsigned rlocks; /* read locks held, counted once per acquisition */
+	/* kernel/witness.h: the classes of the rwlocks this thread holds, in order taken */
+	unsigned witness_n;
+	uint8_t witness_cls[8];
+	uintptr_t witness_site[8];
 };
 
 struct rwlock {
 	uint32_t state;
 	struct rwlock_thread *owner; /* the writer, NULL if none */
 	const char *name;
+	uint8_t witness_cls;         /* kernel/witness.h: the class of name, 0 until first seen */
 };
 
-#define RWLOCK_INIT(n) { 0, 0, (n) }
+#define RWLOCK_INIT(n) { 0, 0, (n), 0 }
 
 void rw_init(struct rwlock *l, const char *name);
 /* Block until the lock is held for reading / writing. */

@@ -7,6 +7,13 @@
 #include "kernel/panic.h"
 #include "kernel/preempt.h"
 #include "kernel/task.h"
+#ifdef KESTREL_WITNESS
+#include "kernel/witness.h"
+#define WITNESS_MAY_SLEEP(what, allowed)                                                           \
+	witness_may_sleep((what), (allowed), (uintptr_t)__builtin_return_address(0))
+#else
+#define WITNESS_MAY_SLEEP(what, allowed) ((void)0)
+#endif
 
 spinlock_t sched_lock = SPINLOCK_INIT("sched");
 
@@ -169,6 +176,7 @@ void sched_yield(void)
 {
 	struct task *cur = task_current();
 
+	WITNESS_MAY_SLEEP("sched_yield", NULL);
 	spin_lock(&sched_lock);
 	if (cur != idle_task)
 		sched_make_runnable_locked(cur);
@@ -194,6 +202,7 @@ void sched_sleep_locked(void *chan, uint64_t deadline)
 	struct task *cur = task_current();
 
 	KASSERT(cur != idle_task, "the idle task may not sleep");
+	WITNESS_MAY_SLEEP("sched_sleep", &sched_lock.witness_cls);
 	cur->wchan = chan;
 	cur->wake_tick = deadline;
 	cur->state = TASK_SLEEPING;

@@ -20,6 +20,7 @@ struct outcome {
 	int spawn_error;
 	int status;
 	struct task_fault fault;
+	unsigned lock_reports; /* kernel/witness.h reports while it ran */
 };
 
 /* Wait until no user task is left, killing them after `ticks`. */
@@ -46,6 +47,7 @@ static void drain_user_tasks(uint64_t ticks)
 static struct outcome run(const char *name, int argc, char *const argv[], unsigned seconds)
 {
 	struct outcome o = {0};
+	unsigned reports = ktest_lock_reports ? ktest_lock_reports() : 0;
 	int pid = task_spawn(name, argc, argv);
 	struct task *z = NULL;
 
@@ -67,6 +69,8 @@ static struct outcome run(const char *name, int argc, char *const argv[], unsign
 		task_reap(z);
 	}
 	drain_user_tasks(USER_TEST_LINGER_TICKS);
+	if (ktest_lock_reports)
+		o.lock_reports = ktest_lock_reports() - reports;
 	return o;
 }
 
@@ -82,6 +86,8 @@ static bool describe(const struct outcome *o, char *buf, size_t size)
 			  o->fault.addr, o->fault.rip);
 	else if (WEXITSTATUS(o->status))
 		ksnprintf(buf, size, "exit status %d", WEXITSTATUS(o->status));
+	else if (o->lock_reports)
+		ksnprintf(buf, size, "%u lock-order reports (witness, above)", o->lock_reports);
 	else
 		return false;
 	return true;
