@@ -28,6 +28,7 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -fno-pic -fno
 	-mcmodel=kernel -mno-red-zone -mgeneral-regs-only -mno-mmx -mno-sse -mno-sse2 -mno-80387 \
 	-fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fno-strict-aliasing -fno-delete-null-pointer-checks -Wall -Wextra -Werror -I. -Iinclude \
+	-Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wcast-qual \
 	-DKESTREL_KMEM_DEBUG -DKESTREL_WITNESS -MMD -MP
 KASFLAGS := -g -I. -Iinclude -MMD -MP
 KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack -T linker.ld

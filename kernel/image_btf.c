@@ -166,7 +166,8 @@ const struct image_btf *image_btf_of_task(const struct task *t)
 
 struct btf_file *image_btf_file(const struct image_btf *img)
 {
-	return (struct btf_file *)&img->file;
+	/* Linux's types give vm_file and exe_file no const; programs only read through them. */
+	return (struct btf_file *)(uintptr_t)&img->file;
 }
 
 bool image_btf_segment(const struct image_btf *img, vm_offset_t start, vm_offset_t end, uint64_t *pgoff)

@@ -203,6 +203,9 @@ static void run_demo(void)
 			user_program_run("bin/demo", "kestrel: demo", 60);
 }
 
+/* The C entry, from boot/entry.S: multiboot2's magic and the physical address of its information. */
+void kmain(uint32_t magic, uint32_t mbi);
+
 void kmain(uint32_t magic, uint32_t mbi)
 {
 	char inject[24]; /* a command-line value */

@@ -74,7 +74,7 @@ char *strchr(const char *s, int c)
 {
 	for (;; s++) {
 		if (*s == (char)c)
-			return (char *)s;
+			return (char *)(uintptr_t)s; /* C's contract: a pointer into the caller's string */
 		if (!*s)
 			return 0;
 	}

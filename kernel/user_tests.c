@@ -74,6 +74,15 @@ static struct outcome run(const char *name, int argc, char *const argv[], unsign
 	return o;
 }
 
+/* Run program name with argv { name } (a copy: argv's strings are the program's to change). */
+static struct outcome run_by_name(const char *name, unsigned seconds)
+{
+	char arg0[64];
+	ksnprintf(arg0, sizeof(arg0), "%s", name);
+	char *argv[] = {arg0};
+	return run(name, 1, argv, seconds);
+}
+
 /* The KTAP directive for a failed outcome ("" for a pass), into buf. */
 static bool describe(const struct outcome *o, char *buf, size_t size)
 {
@@ -96,8 +105,7 @@ static bool describe(const struct outcome *o, char *buf, size_t size)
 int user_program_run(const char *name, const char *label, unsigned seconds)
 {
 	char why[128];
-	char *argv[] = {(char *)name};
-	struct outcome o = run(name, 1, argv, seconds);
+	struct outcome o = run_by_name(name, seconds);
 
 	if (describe(&o, why, sizeof(why)))
 		kprintf("%s: %s\n", label, why);
@@ -126,8 +134,7 @@ int user_tests_run(void)
 		char why[128];
 		if (strncmp(name, TEST_PREFIX, sizeof(TEST_PREFIX) - 1))
 			continue;
-		char *argv[] = {(char *)name};
-		struct outcome o = run(name, 1, argv, USER_TEST_SECONDS);
+		struct outcome o = run_by_name(name, USER_TEST_SECONDS);
 		bool bad = describe(&o, why, sizeof(why));
 		failed += bad;
 		if (bad)

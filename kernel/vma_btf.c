@@ -28,7 +28,7 @@ static bool has_superpage(vm_map_t map, const struct vm_map_entry *e)
 	if (first_slot < e->start || first_slot >= slots_end)
 		return false;
 	/* The walk only reads the entry: the cast drops no promise the map lock does not keep. */
-	vm_map_pages_init(&it, map, (vm_map_entry_t)e, first_slot, slots_end);
+	vm_map_pages_init(&it, map, (vm_map_entry_t)(uintptr_t)e, first_slot, slots_end);
 	while (vm_map_pages_next(&it)) {
 		if (it.size == SUPERPAGE_SIZE)
 			return true;

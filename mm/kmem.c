@@ -456,8 +456,10 @@ void *kmalloc(size_t size) { return kmalloc_common(size, false); }
 
 void *kzalloc(size_t size) { return kmalloc_common(size, true); }
 
-void kfree(void *p)
+void kfree(const void *block)
 {
+	void *p = (void *)(uintptr_t)block; /* the block is the allocator's again */
+
 	if (!p)
 		return;
 	struct kmem_slab *s = heap_slab(p, "kfree");

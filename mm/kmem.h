@@ -33,7 +33,7 @@ void kmem_cache_free(struct kmem_cache *c, void *obj);
 void *kmalloc(size_t size);
 void *kzalloc(size_t size);
 /* Free memory from kmalloc/kzalloc; NULL is ignored. */
-void kfree(void *p);
+void kfree(const void *p);
 
 /* Give every cache's completely free slabs back to pmm. Returns the frames released. */
 size_t kmem_reap(void);

@@ -149,6 +149,6 @@ int bpf_cmd_prog_load(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t si
 	}
 	bpf_prog_btf_release(&btf);
 	kfree(req.log_buf);
-	kfree((void *)req.insns);
+	kfree(req.insns);
 	return r ? r : bpf_prog_fd_install(prog);
 }

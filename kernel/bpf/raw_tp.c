@@ -103,7 +103,7 @@ void trace_point_run(enum trace_point tp, const uint64_t *args)
 	for (uint32_t i = 0; a && i < a->len; i++) {
 		struct bpf_prog *prog = __atomic_load_n(&a->slot[i], __ATOMIC_ACQUIRE);
 		if (prog)
-			bpf_prog_run_rcu(prog, (void *)args);
+			bpf_prog_run_rcu(prog, (void *)(uintptr_t)args); /* read-only: the verifier */
 	}
 	rcu_read_unlock();
 }

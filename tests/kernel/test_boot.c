@@ -54,7 +54,7 @@ static void call_it(void *p)
 KTEST(boot, rodata_is_not_executable)
 {
 	struct fault_info fi;
-	ASSERT_TRUE(trap_catch(call_it, (void *)ret_insn, &fi));
+	ASSERT_TRUE(trap_catch(call_it, (void *)(uintptr_t)ret_insn, &fi) /* only called */);
 	EXPECT_EQ(fi.vector, T_PF);
 	EXPECT_EQ(fi.addr, (uint64_t)ret_insn);
 	EXPECT_TRUE(fi.error & PF_ERR_FETCH);

@@ -21,9 +21,9 @@ extern const char callback_trampoline_start[], callback_trampoline_end[];
 #define PROG "test/bpf_callback"
 
 /* Start PROG in role `role`; its pid or a negated errno. */
-static int start(const char *role)
+static int start(char *role)
 {
-	char *argv[] = {PROG, (char *)role};
+	char *argv[] = {PROG, role};
 	return task_spawn(PROG, 2, argv);
 }
 
@@ -81,7 +81,7 @@ KTEST(bpf, trampoline_page_in_every_task)
 KTEST(bpf, callbacks_that_end_their_task_leave_nothing)
 {
 	static const struct {
-		const char *role;
+		char *role;
 		int status;
 	} roles[] = {
 		{"fault_self", W_FAULTCODE(14)},  {"fault_map", W_FAULTCODE(14)}, {"deep_fault", W_FAULTCODE(14)},

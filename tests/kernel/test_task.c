@@ -170,9 +170,9 @@ KTEST(task, orphans_free_themselves)
 }
 
 /* Spawn test/spawn in a role and reap it; returns its wait status (and fault record). */
-static int run_user(const char *role, const char *arg, struct task_fault *fault)
+static int run_user(char *role, char *arg, struct task_fault *fault)
 {
-	char *argv[] = {"test/spawn", (char *)role, (char *)arg};
+	char *argv[] = {"test/spawn", role, arg};
 	int pid = task_spawn("test/spawn", arg ? 3 : 2, argv);
 	struct task *z = NULL;
 
