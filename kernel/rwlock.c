@@ -20,7 +20,12 @@ _Static_assert(WITNESS_HELD == sizeof(((struct rwlock_thread *)0)->witness_cls),
 void (*rwlock_wait_hook)(void);
 struct rwlock_thread *(*rwlock_self_hook)(void);
 
+/* Before the scheduler: the one thread; in host tests, each pthread (tests run several). */
+#ifdef KESTREL_HOST
+static __thread struct rwlock_thread boot_thread;
+#else
 static struct rwlock_thread boot_thread;
+#endif
 static struct rwlock_thread disowned; /* the owner of a write lock held on behalf of no thread */
 
 static struct rwlock_thread *self(void)

@@ -1,6 +1,7 @@
 /*
- * The memory system calls: mmap, munmap, mprotect, madvise, mincore, msync (anonymous memory and
- * files that can be mapped, FreeBSD's flags and semantics, include/uapi/mman.h) and the
+ * The memory system calls: mmap, munmap, mprotect, madvise, mincore, msync, minherit and the wiring
+ * calls mlock, munlock, mlockall, munlockall (anonymous memory and files that can be mapped,
+ * FreeBSD's flags and semantics, include/uapi/mman.h) and the
  * address-space inspection calls vm_stat and vm_map_list (include/uapi/vm_stat.h). The work is
  * mm/vm_map.h's; this file validates every argument, chooses the placement strategy, takes the map
  * lock the way the caller's state allows and translates KERN_* results to errno, once
@@ -39,6 +40,9 @@
 
 _Static_assert(PROT_READ == VM_PROT_READ && PROT_WRITE == VM_PROT_WRITE && PROT_EXEC == VM_PROT_EXECUTE,
 	       "PROT_* and VM_PROT_* are used interchangeably");
+_Static_assert(INHERIT_SHARE == VM_INHERIT_SHARE && INHERIT_COPY == VM_INHERIT_COPY &&
+		       INHERIT_NONE == VM_INHERIT_NONE && INHERIT_ZERO == VM_INHERIT_ZERO,
+	       "INHERIT_* and VM_INHERIT_* are used interchangeably");
 
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
 #define MMAP_FLAGS                                                                                         \
@@ -177,6 +181,9 @@ static long mmap_locked(vm_map_t map, uint64_t *addr, uint64_t size, vm_prot_t p
 				      : 0;
 	int kr;
 
+	if (flags & MAP_SHARED)
+		cow |= MAP_INHERIT_SHARE; /* FreeBSD's vm_mmap_object */
+
 	if ((flags & (MAP_FIXED | MAP_EXCL)) == (MAP_FIXED | MAP_EXCL)) {
 		kr = vm_map_find_locked(map, w->object, w->offset, addr, size, 0, VMFS_NO_SPACE, prot, w->max, cow);
 		/* A taken range is mman.h's EEXIST (K), where FreeBSD's translation says ENOMEM. */
@@ -255,7 +262,15 @@ long sys_mmap(struct trapframe *tf)
 		vm_object_deallocate(w.object);
 		return r;
 	}
-	r = mmap_locked(t->map, &addr, size, prot, flags, &w);
+	/* mlockall(MCL_FUTURE): the limit first (step 13), the wiring once mapped (mman.h). */
+	bool wire = (t->map->flags & MAP_WIREFUTURE) && !(flags & MAP_GUARD);
+	if (wire && (size > MEMLOCK_LIMIT || t->map->user_wired > MEMLOCK_LIMIT - size))
+		r = -ENOMEM;
+	if (!r)
+		r = mmap_locked(t->map, &addr, size, prot, flags, &w);
+	if (!r && wire)
+		(void)vm_map_wire_locked(t->map, addr, addr + size,
+					 VM_MAP_WIRE_USER | VM_MAP_WIRE_HOLESOK, MEMLOCK_LIMIT);
 	vm_map_unlock(t->map);
 	if (r)
 		vm_object_deallocate(w.object);
@@ -414,6 +429,116 @@ long sys_msync(struct trapframe *tf)
 	return r;
 }
 
+long sys_minherit(struct trapframe *tf)
+{
+	uint64_t addr = syscall_arg(tf, 0), len = syscall_arg(tf, 1), inherit = syscall_arg(tf, 2);
+	struct task *t = task_current();
+
+	if (addr + len < addr)
+		return -EINVAL;
+	if (inherit > INHERIT_ZERO)
+		return -EINVAL;
+	if (!range_in_map(t->map, addr, len))
+		return -EINVAL;
+	uint64_t start = trunc_page(addr), end = round_page(addr + len);
+	if (start == end)
+		return 0;
+	long r = own_map_lock(t);
+	if (r)
+		return r;
+	r = vm_mmap_to_errno(vm_map_inherit_locked(t->map, start, end, (vm_inherit_t)inherit));
+	vm_map_unlock(t->map);
+	return r;
+}
+
+/*
+ * The range of mlock and munlock (include/uapi/mman.h): [*start, *end) from addr and len, or the
+ * first error: EINVAL for a wrap, ENOMEM outside the user range. 0 also for an empty range.
+ */
+static long wire_range(struct task *t, uint64_t addr, uint64_t len, uint64_t *start, uint64_t *end)
+{
+	if (addr + len < addr || round_page(addr + len) < addr)
+		return -EINVAL;
+	if (!range_in_map(t->map, addr, len))
+		return -ENOMEM;
+	*start = trunc_page(addr);
+	*end = round_page(addr + len);
+	return 0;
+}
+
+long sys_mlock(struct trapframe *tf)
+{
+	struct task *t = task_current();
+	uint64_t start, end;
+	long r = wire_range(t, syscall_arg(tf, 0), syscall_arg(tf, 1), &start, &end);
+
+	if (r || start == end)
+		return r;
+	if ((r = own_map_lock(t)))
+		return r;
+	/* Every failure is ENOMEM (FreeBSD's kern_mlock): holes, the limit, memory. */
+	int kr = vm_map_wire_locked(t->map, start, end, VM_MAP_WIRE_USER | VM_MAP_WIRE_NOHOLES,
+				    MEMLOCK_LIMIT);
+	vm_map_unlock(t->map);
+	return kr == KERN_SUCCESS ? 0 : -ENOMEM;
+}
+
+long sys_munlock(struct trapframe *tf)
+{
+	struct task *t = task_current();
+	uint64_t start, end;
+	long r = wire_range(t, syscall_arg(tf, 0), syscall_arg(tf, 1), &start, &end);
+
+	if (r || start == end)
+		return r;
+	if ((r = own_map_lock(t)))
+		return r;
+	int kr = vm_map_unwire_locked(t->map, start, end, VM_MAP_WIRE_USER | VM_MAP_WIRE_NOHOLES);
+	vm_map_unlock(t->map);
+	return kr == KERN_SUCCESS ? 0 : -ENOMEM;
+}
+
+long sys_mlockall(struct trapframe *tf)
+{
+	uint64_t how = syscall_arg(tf, 0);
+	struct task *t = task_current();
+
+	if (how == 0 || (how & ~(uint64_t)(MCL_CURRENT | MCL_FUTURE)))
+		return -EINVAL;
+	long r = own_map_lock(t);
+	if (r)
+		return r;
+	vm_map_t map = t->map;
+	int kr = KERN_SUCCESS;
+	if (how & MCL_CURRENT)
+		kr = vm_map_wire_locked(map, vm_map_min(map), vm_map_max(map),
+					VM_MAP_WIRE_USER | VM_MAP_WIRE_HOLESOK, MEMLOCK_LIMIT);
+	/* Over the limit nothing changes; FreeBSD checks it before it sets MAP_WIREFUTURE. */
+	if (kr != KERN_NO_SPACE && (how & MCL_FUTURE))
+		map->flags |= MAP_WIREFUTURE;
+	vm_map_unlock(map);
+	if (kr == KERN_SUCCESS)
+		return 0;
+	return kr == KERN_NO_SPACE || kr == KERN_RESOURCE_SHORTAGE ? -ENOMEM : -EAGAIN;
+}
+
+long sys_munlockall(struct trapframe *tf)
+{
+	(void)tf;
+	struct task *t = task_current();
+	long r = own_map_lock(t);
+
+	if (r)
+		return r;
+	vm_map_t map = t->map;
+	int kr = vm_map_unwire_locked(map, vm_map_min(map), vm_map_max(map),
+				      VM_MAP_WIRE_USER | VM_MAP_WIRE_HOLESOK);
+	if (kr == KERN_SUCCESS)
+		map->flags &= ~MAP_WIREFUTURE;
+	vm_map_unlock(map);
+	return kr == KERN_SUCCESS ? 0 : -ENOMEM;
+}
+
 long sys_vm_stat(struct trapframe *tf)
 {
 	int pid = (int)syscall_arg(tf, 0);
@@ -505,6 +630,8 @@ static size_t map_snapshot(vm_map_t map, uint64_t from, struct vm_map_ent *buf, 
 			.prot = e->protection,
 			.max_prot = e->max_protection,
 			.flags = entry_flags(e),
+			.inheritance = e->inheritance,
+			.wired_count = e->wired_count,
 		};
 		entry_resident(map, e, &buf[k].resident_4k, &buf[k].resident_2m);
 	}

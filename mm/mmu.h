@@ -18,6 +18,17 @@
 #define MMU_EXEC 0x4  /* without it the mapping is NX */
 #define MMU_USER 0x8  /* reachable from ring 3 */
 
+/*
+ * Status bits: what the MMU recorded about the use of a mapping. pmap_query_status reports them;
+ * pmap_enter and pmap_protect never take them (-EINVAL). MMU_ACCESSED: the page was read or
+ * written through this mapping; MMU_DIRTY: written. The hardware sets them (x86_64: the leaf's A
+ * and D bits; a 2 MiB page has one pair for its 512 pages) and Kestrel never clears them (there is
+ * no page daemon), so a mapping keeps them until it is removed: pmap_protect keeps them, and the
+ * 4 KiB mappings a 2 MiB page is split into inherit its pair. A new mapping has neither.
+ */
+#define MMU_ACCESSED 0x100
+#define MMU_DIRTY 0x200
+
 #define MMU_HUGEPAGE_SIZE ((vm_size_t)1 << 30) /* 1 GiB pages: the kernel's direct map only */
 
 typedef struct pmap *pmap_t;
@@ -109,6 +120,23 @@ int pmap_protect(pmap_t pmap, vm_offset_t va, vm_size_t len, unsigned flags);
 bool pmap_query(pmap_t pmap, vm_offset_t va, vm_paddr_t *pa, unsigned *flags, vm_size_t *page_size);
 
 /*
+ * pmap_query, and the mapping's status bits (MMU_ACCESSED, MMU_DIRTY) in *status if status is not
+ * NULL; one lookup. The bits are a snapshot: the CPU may set them right after the call returns.
+ */
+bool pmap_query_status(pmap_t pmap, vm_offset_t va, vm_paddr_t *pa, unsigned *flags,
+		       vm_size_t *page_size, unsigned *status);
+
+#ifdef KESTREL_HOST
+/*
+ * The host's stand-in for the CPU's access to va (host tests only; nothing on the host walks the
+ * tables as the CPU does): sets MMU_ACCESSED, and MMU_DIRTY if write, in the mapping of va, as the
+ * x86_64 page walk would. Returns false, changing nothing, if va is not mapped or write is asked of
+ * a read-only mapping (the CPU would fault instead).
+ */
+bool pmap_host_access(pmap_t pmap, vm_offset_t va, bool write);
+#endif
+
+/*
  * Page-table pages this pmap owns (its user half and its PML4, or for the kernel pmap all of it):
  * 1 for a user pmap that maps nothing.
  */
@@ -116,6 +144,14 @@ size_t pmap_pt_pages(pmap_t pmap);
 
 /* Make pmap the current address space of this CPU (loads CR3; does nothing on the host). */
 void pmap_activate(pmap_t pmap);
+
+/*
+ * The CPUs (bit i: CPU i, kernel/cpu.h's ids) whose last pmap_activate loaded pmap: the ones that
+ * may cache its translations (FreeBSD's pm_active), for invalidating only those. The scheduler
+ * loads each task's pmap as it switches it in (kernel/sched.h), so under sched_lock the bits of a
+ * user pmap are the CPUs running its task. No lock (an atomic snapshot).
+ */
+uint64_t pmap_active_cpus(pmap_t pmap);
 
 /*
  * Check pmap's invariants (listed at struct pmap in the arch code). Returns NULL, or a message

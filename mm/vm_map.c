@@ -308,8 +308,10 @@ static void entry_release(vm_map_t map, vm_map_entry_t e)
  */
 static bool entries_mergeable(const struct vm_map_entry *a, const struct vm_map_entry *b)
 {
-	return a->end == b->start && a->protection == b->protection && a->max_protection == b->max_protection &&
-	       a->eflags == b->eflags && a->object == b->object &&
+	return a->end == b->start && a->protection == b->protection &&
+	       a->max_protection == b->max_protection && a->eflags == b->eflags &&
+	       a->inheritance == b->inheritance && a->wired_count == b->wired_count &&
+	       a->object == b->object &&
 	       (!a->object || a->offset + (a->end - a->start) == b->offset);
 }
 
@@ -461,7 +463,8 @@ static void clamp_range(vm_map_t map, vm_offset_t *start, vm_offset_t *end)
 static int check_attrs(vm_object_t object, vm_ooffset_t offset, vm_size_t length, vm_prot_t *prot,
 		       vm_prot_t *max, int cow, uint16_t *eflags)
 {
-	if (cow & ~(MAP_CREATE_GUARD | MAP_CREATE_STACK | MAP_CREATE_GUARDED_STACK | MAP_CREATE_IMAGE))
+	if (cow & ~(MAP_CREATE_GUARD | MAP_CREATE_STACK | MAP_CREATE_GUARDED_STACK |
+		    MAP_CREATE_IMAGE | MAP_INHERIT_SHARE))
 		return KERN_INVALID_ARGUMENT;
 	/* The guard takes one page: a stack of one page would have none left (FreeBSD's answer). */
 	if ((cow & MAP_CREATE_GUARDED_STACK) &&
@@ -557,9 +560,10 @@ static void adopt_neighbour_object(vm_map_t map, vm_map_entry_t e)
  * Fill in e and link it after prev ([start, end) free, arguments checked; at: as entry_link), then
  * coalesce.
  */
-static void insert_entry(vm_map_t map, vm_map_entry_t prev, const struct vm_map_tree_cursor *at, vm_map_entry_t e,
-			 vm_object_t object, vm_ooffset_t offset, vm_offset_t start, vm_offset_t end, vm_prot_t prot,
-			 vm_prot_t max, uint16_t eflags)
+static void insert_entry(vm_map_t map, vm_map_entry_t prev, const struct vm_map_tree_cursor *at,
+			 vm_map_entry_t e, vm_object_t object, vm_ooffset_t offset,
+			 vm_offset_t start, vm_offset_t end, vm_prot_t prot, vm_prot_t max,
+			 uint16_t eflags, vm_inherit_t inheritance)
 {
 	e->start = start;
 	e->end = end;
@@ -568,6 +572,8 @@ static void insert_entry(vm_map_t map, vm_map_entry_t prev, const struct vm_map_
 	e->protection = prot;
 	e->max_protection = max;
 	e->eflags = eflags;
+	e->inheritance = inheritance;
+	e->wired_count = 0;
 	entry_link(map, prev, e, at);
 	adopt_neighbour_object(map, e);
 	if (e->prev != &map->header && entries_mergeable(e->prev, e)) {
@@ -591,15 +597,18 @@ static void insert_mapping(vm_map_t map, vm_map_entry_t prev, const struct vm_ma
 			   vm_offset_t start, vm_offset_t end, vm_prot_t prot, vm_prot_t max, int cow,
 			   uint16_t eflags)
 {
+	vm_inherit_t inh = cow & MAP_INHERIT_SHARE ? VM_INHERIT_SHARE : VM_INHERIT_DEFAULT;
+
 	if (cow & MAP_CREATE_GUARDED_STACK) {
 		insert_entry(map, prev, at, reserve_take(r), NULL, 0, start, start + PAGE_SIZE,
-			     VM_PROT_NONE, VM_PROT_NONE, MAP_ENTRY_GUARD);
+			     VM_PROT_NONE, VM_PROT_NONE, MAP_ENTRY_GUARD, inh);
 		start += PAGE_SIZE;
 		/* The guard may have merged with a guard below: what ends at start now precedes. */
 		prev = entry_at_or_before(map, start);
 		at = NULL;
 	}
-	insert_entry(map, prev, at, reserve_take(r), object, offset, start, end, prot, max, eflags);
+	insert_entry(map, prev, at, reserve_take(r), object, offset, start, end, prot, max, eflags,
+		     inh);
 }
 
 int vm_map_insert(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t start, vm_offset_t end,
@@ -709,6 +718,8 @@ static void delete_range(vm_map_t map, vm_offset_t start, vm_offset_t end, const
 	const struct vm_map_tree_cursor *at = !ends->clips && e == ends->before ? &ends->at : NULL;
 	while (e != &map->header && e->start < end) {
 		vm_map_entry_t next = e->next;
+		if (e->eflags & MAP_ENTRY_USER_WIRED)
+			map->user_wired -= e->end - e->start;
 		entry_release(map, e);
 		entry_unlink(map, e, at);
 		at = NULL;
@@ -749,8 +760,8 @@ int vm_map_release_pages(vm_map_t map, vm_offset_t start, vm_offset_t end)
 	if (e == &map->header || e->end <= start)
 		e = e->next;
 	for (; e != &map->header && e->start < end; e = e->next) {
-		if (!e->object)
-			continue; /* a guard, or anonymous memory never touched: nothing resident */
+		if (!e->object || e->wired_count)
+			continue; /* a guard, anonymous memory never touched (nothing resident), or wired */
 		vm_offset_t s = start > e->start ? start : e->start, t = end < e->end ? end : e->end;
 		if (entry_maps_pages(map, e))
 			unmap_pages(map, e, s, t);
@@ -878,6 +889,168 @@ int vm_map_protect(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t n
 }
 
 /* ---------------------------------------------------------------------------------------------
+ * Attributes of ranges: inheritance and wiring.
+ */
+
+/*
+ * Clip [start, end) (start < end, inside the map) out of its entries for a change of their
+ * attributes, taking what the clips need first: KERN_SUCCESS with *first the first entry at or
+ * above start (maybe the header), or KERN_RESOURCE_SHORTAGE with the map unchanged. The caller
+ * changes the entries below end, then coalesces the range (coalesce_range).
+ */
+static int clip_for_change(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_map_entry_t *first)
+{
+	struct range_ends ends;
+	struct entry_reserve r = {.n = 0};
+
+	if (!reserve_fill(map, &r, clips_needed(map, start, end, &ends)))
+		return KERN_RESOURCE_SHORTAGE;
+	if (!back_clipped(map, start, end, &ends)) {
+		reserve_release(&r);
+		return KERN_RESOURCE_SHORTAGE;
+	}
+	*first = clip_range(map, start, end, &ends, &r);
+	reserve_release(&r);
+	return KERN_SUCCESS;
+}
+
+int vm_map_inherit_locked(vm_map_t map, vm_offset_t start, vm_offset_t end,
+			  vm_inherit_t new_inheritance)
+{
+	KASSERT(rw_wlocked(&map->lock), "vm_map_inherit_locked: map not write-locked");
+	if (((start | end) & PAGE_MASK) || start > end || new_inheritance > VM_INHERIT_ZERO)
+		return KERN_INVALID_ARGUMENT;
+	clamp_range(map, &start, &end);
+	if (start >= end)
+		return KERN_SUCCESS;
+	vm_map_entry_t e;
+	int rc = clip_for_change(map, start, end, &e);
+	if (rc != KERN_SUCCESS)
+		return rc;
+	for (; e != &map->header && e->start < end; e = e->next)
+		if (!(e->eflags & MAP_ENTRY_GUARD) || new_inheritance != VM_INHERIT_ZERO)
+			e->inheritance = new_inheritance;
+	coalesce_range(map, start, end);
+	return KERN_SUCCESS;
+}
+
+int vm_map_inherit(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_inherit_t new_inheritance)
+{
+	vm_map_lock(map);
+	int rc = vm_map_inherit_locked(map, start, end, new_inheritance);
+	vm_map_unlock(map);
+	return rc;
+}
+
+/*
+ * Whether every page of [start, end) (start < end) lies in an entry that is not a guard and, if
+ * wired_only, is user-wired: KERN_SUCCESS, else KERN_INVALID_ADDRESS (outside the map, a hole or a
+ * guard) or KERN_INVALID_ARGUMENT (not wired), for the first such page.
+ */
+static int range_covered(vm_map_t map, vm_offset_t start, vm_offset_t end, bool wired_only)
+{
+	if (start < vm_map_min(map) || end > vm_map_max(map))
+		return KERN_INVALID_ADDRESS;
+	vm_map_entry_t e = entry_containing(map, start);
+	for (vm_offset_t va = start; va < end; va = e->end, e = e->next) {
+		if (!e || e == &map->header || e->start > va || (e->eflags & MAP_ENTRY_GUARD))
+			return KERN_INVALID_ADDRESS;
+		if (wired_only && !(e->eflags & MAP_ENTRY_USER_WIRED))
+			return KERN_INVALID_ARGUMENT;
+	}
+	return KERN_SUCCESS;
+}
+
+/* The bytes of [start, end) in entries that vm_map_wire would newly wire. */
+static vm_size_t unwired_bytes(vm_map_t map, vm_offset_t start, vm_offset_t end)
+{
+	vm_size_t n = 0;
+	vm_map_entry_t e = entry_at_or_before(map, start);
+
+	if (e == &map->header || e->end <= start)
+		e = e->next;
+	for (; e != &map->header && e->start < end; e = e->next)
+		if (!(e->eflags & (MAP_ENTRY_GUARD | MAP_ENTRY_USER_WIRED)))
+			n += (end < e->end ? end : e->end) - (start > e->start ? start : e->start);
+	return n;
+}
+
+/* Check vm_map_wire's and vm_map_unwire's arguments, clamping a HOLESOK range: 0 or a KERN_* code. */
+static int wire_args(vm_map_t map, vm_offset_t *start, vm_offset_t *end, int flags, bool wired_only)
+{
+	if (((*start | *end) & PAGE_MASK) || *start > *end || !(flags & VM_MAP_WIRE_USER) ||
+	    (flags & ~(VM_MAP_WIRE_USER | VM_MAP_WIRE_HOLESOK)))
+		return KERN_INVALID_ARGUMENT;
+	if (flags & VM_MAP_WIRE_HOLESOK) {
+		clamp_range(map, start, end);
+		return KERN_SUCCESS;
+	}
+	return *start < *end ? range_covered(map, *start, *end, wired_only) : KERN_SUCCESS;
+}
+
+int vm_map_wire_locked(vm_map_t map, vm_offset_t start, vm_offset_t end, int flags, vm_size_t limit)
+{
+	KASSERT(rw_wlocked(&map->lock), "vm_map_wire_locked: map not write-locked");
+	int rc = wire_args(map, &start, &end, flags, false);
+	if (rc != KERN_SUCCESS || start >= end)
+		return rc;
+	vm_size_t more = unwired_bytes(map, start, end);
+	if (more > limit || map->user_wired > limit - more)
+		return KERN_NO_SPACE;
+	/* Fault first: a failure then leaves the entries as they were (the pages stay resident). */
+	if (map->pmap && (rc = vm_fault_range(map, start, end)) != KERN_SUCCESS)
+		return rc;
+	vm_map_entry_t e;
+	if ((rc = clip_for_change(map, start, end, &e)) != KERN_SUCCESS)
+		return rc;
+	for (; e != &map->header && e->start < end; e = e->next) {
+		if (e->eflags & (MAP_ENTRY_GUARD | MAP_ENTRY_USER_WIRED))
+			continue;
+		e->eflags |= MAP_ENTRY_USER_WIRED;
+		e->wired_count++;
+		map->user_wired += e->end - e->start;
+	}
+	coalesce_range(map, start, end);
+	return KERN_SUCCESS;
+}
+
+int vm_map_wire(vm_map_t map, vm_offset_t start, vm_offset_t end, int flags, vm_size_t limit)
+{
+	vm_map_lock(map);
+	int rc = vm_map_wire_locked(map, start, end, flags, limit);
+	vm_map_unlock(map);
+	return rc;
+}
+
+int vm_map_unwire_locked(vm_map_t map, vm_offset_t start, vm_offset_t end, int flags)
+{
+	KASSERT(rw_wlocked(&map->lock), "vm_map_unwire_locked: map not write-locked");
+	int rc = wire_args(map, &start, &end, flags, true);
+	if (rc != KERN_SUCCESS || start >= end)
+		return rc;
+	vm_map_entry_t e;
+	if ((rc = clip_for_change(map, start, end, &e)) != KERN_SUCCESS)
+		return rc;
+	for (; e != &map->header && e->start < end; e = e->next) {
+		if (!(e->eflags & MAP_ENTRY_USER_WIRED))
+			continue;
+		e->eflags &= (uint16_t)~MAP_ENTRY_USER_WIRED;
+		e->wired_count--;
+		map->user_wired -= e->end - e->start;
+	}
+	coalesce_range(map, start, end);
+	return KERN_SUCCESS;
+}
+
+int vm_map_unwire(vm_map_t map, vm_offset_t start, vm_offset_t end, int flags)
+{
+	vm_map_lock(map);
+	int rc = vm_map_unwire_locked(map, start, end, flags);
+	vm_map_unlock(map);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------
  * Maps, locks, counters.
  */
 vm_map_t vm_map_create(pmap_t pmap, vm_offset_t min, vm_offset_t max)
@@ -933,7 +1106,8 @@ void vm_map_get_stats(vm_map_t map, struct vm_map_stats *stats)
  * The invariant checker.
  */
 static const char *const check_names[] = {
-	[VM_MAP_CHECK_BOUNDS] = "M1 entries inside the map, aligned, sorted, disjoint; M8 anon_loc inside it",
+	[VM_MAP_CHECK_BOUNDS] =
+		"M1 entries inside the map, aligned, sorted, disjoint; M8 anon_loc inside it",
 	[VM_MAP_CHECK_LIST] = "M1 list links and entry count",
 	[VM_MAP_CHECK_TREE] = "M2 the tree indexes exactly the listed entries",
 	[VM_MAP_CHECK_TREE_INVARIANTS] = "M3 the tree's own invariants",
@@ -941,11 +1115,12 @@ static const char *const check_names[] = {
 	[VM_MAP_CHECK_OBJECT] = "M5 objects and offsets",
 	[VM_MAP_CHECK_COALESCE] = "M6 no mergeable neighbours",
 	[VM_MAP_CHECK_PMAP] = "M7 mappings and resident counters",
+	[VM_MAP_CHECK_WIRED] = "M9 wiring and inheritance",
 };
 
 const char *vm_map_check_msg(int code)
 {
-	if (code <= 0 || code > VM_MAP_CHECK_PMAP)
+	if (code <= 0 || code > VM_MAP_CHECK_WIRED)
 		return code == 0 ? "ok" : "unknown";
 	return check_names[code];
 }
@@ -969,7 +1144,8 @@ static int check_entry(vm_map_t map, vm_map_entry_t e)
 		return check_fail(VM_MAP_CHECK_BOUNDS, e, "overlaps or precedes its predecessor");
 	if ((e->max_protection & ~VM_PROT_ALL) || (e->protection & ~e->max_protection))
 		return check_fail(VM_MAP_CHECK_PROT, e, "protection beyond max_protection");
-	if ((e->eflags & ~(MAP_ENTRY_GUARD | MAP_ENTRY_STACK | MAP_ENTRY_IMAGE)) ||
+	if ((e->eflags &
+	     ~(MAP_ENTRY_GUARD | MAP_ENTRY_STACK | MAP_ENTRY_IMAGE | MAP_ENTRY_USER_WIRED)) ||
 	    ((e->eflags & MAP_ENTRY_GUARD) && (e->max_protection != VM_PROT_NONE || e->object)))
 		return check_fail(VM_MAP_CHECK_PROT, e, "bad eflags or a guard with rights or an object");
 	if (!e->object && e->offset != (e->start & SUPERPAGE_MASK))
@@ -981,6 +1157,15 @@ static int check_entry(vm_map_t map, vm_map_entry_t e)
 		return check_fail(VM_MAP_CHECK_OBJECT, e, "OBJ_ONEMAPPING object mapped at another base");
 	if (e->prev != &map->header && entries_mergeable(e->prev, e))
 		return check_fail(VM_MAP_CHECK_COALESCE, e, "could coalesce with its predecessor");
+	bool wired = e->eflags & MAP_ENTRY_USER_WIRED;
+	if (e->wired_count != (wired ? 1 : 0) || (wired && (e->eflags & MAP_ENTRY_GUARD)))
+		return check_fail(
+			VM_MAP_CHECK_WIRED, e,
+			"wired_count differs from MAP_ENTRY_USER_WIRED, or a wired guard");
+	if (e->inheritance > VM_INHERIT_ZERO ||
+	    ((e->eflags & MAP_ENTRY_GUARD) && e->inheritance == VM_INHERIT_ZERO))
+		return check_fail(VM_MAP_CHECK_WIRED, e,
+				  "unknown inheritance, or VM_INHERIT_ZERO on a guard");
 	return 0;
 }
 
@@ -1047,6 +1232,7 @@ int vm_map_check(vm_map_t map)
 
 	size_t n = 0;
 	uint64_t n4k = 0, n2m = 0;
+	vm_size_t wired = 0;
 	vm_object_t checked = NULL;
 	for (vm_map_entry_t e = map->header.next; e != &map->header; e = e->next) {
 		if (e->next->prev != e || ++n > map->nentries)
@@ -1054,6 +1240,8 @@ int vm_map_check(vm_map_t map)
 		int rc = check_entry(map, e);
 		if (rc)
 			return rc;
+		if (e->eflags & MAP_ENTRY_USER_WIRED)
+			wired += e->end - e->start;
 		if (e->object && e->object != checked) {
 			vm_object_lock(e->object);
 			const char *msg = vm_object_check(e->object);
@@ -1067,6 +1255,9 @@ int vm_map_check(vm_map_t map)
 	}
 	if (n != map->nentries || map->header.next->prev != &map->header)
 		return check_fail(VM_MAP_CHECK_LIST, NULL, "entry count or header links");
+	if (wired != map->user_wired || (map->flags & ~MAP_WIREFUTURE))
+		return check_fail(VM_MAP_CHECK_WIRED, NULL,
+				  "user_wired differs from the wired entries, or unknown flags");
 
 	const char *msg = vm_map_tree_check(&map->tree);
 	if (msg)

@@ -1,9 +1,10 @@
 /*
  * Address maps: which ranges of an address space are mapped, to which object, with which rights
  * (FreeBSD's vm_map). Names and types follow FreeBSD so that its vm_map(9) documentation applies;
- * where Kestrel differs, the contract here says so. The values of KERN_*, VM_PROT_*, VMFS_*,
- * MAP_CREATE_GUARD and VM_MAP_PROTECT_* are FreeBSD's too; MAP_CREATE_STACK, MAP_CREATE_GUARDED_STACK,
- * MAP_ENTRY_GUARD and MAP_ENTRY_STACK are not (see each).
+ * where Kestrel differs, the contract here says so. The values of KERN_*, VM_PROT_*, VM_INHERIT_*,
+ * VMFS_*, MAP_CREATE_GUARD, MAP_INHERIT_SHARE, MAP_WIREFUTURE, VM_MAP_WIRE_* and VM_MAP_PROTECT_*
+ * are FreeBSD's too; MAP_CREATE_STACK, MAP_CREATE_GUARDED_STACK and the MAP_ENTRY_* values are not
+ * (see each).
  *
  * Anonymous memory (object NULL at insert) gets its object lazily, at the first fault in the entry
  * (as FreeBSD does), so that adjacent anonymous ranges can coalesce for free; or when the entry is
@@ -42,6 +43,19 @@
 #define VM_PROT_EXECUTE ((vm_prot_t)0x04)
 #define VM_PROT_ALL (VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXECUTE)
 
+/*
+ * Inheritance of an entry by a child at fork (FreeBSD's vm_inherit_t and values): stored per entry,
+ * kept by clipping, compared by coalescing, reported by vm_map_list. Kestrel has no fork yet, so
+ * it changes nothing else. New entries get VM_INHERIT_DEFAULT, or VM_INHERIT_SHARE with
+ * MAP_INHERIT_SHARE (mmap's MAP_SHARED, as FreeBSD's vm_mmap_object).
+ */
+typedef uint8_t vm_inherit_t;
+#define VM_INHERIT_SHARE ((vm_inherit_t)0)
+#define VM_INHERIT_COPY ((vm_inherit_t)1)
+#define VM_INHERIT_NONE ((vm_inherit_t)2)
+#define VM_INHERIT_ZERO ((vm_inherit_t)3)
+#define VM_INHERIT_DEFAULT VM_INHERIT_COPY
+
 /* Results (FreeBSD's sys/vm/vm_param.h / Mach's kern_return_t), made errno by kernel/vm_errno.h. */
 #define KERN_SUCCESS 0
 #define KERN_INVALID_ADDRESS 1
@@ -74,6 +88,8 @@
 #define MAP_CREATE_GUARDED_STACK 0x0400
 /* Mark the entry MAP_ENTRY_IMAGE: exec's mapping of the program file (Kestrel's flag). */
 #define MAP_CREATE_IMAGE 0x0200
+/* The new entry's inheritance is VM_INHERIT_SHARE instead of VM_INHERIT_DEFAULT (FreeBSD's flag). */
+#define MAP_INHERIT_SHARE 0x0002
 
 /*
  * vm_map_entry.eflags. Entries coalesce only with entries of equal eflags. Kestrel's values (eflags
@@ -83,11 +99,13 @@
 #define MAP_ENTRY_GUARD 0x0001
 #define MAP_ENTRY_STACK 0x0002
 #define MAP_ENTRY_IMAGE 0x0004 /* the program image exec mapped (vm_map_list's VM_ENT_IMAGE) */
+#define MAP_ENTRY_USER_WIRED 0x0008 /* wired by vm_map_wire(VM_MAP_WIRE_USER): mlock, mlockall */
 
 /*
  * One mapped range [start, end). Public fields: start, end, object, offset, protection,
- * max_protection, eflags; prev and next belong to the map's list. 56 bytes, kept on a cache line
- * of its own (the entry cache aligns them to 64), so that reading one costs one miss.
+ * max_protection, eflags, inheritance, wired_count; prev and next belong to the map's list. 56
+ * bytes, kept on a cache line of its own (the entry cache aligns them to 64), so that reading one
+ * costs one miss.
  */
 struct vm_map_entry {
 	struct vm_map_entry *prev, *next; /* address order; the map's header closes the ring */
@@ -96,6 +114,14 @@ struct vm_map_entry {
 	vm_ooffset_t offset;              /* of start in object */
 	vm_prot_t protection, max_protection;
 	uint16_t eflags;                  /* MAP_ENTRY_* */
+	vm_inherit_t inheritance;         /* VM_INHERIT_* */
+	/*
+	 * Wirings of the range (FreeBSD's wired_count): a wired entry's resident pages are never given
+	 * back (vm_map_release_pages skips it) until it is unwired or unmapped. The user's wiring
+	 * (MAP_ENTRY_USER_WIRED) counts once however often it is asked for; it is the only kind Kestrel
+	 * has yet (no kernel wiring), so wired_count is 1 with that flag and 0 without.
+	 */
+	uint16_t wired_count;
 };
 typedef struct vm_map_entry *vm_map_entry_t;
 
@@ -131,7 +157,11 @@ struct vm_map_stats {
  *     touching entries of one object (an entry and its clipped pieces) and every one of its pages
  *     is such a resident page; stats.resident_* count exactly the 4 KiB and 2 MiB mappings.
  *     Without a pmap they are 0.
+ *  M6 also compares inheritance and wired_count: entries that differ in either stay apart.
  *  M8 anon_loc lies in [min, max).
+ *  M9 user_wired is the total size of the MAP_ENTRY_USER_WIRED entries; an entry's wired_count is
+ *     1 with that flag and 0 without; no guard is wired; inheritance is a VM_INHERIT_* value and a
+ *     guard's is not VM_INHERIT_ZERO; flags has no bit besides MAP_WIREFUTURE.
  * The header is a sentinel entry outside the tree: header.end = min, header.start = max.
  */
 struct vm_map {
@@ -146,8 +176,17 @@ struct vm_map {
 	 * vm_map_create; exec sets the task's random base (mm/aslr.h) before anyone else sees the map.
 	 */
 	vm_offset_t anon_loc;
+	/*
+	 * Bytes wired by the map's owner (the MAP_ENTRY_USER_WIRED entries' sizes): what a per-task
+	 * limit on locked memory is checked against (FreeBSD checks pmap_wired_count for the same).
+	 */
+	vm_size_t user_wired;
+	unsigned flags; /* MAP_WIREFUTURE */
 };
 typedef struct vm_map *vm_map_t;
+
+/* vm_map.flags: mlockall(MCL_FUTURE) was asked for; mmap wires what it maps (FreeBSD's value). */
+#define MAP_WIREFUTURE 0x01
 
 #define vm_map_min(map) ((map)->header.end)
 #define vm_map_max(map) ((map)->header.start)
@@ -228,16 +267,18 @@ int vm_map_fixed_locked(vm_map_t map, vm_object_t object, vm_ooffset_t offset, v
  * of the removed ranges are unmapped and freed, object references dropped. Holes are fine.
  * Returns KERN_SUCCESS; KERN_INVALID_ARGUMENT if start or end is not page aligned or start > end;
  * KERN_RESOURCE_SHORTAGE (map unchanged) if a clip found no memory for the new entry or for the
- * object an anonymous entry without one gets first.
+ * object an anonymous entry without one gets first. Wired entries are unwired as they go
+ * (user_wired drops by their size), as FreeBSD's vm_map_delete does.
  * vm_map_remove takes the map lock for writing; vm_map_delete expects it held for writing.
  */
 int vm_map_remove(vm_map_t map, vm_offset_t start, vm_offset_t end);
 int vm_map_delete(vm_map_t map, vm_offset_t start, vm_offset_t end);
 
 /*
- * Give back the pages of [start, end) (clamped to the map; holes and guards are skipped): they are
- * unmapped and freed from the entries' objects, so the next touch finds a zeroed page (madvise's
- * MADV_DONTNEED and MADV_FREE). Entries stay as they are. A 2 MiB mapping is split only where the
+ * Give back the pages of [start, end) (clamped to the map; holes, guards and wired entries are
+ * skipped, as FreeBSD's vm_map_madvise skips wired ones): they are unmapped and freed from the
+ * entries' objects, so the next touch finds a zeroed page (madvise's MADV_DONTNEED and MADV_FREE).
+ * Entries stay as they are. A 2 MiB mapping is split only where the
  * range does not cover it (without memory for the split it is unmapped whole; its pages outside
  * the range stay resident and fault back in as 4 KiB pages). An OBJT_SG object's frames are its
  * owner's: they are only unmapped, and the next touch shows them again.
@@ -271,6 +312,61 @@ int vm_map_protect_locked(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_p
 			  vm_prot_t new_maxprot, int flags);
 
 /*
+ * Set the inheritance of the entries in [start, end) (clamped to the map; holes are skipped) to
+ * new_inheritance, as FreeBSD's vm_map_inherit: entries are clipped to the range and coalesced
+ * again afterwards; a guard keeps its inheritance when new_inheritance is VM_INHERIT_ZERO (there is
+ * nothing in it to zero; FreeBSD's rule). Returns KERN_SUCCESS; KERN_INVALID_ARGUMENT for start or
+ * end not page aligned, start > end or an unknown value; KERN_RESOURCE_SHORTAGE (map unchanged)
+ * when a clip finds no memory. vm_map_inherit takes the map lock for writing;
+ * vm_map_inherit_locked expects it held for writing.
+ */
+int vm_map_inherit(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_inherit_t new_inheritance);
+int vm_map_inherit_locked(vm_map_t map, vm_offset_t start, vm_offset_t end,
+			  vm_inherit_t new_inheritance);
+
+/*
+ * Wire [start, end) (FreeBSD's vm_map_wire, user wirings only): every page that an entry of the
+ * range maps with some right is faulted in first (vm_fault_range: 2 MiB pages where vm_fault's
+ * rules allow), then the entries are clipped to the range, marked MAP_ENTRY_USER_WIRED with
+ * wired_count 1 (an entry wired already stays as it is: user wirings do not nest) and coalesced;
+ * user_wired grows by the bytes newly wired. Guards and PROT_NONE entries are not faulted; a
+ * PROT_NONE entry is wired (its resident pages are kept), a guard is not.
+ * flags: VM_MAP_WIRE_USER (required: Kestrel has no system wirings), with VM_MAP_WIRE_HOLESOK
+ * (holes and guards in the range are skipped, the range clamped to the map: mlockall) or
+ * VM_MAP_WIRE_NOHOLES (every page of the range must lie in an entry that is not a guard: mlock).
+ * limit: user_wired may not exceed it after the call.
+ * Returns, checked in this order, the map unchanged on every failure: KERN_INVALID_ARGUMENT for
+ * start or end not page aligned, start > end or unknown flags; KERN_INVALID_ADDRESS (NOHOLES) for
+ * a page of the range outside the map, in a hole or in a guard; KERN_NO_SPACE if the limit would
+ * be exceeded; KERN_RESOURCE_SHORTAGE when out of memory for a page (the pages faulted in before
+ * stay resident, unwired, as MADV_WILLNEED leaves them), a clip or an object. start == end
+ * succeeds. vm_map_wire takes the map lock for writing; vm_map_wire_locked expects it held for
+ * writing (the faults run under it).
+ */
+#define VM_MAP_WIRE_SYSTEM 0x0
+#define VM_MAP_WIRE_USER 0x1
+#define VM_MAP_WIRE_NOHOLES 0x0
+#define VM_MAP_WIRE_HOLESOK 0x2
+int vm_map_wire(vm_map_t map, vm_offset_t start, vm_offset_t end, int flags, vm_size_t limit);
+int vm_map_wire_locked(vm_map_t map, vm_offset_t start, vm_offset_t end, int flags,
+		       vm_size_t limit);
+
+/*
+ * Unwire [start, end) (FreeBSD's vm_map_unwire, user wirings only): the wired entries of the range
+ * are clipped to it, lose MAP_ENTRY_USER_WIRED and wired_count, and coalesce again; user_wired
+ * drops by their size. flags as vm_map_wire: with VM_MAP_WIRE_HOLESOK holes, guards and unwired
+ * entries are skipped (munlockall); with VM_MAP_WIRE_NOHOLES every page of the range must lie in a
+ * user-wired entry (munlock, FreeBSD's rule).
+ * Returns, the map unchanged on every failure: KERN_INVALID_ARGUMENT for start or end not page
+ * aligned, start > end or unknown flags; KERN_INVALID_ADDRESS (NOHOLES) for a page outside the
+ * map, in a hole or in a guard; KERN_INVALID_ARGUMENT (NOHOLES) for a page of an entry that is not
+ * user-wired; KERN_RESOURCE_SHORTAGE when a clip finds no memory. vm_map_unwire takes the map lock
+ * for writing; vm_map_unwire_locked expects it held for writing.
+ */
+int vm_map_unwire(vm_map_t map, vm_offset_t start, vm_offset_t end, int flags);
+int vm_map_unwire_locked(vm_map_t map, vm_offset_t start, vm_offset_t end, int flags);
+
+/*
  * true: *entry is the entry containing addr. false: *entry is the last entry below addr, or NULL if
  * there is none. O(log n). Map lock held (read is enough).
  */
@@ -283,7 +379,7 @@ bool vm_map_lookup_entry(vm_map_t map, vm_offset_t addr, vm_map_entry_t *entry);
 void vm_map_get_stats(vm_map_t map, struct vm_map_stats *stats);
 
 /*
- * Check invariants M1-M7 (and every mapped object's own). Returns 0, or the number of the broken
+ * Check invariants M1-M9 (and every mapped object's own). Returns 0, or the number of the broken
  * invariant (VM_MAP_CHECK_*) after printing which one with kprintf. O(entries + resident pages).
  * Map lock held; read is enough when no fault can run meanwhile (faults update M7's counters under
  * the read lock), else hold it for writing.
@@ -296,6 +392,7 @@ void vm_map_get_stats(vm_map_t map, struct vm_map_stats *stats);
 #define VM_MAP_CHECK_OBJECT 6
 #define VM_MAP_CHECK_COALESCE 7
 #define VM_MAP_CHECK_PMAP 8
+#define VM_MAP_CHECK_WIRED 9
 int vm_map_check(vm_map_t map);
 /* The name of the invariant a vm_map_check result stands for ("ok" for 0). */
 const char *vm_map_check_msg(int code);
@@ -331,7 +428,8 @@ int vm_fault_mapped(vm_map_t map, vm_offset_t va, vm_prot_t fault_type, vm_size_
  * where vm_fault's rules allow them (madvise's MADV_WILLNEED). Each step counts as a fault.
  * Returns KERN_SUCCESS; KERN_INVALID_ARGUMENT if start or end is not page aligned or start > end;
  * vm_fault's KERN_FAILURE or KERN_RESOURCE_SHORTAGE, at the first page that failed (those before
- * it stay mapped). Map lock held for reading by the caller (vm_fault's nesting rule).
+ * it stay mapped). Map lock held by the caller, for reading (vm_fault's nesting rule) or for
+ * writing (vm_map_wire).
  */
 int vm_fault_range(vm_map_t map, vm_offset_t start, vm_offset_t end);
 

@@ -41,7 +41,9 @@ bool vm_map_pages_next(struct vm_map_pages *it)
 	it->next = pindex + 1;
 	it->va = e->start + ((pindex << PAGE_SHIFT) - e->offset);
 	it->size = 0;
-	if (it->map->pmap && !pmap_query(it->map->pmap, it->va, &it->pa, &it->flags, &it->size))
+	it->status = 0;
+	if (it->map->pmap &&
+	    !pmap_query_status(it->map->pmap, it->va, &it->pa, &it->flags, &it->size, &it->status))
 		it->size = 0;
 	return true;
 }
@@ -51,6 +53,22 @@ void vm_map_pages_skip(struct vm_map_pages *it, vm_offset_t va)
 	uint64_t at = va >= it->entry->end ? it->end : entry_pindex(it->entry, va);
 	if (at > it->next)
 		it->next = at < it->end ? at : it->end;
+}
+
+/* The mincore byte of the page the walk is at (contract of vm_map_mincore). */
+static uint8_t mincore_byte(const struct vm_map_pages *it)
+{
+	uint8_t b = MINCORE_INCORE;
+
+	if (!it->size)
+		return b;
+	if (it->size == SUPERPAGE_SIZE)
+		b |= MINCORE_PSIND(1);
+	if (it->status & MMU_ACCESSED)
+		b |= MINCORE_REFERENCED | MINCORE_REFERENCED_OTHER;
+	if (it->status & MMU_DIRTY)
+		b |= MINCORE_MODIFIED | MINCORE_MODIFIED_OTHER;
+	return b;
 }
 
 int vm_map_mincore(vm_map_t map, vm_offset_t start, vm_offset_t end, uint8_t *vec)
@@ -69,8 +87,7 @@ int vm_map_mincore(vm_map_t map, vm_offset_t start, vm_offset_t end, uint8_t *ve
 		/* A guard has no object: the walk ends at once and its bytes stay 0. */
 		vm_map_pages_init(&it, map, e, va, stop);
 		while (vm_map_pages_next(&it))
-			vec[(it.va - start) >> PAGE_SHIFT] =
-				MINCORE_INCORE | (it.size == SUPERPAGE_SIZE ? MINCORE_PSIND(1) : 0);
+			vec[(it.va - start) >> PAGE_SHIFT] = mincore_byte(&it);
 		va = stop;
 	}
 	return KERN_SUCCESS;

@@ -30,6 +30,7 @@ struct vm_map_pages {
 	vm_size_t size;   /* the pmap's mapping of va: PAGE_SIZE or SUPERPAGE_SIZE; 0 if not mapped */
 	vm_paddr_t pa;    /* where the mapping sends va (size != 0) */
 	unsigned flags;   /* the mapping's MMU_* flags (size != 0) */
+	unsigned status;  /* the mapping's MMU_ACCESSED / MMU_DIRTY (mm/mmu.h; 0 if not mapped) */
 	/* The walk's own: */
 	vm_map_t map;
 	vm_map_entry_t entry;
@@ -56,13 +57,17 @@ void vm_map_pages_skip(struct vm_map_pages *it, vm_offset_t va);
 
 /*
  * mincore's bytes for [start, end) (page aligned, start < end): one per page into vec (end - start
- * pages' worth), MINCORE_INCORE for a page resident in its entry's object, with MINCORE_PSIND(1)
- * when the pmap maps it by a 2 MiB page; 0 for every other page, guards' included. The pmap keeps
- * no accessed or dirty bits that mm/ can read, so MINCORE_REFERENCED and MINCORE_MODIFIED (and
- * their _OTHER forms) are never set. Returns KERN_SUCCESS; KERN_INVALID_ARGUMENT for a range not
- * page aligned or empty; KERN_INVALID_ADDRESS if a page of the range lies in no entry (vec then
- * holds the bytes of the pages before it, zeros after). O(entries in the range + resident pages).
- * Map lock held (read is enough).
+ * pages' worth), as FreeBSD's pmap_mincore and kern_mincore make them. A page resident in its
+ * entry's object is MINCORE_INCORE; if the pmap maps it, also MINCORE_PSIND(1) when by a 2 MiB
+ * page, MINCORE_REFERENCED | MINCORE_REFERENCED_OTHER when the mapping is MMU_ACCESSED and
+ * MINCORE_MODIFIED | MINCORE_MODIFIED_OTHER when it is MMU_DIRTY (FreeBSD's _OTHER bits say "by
+ * any mapping"; Kestrel shares no page between pmaps, so "any" is this one). A resident page the
+ * pmap does not map (PROT_NONE, or a 2 MiB page unmapped whole for want of memory) is INCORE
+ * only: Kestrel keeps no accessed or dirty state in the page itself, where FreeBSD's vm_page
+ * would. Every other page is 0, guards' included. Returns KERN_SUCCESS; KERN_INVALID_ARGUMENT for
+ * a range not page aligned or empty; KERN_INVALID_ADDRESS if a page of the range lies in no entry
+ * (vec then holds the bytes of the pages before it, zeros after). O(entries in the range +
+ * resident pages). Map lock held (read is enough).
  */
 int vm_map_mincore(vm_map_t map, vm_offset_t start, vm_offset_t end, uint8_t *vec);
 

@@ -480,27 +480,7 @@ int pmap_protect(pmap_t pm, vm_offset_t va, vm_size_t len, unsigned flags)
 
 bool pmap_query(pmap_t pm, vm_offset_t va, vm_paddr_t *pap, unsigned *flagsp, vm_size_t *sizep)
 {
-	if (!va_canonical(va))
-		return false;
-	if (!pm->kernel && va >= VA_KERNEL_START)
-		pm = pmap_kernel();
-
-	spin_lock(&pm->lock);
-	int level;
-	pt_entry_t *e = leaf_lookup(pm, va, &level);
-	pt_entry_t v = e ? pte_load(e) : 0;
-	spin_unlock(&pm->lock);
-	if (!e)
-		return false;
-
-	vm_size_t size = pt_level_size(level);
-	if (pap)
-		*pap = pte_addr(v, level) + (va & (size - 1));
-	if (flagsp)
-		*flagsp = pte_to_mmu(v);
-	if (sizep)
-		*sizep = size;
-	return true;
+	return pmap_query_status(pm, va, pap, flagsp, sizep, NULL);
 }
 
 size_t pmap_pt_pages(pmap_t pm)
@@ -699,3 +679,51 @@ const char *pmap_check(pmap_t pm)
 	spin_unlock(&pm->lock);
 	return err;
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * The status bits the CPU keeps in the leaves (mm/mmu.h, MMU_ACCESSED and MMU_DIRTY).
+ */
+bool pmap_query_status(pmap_t pm, vm_offset_t va, vm_paddr_t *pap, unsigned *flagsp,
+		       vm_size_t *sizep, unsigned *statusp)
+{
+	if (!va_canonical(va))
+		return false;
+	if (!pm->kernel && va >= VA_KERNEL_START)
+		pm = pmap_kernel();
+
+	spin_lock(&pm->lock);
+	int level;
+	pt_entry_t *e = leaf_lookup(pm, va, &level);
+	pt_entry_t v = e ? pte_load(e) : 0;
+	spin_unlock(&pm->lock);
+	if (!e)
+		return false;
+
+	vm_size_t size = pt_level_size(level);
+	if (pap)
+		*pap = pte_addr(v, level) + (va & (size - 1));
+	if (flagsp)
+		*flagsp = pte_to_mmu(v);
+	if (sizep)
+		*sizep = size;
+	if (statusp)
+		*statusp = pte_to_mmu_status(v);
+	return true;
+}
+
+#ifdef KESTREL_HOST
+bool pmap_host_access(pmap_t pm, vm_offset_t va, bool write)
+{
+	if (!va_canonical(va))
+		return false;
+	spin_lock(&pm->lock);
+	int level;
+	pt_entry_t *e = leaf_lookup(pm, va, &level);
+	bool ok = e && (!write || (pte_load(e) & PTE_RW));
+	/* The CPU sets the bits with a locked operation: so does its stand-in. */
+	if (ok)
+		__atomic_or_fetch(e, PTE_A | (write ? PTE_D : 0), __ATOMIC_RELAXED);
+	spin_unlock(&pm->lock);
+	return ok;
+}
+#endif

@@ -117,6 +117,12 @@ static inline unsigned pte_to_mmu(pt_entry_t e)
 	return f;
 }
 
+/* The MMU_ACCESSED / MMU_DIRTY status of present leaf e: its A and D bits, as the CPU set them. */
+static inline unsigned pte_to_mmu_status(pt_entry_t e)
+{
+	return (e & PTE_A ? MMU_ACCESSED : 0) | (e & PTE_D ? MMU_DIRTY : 0);
+}
+
 /* A leaf of a level-`level` table mapping the page at pa (aligned to the level's size). */
 static inline pt_entry_t pte_leaf(vm_paddr_t pa, int level, pt_entry_t prot)
 {

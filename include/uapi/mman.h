@@ -1,7 +1,9 @@
 /*
- * mmap/mprotect flags and madvise behaviours, with FreeBSD's names and values (mmap(2),
- * madvise(2), mincore(2), msync(2)), and the contract of SYS_mmap, SYS_munmap, SYS_mprotect,
- * SYS_madvise, SYS_mincore and SYS_msync (kernel/vm_syscalls.c). Kestrel's choices are marked (K).
+ * mmap/mprotect flags, madvise behaviours, minherit and mlockall values, with FreeBSD's names and
+ * values (mmap(2), madvise(2), mincore(2), msync(2), minherit(2), mlock(2), mlockall(2)), and the
+ * contract of SYS_mmap, SYS_munmap, SYS_mprotect, SYS_madvise, SYS_mincore, SYS_msync,
+ * SYS_minherit, SYS_mlock, SYS_munlock, SYS_mlockall and SYS_munlockall (kernel/vm_syscalls.c).
+ * Kestrel's choices are marked (K).
  *
  * The user range is [USER_MIN, USER_MAX): page 0 is not part of it. Lengths are rounded up to
  * whole pages; a length whose rounding wraps is ENOMEM for mmap (FreeBSD's), EINVAL for munmap
@@ -38,10 +40,16 @@
  *                 address by the offset within its page);
  *         then the file's own errors (below);
  *   12. EBUSY   the caller's map lock cannot be waited for (kernel/vm_syscalls.c, "Locking");
- *   13. EINVAL  MAP_STACK with len of one page (the guard would leave no stack: FreeBSD's answer);
- *   14. EEXIST  MAP_FIXED|MAP_EXCL and part of the range is mapped; nothing is replaced (K: the
+ *   13. ENOMEM  mlockall(MCL_FUTURE) is in effect and the bytes the task has wired plus len would
+ *               exceed MEMLOCK_LIMIT (FreeBSD's RLIMIT_MEMLOCK check in vm_mmap_object); not for
+ *               MAP_GUARD, which wires nothing;
+ *   14. EINVAL  MAP_STACK with len of one page (the guard would leave no stack: FreeBSD's answer);
+ *   15. EEXIST  MAP_FIXED|MAP_EXCL and part of the range is mapped; nothing is replaced (K: the
  *               uapi's choice, Linux's MAP_FIXED_NOREPLACE error; FreeBSD reports ENOMEM);
- *   15. ENOMEM  no free range fits, or out of kernel memory for a map entry or an object.
+ *   16. ENOMEM  no free range fits, or out of kernel memory for a map entry or an object.
+ * With mlockall(MCL_FUTURE) in effect the new mapping is then wired as mlock wires; as FreeBSD,
+ * a failure to wire it (out of memory) does not fail the mmap. A MAP_SHARED mapping's
+ * inheritance is INHERIT_SHARE, every other's INHERIT_COPY (FreeBSD's).
  *
  * PROT_MAX (FreeBSD 13): the mapping's max_protection is m when prot carries PROT_MAX(m), else
  * PROT_READ|WRITE|EXEC for anonymous memory; a file mapping's is what the file allows, within m.
@@ -118,7 +126,8 @@
  *   MADV_WILLNEED: every page of the range that an entry maps with some right is faulted in now,
  *     2 MiB pages where a first touch would get one (K: FreeBSD maps only pages already resident;
  *     Kestrel's pages are all "in memory" once made). Out of memory it stops early, still 0;
- *   MADV_DONTNEED, MADV_FREE: the pages of the range are freed; the next touch gives zeros (K:
+ *   MADV_DONTNEED, MADV_FREE: the pages of the range are freed, except in wired memory (mlock,
+ *     mlockall), which keeps them (FreeBSD skips wired entries); the next touch gives zeros (K:
  *     FreeBSD's DONTNEED only lowers the pages' priority and keeps the data; Kestrel cannot page,
  *     so both release, as FreeBSD's FREE may). A 2 MiB page is split only where the range does not
  *     cover it. A file mapping's pages belong to the file: they are unmapped and come back, with
@@ -138,8 +147,17 @@
  * trunc_page(addr) + round_page(len)) into vec, as FreeBSD's mincore(2): MINCORE_INCORE if the page
  * is resident, with MINCORE_PSIND(1) if it is mapped by a 2 MiB page (FreeBSD's superpage report);
  * 0 if it is not resident (memory never touched, or given back by madvise) and for guard pages.
- * MINCORE_REFERENCED, MINCORE_MODIFIED and their _OTHER forms are never set (K: Kestrel's pmap does
- * not yet report the accessed and dirty bits; without fork no page has another mapping). Errors,
+ * A resident page that the task's page tables map also has MINCORE_REFERENCED |
+ * MINCORE_REFERENCED_OTHER once it has been read or written through that mapping, and
+ * MINCORE_MODIFIED | MINCORE_MODIFIED_OTHER once written (the CPU's accessed and dirty bits; a 2
+ * MiB page has one pair for all its pages; as FreeBSD's amd64 pmap_mincore, which sets the _OTHER
+ * bit with its own: _OTHER means "by any mapping", and without fork or shared anonymous memory no
+ * page of Kestrel has a mapping in another task). Mapping a page (a first touch, MADV_WILLNEED,
+ * mlock) sets neither until the page is used; the kernel's own copyin/copyout through the mapping
+ * counts as use. A resident page that is not mapped (PROT_NONE) is MINCORE_INCORE only (K: the
+ * bits live in the page tables and go with the mapping; FreeBSD keeps a page's dirty state in the
+ * page too). Kestrel never clears the bits (no page daemon): they tell whether the page was used
+ * since it was mapped, not recently. Errors,
  * in this order: ENOMEM the range wraps or is not inside the user range; EFAULT vec's bytes wrap
  * or reach past the user range; EBUSY as mmap's; ENOMEM a page of the range is not mapped
  * (FreeBSD's answer: holes are not skipped); EFAULT vec is not writable (found while writing, in
@@ -194,12 +212,72 @@
 #define MADV_NOCORE 8
 #define MADV_CORE 9
 
+/*
+ * minherit(addr, len, inherit) -> 0 (SYS_minherit): sets the inheritance of the pages of
+ * [trunc_page(addr), round_page(addr + len)) to inherit, as FreeBSD's minherit(2): what a child
+ * made by fork would get of them (INHERIT_SHARE the same memory, INHERIT_COPY a copy,
+ * INHERIT_NONE nothing, INHERIT_ZERO new zeroed memory). Kestrel has no fork yet: the value is
+ * only stored per map entry and reported (vm_map_list's inheritance, vmmap's INH column); it
+ * changes nothing else. New mappings have INHERIT_COPY, MAP_SHARED ones INHERIT_SHARE. Pages of one
+ * entry may get different values (the entry is split, and joins again when they are equal).
+ * Holes in the range are skipped (FreeBSD); a guard keeps its value when asked for INHERIT_ZERO
+ * (FreeBSD's rule: nothing in it to zero). Errors, in this order: EINVAL addr + len wraps
+ * (FreeBSD's); EINVAL inherit is not one of the four values (FreeBSD's); EINVAL the range is not
+ * inside the user range (K: FreeBSD clamps it to the map); EBUSY as mmap's; ENOMEM out of kernel
+ * memory to split an entry (K: FreeBSD's allocations wait), nothing changed. FreeBSD's EACCES
+ * (a value its map refuses for an entry) never happens in Kestrel. An empty range succeeds.
+ */
+#define INHERIT_SHARE 0
+#define INHERIT_COPY 1
+#define INHERIT_NONE 2
+#define INHERIT_ZERO 3
+
+/*
+ * Wiring (mlock(2), mlockall(2), FreeBSD's contracts within Kestrel's model). Kestrel has no
+ * paging: every page it has made stays in memory anyway, so wiring a range means faulting in every
+ * page it maps now (2 MiB pages where a first touch would get them; PROT_NONE memory is wired but
+ * has nothing mapped to fault) and keeping the pages until the range is unwired or unmapped:
+ * madvise's DONTNEED and FREE leave wired pages alone. A task may wire at most MEMLOCK_LIMIT bytes
+ * (K: the role of FreeBSD's per-process RLIMIT_MEMLOCK; Kestrel has no setrlimit, so it is this
+ * constant); the count is of bytes of wired mappings (vm_map_list's wired_count), a page wired
+ * twice counts once, and munmap, munlock, munlockall and exit give it back. Wirings do not nest:
+ * one munlock undoes any number of mlock calls of a page (FreeBSD's user wiring). Guard pages are
+ * never wired. Nothing is inherited (no fork); exec starts with nothing wired and MCL_FUTURE off.
+ *
+ * mlock(addr, len) -> 0 (SYS_mlock): wires [trunc_page(addr), round_page(addr + len)). Errors, in
+ * this order: EINVAL addr + len wraps (FreeBSD's); ENOMEM the range is not inside the user range;
+ * EBUSY as mmap's; ENOMEM a page of the range is not mapped or is a guard (FreeBSD's); ENOMEM the
+ * task's wired bytes would exceed MEMLOCK_LIMIT (FreeBSD's); ENOMEM out of memory for a page or
+ * to split an entry (FreeBSD's; the pages faulted in before stay resident, unwired). On an error
+ * nothing is wired. An empty range (len 0 at a page-aligned addr) succeeds after the range checks.
+ *
+ * munlock(addr, len) -> 0 (SYS_munlock): unwires [trunc_page(addr), round_page(addr + len)).
+ * Errors, in this order: EINVAL addr + len wraps; ENOMEM the range is not inside the user range;
+ * EBUSY as mmap's; ENOMEM a page of the range is not mapped, is a guard or is not wired (FreeBSD's
+ * vm_map_unwire refuses ranges that are not wholly user-wired); ENOMEM out of kernel memory to
+ * split an entry. On an error nothing is unwired. An empty range succeeds after the range checks.
+ *
+ * mlockall(flags) -> 0 (SYS_mlockall): MCL_CURRENT wires every mapping of the task now (holes and
+ * guards skipped); MCL_FUTURE makes every later mmap wire what it maps (mmap's step 13). Errors,
+ * in this order: EINVAL flags is 0 or has other bits (FreeBSD's); EBUSY as mmap's; ENOMEM
+ * (MCL_CURRENT) wiring every mapping would take the task's wired bytes beyond MEMLOCK_LIMIT
+ * (FreeBSD's): nothing is wired and MCL_FUTURE is not set; ENOMEM out of memory for a page or to
+ * split an entry: MCL_FUTURE is set all the same (FreeBSD sets it first), nothing new is wired;
+ * EAGAIN some memory could not be wired for another reason (FreeBSD's; none in Kestrel yet).
+ *
+ * munlockall() -> 0 (SYS_munlockall): unwires every mapping and turns MCL_FUTURE off. EBUSY as
+ * mmap's; nothing else fails (the whole map needs no split).
+ */
+#define MCL_CURRENT 0x0001
+#define MCL_FUTURE 0x0002
+#define MEMLOCK_LIMIT (32ull << 20) /* (K) bytes a task may wire: 32 MiB */
+
 /* mincore's bytes (FreeBSD's values). */
 #define MINCORE_INCORE 0x1           /* the page is resident */
-#define MINCORE_REFERENCED 0x2       /* referenced by this mapping (K: never set, see mincore) */
-#define MINCORE_MODIFIED 0x4         /* modified through this mapping (K: never set) */
-#define MINCORE_REFERENCED_OTHER 0x8 /* referenced through another mapping (K: never set) */
-#define MINCORE_MODIFIED_OTHER 0x10  /* modified through another mapping (K: never set) */
+#define MINCORE_REFERENCED 0x2       /* referenced through this mapping */
+#define MINCORE_MODIFIED 0x4         /* modified through this mapping */
+#define MINCORE_REFERENCED_OTHER 0x8 /* referenced (by any mapping: see mincore) */
+#define MINCORE_MODIFIED_OTHER 0x10  /* modified (by any mapping) */
 #define MINCORE_PSIND_SHIFT 5
 #define MINCORE_PSIND(i) ((i) << MINCORE_PSIND_SHIFT) /* mapped by a page of size index i */
 #define MINCORE_SUPER (0x3 << MINCORE_PSIND_SHIFT)     /* any superpage size */

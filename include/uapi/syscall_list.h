@@ -85,6 +85,11 @@ SYSCALL(32, madvise, POSIX, int, madvise, "gli", 3, (void *, addr, size_t, len, 
 SYSCALL(33, mincore, POSIX, int, mincore, "glP", 3,
 	(const void *, addr, size_t, len, char *, vec))
 SYSCALL(34, msync, POSIX, int, msync, "gli", 3, (void *, addr, size_t, len, int, flags))
+SYSCALL(36, minherit, POSIX, int, minherit, "gli", 3, (void *, addr, size_t, len, int, inherit))
+SYSCALL(37, mlock, POSIX, int, mlock, "gl", 2, (const void *, addr, size_t, len))
+SYSCALL(38, munlock, POSIX, int, munlock, "gl", 2, (const void *, addr, size_t, len))
+SYSCALL(39, mlockall, POSIX, int, mlockall, "i", 1, (int, flags))
+SYSCALL(40, munlockall, POSIX, int, munlockall, "", 0, ())
 
 /* kernel/bpf_syscalls.c: the native BPF-like calls, contracts in include/uapi/bpf.h */
 SYSCALL(13, bpf_map_create, NONE, int, bpf_native_map_create, "iiii", 4,

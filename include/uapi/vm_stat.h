@@ -42,7 +42,11 @@ _Static_assert(sizeof(struct vm_stat) == 48, "struct vm_stat is ABI");
 #define VM_ENT_IMAGE 0x8 /* loaded from the program's ELF file (text, data, bss) */
 #define VM_ENT_SHARED 0x10 /* an mmap of a file: memory shared with a kernel object (a BPF map) */
 
-/* One entry of the map listing: FreeBSD's vm_map_entry as procstat -v shows it. */
+/*
+ * One entry of the map listing: FreeBSD's vm_map_entry as procstat -v shows it. Fields are only
+ * ever added at the end, so each field keeps its offset; the record size (the stride of `out`)
+ * grows with them, so a program must be built with the header of the kernel it runs on.
+ */
 struct vm_map_ent {
 	uint64_t start;       /* first byte, page aligned */
 	uint64_t end;         /* one past the last byte, page aligned, > start */
@@ -51,7 +55,10 @@ struct vm_map_ent {
 	uint32_t flags;       /* VM_ENT_* */
 	uint32_t resident_2m; /* 2 MiB pages mapped inside [start, end) */
 	uint64_t resident_4k; /* 4 KiB pages mapped inside [start, end), 2 MiB pages not counted */
+	/* From here on: added with minherit and mlock (sizeof was 40 before). */
+	uint32_t inheritance; /* INHERIT_* (include/uapi/mman.h, minherit) */
+	uint32_t wired_count; /* wirings of the range: 1 once mlock/mlockall wired it, else 0 */
 };
-_Static_assert(sizeof(struct vm_map_ent) == 40, "struct vm_map_ent is ABI");
+_Static_assert(sizeof(struct vm_map_ent) == 48, "struct vm_map_ent is ABI");
 
 #endif

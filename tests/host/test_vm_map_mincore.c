@@ -6,6 +6,7 @@
 #include "kernel/string.h"
 #include "mm/vm_map_pages.h"
 #include "tests/host/vm_env.h"
+#include "uapi/errno.h"
 #include "uapi/mman.h"
 
 #define K4 ((vm_size_t)0x1000)
@@ -84,6 +85,69 @@ KTEST(vm_map_mincore, superpages_report_psind_1)
 	EXPECT_EQ(mincore_of(&v, a, a + M2), KERN_SUCCESS);
 	EXPECT_EQ(vec[0], MINCORE_INCORE);
 	EXPECT_EQ(vec[511], MINCORE_INCORE);
+	vm_env_fini(kt, &v);
+	EXPECT_EQ(free_frames_after_reap(), v.free_before);
+}
+
+KTEST(vm_map_mincore, referenced_and_modified_follow_the_pmap)
+{
+	struct vm_env v;
+	ASSERT_TRUE(vm_env_init(kt, &v));
+	const uint8_t ref = MINCORE_REFERENCED | MINCORE_REFERENCED_OTHER;
+	const uint8_t mod = MINCORE_MODIFIED | MINCORE_MODIFIED_OTHER;
+	vm_offset_t a = M2;
+	ASSERT_EQ(vm_map_find(v.map, NULL, 0, &a, 2 * M2, 0, VMFS_SUPER_SPACE, RW, VM_PROT_ALL, 0),
+		  KERN_SUCCESS);
+	vm_offset_t s = a + M2; /* 4 KiB pages here: a PROT_READ page splits the 2 MiB range */
+	EXPECT_EQ(vm_map_protect(v.map, s + 8 * K4, s + 9 * K4, VM_PROT_READ, 0,
+				 VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
+	for (unsigned i = 0; i < 4; i++)
+		ASSERT_EQ(vm_fault(v.map, s + i * K4, VM_PROT_READ), KERN_SUCCESS);
+	ASSERT_EQ(vm_fault(v.map, s + 8 * K4, VM_PROT_READ), KERN_SUCCESS);
+	/* Mapped, never accessed (nothing on the host plays the CPU until told to). */
+	EXPECT_EQ(mincore_of(&v, s, s + 4 * K4), KERN_SUCCESS);
+	EXPECT_EQ(vec[0], MINCORE_INCORE);
+	EXPECT_TRUE(pmap_host_access(v.pmap, s + K4, false));
+	EXPECT_TRUE(pmap_host_access(v.pmap, s + 2 * K4, true));
+	EXPECT_TRUE(pmap_host_access(v.pmap, s + 3 * K4 + 17, true));
+	EXPECT_FALSE(
+		pmap_host_access(v.pmap, s + 8 * K4, true)); /* read-only: the CPU would fault */
+	EXPECT_FALSE(pmap_host_access(v.pmap, s + 5 * K4, false)); /* not mapped */
+	EXPECT_EQ(mincore_of(&v, s, s + 9 * K4), KERN_SUCCESS);
+	EXPECT_EQ(vec[0], MINCORE_INCORE);
+	EXPECT_EQ(vec[1], MINCORE_INCORE | ref);
+	EXPECT_EQ(vec[2], MINCORE_INCORE | ref | mod);
+	EXPECT_EQ(vec[3], MINCORE_INCORE | ref | mod);
+	EXPECT_EQ(vec[5], 0);
+	EXPECT_EQ(vec[8], MINCORE_INCORE);
+	/* A protection change keeps the bits; PROT_NONE unmaps, leaving INCORE only. */
+	EXPECT_EQ(vm_map_protect(v.map, s, s + 4 * K4, VM_PROT_READ, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
+	EXPECT_EQ(vm_env_check(v.map), 0);
+	EXPECT_EQ(mincore_of(&v, s + 2 * K4, s + 3 * K4), KERN_SUCCESS);
+	EXPECT_EQ(vec[0], MINCORE_INCORE | ref | mod);
+	EXPECT_EQ(vm_map_protect(v.map, s, s + 4 * K4, VM_PROT_NONE, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
+	EXPECT_EQ(mincore_of(&v, s + 2 * K4, s + 3 * K4), KERN_SUCCESS);
+	EXPECT_EQ(vec[0], MINCORE_INCORE);
+	/* A 2 MiB page has one pair of bits for its 512 pages, and its pieces keep them when split. */
+	ASSERT_EQ(vm_fault(v.map, a, VM_PROT_READ), KERN_SUCCESS);
+	EXPECT_EQ(v.map->stats.resident_2m, 1);
+	EXPECT_TRUE(pmap_host_access(v.pmap, a + 100 * K4, true));
+	EXPECT_EQ(mincore_of(&v, a, a + M2), KERN_SUCCESS);
+	EXPECT_EQ(vec[0], MINCORE_INCORE | MINCORE_PSIND(1) | ref | mod);
+	EXPECT_EQ(vec[511], MINCORE_INCORE | MINCORE_PSIND(1) | ref | mod);
+	EXPECT_EQ(vm_map_protect(v.map, a, a + K4, VM_PROT_READ, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
+	EXPECT_EQ(vm_env_check(v.map), 0);
+	EXPECT_EQ(mincore_of(&v, a, a + M2), KERN_SUCCESS);
+	EXPECT_EQ(vec[0], MINCORE_INCORE | ref | mod);
+	EXPECT_EQ(vec[300], MINCORE_INCORE | ref | mod);
+	/* The status bits are no flags pmap_enter or pmap_protect take. */
+	EXPECT_EQ(pmap_enter(v.pmap, 0x40000000, 0x100000, K4, MMU_READ | MMU_USER | MMU_ACCESSED),
+		  -EINVAL);
+	EXPECT_EQ(pmap_protect(v.pmap, a, K4, MMU_READ | MMU_USER | MMU_DIRTY), -EINVAL);
 	vm_env_fini(kt, &v);
 	EXPECT_EQ(free_frames_after_reap(), v.free_before);
 }

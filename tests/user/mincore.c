@@ -1,12 +1,19 @@
 /*
  * mincore (include/uapi/mman.h): MINCORE_INCORE for touched pages, 0 for untouched ones, guards
- * and pages madvise gave back; MINCORE_PSIND(1) for a 2 MiB page, gone once a change splits it;
+ * and pages madvise gave back; MINCORE_REFERENCED(_OTHER) once read, MINCORE_MODIFIED(_OTHER) once
+ * written, neither for a page only faulted in (MADV_WILLNEED) or no longer mapped (PROT_NONE);
+ * MINCORE_PSIND(1) for a 2 MiB page, gone once a change splits it (the bits stay);
  * unaligned addresses and lengths; ENOMEM for a range that wraps or leaves the user range and for
  * holes (with the bytes before the hole written), EFAULT for vec, in that order; hostile values.
  */
 #include "vm_util.h"
 
 static unsigned char vec[1024 + 64];
+
+#define REF (MINCORE_REFERENCED | MINCORE_REFERENCED_OTHER)
+#define MOD (MINCORE_MODIFIED | MINCORE_MODIFIED_OTHER)
+#define READ_BYTE (MINCORE_INCORE | REF)
+#define WRITTEN (MINCORE_INCORE | REF | MOD)
 
 static long core(uint64_t a, uint64_t len, uint64_t v)
 {
@@ -25,7 +32,7 @@ static void test_small(void)
 	memset(vec, 0xee, sizeof(vec));
 	CHECK_EQ(core(G, 16 * PG, (uint64_t)vec), 0);
 	for (unsigned i = 0; i < 16; i++)
-		CHECK_EQ(vec[i], i == 5 || i == 7 || i == 9 ? MINCORE_INCORE : 0);
+		CHECK_EQ(vec[i], i == 5 || i == 9 ? WRITTEN : i == 7 ? READ_BYTE : 0);
 	CHECK_EQ(vec[16], 0xee);
 	/* Given back by madvise: out of core. */
 	CHECK_EQ(sys3(SYS_madvise, (long)(A + 5 * PG), (long)PG, MADV_DONTNEED), 0);
@@ -34,17 +41,17 @@ static void test_small(void)
 	/* Unaligned address and length: the pages they touch. */
 	memset(vec, 0xee, sizeof(vec));
 	CHECK_EQ(core(A + PG + 100, PG, (uint64_t)vec), 0);
-	CHECK_EQ(vec[0], MINCORE_INCORE);
+	CHECK_EQ(vec[0], WRITTEN);
 	CHECK_EQ(vec[1], 0xee);
 	CHECK_EQ(mincore((void *)(A + PG), 1, (char *)vec), 0);
-	CHECK_EQ(vec[0], MINCORE_INCORE);
+	CHECK_EQ(vec[0], WRITTEN);
 
 	/* A hole: ENOMEM, the bytes before it written. */
 	CHECK_EQ(raw_munmap(A + 4 * PG, PG), 0);
 	memset(vec, 0xee, sizeof(vec));
 	CHECK_EQ(core(A, 8 * PG, (uint64_t)vec), -ENOMEM);
-	CHECK_EQ(vec[1], MINCORE_INCORE);
-	CHECK_EQ(vec[3], MINCORE_INCORE);
+	CHECK_EQ(vec[1], WRITTEN);
+	CHECK_EQ(vec[3], READ_BYTE);
 	CHECK_EQ(raw_munmap(G, 16 * PG), 0);
 }
 
@@ -59,15 +66,46 @@ static void test_superpage(void)
 	CHECK_EQ(core(A, SUPER, (uint64_t)vec), 0);
 	size_t super = 0;
 	for (unsigned i = 0; i < 512; i++)
-		super += vec[i] == (MINCORE_INCORE | MINCORE_PSIND(1));
+		super += vec[i] == (WRITTEN | MINCORE_PSIND(1));
 	CHECK_EQ(super, 512);
 	CHECK(vec[0] & MINCORE_SUPER);
 	CHECK_EQ(vec[512], 0xee);
 	CHECK_EQ(raw_mprotect(A, PG, PROT_READ), 0);
 	CHECK_EQ(core(A, SUPER, (uint64_t)vec), 0);
-	CHECK_EQ(vec[0], MINCORE_INCORE);
-	CHECK_EQ(vec[300], MINCORE_INCORE);
+	CHECK_EQ(vec[0], WRITTEN);
+	CHECK_EQ(vec[300], WRITTEN);
 	CHECK_EQ(raw_munmap(A, SUPER), 0);
+}
+
+/* Mapped but not used: in core only; read, written, then PROT_NONE (unmapped: in core only). */
+static void test_referenced_modified(void)
+{
+	long a = anon(0, 4 * PG, 0);
+	CHECK(a > 0);
+	uint64_t A = (uint64_t)a;
+	CHECK_EQ(sys3(SYS_madvise, (long)A, (long)(4 * PG), MADV_WILLNEED), 0);
+	CHECK_EQ(core(A, 4 * PG, (uint64_t)vec), 0);
+	for (unsigned i = 0; i < 4; i++)
+		CHECK_EQ(vec[i], MINCORE_INCORE);
+	(void)*(volatile char *)vm_opaque((uintptr_t)(A + PG));
+	*(volatile char *)vm_opaque((uintptr_t)(A + 2 * PG)) = 1;
+	CHECK_EQ(core(A, 4 * PG, (uint64_t)vec), 0);
+	CHECK_EQ(vec[0], MINCORE_INCORE);
+	CHECK_EQ(vec[1], READ_BYTE);
+	CHECK_EQ(vec[2], WRITTEN);
+	CHECK_EQ(vec[3], MINCORE_INCORE);
+	/* The kernel writing through the mapping (vm_stat's copyout) is use too. */
+	CHECK_EQ(raw_vm_stat(0, A + 3 * PG), 0);
+	CHECK_EQ(core(A + 3 * PG, PG, (uint64_t)vec), 0);
+	CHECK_EQ(vec[0], WRITTEN);
+	CHECK_EQ(raw_mprotect(A, 4 * PG, PROT_READ), 0);
+	CHECK_EQ(core(A + 2 * PG, PG, (uint64_t)vec), 0);
+	CHECK_EQ(vec[0], WRITTEN);
+	CHECK_EQ(raw_mprotect(A, 4 * PG, PROT_NONE), 0);
+	CHECK_EQ(core(A, 4 * PG, (uint64_t)vec), 0);
+	for (unsigned i = 0; i < 4; i++)
+		CHECK_EQ(vec[i], MINCORE_INCORE);
+	CHECK_EQ(raw_munmap(A, 4 * PG), 0);
 }
 
 static void test_errors(void)
@@ -110,7 +148,7 @@ static void test_large(void)
 	memset(big, 0xee, sizeof(big));
 	CHECK_EQ(core((uint64_t)a, len, (uint64_t)big), 0);
 	CHECK(big[sizeof(big) - 1] & MINCORE_INCORE);
-	CHECK_EQ(big[4096], big[4096] & (MINCORE_INCORE | MINCORE_SUPER));
+	CHECK_EQ(big[4096], big[4096] & (WRITTEN | MINCORE_SUPER));
 	CHECK_EQ(raw_munmap((uint64_t)a, len), 0);
 }
 
@@ -118,6 +156,7 @@ int main(void)
 {
 	test_small();
 	test_superpage();
+	test_referenced_modified();
 	test_errors();
 	test_large();
 	CHECK_EQ(vm_check_map(), 0);

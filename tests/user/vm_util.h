@@ -130,7 +130,9 @@ static inline int vm_check_map(void)
 			  e->end <= USER_TOP && (i == 0 || l.e[i - 1].end <= e->start) &&
 			  !(e->prot & ~e->max_prot) && !(e->max_prot & ~7u) &&
 			  (!(e->flags & VM_ENT_GUARD) || (e->prot == 0 && e->max_prot == 0 && !e->resident_4k && !e->resident_2m)) &&
-			  e->resident_4k + (uint64_t)e->resident_2m * 512 <= pages;
+			  e->resident_4k + (uint64_t)e->resident_2m * 512 <= pages &&
+			  e->inheritance <= INHERIT_ZERO && e->wired_count <= 1 &&
+			  (!(e->flags & VM_ENT_GUARD) || !e->wired_count);
 		if (!ok) {
 			printf("# vm_check_map: bad entry %zu [%#lx, %#lx) prot %u max %u flags %#x res %lu/%u\n", i,
 			       (unsigned long)e->start, (unsigned long)e->end, e->prot, e->max_prot, e->flags,

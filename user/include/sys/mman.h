@@ -21,5 +21,15 @@ int posix_madvise(void *addr, size_t len, int behav);
 int mincore(const void *addr, size_t len, char *vec);
 /* Writes [addr, addr + len) back to its backing store (MS_*); returns 0 or -1. */
 int msync(void *addr, size_t len, int flags);
+/* Sets the fork-time inheritance (INHERIT_*) of [addr, addr + len); returns 0 or -1. */
+int minherit(void *addr, size_t len, int inherit);
+/* Wires [addr, addr + len): faulted in now, kept until unlocked or unmapped; returns 0 or -1. */
+int mlock(const void *addr, size_t len);
+/* Unwires [addr, addr + len), which must be wholly wired; returns 0 or -1. */
+int munlock(const void *addr, size_t len);
+/* Wires every mapping now (MCL_CURRENT) and/or every later one (MCL_FUTURE); returns 0 or -1. */
+int mlockall(int flags);
+/* Unwires everything and ends MCL_FUTURE; returns 0 or -1. */
+int munlockall(void);
 
 #endif
