@@ -94,6 +94,7 @@ struct bpf_jit_image {
 /* Per-instruction flags. */
 #define F_SHORT 0x1 /* this jump is rel8 (sticky: once short, short in every later pass) */
 #define F_HALF 0x2  /* the second half of an LD_IMM64: no instruction */
+#define F_TARGET 0x4 /* some jump of the program lands here */
 
 struct jit {
 	const struct bpf_exec_prog *p;
@@ -105,6 +106,8 @@ struct jit {
 	uint8_t *saves;     /* nsubprogs: bit k set if the subprogram names r(6 + k) */
 	struct jit_fixup *fix;
 	uint32_t nfix;
+	const struct bpf_exec_array *arrays; /* narrays lookups to inline (exec.h) */
+	uint32_t narrays;
 	bool shrink;        /* this pass may shorten jumps */
 	bool shrunk;        /* and it did */
 };
@@ -688,12 +691,76 @@ static void emit_epilogue(struct jit *j, uint32_t s)
 	emit1(j, 0xc3); /* ret */
 }
 
+/*
+ * The array (of bpf_jit_compile_arrays') that r1 names at the helper call insn i of subprogram s: r1
+ * was set by an LD_IMM64 of its address at most 8 instructions before, in a straight run that
+ * nothing jumps into and in which nothing else writes r1 (ALU, loads and stores only). NULL when
+ * that cannot be seen, and the JIT calls the helper.
+ */
+static const struct bpf_exec_array *array_at_call(const struct jit *j, uint32_t s, uint32_t i)
+{
+	const struct bpf_exec_prog *p = j->p;
+	uint32_t start = p->subprog_start[s];
+
+	if (!j->narrays || (j->flags[i] & F_TARGET))
+		return NULL;
+	for (uint32_t k = i; k > start && i - k < 8;) {
+		const struct bpf_insn *in = &p->insns[--k];
+		if (j->flags[k] & F_HALF) {
+			const struct bpf_insn *ld = &p->insns[--k]; /* the LD_IMM64 itself (check_insn) */
+			if ((j->flags[k] & F_TARGET) && ld->dst_reg != BPF_REG_1)
+				return NULL;
+			if (ld->dst_reg != BPF_REG_1)
+				continue;
+			uint64_t v = (uint32_t)ld->imm | (uint64_t)(uint32_t)in->imm << 32;
+			for (uint32_t a = 0; a < j->narrays; a++)
+				if (j->arrays[a].map == v)
+					return &j->arrays[a];
+			return NULL;
+		}
+		unsigned cls = BPF_CLASS(in->code);
+		if (j->flags[k] & F_TARGET)
+			return NULL;
+		if ((cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX) && in->dst_reg != BPF_REG_1)
+			continue;
+		if (cls == BPF_ST || (cls == BPF_STX && BPF_MODE(in->code) != BPF_ATOMIC))
+			continue;
+		return NULL;
+	}
+	return NULL;
+}
+
+/*
+ * bpf_map_lookup_elem on array a, inline (Linux's array_map_gen_lookup): r0 = *(u32 *)r2 <
+ * max_entries ? base + key * stride : 0. r1..r5 are dead after a call; this clobbers AUX only.
+ *	mov eax, [rsi]; cmp eax, max_entries; jae 1f; imul rax, rax, stride;
+ *	movabs r11, base; add rax, r11; jmp 2f; 1: xor eax, eax; 2:
+ */
+static void emit_array_lookup(struct jit *j, const struct bpf_exec_array *a)
+{
+	_Static_assert(RAX == 0 && RSI == 6 && AUX == R11, "the encoding below names these");
+	emit2(j, 0x068b);
+	emit1(j, 0x3d);
+	emit4(j, a->max_entries);
+	emit2(j, 0x1673); /* jae over the next 22 bytes */
+	emit1(j, 0x48);
+	emit2(j, 0xc069);
+	emit4(j, a->stride);
+	emit2(j, 0xbb49);
+	emit8(j, a->base);
+	emit1(j, 0x4c);
+	emit2(j, 0xd801);
+	emit2(j, 0x02eb);
+	emit2(j, 0xc031);
+}
+
 static bool emit_jmp(struct jit *j, uint32_t s, uint32_t i)
 {
 	const struct bpf_insn *in = &j->p->insns[i];
 	bool w = BPF_CLASS(in->code) == BPF_JMP;
 	unsigned f = w ? OP_W : 0, op = BPF_OP(in->code);
 	int dst = reg_of[in->dst_reg], src = reg_of[in->src_reg];
+	const struct bpf_exec_array *a;
 
 	switch (op) {
 	case BPF_JA:
@@ -707,6 +774,8 @@ static bool emit_jmp(struct jit *j, uint32_t s, uint32_t i)
 			int64_t callee = subprog_at(j->p, (int64_t)i + 1 + in->imm);
 			emit1(j, 0xe8);
 			emit4(j, j->sub_addr[callee] - (j->pos + 4));
+		} else if (in->imm == BPF_FUNC_map_lookup_elem && (a = array_at_call(j, s, i))) {
+			emit_array_lookup(j, a);
 		} else {
 			/* Helpers are too far from the JIT range for a rel32 call: call through AUX. */
 			mov_imm64(j, AUX, (uint64_t)(uintptr_t)j->p->calls[in->imm]);
@@ -851,6 +920,13 @@ static bool check_prog(struct jit *j)
 		for (uint32_t i = start; i < end && ok; i++)
 			ok = (j->flags[i] & F_HALF) || check_insn(j, s, start, end, i);
 	}
+	for (uint32_t i = 0; i < p->len && ok; i++) {
+		const struct bpf_insn *in = &p->insns[i];
+		unsigned cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
+		if (!(j->flags[i] & F_HALF) && (cls == BPF_JMP || cls == BPF_JMP32) && op != BPF_CALL &&
+		    op != BPF_EXIT)
+			j->flags[jump_target(in, i)] |= F_TARGET; /* inside the program: check_insn */
+	}
 	uint8_t *frames = ok ? kzalloc(p->nsubprogs) : NULL;
 	if (!frames)
 		return false;
@@ -893,7 +969,13 @@ static struct bpf_jit_image *make_image(const struct jit *j)
 
 struct bpf_jit_image *bpf_jit_compile(const struct bpf_exec_prog *p)
 {
-	struct jit j = {.p = p};
+	return bpf_jit_compile_arrays(p, NULL, 0);
+}
+
+struct bpf_jit_image *bpf_jit_compile_arrays(const struct bpf_exec_prog *p, const struct bpf_exec_array *arrays,
+					     uint32_t narrays)
+{
+	struct jit j = {.p = p, .arrays = arrays, .narrays = arrays ? narrays : 0};
 	struct bpf_jit_image *img = NULL;
 
 	if (!bpf_exec_shape_ok(p))

@@ -191,6 +191,19 @@ static uint64_t array_direct_value(struct bpf_map *map)
 	return (uint64_t)(uintptr_t)bpf_area_slot(&to_array(map)->values, 0);
 }
 
+/* One chunk (or the mmapable block): the slots are one run from chunks[0], i.e. slot i is at
+   chunks[0] + i * slot_size for every i < max_entries. */
+static bool array_inline_lookup(struct bpf_map *map, uint64_t *base, uint32_t *stride)
+{
+	const struct bpf_area *a = &to_array(map)->values;
+
+	if (map->percpu || a->nchunks != 1)
+		return false;
+	*base = (uint64_t)(uintptr_t)a->chunks[0];
+	*stride = a->slot_size;
+	return true;
+}
+
 const struct bpf_map_ops bpf_array_ops = {
 	.alloc_check = array_alloc_check,
 	.alloc = array_alloc,
@@ -204,4 +217,5 @@ const struct bpf_map_ops bpf_array_ops = {
 	.check = array_check,
 	.mmap_pages = array_mmap_pages,
 	.direct_value = array_direct_value,
+	.inline_lookup = array_inline_lookup,
 };

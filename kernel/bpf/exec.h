@@ -56,6 +56,18 @@ struct bpf_exec_prog {
 };
 
 /*
+ * An array whose lookups the JIT may inline (Linux's map_gen_lookup; bpf_jit_compile_arrays):
+ * the loader promises that calls[BPF_FUNC_map_lookup_elem] is bpf_map_lookup_elem's helper and
+ * that a call of it with r1 set by an LD_IMM64 of `map` returns exactly
+ * "*(u32 *)r2 < max_entries ? base + *(u32 *)r2 * stride : 0".
+ */
+struct bpf_exec_array {
+	uint64_t map;                 /* the LD_IMM64 constant that names the map */
+	uint64_t base;                /* the value of key 0 */
+	uint32_t stride, max_entries; /* bytes from one key's value to the next's; the key bound */
+};
+
+/*
  * The shape both executors require before they look at instructions (kernel/bpf/exec.c): at least
  * one instruction and one subprogram, subprogram 0 at insn 0, starts strictly ascending and inside
  * the program, every stack depth at most BPF_STACK_FRAME_MAX, and a last instruction that cannot
@@ -90,6 +102,9 @@ void bpf_interp_free(struct bpf_interp_image *img);
  */
 struct bpf_jit_image;
 struct bpf_jit_image *bpf_jit_compile(const struct bpf_exec_prog *p);
+/* The same, inlining the lookups in the narrays arrays (read while it compiles only). */
+struct bpf_jit_image *bpf_jit_compile_arrays(const struct bpf_exec_prog *p, const struct bpf_exec_array *arrays,
+					     uint32_t narrays);
 bpf_func_t bpf_jit_entry(const struct bpf_jit_image *img, uint32_t subprog);
 size_t bpf_jit_size(const struct bpf_jit_image *img);
 void bpf_jit_free(struct bpf_jit_image *img);

@@ -129,6 +129,24 @@ PROBE_READ_PROTO(probe_read_user);
 PROBE_READ_PROTO(probe_read_user_str);
 
 /*
+ * bpf_copy_from_user (kernel/bpf/helpers.h): Linux's prototype, dst writable for size bytes (0
+ * allowed), user_ptr any value. It faults user pages in, so it may sleep: as Linux, only a program
+ * loaded with BPF_F_SLEEPABLE may call it, and Kestrel lets only the types whose runs are in a
+ * task's process context with no lock held and interrupts on be sleepable
+ * (bpf_prog_type_desc.may_sleep): SYSCALL programs (BPF_PROG_TEST_RUN, in the calling task) and
+ * TRACING iterators (iter.s/, run by read(2) on the iterator, after the task's map is unlocked).
+ * Tracepoint programs are not (vm_fault runs in the fault handler under the map lock; sys_enter
+ * and sys_exit as Linux's, which never sleep), nor tc programs (not given the helper at all). A
+ * run that sleeps stays an RCU reader, as one preempted does (kernel/rcu.h): callbacks wait.
+ */
+static const struct bpf_func_proto copy_from_user_proto = {
+	.name = "bpf_copy_from_user",
+	.flags = BPF_PROTO_MIGHT_SLEEP,
+	.ret = BPF_RET_INTEGER,
+	.args = {BPF_ARG_PTR_TO_UNINIT_MEM, BPF_ARG_CONST_SIZE_OR_ZERO, BPF_ARG_ANYTHING},
+};
+
+/*
  * The prototypes with typed kernel pointers are not const: bpf_helper_protos_init writes their
  * ids at boot (typed_protos lists them).
  *
@@ -206,6 +224,7 @@ static const struct bpf_func_proto *const helper_protos[__BPF_FUNC_MAX_ID] = {
 	[BPF_FUNC_d_path] = &d_path_proto,
 	[BPF_FUNC_get_current_task_btf] = &get_current_task_btf_proto,
 	[BPF_FUNC_find_vma] = &find_vma_proto,
+	[BPF_FUNC_copy_from_user] = &copy_from_user_proto,
 };
 
 const struct bpf_func_proto *bpf_helper_proto(int32_t func_id)

@@ -67,6 +67,8 @@ enum bpf_cb_arg_kind {
 /* flags */
 #define BPF_PROTO_WRITES_MAP 0x1 /* changes the map argument: refused for BPF_F_RDONLY_PROG maps */
 #define BPF_PROTO_GPL_ONLY 0x2   /* Linux's gpl_only: callable only from a GPL-compatible program */
+#define BPF_PROTO_MIGHT_SLEEP 0x4 /* Linux's might_sleep: callable only from a program that may
+				     sleep (bpf_prog_type_desc.may_sleep, loaded BPF_F_SLEEPABLE) */
 
 /*
  * One prototype. Invariants: a BPF_ARG_PTR_TO_MEM/UNINIT_MEM argument is immediately followed by

@@ -159,4 +159,5 @@ const bpf_func_t bpf_helper_fns[__BPF_FUNC_MAX_ID] = {
 	[BPF_FUNC_d_path] = bpf_helper_d_path,
 	[BPF_FUNC_get_current_task_btf] = bpf_helper_get_current_task,
 	[BPF_FUNC_find_vma] = bpf_helper_find_vma,
+	[BPF_FUNC_copy_from_user] = bpf_helper_copy_from_user,
 };

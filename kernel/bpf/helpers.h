@@ -3,8 +3,8 @@
  * loader hands the verifier (bpf_verifier_input.helper_fns), whose entries the executors call
  * with r1..r5. Their prototypes, which the verifier checks calls against, are kernel/bpf/func_proto.c's.
  *
- * Every helper runs inside its program's run, an RCU read-side section: none sleeps or holds a
- * lock when it returns; bpf_loop and bpf_for_each_map_elem run BPF callbacks (struct
+ * Every helper runs inside its program's run, an RCU read-side section: none holds a lock when it
+ * returns, and none sleeps except bpf_copy_from_user (below); bpf_loop and bpf_for_each_map_elem run BPF callbacks (struct
  * bpf_exec_func, kernel/bpf/exec.h) in either executor. Arguments are trusted as far as the
  * verifier proved them (pointers of the kinds the prototype names); bpf_trace_printk's %s
  * arguments, which the verifier does not check, are read with bpf_probe_read_nofault.
@@ -30,6 +30,19 @@ uint64_t bpf_helper_probe_read_kernel(uint64_t dst, uint64_t size, uint64_t src,
 uint64_t bpf_helper_probe_read_kernel_str(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4, uint64_t r5);
 uint64_t bpf_helper_probe_read_user(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4, uint64_t r5);
 uint64_t bpf_helper_probe_read_user_str(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4, uint64_t r5);
+
+/*
+ * bpf_copy_from_user(dst, size, user_ptr), Linux's contract: copy size bytes of the current task's
+ * memory at user_ptr into dst; 0, or -EFAULT with all of dst zeroed (any byte not in
+ * [0, USER_MAX), or in no mapping the task may read). Unlike bpf_probe_read_user it faults pages
+ * in (demand-zero memory is filled as if the task had touched it), so it may wait for the map
+ * lock: only programs that may sleep call it (its prototype says BPF_PROTO_MIGHT_SLEEP; which
+ * programs may is kernel/bpf/func_proto.c's). The fault takes the map lock for reading, which a
+ * find_vma callback or a task_vma iterator of the program may already hold: read locks nest
+ * (kernel/rwlock.h); a task holding its own map for writing (SYS_task_lock_map) gets -EFAULT for
+ * a page not yet present instead of waiting for itself.
+ */
+uint64_t bpf_helper_copy_from_user(uint64_t dst, uint64_t size, uint64_t uptr, uint64_t r4, uint64_t r5);
 
 /*
  * bpf_find_vma (kernel/bpf/find_vma.c), Linux's contract: call callback(task, vma, callback_ctx)

@@ -1,6 +1,7 @@
 /*
  * The tracing helpers (contracts: Linux's, for the program types prog_type.c gives them to):
- * the current task, and reading kernel and user memory without faulting.
+ * the current task, reading kernel and user memory without faulting, and bpf_copy_from_user, the
+ * one that faults user pages in (so may sleep).
  *
  * User memory is read through the current task's page tables and the direct map, never by
  * touching the user address: a page that is not mapped (not yet faulted in, or not there) reads
@@ -14,6 +15,7 @@
 #include "kernel/string.h"
 #include "kernel/task.h"
 #include "kernel/task_btf.h"
+#include "kernel/usercopy.h"
 #include "mm/memlayout.h"
 #include "mm/mmu.h"
 #include "uapi/errno.h"
@@ -117,4 +119,20 @@ uint64_t bpf_helper_probe_read_user_str(uint64_t dst, uint64_t size, uint64_t sr
 {
 	(void)r4, (void)r5;
 	return probe_read_str(read_user, dst, size, src);
+}
+
+/*
+ * copyin faults the pages in (kernel/usercopy.h); the program may sleep there, which its
+ * prototype's BPF_PROTO_MIGHT_SLEEP made the verifier allow. Linux returns 0 for size 0 whatever
+ * user_ptr is, as copy_from_user of nothing succeeds.
+ */
+uint64_t bpf_helper_copy_from_user(uint64_t dst, uint64_t size, uint64_t uptr, uint64_t r4, uint64_t r5)
+{
+	(void)r4, (void)r5;
+	if (!size)
+		return 0;
+	if (!copyin(PTR(uptr), PTR(dst), (size_t)size))
+		return 0;
+	memset(PTR(dst), 0, (size_t)size);
+	return (uint64_t)-EFAULT;
 }

@@ -41,4 +41,13 @@ uint64_t bpf_iter_task_vma_next_impl(uint64_t it, uint64_t r2, uint64_t r3, uint
 uint64_t bpf_iter_task_vma_destroy_impl(uint64_t it, uint64_t r2, uint64_t r3, uint64_t r4,
 					uint64_t r5);
 
+/*
+ * Check the kernel's side of the task VMA iterator at it (a struct bpf_iter_task_vma): NULL when
+ * the invariant written above struct task_vma_iter holds, else which part is broken. An iterator
+ * that holds nothing (its _new failed, or _destroy ran) passes. For tests: call with the
+ * iterator between two kfunc calls, from the task that made it; walks the map's entry list.
+ */
+struct bpf_iter_task_vma;
+const char *bpf_iter_task_vma_check(const struct bpf_iter_task_vma *it);
+
 #endif

@@ -166,6 +166,11 @@ uint64_t bpf_map_direct_value_addr(struct bpf_map *map)
 	return map->ops->direct_value ? map->ops->direct_value(map) : 0;
 }
 
+bool bpf_map_inline_lookup(struct bpf_map *map, uint64_t *base, uint32_t *stride)
+{
+	return map->ops->inline_lookup && map->ops->inline_lookup(map, base, stride);
+}
+
 uint32_t bpf_map_sys_value_size(const struct bpf_map *map)
 {
 	return map->percpu ? map->value_slots * map->value_stride : map->value_size;
@@ -342,6 +347,9 @@ int bpf_map_freeze(struct bpf_map *map, unsigned fmode)
 static void *prog_lookup(struct bpf_map *map, const void *key)
 {
 	KASSERT(rcu_read_active(), "bpf map %u: in-place lookup outside a read-side section", map->id);
+	/* Elements that are never deleted never move either: their lookup needs no lock (map.h). */
+	if (!map->ops->delete)
+		return map->ops->lookup(map, key, true);
 	spin_lock(&map->lock);
 	void *base = map->ops->lookup(map, key, true);
 	spin_unlock(&map->lock);

@@ -143,6 +143,14 @@ bool bpf_map_frozen(const struct bpf_map *map);
  */
 uint64_t bpf_map_direct_value_addr(struct bpf_map *map);
 
+/*
+ * Whether a program's bpf_map_lookup_elem(map, &k) is exactly "k < max_entries ? base + k *
+ * stride : NULL" for a u32 k, with base, stride and max_entries fixed for the map's life (Linux's
+ * map_gen_lookup, which its JIT inlines): true with *base and *stride set for a plain ARRAY (not
+ * per-CPU) whose values are one contiguous run; false for every other map. No lock.
+ */
+bool bpf_map_inline_lookup(struct bpf_map *map, uint64_t *base, uint32_t *stride);
+
 /* Maps alive now (created and not yet freed): leak checks. */
 size_t bpf_maps_live(void);
 
@@ -401,7 +409,8 @@ struct bpf_map_ops {
 	int (*update)(struct bpf_map *map, const void *key, uint64_t flags, void **value, bool *created);
 	/*
 	 * Delete key's element: 0 or -ENOENT. NULL: elements cannot be deleted (arrays); such a
-	 * map's iter_next must then work without the map's lock (bpf_map_for_each_elem skips it).
+	 * map's iter_next and its lookup must then work without the map's lock
+	 * (bpf_map_for_each_elem and a program's bpf_map_lookup_elem skip it).
 	 */
 	int (*delete)(struct bpf_map *map, const void *key);
 	/* As bpf_map_sys_get_next_key. */
@@ -427,6 +436,8 @@ struct bpf_map_ops {
 	uint32_t (*longest_chain)(struct bpf_map *map);
 	/* As bpf_map_direct_value_addr; NULL: 0. No lock needed. */
 	uint64_t (*direct_value)(struct bpf_map *map);
+	/* As bpf_map_inline_lookup; NULL: false. No lock needed. */
+	bool (*inline_lookup)(struct bpf_map *map, uint64_t *base, uint32_t *stride);
 };
 
 extern const struct bpf_map_ops bpf_array_ops, bpf_htab_ops;

@@ -241,13 +241,45 @@ static int take_maps(struct bpf_prog *prog)
 	return 0;
 }
 
+/*
+ * The program's maps whose lookups the JIT may inline (bpf_jit_compile_arrays): a kmalloc'd array
+ * of *n, or NULL (none, or out of memory: the JIT then calls the helper, which is as correct).
+ * The helper must be bpf_map_lookup_elem's, as exec.h's promise (struct bpf_exec_array) says.
+ */
+static struct bpf_exec_array *inline_arrays(const struct bpf_prog *prog, uint32_t *n)
+{
+	uint32_t nmaps = prog->vo->nmaps;
+	struct bpf_exec_array *a;
+
+	*n = 0;
+	const struct bpf_exec_prog *p = &prog->vo->exec;
+	if (!nmaps || BPF_FUNC_map_lookup_elem >= p->ncalls ||
+	    p->calls[BPF_FUNC_map_lookup_elem] != bpf_helper_fns[BPF_FUNC_map_lookup_elem] ||
+	    !(a = kmalloc(nmaps * sizeof(*a))))
+		return NULL;
+	for (uint32_t i = 0; i < nmaps; i++) {
+		struct bpf_map *map = prog->maps[i];
+		struct bpf_exec_array *e = &a[*n];
+		if (bpf_map_inline_lookup(map, &e->base, &e->stride)) {
+			e->map = (uint64_t)(uintptr_t)map;
+			e->max_entries = bpf_map_max_entries(map);
+			(*n)++;
+		}
+	}
+	return a;
+}
+
 /* The executor: the JIT if asked and it can, else the interpreter; then the function values. */
 static int prepare_executor(struct bpf_prog *prog, bool jit)
 {
 	const struct bpf_exec_prog *p = &prog->vo->exec;
 
-	if (jit)
-		prog->jit = bpf_jit_compile(p);
+	if (jit) {
+		uint32_t narrays;
+		struct bpf_exec_array *arrays = inline_arrays(prog, &narrays);
+		prog->jit = bpf_jit_compile_arrays(p, arrays, narrays);
+		kfree(arrays);
+	}
 	if (prog->jit) {
 		prog->entry = bpf_jit_entry(prog->jit, 0);
 	} else {
@@ -425,6 +457,16 @@ void bpf_prog_stats(const struct bpf_prog *prog, struct bpf_prog_stats *st)
 		.nmaps = prog->vo->nmaps,
 	};
 	memcpy(st->name, prog->name, sizeof(st->name));
+}
+
+uint32_t bpf_prog_type_of(const struct bpf_prog *prog)
+{
+	return prog->type;
+}
+
+uint32_t bpf_prog_max_ctx_offset(const struct bpf_prog *prog)
+{
+	return prog->vo->max_ctx_offset;
 }
 
 const struct bpf_prog_btf *bpf_prog_btf(const struct bpf_prog *prog)

@@ -114,6 +114,11 @@ struct bpf_prog_stats {
 };
 void bpf_prog_stats(const struct bpf_prog *prog, struct bpf_prog_stats *st);
 
+/* The two facts a test run needs (bpf_prog_stats' type and max_ctx_offset) without its copy of
+   everything: BPF_PROG_TEST_RUN asks on every call. No lock; fixed at load. */
+uint32_t bpf_prog_type_of(const struct bpf_prog *prog);
+uint32_t bpf_prog_max_ctx_offset(const struct bpf_prog *prog);
+
 /* The program's BTF, func_info and line_info (all zero for none); fixed at load. No lock. */
 const struct bpf_prog_btf *bpf_prog_btf(const struct bpf_prog *prog);
 

@@ -23,13 +23,14 @@
 	 word(w, BPF_FUNC_loop))
 #define BASE_HELPER_SET {BASE_HELPERS(0), BASE_HELPERS(1), BASE_HELPERS(2), BASE_HELPERS(3)}
 /* Tracing programs add reading kernel and user memory and the current task (Linux's
-   bpf_tracing_func_proto, for the helpers Kestrel has). */
+   bpf_tracing_func_proto, for the helpers Kestrel has). bpf_copy_from_user is among them, as in
+   Linux, and the verifier refuses it to a program that may not sleep (func_proto.c). */
 #define TRACING_HELPERS(w)                                                                     \
 	(BASE_HELPERS(w) | word(w, BPF_FUNC_get_current_task) |                                \
 	 word(w, BPF_FUNC_get_current_task_btf) | word(w, BPF_FUNC_find_vma) |                 \
 	 word(w, BPF_FUNC_get_current_uid_gid) | word(w, BPF_FUNC_probe_read_kernel) |         \
 	 word(w, BPF_FUNC_probe_read_kernel_str) | word(w, BPF_FUNC_probe_read_user) |         \
-	 word(w, BPF_FUNC_probe_read_user_str))
+	 word(w, BPF_FUNC_probe_read_user_str) | word(w, BPF_FUNC_copy_from_user))
 #define TRACING_HELPER_SET {TRACING_HELPERS(0), TRACING_HELPERS(1), TRACING_HELPERS(2), TRACING_HELPERS(3)}
 
 _Static_assert(__BPF_FUNC_MAX_ID <= 256, "helper sets are four words");
@@ -44,6 +45,7 @@ static const struct bpf_prog_type_desc syscall_desc = {
 	.name = "syscall",
 	.ctx_size = 0xffff,
 	.helpers = TRACING_HELPER_SET,
+	.may_sleep = true,
 };
 
 #define SKB_FIELD(member, rd, wr)                                                              \
@@ -129,6 +131,7 @@ static const struct bpf_prog_type_desc tracing_desc = {
 static const struct bpf_prog_type_desc tracing_iter_desc = {
 	.name = "tracing",
 	.helpers = {ITER_HELPERS(0), ITER_HELPERS(1), ITER_HELPERS(2), ITER_HELPERS(3)},
+	.may_sleep = true,
 };
 
 const struct bpf_prog_type_desc *bpf_prog_type_tracing_base(uint32_t expected_attach_type)

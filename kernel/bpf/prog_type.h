@@ -52,6 +52,9 @@ struct bpf_prog_type_desc {
 	uint32_t ctx_size;
 	/* Helpers the type may call: bit (id % 64) of helpers[id / 64]. */
 	uint64_t helpers[(__BPF_FUNC_MAX_ID + 63) / 64];
+	/* Runs in a task's process context, interrupts on, no lock held: a program loaded with
+	   BPF_F_SLEEPABLE may call helpers that might sleep (BPF_PROTO_MIGHT_SLEEP). */
+	bool may_sleep;
 	/* When has_ret_range: the main program's r0 at exit must be a scalar in [ret_min, ret_max]. */
 	bool has_ret_range;
 	int32_t ret_min, ret_max;

@@ -282,22 +282,23 @@ static const struct cmd_entry cmds[__MAX_BPF_CMD] = {
 	[BPF_BTF_GET_NEXT_ID] = {get_next_id, BPF_ATTR_END(next_id)},
 };
 
-/* Word by word once aligned: this runs on every call, and the tail is most of the union. */
+_Static_assert(sizeof(union bpf_attr) % 8 == 0, "zero_from reads the union in quadwords");
+
+/*
+ * Word by word once aligned, or-ing everything without a branch per word: this runs on every
+ * call, and the tail is most of the union. from <= sizeof(*attr).
+ */
 static bool zero_from(const union bpf_attr *attr, size_t from)
 {
 	const uint8_t *b = (const uint8_t *)attr;
+	uint64_t any = 0;
 	size_t i = from;
 
-	for (; i < sizeof(*attr) && (i & 7); i++)
-		if (b[i])
-			return false;
-	for (; i + 8 <= sizeof(*attr); i += 8)
-		if (*(const uint64_t *)(b + i))
-			return false;
-	for (; i < sizeof(*attr); i++)
-		if (b[i])
-			return false;
-	return true;
+	for (; i & 7; i++)
+		any |= b[i];
+	for (; i < sizeof(*attr); i += 8)
+		any |= *(const uint64_t *)(b + i);
+	return !any;
 }
 
 long sys_bpf(struct trapframe *tf)
@@ -314,7 +315,8 @@ long sys_bpf(struct trapframe *tf)
 		size = sizeof(attr);
 	if (copyin((const void *)(uintptr_t)uattr, &attr, size))
 		return -EFAULT;
-	memset((uint8_t *)&attr + size, 0, sizeof(attr) - size);
+	if (size < sizeof(attr))
+		memset((uint8_t *)&attr + size, 0, sizeof(attr) - size);
 	if (cmd < 0 || cmd >= __MAX_BPF_CMD || !cmds[cmd].fn || !zero_from(&attr, cmds[cmd].attr_end))
 		return -EINVAL;
 	return cmds[cmd].fn(cmd, &attr, uattr, size);

@@ -22,6 +22,7 @@
  */
 #include "kernel/bpf/kfunc.h"
 
+#include "kernel/rwlock.h"
 #include "kernel/task.h"
 #include "kernel/task_btf.h"
 #include "kernel/vma_btf.h"
@@ -49,8 +50,9 @@ static int pin_task(const struct task_struct *view, struct task **out)
 }
 
 /*
- * The kernel's side of one iterator. Invariant: task's map is pinned (task_map_get) and read-locked
- * from _new to _destroy; next is an entry of that map or its header (the end).
+ * The kernel's side of one iterator. Invariant (bpf_iter_task_vma_check): task's map is pinned
+ * (task_map_get) and read-locked from _new to _destroy, and map is that map; next is an entry of
+ * that map or its header (the end); ctx was made for that map.
  */
 struct task_vma_iter {
 	struct task *task;
@@ -136,4 +138,27 @@ uint64_t bpf_iter_task_vma_destroy_impl(uint64_t it, uint64_t r2, uint64_t r3, u
 	kfree(kit);
 	*slot = NULL;
 	return 0;
+}
+
+const char *bpf_iter_task_vma_check(const struct bpf_iter_task_vma *it)
+{
+	const struct task_vma_iter *kit = *(struct task_vma_iter *const *)it;
+
+	if (!kit)
+		return NULL;
+	if (!kit->task || !kit->map)
+		return "the iterator names no task or no map";
+	if (!__atomic_load_n(&kit->task->map_users, __ATOMIC_RELAXED))
+		return "the task's map is not pinned";
+	if (!rw_locked(&kit->map->lock) || rw_wlocked(&kit->map->lock))
+		return "the map is not read-locked";
+	if (kit->ctx.map != kit->map)
+		return "the VMA context is another map's";
+	const struct vm_map_entry *e = &kit->map->header;
+	do {
+		if (kit->next == e)
+			return NULL;
+		e = e->next;
+	} while (e != &kit->map->header);
+	return "next is neither an entry of the map nor its end";
 }

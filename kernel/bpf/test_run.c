@@ -45,8 +45,14 @@ static int run_repeat(struct bpf_prog *prog, void *ctx, uint32_t repeat, struct 
 	uint32_t runs = 0;
 	int err = 0;
 
-	if (!repeat)
-		repeat = 1;
+	/* One run, the common case (one BPF_PROG_TEST_RUN per call): no loop, no division. */
+	if (repeat <= 1) {
+		res->retval = (uint32_t)bpf_prog_run(prog, ctx);
+		spent = ktime_get_ns() - t0;
+		bpf_prog_account(prog, 1, spent);
+		res->duration = spent > UINT32_MAX ? UINT32_MAX : (uint32_t)spent;
+		return 0;
+	}
 	for (;;) {
 		res->retval = (uint32_t)bpf_prog_run(prog, ctx);
 		if (++runs == repeat)
@@ -100,8 +106,7 @@ static int put_result(uint64_t uattr, const struct run_result *res)
 /* ---------------------------------------------------------------------------------------------
  * BPF_PROG_TYPE_SYSCALL: the context is ctx_in's bytes, read and written by the program.
  */
-static int run_syscall(struct bpf_prog *prog, const struct bpf_prog_stats *st, const union bpf_attr *attr,
-		       uint64_t uattr)
+static int run_syscall(struct bpf_prog *prog, const union bpf_attr *attr, uint64_t uattr)
 {
 	uint32_t size = attr->test.ctx_size_in;
 	struct run_result res = {0};
@@ -110,13 +115,14 @@ static int run_syscall(struct bpf_prog *prog, const struct bpf_prog_stats *st, c
 
 	if (attr->test.data_in || attr->test.data_out || attr->test.duration || attr->test.flags)
 		return -EINVAL;
-	if (size < st->max_ctx_offset || size > SYSCALL_CTX_MAX)
+	if (size < bpf_prog_max_ctx_offset(prog) || size > SYSCALL_CTX_MAX)
 		return -EINVAL;
 	if (size && size <= sizeof(onstack))
 		ctx = onstack;
 	else if (size && !(ctx = kmalloc(size)))
 		return -ENOMEM;
-	int err = copyin(UPTR(attr->test.ctx_in), ctx, size);
+	/* No context (the common case): nothing to copy (bpf_cmd_prog_test_run made ctx_in 0 too). */
+	int err = size ? copyin(UPTR(attr->test.ctx_in), ctx, size) : 0;
 	if (!err)
 		err = run_repeat(prog, ctx, attr->test.repeat, &res);
 	if (!err)
@@ -235,14 +241,12 @@ static int skb_ctx_in(const union bpf_attr *attr, struct __sk_buff *u)
 	return 1;
 }
 
-static int run_skb(struct bpf_prog *prog, const struct bpf_prog_stats *st, const union bpf_attr *attr,
-		   uint64_t uattr)
+static int run_skb(struct bpf_prog *prog, const union bpf_attr *attr, uint64_t uattr)
 {
 	uint32_t len = attr->test.data_size_in;
 	struct __sk_buff u = {0}, skb;
 	struct run_result res = {0};
 
-	(void)st;
 	if ((attr->test.flags & ~BPF_F_TEST_SKB_CHECKSUM_COMPLETE) || attr->test.cpu || attr->test.batch_size)
 		return -EINVAL;
 	if (len < ETH_HLEN || len > SKB_DATA_MAX)
@@ -278,8 +282,7 @@ static int run_skb(struct bpf_prog *prog, const struct bpf_prog_stats *st, const
  * The command
  */
 
-typedef int (*test_run_fn)(struct bpf_prog *prog, const struct bpf_prog_stats *st, const union bpf_attr *attr,
-			   uint64_t uattr);
+typedef int (*test_run_fn)(struct bpf_prog *prog, const union bpf_attr *attr, uint64_t uattr);
 
 static const test_run_fn test_runs[__MAX_BPF_PROG_TYPE] = {
 	[BPF_PROG_TYPE_SYSCALL] = run_syscall,
@@ -289,7 +292,6 @@ static const test_run_fn test_runs[__MAX_BPF_PROG_TYPE] = {
 int bpf_cmd_prog_test_run(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size)
 {
 	struct bpf_prog_file *pf;
-	struct bpf_prog_stats st;
 
 	(void)cmd, (void)size;
 	if (!attr->test.ctx_size_in != !attr->test.ctx_in || !attr->test.ctx_size_out != !attr->test.ctx_out)
@@ -297,9 +299,9 @@ int bpf_cmd_prog_test_run(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_
 	int err = bpf_prog_file_get((int)attr->test.prog_fd, &pf);
 	if (err)
 		return err;
-	bpf_prog_stats(pf->prog, &st);
-	test_run_fn run = st.type < __MAX_BPF_PROG_TYPE ? test_runs[st.type] : NULL;
-	err = run ? run(pf->prog, &st, attr, uattr) : -ENOTSUPP;
+	uint32_t type = bpf_prog_type_of(pf->prog);
+	test_run_fn run = type < __MAX_BPF_PROG_TYPE ? test_runs[type] : NULL;
+	err = run ? run(pf->prog, attr, uattr) : -ENOTSUPP;
 	file_put(&pf->file);
 	return err;
 }

@@ -317,6 +317,10 @@ static int call_helper(struct venv *env, uint32_t insn)
 		vlog(env, "cannot call GPL-restricted function from non-GPL compatible program\n");
 		return -EINVAL;
 	}
+	if ((p->flags & BPF_PROTO_MIGHT_SLEEP) && !(env->pt->may_sleep && (in->prog_flags & BPF_F_SLEEPABLE))) {
+		vlog(env, "helper call might sleep in a non-sleepable prog\n");
+		return -EINVAL;
+	}
 	if ((uint32_t)id + 1 > env->max_call_index)
 		env->max_call_index = (uint32_t)id + 1;
 	return vcall_with_proto(env, insn, p, 0);
