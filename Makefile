@@ -24,12 +24,15 @@ endif
 
 # ---------------------------------------------------------------------------------------------
 # The kernel: freestanding, higher half (-mcmodel=kernel), no red zone, no SSE, no PIC.
+# The lock-order checker (kernel/witness.h): on in every build but make bench's, which measures
+# the kernel without it (WITNESS=0 builds in $(BUILD)/nowitness).
+WITNESS ?= 1
 KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie \
 	-mcmodel=kernel -mno-red-zone -mgeneral-regs-only -mno-mmx -mno-sse -mno-sse2 -mno-80387 \
 	-fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fno-strict-aliasing -fno-delete-null-pointer-checks -Wall -Wextra -Werror -I. -Iinclude \
 	-Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wcast-qual \
-	-DKESTREL_KMEM_DEBUG -DKESTREL_WITNESS -MMD -MP
+	-DKESTREL_KMEM_DEBUG $(if $(filter 1,$(WITNESS)),-DKESTREL_WITNESS) -MMD -MP
 KASFLAGS := -g -I. -Iinclude -MMD -MP
 KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack -T linker.ld
 # Each compile step's command, $(call NAME,SOURCE,OBJECT): the rules below run them and
@@ -306,13 +309,16 @@ test: deps
 	@$(MAKE) --no-print-directory host-tests $(ISO) $(NOJIT_ISO) $(VARIANT_ISOS) $(SHELL_ISO)
 	@BUILD=$(BUILD) scripts/test.sh $(HOST_TESTS)
 
+BENCH_BUILD := $(BUILD)/nowitness
 bench: deps
-	@$(MAKE) --no-print-directory $(BENCHES) $(BUILD)/kestrel.bench.iso $(BUILD)/kestrel.bench-interp.iso
+	@$(MAKE) --no-print-directory $(BENCHES)
+	@$(MAKE) --no-print-directory WITNESS=0 BUILD=$(BENCH_BUILD) $(BENCH_BUILD)/kestrel.bench.iso \
+		$(BENCH_BUILD)/kestrel.bench-interp.iso
 	@for b in $(BENCHES); do echo "== $$b (host)"; $$b || exit 1; done
-	@echo "== guest benchmarks (QEMU, TCG: cycles are emulated, compare ratios)"
-	@scripts/qemu.sh run $(BUILD)/kestrel.bench.iso
+	@echo "== guest benchmarks (QEMU, TCG: cycles are emulated, compare ratios; no lock-order checker)"
+	@scripts/qemu.sh run $(BENCH_BUILD)/kestrel.bench.iso
 	@echo "== guest BPF benchmarks with the JIT off (bpf.jit=0: BPF programs run in the interpreter)"
-	@scripts/qemu.sh run $(BUILD)/kestrel.bench-interp.iso
+	@scripts/qemu.sh run $(BENCH_BUILD)/kestrel.bench-interp.iso
 
 # `make fuzz`: the system-call fuzzer with new random seeds for FUZZ_SECONDS, each seed printed;
 # `make fuzz FUZZ_SEED=N` replays one.
@@ -374,7 +380,7 @@ help:
 	@echo '  test                   every test layer (host, kernel on 5 machines, shell, harness);'
 	@echo '                         last line "N passed, N failed", logs in $(BUILD)/logs/'
 	@echo '  host-tests             build the host tests ($(BUILD)/host/test_*) without running them'
-	@echo '  bench                  host and guest benchmarks (allocators, vm_map, syscalls, BPF)'
+	@echo '  bench                  host and guest benchmarks (allocators, vm_map, syscalls, BPF; no witness)'
 	@echo '  fuzz                   the system-call fuzzer with new random seeds for FUZZ_SECONDS'
 	@echo '  debug                  QEMU paused with a gdb stub, gdb attached with scripts/kestrel-gdb.py'
 	@echo '  iso                    the kernel ISO only ($(ISO))'

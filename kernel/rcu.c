@@ -12,26 +12,18 @@
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
 
-static int rcu_readers;
+int rcu_readers;
 
 /* The queue: FIFO, appended at *rcu_tail; rcu_queued counts it. rcu_lock guards all three. */
 static spinlock_t rcu_lock = SPINLOCK_INIT("rcu");
 static struct rcu_head *rcu_head_first;
 static struct rcu_head **rcu_tail = &rcu_head_first;
-static size_t rcu_queued;
+size_t rcu_queued;
 
-void rcu_read_lock(void)
+void rcu_unlock_slow(int old)
 {
-	__atomic_fetch_add(&rcu_readers, 1, __ATOMIC_SEQ_CST);
-}
-
-void rcu_read_unlock(void)
-{
-	int old = __atomic_fetch_sub(&rcu_readers, 1, __ATOMIC_SEQ_CST);
-
 	KASSERT(old > 0, "rcu_read_unlock without rcu_read_lock (count %d)", old);
-	if (old == 1)
-		rcu_poll();
+	rcu_poll();
 }
 
 bool rcu_read_active(void)

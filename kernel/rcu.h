@@ -45,14 +45,34 @@ struct rcu_head {
 	void (*func)(struct rcu_head *head);
 };
 
+/*
+ * The section count and the queue's length, for the inline fast paths below only (kernel/rcu.c owns
+ * them): a program run enters and leaves a section, so the common case costs two atomics and no
+ * call.
+ */
+extern int rcu_readers;
+extern size_t rcu_queued;
+/* Slow paths of rcu_read_unlock: run what is queued / report an unbalanced unlock. */
+void rcu_unlock_slow(int old);
+
 /* Enter a read-side section. Sections nest. The caller must not sleep until the matching unlock. */
-void rcu_read_lock(void);
+static inline void rcu_read_lock(void)
+{
+	__atomic_fetch_add(&rcu_readers, 1, __ATOMIC_SEQ_CST);
+}
 
 /*
  * Leave a read-side section. When it was the last one in progress, runs the callbacks that are due
  * (see rcu_poll), so the caller must hold no spinlock a callback may take (BPF map locks, kmem's).
  */
-void rcu_read_unlock(void);
+static inline void rcu_read_unlock(void)
+{
+	int old = __atomic_fetch_sub(&rcu_readers, 1, __ATOMIC_SEQ_CST);
+
+	if (__builtin_expect(old <= 0, 0) ||
+	    (old == 1 && __atomic_load_n(&rcu_queued, __ATOMIC_SEQ_CST) != 0))
+		rcu_unlock_slow(old);
+}
 
 /*
  * Whether any read-side section is in progress anywhere. When false, memory that was unlinked
