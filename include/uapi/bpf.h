@@ -143,7 +143,8 @@
  *   expected_attach_type for a SYSCALL program; ENOMEM the instructions cannot be held (above
  *   524288, 4 MiB); EFAULT insns; EFAULT license (127 bytes at most are read: a longer one is cut;
  *   Linux's GPL-compatible names set gpl_compatible); EINVAL prog_ifindex, or a prog_type Kestrel
- *   cannot load (SYSCALL, SCHED_CLS, RAW_TRACEPOINT and TRACING today); EINVAL prog_name; EINVAL the log
+ *   cannot load (SYSCALL, SCHED_CLS, RAW_TRACEPOINT, TRACING and PERF_EVENT today; a PERF_EVENT
+ *   program loads but nothing attaches it: Kestrel has no perf events); EINVAL prog_name; EINVAL the log
  *   attributes (the verifier's rule, Linux 6.4's: log_buf and log_size both set or both 0, level
  *   within 1|2|4|8 and nonzero with a buffer, log_size below 2^30; a level with neither asks for
  *   the size the log needs, returned in log_true_size beside the verdict); EINVAL core_relo_cnt;

@@ -172,6 +172,18 @@ struct pt_regs {
 	unsigned long ss;
 };
 
+/*
+ * The context of a perf_event program (Linux's uapi <linux/bpf_perf_event.h>, x86-64 layout).
+ * Kestrel has no perf events: such programs load (and are verified against this layout) but no
+ * attach point takes them.
+ */
+typedef struct pt_regs bpf_user_pt_regs_t;
+struct bpf_perf_event_data {
+	bpf_user_pt_regs_t regs;
+	__u64 sample_period;
+	__u64 addr;
+};
+
 typedef void (*btf_trace_sys_enter)(void *, struct pt_regs *, long);
 typedef void (*btf_trace_sys_exit)(void *, struct pt_regs *, long);
 /* Kestrel's own (kernel/trace.h): access VM_PROT_* bits, result KERN_*, page_size 4 KiB or 2 MiB. */

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "uapi/kestrel_btf_types.h"
+
 #define BIT_OF(id) ((uint64_t)1 << ((id) % 64))
 
 /*
@@ -146,7 +148,34 @@ const struct bpf_prog_type_desc *bpf_prog_type_tracing_base(uint32_t expected_at
 	}
 }
 
+/*
+ * BPF_PROG_TYPE_PERF_EVENT: struct bpf_perf_event_data, read-only, as Linux's
+ * pe_prog_is_valid_access: the saved registers in whole 8-byte words, sample_period and addr also
+ * narrower. The tracing helpers (Linux's pe_prog_func_proto adds perf-only ones Kestrel lacks).
+ * Kestrel has no perf events, so these programs load and nothing attaches them: BPF_LINK_CREATE
+ * refuses them (link.c), as a kernel without the event would.
+ */
+#define PERF_FIELD(member, rd)                                                                 \
+	{.start = offsetof(struct bpf_perf_event_data, member),                                \
+	 .end = offsetof(struct bpf_perf_event_data, member) +                                 \
+		sizeof(((struct bpf_perf_event_data *)0)->member),                             \
+	 .read_sizes = rd}
+static const struct bpf_ctx_field perf_event_fields[] = {
+	PERF_FIELD(regs, BPF_CTX_SZ8),
+	PERF_FIELD(sample_period, ANY_SIZE),
+	PERF_FIELD(addr, ANY_SIZE),
+};
+
+static const struct bpf_prog_type_desc perf_event_desc = {
+	.name = "perf_event",
+	.ctx_fields = perf_event_fields,
+	.nctx_fields = sizeof(perf_event_fields) / sizeof(perf_event_fields[0]),
+	.ctx_size = sizeof(struct bpf_perf_event_data),
+	.helpers = TRACING_HELPER_SET,
+};
+
 static const struct bpf_prog_type_desc *const descs[__MAX_BPF_PROG_TYPE] = {
+	[BPF_PROG_TYPE_PERF_EVENT] = &perf_event_desc,
 	[BPF_PROG_TYPE_RAW_TRACEPOINT] = &raw_tracepoint_desc,
 	[BPF_PROG_TYPE_TRACING] = &tracing_desc,
 	[BPF_PROG_TYPE_SYSCALL] = &syscall_desc,

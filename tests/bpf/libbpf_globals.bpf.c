@@ -6,8 +6,8 @@
  *   bump       (syscall) counts its runs in .bss, adds scale * 2 to a .data counter through a
  *              subprogram, copies a .rodata constant, counts in a hash map and returns scale;
  *   classify   (tc) returns the packet's length;
- *   autoload off: on_sys_enter (raw_tp: counts system calls in .bss), on_perf (perf_event, a
- *   type Kestrel cannot load yet);
+ *   autoload off: on_sys_enter (raw_tp: counts system calls in .bss), on_perf (perf_event: loads,
+ *   reads its context, and nothing can attach it), on_kprobe (kprobe, a type Kestrel cannot load);
  *   write_rodata, which the verifier must refuse; core_task, whose CO-RE relocations need the
  *   kernel's BTF.
  */
@@ -72,8 +72,22 @@ int on_sys_enter(void *ctx)
 	return 0;
 }
 
+/* struct bpf_perf_event_data's layout on x86-64 (this file does without vmlinux.h): */
+struct perf_event_ctx {
+	__u64 regs[21]; /* struct pt_regs: r15 ... ss; ip is regs[16] */
+	__u64 sample_period;
+	__u64 addr;
+};
+
 SEC("?perf_event")
-int on_perf(void *ctx)
+int on_perf(struct perf_event_ctx *ctx)
+{
+	/* A register in a whole word and the sample period in a narrower read, as Linux allows. */
+	return ctx->regs[16] != 0 && *(volatile __u32 *)&ctx->sample_period != 0;
+}
+
+SEC("?kprobe/sys_getpid")
+int on_kprobe(void *ctx)
 {
 	return 0;
 }

@@ -172,6 +172,8 @@ static void before_load(struct libbpf_globals *skel)
 	CHECK(bpf_program__flags(skel->progs.bump) & BPF_F_SLEEPABLE);
 	CHECK(bpf_program__autoload(skel->progs.bump));
 	CHECK(!bpf_program__autoload(skel->progs.on_perf));
+	CHECK(!bpf_program__autoload(skel->progs.on_kprobe));
+	CHECK_EQ(bpf_program__type(skel->progs.on_perf), BPF_PROG_TYPE_PERF_EVENT);
 	CHECK_EQ(bpf_program__fd(skel->progs.bump), -ENOENT);
 	CHECK_EQ(errno, ENOENT);
 
@@ -336,6 +338,30 @@ static int load_with(const char *name, struct libbpf_globals **out)
  * SEC("raw_tp/sys_enter"): loaded, attached by bpf_program__attach (BPF_RAW_TRACEPOINT_OPEN), it
  * counts this task's system calls in .bss until its link is destroyed.
  */
+/*
+ * SEC("perf_event"): loads (its context is Linux's struct bpf_perf_event_data), but Kestrel has no
+ * perf events: libbpf has no attach point for it and BPF_LINK_CREATE refuses it.
+ */
+static void test_perf_event(void)
+{
+	struct libbpf_globals *skel;
+
+	int r = load_with("on_perf", &skel);
+	if (!skel)
+		return;
+	CHECK_EQ(r, 0);
+	int fd = bpf_program__fd(skel->progs.on_perf);
+	CHECK(fd >= 0);
+	struct bpf_link *link = bpf_program__attach(skel->progs.on_perf);
+	CHECK(link == NULL);
+	CHECK(errno != 0);
+	if (link)
+		bpf_link__destroy(link);
+	CHECK_EQ(bpf_link_create(fd, 0, BPF_PERF_EVENT, NULL), -EINVAL);
+	CHECK_EQ(bpf_raw_tracepoint_open("sys_enter", fd), -EINVAL);
+	libbpf_globals__destroy(skel);
+}
+
 static void test_raw_tp(void)
 {
 	struct libbpf_globals *skel;
@@ -363,7 +389,7 @@ static void test_refusals(void)
 	int r;
 
 	/* A program type the kernel cannot load: -EOPNOTSUPP, and nothing stays loaded. */
-	const char *unsupported[] = {"on_perf"};
+	const char *unsupported[] = {"on_kprobe"};
 	for (int i = 0; i < 1; i++) {
 		char want[96];
 		r = load_with(unsupported[i], &skel);
@@ -476,6 +502,7 @@ int main(int argc, char **argv)
 	test_skeleton();
 	test_refusals();
 	test_raw_tp();
+	test_perf_event();
 	test_low_level();
 	test_hostile_objects();
 
