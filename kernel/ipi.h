@@ -8,7 +8,7 @@
  * take a lock that its sender may hold with interrupts off. IPIs of one kind sent to one CPU while
  * an earlier one is still pending there may merge into one run of the handler.
  *
- * Today only the boot CPU schedules tasks; the other CPUs idle and take IPIs.
+ * Every CPU schedules tasks (kernel/sched.h); an idle one halts until an interrupt, such as an IPI.
  */
 #ifndef KERNEL_IPI_H
 #define KERNEL_IPI_H
@@ -19,7 +19,8 @@ typedef uint64_t cpuset_t;
 #define CPUSET_CPU(id) ((cpuset_t)1 << (id))
 
 enum ipi_kind {
-	IPI_PING, /* nothing but the handler: tests and wake-ups */
+	IPI_PING,    /* nothing but the handler: tests */
+	IPI_RESCHED, /* an idle CPU has work on the run queue (kernel/sched.c): ends its halt */
 	IPI_KINDS
 };
 

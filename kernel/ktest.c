@@ -63,7 +63,10 @@ int ktest_run_all(void)
 				   ktest_lock_reports() - reports);
 		if (kt.failures)
 			failed++;
-		kprintf("%sok %zu %s.%s\n", kt.failures ? "not " : "", i + 1, t->suite, t->name);
+		if (kt.skip && !kt.failures)
+			kprintf("ok %zu %s.%s # SKIP %s\n", i + 1, t->suite, t->name, kt.skip);
+		else
+			kprintf("%sok %zu %s.%s\n", kt.failures ? "not " : "", i + 1, t->suite, t->name);
 	}
 	kprintf("# %zu tests: %zu passed, %d failed\n", n, n - (size_t)failed, failed);
 	return failed;

@@ -9,7 +9,8 @@
  * work across signed and unsigned operands of up to 64 bits.
  *
  * ktest_run_all prints KTAP version 1: a plan line, one "ok N suite.name" / "not ok N suite.name"
- * per test, diagnostics as "# " lines.
+ * per test ("ok N suite.name # SKIP reason" for a test that called KT_SKIP without failing),
+ * diagnostics as "# " lines.
  */
 #ifndef KERNEL_KTEST_H
 #define KERNEL_KTEST_H
@@ -20,6 +21,7 @@
 
 struct ktest_state {
 	int failures;
+	const char *skip; /* KT_SKIP's reason: the test did not apply here */
 };
 
 struct ktest {
@@ -75,6 +77,13 @@ void ktest_fail(struct ktest_state *kt, const char *file, int line, const char *
 
 /* A failure with a message, e.g. from a checker that returned an error string. */
 #define KT_FAIL(...) ktest_fail(kt, __FILE__, __LINE__, __VA_ARGS__)
+
+/* End the test as not applicable here ("ok N suite.name # SKIP reason"); reason: a string literal. */
+#define KT_SKIP(reason)                \
+	do {                           \
+		kt->skip = (reason);   \
+		return;                \
+	} while (0)
 
 /*
  * Leak check: when set, the runner reads this before and after every test and fails the test if

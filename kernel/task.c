@@ -7,6 +7,7 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/usercopy.h"
 #include "kernel/callback.h"
+#include "kernel/cpu.h"
 #include "kernel/exec.h"
 #include "kernel/kprintf.h"
 #include "kernel/multiboot.h"
@@ -68,6 +69,7 @@ static struct task *task_alloc(const char *name, bool user)
 	*(uint64_t *)t->kstack = KSTACK_CANARY;
 	t->kstack_top = (uint64_t)t->kstack + KSTACK_SIZE;
 	t->entry_sp = t->kstack_top;
+	t->cpu = -1;
 	if (user)
 		fpu_state_init(t->fpu);
 	fd_table_init(&t->fds);
@@ -141,7 +143,9 @@ static struct task *kthread_alloc(const char *name, int (*fn)(void *), void *arg
 
 	if (!t)
 		return NULL;
-	t->flags = flags;
+	t->flags = flags & TASK_PREEMPTIBLE;
+	if (flags & TASK_BOUND_HERE)
+		t->bound = cpu_this_id() + 1;
 	/* 16 zero bytes at the top end the backtrace; rsp is 16-byte aligned after the "return". */
 	uint64_t *top = (uint64_t *)(t->kstack_top - 16);
 	top[0] = top[1] = 0;
@@ -161,17 +165,17 @@ struct task *task_create_kthread(const char *name, int (*fn)(void *), void *arg,
 static int idle_main(void *arg)
 {
 	(void)arg;
-	for (;;) {
-		irq_disable();
-		if (!sched_runq_empty()) {
-			irq_enable();
-			sched_yield();
-		} else {
-			/* sti takes effect after hlt starts: no wakeup slips in between. */
-			__asm__ volatile("sti; hlt" ::: "memory");
-		}
-	}
-	return 0;
+	sched_idle();
+}
+
+struct task *task_idle_create(void)
+{
+	struct task *idle = kthread_alloc("idle", idle_main, NULL, 0);
+
+	if (!idle)
+		panic("task: no memory for CPU %u's idle task", cpu_this_id());
+	idle->pid = -1;
+	return idle;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -192,7 +196,7 @@ static const struct boot_module *module_find(const char *name)
 	return NULL;
 }
 
-int task_spawn(const char *name, int argc, char *const argv[])
+static int spawn(const char *name, int argc, char *const argv[], unsigned bound)
 {
 	const struct boot_module *m = module_find(name);
 	struct exec_image img;
@@ -232,7 +236,18 @@ int task_spawn(const char *name, int argc, char *const argv[])
 	struct file *in = fd_get(&task_current()->fds, 0);
 	if (in)
 		fd_install_at(&t->fds, 0, in);
+	t->bound = bound;
 	return task_publish(t);
+}
+
+int task_spawn(const char *name, int argc, char *const argv[])
+{
+	return spawn(name, argc, argv, 0);
+}
+
+int task_spawn_here(const char *name, int argc, char *const argv[])
+{
+	return spawn(name, argc, argv, cpu_this_id() + 1);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -516,7 +531,8 @@ int task_sched_stat(int pid, struct sched_stat *out)
 	spin_lock(&sched_lock);
 	struct task *t = pid == 0 ? task_current() : find_locked(pid);
 	if (t)
-		*out = (struct sched_stat){t->max_wait, t->preemptions, 1000000 / TIMER_HZ, SCHED_SLICE_TICKS};
+		*out = (struct sched_stat){t->max_wait, t->preemptions, 1000000 / TIMER_HZ, SCHED_SLICE_TICKS,
+					   t->migrations};
 	sched_unlock();
 	return t ? 0 : -ESRCH;
 }
@@ -630,11 +646,7 @@ void task_init(void)
 	fd_table_init(&boot_task->fds);
 	task_list = boot_task;
 
-	struct task *idle = kthread_alloc("idle", idle_main, NULL, 0);
-	if (!idle)
-		panic("task_init: out of memory");
-	idle->pid = -1;
-	sched_start(boot_task, idle);
+	sched_start(boot_task, task_idle_create());
 
 	trap_user_exception = task_user_exception;
 	trap_kernel_user_pf = task_kernel_user_pf;
@@ -666,6 +678,8 @@ const char *task_check(void)
 		else if (*(uint64_t *)t->kstack != KSTACK_CANARY)
 			msg = "a kernel stack canary is overwritten";
 	}
+	if (!msg)
+		msg = sched_check_locked();
 	sched_unlock();
 	return msg;
 }

@@ -32,8 +32,9 @@
  * each level.
  *
  * Locking: sched_lock (kernel/sched.h) protects every task's state, parent, list links, wchan,
- * wake_tick, killed, exit_status, map_locker and scheduling statistics, and the task list. The rest is written only by
- * the task itself (or before it first runs).
+ * wake_tick, killed, exit_status, map_locker, cpu, bound, fpu_cpu and scheduling statistics, and
+ * the task list; slice is the running CPU's. The rest is written only by the task itself (or
+ * before it first runs).
  *
  * Invariants (task_check): pids are unique; a task's parent is in the list and not DEAD; a ZOMBIE
  * has a parent; a DEAD task is not in the list; a RUNNABLE task is on the run queue and only
@@ -70,6 +71,7 @@ struct cb_level;
 
 /* task_create_kthread flags */
 #define TASK_PREEMPTIBLE 0x1 /* the timer may switch away from it in ring 0 too */
+#define TASK_BOUND_HERE 0x2  /* it runs only on the creator's CPU (kernel/sched.h, sched_bind) */
 
 enum task_state {
 	TASK_RUNNABLE,
@@ -104,6 +106,11 @@ struct task {
 	uint64_t runnable_since;       /* timer_ticks when it last became RUNNABLE */
 	uint64_t max_wait;             /* longest RUNNABLE stretch before it ran, in ticks */
 	uint64_t preemptions;          /* switched out RUNNABLE with its slice used up */
+	uint64_t migrations;           /* switched in on another CPU than the one it last ran on */
+	int cpu;                       /* the CPU it runs on, or last ran on; -1: it never ran */
+	unsigned bound;                /* 1 + the only CPU it may run on (sched_bind); 0: any */
+	unsigned fpu_cpu;              /* 1 + the CPU whose FPU registers hold its state, if that
+					  CPU's owner is it too (kernel/sched.c); 0: its fpu area */
 	int exit_status;               /* include/uapi/wait.h status word, once ZOMBIE */
 	struct task_fault fault;
 	/*
@@ -144,8 +151,8 @@ struct task {
 /* Every task but the idle task, linked by next, newest first. sched_lock held. */
 extern struct task *task_list;
 
-/* The task running on this CPU. */
-static inline struct task *task_current(void) { return this_cpu()->current; }
+/* The task running on this CPU (one load: right even if the caller is preempted around it). */
+static inline struct task *task_current(void) { return percpu_current(); }
 
 /*
  * Turn the boot context into task 0 ("kmain", a kernel thread that is never preempted), create
@@ -155,8 +162,16 @@ static inline struct task *task_current(void) { return this_cpu()->current; }
 void task_init(void);
 
 /*
+ * A new idle task for the calling CPU, not yet running: a kernel thread on no list (pid -1) that
+ * runs sched_idle, to hand to sched_start or sched_cpu_start. Panics when out of memory (at boot).
+ */
+struct task *task_idle_create(void);
+
+/*
  * A new kernel thread running fn(arg), child of the caller, runnable at once; its exit status is
- * W_EXITCODE(fn's return value) unless it calls task_exit. flags: TASK_PREEMPTIBLE. Returns the
+ * W_EXITCODE(fn's return value) unless it calls task_exit. flags: TASK_PREEMPTIBLE,
+ * TASK_BOUND_HERE (the CPU the creator runs on as it calls: bound creators, such as kmain, make
+ * this exact; a new thread bound to a busy CPU waits for it, while other CPUs may idle). Returns the
  * task (reap it with task_wait/task_reap), or NULL when out of memory.
  */
 struct task *task_create_kthread(const char *name, int (*fn)(void *), void *arg, unsigned flags);
@@ -170,6 +185,13 @@ struct task *task_create_kthread(const char *name, int (*fn)(void *), void *arg,
  * -ENOMEM out of memory. On failure nothing is left behind.
  */
 int task_spawn(const char *name, int argc, char *const argv[]);
+
+/*
+ * task_spawn, with the child bound to the caller's CPU for its whole life: a caller that is bound
+ * there too and does not sleep (kmain) prepares it (its fds, its fields) before it first runs, as
+ * on one CPU. For tests.
+ */
+int task_spawn_here(const char *name, int argc, char *const argv[]);
 
 /*
  * End the calling task with wait status `status` (include/uapi/wait.h). Releases everything but
@@ -249,7 +271,10 @@ void task_set_entry_sp(struct task *t, uint64_t sp);
  */
 void task_return_to_user(struct trapframe *tf);
 
-/* Check the invariants listed above; NULL or a message naming the broken one. Takes sched_lock. */
+/*
+ * Check the invariants listed above and the scheduler's (sched_check_locked); NULL or a message
+ * naming the broken one. Takes sched_lock.
+ */
 const char *task_check(void);
 
 #endif

@@ -67,6 +67,7 @@ static void fill_info(const struct task *t, struct task_info *ti)
 	}
 	memcpy(ti->name, t->name, sizeof(ti->name));
 	ti->name[sizeof(ti->name) - 1] = '\0';
+	ti->cpu = t->cpu;
 }
 
 /* The (up to max) lowest pids above from, ascending, into buf; how many. sched_lock held. */

@@ -466,7 +466,11 @@ static long wire_range(struct task *t, uint64_t addr, uint64_t len, uint64_t *st
 	return 0;
 }
 
-long sys_mlock(struct trapframe *tf)
+/*
+ * mlock (wire) and munlock (unwire) of [addr, addr + len): every failure past the range checks is
+ * ENOMEM (FreeBSD's kern_mlock and kern_munlock).
+ */
+static long wire_call(struct trapframe *tf, bool wire)
 {
 	struct task *t = task_current();
 	uint64_t start, end;
@@ -476,26 +480,21 @@ long sys_mlock(struct trapframe *tf)
 		return r;
 	if ((r = own_map_lock(t)))
 		return r;
-	/* Every failure is ENOMEM (FreeBSD's kern_mlock): holes, the limit, memory. */
-	int kr = vm_map_wire_locked(t->map, start, end, VM_MAP_WIRE_USER | VM_MAP_WIRE_NOHOLES,
-				    MEMLOCK_LIMIT);
+	int flags = VM_MAP_WIRE_USER | VM_MAP_WIRE_NOHOLES;
+	int kr = wire ? vm_map_wire_locked(t->map, start, end, flags, MEMLOCK_LIMIT)
+		      : vm_map_unwire_locked(t->map, start, end, flags);
 	vm_map_unlock(t->map);
 	return kr == KERN_SUCCESS ? 0 : -ENOMEM;
 }
 
+long sys_mlock(struct trapframe *tf)
+{
+	return wire_call(tf, true);
+}
+
 long sys_munlock(struct trapframe *tf)
 {
-	struct task *t = task_current();
-	uint64_t start, end;
-	long r = wire_range(t, syscall_arg(tf, 0), syscall_arg(tf, 1), &start, &end);
-
-	if (r || start == end)
-		return r;
-	if ((r = own_map_lock(t)))
-		return r;
-	int kr = vm_map_unwire_locked(t->map, start, end, VM_MAP_WIRE_USER | VM_MAP_WIRE_NOHOLES);
-	vm_map_unlock(t->map);
-	return kr == KERN_SUCCESS ? 0 : -ENOMEM;
+	return wire_call(tf, false);
 }
 
 long sys_mlockall(struct trapframe *tf)

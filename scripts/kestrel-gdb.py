@@ -30,6 +30,14 @@ def dmap():
 
 
 def current_task():
+    # The stopped vCPU's own per-CPU area while it runs the kernel (GS base, arch/x86_64/percpu.h);
+    # in ring 3 the GS base is the user's (0): then the boot CPU's.
+    try:
+        gs = int(gdb.parse_and_eval("$gs_base"))
+    except gdb.error:
+        gs = 0
+    if gs >> 63:
+        return gdb.parse_and_eval("((struct percpu *)%d)->current" % gs)
     sym = gdb.lookup_static_symbol("cpu0")
     if sym is None:
         raise gdb.GdbError("no symbol cpu0 (is this a Kestrel kernel with symbols?)")
@@ -139,12 +147,13 @@ class KTasks(gdb.Command):
 
     def invoke(self, arg, from_tty):
         cur = int(current_task())
-        print("%5s %-9s %-6s %7s  %s" % ("PID", "STATE", "KIND", "ENTRIES", "NAME"))
+        print("%5s %-9s %-6s %3s %7s  %s" % ("PID", "STATE", "KIND", "CPU", "ENTRIES", "NAME"))
         for t in tasks():
             entries = int(t["map"]["nentries"]) if int(t["map"]) != 0 else 0
-            print("%5d %-9s %-6s %7d  %s%s" % (int(t["pid"]), TASK_STATES[int(t["state"])],
-                                               "user" if bool(t["user"]) else "kernel", entries,
-                                               task_name(t), "  <- current" if int(t) == cur else ""))
+            print("%5d %-9s %-6s %3d %7d  %s%s" % (int(t["pid"]), TASK_STATES[int(t["state"])],
+                                                   "user" if bool(t["user"]) else "kernel",
+                                                   int(t["cpu"]), entries, task_name(t),
+                                                   "  <- current" if int(t) == cur else ""))
 
 
 class KVmmap(gdb.Command):

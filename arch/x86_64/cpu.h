@@ -111,6 +111,8 @@ static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void cpu_relax(void) { __asm__ volatile("pause"); }
 static inline void halt(void) { __asm__ volatile("hlt"); }
+/* Enable interrupts and halt: sti takes effect after hlt began, so no interrupt slips in between. */
+static inline void cpu_idle_halt(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
 
 static inline uint64_t rdtsc(void)
 {

@@ -7,6 +7,7 @@
 #include "arch/x86_64/trap.h"
 #include "kernel/kprintf.h"
 #include "kernel/ktime.h"
+#include "kernel/sched.h"
 
 #define NS_PER_SEC 1000000000ull
 /* Long enough that the two brackets' read latency is noise; short enough for every boot. */
@@ -23,10 +24,10 @@ static uint32_t period;
 
 static void tick(struct trapframe *tf)
 {
-	(void)tf;
 	unsigned id = smp_this_cpu();
 	__atomic_store_n(&ticks[id].n, ticks[id].n + 1, __ATOMIC_RELAXED);
 	lapic_eoi();
+	sched_tick(tf);
 }
 
 /* A timer count and the time it was read, together: no interrupt between the two reads. */

@@ -2,9 +2,9 @@
  * Each CPU's local APIC timer, periodic at TIMER_HZ, calibrated once on the boot CPU against
  * ktime (the TSC, itself calibrated against the PIT) and started with the same count on every CPU.
  *
- * For now its ticks are only counted, per CPU: the boot CPU's scheduler tick is still the PIT's
- * (arch/x86_64/timer.h, timer_ticks), and the APs do not schedule yet. When they do, this is the
- * tick that preempts on each CPU.
+ * Each tick is counted per CPU and is that CPU's scheduler tick (kernel/sched.h, sched_tick):
+ * preemption on every CPU comes from its own APIC timer. The PIT (arch/x86_64/timer.h) stays the
+ * system clock (timer_ticks, timed sleeps), and preempts only if these timers do not run.
  */
 #ifndef ARCH_X86_64_LAPIC_TIMER_H
 #define ARCH_X86_64_LAPIC_TIMER_H

@@ -64,6 +64,14 @@ static inline struct percpu *this_cpu(void)
 	return p;
 }
 
+/* This CPU's current task, read with one %gs-relative load (no window to migrate in). */
+static inline struct task *percpu_current(void)
+{
+	struct task *t;
+	__asm__ volatile("movq %%gs:%c1, %0" : "=r"(t) : "i"(PCPU_CURRENT));
+	return t;
+}
+
 /*
  * Make top the entry stack: both the syscall entry rsp and TSS.rsp0. 16-byte aligned. Interrupts
  * off, or at least no return to ring 3 between this and the matching restore.

@@ -20,6 +20,7 @@
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/pte.h"
+#include "kernel/cpu.h"
 #include "kernel/kprintf.h"
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
@@ -53,7 +54,15 @@ struct pmap {
 	vm_paddr_t pml4_pa;
 	size_t pt_pages;
 	bool kernel;
+	/*
+	 * The CPUs that have it loaded (bit i: CPU i; FreeBSD's pm_active): pmap_activate sets the
+	 * caller's bit here and clears it in the pmap it replaces. Atomic; not under the lock.
+	 */
+	uint64_t active;
 };
+
+/* The pmap each CPU loaded last (NULL: the one boot left, the kernel's), for its active bit. */
+static struct pmap *cpu_loaded[CPU_MAX];
 
 /* More invalidations than this in one operation and a full flush is cheaper. */
 #define TLB_BATCH_MAX 64
@@ -493,7 +502,22 @@ size_t pmap_pt_pages(pmap_t pm)
 
 void pmap_activate(pmap_t pm)
 {
+	unsigned long f = irq_save();
+	unsigned cpu = cpu_this_id();
+	struct pmap *old = cpu_loaded[cpu] ? cpu_loaded[cpu] : &kernel_pmap;
+
+	if (old != pm) {
+		__atomic_fetch_and(&old->active, ~(1ull << cpu), __ATOMIC_SEQ_CST);
+		cpu_loaded[cpu] = pm;
+	}
+	__atomic_fetch_or(&pm->active, 1ull << cpu, __ATOMIC_SEQ_CST);
 	load_cr3(pm->pml4_pa);
+	irq_restore(f);
+}
+
+uint64_t pmap_active_cpus(pmap_t pm)
+{
+	return __atomic_load_n(&pm->active, __ATOMIC_SEQ_CST);
 }
 
 /* Free table pa of level `level` and every table beneath it, at once: the pmap is not active. */

@@ -17,7 +17,9 @@
 #include "kernel/kprintf.h"
 #include "kernel/ktime.h"
 #include "kernel/multiboot.h"
+#include "kernel/sched.h"
 #include "kernel/string.h"
+#include "kernel/task.h"
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
 #include "uapi/errno.h"
@@ -155,9 +157,11 @@ void smp_ap_main(struct ap_area *a)
 	syscall_arch_init();
 	lapic_init_ap();
 	lapic_timer_start_ap();
+	/* Its idle task before it counts as online: smp_init returns with every allocation made. */
+	struct task *idle = task_idle_create();
 	__atomic_fetch_or(&online, CPUSET_CPU(a->pcpu.cpu_id), __ATOMIC_RELEASE);
-	for (;;)
-		__asm__ volatile("sti; hlt" ::: "memory");
+	/* Interrupts are still off: the first tick finds the idle task current. */
+	sched_cpu_start(idle);
 }
 
 /*

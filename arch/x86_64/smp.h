@@ -1,7 +1,7 @@
 /*
- * Symmetric multiprocessing, first step: find every CPU (ACPI's MADT), start the application
- * processors (APs) and keep them idle. Only the boot CPU schedules tasks so far; the APs take
- * interprocessor interrupts (kernel/ipi.h) and count their APIC timer's ticks (lapic_timer.h).
+ * Symmetric multiprocessing: find every CPU (ACPI's MADT), start the application processors
+ * (APs) and let each schedule tasks (kernel/sched.h) with its own idle task, preempted by its own
+ * APIC timer (lapic_timer.h), woken from its halt by interprocessor interrupts (kernel/ipi.h).
  *
  * Bring-up, one AP at a time: the real-mode trampoline (smp_trampoline.S) is copied to free memory
  * below 1 MiB, which pmm never hands out; INIT, 10 ms, SIPI, 200 us, SIPI, 200 us (Intel SDM vol. 3,
@@ -9,7 +9,8 @@
  * page tables (the trampoline identity-mapped, plus the kernel pmap's kernel half), jumps to
  * smp_ap_entry in the kernel image, loads the kernel pmap's CR3 and runs smp_ap_main with its own
  * stack, GDT, TSS, IST stacks, per-CPU area and APIC timer, then sets its bit in the online set and
- * halts with interrupts on. The kernel command line "smp=N" starts at most N CPUs in all.
+ * becomes a scheduling CPU (its idle task, made before it counts as online, runs through
+ * sched_cpu_start and turns interrupts on). The kernel command line "smp=N" starts at most N CPUs in all.
  */
 #ifndef ARCH_X86_64_SMP_H
 #define ARCH_X86_64_SMP_H

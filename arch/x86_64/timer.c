@@ -2,6 +2,7 @@
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/isa_irq.h"
+#include "arch/x86_64/lapic_timer.h"
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/trap.h"
 #include "kernel/sched.h"
@@ -17,7 +18,10 @@ static void timer_irq(struct trapframe *tf)
 {
 	timer_ticks++;
 	isa_irq_eoi(0);
-	sched_tick(tf);
+	sched_clock_tick();
+	/* Where the local APIC timers run, each CPU's own preempts (lapic_timer.c); else this one does. */
+	if (!lapic_timer_period())
+		sched_tick(tf);
 }
 
 void timer_init(void)

@@ -1,7 +1,8 @@
 /*
  * The system tick: the PIT's channel 0 at TIMER_HZ through ISA IRQ 0 (the PIC's, then the I/O
  * APIC's: arch/x86_64/isa_irq.h), on the boot CPU. Each tick counts in timer_ticks and calls
- * sched_tick (kernel/sched.c), which preempts and wakes sleepers.
+ * sched_clock_tick (kernel/sched.c), which wakes timed sleepers; it preempts (sched_tick) only
+ * where the local APIC timers do not run (arch/x86_64/lapic_timer.h), which otherwise do.
  */
 #ifndef ARCH_X86_64_TIMER_H
 #define ARCH_X86_64_TIMER_H

@@ -20,11 +20,14 @@ extern const char callback_trampoline_start[], callback_trampoline_end[];
 
 #define PROG "test/bpf_callback"
 
-/* Start PROG in role `role`; its pid or a negated errno. */
+/*
+ * Start PROG in role `role`; its pid or a negated errno. It runs only on kmain's CPU: it cannot run
+ * while kmain looks at it without sleeping.
+ */
 static int start(char *role)
 {
 	char *argv[] = {PROG, role};
-	return task_spawn(PROG, 2, argv);
+	return task_spawn_here(PROG, 2, argv);
 }
 
 /* Wait (up to 10 s) for child pid and reap it: its wait status, or -1. */

@@ -156,9 +156,9 @@ KTEST(bpf_mmap, user_program_maps_values)
 	char *argv[] = {PROGRAM, "maps"};
 
 	ASSERT_TRUE(make_maps(&m));
-	int pid = task_spawn(PROGRAM, 2, argv);
+	int pid = task_spawn_here(PROGRAM, 2, argv);
 	ASSERT_GT(pid, 0);
-	/* kmain is never preempted: the child cannot run before its fds are in place. */
+	/* kmain is never preempted, and the child runs only on its CPU: not before its fds are in place. */
 	struct task *child;
 	ASSERT_EQ(task_map_get(pid, &child), 0);
 	int r = give_maps(child, &m);

@@ -51,7 +51,8 @@ KTEST(task, kthreads_yield_in_round_robin_order)
 	struct task *t[3];
 
 	for (int i = 0; i < 3; i++) {
-		t[i] = task_create_kthread("rr", rr_thread, &args[i], 0);
+		/* All on kmain's CPU: round robin is one CPU's order (others would run them at once). */
+		t[i] = task_create_kthread("rr", rr_thread, &args[i], TASK_BOUND_HERE);
 		ASSERT_NONNULL(t[i]);
 	}
 	EXPECT_NULL(task_check());
@@ -86,8 +87,9 @@ static int setter(void *p)
 KTEST(task, preemptible_kthread_is_preempted)
 {
 	flag = 0;
-	struct task *s = task_create_kthread("spinner", spinner, NULL, TASK_PREEMPTIBLE);
-	struct task *f = task_create_kthread("setter", setter, NULL, 0);
+	/* On one CPU: another CPU would run the setter without any preemption. */
+	struct task *s = task_create_kthread("spinner", spinner, NULL, TASK_PREEMPTIBLE | TASK_BOUND_HERE);
+	struct task *f = task_create_kthread("setter", setter, NULL, TASK_BOUND_HERE);
 	ASSERT_NONNULL(s);
 	ASSERT_NONNULL(f);
 	/* The spinner runs first and never yields: the setter runs only if the timer preempts it. */
@@ -115,7 +117,8 @@ KTEST(task, wait_errors_and_wnohang)
 	EXPECT_EQ(task_wait(-1, 0, 0, &z), -ECHILD);
 	EXPECT_EQ(task_wait(12345, 0, 0, &z), -ECHILD);
 	EXPECT_EQ(task_wait(-1, 2, 0, &z), -EINVAL);
-	struct task *t = task_create_kthread("exit5", exit_with_arg, (void *)5, 0);
+	/* Bound to kmain's CPU, it cannot end before kmain sleeps. */
+	struct task *t = task_create_kthread("exit5", exit_with_arg, (void *)5, TASK_BOUND_HERE);
 	ASSERT_NONNULL(t);
 	EXPECT_EQ(task_wait(t->pid, WNOHANG, 0, &z), 0);
 	EXPECT_NULL(z);
@@ -150,16 +153,17 @@ static int orphaner(void *p)
 {
 	(void)p;
 	/* One child that ends before us (a zombie when we exit), one that outlives us. */
-	if (!task_create_kthread("zombie", exit_with_arg, NULL, 0))
+	if (!task_create_kthread("zombie", exit_with_arg, NULL, TASK_BOUND_HERE))
 		return 1;
 	sched_yield();
-	return task_create_kthread("orphan", grandchild, NULL, 0) ? 0 : 1;
+	return task_create_kthread("orphan", grandchild, NULL, TASK_BOUND_HERE) ? 0 : 1;
 }
 
 KTEST(task, orphans_free_themselves)
 {
 	grandchild_done = 0;
-	struct task *t = task_create_kthread("orphaner", orphaner, NULL, 0);
+	/* All on kmain's CPU: its yield below lets the orphan finish dying (freed by that CPU). */
+	struct task *t = task_create_kthread("orphaner", orphaner, NULL, TASK_BOUND_HERE);
 	ASSERT_NONNULL(t);
 	EXPECT_EQ(reap(t), W_EXITCODE(0));
 	for (int i = 0; i < 100 && !grandchild_done; i++)
@@ -217,8 +221,8 @@ KTEST(task, spawn_errors)
 
 KTEST(task, killed_user_task_exits_with_killed_status)
 {
-	char *argv[] = {"test/spawn", "yield_long", "1"};
-	int pid = task_spawn("test/spawn", 3, argv);
+	char *argv[] = {"test/spawn", "yield_until_killed"};
+	int pid = task_spawn("test/spawn", 2, argv);
 	struct task *z = NULL;
 	ASSERT_GT(pid, 0);
 	EXPECT_EQ(task_kill_all_user(), 1);
@@ -230,9 +234,9 @@ KTEST(task, killed_user_task_exits_with_killed_status)
 
 KTEST(task, map_pins_hold_off_exit)
 {
-	char *argv[] = {"test/spawn", "yield_long", "1"};
+	char *argv[] = {"test/spawn", "yield_until_killed"};
 	struct task *t = NULL, *z = NULL, *k;
-	int pid = task_spawn("test/spawn", 3, argv);
+	int pid = task_spawn("test/spawn", 2, argv);
 	ASSERT_GT(pid, 0);
 
 	EXPECT_EQ(task_map_get(-5, &t), -ESRCH);

@@ -511,7 +511,9 @@ static int role_fault_on_child(const char *self)
 
 	if (g <= 0 || vma_of(g, TEXT, &v))
 		return 2;
-	raw_find_vma(g, TEXT, (const void *)fault_cb, NULL, 0);
+	/* The child runs on another CPU meanwhile: its own map calls may make find_vma EBUSY. */
+	for (int i = 0; i < 1000 && raw_find_vma(g, TEXT, (const void *)fault_cb, NULL, 0) == -EBUSY; i++)
+		sched_yield();
 	return 1;
 }
 
@@ -556,8 +558,7 @@ static int role_escape_and_exit(void)
 
 static int role_yield(void)
 {
-	for (int i = 0; i < 100; i++)
-		sched_yield();
+	yield_for(100, 1ull << 27);
 	return 0;
 }
 

@@ -40,8 +40,10 @@ static long poll_find_vma(long pid, long want, int tries)
 {
 	struct bpf_vma v;
 	long r = vma_of(pid, TEXT, &v);
+	/* Other CPUs run the child meanwhile: a yield is no time at all there. Poll for time too. */
+	uint64_t t0 = uptime(), cycles = (uint64_t)tries << 18;
 
-	while (r != want && tries-- > 0) {
+	while (r != want && (tries-- > 0 || uptime() - t0 < cycles)) {
 		sched_yield();
 		r = vma_of(pid, TEXT, &v);
 	}
@@ -151,6 +153,7 @@ static void test_busy(void)
 struct hold {
 	long child;
 	int yields;
+	bool until_exiting; /* stop yielding once the child is exiting (its map gone) */
 	long nested, lock, mmap_self, wait_nohang, wait_block, wait_any;
 };
 
@@ -163,8 +166,12 @@ static long hold_cb(struct bpf_task *task, struct bpf_vma *vma, void *ctx)
 	(void)vma;
 	if (task->pid != h->child)
 		return 1;
-	for (int i = 0; i < h->yields; i++)
+	/* Another CPU may run the child meanwhile: yielding does not mean it has done anything. */
+	for (int i = 0; i < h->yields; i++) {
+		if (h->until_exiting && vma_of(h->child, TEXT, &v) == -ENOENT)
+			break;
 		sched_yield();
+	}
 	h->nested = vma_of(h->child, TEXT, &v);
 	h->lock = sys2(SYS_task_lock_map, h->child, 1);
 	h->mmap_self = anon(0, PG, 0);
@@ -185,7 +192,8 @@ static void test_hold_while_child_acts(void)
 	 * reaped normally afterwards. */
 	memset(&h, 0, sizeof(h));
 	h.child = spawn_role("idle", 3);
-	h.yields = 100;
+	h.yields = 100000;
+	h.until_exiting = true;
 	CHECK_EQ(raw_find_vma(h.child, TEXT, (const void *)hold_cb, &h, 0), 0);
 	CHECK_EQ(h.nested, -ENOENT);
 	CHECK_EQ(h.lock, -ENOENT); /* exiting: nothing to lock */
@@ -212,8 +220,7 @@ static void test_hold_while_child_acts(void)
 static int role(const char *name, long arg)
 {
 	if (!strcmp(name, "idle")) {
-		for (long i = 0; i < arg; i++)
-			sched_yield();
+		yield_for(arg, (uint64_t)arg << 20);
 		return 0;
 	}
 	if (!strcmp(name, "exit"))
@@ -227,8 +234,7 @@ static int role(const char *name, long arg)
 	if (!strcmp(name, "lock_self")) {
 		if (sys2(SYS_task_lock_map, 0, 1))
 			return 1;
-		for (long i = 0; i < arg; i++)
-			sched_yield();
+		yield_for(arg, (uint64_t)arg << 21);
 		return sys2(SYS_task_lock_map, 0, 0) ? 2 : 0;
 	}
 	if (!strcmp(name, "mmap")) {

@@ -93,7 +93,7 @@ static void test_waitpid(const char *self)
 	CHECK(child > 0);
 	CHECK_EQ(sys3(SYS_waitpid, child, (long)&st, 2), -EINVAL);
 	CHECK_EQ(sys3(SYS_waitpid, child, (long)&st, WNOHANG | 4), -EINVAL);
-	/* Not run yet: spawn does not give up the CPU. */
+	/* Not ended yet: spawn does not give up the CPU, and the child yields for a while. */
 	CHECK_EQ(sys3(SYS_waitpid, child, (long)&st, WNOHANG), 0);
 	CHECK_EQ(sys3(SYS_waitpid, -1, (long)&st, WNOHANG), 0);
 
@@ -191,13 +191,16 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "exit"))
 		exit(atoi(argv[2]));
 	if (argc > 1 && !strcmp(argv[1], "yield_exit")) {
-		for (int i = 0; i < 3; i++)
-			sys0(SYS_sched_yield);
+		yield_for(3, 1ull << 27);
 		exit(atoi(argv[2]));
 	}
-	if (argc > 1 && !strcmp(argv[1], "yield_long")) {
-		for (int i = 0; i < 100; i++)
+	/* Alive until killed, however many CPUs run beside it (tests/kernel/test_task.c kills it). */
+	if (argc > 1 && !strcmp(argv[1], "yield_until_killed")) {
+		for (;;)
 			sys0(SYS_sched_yield);
+	}
+	if (argc > 1 && !strcmp(argv[1], "yield_long")) {
+		yield_for(100, 1ull << 27);
 		exit(atoi(argv[2]));
 	}
 	if (argc > 1 && !strcmp(argv[1], "orphan_parent")) {

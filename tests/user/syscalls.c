@@ -190,8 +190,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], "lock_parent"))
 			return sys2(SYS_task_lock_map, atoi(argv[2]), 1) == -EPERM ? 0 : 1;
 		if (!strcmp(argv[1], "yield_then_exit")) {
-			for (int i = 0; i < 20; i++)
-				sys0(SYS_sched_yield);
+			yield_for(20, 1ull << 27);
 			return 0;
 		}
 		if (!strcmp(argv[1], "lock_self_exit"))

@@ -68,6 +68,19 @@ static inline long spawn_self(const char *self, const char *role, const char *ar
 	return sys2(SYS_spawn, (long)self, (long)argv);
 }
 
+/*
+ * Yield n times and for `cycles` TSC cycles at least. For a child that must still be alive (or
+ * not yet have acted) when its parent next looks: on an SMP machine the parent runs beside it on
+ * another CPU and a yield with nothing else to run returns at once, so a count of yields alone is
+ * no time.
+ */
+static inline void yield_for(long n, uint64_t cycles)
+{
+	uint64_t t0 = uptime();
+	for (long i = 0; i < n || uptime() - t0 < cycles; i++)
+		sys0(SYS_sched_yield);
+}
+
 /* spawn_self and wait for it: the child's wait status, or the negated errno of spawn or waitpid. */
 static inline int run_self(const char *self, const char *role, const char *arg)
 {

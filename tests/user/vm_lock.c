@@ -49,6 +49,8 @@ static int role_self_locked(void)
 /* Runs in a child whose map the parent may hold: mmap must succeed, however long it waits. */
 static int role_mmap(void)
 {
+	/* The parent, perhaps on another CPU, locks this map first: then mmap waits for it. */
+	yield_for(1, 1ull << 27);
 	long a = anon(0, 16 * PG, 0);
 	if (a <= 0)
 		return 3;

@@ -130,8 +130,7 @@ int main(int argc, char **argv)
 			long a = anon(0, 3 * MB, 0);
 			for (uint64_t off = 0; off < 3 * MB; off += PG)
 				*(volatile char *)(a + (long)off) = 1;
-			for (int i = 0; i < 20000; i++)
-				sys0(SYS_sched_yield);
+			yield_for(20000, 1ull << 28);
 			return 0;
 		}
 		if (!strcmp(argv[1], "exit"))

@@ -245,10 +245,16 @@ static void print_task(const struct task_info *t)
 {
 	unsigned long kib = (unsigned long)(t->resident_4k * 4 + t->resident_2m * 2048);
 
-	if (t->flags & TASK_INFO_USER)
-		printf("%5d %5d %-6s %9lu %s\n", t->pid, t->ppid, state_name(t), kib, t->name);
+	char cpu[12];
+
+	if (t->cpu < 0)
+		snprintf(cpu, sizeof(cpu), "-");
 	else
-		printf("%5d %5d %-6s %9s [%s]\n", t->pid, t->ppid, state_name(t), "-", t->name);
+		snprintf(cpu, sizeof(cpu), "%d", t->cpu);
+	if (t->flags & TASK_INFO_USER)
+		printf("%5d %5d %-6s %3s %9lu %s\n", t->pid, t->ppid, state_name(t), cpu, kib, t->name);
+	else
+		printf("%5d %5d %-6s %3s %9s [%s]\n", t->pid, t->ppid, state_name(t), cpu, "-", t->name);
 }
 
 static int cmd_ps(int argc, char **argv)
@@ -258,7 +264,7 @@ static int cmd_ps(int argc, char **argv)
 	int from = -1;
 
 	(void)argc, (void)argv;
-	printf("%5s %5s %-6s %9s %s\n", "PID", "PPID", "STATE", "RES(KiB)", "NAME");
+	printf("%5s %5s %-6s %3s %9s %s\n", "PID", "PPID", "STATE", "CPU", "RES(KiB)", "NAME");
 	while ((n = task_list(ts, 16, from)) > 0) {
 		for (ssize_t i = 0; i < n; i++)
 			print_task(&ts[i]);
