@@ -41,8 +41,8 @@ _Static_assert(VM_MAYREAD == VM_PROT_READ << 4 && VM_MAYWRITE == VM_PROT_WRITE <
 
 long sys_bpf_map_create(struct trapframe *tf)
 {
-	uint64_t type = syscall_arg(tf, 0), key_size = syscall_arg(tf, 1), value_size = syscall_arg(tf, 2),
-		 max_entries = syscall_arg(tf, 3);
+	uint64_t type = syscall_arg(tf, 0), key_size = syscall_arg(tf, 1),
+		 value_size = syscall_arg(tf, 2), max_entries = syscall_arg(tf, 3);
 	union bpf_attr attr;
 	struct bpf_map *map;
 
@@ -134,7 +134,8 @@ static int target_get(int pid, struct task **out)
  */
 static bool entry_has_superpage(vm_map_t map, vm_map_entry_t e)
 {
-	vm_offset_t first_slot = (e->start + SUPERPAGE_MASK) & ~SUPERPAGE_MASK, slots_end = e->end & ~SUPERPAGE_MASK;
+	vm_offset_t first_slot = (e->start + SUPERPAGE_MASK) & ~SUPERPAGE_MASK,
+		    slots_end = e->end & ~SUPERPAGE_MASK;
 	struct vm_map_pages it;
 
 	/* Only the aligned 2 MiB slots wholly inside e can hold one: the walk covers just them. */
@@ -155,7 +156,8 @@ static void vma_record(vm_map_t map, vm_map_entry_t e, struct bpf_vma *v)
 	v->vm_start = e->start;
 	v->vm_end = e->end;
 	v->vm_flags = e->protection | (uint64_t)e->max_protection << 4 |
-		      (e->eflags & MAP_ENTRY_GUARD ? VM_GUARD : 0) | (e->eflags & MAP_ENTRY_STACK ? VM_STACK : 0) |
+		      (e->eflags & MAP_ENTRY_GUARD ? VM_GUARD : 0) |
+		      (e->eflags & MAP_ENTRY_STACK ? VM_STACK : 0) |
 		      (entry_has_superpage(map, e) ? VM_SUPERPAGE : 0);
 	v->vm_pgoff = e->offset >> PAGE_SHIFT;
 }

@@ -38,7 +38,8 @@ int callback_begin(struct cb_level *lvl, void (*release)(struct cb_level *lvl))
 /* Take lvl (the innermost level of t) off the list and release what it holds. */
 static void level_drop(struct task *t, struct cb_level *lvl)
 {
-	KASSERT(t->cb_top == lvl, "callback level %u of task %d is not the innermost", lvl->depth, t->pid);
+	KASSERT(t->cb_top == lvl, "callback level %u of task %d is not the innermost", lvl->depth,
+		t->pid);
 	t->cb_top = lvl->outer;
 	if (lvl->running)
 		task_set_entry_sp(t, lvl->saved_entry_sp);
@@ -95,8 +96,8 @@ int callback_invoke(struct cb_level *lvl, struct cb_frame *f, uint64_t fn, long 
 	struct task *t = task_current();
 	uint64_t ret = BPF_CB_TRAMPOLINE, sp = f->sp - 8;
 
-	KASSERT(t->cb_top == lvl && !lvl->running, "callback_invoke: level %u is not the innermost idle one",
-		lvl->depth);
+	KASSERT(t->cb_top == lvl && !lvl->running,
+		"callback_invoke: level %u is not the innermost idle one", lvl->depth);
 	if ((uint64_t)__builtin_frame_address(0) - (uint64_t)t->kstack < CALLBACK_KSTACK_RESERVE)
 		return -ELOOP;
 	if (sp > f->sp || copyout(&ret, (void *)sp, sizeof(ret)))
@@ -125,7 +126,8 @@ long sys_cb_return(struct trapframe *tf)
 {
 	struct task *t = task_current();
 	struct cb_level *lvl = t->cb_top;
-	uint64_t from = BPF_CB_TRAMPOLINE + (uint64_t)(callback_trampoline_ret - callback_trampoline_start);
+	uint64_t from =
+		BPF_CB_TRAMPOLINE + (uint64_t)(callback_trampoline_ret - callback_trampoline_start);
 
 	if (!lvl || !lvl->running || tf->rip != from || tf->rsp != lvl->user_sp)
 		return -EINVAL;
@@ -164,8 +166,8 @@ const char *callback_check(const struct task *t)
 		uint64_t top = lvl->ksp & ~(uint64_t)15;
 		if (top <= (uint64_t)t->kstack || top >= t->kstack_top)
 			return "C3: an entry top lies outside the kernel stack";
-		if (out ? lvl->saved_entry_sp != (out->ksp & ~(uint64_t)15) || lvl->ksp >= out->ksp ||
-				  lvl->user_sp >= out->user_sp
+		if (out ? lvl->saved_entry_sp != (out->ksp & ~(uint64_t)15) ||
+				    lvl->ksp >= out->ksp || lvl->user_sp >= out->user_sp
 			: lvl->saved_entry_sp != t->kstack_top)
 			return "C3: a level does not lie below the one outside it";
 	}
@@ -185,7 +187,8 @@ int callback_trampoline_map(vm_map_t map)
 	int kr;
 
 	vm_map_lock(map);
-	kr = vm_map_insert(map, NULL, 0, va, va + PAGE_SIZE, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, 0);
+	kr = vm_map_insert(map, NULL, 0, va, va + PAGE_SIZE, VM_PROT_READ | VM_PROT_WRITE,
+			   VM_PROT_ALL, 0);
 	vm_map_unlock(map);
 	if (kr != KERN_SUCCESS)
 		return vm_mmap_to_errno(kr);
@@ -193,7 +196,8 @@ int callback_trampoline_map(vm_map_t map)
 	if (r)
 		return r == -EFAULT ? -ENOMEM : r;
 	/* Writable while being filled; then read+execute for good (max_protection too). */
-	kr = vm_map_protect(map, va, va + PAGE_SIZE, VM_PROT_READ | VM_PROT_EXECUTE, VM_PROT_READ | VM_PROT_EXECUTE,
+	kr = vm_map_protect(map, va, va + PAGE_SIZE, VM_PROT_READ | VM_PROT_EXECUTE,
+			    VM_PROT_READ | VM_PROT_EXECUTE,
 			    VM_MAP_PROTECT_SET_PROT | VM_MAP_PROTECT_SET_MAXPROT);
 	return vm_mmap_to_errno(kr);
 }

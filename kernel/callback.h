@@ -99,8 +99,8 @@ bool callback_pins(const struct task *t, const struct task *target);
 
 /* The user stack of the next callback, as it is being laid out. */
 struct cb_frame {
-	uint64_t sp;      /* lowest byte written so far, 16-byte aligned */
-	uint64_t arg[4];  /* rdi, rsi, rdx, rcx for the callback */
+	uint64_t sp;     /* lowest byte written so far, 16-byte aligned */
+	uint64_t arg[4]; /* rdi, rsi, rdx, rcx for the callback */
 };
 
 /*

@@ -12,9 +12,9 @@ static spinlock_t input_lock = SPINLOCK_INIT("console input");
 
 /* Under input_lock: */
 static char queue[CONSOLE_INPUT_QUEUE];
-static size_t head, count;     /* the oldest byte is queue[head]; count bytes follow it */
-static int fg_pid;             /* 0: no foreground task */
-static bool fg_intr;           /* ^C kills fg_pid (false when it made itself the foreground) */
+static size_t head, count; /* the oldest byte is queue[head]; count bytes follow it */
+static int fg_pid;         /* 0: no foreground task */
+static bool fg_intr;       /* ^C kills fg_pid (false when it made itself the foreground) */
 
 /* Readers sleep on this channel. */
 static char readers;

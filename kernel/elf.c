@@ -40,8 +40,8 @@ static bool header_ok(const struct elf64_ehdr *h, size_t size)
 	static const uint8_t magic[4] = {0x7f, 'E', 'L', 'F'};
 
 	return !memcmp(h->e_ident, magic, 4) && h->e_ident[4] == ELFCLASS64 &&
-	       h->e_ident[5] == ELFDATA2LSB && h->e_ident[6] == EV_CURRENT && h->e_type == ET_EXEC &&
-	       h->e_machine == EM_X86_64 && h->e_version == EV_CURRENT &&
+	       h->e_ident[5] == ELFDATA2LSB && h->e_ident[6] == EV_CURRENT &&
+	       h->e_type == ET_EXEC && h->e_machine == EM_X86_64 && h->e_version == EV_CURRENT &&
 	       h->e_phentsize == sizeof(struct elf64_phdr) && h->e_phnum >= 1 &&
 	       h->e_phnum <= ELF_MAX_PHDRS && h->e_phoff <= size &&
 	       (uint64_t)h->e_phnum * sizeof(struct elf64_phdr) <= size - h->e_phoff;
@@ -89,11 +89,13 @@ int elf_parse(const void *file, size_t size, vm_offset_t limit, struct elf_image
 		if (out->nsegs == ELF_MAX_LOADS || !segment_ok(&p, size, limit))
 			return -ENOEXEC;
 		struct elf_segment *s = &out->seg[out->nsegs];
-		*s = (struct elf_segment){p.p_vaddr, p.p_memsz, p.p_offset, p.p_filesz, segment_prot(p.p_flags)};
+		*s = (struct elf_segment){p.p_vaddr, p.p_memsz, p.p_offset, p.p_filesz,
+					  segment_prot(p.p_flags)};
 		for (unsigned j = 0; j < out->nsegs; j++)
 			if (pages_overlap(s, &out->seg[j]))
 				return -ENOEXEC;
-		if ((s->prot & VM_PROT_EXECUTE) && h.e_entry >= s->vaddr && h.e_entry - s->vaddr < s->memsz)
+		if ((s->prot & VM_PROT_EXECUTE) && h.e_entry >= s->vaddr &&
+		    h.e_entry - s->vaddr < s->memsz)
 			entry_ok = true;
 		out->nsegs++;
 	}

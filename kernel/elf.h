@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include "mm/types.h"
 
-#define ELF_MAX_PHDRS 16  /* program headers a file may have */
-#define ELF_MAX_LOADS 4   /* PT_LOAD segments a file may have */
+#define ELF_MAX_PHDRS 16 /* program headers a file may have */
+#define ELF_MAX_LOADS 4  /* PT_LOAD segments a file may have */
 
 /* One PT_LOAD segment as checked: file bytes [offset, offset + filesz) go to vaddr, then zeroes to memsz. */
 struct elf_segment {

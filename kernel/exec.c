@@ -39,14 +39,16 @@ static int load_segment(vm_map_t map, const uint8_t *file, const struct elf_segm
 	int kr, r;
 
 	vm_map_lock(map);
-	kr = vm_map_insert(map, NULL, 0, start, end, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, MAP_CREATE_IMAGE);
+	kr = vm_map_insert(map, NULL, 0, start, end, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL,
+			   MAP_CREATE_IMAGE);
 	vm_map_unlock(map);
 	if (kr != KERN_SUCCESS)
 		return vm_mmap_to_errno(kr);
 	r = exec_write_map(map, s->vaddr, file + s->offset, s->filesz);
 	if (r)
 		return r == -EFAULT ? -ENOEXEC : r;
-	kr = vm_map_protect(map, start, end, s->prot, s->prot, VM_MAP_PROTECT_SET_PROT | VM_MAP_PROTECT_SET_MAXPROT);
+	kr = vm_map_protect(map, start, end, s->prot, s->prot,
+			    VM_MAP_PROTECT_SET_PROT | VM_MAP_PROTECT_SET_MAXPROT);
 	return vm_mmap_to_errno(kr);
 }
 
@@ -57,8 +59,8 @@ static int map_stack(vm_map_t map, vm_offset_t top)
 	int kr;
 
 	vm_map_lock(map);
-	kr = vm_map_insert(map, NULL, 0, bottom - USER_STACK_GUARD, bottom, VM_PROT_NONE, VM_PROT_NONE,
-			   MAP_CREATE_GUARD);
+	kr = vm_map_insert(map, NULL, 0, bottom - USER_STACK_GUARD, bottom, VM_PROT_NONE,
+			   VM_PROT_NONE, MAP_CREATE_GUARD);
 	if (kr == KERN_SUCCESS)
 		kr = vm_map_insert(map, NULL, 0, bottom, top, VM_PROT_READ | VM_PROT_WRITE,
 				   VM_PROT_READ | VM_PROT_WRITE, MAP_CREATE_STACK);
@@ -70,7 +72,8 @@ static int map_stack(vm_map_t map, vm_offset_t top)
  * The top of the stack, from top down: the argument strings, then (16-byte aligned) the argv
  * array of argc pointers and a NULL, where rsp starts. Built in a kernel buffer, then copied.
  */
-static int push_args(vm_map_t map, vm_offset_t top, int argc, char *const argv[], struct exec_image *out)
+static int push_args(vm_map_t map, vm_offset_t top, int argc, char *const argv[],
+		     struct exec_image *out)
 {
 	size_t strings = 0;
 

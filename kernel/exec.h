@@ -17,10 +17,10 @@
 
 struct exec_image {
 	pmap_t pmap;
-	vm_map_t map;          /* over pmap, [USER_MIN, USER_MAX) */
-	vm_offset_t entry;     /* initial rip */
-	vm_offset_t sp;        /* initial rsp: 16-byte aligned, at the argv array */
-	vm_offset_t argv;      /* the argv array's user address */
+	vm_map_t map;      /* over pmap, [USER_MIN, USER_MAX) */
+	vm_offset_t entry; /* initial rip */
+	vm_offset_t sp;    /* initial rsp: 16-byte aligned, at the argv array */
+	vm_offset_t argv;  /* the argv array's user address */
 };
 
 /*

@@ -51,8 +51,8 @@ struct file_ops {
 	 * max_protection (prot lies within it); or the type's -errno, with nothing held. Called with
 	 * no lock held. NULL: the type cannot be mapped (mmap fails with -ENODEV).
 	 */
-	int (*mmap)(struct file *f, uint64_t off, uint64_t len, vm_prot_t prot, int flags, struct vm_object **objp,
-		    vm_prot_t *maxp);
+	int (*mmap)(struct file *f, uint64_t off, uint64_t len, vm_prot_t prot, int flags,
+		    struct vm_object **objp, vm_prot_t *maxp);
 };
 
 struct file {

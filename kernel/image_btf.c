@@ -39,7 +39,7 @@ struct image_seg {
 struct image_btf {
 	struct btf_file file;
 	struct inode inode;
-	char path[NAME_LEN];     /* the module's name, '/' replaced by NUL: long components' names */
+	char path[NAME_LEN]; /* the module's name, '/' replaced by NUL: long components' names */
 	unsigned nsegs;
 	struct image_seg seg[ELF_MAX_LOADS];
 	unsigned ndentries;
@@ -59,7 +59,8 @@ static int module_index(const char *name)
 			return (int)i;
 	for (size_t i = 0; i < boot_info.nmodules; i++) {
 		const char *m = boot_info.modules[i].name;
-		if (!strncmp(m, prefix, sizeof(prefix) - 1) && !strcmp(m + sizeof(prefix) - 1, name))
+		if (!strncmp(m, prefix, sizeof(prefix) - 1) &&
+		    !strcmp(m + sizeof(prefix) - 1, name))
 			return (int)i;
 	}
 	return -1;
@@ -170,7 +171,8 @@ struct btf_file *image_btf_file(const struct image_btf *img)
 	return (struct btf_file *)(uintptr_t)&img->file;
 }
 
-bool image_btf_segment(const struct image_btf *img, vm_offset_t start, vm_offset_t end, uint64_t *pgoff)
+bool image_btf_segment(const struct image_btf *img, vm_offset_t start, vm_offset_t end,
+		       uint64_t *pgoff)
 {
 	for (unsigned i = 0; i < img->nsegs; i++) {
 		const struct image_seg *s = &img->seg[i];
@@ -200,7 +202,8 @@ static const char *check_dentry(const struct dentry *d)
 
 	if (!name || !d->d_name.len || strlen(name) != d->d_name.len || strchr(name, '/'))
 		return "a dentry's name is not one path component of d_name.len bytes";
-	if ((d->d_name.len < sizeof(d->d_shortname.string)) != (name == (const char *)d->d_shortname.string))
+	if ((d->d_name.len < sizeof(d->d_shortname.string)) !=
+	    (name == (const char *)d->d_shortname.string))
 		return "a short name is not in d_shortname, or a long one is";
 	if (d->d_sb != &modules_sb)
 		return "a dentry is not on the modules' file system";
@@ -215,7 +218,8 @@ const char *image_btf_check(void)
 		const struct image_btf *img = views[i];
 		if (!img)
 			continue;
-		if (i >= boot_info.nmodules || img->ndentries != count_components(boot_info.modules[i].name))
+		if (i >= boot_info.nmodules ||
+		    img->ndentries != count_components(boot_info.modules[i].name))
 			return "a view has not one dentry per component of its module's name";
 		const struct dentry *parent = &root_dentry;
 		for (unsigned k = 0; k < img->ndentries; k++) {

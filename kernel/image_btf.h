@@ -51,7 +51,8 @@ struct btf_file *image_btf_file(const struct image_btf *img);
  * Whether [start, end) lies inside one PT_LOAD segment's pages: true and *pgoff = start's offset
  * in the module file, in pages (Linux's vm_pgoff for a file mapping), else false.
  */
-bool image_btf_segment(const struct image_btf *img, vm_offset_t start, vm_offset_t end, uint64_t *pgoff);
+bool image_btf_segment(const struct image_btf *img, vm_offset_t start, vm_offset_t end,
+		       uint64_t *pgoff);
 
 /* The pages of the executable segment (Linux's start_code and end_code); both 0 without one. */
 void image_btf_text(const struct image_btf *img, vm_offset_t *start, vm_offset_t *end);

@@ -114,11 +114,13 @@ static void format(struct sink *s, const char *fmt, va_list ap)
 		case 'x':
 		case 'X': {
 			uint64_t v = lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned);
-			emit_number(s, v, false, *fmt == 'u' ? 10 : 16, *fmt == 'X', width, left, zero, 0);
+			emit_number(s, v, false, *fmt == 'u' ? 10 : 16, *fmt == 'X', width, left,
+				    zero, 0);
 			break;
 		}
 		case 'p':
-			emit_number(s, (uint64_t)va_arg(ap, void *), false, 16, false, width, left, zero, "0x");
+			emit_number(s, (uint64_t)va_arg(ap, void *), false, 16, false, width, left,
+				    zero, "0x");
 			break;
 		case 's': {
 			const char *str = va_arg(ap, const char *);

@@ -2,7 +2,8 @@
 #include "kernel/kprintf.h"
 
 /* Weak: a program with no KTEST (a benchmark) links with an empty table. */
-extern const struct ktest __start_ktests[] __attribute__((weak)), __stop_ktests[] __attribute__((weak));
+extern const struct ktest __start_ktests[] __attribute__((weak)),
+	__stop_ktests[] __attribute__((weak));
 
 size_t (*ktest_free_frames)(void);
 unsigned (*ktest_lock_reports)(void);
@@ -17,8 +18,8 @@ static void print_i128(__int128 v)
 		kprintf("%llu (0x%llx)", (unsigned long long)v, (unsigned long long)v);
 }
 
-void ktest_fail_cmp(struct ktest_state *kt, const char *file, int line, const char *what, __int128 a,
-		    __int128 b)
+void ktest_fail_cmp(struct ktest_state *kt, const char *file, int line, const char *what,
+		    __int128 a, __int128 b)
 {
 	kt->failures++;
 	kprintf("    # %s:%d: %s failed: left = ", file, line, what);
@@ -55,18 +56,21 @@ int ktest_run_all(void)
 		if (ktest_free_frames) {
 			size_t after = ktest_free_frames();
 			if (after != before)
-				ktest_fail(&kt, __FILE__, __LINE__, "leak check: %zu free frames before, %zu after",
-					   before, after);
+				ktest_fail(&kt, __FILE__, __LINE__,
+					   "leak check: %zu free frames before, %zu after", before,
+					   after);
 		}
 		if (ktest_lock_reports && ktest_lock_reports() != reports)
-			ktest_fail(&kt, __FILE__, __LINE__, "lock check: %u witness reports (above)",
+			ktest_fail(&kt, __FILE__, __LINE__,
+				   "lock check: %u witness reports (above)",
 				   ktest_lock_reports() - reports);
 		if (kt.failures)
 			failed++;
 		if (kt.skip && !kt.failures)
 			kprintf("ok %zu %s.%s # SKIP %s\n", i + 1, t->suite, t->name, kt.skip);
 		else
-			kprintf("%sok %zu %s.%s\n", kt.failures ? "not " : "", i + 1, t->suite, t->name);
+			kprintf("%sok %zu %s.%s\n", kt.failures ? "not " : "", i + 1, t->suite,
+				t->name);
 	}
 	kprintf("# %zu tests: %zu passed, %d failed\n", n, n - (size_t)failed, failed);
 	return failed;

@@ -30,11 +30,11 @@ struct ktest {
 	void (*fn)(struct ktest_state *kt);
 };
 
-#define KTEST(suite, name)                                                                  \
-	static void ktest_fn_##suite##_##name(struct ktest_state *kt);                      \
-	static const struct ktest ktest_desc_##suite##_##name                               \
-		__attribute__((used, section("ktests"), aligned(8))) = {                    \
-			#suite, #name, ktest_fn_##suite##_##name};                          \
+#define KTEST(suite, name)                                               \
+	static void ktest_fn_##suite##_##name(struct ktest_state *kt);   \
+	static const struct ktest ktest_desc_##suite##_##name            \
+		__attribute__((used, section("ktests"), aligned(8))) = { \
+			#suite, #name, ktest_fn_##suite##_##name};       \
 	static void ktest_fn_##suite##_##name(struct ktest_state *kt __attribute__((unused)))
 
 /* Records a failed comparison; called by the macros below. */
@@ -44,13 +44,13 @@ void ktest_fail_cmp(struct ktest_state *kt, const char *file, int line, const ch
 void ktest_fail(struct ktest_state *kt, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-#define KT_CMP_(a, op, b, text, on_fail)                                                    \
-	do {                                                                                \
-		__int128 ka_ = (__int128)(a), kb_ = (__int128)(b);                          \
-		if (!(ka_ op kb_)) {                                                        \
-			ktest_fail_cmp(kt, __FILE__, __LINE__, text, ka_, kb_);             \
-			on_fail;                                                            \
-		}                                                                           \
+#define KT_CMP_(a, op, b, text, on_fail)                                        \
+	do {                                                                    \
+		__int128 ka_ = (__int128)(a), kb_ = (__int128)(b);              \
+		if (!(ka_ op kb_)) {                                            \
+			ktest_fail_cmp(kt, __FILE__, __LINE__, text, ka_, kb_); \
+			on_fail;                                                \
+		}                                                               \
 	} while (0)
 
 #define EXPECT_EQ(a, b) KT_CMP_(a, ==, b, "EXPECT_EQ(" #a ", " #b ")", (void)0)
@@ -64,25 +64,25 @@ void ktest_fail(struct ktest_state *kt, const char *file, int line, const char *
 #define EXPECT_NULL(p) KT_CMP_((uintptr_t)(p), ==, 0, "EXPECT_NULL(" #p ")", (void)0)
 #define EXPECT_NONNULL(p) KT_CMP_((uintptr_t)(p), !=, 0, "EXPECT_NONNULL(" #p ")", (void)0)
 
-#define ASSERT_EQ(a, b) KT_CMP_(a, ==, b, "ASSERT_EQ(" #a ", " #b ")", return)
-#define ASSERT_NE(a, b) KT_CMP_(a, !=, b, "ASSERT_NE(" #a ", " #b ")", return)
-#define ASSERT_LT(a, b) KT_CMP_(a, <, b, "ASSERT_LT(" #a ", " #b ")", return)
-#define ASSERT_LE(a, b) KT_CMP_(a, <=, b, "ASSERT_LE(" #a ", " #b ")", return)
-#define ASSERT_GT(a, b) KT_CMP_(a, >, b, "ASSERT_GT(" #a ", " #b ")", return)
-#define ASSERT_GE(a, b) KT_CMP_(a, >=, b, "ASSERT_GE(" #a ", " #b ")", return)
-#define ASSERT_TRUE(c) KT_CMP_(!!(c), ==, 1, "ASSERT_TRUE(" #c ")", return)
-#define ASSERT_FALSE(c) KT_CMP_(!!(c), ==, 0, "ASSERT_FALSE(" #c ")", return)
-#define ASSERT_NULL(p) KT_CMP_((uintptr_t)(p), ==, 0, "ASSERT_NULL(" #p ")", return)
-#define ASSERT_NONNULL(p) KT_CMP_((uintptr_t)(p), !=, 0, "ASSERT_NONNULL(" #p ")", return)
+#define ASSERT_EQ(a, b) KT_CMP_(a, ==, b, "ASSERT_EQ(" #a ", " #b ")", return )
+#define ASSERT_NE(a, b) KT_CMP_(a, !=, b, "ASSERT_NE(" #a ", " #b ")", return )
+#define ASSERT_LT(a, b) KT_CMP_(a, <, b, "ASSERT_LT(" #a ", " #b ")", return )
+#define ASSERT_LE(a, b) KT_CMP_(a, <=, b, "ASSERT_LE(" #a ", " #b ")", return )
+#define ASSERT_GT(a, b) KT_CMP_(a, >, b, "ASSERT_GT(" #a ", " #b ")", return )
+#define ASSERT_GE(a, b) KT_CMP_(a, >=, b, "ASSERT_GE(" #a ", " #b ")", return )
+#define ASSERT_TRUE(c) KT_CMP_(!!(c), ==, 1, "ASSERT_TRUE(" #c ")", return )
+#define ASSERT_FALSE(c) KT_CMP_(!!(c), ==, 0, "ASSERT_FALSE(" #c ")", return )
+#define ASSERT_NULL(p) KT_CMP_((uintptr_t)(p), ==, 0, "ASSERT_NULL(" #p ")", return )
+#define ASSERT_NONNULL(p) KT_CMP_((uintptr_t)(p), !=, 0, "ASSERT_NONNULL(" #p ")", return )
 
 /* A failure with a message, e.g. from a checker that returned an error string. */
 #define KT_FAIL(...) ktest_fail(kt, __FILE__, __LINE__, __VA_ARGS__)
 
 /* End the test as not applicable here ("ok N suite.name # SKIP reason"); reason: a string literal. */
-#define KT_SKIP(reason)                \
-	do {                           \
-		kt->skip = (reason);   \
-		return;                \
+#define KT_SKIP(reason)              \
+	do {                         \
+		kt->skip = (reason); \
+		return;              \
 	} while (0)
 
 /*

@@ -62,14 +62,15 @@ static void print_boot_info(void)
 	if (boot_info.efi)
 		kprintf("boot: firmware UEFI, EFI system table at %lx, memory map from the %s\n",
 			boot_info.efi_system_table,
-			boot_info.mmap_from_efi ? "EFI memory map tag" : "multiboot2 memory map tag");
+			boot_info.mmap_from_efi ? "EFI memory map tag"
+						: "multiboot2 memory map tag");
 	else
 		kprintf("boot: firmware BIOS, memory map from the multiboot2 memory map tag\n");
 	kprintf("boot: memory map (%zu entries):\n", boot_info.nmmap);
 	for (size_t i = 0; i < boot_info.nmmap; i++) {
 		const struct boot_mmap_entry *e = &boot_info.mmap[i];
-		kprintf("  [%016lx - %016lx) %10lu KiB  %s\n", e->base, e->base + e->len, e->len >> 10,
-			mem_type_name(e->type));
+		kprintf("  [%016lx - %016lx) %10lu KiB  %s\n", e->base, e->base + e->len,
+			e->len >> 10, mem_type_name(e->type));
 		if (e->type == MB2_MEM_AVAILABLE)
 			usable += e->len;
 	}
@@ -117,7 +118,8 @@ static void mm_bootstrap(void)
 	reserved[nr++] = (struct pmm_range){KERNEL_LOAD, kimg_to_phys(__kernel_end)};
 	reserved[nr++] = (struct pmm_range){boot_info.mbi_start, boot_info.mbi_end};
 	for (size_t i = 0; i < boot_info.nmodules; i++)
-		reserved[nr++] = (struct pmm_range){boot_info.modules[i].start, boot_info.modules[i].end};
+		reserved[nr++] =
+			(struct pmm_range){boot_info.modules[i].start, boot_info.modules[i].end};
 
 	pmm_init(usable, nu, reserved, nr);
 	pmap_bootstrap(phys_end, cpu_features.pdpe1gb);
@@ -190,7 +192,8 @@ static bool run_benchmarks(const char *which)
 	bool ok = true;
 	for (size_t i = 0; i < boot_info.nmodules; i++) {
 		const char *name = boot_info.modules[i].name;
-		if (!strncmp(name, "bin/bench_", 10) && (!strcmp(which, "1") || !strcmp(name + 10, which)))
+		if (!strncmp(name, "bin/bench_", 10) &&
+		    (!strcmp(which, "1") || !strcmp(name + 10, which)))
 			ok &= user_program_run(name, name, 600) == 0;
 	}
 	return ok;
@@ -258,7 +261,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	int ufailed = user_tests_run();
 	kprintf("kestrel: user tests %s\n", ufailed ? "FAILED" : "passed");
 	run_demo();
-	kprintf("kestrel: %lu ticks (%u ms each) from the timer's start to the verdict\n", timer_ticks,
-		1000 / TIMER_HZ);
+	kprintf("kestrel: %lu ticks (%u ms each) from the timer's start to the verdict\n",
+		timer_ticks, 1000 / TIMER_HZ);
 	qemu_exit(failed == 0 && ufailed == 0);
 }

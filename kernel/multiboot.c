@@ -175,7 +175,8 @@ bool boot_mmap_check(const struct boot_info *bi)
 		const struct boot_mmap_entry *e = &bi->mmap[i], *p = i ? e - 1 : NULL;
 		if (e->len == 0 || e->base + e->len < e->base)
 			return false;
-		if (p && (p->base + p->len > e->base || (p->type == e->type && p->base + p->len == e->base)))
+		if (p && (p->base + p->len > e->base ||
+			  (p->type == e->type && p->base + p->len == e->base)))
 			return false;
 	}
 	return true;
@@ -248,8 +249,8 @@ static bool rsdp_valid(const struct acpi_rsdp *r, size_t len, bool v2)
 		return false;
 	if (!v2)
 		return true;
-	return len >= sizeof(*r) && r->revision >= 2 && r->length >= sizeof(*r) && r->length <= len &&
-	       bytes_sum_to_zero((const uint8_t *)r, r->length);
+	return len >= sizeof(*r) && r->revision >= 2 && r->length >= sizeof(*r) &&
+	       r->length <= len && bytes_sum_to_zero((const uint8_t *)r, r->length);
 }
 
 int multiboot_parse_info(struct boot_info *bi, const void *mbi, vm_paddr_t mbi_phys)
@@ -274,7 +275,8 @@ int multiboot_parse_info(struct boot_info *bi, const void *mbi, vm_paddr_t mbi_p
 				return parse_efi_mmap(bi, efi_mmap);
 			return mmap ? parse_mmap(bi, mmap) : 0;
 		case TAG_CMDLINE:
-			copy_str(bi->cmdline, sizeof(bi->cmdline), (const char *)(tag + 1), payload);
+			copy_str(bi->cmdline, sizeof(bi->cmdline), (const char *)(tag + 1),
+				 payload);
 			break;
 		case TAG_LOADER:
 			copy_str(bi->loader, sizeof(bi->loader), (const char *)(tag + 1), payload);
@@ -287,7 +289,8 @@ int multiboot_parse_info(struct boot_info *bi, const void *mbi, vm_paddr_t mbi_p
 				struct boot_module *bm = &bi->modules[bi->nmodules++];
 				bm->start = m->mod_start;
 				bm->end = m->mod_end;
-				copy_str(bm->name, sizeof(bm->name), m->cmdline, tag->size - sizeof(*m));
+				copy_str(bm->name, sizeof(bm->name), m->cmdline,
+					 tag->size - sizeof(*m));
 			}
 			break;
 		}
@@ -311,7 +314,8 @@ int multiboot_parse_info(struct boot_info *bi, const void *mbi, vm_paddr_t mbi_p
 			break;
 		case TAG_ACPI_OLD:
 			/* The new tag wins whatever the order: it carries the XSDT. */
-			if (!bi->acpi_rsdp_v2 && rsdp_valid((const void *)(tag + 1), payload, false))
+			if (!bi->acpi_rsdp_v2 &&
+			    rsdp_valid((const void *)(tag + 1), payload, false))
 				bi->acpi_rsdp = mbi_phys + off + sizeof(*tag);
 			break;
 		case TAG_ACPI_NEW:

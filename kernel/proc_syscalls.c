@@ -138,7 +138,8 @@ long sys_nanosleep(struct trapframe *tf)
 		return -EINVAL;
 	uint64_t ticks = SLEEP_TICKS_MAX;
 	if ((uint64_t)req.tv_sec < SLEEP_TICKS_MAX / TIMER_HZ)
-		ticks = (uint64_t)req.tv_sec * TIMER_HZ + ((uint64_t)req.tv_nsec + NSEC_PER_TICK - 1) / NSEC_PER_TICK;
+		ticks = (uint64_t)req.tv_sec * TIMER_HZ +
+			((uint64_t)req.tv_nsec + NSEC_PER_TICK - 1) / NSEC_PER_TICK;
 	uint64_t end = timer_ticks + ticks;
 	sched_sleep_until(end);
 	uint64_t now = timer_ticks;
@@ -146,7 +147,8 @@ long sys_nanosleep(struct trapframe *tf)
 		return 0;
 	if (urem) {
 		uint64_t left = end - now;
-		struct timespec rem = {(int64_t)(left / TIMER_HZ), (int64_t)(left % TIMER_HZ) * NSEC_PER_TICK};
+		struct timespec rem = {(int64_t)(left / TIMER_HZ),
+				       (int64_t)(left % TIMER_HZ) * NSEC_PER_TICK};
 		if (copyout(&rem, (void *)urem, sizeof(rem)))
 			return -EFAULT;
 	}

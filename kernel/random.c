@@ -22,20 +22,33 @@ static struct {
 	struct random_source_info info;
 } rng = {.lock = SPINLOCK_INIT("random"), .used = 64};
 
-static inline uint32_t rotl32(uint32_t v, int n) { return (v << n) | (v >> (32 - n)); }
+static inline uint32_t rotl32(uint32_t v, int n)
+{
+	return (v << n) | (v >> (32 - n));
+}
 
-#define QUARTER(a, b, c, d)                                                                        \
-	do {                                                                                       \
-		a += b; d ^= a; d = rotl32(d, 16);                                                 \
-		c += d; b ^= c; b = rotl32(b, 12);                                                 \
-		a += b; d ^= a; d = rotl32(d, 8);                                                  \
-		c += d; b ^= c; b = rotl32(b, 7);                                                  \
+#define QUARTER(a, b, c, d)        \
+	do {                       \
+		a += b;            \
+		d ^= a;            \
+		d = rotl32(d, 16); \
+		c += d;            \
+		b ^= c;            \
+		b = rotl32(b, 12); \
+		a += b;            \
+		d ^= a;            \
+		d = rotl32(d, 8);  \
+		c += d;            \
+		b ^= c;            \
+		b = rotl32(b, 7);  \
 	} while (0)
 
-void chacha20_block(const uint32_t key[8], uint32_t counter, const uint32_t nonce[3], uint8_t out[64])
+void chacha20_block(const uint32_t key[8], uint32_t counter, const uint32_t nonce[3],
+		    uint8_t out[64])
 {
-	uint32_t in[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574, key[0], key[1], key[2],
-			   key[3], key[4], key[5], key[6], key[7], counter, nonce[0], nonce[1], nonce[2]};
+	uint32_t in[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574, key[0], key[1],
+			   key[2],     key[3],     key[4],     key[5],     key[6], key[7],
+			   counter,    nonce[0],   nonce[1],   nonce[2]};
 	uint32_t x[16];
 
 	memcpy(x, in, sizeof(x));
@@ -115,7 +128,8 @@ void random_init(void)
 	struct random_source_info info = rng.info;
 	spin_unlock(&rng.lock);
 	kprintf("random: ChaCha20 keyed from %u hardware words (%s) and %u cycle-counter samples\n",
-		info.hw_words, info.hw_words ? "RDSEED/RDRAND" : "none on this CPU", info.jitter_words);
+		info.hw_words, info.hw_words ? "RDSEED/RDRAND" : "none on this CPU",
+		info.jitter_words);
 }
 
 void random_bytes(void *buf, size_t len)

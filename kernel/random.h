@@ -41,7 +41,8 @@ struct random_source_info random_info(void);
  * The ChaCha20 block function (RFC 8439 section 2.3): 64 bytes of key stream for key, the 32-bit
  * block counter and the 96-bit nonce. Exposed for the test of RFC 8439's vector.
  */
-void chacha20_block(const uint32_t key[8], uint32_t counter, const uint32_t nonce[3], uint8_t out[64]);
+void chacha20_block(const uint32_t key[8], uint32_t counter, const uint32_t nonce[3],
+		    uint8_t out[64]);
 
 /* Implemented by the architecture (arch/x86_64/random_arch.c; the host build: tests/host/shim.c). */
 

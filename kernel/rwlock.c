@@ -7,7 +7,8 @@
 #ifdef KESTREL_WITNESS
 #include "kernel/witness.h"
 _Static_assert(WITNESS_HELD == sizeof(((struct rwlock_thread *)0)->witness_cls), "witness_cls");
-#define WITNESS_ACQUIRE(t, l, try, at) witness_rw_acquire((t), (l)->name, &(l)->witness_cls, (try), (at))
+#define WITNESS_ACQUIRE(t, l, try, at) \
+	witness_rw_acquire((t), (l)->name, &(l)->witness_cls, (try), (at))
 #define WITNESS_RELEASE(t, l) witness_rw_release((t), &(l)->witness_cls)
 #define WITNESS_MAY_SLEEP(what, at) witness_may_sleep((what), NULL, (at))
 #else
@@ -140,8 +141,8 @@ void rw_runlock(struct rwlock *l)
 	t->rlocks--;
 	WITNESS_RELEASE(t, l);
 	uint32_t old = __atomic_fetch_sub(&l->state, 1, __ATOMIC_RELEASE);
-	KASSERT((old & RW_READERS) && !(old & RW_WRITER), "rw_runlock(%s): not read-locked (state %#x)",
-		l->name, old);
+	KASSERT((old & RW_READERS) && !(old & RW_WRITER),
+		"rw_runlock(%s): not read-locked (state %#x)", l->name, old);
 }
 
 void rw_wdisown(struct rwlock *l)
@@ -153,8 +154,8 @@ void rw_wdisown(struct rwlock *l)
 
 void rw_wunlock(struct rwlock *l)
 {
-	KASSERT(rw_wowned(l) || (rw_wlocked(l) && __atomic_load_n(&l->owner, __ATOMIC_RELAXED) ==
-						       &disowned),
+	KASSERT(rw_wowned(l) || (rw_wlocked(l) &&
+				 __atomic_load_n(&l->owner, __ATOMIC_RELAXED) == &disowned),
 		"rw_wunlock(%s): not write-locked by this thread (state %#x)", l->name,
 		__atomic_load_n(&l->state, __ATOMIC_RELAXED));
 	if (__atomic_load_n(&l->owner, __ATOMIC_RELAXED) != &disowned)

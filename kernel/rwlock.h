@@ -45,10 +45,13 @@ struct rwlock {
 	uint32_t state;
 	struct rwlock_thread *owner; /* the writer, NULL if none */
 	const char *name;
-	uint8_t witness_cls;         /* kernel/witness.h: the class of name, 0 until first seen */
+	uint8_t witness_cls; /* kernel/witness.h: the class of name, 0 until first seen */
 };
 
-#define RWLOCK_INIT(n) { 0, 0, (n), 0 }
+#define RWLOCK_INIT(n)       \
+	{                    \
+		0, 0, (n), 0 \
+	}
 
 void rw_init(struct rwlock *l, const char *name);
 /* Block until the lock is held for reading / writing. */

@@ -11,7 +11,7 @@
 #include "kernel/task.h"
 #ifdef KESTREL_WITNESS
 #include "kernel/witness.h"
-#define WITNESS_MAY_SLEEP(what, allowed)                                                           \
+#define WITNESS_MAY_SLEEP(what, allowed) \
 	witness_may_sleep((what), (allowed), (uintptr_t)__builtin_return_address(0))
 #else
 #define WITNESS_MAY_SLEEP(what, allowed) ((void)0)
@@ -22,8 +22,8 @@ spinlock_t sched_lock = SPINLOCK_INIT("sched");
 
 /* Under sched_lock: */
 static struct task *runq_head, *runq_tail;
-static struct task *dead_list;   /* DEAD tasks waiting for sched_unlock, linked by next */
-static cpuset_t idle_cpus;       /* CPUs in sched_idle about to halt, not kicked since */
+static struct task *dead_list; /* DEAD tasks waiting for sched_unlock, linked by next */
+static cpuset_t idle_cpus;     /* CPUs in sched_idle about to halt, not kicked since */
 
 /*
  * One per CPU, each on its own cache line. switch_prev is written under sched_lock by its CPU;
@@ -59,7 +59,8 @@ void sched_start(struct task *boot, struct task *idle)
 {
 	cpus[0].idle = idle;
 	idle->bound = 1;
-	boot->bound = 1; /* kmain stays on the boot CPU: boot code and the tests expect to be there */
+	/* kmain stays on the boot CPU: boot code and the tests expect to be there */
+	boot->bound = 1;
 	boot->cpu = 0;
 	boot->state = TASK_RUNNING;
 	boot->slice = SCHED_SLICE_TICKS;
@@ -280,7 +281,8 @@ static void sched_switch(void)
 void sched_first_run(void)
 {
 	finish_switch();
-	sched_lock.saved_flags = 0; /* interrupts stay off: the new task turns them on when it is ready */
+	/* interrupts stay off: the new task turns them on when it is ready */
+	sched_lock.saved_flags = 0;
 	sched_unlock();
 }
 
@@ -424,7 +426,8 @@ void sched_tick(struct trapframe *tf)
 		/* Only this CPU changes the slice of the task it runs. */
 		if (cur->slice)
 			cur->slice--;
-		bool preemptible = from_user || ((cur->flags & TASK_PREEMPTIBLE) && (tf->rflags & RFLAGS_IF));
+		bool preemptible =
+			from_user || ((cur->flags & TASK_PREEMPTIBLE) && (tf->rflags & RFLAGS_IF));
 		if (cur->slice == 0 && preemptible && !sched_runq_empty()) {
 			spin_lock(&sched_lock);
 			if (runq_has_work_locked(me)) {
@@ -462,13 +465,15 @@ const char *sched_check_locked(void)
 			return "a task runs outside the CPU it is bound to";
 		if (t == cpus[c].idle)
 			running_idle |= CPUSET_CPU(c);
-		if (t->pmap && (cpus[c].active_pmap != t->pmap || !(pmap_active_cpus(t->pmap) & CPUSET_CPU(c))))
+		if (t->pmap && (cpus[c].active_pmap != t->pmap ||
+				!(pmap_active_cpus(t->pmap) & CPUSET_CPU(c))))
 			return "a CPU runs a task without its pmap loaded";
 	}
 	if (idle_cpus & ~running_idle)
 		return "a CPU marked idle runs a task";
 	for (const struct task *t = task_list; t; t = t->next) {
-		if (t->state == TASK_RUNNING && (t->cpu < 0 || (unsigned)t->cpu >= n || cpus[t->cpu].running != t))
+		if (t->state == TASK_RUNNING &&
+		    (t->cpu < 0 || (unsigned)t->cpu >= n || cpus[t->cpu].running != t))
 			return "a RUNNING task is not its CPU's task (or runs on two)";
 		if (t->user && t->pmap && t->state != TASK_RUNNING && !t->map_gone) {
 			uint64_t act = pmap_active_cpus(t->pmap);

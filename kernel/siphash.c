@@ -1,7 +1,10 @@
 /* SipHash-2-4 (contract in kernel/siphash.h). */
 #include "kernel/siphash.h"
 
-static inline uint64_t rotl64(uint64_t v, int n) { return (v << n) | (v >> (64 - n)); }
+static inline uint64_t rotl64(uint64_t v, int n)
+{
+	return (v << n) | (v >> (64 - n));
+}
 
 struct sip_state {
 	uint64_t v0, v1, v2, v3;
@@ -9,10 +12,20 @@ struct sip_state {
 
 static inline void sip_round(struct sip_state *s)
 {
-	s->v0 += s->v1; s->v1 = rotl64(s->v1, 13); s->v1 ^= s->v0; s->v0 = rotl64(s->v0, 32);
-	s->v2 += s->v3; s->v3 = rotl64(s->v3, 16); s->v3 ^= s->v2;
-	s->v0 += s->v3; s->v3 = rotl64(s->v3, 21); s->v3 ^= s->v0;
-	s->v2 += s->v1; s->v1 = rotl64(s->v1, 17); s->v1 ^= s->v2; s->v2 = rotl64(s->v2, 32);
+	s->v0 += s->v1;
+	s->v1 = rotl64(s->v1, 13);
+	s->v1 ^= s->v0;
+	s->v0 = rotl64(s->v0, 32);
+	s->v2 += s->v3;
+	s->v3 = rotl64(s->v3, 16);
+	s->v3 ^= s->v2;
+	s->v0 += s->v3;
+	s->v3 = rotl64(s->v3, 21);
+	s->v3 ^= s->v0;
+	s->v2 += s->v1;
+	s->v1 = rotl64(s->v1, 17);
+	s->v1 ^= s->v2;
+	s->v2 = rotl64(s->v2, 32);
 }
 
 /* Absorb one 64-bit message word: two compression rounds. */
@@ -28,8 +41,10 @@ uint64_t siphash(const struct siphash_key *key, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	struct sip_state s = {
-		key->k0 ^ 0x736f6d6570736575ull, key->k1 ^ 0x646f72616e646f6dull,
-		key->k0 ^ 0x6c7967656e657261ull, key->k1 ^ 0x7465646279746573ull,
+		key->k0 ^ 0x736f6d6570736575ull,
+		key->k1 ^ 0x646f72616e646f6dull,
+		key->k0 ^ 0x6c7967656e657261ull,
+		key->k1 ^ 0x7465646279746573ull,
 	};
 	size_t left = len;
 

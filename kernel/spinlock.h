@@ -15,15 +15,18 @@ typedef struct spinlock {
 	volatile int locked;
 	unsigned long saved_flags; /* the holder's interrupt flag, restored by spin_unlock */
 	const char *name;
-	uint8_t witness_cls;       /* kernel/witness.h: the class of name, 0 until first seen */
+	uint8_t witness_cls; /* kernel/witness.h: the class of name, 0 until first seen */
 } spinlock_t;
 
-#define SPINLOCK_INIT(n) { 0, 0, (n), 0 }
+#define SPINLOCK_INIT(n)     \
+	{                    \
+		0, 0, (n), 0 \
+	}
 
 #ifdef KESTREL_WITNESS
 #include "kernel/witness.h"
 /* The caller's interrupt flag (RFLAGS.IF in f) was on: it runs in thread context. */
-#define SPIN_WITNESS_ACQUIRE(l, try, f)                                                            \
+#define SPIN_WITNESS_ACQUIRE(l, try, f) \
 	witness_spin_acquire((l)->name, &(l)->witness_cls, (try), ((f) & (1ul << 9)) != 0)
 #define SPIN_WITNESS_RELEASE(l) witness_spin_release(&(l)->witness_cls)
 #else
@@ -75,6 +78,9 @@ static inline void spin_unlock(spinlock_t *l)
 	irq_restore(f);
 }
 
-static inline bool spin_held(const spinlock_t *l) { return __atomic_load_n(&l->locked, __ATOMIC_RELAXED) != 0; }
+static inline bool spin_held(const spinlock_t *l)
+{
+	return __atomic_load_n(&l->locked, __ATOMIC_RELAXED) != 0;
+}
 
 #endif

@@ -9,8 +9,8 @@
  * about as much as a short instruction sequence (real CPUs run rep movsb/stosb as fast), and
  * bpf(2) and the BPF helpers copy many small records. Unaligned quadwords are as correct.
  */
-#define STRING_TAIL(op)                                                                        \
-	"testb $4, %b[n]\n\tjz 1f\n\t" op "l\n1:\ttestb $2, %b[n]\n\tjz 2f\n\t" op "w\n"      \
+#define STRING_TAIL(op)                                                                  \
+	"testb $4, %b[n]\n\tjz 1f\n\t" op "l\n1:\ttestb $2, %b[n]\n\tjz 2f\n\t" op "w\n" \
 	"2:\ttestb $1, %b[n]\n\tjz 3f\n\t" op "b\n3:"
 
 void *memset(void *dst, int c, size_t n)
@@ -20,7 +20,9 @@ void *memset(void *dst, int c, size_t n)
 	size_t quads = n / 8;
 
 	__asm__ volatile("rep stosq\n\t" STRING_TAIL("stos")
-			 : "+D"(d), "+c"(quads) : "a"(v), [n] "q"(n) : "memory", "cc");
+			 : "+D"(d), "+c"(quads)
+			 : "a"(v), [n] "q"(n)
+			 : "memory", "cc");
 	return dst;
 }
 
@@ -30,7 +32,9 @@ void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 	size_t quads = n / 8;
 
 	__asm__ volatile("rep movsq\n\t" STRING_TAIL("movs")
-			 : "+D"(dst), "+S"(src), "+c"(quads) : [n] "q"(n) : "memory", "cc");
+			 : "+D"(dst), "+S"(src), "+c"(quads)
+			 : [n] "q"(n)
+			 : "memory", "cc");
 	return ret;
 }
 
@@ -84,7 +88,8 @@ char *strchr(const char *s, int c)
 {
 	for (;; s++) {
 		if (*s == (char)c)
-			return (char *)(uintptr_t)s; /* C's contract: a pointer into the caller's string */
+			/* C's contract: a pointer into the caller's string */
+			return (char *)(uintptr_t)s;
 		if (!*s)
 			return 0;
 	}

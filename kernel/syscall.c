@@ -32,10 +32,26 @@ syscall_handler_t syscall_handler(uint64_t nr)
 static void pt_regs_of(const struct trapframe *tf, uint64_t nr, struct pt_regs *regs)
 {
 	*regs = (struct pt_regs){
-		.r15 = tf->r15, .r14 = tf->r14, .r13 = tf->r13, .r12 = tf->r12, .bp = tf->rbp,
-		.bx = tf->rbx, .r11 = tf->r11, .r10 = tf->r10, .r9 = tf->r9, .r8 = tf->r8,
-		.ax = tf->rax, .cx = tf->rcx, .dx = tf->rdx, .si = tf->rsi, .di = tf->rdi,
-		.orig_ax = nr, .ip = tf->rip, .cs = tf->cs, .flags = tf->rflags, .sp = tf->rsp,
+		.r15 = tf->r15,
+		.r14 = tf->r14,
+		.r13 = tf->r13,
+		.r12 = tf->r12,
+		.bp = tf->rbp,
+		.bx = tf->rbx,
+		.r11 = tf->r11,
+		.r10 = tf->r10,
+		.r9 = tf->r9,
+		.r8 = tf->r8,
+		.ax = tf->rax,
+		.cx = tf->rcx,
+		.dx = tf->rdx,
+		.si = tf->rsi,
+		.di = tf->rdi,
+		.orig_ax = nr,
+		.ip = tf->rip,
+		.cs = tf->cs,
+		.flags = tf->rflags,
+		.sp = tf->rsp,
 		.ss = tf->ss,
 	};
 }

@@ -24,12 +24,18 @@ typedef long (*syscall_handler_t)(struct trapframe *tf);
 static inline uint64_t syscall_arg(const struct trapframe *tf, int n)
 {
 	switch (n) {
-	case 0: return tf->rdi;
-	case 1: return tf->rsi;
-	case 2: return tf->rdx;
-	case 3: return tf->r10;
-	case 4: return tf->r8;
-	default: return tf->r9;
+	case 0:
+		return tf->rdi;
+	case 1:
+		return tf->rsi;
+	case 2:
+		return tf->rdx;
+	case 3:
+		return tf->r10;
+	case 4:
+		return tf->r8;
+	default:
+		return tf->r9;
 	}
 }
 

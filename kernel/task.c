@@ -129,7 +129,8 @@ void task_kthread_main(int (*fn)(void *), void *arg)
 }
 
 /* Lay out t's first context so that context_switch "returns" into start. */
-static void set_initial_context(struct task *t, uint64_t below, void (*start)(void), uint64_t r12, uint64_t r13)
+static void set_initial_context(struct task *t, uint64_t below, void (*start)(void), uint64_t r12,
+				uint64_t r13)
 {
 	struct initial_context *c = (struct initial_context *)below - 1;
 
@@ -190,7 +191,8 @@ static const struct boot_module *module_find(const char *name)
 			return &boot_info.modules[i];
 	for (size_t i = 0; i < boot_info.nmodules; i++) {
 		const char *m = boot_info.modules[i].name;
-		if (!strncmp(m, prefix, sizeof(prefix) - 1) && !strcmp(m + sizeof(prefix) - 1, name))
+		if (!strncmp(m, prefix, sizeof(prefix) - 1) &&
+		    !strcmp(m + sizeof(prefix) - 1, name))
 			return &boot_info.modules[i];
 	}
 	return NULL;
@@ -350,8 +352,12 @@ int task_wait(int pid, int options, uint64_t deadline, struct task **zombie)
 			unpinned |= !callback_pins(cur, c);
 		}
 		/* Children whose maps our own callbacks pin cannot finish exiting while we wait. */
-		int r = !have ? -ECHILD : (options & WNOHANG) ? 0 : !unpinned ? -EBUSY : cur->killed ? -EINTR
-			: deadline && timer_ticks >= deadline ? -EAGAIN : 1;
+		int r = !have                                 ? -ECHILD
+			: (options & WNOHANG)                 ? 0
+			: !unpinned                           ? -EBUSY
+			: cur->killed                         ? -EINTR
+			: deadline && timer_ticks >= deadline ? -EAGAIN
+							      : 1;
 		if (r <= 0) {
 			sched_unlock();
 			*zombie = NULL;
@@ -413,11 +419,11 @@ size_t task_count_user(void)
 	return n;
 }
 
-static __attribute__((noreturn)) void kill_by_fault(struct task *t, const struct trapframe *tf, uint64_t addr,
-							 const char *why)
+static __attribute__((noreturn)) void kill_by_fault(struct task *t, const struct trapframe *tf,
+						    uint64_t addr, const char *why)
 {
-	kprintf("task %d (%s): killed: %s at 0x%lx, rip 0x%lx, error code 0x%lx%s\n", t->pid, t->name,
-		trap_name(tf->vector), addr, tf->rip, tf->error, why);
+	kprintf("task %d (%s): killed: %s at 0x%lx, rip 0x%lx, error code 0x%lx%s\n", t->pid,
+		t->name, trap_name(tf->vector), addr, tf->rip, tf->error, why);
 	t->fault = (struct task_fault){true, tf->vector, addr, tf->rip};
 	task_exit(W_FAULTCODE(tf->vector));
 }
@@ -531,8 +537,8 @@ int task_sched_stat(int pid, struct sched_stat *out)
 	spin_lock(&sched_lock);
 	struct task *t = pid == 0 ? task_current() : find_locked(pid);
 	if (t)
-		*out = (struct sched_stat){t->max_wait, t->preemptions, 1000000 / TIMER_HZ, SCHED_SLICE_TICKS,
-					   t->migrations};
+		*out = (struct sched_stat){t->max_wait, t->preemptions, 1000000 / TIMER_HZ,
+					   SCHED_SLICE_TICKS, t->migrations};
 	sched_unlock();
 	return t ? 0 : -ESRCH;
 }
@@ -563,14 +569,17 @@ static bool user_fault_resolve(struct task *t, uint64_t addr, vm_prot_t access, 
 	vm_size_t page_size;
 	int kr = vm_fault_mapped(t->map, addr, access, &page_size);
 	if (trace_point_enabled(TRACE_VM_FAULT))
-		trace_vm_fault(task_btf_view(t), addr, access, kr, kr == KERN_SUCCESS ? page_size : 0);
+		trace_vm_fault(task_btf_view(t), addr, access, kr,
+			       kr == KERN_SUCCESS ? page_size : 0);
 	irq_disable();
 	return kr == KERN_SUCCESS;
 }
 
 static vm_prot_t pf_access(uint64_t error)
 {
-	return error & PF_ERR_FETCH ? VM_PROT_EXECUTE : error & PF_ERR_WRITE ? VM_PROT_WRITE : VM_PROT_READ;
+	return error & PF_ERR_FETCH   ? VM_PROT_EXECUTE
+	       : error & PF_ERR_WRITE ? VM_PROT_WRITE
+				      : VM_PROT_READ;
 }
 
 /*
@@ -601,7 +610,8 @@ static void task_user_exception(struct trapframe *tf)
 		 */
 		if (!(tf->error & PF_ERR_USER))
 			kill_by_fault(t, tf, addr, " (implicit supervisor access from ring 3)");
-		if (!(tf->error & PF_ERR_RSVD) && user_fault_resolve(t, addr, pf_access(tf->error), true)) {
+		if (!(tf->error & PF_ERR_RSVD) &&
+		    user_fault_resolve(t, addr, pf_access(tf->error), true)) {
 			if (fault_repeats_without_progress(t, tf->rip, addr))
 				kill_by_fault(t, tf, addr, " (the fault repeats without progress)");
 			task_return_to_user(tf);
@@ -665,7 +675,8 @@ const char *task_check(void)
 				msg = "two tasks have the same pid";
 		if (msg)
 			break;
-		if (t->parent && (t->parent->state == TASK_DEAD || find_locked(t->parent->pid) != t->parent))
+		if (t->parent &&
+		    (t->parent->state == TASK_DEAD || find_locked(t->parent->pid) != t->parent))
 			msg = "a task's parent is not on the list";
 		else if (t->state == TASK_ZOMBIE && !t->parent)
 			msg = "a zombie has no parent";

@@ -92,26 +92,26 @@ struct task {
 	enum task_state state;
 	char name[TASK_NAME_MAX];
 	bool user;
-	unsigned flags;                /* TASK_PREEMPTIBLE */
+	unsigned flags; /* TASK_PREEMPTIBLE */
 
-	struct task *parent;           /* NULL: orphan (or the boot task) */
-	struct rwlock_thread rw;       /* the read locks it holds, for kernel/rwlock.c (own use) */
-	void *btf_view;                /* kernel/task_btf.h: made on first use, freed with the task */
-	struct task *next;             /* the task list */
-	struct task *rq_next;          /* the run queue, while RUNNABLE */
-	void *wchan;                   /* what a SLEEPING task waits for */
-	uint64_t wake_tick;            /* if not 0, a sleep ends at this timer tick at the latest */
-	bool killed;                   /* task_kill: exit at the next return towards ring 3 */
-	unsigned slice;                /* ticks left before the timer may preempt */
-	uint64_t runnable_since;       /* timer_ticks when it last became RUNNABLE */
-	uint64_t max_wait;             /* longest RUNNABLE stretch before it ran, in ticks */
-	uint64_t preemptions;          /* switched out RUNNABLE with its slice used up */
-	uint64_t migrations;           /* switched in on another CPU than the one it last ran on */
-	int cpu;                       /* the CPU it runs on, or last ran on; -1: it never ran */
-	unsigned bound;                /* 1 + the only CPU it may run on (sched_bind); 0: any */
-	unsigned fpu_cpu;              /* 1 + the CPU whose FPU registers hold its state, if that
+	struct task *parent;     /* NULL: orphan (or the boot task) */
+	struct rwlock_thread rw; /* the read locks it holds, for kernel/rwlock.c (own use) */
+	void *btf_view;          /* kernel/task_btf.h: made on first use, freed with the task */
+	struct task *next;       /* the task list */
+	struct task *rq_next;    /* the run queue, while RUNNABLE */
+	void *wchan;             /* what a SLEEPING task waits for */
+	uint64_t wake_tick;      /* if not 0, a sleep ends at this timer tick at the latest */
+	bool killed;             /* task_kill: exit at the next return towards ring 3 */
+	unsigned slice;          /* ticks left before the timer may preempt */
+	uint64_t runnable_since; /* timer_ticks when it last became RUNNABLE */
+	uint64_t max_wait;       /* longest RUNNABLE stretch before it ran, in ticks */
+	uint64_t preemptions;    /* switched out RUNNABLE with its slice used up */
+	uint64_t migrations;     /* switched in on another CPU than the one it last ran on */
+	int cpu;                 /* the CPU it runs on, or last ran on; -1: it never ran */
+	unsigned bound;          /* 1 + the only CPU it may run on (sched_bind); 0: any */
+	unsigned fpu_cpu;        /* 1 + the CPU whose FPU registers hold its state, if that
 					  CPU's owner is it too (kernel/sched.c); 0: its fpu area */
-	int exit_status;               /* include/uapi/wait.h status word, once ZOMBIE */
+	int exit_status;         /* include/uapi/wait.h status word, once ZOMBIE */
 	struct task_fault fault;
 	/*
 	 * The last page fault from ring 3 that vm_fault resolved, and how many times in a row it
@@ -121,19 +121,19 @@ struct task {
 	uint64_t last_fault_rip, last_fault_addr;
 	unsigned fault_repeats;
 
-	void *kstack;                  /* KSTACK_SIZE bytes, the canary at the bottom */
+	void *kstack; /* KSTACK_SIZE bytes, the canary at the bottom */
 	uint64_t kstack_top;
-	uint64_t saved_rsp;            /* the context context_switch saved */
-	uint64_t entry_sp;             /* see "the entry stack" above */
-	void *fpu;                     /* user tasks: FPU_STATE_SIZE bytes of fxsave area */
+	uint64_t saved_rsp; /* the context context_switch saved */
+	uint64_t entry_sp;  /* see "the entry stack" above */
+	void *fpu;          /* user tasks: FPU_STATE_SIZE bytes of fxsave area */
 
-	vm_map_t map;                  /* user tasks; NULL once freed (set NULL under sched_lock
+	vm_map_t map; /* user tasks; NULL once freed (set NULL under sched_lock
 					  before the map is destroyed: while sched_lock is held,
 					  a map read here is alive) */
 	pmap_t pmap;
-	bool map_gone;                 /* exiting: task_map_get refuses it */
-	unsigned map_users;            /* task_map_get pins */
-	struct task *map_locker;       /* holds map's lock for writing (SYS_task_lock_map) */
+	bool map_gone;           /* exiting: task_map_get refuses it */
+	unsigned map_users;      /* task_map_get pins */
+	struct task *map_locker; /* holds map's lock for writing (SYS_task_lock_map) */
 	/*
 	 * Map locks (any task's, its own included) this task holds across a return to ring 3, i.e.
 	 * while it runs a callback under them (the BPF calls: increment before entering the callback,
@@ -142,7 +142,7 @@ struct task {
 	 * for the task itself. Written by the task itself only.
 	 */
 	unsigned map_lock_depth;
-	struct cb_level *cb_top;       /* innermost system call running a callback (kernel/callback.h) */
+	struct cb_level *cb_top; /* innermost system call running a callback (kernel/callback.h) */
 
 	struct fd_table fds;
 	uint64_t start_tick;
@@ -152,7 +152,10 @@ struct task {
 extern struct task *task_list;
 
 /* The task running on this CPU (one load: right even if the caller is preempted around it). */
-static inline struct task *task_current(void) { return percpu_current(); }
+static inline struct task *task_current(void)
+{
+	return percpu_current();
+}
 
 /*
  * Turn the boot context into task 0 ("kmain", a kernel thread that is never preempted), create

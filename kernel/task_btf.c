@@ -32,7 +32,8 @@ static unsigned long stack_top(vm_map_t map)
 
 	if (!vm_map_trylock_read(map))
 		return 0;
-	for (vm_map_entry_t e = map->header.prev; e != &map->header && e->end > USER_IMAGE_LIMIT; e = e->prev) {
+	for (vm_map_entry_t e = map->header.prev; e != &map->header && e->end > USER_IMAGE_LIMIT;
+	     e = e->prev) {
 		if (e->eflags & MAP_ENTRY_STACK) {
 			top = e->end;
 			break;
@@ -64,8 +65,8 @@ static struct task_view *view_make(struct task *t)
 		image_btf_text(img, &v->mm.start_code, &v->mm.end_code);
 	}
 	struct task_view *old = NULL;
-	if (!__atomic_compare_exchange_n((struct task_view **)&t->btf_view, &old, v, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE)) {
+	if (!__atomic_compare_exchange_n((struct task_view **)&t->btf_view, &old, v, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		kfree(v);
 		return old;
 	}

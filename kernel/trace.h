@@ -26,12 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum trace_point {
-	TRACE_SYS_ENTER,
-	TRACE_SYS_EXIT,
-	TRACE_VM_FAULT,
-	TRACE_POINT_COUNT
-};
+enum trace_point { TRACE_SYS_ENTER, TRACE_SYS_EXIT, TRACE_VM_FAULT, TRACE_POINT_COUNT };
 
 /* Programs attached to each tracepoint (kernel/bpf/raw_tp.c keeps it; read without a lock). */
 extern uint32_t trace_point_nprogs[TRACE_POINT_COUNT];
@@ -52,8 +47,8 @@ static inline void trace_vm_fault(const void *task, uint64_t address, uint32_t a
 				  uint64_t page_size)
 {
 	if (trace_point_enabled(TRACE_VM_FAULT)) {
-		uint64_t args[5] = {(uint64_t)(uintptr_t)task, address, access, (uint64_t)(int64_t)result,
-				    page_size};
+		uint64_t args[5] = {(uint64_t)(uintptr_t)task, address, access,
+				    (uint64_t)(int64_t)result, page_size};
 		trace_point_run(TRACE_VM_FAULT, args);
 	}
 }

@@ -138,7 +138,8 @@ int user_tests_run(void)
 		bool bad = describe(&o, why, sizeof(why));
 		failed += bad;
 		if (bad)
-			kprintf("not ok %zu user/%s # %s\n", ++k, name + sizeof(TEST_PREFIX) - 1, why);
+			kprintf("not ok %zu user/%s # %s\n", ++k, name + sizeof(TEST_PREFIX) - 1,
+				why);
 		else
 			kprintf("ok %zu user/%s\n", ++k, name + sizeof(TEST_PREFIX) - 1);
 	}
@@ -148,8 +149,8 @@ int user_tests_run(void)
 		kprintf("    # %zu free frames before the user tests, %zu after\n", before, after);
 	}
 	kprintf("%sok %zu user.frames_back_to_baseline\n", after != before ? "not " : "", n + 1);
-	kprintf("# %zu user tests: %zu passed, %d failed (%lu ticks of %u ms)\n", n + 1, n + 1 - (size_t)failed,
-		failed, timer_ticks - start, 1000 / TIMER_HZ);
+	kprintf("# %zu user tests: %zu passed, %d failed (%lu ticks of %u ms)\n", n + 1,
+		n + 1 - (size_t)failed, failed, timer_ticks - start, 1000 / TIMER_HZ);
 	return failed;
 }
 

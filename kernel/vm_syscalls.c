@@ -38,16 +38,17 @@
 #include "uapi/mman.h"
 #include "uapi/vm_stat.h"
 
-_Static_assert(PROT_READ == VM_PROT_READ && PROT_WRITE == VM_PROT_WRITE && PROT_EXEC == VM_PROT_EXECUTE,
+_Static_assert(PROT_READ == VM_PROT_READ && PROT_WRITE == VM_PROT_WRITE &&
+		       PROT_EXEC == VM_PROT_EXECUTE,
 	       "PROT_* and VM_PROT_* are used interchangeably");
 _Static_assert(INHERIT_SHARE == VM_INHERIT_SHARE && INHERIT_COPY == VM_INHERIT_COPY &&
 		       INHERIT_NONE == VM_INHERIT_NONE && INHERIT_ZERO == VM_INHERIT_ZERO,
 	       "INHERIT_* and VM_INHERIT_* are used interchangeably");
 
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
-#define MMAP_FLAGS                                                                                         \
-	(MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANON | MAP_GUARD | MAP_EXCL | MAP_STACK | MAP_NOCORE |   \
-	 MAP_ALIGNMENT_MASK)
+#define MMAP_FLAGS                                                                            \
+	(MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANON | MAP_GUARD | MAP_EXCL | MAP_STACK | \
+	 MAP_NOCORE | MAP_ALIGNMENT_MASK)
 #define MMAP_GUARD_FLAGS (MAP_GUARD | MAP_FIXED | MAP_EXCL | MAP_ALIGNMENT_MASK)
 #define MAP_ALIGNED_MIN PAGE_SHIFT
 #define MAP_ALIGNED_MAX 47
@@ -131,7 +132,8 @@ static long mmap_check_args(uint64_t len, int prot, int *flagsp, int fd, int64_t
 		return -EINVAL;
 	if ((flags & (MAP_SHARED | MAP_PRIVATE)) == (MAP_SHARED | MAP_PRIVATE))
 		return -EINVAL;
-	if ((flags & MAP_GUARD) && (prot != PROT_NONE || fd != -1 || off != 0 || (flags & ~MMAP_GUARD_FLAGS)))
+	if ((flags & MAP_GUARD) &&
+	    (prot != PROT_NONE || fd != -1 || off != 0 || (flags & ~MMAP_GUARD_FLAGS)))
 		return -EINVAL;
 	if ((flags & (MAP_ANON | MAP_SHARED)) == (MAP_ANON | MAP_SHARED))
 		return -EINVAL;
@@ -181,24 +183,29 @@ static long mmap_locked(vm_map_t map, uint64_t *addr, uint64_t size, vm_prot_t p
 				      : 0;
 	int kr;
 
+	/* FreeBSD's vm_mmap_object */
 	if (flags & MAP_SHARED)
-		cow |= MAP_INHERIT_SHARE; /* FreeBSD's vm_mmap_object */
+		cow |= MAP_INHERIT_SHARE;
 
 	if ((flags & (MAP_FIXED | MAP_EXCL)) == (MAP_FIXED | MAP_EXCL)) {
-		kr = vm_map_find_locked(map, w->object, w->offset, addr, size, 0, VMFS_NO_SPACE, prot, w->max, cow);
+		kr = vm_map_find_locked(map, w->object, w->offset, addr, size, 0, VMFS_NO_SPACE,
+					prot, w->max, cow);
 		/* A taken range is mman.h's EEXIST (K), where FreeBSD's translation says ENOMEM. */
 		return kr == KERN_NO_SPACE ? -EEXIST : vm_mmap_to_errno(kr);
 	}
 	if (flags & MAP_FIXED)
-		return vm_mmap_to_errno(vm_map_fixed_locked(map, w->object, w->offset, *addr, size, prot, w->max, cow));
+		return vm_mmap_to_errno(vm_map_fixed_locked(map, w->object, w->offset, *addr, size,
+							    prot, w->max, cow));
 
 	/* No hint: from the task's mmap base (mm/aslr.h), as FreeBSD's anon_loc, then from the bottom. */
 	int find_space = find_space_of(flags);
 	vm_offset_t hint = *addr ? *addr : map->anon_loc, at = hint;
-	kr = vm_map_find_locked(map, w->object, w->offset, &at, size, 0, find_space, prot, w->max, cow);
+	kr = vm_map_find_locked(map, w->object, w->offset, &at, size, 0, find_space, prot, w->max,
+				cow);
 	if (kr == KERN_NO_SPACE && hint > vm_map_min(map)) {
 		at = vm_map_min(map);
-		kr = vm_map_find_locked(map, w->object, w->offset, &at, size, 0, find_space, prot, w->max, cow);
+		kr = vm_map_find_locked(map, w->object, w->offset, &at, size, 0, find_space, prot,
+					w->max, cow);
 	}
 	if (kr == KERN_SUCCESS)
 		*addr = at;
@@ -224,7 +231,8 @@ static long mmap_file(int fd, int64_t off, uint64_t size, int prot, int flags, s
 	else if (off < 0 || (off & PAGE_MASK))
 		r = -EINVAL;
 	else
-		r = f->ops->mmap(f, (vm_ooffset_t)off, size, (vm_prot_t)prot, flags, &w->object, &w->max);
+		r = f->ops->mmap(f, (vm_ooffset_t)off, size, (vm_prot_t)prot, flags, &w->object,
+				 &w->max);
 	if (!r)
 		w->offset = (vm_ooffset_t)off;
 	/* The object, if any, holds what the mapping needs of the file. */
@@ -282,7 +290,8 @@ long sys_munmap(struct trapframe *tf)
 	uint64_t addr = syscall_arg(tf, 0), len = syscall_arg(tf, 1), size;
 	struct task *t = task_current();
 
-	if ((addr & PAGE_MASK) || len == 0 || !round_len(len, &size) || !range_in_map(t->map, addr, size))
+	if ((addr & PAGE_MASK) || len == 0 || !round_len(len, &size) ||
+	    !range_in_map(t->map, addr, size))
 		return -EINVAL;
 	long r = own_map_lock(t);
 	if (r)
@@ -309,7 +318,8 @@ long sys_mprotect(struct trapframe *tf)
 	if (r)
 		return r;
 	int flags = VM_MAP_PROTECT_SET_PROT | (max_prot ? VM_MAP_PROTECT_SET_MAXPROT : 0);
-	r = vm_mmap_to_errno(vm_map_protect_locked(t->map, addr, addr + size, prot, max_prot, flags));
+	r = vm_mmap_to_errno(
+		vm_map_protect_locked(t->map, addr, addr + size, prot, max_prot, flags));
 	vm_map_unlock(t->map);
 	return r;
 }
@@ -359,7 +369,8 @@ long sys_madvise(struct trapframe *tf)
 
 long sys_mincore(struct trapframe *tf)
 {
-	uint64_t addr = syscall_arg(tf, 0), len = syscall_arg(tf, 1), uvec = syscall_arg(tf, 2), size;
+	uint64_t addr = syscall_arg(tf, 0), len = syscall_arg(tf, 1), uvec = syscall_arg(tf, 2),
+		 size;
 	struct task *t = task_current();
 	uint64_t start = trunc_page(addr);
 
@@ -380,7 +391,8 @@ long sys_mincore(struct trapframe *tf)
 		r = own_map_lock_read(t);
 		if (r)
 			break;
-		r = vm_mmap_to_errno(vm_map_mincore(t->map, start + done, start + done + step, buf));
+		r = vm_mmap_to_errno(
+			vm_map_mincore(t->map, start + done, start + done + step, buf));
 		vm_map_unlock_read(t->map);
 		/* The bytes before a hole are copied out too, as FreeBSD leaves them. */
 		long c = copyout(buf, (void *)(uvec + (done >> PAGE_SHIFT)), step >> PAGE_SHIFT);

@@ -52,11 +52,13 @@ void vma_btf_ctx_init(struct vma_btf_ctx *c, struct task *t)
 	c->img = task_btf_image(t);
 }
 
-_Static_assert(sizeof(struct vm_area_struct) == 6 * sizeof(uint64_t),
-	       "vma_btf_fill_ctx writes every field of the record: a new one must be written there");
+_Static_assert(
+	sizeof(struct vm_area_struct) == 6 * sizeof(uint64_t),
+	"vma_btf_fill_ctx writes every field of the record: a new one must be written there");
 
 /* Every field is written here, so the record needs no clearing first. */
-void vma_btf_fill_ctx(struct vma_btf *out, const struct vma_btf_ctx *c, const struct vm_map_entry *e)
+void vma_btf_fill_ctx(struct vma_btf *out, const struct vma_btf_ctx *c,
+		      const struct vm_map_entry *e)
 {
 	struct vm_area_struct *v = &out->vma;
 	uint64_t pgoff;
@@ -65,7 +67,8 @@ void vma_btf_fill_ctx(struct vma_btf *out, const struct vma_btf_ctx *c, const st
 	v->vm_end = e->end;
 	v->vm_mm = c->mm;
 	v->vm_flags = e->protection | (vm_flags_t)e->max_protection << 4 |
-		      (e->eflags & MAP_ENTRY_GUARD ? VM_GUARD : 0) | (e->eflags & MAP_ENTRY_STACK ? VM_STACK : 0) |
+		      (e->eflags & MAP_ENTRY_GUARD ? VM_GUARD : 0) |
+		      (e->eflags & MAP_ENTRY_STACK ? VM_STACK : 0) |
 		      (has_superpage(c->map, e) ? VM_SUPERPAGE : 0);
 	if (c->img && is_image(e) && image_btf_segment(c->img, e->start, e->end, &pgoff)) {
 		v->vm_file = image_btf_file(c->img);

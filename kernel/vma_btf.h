@@ -48,7 +48,8 @@ void vma_btf_ctx_init(struct vma_btf_ctx *c, struct task *t);
  * sleeps, allocates nothing (without the views vm_mm and vm_file are NULL). Takes e's object's
  * lock (a spinlock) for VM_SUPERPAGE, so the caller must not hold it.
  */
-void vma_btf_fill_ctx(struct vma_btf *out, const struct vma_btf_ctx *c, const struct vm_map_entry *e);
+void vma_btf_fill_ctx(struct vma_btf *out, const struct vma_btf_ctx *c,
+		      const struct vm_map_entry *e);
 
 /*
  * vma_btf_fill_ctx with a context made for t on the spot, for a single record of t's map (t alive,

@@ -30,7 +30,7 @@ static struct {
 	uintptr_t site[WITNESS_HELD];
 } held_spin[CPU_MAX];
 
-#define BIT(c) (1ull << ((c) - 1))
+#define BIT(c) (1ull << ((c)-1))
 
 static void table_enter(void)
 {
@@ -147,7 +147,8 @@ static void order(unsigned a, uintptr_t a_at, unsigned b, uintptr_t at)
 		return;
 	__atomic_fetch_add(&reports, 1, __ATOMIC_RELAXED);
 	kprintf("    # witness: lock order reversal: \"%s\" taken while \"%s\" is held, but \"%s\" "
-		"was seen before \"%s\"%s\n", class_name[b], class_name[a], class_name[b],
+		"was seen before \"%s\"%s\n",
+		class_name[b], class_name[a], class_name[b],
 		hop == a ? class_name[a] : class_name[hop], hop == a ? "" : " (on the way there)");
 	print_site("now: held", a_at);
 	print_site("now: taken", at);

@@ -28,8 +28,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define WITNESS_CLASSES 64 /* distinct lock names; more are not checked (said once on the console) */
-#define WITNESS_HELD 8     /* locks held at once per CPU (spinlocks) or per thread (rwlocks) */
+#define WITNESS_CLASSES \
+	64             /* distinct lock names; more are not checked (said once on the console) */
+#define WITNESS_HELD 8 /* locks held at once per CPU (spinlocks) or per thread (rwlocks) */
 
 struct rwlock_thread;
 

@@ -10,7 +10,8 @@ _Static_assert(USER_IMAGE_LIMIT - ASLR_MMAP_BASE_MAX >= (1ull << 45), "32 TiB ab
 _Static_assert(ASLR_STACK_TOP_MAX == USER_CB_TRAMPOLINE, "stacks lie below the trampoline");
 _Static_assert(ASLR_MMAP_BASE_MIN % SUPERPAGE_SIZE == 0 && ASLR_MMAP_STEP % SUPERPAGE_SIZE == 0,
 	       "every base is a superpage boundary");
-_Static_assert(ASLR_MMAP_STEP % (1u << 20) == 0 && ASLR_STACK_STEP % (1u << 10) == 0, "the boot line's units");
+_Static_assert(ASLR_MMAP_STEP % (1u << 20) == 0 && ASLR_STACK_STEP % (1u << 10) == 0,
+	       "the boot line's units");
 
 static bool aslr_on = true;
 
@@ -27,11 +28,12 @@ void aslr_init(bool enabled)
 	if (enabled)
 		kprintf("aslr: on: mmap base %u bits (%lu MiB steps from 0x%lx), "
 			"stack top %u bits (%lu KiB steps down from 0x%lx)\n",
-			ASLR_MMAP_BITS, (unsigned long)(ASLR_MMAP_STEP >> 20), (unsigned long)ASLR_MMAP_BASE_MIN,
-			ASLR_STACK_BITS, (unsigned long)(ASLR_STACK_STEP >> 10), (unsigned long)ASLR_STACK_TOP_MAX);
+			ASLR_MMAP_BITS, (unsigned long)(ASLR_MMAP_STEP >> 20),
+			(unsigned long)ASLR_MMAP_BASE_MIN, ASLR_STACK_BITS,
+			(unsigned long)(ASLR_STACK_STEP >> 10), (unsigned long)ASLR_STACK_TOP_MAX);
 	else
-		kprintf("aslr: off (aslr=0): mmap base 0x%lx, stack top 0x%lx\n", (unsigned long)USER_MIN,
-			(unsigned long)USER_MAX);
+		kprintf("aslr: off (aslr=0): mmap base 0x%lx, stack top 0x%lx\n",
+			(unsigned long)USER_MIN, (unsigned long)USER_MAX);
 }
 
 bool aslr_enabled(void)

@@ -57,8 +57,8 @@ struct kmem_slab {
 
 struct kmem_cache {
 	char name[32];
-	size_t size;        /* as asked for: the bytes a caller may use */
-	size_t obj_size;    /* size rounded up to align: the stride between objects */
+	size_t size;     /* as asked for: the bytes a caller may use */
+	size_t obj_size; /* size rounded up to align: the stride between objects */
 	size_t align;
 	unsigned slab_order;
 	unsigned per_slab;  /* objects per slab; 0 until the geometry is computed */
@@ -70,8 +70,8 @@ struct kmem_cache {
 	struct kmem_cache *next; /* on the cache list */
 };
 
-#define STATIC_CACHE(n, sz, al)                                                             \
-	{                                                                                   \
+#define STATIC_CACHE(n, sz, al)                                                              \
+	{                                                                                    \
 		.name = n, .size = sz, .obj_size = sz, .align = al, .lock = SPINLOCK_INIT(n) \
 	}
 
@@ -94,7 +94,10 @@ static spinlock_t caches_lock = SPINLOCK_INIT("kmem caches");
 static struct kmem_cache *dynamic_caches; /* created by kmem_cache_create, newest first */
 static unsigned caches_epoch;
 
-static size_t align_up(size_t x, size_t a) { return (x + a - 1) & ~(a - 1); }
+static size_t align_up(size_t x, size_t a)
+{
+	return (x + a - 1) & ~(a - 1);
+}
 
 static size_t layout_end(const struct kmem_cache *c, size_t n, size_t *objs_offset)
 {
@@ -186,7 +189,10 @@ static void caches_sync(void)
 	}
 }
 
-static size_t slab_bytes(const struct kmem_cache *c) { return PAGE_SIZE << c->slab_order; }
+static size_t slab_bytes(const struct kmem_cache *c)
+{
+	return PAGE_SIZE << c->slab_order;
+}
 
 /* Hand a slab's frames back to pmm. The slab is on no list. */
 static void slab_release(struct kmem_cache *c, struct kmem_slab *s)
@@ -244,7 +250,8 @@ static struct kmem_slab *slab_create(struct kmem_cache *c)
 	s->cache = c;
 	s->objs = (char *)s + c->objs_offset;
 	s->free_stack = (uint16_t *)(s + 1);
-	s->inuse = (uint64_t *)((char *)s + align_up(sizeof(*s) + c->per_slab * sizeof(uint16_t), 8));
+	s->inuse =
+		(uint64_t *)((char *)s + align_up(sizeof(*s) + c->per_slab * sizeof(uint16_t), 8));
 	s->nfree = c->per_slab;
 	for (unsigned i = 0; i < c->per_slab; i++)
 		s->free_stack[i] = (uint16_t)(c->per_slab - 1 - i);
@@ -371,7 +378,8 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align
 	return c;
 }
 
-struct kmem_cache *kmem_cache_create_once(struct kmem_cache **cachep, const char *name, size_t size, size_t align)
+struct kmem_cache *kmem_cache_create_once(struct kmem_cache **cachep, const char *name, size_t size,
+					  size_t align)
 {
 	static spinlock_t once_lock = SPINLOCK_INIT("kmem_cache_create_once");
 	struct kmem_cache *c = __atomic_load_n(cachep, __ATOMIC_ACQUIRE);
@@ -394,7 +402,8 @@ void kmem_cache_destroy(struct kmem_cache *c)
 	spin_lock(&c->lock);
 	cache_sync(c);
 	if (c->nallocated)
-		panic("kmem_cache_destroy: cache %s still has %zu objects allocated", c->name, c->nallocated);
+		panic("kmem_cache_destroy: cache %s still has %zu objects allocated", c->name,
+		      c->nallocated);
 	struct kmem_cache **pp = &dynamic_caches;
 	while (*pp && *pp != c)
 		pp = &(*pp)->next;
@@ -407,9 +416,15 @@ void kmem_cache_destroy(struct kmem_cache *c)
 	kmem_cache_free(cache_cache, c);
 }
 
-void *kmem_cache_alloc(struct kmem_cache *c) { return cache_alloc(c, false, c->size); }
+void *kmem_cache_alloc(struct kmem_cache *c)
+{
+	return cache_alloc(c, false, c->size);
+}
 
-void *kmem_cache_zalloc(struct kmem_cache *c) { return cache_alloc(c, true, c->size); }
+void *kmem_cache_zalloc(struct kmem_cache *c)
+{
+	return cache_alloc(c, true, c->size);
+}
 
 void kmem_cache_free(struct kmem_cache *c, void *obj)
 {
@@ -417,7 +432,8 @@ void kmem_cache_free(struct kmem_cache *c, void *obj)
 	if (!s)
 		panic("kmem_cache_free: cache %s: %p is a large kmalloc block", c->name, obj);
 	if (s->cache != c)
-		panic("kmem_cache_free: cache %s: %p belongs to cache %s", c->name, obj, s->cache->name);
+		panic("kmem_cache_free: cache %s: %p belongs to cache %s", c->name, obj,
+		      s->cache->name);
 	slab_free(c, s, obj, "kmem_cache_free");
 }
 
@@ -452,9 +468,15 @@ static void *kmalloc_common(size_t size, bool zero)
 	return cache_alloc(&kmalloc_caches[cls], zero, size);
 }
 
-void *kmalloc(size_t size) { return kmalloc_common(size, false); }
+void *kmalloc(size_t size)
+{
+	return kmalloc_common(size, false);
+}
 
-void *kzalloc(size_t size) { return kmalloc_common(size, true); }
+void *kzalloc(size_t size)
+{
+	return kmalloc_common(size, true);
+}
 
 void kfree(const void *block)
 {
@@ -480,10 +502,10 @@ void kfree(const void *block)
 
 static char check_msg[192];
 
-#define CHECK_FAIL(...)                                                     \
-	do {                                                                \
-		ksnprintf(check_msg, sizeof(check_msg), __VA_ARGS__);       \
-		return check_msg;                                           \
+#define CHECK_FAIL(...)                                               \
+	do {                                                          \
+		ksnprintf(check_msg, sizeof(check_msg), __VA_ARGS__); \
+		return check_msg;                                     \
 	} while (0)
 
 /* K2 and K3 for one slab; the bitmap is briefly completed with the free stack and restored. */
@@ -491,19 +513,22 @@ static const char *slab_check(struct kmem_cache *c, struct kmem_slab *s)
 {
 	vm_page_t head = phys_to_vm_page(virt_to_phys(s));
 	if (!head || !(head->flags & VM_PAGE_ALLOC) || head->order != c->slab_order)
-		CHECK_FAIL("cache %s: slab %p is not an allocated order-%u block", c->name, (void *)s, c->slab_order);
+		CHECK_FAIL("cache %s: slab %p is not an allocated order-%u block", c->name,
+			   (void *)s, c->slab_order);
 	for (size_t i = 0; i < ((size_t)1 << c->slab_order); i++)
 		if (!(head[i].flags & VM_PAGE_KMEM) || head[i].kmem_slab != s)
-			CHECK_FAIL("cache %s: frame %zu of slab %p is not marked as the slab's", c->name, i, (void *)s);
+			CHECK_FAIL("cache %s: frame %zu of slab %p is not marked as the slab's",
+				   c->name, i, (void *)s);
 	const char *err = NULL;
 	unsigned pushed = 0;
 	for (; pushed < s->nfree; pushed++) {
 		unsigned idx = s->free_stack[pushed];
 		uint64_t bit = (uint64_t)1 << (idx % 64);
 		if (idx >= c->per_slab || (s->inuse[idx / 64] & bit)) {
-			ksnprintf(check_msg, sizeof(check_msg),
-				  "K2: cache %s: slab %p free stack holds index %u, out of range, allocated or twice",
-				  c->name, (void *)s, idx);
+			ksnprintf(
+				check_msg, sizeof(check_msg),
+				"K2: cache %s: slab %p free stack holds index %u, out of range, allocated or twice",
+				c->name, (void *)s, idx);
 			err = check_msg;
 			break;
 		}
@@ -511,22 +536,26 @@ static const char *slab_check(struct kmem_cache *c, struct kmem_slab *s)
 	}
 	for (unsigned i = 0; i < c->per_slab && !err; i++)
 		if (!(s->inuse[i / 64] & ((uint64_t)1 << (i % 64)))) {
-			ksnprintf(check_msg, sizeof(check_msg),
-				  "K2: cache %s: slab %p object %u is neither allocated nor on the free stack", c->name,
-				  (void *)s, i);
+			ksnprintf(
+				check_msg, sizeof(check_msg),
+				"K2: cache %s: slab %p object %u is neither allocated nor on the free stack",
+				c->name, (void *)s, i);
 			err = check_msg;
 		}
 	while (pushed--)
-		s->inuse[s->free_stack[pushed] / 64] &= ~((uint64_t)1 << (s->free_stack[pushed] % 64));
+		s->inuse[s->free_stack[pushed] / 64] &=
+			~((uint64_t)1 << (s->free_stack[pushed] % 64));
 #ifdef KESTREL_KMEM_DEBUG
 	for (unsigned i = 0; i < s->nfree && !err; i++) {
-		unsigned char *obj = (unsigned char *)s->objs + (size_t)s->free_stack[i] * c->obj_size;
+		unsigned char *obj =
+			(unsigned char *)s->objs + (size_t)s->free_stack[i] * c->obj_size;
 		kmem_unpoison(obj, c->obj_size);
 		for (size_t b = 0; b < c->obj_size && !err; b++)
 			if (obj[b] != POISON_FREE) {
-				ksnprintf(check_msg, sizeof(check_msg),
-					  "K3: cache %s: free object %p byte %zu is %#x, not the free poison", c->name,
-					  (void *)obj, b, obj[b]);
+				ksnprintf(
+					check_msg, sizeof(check_msg),
+					"K3: cache %s: free object %p byte %zu is %#x, not the free poison",
+					c->name, (void *)obj, b, obj[b]);
 				err = check_msg;
 			}
 		kmem_poison(obj, c->obj_size);
@@ -546,16 +575,19 @@ static const char *cache_check(struct kmem_cache *c, size_t limit)
 		size_t n = 0;
 		for (struct kmem_slab *s = lists[l]; s; prev = s, s = s->next) {
 			if (++n > limit)
-				CHECK_FAIL("K1: cache %s: %s slab list is cyclic", c->name, names[l]);
+				CHECK_FAIL("K1: cache %s: %s slab list is cyclic", c->name,
+					   names[l]);
 			if (s->cache != c || s->prev != prev)
-				CHECK_FAIL("K1: cache %s: slab %p on the %s list has a wrong cache or prev link", c->name,
-					   (void *)s, names[l]);
-			bool fits = l == 0 ? s->nfree == 0
+				CHECK_FAIL(
+					"K1: cache %s: slab %p on the %s list has a wrong cache or prev link",
+					c->name, (void *)s, names[l]);
+			bool fits = l == 0   ? s->nfree == 0
 				    : l == 2 ? s->nfree == c->per_slab
 					     : s->nfree > 0 && s->nfree < c->per_slab;
 			if (!fits)
-				CHECK_FAIL("K1: cache %s: slab %p with %u of %u objects free is on the %s list", c->name,
-					   (void *)s, s->nfree, c->per_slab, names[l]);
+				CHECK_FAIL(
+					"K1: cache %s: slab %p with %u of %u objects free is on the %s list",
+					c->name, (void *)s, s->nfree, c->per_slab, names[l]);
 			const char *err = slab_check(c, s);
 			if (err)
 				return err;
@@ -563,8 +595,8 @@ static const char *cache_check(struct kmem_cache *c, size_t limit)
 		}
 	}
 	if (allocated != c->nallocated)
-		CHECK_FAIL("K2: cache %s: slabs hold %zu objects, nallocated says %zu", c->name, allocated,
-			   c->nallocated);
+		CHECK_FAIL("K2: cache %s: slabs hold %zu objects, nallocated says %zu", c->name,
+			   allocated, c->nallocated);
 	return NULL;
 }
 

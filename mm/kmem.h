@@ -21,7 +21,8 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align
  * no boot code has to remember to. Safe to race: one cache is created, every caller sees it.
  * Returns NULL (and tries again next time) if out of memory.
  */
-struct kmem_cache *kmem_cache_create_once(struct kmem_cache **cachep, const char *name, size_t size, size_t align);
+struct kmem_cache *kmem_cache_create_once(struct kmem_cache **cachep, const char *name, size_t size,
+					  size_t align);
 /* Destroy an empty cache; panics if objects are still allocated from it. */
 void kmem_cache_destroy(struct kmem_cache *c);
 /* An object from the cache, or NULL. The caller owns it until kmem_cache_free. */

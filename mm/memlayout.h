@@ -102,7 +102,8 @@
 #define ASLR_STACK_TOP_MIN (ASLR_STACK_TOP_MAX - ((1ull << ASLR_STACK_BITS) - 1) * ASLR_STACK_STEP)
 #define ASLR_MMAP_BITS 25
 #define ASLR_MMAP_STEP SUPERPAGE_SIZE
-#define ASLR_MMAP_BASE_MIN 0x100000000ull /* 4 GiB: clear of the program and of low fixed mappings */
+#define ASLR_MMAP_BASE_MIN \
+	0x100000000ull /* 4 GiB: clear of the program and of low fixed mappings */
 #define ASLR_MMAP_BASE_MAX (ASLR_MMAP_BASE_MIN + ((1ull << ASLR_MMAP_BITS) - 1) * ASLR_MMAP_STEP)
 
 /* Program segments end at or below this: under the lowest stack ASLR can choose, and its guard. */
@@ -133,6 +134,6 @@ static inline vm_paddr_t virt_to_phys(const void *va)
 }
 
 /* Physical address of a kernel-image symbol (text, data, bss). */
-#define kimg_to_phys(va) ((vm_paddr_t)((uintptr_t)(va) - KERNEL_BASE))
+#define kimg_to_phys(va) ((vm_paddr_t)((uintptr_t)(va)-KERNEL_BASE))
 
 #endif

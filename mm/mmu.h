@@ -13,10 +13,10 @@
 
 #include "mm/types.h"
 
-#define MMU_READ 0x1  /* every present mapping is readable on x86_64; kept for clarity */
+#define MMU_READ 0x1 /* every present mapping is readable on x86_64; kept for clarity */
 #define MMU_WRITE 0x2
-#define MMU_EXEC 0x4  /* without it the mapping is NX */
-#define MMU_USER 0x8  /* reachable from ring 3 */
+#define MMU_EXEC 0x4 /* without it the mapping is NX */
+#define MMU_USER 0x8 /* reachable from ring 3 */
 
 /*
  * Status bits: what the MMU recorded about the use of a mapping. pmap_query_status reports them;

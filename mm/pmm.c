@@ -49,7 +49,10 @@ static void unpoison_range(vm_paddr_t start, vm_paddr_t end)
 		ASAN_UNPOISON_MEMORY_REGION(phys_to_virt(start), end - start);
 }
 #else
-static void unpoison_range(vm_paddr_t start, vm_paddr_t end) { (void)start, (void)end; }
+static void unpoison_range(vm_paddr_t start, vm_paddr_t end)
+{
+	(void)start, (void)end;
+}
 #endif
 
 #define MAX_BLOCK_FRAMES ((uint64_t)1 << PMM_MAX_ORDER)
@@ -61,15 +64,22 @@ struct free_area {
 
 static spinlock_t pmm_lock = SPINLOCK_INIT("pmm");
 static struct vm_page *vm_pages;
-static uint64_t *chunk_map; /* bit c: chunk c (frames from base_pfn + c * MAX_BLOCK_FRAMES) is present */
+/* bit c: chunk c (frames from base_pfn + c * MAX_BLOCK_FRAMES) is present */
+static uint64_t *chunk_map;
 static uint64_t base_pfn, end_pfn;
 static struct free_area free_area[PMM_MAX_ORDER + 1];
 static size_t free_frames, total_frames;
 static unsigned generation;
 
-static size_t span_frames(void) { return (size_t)(end_pfn - base_pfn); }
+static size_t span_frames(void)
+{
+	return (size_t)(end_pfn - base_pfn);
+}
 
-static vm_paddr_t index_to_phys(size_t idx) { return (base_pfn + idx) << PAGE_SHIFT; }
+static vm_paddr_t index_to_phys(size_t idx)
+{
+	return (base_pfn + idx) << PAGE_SHIFT;
+}
 
 static bool chunk_present(size_t idx)
 {
@@ -78,7 +88,10 @@ static bool chunk_present(size_t idx)
 }
 
 /* The first frame index of the chunk after the one holding idx. */
-static size_t next_chunk(size_t idx) { return (idx | (MAX_BLOCK_FRAMES - 1)) + 1; }
+static size_t next_chunk(size_t idx)
+{
+	return (idx | (MAX_BLOCK_FRAMES - 1)) + 1;
+}
 
 static void list_push(unsigned order, vm_page_t p)
 {
@@ -119,7 +132,8 @@ static vm_paddr_t place_array(vm_size_t bytes, const struct pmm_range *usable, s
 {
 	vm_paddr_t best = UINT64_MAX;
 	for (size_t i = 0; i < nusable + nreserved; i++) {
-		vm_paddr_t c = round_page(i < nusable ? usable[i].start : reserved[i - nusable].end);
+		vm_paddr_t c =
+			round_page(i < nusable ? usable[i].start : reserved[i - nusable].end);
 		vm_paddr_t e = c + bytes;
 		bool inside = false, clear = true;
 		if (c >= best || e < c)
@@ -127,7 +141,8 @@ static vm_paddr_t place_array(vm_size_t bytes, const struct pmm_range *usable, s
 		for (size_t u = 0; u < nusable && !inside; u++)
 			inside = usable[u].start <= c && e <= trunc_page(usable[u].end);
 		for (size_t r = 0; r < nreserved && clear; r++)
-			clear = e <= trunc_page(reserved[r].start) || c >= round_page(reserved[r].end);
+			clear = e <= trunc_page(reserved[r].start) ||
+				c >= round_page(reserved[r].end);
 		if (inside && clear)
 			best = c;
 	}
@@ -158,7 +173,8 @@ static void mark_range(vm_paddr_t start, vm_paddr_t end, bool reserve)
 static void set_chunks_present(vm_paddr_t start, vm_paddr_t end)
 {
 	uint64_t s = round_page(start) >> PAGE_SHIFT, e = end >> PAGE_SHIFT;
-	for (uint64_t c = (s - base_pfn) >> PMM_MAX_ORDER; s < e && c <= (e - 1 - base_pfn) >> PMM_MAX_ORDER; c++)
+	for (uint64_t c = (s - base_pfn) >> PMM_MAX_ORDER;
+	     s < e && c <= (e - 1 - base_pfn) >> PMM_MAX_ORDER; c++)
 		chunk_map[c / 64] |= (uint64_t)1 << (c % 64);
 }
 
@@ -166,7 +182,8 @@ static void set_chunks_present(vm_paddr_t start, vm_paddr_t end)
 static void release_unused_array(vm_paddr_t array_pa, vm_size_t entry_bytes)
 {
 	for (vm_size_t off = 0; off + PAGE_SIZE <= entry_bytes; off += PAGE_SIZE) {
-		size_t first = off / sizeof(struct vm_page), last = (off + PAGE_SIZE - 1) / sizeof(struct vm_page);
+		size_t first = off / sizeof(struct vm_page),
+		       last = (off + PAGE_SIZE - 1) / sizeof(struct vm_page);
 		bool used = false;
 		for (size_t idx = first; idx <= last && !used; idx = next_chunk(idx))
 			used = chunk_present(idx);
@@ -180,7 +197,8 @@ void pmm_init(const struct pmm_range *usable, size_t nusable, const struct pmm_r
 {
 	uint64_t lo = UINT64_MAX, hi = 0;
 	for (size_t i = 0; i < nusable; i++) {
-		uint64_t s = round_page(usable[i].start) >> PAGE_SHIFT, e = usable[i].end >> PAGE_SHIFT;
+		uint64_t s = round_page(usable[i].start) >> PAGE_SHIFT,
+			 e = usable[i].end >> PAGE_SHIFT;
 		if (s >= e)
 			continue;
 		lo = s < lo ? s : lo;
@@ -232,7 +250,8 @@ void pmm_init(const struct pmm_range *usable, size_t nusable, const struct pmm_r
 			continue;
 		}
 		size_t run_end = idx;
-		while (run_end < n && chunk_present(run_end) && !(vm_pages[run_end].flags & VM_PAGE_RESERVED))
+		while (run_end < n && chunk_present(run_end) &&
+		       !(vm_pages[run_end].flags & VM_PAGE_RESERVED))
 			run_end++;
 		total_frames += run_end - idx;
 		while (idx < run_end) {
@@ -248,14 +267,21 @@ void pmm_init(const struct pmm_range *usable, size_t nusable, const struct pmm_r
 	spin_unlock(&pmm_lock);
 }
 
-unsigned pmm_generation(void) { return __atomic_load_n(&generation, __ATOMIC_ACQUIRE); }
+unsigned pmm_generation(void)
+{
+	return __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
+}
 
-vm_paddr_t vm_page_to_phys(vm_page_t page) { return index_to_phys((size_t)(page - vm_pages)); }
+vm_paddr_t vm_page_to_phys(vm_page_t page)
+{
+	return index_to_phys((size_t)(page - vm_pages));
+}
 
 vm_page_t phys_to_vm_page(vm_paddr_t pa)
 {
 	uint64_t pfn = pa >> PAGE_SHIFT;
-	if (!vm_pages || pfn < base_pfn || pfn >= end_pfn || !chunk_present((size_t)(pfn - base_pfn)))
+	if (!vm_pages || pfn < base_pfn || pfn >= end_pfn ||
+	    !chunk_present((size_t)(pfn - base_pfn)))
 		return NULL;
 	return &vm_pages[pfn - base_pfn];
 }
@@ -263,8 +289,8 @@ vm_page_t phys_to_vm_page(vm_paddr_t pa)
 static bool is_vm_page(vm_page_t page)
 {
 	uintptr_t off = (uintptr_t)page - (uintptr_t)vm_pages;
-	return page >= vm_pages && page < vm_pages + span_frames() && off % sizeof(struct vm_page) == 0 &&
-	       chunk_present((size_t)(page - vm_pages));
+	return page >= vm_pages && page < vm_pages + span_frames() &&
+	       off % sizeof(struct vm_page) == 0 && chunk_present((size_t)(page - vm_pages));
 }
 
 static vm_page_t block_head_locked(vm_page_t page)
@@ -300,11 +326,11 @@ static void check_alloc_head(vm_page_t page, const char *who)
 		panic("%s: frame %#llx is reserved", who, pa);
 	vm_page_t h = block_head_locked(page);
 	if (h && (h->flags & VM_PAGE_FREE))
-		panic("%s: double free: frame %#llx is already free (in the order-%u block at %#llx)", who, pa,
-		      h->order, (unsigned long long)vm_page_to_phys(h));
+		panic("%s: double free: frame %#llx is already free (in the order-%u block at %#llx)",
+		      who, pa, h->order, (unsigned long long)vm_page_to_phys(h));
 	if (h)
-		panic("%s: frame %#llx is a tail page of the order-%u block at %#llx", who, pa, h->order,
-		      (unsigned long long)vm_page_to_phys(h));
+		panic("%s: frame %#llx is a tail page of the order-%u block at %#llx", who, pa,
+		      h->order, (unsigned long long)vm_page_to_phys(h));
 	panic("%s: frame %#llx belongs to no block (allocator state corrupt)", who, pa);
 }
 
@@ -342,7 +368,10 @@ vm_page_t pmm_alloc_order_below(unsigned order, unsigned flags, vm_paddr_t limit
 	return page;
 }
 
-vm_page_t pmm_alloc_order(unsigned order, unsigned flags) { return pmm_alloc_order_below(order, flags, UINT64_MAX); }
+vm_page_t pmm_alloc_order(unsigned order, unsigned flags)
+{
+	return pmm_alloc_order_below(order, flags, UINT64_MAX);
+}
 
 void pmm_free(vm_page_t page)
 {
@@ -410,10 +439,10 @@ size_t pmm_free_blocks(unsigned order)
 
 static char check_msg[192];
 
-#define CHECK_FAIL(...)                                                     \
-	do {                                                                \
-		ksnprintf(check_msg, sizeof(check_msg), __VA_ARGS__);       \
-		return check_msg;                                           \
+#define CHECK_FAIL(...)                                               \
+	do {                                                          \
+		ksnprintf(check_msg, sizeof(check_msg), __VA_ARGS__); \
+		return check_msg;                                     \
 	} while (0)
 
 /* I3 and the list side of I4. */
@@ -426,14 +455,18 @@ static const char *check_lists(size_t *listed)
 		vm_page_t prev = NULL;
 		for (vm_page_t p = free_area[k].head; p; prev = p, p = p->next) {
 			if (!is_vm_page(p))
-				CHECK_FAIL("I3: order-%u free list holds %p, not a vm_page", k, (void *)p);
+				CHECK_FAIL("I3: order-%u free list holds %p, not a vm_page", k,
+					   (void *)p);
 			size_t idx = (size_t)(p - vm_pages);
 			if (p->prev != prev)
-				CHECK_FAIL("I3: order-%u free list: frame %#llx has a wrong prev link", k,
-					   (unsigned long long)index_to_phys(idx));
+				CHECK_FAIL(
+					"I3: order-%u free list: frame %#llx has a wrong prev link",
+					k, (unsigned long long)index_to_phys(idx));
 			if (!(p->flags & VM_PAGE_FREE) || p->order != k)
-				CHECK_FAIL("I3: order-%u free list holds frame %#llx with flags %#x order %u", k,
-					   (unsigned long long)index_to_phys(idx), p->flags, p->order);
+				CHECK_FAIL(
+					"I3: order-%u free list holds frame %#llx with flags %#x order %u",
+					k, (unsigned long long)index_to_phys(idx), p->flags,
+					p->order);
 			if (++len > n)
 				CHECK_FAIL("I3: order-%u free list is cyclic", k);
 		}
@@ -463,29 +496,38 @@ static const char *check_frames(size_t *free_seen, size_t *managed)
 			continue;
 		}
 		if (state != VM_PAGE_FREE && state != VM_PAGE_ALLOC)
-			CHECK_FAIL("I1/I2: frame %#llx has flags %#x: not a block head nor reserved", pa, p->flags);
+			CHECK_FAIL(
+				"I1/I2: frame %#llx has flags %#x: not a block head nor reserved",
+				pa, p->flags);
 		unsigned k = p->order;
 		size_t len = (size_t)1 << (k <= PMM_MAX_ORDER ? k : 0);
 		if (k > PMM_MAX_ORDER || (idx & (len - 1)) || idx + len > n)
-			CHECK_FAIL("I1: block at %#llx of order %u is misaligned or leaves the span", pa, k);
+			CHECK_FAIL(
+				"I1: block at %#llx of order %u is misaligned or leaves the span",
+				pa, k);
 		bool is_free = state == VM_PAGE_FREE;
 		if (is_free && p->ref_count)
 			CHECK_FAIL("I2: free block at %#llx has ref_count %u", pa, p->ref_count);
 		for (size_t j = 1; j < len; j++) {
 			vm_page_t q = &vm_pages[idx + j];
 			if (q->flags & (VM_PAGE_FREE | VM_PAGE_ALLOC | VM_PAGE_RESERVED))
-				CHECK_FAIL("I1: frame %#llx (flags %#x) overlaps the order-%u block at %#llx",
-					   (unsigned long long)index_to_phys(idx + j), q->flags, k, pa);
+				CHECK_FAIL(
+					"I1: frame %#llx (flags %#x) overlaps the order-%u block at %#llx",
+					(unsigned long long)index_to_phys(idx + j), q->flags, k,
+					pa);
 			if (is_free && (q->flags || q->ref_count))
-				CHECK_FAIL("I2: frame %#llx inside the free block at %#llx has flags %#x ref %u",
-					   (unsigned long long)index_to_phys(idx + j), pa, q->flags, q->ref_count);
+				CHECK_FAIL(
+					"I2: frame %#llx inside the free block at %#llx has flags %#x ref %u",
+					(unsigned long long)index_to_phys(idx + j), pa, q->flags,
+					q->ref_count);
 		}
 		if (is_free) {
 			*free_seen += len;
 			vm_page_t b = &vm_pages[idx ^ len];
 			if (k < PMM_MAX_ORDER && (b->flags & VM_PAGE_FREE) && b->order == k)
-				CHECK_FAIL("I5: free order-%u blocks at %#llx and %#llx are buddies, not coalesced", k,
-					   pa, (unsigned long long)vm_page_to_phys(b));
+				CHECK_FAIL(
+					"I5: free order-%u blocks at %#llx and %#llx are buddies, not coalesced",
+					k, pa, (unsigned long long)vm_page_to_phys(b));
 		}
 		*managed += len;
 		idx += len;
@@ -503,13 +545,13 @@ const char *pmm_check(void)
 		err = check_frames(&free_seen, &managed);
 	if (!err && (listed != free_frames || free_seen != free_frames)) {
 		ksnprintf(check_msg, sizeof(check_msg),
-			  "I4: free_frames is %zu, free lists hold %zu, free blocks cover %zu", free_frames, listed,
-			  free_seen);
+			  "I4: free_frames is %zu, free lists hold %zu, free blocks cover %zu",
+			  free_frames, listed, free_seen);
 		err = check_msg;
 	}
 	if (!err && managed != total_frames) {
-		ksnprintf(check_msg, sizeof(check_msg), "I4: total_frames is %zu, blocks cover %zu", total_frames,
-			  managed);
+		ksnprintf(check_msg, sizeof(check_msg), "I4: total_frames is %zu, blocks cover %zu",
+			  total_frames, managed);
 		err = check_msg;
 	}
 	spin_unlock(&pmm_lock);

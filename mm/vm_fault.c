@@ -17,10 +17,16 @@
 
 #define SUPERPAGE_PAGES (SUPERPAGE_SIZE / PAGE_SIZE)
 
-static void stat_inc(uint64_t *counter) { __atomic_add_fetch(counter, 1, __ATOMIC_RELAXED); }
+static void stat_inc(uint64_t *counter)
+{
+	__atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
+}
 
 /* The index in e's object of the page at va. */
-static uint64_t entry_pindex(vm_map_entry_t e, vm_offset_t va) { return (e->offset + (va - e->start)) >> PAGE_SHIFT; }
+static uint64_t entry_pindex(vm_map_entry_t e, vm_offset_t va)
+{
+	return (e->offset + (va - e->start)) >> PAGE_SHIFT;
+}
 
 /* The entry's object, made on the first fault of an anonymous entry. NULL when out of memory. */
 static vm_object_t entry_object(vm_map_entry_t e)
@@ -35,7 +41,8 @@ static vm_object_t entry_object(vm_map_entry_t e)
 	object->flags |= OBJ_ONEMAPPING;
 	object->map_base = e->start - e->offset;
 	vm_object_t seen = NULL;
-	if (__atomic_compare_exchange_n(&e->object, &seen, object, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	if (__atomic_compare_exchange_n(&e->object, &seen, object, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE))
 		return object;
 	vm_object_deallocate(object);
 	return seen;
@@ -45,7 +52,8 @@ static vm_object_t entry_object(vm_map_entry_t e)
 static bool superpage_fits(vm_map_entry_t e, vm_offset_t va)
 {
 	vm_offset_t base = va & ~SUPERPAGE_MASK;
-	return base >= e->start && e->end - base >= SUPERPAGE_SIZE && ((e->offset - e->start) & SUPERPAGE_MASK) == 0;
+	return base >= e->start && e->end - base >= SUPERPAGE_SIZE &&
+	       ((e->offset - e->start) & SUPERPAGE_MASK) == 0;
 }
 
 /* Whether none of the object's 2 MiB range behind the superpage around va is resident. Object lock held. */
@@ -60,8 +68,8 @@ static bool superpage_range_empty(vm_map_entry_t e, vm_object_t object, vm_offse
  * changed and block still the caller's, if a tree node could not be had; else true with the result
  * in *rc, block then belonging to the object. Object lock held; the object range must be empty.
  */
-static bool map_superpage(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_offset_t va, unsigned flags,
-			  vm_page_t block, int *rc)
+static bool map_superpage(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_offset_t va,
+			  unsigned flags, vm_page_t block, int *rc)
 {
 	vm_offset_t base = va & ~SUPERPAGE_MASK;
 	uint64_t first = entry_pindex(e, base);
@@ -70,7 +78,8 @@ static bool map_superpage(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm
 	/* The object keeps 512 independent frames, so that removing part of the range frees just that. */
 	pmm_split(block);
 	for (uint64_t i = 0; i < SUPERPAGE_PAGES; i++) {
-		if (vm_object_page_insert(object, first + i, phys_to_vm_page(pa + i * PAGE_SIZE)) == 0)
+		if (vm_object_page_insert(object, first + i, phys_to_vm_page(pa + i * PAGE_SIZE)) ==
+		    0)
 			continue;
 		/* Give back what went in, then reassemble the block (the buddy allocator coalesces). */
 		vm_object_page_remove(object, first, first + i);
@@ -80,7 +89,8 @@ static bool map_superpage(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm
 	}
 
 	int r = pmap_enter(map->pmap, base, pa, SUPERPAGE_SIZE, flags);
-	KASSERT(r == 0 || r == -ENOMEM, "vm_fault: pmap_enter of 2 MiB at 0x%llx: %d", (unsigned long long)base, r);
+	KASSERT(r == 0 || r == -ENOMEM, "vm_fault: pmap_enter of 2 MiB at 0x%llx: %d",
+		(unsigned long long)base, r);
 	if (r == 0) {
 		stat_inc(&map->stats.resident_2m);
 		stat_inc(&map->stats.faults_2m);
@@ -100,7 +110,8 @@ static int enter_page(vm_map_t map, vm_offset_t va, vm_page_t page, unsigned fla
 		return KERN_SUCCESS;
 	}
 	/* -EEXIST: a fault on another CPU mapped the page (4 KiB or 2 MiB) between our look and our lock. */
-	KASSERT(r == -EEXIST || r == -ENOMEM, "vm_fault: pmap_enter at 0x%llx: %d", (unsigned long long)va, r);
+	KASSERT(r == -EEXIST || r == -ENOMEM, "vm_fault: pmap_enter at 0x%llx: %d",
+		(unsigned long long)va, r);
 	if (r == -ENOMEM)
 		return KERN_RESOURCE_SHORTAGE;
 	pmap_query(map->pmap, va, NULL, NULL, size);
@@ -113,8 +124,8 @@ static int enter_page(vm_map_t map, vm_offset_t va, vm_page_t page, unsigned fla
  * case *block is consumed (set to NULL). On success *size is the size of the page mapping va.
  * Object lock held.
  */
-static int fault_page(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_offset_t va, unsigned flags,
-		      vm_page_t *block, vm_size_t *size)
+static int fault_page(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_offset_t va,
+		      unsigned flags, vm_page_t *block, vm_size_t *size)
 {
 	uint64_t pindex = entry_pindex(e, va);
 	vm_page_t page = vm_object_page_lookup(object, pindex);
@@ -151,7 +162,8 @@ static bool sg_superpage_run(vm_map_entry_t e, vm_object_t object, vm_offset_t v
 	if (*pa & SUPERPAGE_MASK)
 		return false;
 	for (uint64_t i = 1; i < SUPERPAGE_PAGES; i++)
-		if (vm_page_to_phys(vm_object_page_lookup(object, first + i)) != *pa + i * PAGE_SIZE)
+		if (vm_page_to_phys(vm_object_page_lookup(object, first + i)) !=
+		    *pa + i * PAGE_SIZE)
 			return false;
 	return true;
 }
@@ -162,14 +174,14 @@ static bool sg_superpage_run(vm_map_entry_t e, vm_object_t object, vm_offset_t v
  * split), or its page table could not be had, the page goes in on its own. On success *size is
  * the size of the page mapping va. Object lock held.
  */
-static int fault_sg(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_offset_t va, unsigned flags,
-		    vm_size_t *size)
+static int fault_sg(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_offset_t va,
+		    unsigned flags, vm_size_t *size)
 {
 	vm_paddr_t pa;
 	if (superpage_fits(e, va) && sg_superpage_run(e, object, va, &pa)) {
 		int r = pmap_enter(map->pmap, va & ~SUPERPAGE_MASK, pa, SUPERPAGE_SIZE, flags);
-		KASSERT(r == 0 || r == -EEXIST || r == -ENOMEM, "vm_fault: pmap_enter of 2 MiB at 0x%llx: %d",
-			(unsigned long long)va, r);
+		KASSERT(r == 0 || r == -EEXIST || r == -ENOMEM,
+			"vm_fault: pmap_enter of 2 MiB at 0x%llx: %d", (unsigned long long)va, r);
 		if (r == 0) {
 			stat_inc(&map->stats.resident_2m);
 			stat_inc(&map->stats.faults_2m);
@@ -262,7 +274,8 @@ int vm_fault_range(vm_map_t map, vm_offset_t start, vm_offset_t end)
 			if (rc != KERN_SUCCESS)
 				return rc;
 			/* After a 2 MiB page, go on at the next 2 MiB boundary. */
-			va = size == SUPERPAGE_SIZE ? (va & ~SUPERPAGE_MASK) + SUPERPAGE_SIZE : va + PAGE_SIZE;
+			va = size == SUPERPAGE_SIZE ? (va & ~SUPERPAGE_MASK) + SUPERPAGE_SIZE
+						    : va + PAGE_SIZE;
 			preempt_point(); /* a range may be large; the read lock may sleep */
 		}
 	}

@@ -22,7 +22,8 @@
 /* Maps that end at or below this address are user maps: their pages get MMU_USER. */
 #define VM_MAP_USER_TOP 0x0000800000000000ull
 
-static struct kmem_cache *entry_cache; /* of entries aligned to 64, each on a cache line of its own */
+/* of entries aligned to 64, each on a cache line of its own */
+static struct kmem_cache *entry_cache;
 _Static_assert(sizeof(struct vm_map_entry) <= 64, "an entry fits one cache line");
 
 /* ---------------------------------------------------------------------------------------------
@@ -70,7 +71,8 @@ static vm_map_entry_t reserve_take(struct entry_reserve *r)
  * The list and the tree.
  */
 /* Link e after `after`; at (NULL: none) is where a search of the tree found e's place. */
-static void entry_link(vm_map_t map, vm_map_entry_t after, vm_map_entry_t e, const struct vm_map_tree_cursor *at)
+static void entry_link(vm_map_t map, vm_map_entry_t after, vm_map_entry_t e,
+		       const struct vm_map_tree_cursor *at)
 {
 	e->prev = after;
 	e->next = after->next;
@@ -167,8 +169,8 @@ static bool superpage_worthwhile(vm_ooffset_t offset, vm_size_t length)
  * the tree, unless the aligned range still lies in the gap just found, which is where that search
  * would land.
  */
-static int find_aligned(vm_map_t map, vm_offset_t hint, vm_size_t length, vm_offset_t ub, vm_size_t mask,
-			vm_offset_t phase, struct vm_map_tree_space *space)
+static int find_aligned(vm_map_t map, vm_offset_t hint, vm_size_t length, vm_offset_t ub,
+			vm_size_t mask, vm_offset_t phase, struct vm_map_tree_space *space)
 {
 	vm_offset_t a = findspace(map, hint, length, ub, space);
 	for (;;) {
@@ -216,10 +218,14 @@ static bool entry_maps_pages(vm_map_t map, vm_map_entry_t e)
 	return map->pmap && e->object && e->protection != VM_PROT_NONE;
 }
 
-static uint64_t entry_pindex(vm_map_entry_t e, vm_offset_t va) { return (e->offset + (va - e->start)) >> PAGE_SHIFT; }
+static uint64_t entry_pindex(vm_map_entry_t e, vm_offset_t va)
+{
+	return (e->offset + (va - e->start)) >> PAGE_SHIFT;
+}
 
 /* The 2 MiB mapping holding va, if it reaches outside [s, e); its base in *base. */
-static bool superpage_straddles(pmap_t pmap, vm_offset_t va, vm_offset_t s, vm_offset_t e, vm_offset_t *base)
+static bool superpage_straddles(pmap_t pmap, vm_offset_t va, vm_offset_t s, vm_offset_t e,
+				vm_offset_t *base)
 {
 	vm_size_t size;
 	if (!pmap_query(pmap, va, NULL, NULL, &size) || size != SUPERPAGE_SIZE)
@@ -243,14 +249,17 @@ static void split_ends(vm_map_t map, vm_offset_t s, vm_offset_t e, bool remove, 
 			continue;
 		vm_offset_t lo = base > s ? base : s;
 		vm_offset_t hi = base + SUPERPAGE_SIZE < e ? base + SUPERPAGE_SIZE : e;
-		int rc = remove ? pmap_remove(map->pmap, lo, hi - lo) : pmap_protect(map->pmap, lo, hi - lo, flags);
+		int rc = remove ? pmap_remove(map->pmap, lo, hi - lo)
+				: pmap_protect(map->pmap, lo, hi - lo, flags);
 		stat_add(&map->stats.resident_2m, -1);
 		if (rc == 0) {
 			vm_size_t gone = remove ? (hi - lo) >> PAGE_SHIFT : 0;
-			stat_add(&map->stats.resident_4k, (int64_t)(SUPERPAGE_SIZE / PAGE_SIZE - gone));
+			stat_add(&map->stats.resident_4k,
+				 (int64_t)(SUPERPAGE_SIZE / PAGE_SIZE - gone));
 			continue;
 		}
-		KASSERT(rc == -ENOMEM, "vm_map: pmap refused to split 0x%llx: %d", (unsigned long long)base, rc);
+		KASSERT(rc == -ENOMEM, "vm_map: pmap refused to split 0x%llx: %d",
+			(unsigned long long)base, rc);
 		rc = pmap_remove(map->pmap, base, SUPERPAGE_SIZE);
 		KASSERT(rc == 0, "vm_map: pmap_remove of a whole 2 MiB page failed: %d", rc);
 	}
@@ -319,7 +328,8 @@ static bool entries_mergeable(const struct vm_map_entry *a, const struct vm_map_
  * Split e at addr (e->start < addr < e->end); returns the new upper part. An anonymous e has its
  * object by now (back_clipped), except a guard, which never has one.
  */
-static vm_map_entry_t clip(vm_map_t map, vm_map_entry_t e, vm_offset_t addr, struct entry_reserve *r)
+static vm_map_entry_t clip(vm_map_t map, vm_map_entry_t e, vm_offset_t addr,
+			   struct entry_reserve *r)
 {
 	vm_map_entry_t n = reserve_take(r);
 	*n = *e;
@@ -341,7 +351,8 @@ struct range_ends {
 };
 
 /* Look up where [start, end) meets the map; returns ends->clips. */
-static unsigned clips_needed(vm_map_t map, vm_offset_t start, vm_offset_t end, struct range_ends *ends)
+static unsigned clips_needed(vm_map_t map, vm_offset_t start, vm_offset_t end,
+			     struct range_ends *ends)
 {
 	vm_map_entry_t e = vm_map_tree_lookup(&map->tree, start, &ends->at), f;
 	if (!e)
@@ -355,7 +366,8 @@ static unsigned clips_needed(vm_map_t map, vm_offset_t start, vm_offset_t end, s
 		f = entry_containing(map, end);
 	ends->before = e;
 	ends->at_end = f;
-	ends->clips = (e != &map->header && e->start < start && start < e->end) + (f && f->start < end);
+	ends->clips =
+		(e != &map->header && e->start < start && start < e->end) + (f && f->start < end);
 	return ends->clips;
 }
 
@@ -367,7 +379,10 @@ static vm_map_entry_t first_in_range(vm_map_t map, vm_offset_t start, const stru
 }
 
 /* Whether e is anonymous memory that has no object yet (a guard never gets one). */
-static bool entry_unbacked(const struct vm_map_entry *e) { return !e->object && !(e->eflags & MAP_ENTRY_GUARD); }
+static bool entry_unbacked(const struct vm_map_entry *e)
+{
+	return !e->object && !(e->eflags & MAP_ENTRY_GUARD);
+}
 
 /*
  * Give the entries that clip_range is about to split their object first, if they are anonymous
@@ -377,7 +392,8 @@ static bool entry_unbacked(const struct vm_map_entry *e) { return !e->object && 
  * the whole entry from its offset, as vm_fault would have made it. Returns false, the map
  * unchanged, when out of memory. Map write-locked, ends from clips_needed.
  */
-static bool back_clipped(vm_map_t map, vm_offset_t start, vm_offset_t end, const struct range_ends *ends)
+static bool back_clipped(vm_map_t map, vm_offset_t start, vm_offset_t end,
+			 const struct range_ends *ends)
 {
 	vm_map_entry_t b = ends->before, f = ends->at_end, e[2] = {NULL, NULL};
 	vm_object_t o[2] = {NULL, NULL};
@@ -387,7 +403,8 @@ static bool back_clipped(vm_map_t map, vm_offset_t start, vm_offset_t end, const
 	if (f && f->start < end && f != e[0] && entry_unbacked(f))
 		e[1] = f;
 	for (int i = 0; i < 2; i++) {
-		if (e[i] && !(o[i] = vm_object_allocate(e[i]->offset + (e[i]->end - e[i]->start)))) {
+		if (e[i] &&
+		    !(o[i] = vm_object_allocate(e[i]->offset + (e[i]->end - e[i]->start)))) {
 			vm_object_deallocate(o[0]);
 			return false;
 		}
@@ -407,8 +424,8 @@ static bool back_clipped(vm_map_t map, vm_offset_t start, vm_offset_t end, const
  * Clip at start and end, with ends from clips_needed (the map unchanged since); returns the
  * first entry at or above start (maybe the header).
  */
-static vm_map_entry_t clip_range(vm_map_t map, vm_offset_t start, vm_offset_t end, const struct range_ends *ends,
-				 struct entry_reserve *r)
+static vm_map_entry_t clip_range(vm_map_t map, vm_offset_t start, vm_offset_t end,
+				 const struct range_ends *ends, struct entry_reserve *r)
 {
 	vm_map_entry_t e = first_in_range(map, start, ends), f = ends->at_end;
 	if (e != &map->header && e->start < start) {
@@ -493,8 +510,8 @@ static int check_attrs(vm_object_t object, vm_ooffset_t offset, vm_size_t length
 }
 
 /* Range checks of vm_map_insert and vm_map_fixed, then check_attrs. */
-static int check_insert(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t start, vm_offset_t end,
-			vm_prot_t *prot, vm_prot_t *max, int cow, uint16_t *eflags)
+static int check_insert(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t start,
+			vm_offset_t end, vm_prot_t *prot, vm_prot_t *max, int cow, uint16_t *eflags)
 {
 	if (start >= end)
 		return KERN_INVALID_ADDRESS;
@@ -521,8 +538,8 @@ static bool range_free(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_map_
 static bool object_spans(vm_map_entry_t n, vm_offset_t start, vm_offset_t end)
 {
 	vm_object_t o = n->object;
-	return o && (o->flags & OBJ_ONEMAPPING) && start >= o->map_base && start - o->map_base <= o->size &&
-	       end - start <= o->size - (start - o->map_base);
+	return o && (o->flags & OBJ_ONEMAPPING) && start >= o->map_base &&
+	       start - o->map_base <= o->size && end - start <= o->size - (start - o->map_base);
 }
 
 /*
@@ -539,16 +556,19 @@ static void adopt_neighbour_object(vm_map_t map, vm_map_entry_t e)
 
 	if (e->object || (e->eflags & MAP_ENTRY_GUARD))
 		return;
-	if (below != &map->header && below->end == e->start && object_spans(below, e->start, e->end))
+	if (below != &map->header && below->end == e->start &&
+	    object_spans(below, e->start, e->end))
 		n = below;
-	else if (above != &map->header && above->start == e->end && object_spans(above, e->start, e->end))
+	else if (above != &map->header && above->start == e->end &&
+		 object_spans(above, e->start, e->end))
 		n = above;
 	else
 		return;
 	vm_ooffset_t off = e->start - n->object->map_base;
 	uint64_t first = off >> PAGE_SHIFT, idx;
 	vm_object_lock(n->object);
-	bool empty = !vm_object_page_next(n->object, first, first + ((e->end - e->start) >> PAGE_SHIFT), &idx);
+	bool empty = !vm_object_page_next(n->object, first,
+					  first + ((e->end - e->start) >> PAGE_SHIFT), &idx);
 	vm_object_unlock(n->object);
 	KASSERT(empty, "vm_map: unmapped part of an OBJ_ONEMAPPING object holds a page");
 	vm_object_reference(n->object);
@@ -586,7 +606,10 @@ static void insert_entry(vm_map_t map, vm_map_entry_t prev, const struct vm_map_
 }
 
 /* How many new entries a mapping made with cow needs: a guarded stack is a guard and a stack. */
-static unsigned entries_for(int cow) { return cow & MAP_CREATE_GUARDED_STACK ? 2 : 1; }
+static unsigned entries_for(int cow)
+{
+	return cow & MAP_CREATE_GUARDED_STACK ? 2 : 1;
+}
 
 /*
  * insert_entry for [start, end) with the entries of r (entries_for(cow) of them); a guarded stack's
@@ -594,8 +617,8 @@ static unsigned entries_for(int cow) { return cow & MAP_CREATE_GUARDED_STACK ? 2
  */
 static void insert_mapping(vm_map_t map, vm_map_entry_t prev, const struct vm_map_tree_cursor *at,
 			   struct entry_reserve *r, vm_object_t object, vm_ooffset_t offset,
-			   vm_offset_t start, vm_offset_t end, vm_prot_t prot, vm_prot_t max, int cow,
-			   uint16_t eflags)
+			   vm_offset_t start, vm_offset_t end, vm_prot_t prot, vm_prot_t max,
+			   int cow, uint16_t eflags)
 {
 	vm_inherit_t inh = cow & MAP_INHERIT_SHARE ? VM_INHERIT_SHARE : VM_INHERIT_DEFAULT;
 
@@ -611,8 +634,8 @@ static void insert_mapping(vm_map_t map, vm_map_entry_t prev, const struct vm_ma
 		     inh);
 }
 
-int vm_map_insert(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t start, vm_offset_t end,
-		  vm_prot_t prot, vm_prot_t max, int cow)
+int vm_map_insert(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t start,
+		  vm_offset_t end, vm_prot_t prot, vm_prot_t max, int cow)
 {
 	KASSERT(rw_wlocked(&map->lock), "vm_map_insert: map not write-locked");
 	uint16_t eflags;
@@ -630,8 +653,8 @@ int vm_map_insert(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offs
 }
 
 int vm_map_find_locked(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t *addr,
-		       vm_size_t length, vm_offset_t max_addr, int find_space, vm_prot_t prot, vm_prot_t max,
-		       int cow)
+		       vm_size_t length, vm_offset_t max_addr, int find_space, vm_prot_t prot,
+		       vm_prot_t max, int cow)
 {
 	KASSERT(rw_wlocked(&map->lock), "vm_map_find_locked: map not write-locked");
 	vm_offset_t min = vm_map_min(map), top = vm_map_max(map);
@@ -671,7 +694,8 @@ int vm_map_find_locked(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm
 		vm_offset_t ub = max_addr && max_addr < top ? max_addr : top;
 		vm_size_t mask = 0;
 		vm_offset_t phase = 0;
-		bool super = find_space == VMFS_SUPER_SPACE || (find_space == VMFS_OPTIMAL_SPACE && object);
+		bool super = find_space == VMFS_SUPER_SPACE ||
+			     (find_space == VMFS_OPTIMAL_SPACE && object);
 		if (super && superpage_worthwhile(offset, length)) {
 			mask = SUPERPAGE_MASK;
 			phase = offset & SUPERPAGE_MASK;
@@ -691,16 +715,19 @@ int vm_map_find_locked(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm
 	struct entry_reserve r = {.n = 0};
 	if (!reserve_fill(map, &r, entries_for(cow)))
 		return KERN_RESOURCE_SHORTAGE;
-	insert_mapping(map, prev, at, &r, object, offset, start, start + length, prot, max, cow, eflags);
+	insert_mapping(map, prev, at, &r, object, offset, start, start + length, prot, max, cow,
+		       eflags);
 	*addr = start;
 	return KERN_SUCCESS;
 }
 
-int vm_map_find(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t *addr, vm_size_t length,
-		vm_offset_t max_addr, int find_space, vm_prot_t prot, vm_prot_t max, int cow)
+int vm_map_find(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t *addr,
+		vm_size_t length, vm_offset_t max_addr, int find_space, vm_prot_t prot,
+		vm_prot_t max, int cow)
 {
 	vm_map_lock(map);
-	int rc = vm_map_find_locked(map, object, offset, addr, length, max_addr, find_space, prot, max, cow);
+	int rc = vm_map_find_locked(map, object, offset, addr, length, max_addr, find_space, prot,
+				    max, cow);
 	vm_map_unlock(map);
 	return rc;
 }
@@ -710,8 +737,8 @@ int vm_map_find(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset
  */
 
 /* Remove the entries in [start, end) after clipping with entries from r (ends from clips_needed). */
-static void delete_range(vm_map_t map, vm_offset_t start, vm_offset_t end, const struct range_ends *ends,
-			 struct entry_reserve *r)
+static void delete_range(vm_map_t map, vm_offset_t start, vm_offset_t end,
+			 const struct range_ends *ends, struct entry_reserve *r)
 {
 	vm_map_entry_t e = clip_range(map, start, end, ends, r);
 	/* Without clips the tree is as the lookup left it: the first removal needs no descent. */
@@ -760,9 +787,11 @@ int vm_map_release_pages(vm_map_t map, vm_offset_t start, vm_offset_t end)
 	if (e == &map->header || e->end <= start)
 		e = e->next;
 	for (; e != &map->header && e->start < end; e = e->next) {
+		/* a guard, anonymous memory never touched (nothing resident), or wired */
 		if (!e->object || e->wired_count)
-			continue; /* a guard, anonymous memory never touched (nothing resident), or wired */
-		vm_offset_t s = start > e->start ? start : e->start, t = end < e->end ? end : e->end;
+			continue;
+		vm_offset_t s = start > e->start ? start : e->start,
+			    t = end < e->end ? end : e->end;
 		if (entry_maps_pages(map, e))
 			unmap_pages(map, e, s, t);
 		vm_object_lock(e->object);
@@ -781,8 +810,8 @@ int vm_map_remove(vm_map_t map, vm_offset_t start, vm_offset_t end)
 	return rc;
 }
 
-static int fixed_locked(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t start, vm_offset_t end,
-			vm_prot_t prot, vm_prot_t max, int cow)
+static int fixed_locked(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t start,
+			vm_offset_t end, vm_prot_t prot, vm_prot_t max, int cow)
 {
 	KASSERT(rw_wlocked(&map->lock), "vm_map_fixed: map not write-locked");
 	uint16_t eflags;
@@ -810,8 +839,8 @@ static int fixed_locked(vm_map_t map, vm_object_t object, vm_ooffset_t offset, v
 	return KERN_SUCCESS;
 }
 
-int vm_map_fixed(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t start, vm_size_t length,
-		 vm_prot_t prot, vm_prot_t max, int cow)
+int vm_map_fixed(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t start,
+		 vm_size_t length, vm_prot_t prot, vm_prot_t max, int cow)
 {
 	vm_map_lock(map);
 	int rc = fixed_locked(map, object, offset, start, start + length, prot, max, cow);
@@ -830,8 +859,8 @@ int vm_map_protect_locked(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_p
 {
 	const int both = VM_MAP_PROTECT_SET_PROT | VM_MAP_PROTECT_SET_MAXPROT;
 	KASSERT(rw_wlocked(&map->lock), "vm_map_protect_locked: map not write-locked");
-	if (((start | end) & PAGE_MASK) || start > end || ((new_prot | new_maxprot) & ~VM_PROT_ALL) ||
-	    (flags & ~both))
+	if (((start | end) & PAGE_MASK) || start > end ||
+	    ((new_prot | new_maxprot) & ~VM_PROT_ALL) || (flags & ~both))
 		return KERN_INVALID_ARGUMENT;
 	if ((flags & both) == both && (new_prot & ~new_maxprot))
 		return KERN_OUT_OF_BOUNDS;
@@ -841,11 +870,13 @@ int vm_map_protect_locked(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_p
 
 	struct range_ends ends;
 	unsigned clips = clips_needed(map, start, end, &ends);
-	for (vm_map_entry_t f = first_in_range(map, start, &ends); f != &map->header && f->start < end; f = f->next) {
+	for (vm_map_entry_t f = first_in_range(map, start, &ends);
+	     f != &map->header && f->start < end; f = f->next) {
 		if (f->eflags & MAP_ENTRY_GUARD)
 			continue;
 		vm_prot_t prot = flags & VM_MAP_PROTECT_SET_PROT ? new_prot : f->protection;
-		vm_prot_t max = flags & VM_MAP_PROTECT_SET_MAXPROT ? new_maxprot : f->max_protection;
+		vm_prot_t max =
+			flags & VM_MAP_PROTECT_SET_MAXPROT ? new_maxprot : f->max_protection;
 		if ((prot | max) & ~f->max_protection)
 			return KERN_PROTECTION_FAILURE;
 	}
@@ -857,7 +888,8 @@ int vm_map_protect_locked(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_p
 		reserve_release(&r);
 		return KERN_RESOURCE_SHORTAGE;
 	}
-	for (vm_map_entry_t e = clip_range(map, start, end, &ends, &r); e != &map->header && e->start < end; e = e->next) {
+	for (vm_map_entry_t e = clip_range(map, start, end, &ends, &r);
+	     e != &map->header && e->start < end; e = e->next) {
 		if (e->eflags & MAP_ENTRY_GUARD)
 			continue;
 		vm_prot_t old = e->protection;
@@ -879,8 +911,8 @@ int vm_map_protect_locked(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_p
 	return KERN_SUCCESS;
 }
 
-int vm_map_protect(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t new_prot, vm_prot_t new_maxprot,
-		   int flags)
+int vm_map_protect(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t new_prot,
+		   vm_prot_t new_maxprot, int flags)
 {
 	vm_map_lock(map);
 	int rc = vm_map_protect_locked(map, start, end, new_prot, new_maxprot, flags);
@@ -1087,12 +1119,30 @@ void vm_map_destroy(vm_map_t map)
 	kfree(map);
 }
 
-void vm_map_lock(vm_map_t map) { rw_wlock(&map->lock); }
-void vm_map_unlock(vm_map_t map) { rw_wunlock(&map->lock); }
-void vm_map_lock_read(vm_map_t map) { rw_rlock(&map->lock); }
-void vm_map_unlock_read(vm_map_t map) { rw_runlock(&map->lock); }
-bool vm_map_trylock(vm_map_t map) { return rw_try_wlock(&map->lock); }
-bool vm_map_trylock_read(vm_map_t map) { return rw_try_rlock(&map->lock); }
+void vm_map_lock(vm_map_t map)
+{
+	rw_wlock(&map->lock);
+}
+void vm_map_unlock(vm_map_t map)
+{
+	rw_wunlock(&map->lock);
+}
+void vm_map_lock_read(vm_map_t map)
+{
+	rw_rlock(&map->lock);
+}
+void vm_map_unlock_read(vm_map_t map)
+{
+	rw_runlock(&map->lock);
+}
+bool vm_map_trylock(vm_map_t map)
+{
+	return rw_try_wlock(&map->lock);
+}
+bool vm_map_trylock_read(vm_map_t map)
+{
+	return rw_try_rlock(&map->lock);
+}
 
 void vm_map_get_stats(vm_map_t map, struct vm_map_stats *stats)
 {
@@ -1147,14 +1197,20 @@ static int check_entry(vm_map_t map, vm_map_entry_t e)
 	if ((e->eflags &
 	     ~(MAP_ENTRY_GUARD | MAP_ENTRY_STACK | MAP_ENTRY_IMAGE | MAP_ENTRY_USER_WIRED)) ||
 	    ((e->eflags & MAP_ENTRY_GUARD) && (e->max_protection != VM_PROT_NONE || e->object)))
-		return check_fail(VM_MAP_CHECK_PROT, e, "bad eflags or a guard with rights or an object");
+		return check_fail(VM_MAP_CHECK_PROT, e,
+				  "bad eflags or a guard with rights or an object");
 	if (!e->object && e->offset != (e->start & SUPERPAGE_MASK))
-		return check_fail(VM_MAP_CHECK_OBJECT, e, "anonymous entry's offset is not start & SUPERPAGE_MASK");
-	if (e->object && ((e->offset & PAGE_MASK) || e->offset > e->object->size ||
-			  e->end - e->start > e->object->size - e->offset || e->object->ref_count == 0))
-		return check_fail(VM_MAP_CHECK_OBJECT, e, "offset unaligned, range beyond its object, or no reference");
-	if (e->object && (e->object->flags & OBJ_ONEMAPPING) && e->start - e->offset != e->object->map_base)
-		return check_fail(VM_MAP_CHECK_OBJECT, e, "OBJ_ONEMAPPING object mapped at another base");
+		return check_fail(VM_MAP_CHECK_OBJECT, e,
+				  "anonymous entry's offset is not start & SUPERPAGE_MASK");
+	if (e->object &&
+	    ((e->offset & PAGE_MASK) || e->offset > e->object->size ||
+	     e->end - e->start > e->object->size - e->offset || e->object->ref_count == 0))
+		return check_fail(VM_MAP_CHECK_OBJECT, e,
+				  "offset unaligned, range beyond its object, or no reference");
+	if (e->object && (e->object->flags & OBJ_ONEMAPPING) &&
+	    e->start - e->offset != e->object->map_base)
+		return check_fail(VM_MAP_CHECK_OBJECT, e,
+				  "OBJ_ONEMAPPING object mapped at another base");
 	if (e->prev != &map->header && entries_mergeable(e->prev, e))
 		return check_fail(VM_MAP_CHECK_COALESCE, e, "could coalesce with its predecessor");
 	bool wired = e->eflags & MAP_ENTRY_USER_WIRED;
@@ -1202,20 +1258,24 @@ static int check_entry_pages(vm_map_t map, vm_map_entry_t e, uint64_t *n4k, uint
 		if (!it.size)
 			continue;
 		if (e->protection == VM_PROT_NONE || it.flags != want)
-			return check_fail(VM_MAP_CHECK_PMAP, e, "page mapped with rights other than the entry's");
+			return check_fail(VM_MAP_CHECK_PMAP, e,
+					  "page mapped with rights other than the entry's");
 		if (it.pa != vm_page_to_phys(it.page))
-			return check_fail(VM_MAP_CHECK_PMAP, e, "page mapped to a frame other than its object page");
+			return check_fail(VM_MAP_CHECK_PMAP, e,
+					  "page mapped to a frame other than its object page");
 		if (it.size == PAGE_SIZE) {
 			(*n4k)++;
 		} else if (it.size != SUPERPAGE_SIZE) {
-			return check_fail(VM_MAP_CHECK_PMAP, e, "page mapped with an unexpected page size");
+			return check_fail(VM_MAP_CHECK_PMAP, e,
+					  "page mapped with an unexpected page size");
 		} else if (!(it.va & SUPERPAGE_MASK)) {
 			vm_object_lock(e->object);
 			bool backed = superpage_backed(map, e, it.va, it.pa);
 			vm_object_unlock(e->object);
 			if (!backed)
-				return check_fail(VM_MAP_CHECK_PMAP, e,
-						  "2 MiB mapping over pages that are not its object's");
+				return check_fail(
+					VM_MAP_CHECK_PMAP, e,
+					"2 MiB mapping over pages that are not its object's");
 			(*n2m)++;
 		}
 	}
@@ -1225,7 +1285,8 @@ static int check_entry_pages(vm_map_t map, vm_map_entry_t e, uint64_t *n4k, uint
 int vm_map_check(vm_map_t map)
 {
 	KASSERT(rw_locked(&map->lock), "vm_map_check: map not locked");
-	if (map->header.end >= map->header.start || ((map->header.start | map->header.end) & PAGE_MASK))
+	if (map->header.end >= map->header.start ||
+	    ((map->header.start | map->header.end) & PAGE_MASK))
 		return check_fail(VM_MAP_CHECK_BOUNDS, NULL, "map bounds");
 	if (map->anon_loc < vm_map_min(map) || map->anon_loc >= vm_map_max(map))
 		return check_fail(VM_MAP_CHECK_BOUNDS, NULL, "anon_loc outside the map");
@@ -1236,7 +1297,8 @@ int vm_map_check(vm_map_t map)
 	vm_object_t checked = NULL;
 	for (vm_map_entry_t e = map->header.next; e != &map->header; e = e->next) {
 		if (e->next->prev != e || ++n > map->nentries)
-			return check_fail(VM_MAP_CHECK_LIST, e, "broken link or more entries than counted");
+			return check_fail(VM_MAP_CHECK_LIST, e,
+					  "broken link or more entries than counted");
 		int rc = check_entry(map, e);
 		if (rc)
 			return rc;
@@ -1262,8 +1324,10 @@ int vm_map_check(vm_map_t map)
 	const char *msg = vm_map_tree_check(&map->tree);
 	if (msg)
 		return check_fail(VM_MAP_CHECK_TREE_INVARIANTS, NULL, msg);
-	if (map->tree.count != map->nentries || map->tree.min != vm_map_min(map) || map->tree.max != vm_map_max(map))
-		return check_fail(VM_MAP_CHECK_TREE, NULL, "tree count or bounds differ from the map's");
+	if (map->tree.count != map->nentries || map->tree.min != vm_map_min(map) ||
+	    map->tree.max != vm_map_max(map))
+		return check_fail(VM_MAP_CHECK_TREE, NULL,
+				  "tree count or bounds differ from the map's");
 	for (vm_map_entry_t e = map->header.next; e != &map->header; e = e->next)
 		if (vm_map_tree_lookup(&map->tree, e->start, NULL) != e)
 			return check_fail(VM_MAP_CHECK_TREE, e, "listed but not in the tree");
@@ -1272,9 +1336,10 @@ int vm_map_check(vm_map_t map)
 	vm_map_get_stats(map, &st);
 	if (st.resident_4k != n4k || st.resident_2m != n2m || st.faults_2m > st.faults) {
 		kprintf("vm_map_check: counted %llu 4 KiB and %llu 2 MiB mappings, stats say %llu and %llu\n",
-			(unsigned long long)n4k, (unsigned long long)n2m, (unsigned long long)st.resident_4k,
-			(unsigned long long)st.resident_2m);
-		return check_fail(VM_MAP_CHECK_PMAP, NULL, "resident counters differ from the page tables");
+			(unsigned long long)n4k, (unsigned long long)n2m,
+			(unsigned long long)st.resident_4k, (unsigned long long)st.resident_2m);
+		return check_fail(VM_MAP_CHECK_PMAP, NULL,
+				  "resident counters differ from the page tables");
 	}
 	return 0;
 }

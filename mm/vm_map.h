@@ -78,7 +78,8 @@ typedef uint8_t vm_inherit_t;
  * fixed-size stack; FreeBSD's grows-down stacks are other flags, and its 0x0100 is
  * MAP_DISABLE_COREDUMP).
  */
-#define MAP_CREATE_GUARD 0x0080 /* a guard: PROT_NONE for good, never faulted; object must be NULL */
+#define MAP_CREATE_GUARD \
+	0x0080 /* a guard: PROT_NONE for good, never faulted; object must be NULL */
 #define MAP_CREATE_STACK 0x0100 /* mark the entry MAP_ENTRY_STACK */
 /*
  * mmap's MAP_STACK (Kestrel's flag; FreeBSD's grows-down stack is MAP_STACK_GROWS_DOWN): the lowest
@@ -98,7 +99,7 @@ typedef uint8_t vm_inherit_t;
  */
 #define MAP_ENTRY_GUARD 0x0001
 #define MAP_ENTRY_STACK 0x0002
-#define MAP_ENTRY_IMAGE 0x0004 /* the program image exec mapped (vm_map_list's VM_ENT_IMAGE) */
+#define MAP_ENTRY_IMAGE 0x0004      /* the program image exec mapped (vm_map_list's VM_ENT_IMAGE) */
 #define MAP_ENTRY_USER_WIRED 0x0008 /* wired by vm_map_wire(VM_MAP_WIRE_USER): mlock, mlockall */
 
 /*
@@ -113,8 +114,8 @@ struct vm_map_entry {
 	vm_object_t object;               /* NULL: anonymous memory not faulted yet */
 	vm_ooffset_t offset;              /* of start in object */
 	vm_prot_t protection, max_protection;
-	uint16_t eflags;                  /* MAP_ENTRY_* */
-	vm_inherit_t inheritance;         /* VM_INHERIT_* */
+	uint16_t eflags;          /* MAP_ENTRY_* */
+	vm_inherit_t inheritance; /* VM_INHERIT_* */
 	/*
 	 * Wirings of the range (FreeBSD's wired_count): a wired entry's resident pages are never given
 	 * back (vm_map_release_pages skips it) until it is unwired or unmapped. The user's wiring
@@ -167,8 +168,9 @@ struct vm_map_stats {
 struct vm_map {
 	struct vm_map_entry header;
 	struct rwlock lock;
-	pmap_t pmap;         /* NULL: a map that only keeps its books */
-	struct vm_map_tree tree; /* the entries by address, with their gaps: lookups and first fit */
+	pmap_t pmap; /* NULL: a map that only keeps its books */
+	/* the entries by address, with their gaps: lookups and first fit */
+	struct vm_map_tree tree;
 	size_t nentries;
 	struct vm_map_stats stats;
 	/*
@@ -231,11 +233,12 @@ bool vm_map_trylock_read(vm_map_t map);
  * of memory.
  * Takes the map lock for writing; vm_map_find_locked expects it held for writing.
  */
-int vm_map_find(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t *addr, vm_size_t length,
-		vm_offset_t max_addr, int find_space, vm_prot_t prot, vm_prot_t max, int cow);
+int vm_map_find(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t *addr,
+		vm_size_t length, vm_offset_t max_addr, int find_space, vm_prot_t prot,
+		vm_prot_t max, int cow);
 int vm_map_find_locked(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t *addr,
-		       vm_size_t length, vm_offset_t max_addr, int find_space, vm_prot_t prot, vm_prot_t max,
-		       int cow);
+		       vm_size_t length, vm_offset_t max_addr, int find_space, vm_prot_t prot,
+		       vm_prot_t max, int cow);
 
 /*
  * The lowest page-aligned address >= start at which length bytes are free inside the map. On
@@ -248,8 +251,8 @@ vm_offset_t vm_map_findspace(vm_map_t map, vm_offset_t start, vm_size_t length);
  * Map [start, end) of object from offset; results and reference rules as vm_map_find with
  * VMFS_NO_SPACE. Map lock held for writing (as in FreeBSD).
  */
-int vm_map_insert(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t start, vm_offset_t end,
-		  vm_prot_t prot, vm_prot_t max, int cow);
+int vm_map_insert(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t start,
+		  vm_offset_t end, vm_prot_t prot, vm_prot_t max, int cow);
 
 /*
  * Replace whatever is mapped in [start, start + length) by a new mapping of object, atomically
@@ -257,8 +260,8 @@ int vm_map_insert(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offs
  * been removed. Results and reference rules as vm_map_insert. vm_map_fixed takes the map lock for
  * writing; vm_map_fixed_locked expects it held for writing.
  */
-int vm_map_fixed(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t start, vm_size_t length,
-		 vm_prot_t prot, vm_prot_t max, int cow);
+int vm_map_fixed(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t start,
+		 vm_size_t length, vm_prot_t prot, vm_prot_t max, int cow);
 int vm_map_fixed_locked(vm_map_t map, vm_object_t object, vm_ooffset_t offset, vm_offset_t start,
 			vm_size_t length, vm_prot_t prot, vm_prot_t max, int cow);
 
@@ -306,8 +309,8 @@ int vm_map_release_pages(vm_map_t map, vm_offset_t start, vm_offset_t end);
  */
 #define VM_MAP_PROTECT_SET_PROT 0x0001
 #define VM_MAP_PROTECT_SET_MAXPROT 0x0002
-int vm_map_protect(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t new_prot, vm_prot_t new_maxprot,
-		   int flags);
+int vm_map_protect(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t new_prot,
+		   vm_prot_t new_maxprot, int flags);
 int vm_map_protect_locked(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t new_prot,
 			  vm_prot_t new_maxprot, int flags);
 

@@ -4,10 +4,13 @@
 #include "uapi/mman.h"
 
 /* The object page index of va in e (va inside e, or its end). */
-static uint64_t entry_pindex(vm_map_entry_t e, vm_offset_t va) { return (e->offset + (va - e->start)) >> PAGE_SHIFT; }
+static uint64_t entry_pindex(vm_map_entry_t e, vm_offset_t va)
+{
+	return (e->offset + (va - e->start)) >> PAGE_SHIFT;
+}
 
-void vm_map_pages_init(struct vm_map_pages *it, vm_map_t map, vm_map_entry_t entry, vm_offset_t start,
-		       vm_offset_t end)
+void vm_map_pages_init(struct vm_map_pages *it, vm_map_t map, vm_map_entry_t entry,
+		       vm_offset_t start, vm_offset_t end)
 {
 	if (start < entry->start)
 		start = entry->start;

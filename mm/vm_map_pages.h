@@ -25,12 +25,12 @@
 
 struct vm_map_pages {
 	/* After vm_map_pages_next returned true: */
-	vm_offset_t va;   /* the page's address */
-	vm_page_t page;   /* the entry's object page at va, resident */
-	vm_size_t size;   /* the pmap's mapping of va: PAGE_SIZE or SUPERPAGE_SIZE; 0 if not mapped */
-	vm_paddr_t pa;    /* where the mapping sends va (size != 0) */
-	unsigned flags;   /* the mapping's MMU_* flags (size != 0) */
-	unsigned status;  /* the mapping's MMU_ACCESSED / MMU_DIRTY (mm/mmu.h; 0 if not mapped) */
+	vm_offset_t va; /* the page's address */
+	vm_page_t page; /* the entry's object page at va, resident */
+	vm_size_t size; /* the pmap's mapping of va: PAGE_SIZE or SUPERPAGE_SIZE; 0 if not mapped */
+	vm_paddr_t pa;  /* where the mapping sends va (size != 0) */
+	unsigned flags; /* the mapping's MMU_* flags (size != 0) */
+	unsigned status; /* the mapping's MMU_ACCESSED / MMU_DIRTY (mm/mmu.h; 0 if not mapped) */
 	/* The walk's own: */
 	vm_map_t map;
 	vm_map_entry_t entry;
@@ -41,8 +41,8 @@ struct vm_map_pages {
  * Start a walk over [start, end) of entry, clamped to the entry (start < end not needed: an empty
  * range is a walk that ends at once). start and end page aligned.
  */
-void vm_map_pages_init(struct vm_map_pages *it, vm_map_t map, vm_map_entry_t entry, vm_offset_t start,
-		       vm_offset_t end);
+void vm_map_pages_init(struct vm_map_pages *it, vm_map_t map, vm_map_entry_t entry,
+		       vm_offset_t start, vm_offset_t end);
 
 /* Step to the next resident page: true with the fields above filled in, false at the end. */
 bool vm_map_pages_next(struct vm_map_pages *it);

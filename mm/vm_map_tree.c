@@ -63,7 +63,10 @@ static unsigned keys_at_or_below(const node_t *n, vm_offset_t addr)
 	return r < n->count ? r : n->count; /* unused slots' NO_KEY counts only for addr NO_KEY */
 }
 
-static vm_size_t max_of(vm_size_t a, vm_size_t b) { return a > b ? a : b; }
+static vm_size_t max_of(vm_size_t a, vm_size_t b)
+{
+	return a > b ? a : b;
+}
 
 static vm_size_t node_max_gap(const node_t *n)
 {
@@ -80,7 +83,8 @@ _Static_assert(VM_MAP_TREE_SLOTS == 15, "node_max_gap reads 15 gaps");
 /* The first slot at or after from whose gap is at least length (> 0), or n->count. */
 static unsigned first_gap_from(const node_t *n, unsigned from, vm_size_t length)
 {
-	unsigned fits = 0; /* a bit per slot, without a branch per slot: unused slots' gap 0 never fits */
+	/* a bit per slot, without a branch per slot: unused slots' gap 0 never fits */
+	unsigned fits = 0;
 #pragma GCC unroll 15
 	for (unsigned i = 0; i < SLOTS; i++)
 		fits |= (unsigned)(n->gap[i] >= length) << i;
@@ -147,7 +151,8 @@ static void summarize(node_t *parent, unsigned i)
  * Put (key, gap, ptr) at slot pos of the full node n and move the upper half of the 16 to the
  * empty node r: 8 stay, 8 move.
  */
-static void split_insert(node_t *n, node_t *r, unsigned pos, vm_offset_t key, vm_size_t gap, void *ptr)
+static void split_insert(node_t *n, node_t *r, unsigned pos, vm_offset_t key, vm_size_t gap,
+			 void *ptr)
 {
 	const unsigned stay = (SLOTS + 1) / 2;
 	unsigned from = pos < stay ? stay - 1 : stay;
@@ -235,7 +240,9 @@ static void descend(const struct vm_map_tree *t, vm_offset_t addr, path_t *p)
 	node_t *n = t->root;
 	unsigned leaf = t->height - 1;
 	for (unsigned l = 0; l < leaf; l++) {
-		node_prefetch(n, true); /* whoever wants a path reads or changes gaps (a lookup: to remove) */
+		node_prefetch(
+			n,
+			true); /* whoever wants a path reads or changes gaps (a lookup: to remove) */
 		unsigned r = keys_at_or_below(n, addr);
 		p->node[l] = n;
 		p->idx[l] = r ? r - 1 : 0;
@@ -249,7 +256,8 @@ static void descend(const struct vm_map_tree *t, vm_offset_t addr, path_t *p)
 /* Point p at e's slot (e must be in the tree); returns the leaf level. */
 static unsigned locate(const struct vm_map_tree *t, const struct vm_map_entry *e, path_t *p)
 {
-	KASSERT(t->root, "vm_map_tree: entry 0x%llx not in an empty tree", (unsigned long long)e->start);
+	KASSERT(t->root, "vm_map_tree: entry 0x%llx not in an empty tree",
+		(unsigned long long)e->start);
 	descend(t, e->start, p);
 	unsigned leaf = t->height - 1;
 	KASSERT(p->idx[leaf] > 0 && p->node[leaf]->entry[p->idx[leaf] - 1] == e,
@@ -300,7 +308,8 @@ static void fix_up(const path_t *p, unsigned level)
  * Returns the end it followed before. A gap in p's own leaf is left for the caller's fix_up
  * (every caller changes that leaf anyway); one in the next leaf is summarized up its path here.
  */
-static vm_offset_t set_gap_after(struct vm_map_tree *t, const path_t *p, unsigned pos, vm_offset_t end)
+static vm_offset_t set_gap_after(struct vm_map_tree *t, const path_t *p, unsigned pos,
+				 vm_offset_t end)
 {
 	unsigned leaf = t->height - 1;
 	path_t next;
@@ -314,7 +323,8 @@ static vm_offset_t set_gap_after(struct vm_map_tree *t, const path_t *p, unsigne
 		pos = 0;
 	}
 	node_t *n = p->node[leaf];
-	KASSERT(end <= n->key[pos], "vm_map_tree: range ending at 0x%llx overlaps the entry at 0x%llx",
+	KASSERT(end <= n->key[pos],
+		"vm_map_tree: range ending at 0x%llx overlaps the entry at 0x%llx",
 		(unsigned long long)end, (unsigned long long)n->key[pos]);
 	vm_offset_t old = n->key[pos] - n->gap[pos];
 	n->gap[pos] = n->key[pos] - end;
@@ -351,8 +361,8 @@ static bool spill_left(const path_t *p, unsigned level, unsigned *pos)
 }
 
 /* Put (key, gap, ptr) at slot pos of p->node[level], spilling or splitting full nodes on the way up. */
-static void insert_at(struct vm_map_tree *t, const path_t *p, unsigned level, unsigned pos, vm_offset_t key,
-		      vm_size_t gap, void *ptr)
+static void insert_at(struct vm_map_tree *t, const path_t *p, unsigned level, unsigned pos,
+		      vm_offset_t key, vm_size_t gap, void *ptr)
 {
 	for (;;) {
 		node_t *n = p->node[level];
@@ -394,7 +404,8 @@ static void insert_at(struct vm_map_tree *t, const path_t *p, unsigned level, un
 static void add_entry(struct vm_map_tree *t, const path_t *p, unsigned pos, struct vm_map_entry *e)
 {
 	KASSERT(e->start < e->end && e->start >= t->min && e->end <= t->max,
-		"vm_map_tree: bad range [0x%llx, 0x%llx)", (unsigned long long)e->start, (unsigned long long)e->end);
+		"vm_map_tree: bad range [0x%llx, 0x%llx)", (unsigned long long)e->start,
+		(unsigned long long)e->end);
 	if (!t->root) {
 		node_t *n = spare_take(t);
 		slot_insert(n, 0, e->start, e->start - t->min, e);
@@ -405,7 +416,8 @@ static void add_entry(struct vm_map_tree *t, const path_t *p, unsigned pos, stru
 		return;
 	}
 	vm_offset_t prev_end = set_gap_after(t, p, pos, e->end);
-	KASSERT(prev_end <= e->start, "vm_map_tree: 0x%llx overlaps the entry before it", (unsigned long long)e->start);
+	KASSERT(prev_end <= e->start, "vm_map_tree: 0x%llx overlaps the entry before it",
+		(unsigned long long)e->start);
 	insert_at(t, p, t->height - 1, pos, e->start, e->start - prev_end, e);
 	t->count++;
 }
@@ -418,7 +430,8 @@ void vm_map_tree_insert(struct vm_map_tree *t, struct vm_map_entry *e)
 	add_entry(t, &p, t->root ? p.idx[t->height - 1] : 0, e);
 }
 
-void vm_map_tree_insert_at(struct vm_map_tree *t, const struct vm_map_tree_cursor *at, struct vm_map_entry *e)
+void vm_map_tree_insert_at(struct vm_map_tree *t, const struct vm_map_tree_cursor *at,
+			   struct vm_map_entry *e)
 {
 	add_entry(t, at, t->root ? at->idx[t->height - 1] : 0, e);
 }
@@ -477,12 +490,13 @@ static void rebalance(struct vm_map_tree *t, const path_t *p, unsigned level)
 	}
 }
 
-void vm_map_tree_remove_at(struct vm_map_tree *t, const struct vm_map_tree_cursor *at, struct vm_map_entry *e)
+void vm_map_tree_remove_at(struct vm_map_tree *t, const struct vm_map_tree_cursor *at,
+			   struct vm_map_entry *e)
 {
 	unsigned leaf = t->height - 1, pos = at->idx[leaf];
 	node_t *n = at->node[leaf];
-	KASSERT(t->root && pos < n->count && n->entry[pos] == e, "vm_map_tree: cursor not at entry 0x%llx",
-		(unsigned long long)e->start);
+	KASSERT(t->root && pos < n->count && n->entry[pos] == e,
+		"vm_map_tree: cursor not at entry 0x%llx", (unsigned long long)e->start);
 	set_gap_after(t, at, pos + 1, e->start - n->gap[pos]);
 	slot_remove(n, pos);
 	t->count--;
@@ -498,8 +512,8 @@ void vm_map_tree_remove(struct vm_map_tree *t, struct vm_map_entry *e)
 
 void vm_map_tree_set_end(struct vm_map_tree *t, struct vm_map_entry *e, vm_offset_t end)
 {
-	KASSERT(e->start < end && end <= t->max, "vm_map_tree: bad end 0x%llx for 0x%llx", (unsigned long long)end,
-		(unsigned long long)e->start);
+	KASSERT(e->start < end && end <= t->max, "vm_map_tree: bad end 0x%llx for 0x%llx",
+		(unsigned long long)end, (unsigned long long)e->start);
 	path_t p;
 	unsigned leaf = locate(t, e, &p);
 	e->end = end;
@@ -510,7 +524,8 @@ void vm_map_tree_set_end(struct vm_map_tree *t, struct vm_map_entry *e, vm_offse
 /* ---------------------------------------------------------------------------------------------
  * Searches.
  */
-struct vm_map_entry *vm_map_tree_lookup(const struct vm_map_tree *t, vm_offset_t addr, struct vm_map_tree_cursor *at)
+struct vm_map_entry *vm_map_tree_lookup(const struct vm_map_tree *t, vm_offset_t addr,
+					struct vm_map_tree_cursor *at)
 {
 	const node_t *n = t->root;
 	if (!n)
@@ -581,7 +596,8 @@ static bool find_gap(const struct vm_map_tree *t, vm_offset_t start, vm_size_t l
 			p->node[l + 1] = p->node[l]->child[p->idx[l]];
 			node_prefetch(p->node[l + 1], true);
 			p->idx[l + 1] = first_gap_from(p->node[l + 1], 0, length);
-			KASSERT(p->idx[l + 1] < p->node[l + 1]->count, "vm_map_tree: a summary promised a gap that is not there");
+			KASSERT(p->idx[l + 1] < p->node[l + 1]->count,
+				"vm_map_tree: a summary promised a gap that is not there");
 		}
 		/* ...and take it, unless it is the gap that holds start and is too short above start. */
 		n = p->node[leaf];
@@ -595,13 +611,14 @@ static bool find_gap(const struct vm_map_tree *t, vm_offset_t start, vm_size_t l
 	}
 }
 
-bool vm_map_tree_findspace(const struct vm_map_tree *t, vm_offset_t start, vm_size_t length, vm_offset_t ub,
-			   struct vm_map_tree_space *space)
+bool vm_map_tree_findspace(const struct vm_map_tree *t, vm_offset_t start, vm_size_t length,
+			   vm_offset_t ub, struct vm_map_tree_space *space)
 {
 	if (start < t->min)
 		start = t->min;
 	/* The root's gaps tell at once whether any gap but the last can do (with hint 0, often none). */
-	if (t->root && node_max_gap(t->root) >= length && find_gap(t, start, length, &space->at, &space->addr)) {
+	if (t->root && node_max_gap(t->root) >= length &&
+	    find_gap(t, start, length, &space->at, &space->addr)) {
 		const node_t *n = space->at.node[t->height - 1];
 		unsigned i = space->at.idx[t->height - 1];
 		space->next = n->entry[i];
@@ -616,8 +633,9 @@ bool vm_map_tree_findspace(const struct vm_map_tree *t, vm_offset_t start, vm_si
 			return false;
 		space->next = NULL;
 		space->gap_end = t->max;
+		/* past the last slot of the last leaf */
 		if (t->root)
-			descend(t, NO_KEY, &space->at); /* past the last slot of the last leaf */
+			descend(t, NO_KEY, &space->at);
 	}
 	return space->addr <= ub && ub - space->addr >= length;
 }
@@ -631,11 +649,12 @@ struct check_walk {
 };
 
 /* Check the subtree n at depth level (T2-T5); its lowest key and largest gap go to *key, *gap. */
-static const char *check_node(const struct vm_map_tree *t, const node_t *n, unsigned level, struct check_walk *w,
-			      vm_offset_t *key, vm_size_t *gap)
+static const char *check_node(const struct vm_map_tree *t, const node_t *n, unsigned level,
+			      struct check_walk *w, vm_offset_t *key, vm_size_t *gap)
 {
 	bool leaf = level == t->height - 1;
-	if (n->count == 0 || n->count > SLOTS || (level > 0 && n->count < MIN_SLOTS) || (level == 0 && !leaf && n->count < 2))
+	if (n->count == 0 || n->count > SLOTS || (level > 0 && n->count < MIN_SLOTS) ||
+	    (level == 0 && !leaf && n->count < 2))
 		return "T2 node fill out of bounds";
 	for (unsigned i = n->count; i < SLOTS; i++)
 		if (n->key[i] != NO_KEY || n->gap[i] != 0 || n->slot[i] != NULL)
@@ -678,8 +697,9 @@ const char *vm_map_tree_check(const struct vm_map_tree *t)
 	if (t->min > t->max)
 		return "T1 min above max";
 	if (!t->root)
-		return t->height || t->count || t->last_end != t->min ? "T1 empty tree with height, count or last_end"
-								     : NULL;
+		return t->height || t->count || t->last_end != t->min
+			       ? "T1 empty tree with height, count or last_end"
+			       : NULL;
 	if (t->height == 0 || t->height > VM_MAP_TREE_MAX_HEIGHT)
 		return "T1 height out of bounds";
 	struct check_walk w = {.prev_end = t->min, .entries = 0};

@@ -29,7 +29,8 @@
 
 struct vm_map_entry;
 
-#define VM_MAP_TREE_SLOTS 15    /* children or entries per node: the arrays below fill whole cache lines */
+#define VM_MAP_TREE_SLOTS \
+	15 /* children or entries per node: the arrays below fill whole cache lines */
 #define VM_MAP_TREE_MIN_SLOTS 7 /* every node but the root holds at least this many */
 /*
  * Levels at most: a tree 20 levels high holds at least 2 * 7^19 > 2^52 entries, more than there
@@ -43,13 +44,15 @@ struct vm_map_entry;
  * can run over all 15 slots without reading count (which lets the compiler unroll them).
  */
 struct vm_map_tree_node {
-	vm_offset_t key[VM_MAP_TREE_SLOTS]; /* leaf: entry start; inner: lowest start in the child */
-	uint32_t count;                     /* slots in use, 1..15 (in every node of a non-empty tree) */
-	vm_size_t gap[VM_MAP_TREE_SLOTS] __attribute__((aligned(64))); /* leaf: the entry's; inner: largest in the child */
+	/* leaf: entry start; inner: lowest start in the child */
+	vm_offset_t key[VM_MAP_TREE_SLOTS];
+	uint32_t count; /* slots in use, 1..15 (in every node of a non-empty tree) */
+	/* leaf: the entry's; inner: largest in the child */
+	vm_size_t gap[VM_MAP_TREE_SLOTS] __attribute__((aligned(64)));
 	union {
 		struct vm_map_tree_node *child[VM_MAP_TREE_SLOTS]; /* inner nodes */
 		struct vm_map_entry *entry[VM_MAP_TREE_SLOTS];     /* leaves */
-		void *slot[VM_MAP_TREE_SLOTS];                     /* either, for code that only moves slots */
+		void *slot[VM_MAP_TREE_SLOTS]; /* either, for code that only moves slots */
 	} __attribute__((aligned(64)));
 } __attribute__((aligned(64)));
 
@@ -69,10 +72,11 @@ struct vm_map_tree_node {
  */
 struct vm_map_tree {
 	struct vm_map_tree_node *root;
-	unsigned height;       /* levels; leaves are at depth height - 1 */
-	size_t count;          /* entries */
-	vm_offset_t min, max;  /* the range the entries lie in and the gaps are measured in */
-	vm_offset_t last_end;  /* end of the last entry, min if none: the gap after it is max - last_end */
+	unsigned height;      /* levels; leaves are at depth height - 1 */
+	size_t count;         /* entries */
+	vm_offset_t min, max; /* the range the entries lie in and the gaps are measured in */
+	/* end of the last entry, min if none: the gap after it is max - last_end */
+	vm_offset_t last_end;
 	struct vm_map_tree_node *spare; /* the reserve of vm_map_tree_reserve */
 	unsigned nspare;
 };
@@ -84,7 +88,8 @@ struct vm_map_tree {
  */
 struct vm_map_tree_cursor {
 	struct vm_map_tree_node *node[VM_MAP_TREE_MAX_HEIGHT];
-	uint8_t idx[VM_MAP_TREE_MAX_HEIGHT]; /* the slot taken in node[level]; at the leaf, the slot */
+	/* the slot taken in node[level]; at the leaf, the slot */
+	uint8_t idx[VM_MAP_TREE_MAX_HEIGHT];
 };
 
 /* An empty tree of entries inside [min, max] (min <= max). Allocates nothing. */
@@ -117,13 +122,15 @@ void vm_map_tree_insert(struct vm_map_tree *t, struct vm_map_entry *e);
  * vm_map_tree_insert for an e inside the free range a successful vm_map_tree_findspace found and
  * left at, with no change to the tree since: the same result, without descending again.
  */
-void vm_map_tree_insert_at(struct vm_map_tree *t, const struct vm_map_tree_cursor *at, struct vm_map_entry *e);
+void vm_map_tree_insert_at(struct vm_map_tree *t, const struct vm_map_tree_cursor *at,
+			   struct vm_map_entry *e);
 
 /* Take e, which is in the tree, out of it. Never allocates, never fails. */
 void vm_map_tree_remove(struct vm_map_tree *t, struct vm_map_entry *e);
 
 /* vm_map_tree_remove of the entry vm_map_tree_lookup returned and left *at at, with no change since. */
-void vm_map_tree_remove_at(struct vm_map_tree *t, const struct vm_map_tree_cursor *at, struct vm_map_entry *e);
+void vm_map_tree_remove_at(struct vm_map_tree *t, const struct vm_map_tree_cursor *at,
+			   struct vm_map_entry *e);
 
 /*
  * Set e->end to end and the gap after e to match. e is in the tree; [e->start, end) must be
@@ -135,14 +142,15 @@ void vm_map_tree_set_end(struct vm_map_tree *t, struct vm_map_entry *e, vm_offse
  * The entry with the highest start <= addr, or NULL if there is none. One descent. If at is not
  * NULL and an entry is returned, *at is left at its place (for vm_map_tree_remove_at).
  */
-struct vm_map_entry *vm_map_tree_lookup(const struct vm_map_tree *t, vm_offset_t addr, struct vm_map_tree_cursor *at);
+struct vm_map_entry *vm_map_tree_lookup(const struct vm_map_tree *t, vm_offset_t addr,
+					struct vm_map_tree_cursor *at);
 
 /* What vm_map_tree_findspace found. */
 struct vm_map_tree_space {
-	vm_offset_t addr;              /* the lowest fitting address */
-	vm_offset_t gap_end;           /* the end of the gap holding it: next's start, or max */
-	struct vm_map_entry *next;     /* the entry after the gap, NULL if none */
-	struct vm_map_tree_cursor at;  /* the gap's place, for vm_map_tree_insert_at */
+	vm_offset_t addr;             /* the lowest fitting address */
+	vm_offset_t gap_end;          /* the end of the gap holding it: next's start, or max */
+	struct vm_map_entry *next;    /* the entry after the gap, NULL if none */
+	struct vm_map_tree_cursor at; /* the gap's place, for vm_map_tree_insert_at */
 };
 
 /*
@@ -154,8 +162,8 @@ struct vm_map_tree_space {
  * one climb to the nearest subtree that has a gap large enough and one descent into it. Reads no
  * entry; it starts fetching the two around the gap found, which an insert there links.
  */
-bool vm_map_tree_findspace(const struct vm_map_tree *t, vm_offset_t start, vm_size_t length, vm_offset_t ub,
-			   struct vm_map_tree_space *space);
+bool vm_map_tree_findspace(const struct vm_map_tree *t, vm_offset_t start, vm_size_t length,
+			   vm_offset_t ub, struct vm_map_tree_space *space);
 
 /*
  * Check T1-T6. Returns NULL, or a message naming the broken invariant. O(entries); reads every

@@ -24,8 +24,10 @@ static bool caches_ready(void)
 	if (!object_cache)
 		object_cache = kmem_cache_create("vm_object", sizeof(struct vm_object), 0);
 	if (object_cache && !node_cache)
-		__atomic_store_n(&node_cache, kmem_cache_create("vm_object_node", sizeof(struct vm_object_node), 0),
-				 __ATOMIC_RELEASE);
+		__atomic_store_n(
+			&node_cache,
+			kmem_cache_create("vm_object_node", sizeof(struct vm_object_node), 0),
+			__ATOMIC_RELEASE);
 	spin_unlock(&caches_lock);
 	return __atomic_load_n(&node_cache, __ATOMIC_ACQUIRE) != NULL;
 }
@@ -35,7 +37,10 @@ static unsigned slot_index(uint64_t pindex, unsigned level)
 	return (pindex >> (level * VM_OBJECT_RADIX_SHIFT)) & (VM_OBJECT_RADIX_SLOTS - 1);
 }
 
-static uint64_t object_pages(vm_object_t object) { return object->size >> PAGE_SHIFT; }
+static uint64_t object_pages(vm_object_t object)
+{
+	return object->size >> PAGE_SHIFT;
+}
 
 vm_object_t vm_object_allocate(vm_size_t size)
 {
@@ -54,7 +59,8 @@ vm_object_t vm_object_allocate(vm_size_t size)
 	return object;
 }
 
-vm_object_t vm_object_allocate_sg(vm_page_t *pages, uint64_t npages, void (*release)(void *arg), void *arg)
+vm_object_t vm_object_allocate_sg(vm_page_t *pages, uint64_t npages, void (*release)(void *arg),
+				  void *arg)
 {
 	KASSERT(npages > 0 && release, "vm_object_allocate_sg: no pages or no release hook");
 	if (npages > ((vm_size_t)0 - PAGE_SIZE) >> PAGE_SHIFT)
@@ -129,10 +135,11 @@ static unsigned nodes_missing(vm_object_t object, uint64_t pindex)
 
 int vm_object_page_insert(vm_object_t object, uint64_t pindex, vm_page_t page)
 {
-	KASSERT(pindex < object_pages(object), "vm_object_page_insert: index %llu beyond object of %llu pages",
+	KASSERT(pindex < object_pages(object),
+		"vm_object_page_insert: index %llu beyond object of %llu pages",
 		(unsigned long long)pindex, (unsigned long long)object_pages(object));
-	KASSERT(!vm_object_page_lookup(object, pindex), "vm_object_page_insert: index %llu already resident",
-		(unsigned long long)pindex);
+	KASSERT(!vm_object_page_lookup(object, pindex),
+		"vm_object_page_insert: index %llu already resident", (unsigned long long)pindex);
 
 	/* Take every node first, so that a failure leaves the tree as it was. */
 	struct vm_object_node *spare[VM_OBJECT_MAX_HEIGHT];
@@ -187,8 +194,9 @@ static uint64_t node_remove(struct vm_object_node *n, unsigned level, uint64_t b
 			uint64_t f = node_remove(child, level - 1, base + (i << shift), start, end);
 			freed += f;
 			n->count -= f;
+			/* every 512 pages freed: a large range takes many ticks */
 			if (level == 1)
-				preempt_point(); /* every 512 pages freed: a large range takes many ticks */
+				preempt_point();
 			if (child->count)
 				continue;
 			kmem_cache_free(node_cache, child);
@@ -217,7 +225,8 @@ static vm_page_t node_next(struct vm_object_node *n, unsigned level, uint64_t ba
 			   uint64_t end, uint64_t *pindex)
 {
 	unsigned shift = level * VM_OBJECT_RADIX_SHIFT;
-	for (uint64_t i = start > base ? (start - base) >> shift : 0; i < VM_OBJECT_RADIX_SLOTS; i++) {
+	for (uint64_t i = start > base ? (start - base) >> shift : 0; i < VM_OBJECT_RADIX_SLOTS;
+	     i++) {
 		uint64_t cbase = base + (i << shift);
 		if (cbase >= end)
 			return NULL;
@@ -228,7 +237,8 @@ static vm_page_t node_next(struct vm_object_node *n, unsigned level, uint64_t ba
 			*pindex = cbase;
 			return c;
 		}
-		vm_page_t p = node_next(c, level - 1, cbase, start > cbase ? start : cbase, end, pindex);
+		vm_page_t p =
+			node_next(c, level - 1, cbase, start > cbase ? start : cbase, end, pindex);
 		if (p)
 			return p;
 	}
@@ -257,7 +267,8 @@ uint64_t vm_object_resident_count(vm_object_t object)
 	return object->root ? object->root->count : 0;
 }
 
-static const char *node_check(const struct vm_object_node *n, unsigned level, uint64_t base, uint64_t npages)
+static const char *node_check(const struct vm_object_node *n, unsigned level, uint64_t base,
+			      uint64_t npages)
 {
 	if (n->count == 0)
 		return "vm_object: empty node left in the page tree";
@@ -307,11 +318,13 @@ const char *vm_object_check(vm_object_t object)
 	if (object->size & PAGE_MASK)
 		return "vm_object: size not a multiple of the page size";
 	if (object->height == 0 || object->height > VM_OBJECT_MAX_HEIGHT ||
-	    (object->height < VM_OBJECT_MAX_HEIGHT && object_pages(object) > (1ull << (object->height * VM_OBJECT_RADIX_SHIFT))))
+	    (object->height < VM_OBJECT_MAX_HEIGHT &&
+	     object_pages(object) > (1ull << (object->height * VM_OBJECT_RADIX_SHIFT))))
 		return "vm_object: page tree too short for the object";
 	if (object->type == OBJT_SG)
 		return sg_check(object);
 	if (object->type != OBJT_DEFAULT)
 		return "vm_object: unknown type";
-	return object->root ? node_check(object->root, object->height - 1, 0, object_pages(object)) : NULL;
+	return object->root ? node_check(object->root, object->height - 1, 0, object_pages(object))
+			    : NULL;
 }

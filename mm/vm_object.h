@@ -56,18 +56,19 @@ typedef enum { OBJT_DEFAULT, OBJT_SG } objtype_t;
  */
 struct vm_object {
 	spinlock_t lock;
-	uint32_t ref_count;          /* atomic; the object is freed when it drops to 0 */
-	objtype_t type;              /* fixed at allocation */
-	uint8_t flags;               /* OBJ_*; set before the object is shared, fixed after */
-	vm_offset_t map_base;        /* OBJ_ONEMAPPING: the address that offset 0 stands for */
-	uint8_t height;              /* levels of the page tree: 64^height pages are addressable */
-	vm_size_t size;              /* bytes, a multiple of PAGE_SIZE; fixed at allocation */
-	struct vm_object_node *root; /* OBJT_DEFAULT: NULL while no page is resident; OBJT_SG: NULL */
+	uint32_t ref_count;   /* atomic; the object is freed when it drops to 0 */
+	objtype_t type;       /* fixed at allocation */
+	uint8_t flags;        /* OBJ_*; set before the object is shared, fixed after */
+	vm_offset_t map_base; /* OBJ_ONEMAPPING: the address that offset 0 stands for */
+	uint8_t height;       /* levels of the page tree: 64^height pages are addressable */
+	vm_size_t size;       /* bytes, a multiple of PAGE_SIZE; fixed at allocation */
+	/* OBJT_DEFAULT: NULL while no page is resident; OBJT_SG: NULL */
+	struct vm_object_node *root;
 	struct {
-		vm_page_t *pages;            /* page i's frame; kmalloc'ed, the object's */
+		vm_page_t *pages;           /* page i's frame; kmalloc'ed, the object's */
 		void (*release)(void *arg); /* called once, after the last reference went */
 		void *arg;
-	} sg;                                /* OBJT_SG only */
+	} sg; /* OBJT_SG only */
 };
 
 typedef struct vm_object *vm_object_t;
@@ -97,7 +98,8 @@ vm_object_t vm_object_allocate(vm_size_t size);
  * (vm_object_deallocate), without the object's lock. Returns NULL when out of memory: release is
  * not called and pages is still the caller's.
  */
-vm_object_t vm_object_allocate_sg(vm_page_t *pages, uint64_t npages, void (*release)(void *arg), void *arg);
+vm_object_t vm_object_allocate_sg(vm_page_t *pages, uint64_t npages, void (*release)(void *arg),
+				  void *arg);
 
 /* Take one more reference to object. */
 void vm_object_reference(vm_object_t object);
@@ -108,8 +110,14 @@ void vm_object_reference(vm_object_t object);
  */
 void vm_object_deallocate(vm_object_t object);
 
-static inline void vm_object_lock(vm_object_t object) { spin_lock(&object->lock); }
-static inline void vm_object_unlock(vm_object_t object) { spin_unlock(&object->lock); }
+static inline void vm_object_lock(vm_object_t object)
+{
+	spin_lock(&object->lock);
+}
+static inline void vm_object_unlock(vm_object_t object)
+{
+	spin_unlock(&object->lock);
+}
 
 /* The page resident at page index pindex, or NULL. Object lock held. */
 vm_page_t vm_object_page_lookup(vm_object_t object, uint64_t pindex);

@@ -27,7 +27,7 @@ struct vm_page {
 	};
 	uint32_t ref_count; /* users of this frame (mappings, objects); 0 while free */
 	uint16_t flags;     /* VM_PAGE_* */
-	uint8_t order;      /* block order: meaningful on a head page (VM_PAGE_FREE or VM_PAGE_ALLOC) */
+	uint8_t order; /* block order: meaningful on a head page (VM_PAGE_FREE or VM_PAGE_ALLOC) */
 	uint8_t pad;
 };
 

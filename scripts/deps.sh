@@ -14,6 +14,8 @@ command -v clang >/dev/null || need+=(clang)
 command -v llvm-objdump >/dev/null && command -v llvm-strip >/dev/null || need+=(llvm)
 [ -f /usr/include/bpf/bpf_helpers.h ] || need+=(libbpf-dev)
 command -v bpftool >/dev/null || [ -x /usr/sbin/bpftool ] || need+=(bpftool)
+# make test checks the C sources against .clang-format.
+command -v clang-format >/dev/null || need+=(clang-format)
 # UEFI: GRUB's x86_64-efi modules for the hybrid ISO, and OVMF, QEMU's UEFI firmware.
 [ -d /usr/lib/grub/x86_64-efi ] || need+=(grub-efi-amd64-bin)
 [ -f /usr/share/OVMF/OVMF_CODE.fd ] || need+=(ovmf)

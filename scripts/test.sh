@@ -9,7 +9,8 @@
 #            (scripts/shell-test.sh)
 #   harness: kernels that fail a test, triple-fault, hang and dereference NULL must each be reported
 #            as failures (the NULL one with a symbolized fault report); every path and function
-#            docs/*.md names must exist (scripts/check-docs.sh)
+#            docs/*.md names must exist (scripts/check-docs.sh), the C sources conform to
+#            .clang-format (scripts/check-format.sh)
 # Every result becomes one line "ok <layer>/<name>" or "not ok <layer>/<name>: <cause>" in
 # build/results.txt; the last line printed is "N passed, N failed". Exit 1 on any failure.
 set -uo pipefail
@@ -181,6 +182,14 @@ if [ "${shell_verdict%%:*}" = pass ]; then
 	echo "ok shell/session: ${shell_verdict#pass: }"
 else
 	notok "shell/session: $shell_verdict (see $logs/shell.log)"
+fi
+
+echo "== harness: the C sources conform to .clang-format"
+if fmt_out=$(bash scripts/check-format.sh 2>&1); then
+	ok "harness/format: ${fmt_out#format: }"
+	echo "ok harness/format"
+else
+	notok "harness/format: $(echo "$fmt_out" | tail -n 4 | tr '\n' ';' | sed 's/;$//')"
 fi
 
 echo "== harness: the docs name only what exists"

@@ -23,13 +23,13 @@ struct fmt_out {
 
 /* One conversion specification, %[flags][width][.precision][length]conv. */
 struct fmt_spec {
-	bool left;   /* '-' */
-	bool zero;   /* '0' */
-	bool plus;   /* '+' */
-	bool space;  /* ' ' */
-	bool alt;    /* '#' */
+	bool left;  /* '-' */
+	bool zero;  /* '0' */
+	bool plus;  /* '+' */
+	bool space; /* ' ' */
+	bool alt;   /* '#' */
 	unsigned width;
-	int prec;    /* -1: none given */
+	int prec; /* -1: none given */
 	char conv;
 };
 
@@ -216,14 +216,30 @@ int __vformat(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'd':
 		case 'i':
 			switch (len) {
-			case 'H': sv = (signed char)va_arg(ap, int); break;
-			case 'h': sv = (short)va_arg(ap, int); break;
-			case 'l': sv = va_arg(ap, long); break;
-			case 'L': sv = va_arg(ap, long long); break;
-			case 'z': sv = va_arg(ap, long); break; /* ssize_t, size_t's signed twin */
-			case 'j': sv = va_arg(ap, intmax_t); break;
-			case 't': sv = va_arg(ap, ptrdiff_t); break;
-			default: sv = va_arg(ap, int); break;
+			case 'H':
+				sv = (signed char)va_arg(ap, int);
+				break;
+			case 'h':
+				sv = (short)va_arg(ap, int);
+				break;
+			case 'l':
+				sv = va_arg(ap, long);
+				break;
+			case 'L':
+				sv = va_arg(ap, long long);
+				break;
+			case 'z':
+				sv = va_arg(ap, long);
+				break; /* ssize_t, size_t's signed twin */
+			case 'j':
+				sv = va_arg(ap, intmax_t);
+				break;
+			case 't':
+				sv = va_arg(ap, ptrdiff_t);
+				break;
+			default:
+				sv = va_arg(ap, int);
+				break;
 			}
 			fmt_integer(&o, &sp, sv < 0 ? -(uintmax_t)sv : (uintmax_t)sv, sv < 0);
 			break;
@@ -232,14 +248,30 @@ int __vformat(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'x':
 		case 'X':
 			switch (len) {
-			case 'H': uv = (unsigned char)va_arg(ap, unsigned); break;
-			case 'h': uv = (unsigned short)va_arg(ap, unsigned); break;
-			case 'l': uv = va_arg(ap, unsigned long); break;
-			case 'L': uv = va_arg(ap, unsigned long long); break;
-			case 'z': uv = va_arg(ap, size_t); break;
-			case 'j': uv = va_arg(ap, uintmax_t); break;
-			case 't': uv = (size_t)va_arg(ap, ptrdiff_t); break;
-			default: uv = va_arg(ap, unsigned); break;
+			case 'H':
+				uv = (unsigned char)va_arg(ap, unsigned);
+				break;
+			case 'h':
+				uv = (unsigned short)va_arg(ap, unsigned);
+				break;
+			case 'l':
+				uv = va_arg(ap, unsigned long);
+				break;
+			case 'L':
+				uv = va_arg(ap, unsigned long long);
+				break;
+			case 'z':
+				uv = va_arg(ap, size_t);
+				break;
+			case 'j':
+				uv = va_arg(ap, uintmax_t);
+				break;
+			case 't':
+				uv = (size_t)va_arg(ap, ptrdiff_t);
+				break;
+			default:
+				uv = va_arg(ap, unsigned);
+				break;
 			}
 			fmt_integer(&o, &sp, uv, false);
 			break;

@@ -10,8 +10,8 @@
 #include <string.h>
 
 /* The last 0-7 bytes of a fill or copy: at most one 4-, one 2- and one 1-byte string move. */
-#define STRING_TAIL(op)                                                                        \
-	"testb $4, %b[n]\n\tjz 1f\n\t" op "l\n1:\ttestb $2, %b[n]\n\tjz 2f\n\t" op "w\n"      \
+#define STRING_TAIL(op)                                                                  \
+	"testb $4, %b[n]\n\tjz 1f\n\t" op "l\n1:\ttestb $2, %b[n]\n\tjz 2f\n\t" op "w\n" \
 	"2:\ttestb $1, %b[n]\n\tjz 3f\n\t" op "b\n3:"
 
 void *memset(void *dst, int c, size_t n)
@@ -21,7 +21,9 @@ void *memset(void *dst, int c, size_t n)
 	size_t quads = n / 8;
 
 	__asm__ volatile("rep stosq\n\t" STRING_TAIL("stos")
-			 : "+D"(d), "+c"(quads) : "a"(v), [n] "q"(n) : "memory", "cc");
+			 : "+D"(d), "+c"(quads)
+			 : "a"(v), [n] "q"(n)
+			 : "memory", "cc");
 	return dst;
 }
 
@@ -31,7 +33,9 @@ void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 	size_t quads = n / 8;
 
 	__asm__ volatile("rep movsq\n\t" STRING_TAIL("movs")
-			 : "+D"(d), "+S"(src), "+c"(quads) : [n] "q"(n) : "memory", "cc");
+			 : "+D"(d), "+S"(src), "+c"(quads)
+			 : [n] "q"(n)
+			 : "memory", "cc");
 	return dst;
 }
 
@@ -44,7 +48,10 @@ void *memmove(void *dst, const void *src, size_t n)
 		void *d = (char *)dst + n - 1;
 		const void *s = (const char *)src + n - 1;
 
-		__asm__ volatile("std\n\trep movsb\n\tcld" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+		__asm__ volatile("std\n\trep movsb\n\tcld"
+				 : "+D"(d), "+S"(s), "+c"(n)
+				 :
+				 : "memory");
 	}
 	return dst;
 }

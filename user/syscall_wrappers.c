@@ -24,29 +24,29 @@ static long __sc_libbpf_ret(long raw)
 	return raw;
 }
 
-#define __SC_WRAP_POSIX(ret, uname, name, n, pairs)                                               \
-	ret uname(__SC_VOID_##n __SC_PARAMS(n, pairs))                                            \
-	{                                                                                          \
-		return (ret)__syscall_ret(__sys_##name(__SC_NAMES(n, pairs)));                    \
+#define __SC_WRAP_POSIX(ret, uname, name, n, pairs)                            \
+	ret uname(__SC_VOID_##n __SC_PARAMS(n, pairs))                         \
+	{                                                                      \
+		return (ret)__syscall_ret(__sys_##name(__SC_NAMES(n, pairs))); \
 	}
-#define __SC_WRAP_RAW(ret, uname, name, n, pairs)                                                 \
-	ret uname(__SC_VOID_##n __SC_PARAMS(n, pairs))                                            \
-	{                                                                                          \
-		return (ret)__sys_##name(__SC_NAMES(n, pairs));                                    \
+#define __SC_WRAP_RAW(ret, uname, name, n, pairs)               \
+	ret uname(__SC_VOID_##n __SC_PARAMS(n, pairs))          \
+	{                                                       \
+		return (ret)__sys_##name(__SC_NAMES(n, pairs)); \
 	}
-#define __SC_WRAP_LIBBPF(ret, uname, name, n, pairs)                                              \
-	ret uname(__SC_VOID_##n __SC_PARAMS(n, pairs))                                            \
-	{                                                                                          \
-		return (ret)__sc_libbpf_ret(__sys_##name(__SC_NAMES(n, pairs)));                  \
+#define __SC_WRAP_LIBBPF(ret, uname, name, n, pairs)                             \
+	ret uname(__SC_VOID_##n __SC_PARAMS(n, pairs))                           \
+	{                                                                        \
+		return (ret)__sc_libbpf_ret(__sys_##name(__SC_NAMES(n, pairs))); \
 	}
 #define __SC_WRAP_NONE(ret, uname, name, n, pairs)
 
-#define SYSCALL(nr, name, wrap, ret, uname, fuzz, n, pairs)                                       \
-	_Static_assert(sizeof(fuzz) - 1 == (n), "syscall_list.h: " #name "'s fuzz kinds");        \
-	long __sys_##name(__SC_VOID_##n __SC_PARAMS(n, pairs))                                    \
-	{                                                                                          \
-		return __syscall6(SYS_##name, __SC_LONGS(n, pairs));                               \
-	}                                                                                          \
+#define SYSCALL(nr, name, wrap, ret, uname, fuzz, n, pairs)                                \
+	_Static_assert(sizeof(fuzz) - 1 == (n), "syscall_list.h: " #name "'s fuzz kinds"); \
+	long __sys_##name(__SC_VOID_##n __SC_PARAMS(n, pairs))                             \
+	{                                                                                  \
+		return __syscall6(SYS_##name, __SC_LONGS(n, pairs));                       \
+	}                                                                                  \
 	__SC_WRAP_##wrap(ret, uname, name, n, pairs)
 #include "uapi/syscall_list.h"
 #undef SYSCALL

@@ -26,8 +26,8 @@
 #define UHEAP_ALIGN 16
 #define UHEAP_PAGE 4096
 #define UHEAP_ARENA_SIZE (256 * 1024)
-#define UHEAP_LARGE (64 * 1024)  /* requests of at least this many bytes are mapped alone */
-#define UHEAP_MIN_CHUNK 32       /* header + room for the free-list link */
+#define UHEAP_LARGE (64 * 1024) /* requests of at least this many bytes are mapped alone */
+#define UHEAP_MIN_CHUNK 32      /* header + room for the free-list link */
 
 struct uheap_chunk {
 	size_t size;              /* bytes, header included */
@@ -55,7 +55,7 @@ struct uheap_stats {
 	size_t arenas;
 	size_t used_chunks; /* in arenas */
 	size_t free_chunks;
-	size_t free_bytes;  /* in FREE chunks, headers included */
+	size_t free_bytes; /* in FREE chunks, headers included */
 	size_t large;
 };
 

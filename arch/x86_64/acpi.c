@@ -17,21 +17,39 @@
 #define MADT_PCAT_COMPAT 0x1
 
 /* MADT entry types and their structures' lengths. */
-#define MADT_LAPIC 0             /* uid u8, apic id u8, flags u32 */
+#define MADT_LAPIC 0 /* uid u8, apic id u8, flags u32 */
 #define MADT_LAPIC_LEN 8
-#define MADT_IOAPIC 1            /* id u8, reserved u8, address u32, GSI base u32 */
+#define MADT_IOAPIC 1 /* id u8, reserved u8, address u32, GSI base u32 */
 #define MADT_IOAPIC_LEN 12
-#define MADT_OVERRIDE 2          /* bus u8, source u8, GSI u32, flags u16 */
+#define MADT_OVERRIDE 2 /* bus u8, source u8, GSI u32, flags u16 */
 #define MADT_OVERRIDE_LEN 10
-#define MADT_LAPIC_ADDR_OVR 5    /* reserved u16, address u64 */
+#define MADT_LAPIC_ADDR_OVR 5 /* reserved u16, address u64 */
 #define MADT_LAPIC_ADDR_OVR_LEN 12
-#define MADT_X2APIC 9            /* reserved u16, x2APIC id u32, flags u32, uid u32 */
+#define MADT_X2APIC 9 /* reserved u16, x2APIC id u32, flags u32, uid u32 */
 #define MADT_X2APIC_LEN 16
 
-static uint8_t get8(const uint8_t *p) { return *p; }
-static uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static uint8_t get8(const uint8_t *p)
+{
+	return *p;
+}
+static uint16_t get16(const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return v;
+}
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
 
 /* [pa, pa + len) through the direct map, or NULL if any of it lies outside. */
 static const uint8_t *acpi_map(vm_paddr_t pa, uint64_t len)
@@ -66,7 +84,8 @@ static const uint8_t *sdt_get(vm_paddr_t pa, const char *sig, uint32_t min_len, 
 	return t;
 }
 
-static void add_cpu(struct acpi_madt_info *m, uint32_t apic_id, uint32_t uid, uint32_t flags, uint32_t broadcast)
+static void add_cpu(struct acpi_madt_info *m, uint32_t apic_id, uint32_t uid, uint32_t flags,
+		    uint32_t broadcast)
 {
 	if (!(flags & (ACPI_LAPIC_ENABLED | ACPI_LAPIC_ONLINE_CAPABLE)))
 		return;
@@ -78,7 +97,8 @@ static void add_cpu(struct acpi_madt_info *m, uint32_t apic_id, uint32_t uid, ui
 	else if (m->ncpus == ACPI_CPUS_MAX)
 		m->cpus_dropped++;
 	else
-		m->cpus[m->ncpus++] = (struct acpi_cpu){apic_id, uid, flags & (ACPI_LAPIC_ENABLED | ACPI_LAPIC_ONLINE_CAPABLE)};
+		m->cpus[m->ncpus++] = (struct acpi_cpu){
+			apic_id, uid, flags & (ACPI_LAPIC_ENABLED | ACPI_LAPIC_ONLINE_CAPABLE)};
 }
 
 /* One MADT entry of length len (at least 2, within the table). */
@@ -99,7 +119,8 @@ static int madt_entry(struct acpi_madt_info *m, const uint8_t *e, uint8_t len)
 		if (len < MADT_IOAPIC_LEN)
 			return -EINVAL;
 		if (m->nioapics < ACPI_IOAPICS_MAX)
-			m->ioapics[m->nioapics++] = (struct acpi_ioapic){get8(e + 2), get32(e + 4), get32(e + 8)};
+			m->ioapics[m->nioapics++] =
+				(struct acpi_ioapic){get8(e + 2), get32(e + 4), get32(e + 8)};
 		return 0;
 	case MADT_OVERRIDE:
 		if (len < MADT_OVERRIDE_LEN)
@@ -107,7 +128,8 @@ static int madt_entry(struct acpi_madt_info *m, const uint8_t *e, uint8_t len)
 		if (get8(e + 2) != 0 || get8(e + 3) > 15 || m->noverrides == ACPI_OVERRIDES_MAX)
 			m->overrides_ignored++;
 		else
-			m->overrides[m->noverrides++] = (struct acpi_override){get8(e + 3), get32(e + 4), get16(e + 8)};
+			m->overrides[m->noverrides++] =
+				(struct acpi_override){get8(e + 3), get32(e + 4), get16(e + 8)};
 		return 0;
 	case MADT_LAPIC_ADDR_OVR:
 		if (len < MADT_LAPIC_ADDR_OVR_LEN)
@@ -159,7 +181,8 @@ int acpi_find_madt(vm_paddr_t rsdp, bool v2, struct acpi_madt_info *out)
 	if (v2) {
 		r = acpi_map(rsdp, RSDP_V2_LEN);
 		uint32_t rlen = r ? get32(r + RSDP_LENGTH) : 0;
-		if (rlen < RSDP_V2_LEN || rlen > ACPI_TABLE_MAX || !(r = acpi_map(rsdp, rlen)) || !checksum_ok(r, rlen))
+		if (rlen < RSDP_V2_LEN || rlen > ACPI_TABLE_MAX || !(r = acpi_map(rsdp, rlen)) ||
+		    !checksum_ok(r, rlen))
 			return -EINVAL;
 		if (get64(r + RSDP_XSDT)) {
 			root = get64(r + RSDP_XSDT);

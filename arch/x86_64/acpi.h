@@ -16,9 +16,9 @@
 #include <stdint.h>
 #include "mm/types.h"
 
-#define ACPI_CPUS_MAX 64     /* local APICs recorded; the rest are counted in cpus_dropped */
+#define ACPI_CPUS_MAX 64 /* local APICs recorded; the rest are counted in cpus_dropped */
 #define ACPI_IOAPICS_MAX 8
-#define ACPI_OVERRIDES_MAX 16 /* one per ISA IRQ */
+#define ACPI_OVERRIDES_MAX 16     /* one per ISA IRQ */
 #define ACPI_TABLE_MAX (1u << 20) /* longer "tables" are refused: no MADT is near this */
 
 /* MADT local APIC flags (Processor Local APIC and Local x2APIC structures). */
@@ -26,9 +26,10 @@
 #define ACPI_LAPIC_ONLINE_CAPABLE 0x2 /* not enabled, but may be enabled at run time (hot add) */
 
 struct acpi_cpu {
-	uint32_t apic_id; /* 8-bit from a Processor Local APIC entry, 32-bit from a Local x2APIC one */
-	uint32_t uid;     /* the ACPI processor UID */
-	uint32_t flags;   /* ACPI_LAPIC_* */
+	/* 8-bit from a Processor Local APIC entry, 32-bit from a Local x2APIC one */
+	uint32_t apic_id;
+	uint32_t uid;   /* the ACPI processor UID */
+	uint32_t flags; /* ACPI_LAPIC_* */
 };
 
 struct acpi_ioapic {
@@ -39,7 +40,7 @@ struct acpi_ioapic {
 
 /* An ISA IRQ wired to another GSI, or with other polarity/trigger than ISA's active-high edge. */
 struct acpi_override {
-	uint8_t irq;    /* ISA IRQ (the bus-relative source; bus is always 0, ISA) */
+	uint8_t irq; /* ISA IRQ (the bus-relative source; bus is always 0, ISA) */
 	uint32_t gsi;
 	uint16_t flags; /* MPS INTI flags: polarity in bits 1:0, trigger mode in bits 3:2 */
 };
@@ -52,9 +53,9 @@ struct acpi_override {
  * above 15 are ignored the same way.
  */
 struct acpi_madt_info {
-	uint64_t lapic_addr;  /* the table's address, or its Local APIC Address Override's */
+	uint64_t lapic_addr; /* the table's address, or its Local APIC Address Override's */
 	bool lapic_addr_override;
-	bool pcat_compat;     /* the machine also has the two 8259s (they must be masked) */
+	bool pcat_compat; /* the machine also has the two 8259s (they must be masked) */
 	unsigned ncpus, cpus_dropped, cpus_ignored;
 	struct acpi_cpu cpus[ACPI_CPUS_MAX];
 	unsigned nioapics;

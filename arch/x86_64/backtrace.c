@@ -60,11 +60,14 @@ void backtrace_print_trap(uint64_t rip, uint64_t rsp, uint64_t rbp)
 	uint64_t ret_slot = 0;
 
 	if (sym && frame_ok(rsp)) {
-		bool framed = fn[0] == PUSH_RBP && (*(const uint32_t *)fn & 0xffffff00u) == (MOV_RSP_RBP & 0xffffff00u);
+		bool framed = fn[0] == PUSH_RBP &&
+			      (*(const uint32_t *)fn & 0xffffff00u) == (MOV_RSP_RBP & 0xffffff00u);
+		/* nothing pushed yet */
 		if (!framed || off == 0)
-			ret_slot = rsp; /* nothing pushed yet */
+			ret_slot = rsp;
+		/* rbp pushed, frame not yet set up */
 		else if (off < 4)
-			ret_slot = rsp + 8; /* rbp pushed, frame not yet set up */
+			ret_slot = rsp + 8;
 	}
 	kprintf("  backtrace:\n");
 	print_frame(0, rip);

@@ -92,8 +92,8 @@ struct bpf_jit_image {
 };
 
 /* Per-instruction flags. */
-#define F_SHORT 0x1 /* this jump is rel8 (sticky: once short, short in every later pass) */
-#define F_HALF 0x2  /* the second half of an LD_IMM64: no instruction */
+#define F_SHORT 0x1  /* this jump is rel8 (sticky: once short, short in every later pass) */
+#define F_HALF 0x2   /* the second half of an LD_IMM64: no instruction */
 #define F_TARGET 0x4 /* some jump of the program lands here */
 
 struct jit {
@@ -108,8 +108,8 @@ struct jit {
 	uint32_t nfix;
 	const struct bpf_exec_array *arrays; /* narrays lookups to inline (exec.h) */
 	uint32_t narrays;
-	bool shrink;        /* this pass may shorten jumps */
-	bool shrunk;        /* and it did */
+	bool shrink; /* this pass may shorten jumps */
+	bool shrunk; /* and it did */
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -156,7 +156,8 @@ static void emit_head(struct jit *j, unsigned f, unsigned opc, int reg, int rm)
 		emit1(j, 0x66);
 	uint8_t rex = (f & OP_W ? 8 : 0) | (reg & 8 ? 4 : 0) | (rm & 8 ? 1 : 0);
 	/* Byte registers 4..7 are spl..dil only with a REX prefix; without one they are ah..bh. */
-	bool low_byte = ((f & OP_BREG) && reg >= RSP && reg <= RDI) || ((f & OP_BRM) && rm >= RSP && rm <= RDI);
+	bool low_byte = ((f & OP_BREG) && reg >= RSP && reg <= RDI) ||
+			((f & OP_BRM) && rm >= RSP && rm <= RDI);
 	if (rex || low_byte)
 		emit1(j, 0x40 | rex);
 	if (opc > 0xff)
@@ -178,8 +179,9 @@ static void emit_rm(struct jit *j, unsigned f, unsigned opc, int reg, int base, 
 	/* mod 00 with base rbp/r13 means rip-relative: those take a disp8 of 0 instead. */
 	unsigned mod = disp == 0 && (base & 7) != RBP ? 0 : disp >= -128 && disp < 128 ? 1 : 2;
 	emit1(j, (uint8_t)(mod << 6 | (reg & 7) << 3 | (base & 7)));
+	/* rsp/r12 as a base need a SIB byte: base alone, no index */
 	if ((base & 7) == RSP)
-		emit1(j, 0x24); /* rsp/r12 as a base need a SIB byte: base alone, no index */
+		emit1(j, 0x24);
 	if (mod == 1)
 		emit1(j, (uint8_t)disp);
 	else if (mod == 2)
@@ -258,7 +260,8 @@ static void patch8(struct jit *j, uint32_t at)
 
 /* group-1 digit; the same operation of r/m with a register is opcode digit << 3 | 1 */
 static const uint8_t alu_digit[16] = {
-	[BPF_ADD >> 4] = 0, [BPF_SUB >> 4] = 5, [BPF_OR >> 4] = 1, [BPF_AND >> 4] = 4, [BPF_XOR >> 4] = 6,
+	[BPF_ADD >> 4] = 0, [BPF_SUB >> 4] = 5, [BPF_OR >> 4] = 1,
+	[BPF_AND >> 4] = 4, [BPF_XOR >> 4] = 6,
 };
 static unsigned alu_rr_opcode(unsigned op)
 {
@@ -266,12 +269,14 @@ static unsigned alu_rr_opcode(unsigned op)
 }
 
 /* group-2 digit */
-static const uint8_t shift_digit[16] = {[BPF_LSH >> 4] = 4, [BPF_RSH >> 4] = 5, [BPF_ARSH >> 4] = 7};
+static const uint8_t shift_digit[16] = {
+	[BPF_LSH >> 4] = 4, [BPF_RSH >> 4] = 5, [BPF_ARSH >> 4] = 7};
 /* condition code of the jump taken when the comparison holds; 0 for no conditional jump */
 static const uint8_t jcc_cc[16] = {
-	[BPF_JEQ >> 4] = CC_E, [BPF_JGT >> 4] = 0x7, [BPF_JGE >> 4] = 0x3, [BPF_JSET >> 4] = CC_NE,
-	[BPF_JNE >> 4] = CC_NE, [BPF_JSGT >> 4] = 0xf, [BPF_JSGE >> 4] = 0xd, [BPF_JLT >> 4] = CC_B,
-	[BPF_JLE >> 4] = 0x6, [BPF_JSLT >> 4] = 0xc, [BPF_JSLE >> 4] = 0xe,
+	[BPF_JEQ >> 4] = CC_E,   [BPF_JGT >> 4] = 0x7,   [BPF_JGE >> 4] = 0x3,
+	[BPF_JSET >> 4] = CC_NE, [BPF_JNE >> 4] = CC_NE, [BPF_JSGT >> 4] = 0xf,
+	[BPF_JSGE >> 4] = 0xd,   [BPF_JLT >> 4] = CC_B,  [BPF_JLE >> 4] = 0x6,
+	[BPF_JSLT >> 4] = 0xc,   [BPF_JSLE >> 4] = 0xe,
 };
 
 static void emit_shift(struct jit *j, const struct bpf_insn *in, bool w, int dst)
@@ -283,7 +288,8 @@ static void emit_shift(struct jit *j, const struct bpf_insn *in, bool w, int dst
 		unsigned n = (unsigned)in->imm & (w ? 63 : 31);
 		if (n == 0) {
 			if (!w)
-				mov_rr(j, false, dst, dst); /* the 32-bit result still clears the upper half */
+				mov_rr(j, false, dst,
+				       dst); /* the 32-bit result still clears the upper half */
 		} else if (n == 1) {
 			emit_rr(j, f, 0xd1, digit, dst);
 		} else {
@@ -319,8 +325,9 @@ static void emit_divide(struct jit *j, bool w, bool is_signed, bool mod, int dst
 	}
 	if (dst != RDX)
 		mov_rr(j, true, AUX3, RDX);
+	/* cqo / cdq */
 	if (is_signed)
-		emit_head(j, w ? OP_W : 0, 0x99, 0, 0); /* cqo / cdq */
+		emit_head(j, w ? OP_W : 0, 0x99, 0, 0);
 	else
 		emit_rr(j, 0, 0x31, RDX, RDX);
 	emit_rr(j, w ? OP_W : 0, 0xf7, is_signed ? 7 : 6, AUX);
@@ -344,8 +351,9 @@ static void emit_div_by_zero(struct jit *j, bool w, bool mod, int dst)
 /* Signed, by -1: quotient -dst (LLONG_MIN stays LLONG_MIN, as neg leaves it), remainder 0. */
 static void emit_div_by_minus1(struct jit *j, bool w, bool mod, int dst)
 {
+	/* neg */
 	if (!mod)
-		emit_rr(j, w ? OP_W : 0, 0xf7, 3, dst); /* neg */
+		emit_rr(j, w ? OP_W : 0, 0xf7, 3, dst);
 	else
 		mov_imm32(j, false, dst, 0);
 }
@@ -444,7 +452,8 @@ static bool emit_alu(struct jit *j, const struct bpf_insn *in)
 		switch (in->off) {
 		case 0:
 			if (!w || dst != src)
-				mov_rr(j, w, dst, src); /* mov r32, r32 also clears the upper half */
+				mov_rr(j, w, dst,
+				       src); /* mov r32, r32 also clears the upper half */
 			return true;
 		case 8:
 			emit_rr(j, f | OP_BRM, 0x0fbe, dst, src); /* movsx */
@@ -473,8 +482,9 @@ static bool emit_alu(struct jit *j, const struct bpf_insn *in)
 			emit_rr(j, 0, 0x0fb7, dst, dst); /* movzx r32, r16 */
 			return true;
 		case 32:
+			/* bswap r32 */
 			if (swap)
-				emit_head(j, 0, 0x0fc8 | (dst & 7), 0, dst); /* bswap r32 */
+				emit_head(j, 0, 0x0fc8 | (dst & 7), 0, dst);
 			else
 				mov_rr(j, false, dst, dst);
 			return true;
@@ -494,8 +504,8 @@ static const struct {
 	uint16_t opc;
 	uint8_t f;
 } ld_ops[2][4] = {
-	{{0x8b, 0}, {0x0fb7, 0}, {0x0fb6, 0}, {0x8b, OP_W}},           /* mov, movzx */
-	{{0x63, OP_W}, {0x0fbf, OP_W}, {0x0fbe, OP_W}, {0, 0}},        /* movsxd, movsx */
+	{{0x8b, 0}, {0x0fb7, 0}, {0x0fb6, 0}, {0x8b, OP_W}},    /* mov, movzx */
+	{{0x63, OP_W}, {0x0fbf, OP_W}, {0x0fbe, OP_W}, {0, 0}}, /* movsxd, movsx */
 };
 /* Store flags by size index; the opcode is 0x88 (byte) or 0x89 from a register, 0xc6/0xc7 of an immediate. */
 static const uint8_t st_f[4] = {0, OP_16, OP_BREG, OP_W};
@@ -514,7 +524,8 @@ static bool emit_ldx(struct jit *j, const struct bpf_insn *in)
 	bool sx = mode == BPF_MEMSX || mode == BPF_PROBE_MEMSX;
 	int dst = reg_of[in->dst_reg], src = reg_of[in->src_reg];
 
-	if (mode != BPF_MEM && mode != BPF_MEMSX && mode != BPF_PROBE_MEM && mode != BPF_PROBE_MEMSX)
+	if (mode != BPF_MEM && mode != BPF_MEMSX && mode != BPF_PROBE_MEM &&
+	    mode != BPF_PROBE_MEMSX)
 		return false;
 	if (!ld_ops[sx][sz].opc)
 		return false;
@@ -707,7 +718,8 @@ static const struct bpf_exec_array *array_at_call(const struct jit *j, uint32_t 
 	for (uint32_t k = i; k > start && i - k < 8;) {
 		const struct bpf_insn *in = &p->insns[--k];
 		if (j->flags[k] & F_HALF) {
-			const struct bpf_insn *ld = &p->insns[--k]; /* the LD_IMM64 itself (check_insn) */
+			/* the LD_IMM64 itself (check_insn) */
+			const struct bpf_insn *ld = &p->insns[--k];
 			if ((j->flags[k] & F_TARGET) && ld->dst_reg != BPF_REG_1)
 				return NULL;
 			if (ld->dst_reg != BPF_REG_1)
@@ -721,7 +733,8 @@ static const struct bpf_exec_array *array_at_call(const struct jit *j, uint32_t 
 		unsigned cls = BPF_CLASS(in->code);
 		if (j->flags[k] & F_TARGET)
 			return NULL;
-		if ((cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX) && in->dst_reg != BPF_REG_1)
+		if ((cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX) &&
+		    in->dst_reg != BPF_REG_1)
 			continue;
 		if (cls == BPF_ST || (cls == BPF_STX && BPF_MODE(in->code) != BPF_ATOMIC))
 			continue;
@@ -814,7 +827,8 @@ static bool emit_insn(struct jit *j, uint32_t s, uint32_t i)
 	case BPF_STX:
 		return BPF_MODE(in->code) == BPF_ATOMIC ? emit_atomic(j, in) : emit_store(j, in);
 	case BPF_LD: /* LD_IMM64: check_prog saw its shape */
-		mov_imm64(j, reg_of[in->dst_reg], (uint32_t)in->imm | (uint64_t)(uint32_t)in[1].imm << 32);
+		mov_imm64(j, reg_of[in->dst_reg],
+			  (uint32_t)in->imm | (uint64_t)(uint32_t)in[1].imm << 32);
 		return true;
 	case BPF_JMP:
 	case BPF_JMP32:
@@ -859,7 +873,8 @@ static bool check_insn(struct jit *j, uint32_t s, uint32_t start, uint32_t end, 
 			j->saves[s] |= (uint8_t)(1u << (r - BPF_REG_6));
 	if (cls == BPF_LD)
 		return in->code == (BPF_LD | BPF_IMM | BPF_DW) && in->src_reg == 0 && i + 1 < end;
-	if (cls == BPF_LDX && (BPF_MODE(in->code) == BPF_PROBE_MEM || BPF_MODE(in->code) == BPF_PROBE_MEMSX))
+	if (cls == BPF_LDX &&
+	    (BPF_MODE(in->code) == BPF_PROBE_MEM || BPF_MODE(in->code) == BPF_PROBE_MEMSX))
 		j->nfix++;
 	if (cls != BPF_JMP && cls != BPF_JMP32)
 		return true;
@@ -870,8 +885,8 @@ static bool check_insn(struct jit *j, uint32_t s, uint32_t start, uint32_t end, 
 			return false;
 		if (in->src_reg == BPF_PSEUDO_CALL)
 			return subprog_at(p, (int64_t)i + 1 + in->imm) >= 0;
-		return in->src_reg == 0 && in->imm >= 0 && p->calls && (uint32_t)in->imm < p->ncalls &&
-		       p->calls[in->imm];
+		return in->src_reg == 0 && in->imm >= 0 && p->calls &&
+		       (uint32_t)in->imm < p->ncalls && p->calls[in->imm];
 	}
 	int64_t t = jump_target(in, i);
 	return t >= start && t < end && !(j->flags[t] & F_HALF);
@@ -892,7 +907,8 @@ static bool depth_ok(const struct jit *j, uint8_t *frames, uint32_t s, unsigned 
 		unsigned most = 1;
 		for (uint32_t i = p->subprog_start[s]; i < end; i++) {
 			const struct bpf_insn *in = &p->insns[i];
-			if (in->code != (BPF_JMP | BPF_CALL) || in->src_reg != BPF_PSEUDO_CALL || (j->flags[i] & F_HALF))
+			if (in->code != (BPF_JMP | BPF_CALL) || in->src_reg != BPF_PSEUDO_CALL ||
+			    (j->flags[i] & F_HALF))
 				continue;
 			uint32_t callee = (uint32_t)subprog_at(p, (int64_t)i + 1 + in->imm);
 			if (!depth_ok(j, frames, callee, level + 1))
@@ -914,7 +930,8 @@ static bool check_prog(struct jit *j)
 		if (p->insns[i].code == (BPF_LD | BPF_IMM | BPF_DW))
 			j->flags[++i] |= F_HALF;
 	for (uint32_t s = 0; s < p->nsubprogs && ok; s++) {
-		uint32_t start = p->subprog_start[s], end = s + 1 < p->nsubprogs ? p->subprog_start[s + 1] : p->len;
+		uint32_t start = p->subprog_start[s],
+			 end = s + 1 < p->nsubprogs ? p->subprog_start[s + 1] : p->len;
 		if (j->flags[start] & F_HALF)
 			return false;
 		for (uint32_t i = start; i < end && ok; i++)
@@ -923,9 +940,10 @@ static bool check_prog(struct jit *j)
 	for (uint32_t i = 0; i < p->len && ok; i++) {
 		const struct bpf_insn *in = &p->insns[i];
 		unsigned cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
-		if (!(j->flags[i] & F_HALF) && (cls == BPF_JMP || cls == BPF_JMP32) && op != BPF_CALL &&
-		    op != BPF_EXIT)
-			j->flags[jump_target(in, i)] |= F_TARGET; /* inside the program: check_insn */
+		if (!(j->flags[i] & F_HALF) && (cls == BPF_JMP || cls == BPF_JMP32) &&
+		    op != BPF_CALL && op != BPF_EXIT)
+			/* inside the program: check_insn */
+			j->flags[jump_target(in, i)] |= F_TARGET;
 	}
 	uint8_t *frames = ok ? kzalloc(p->nsubprogs) : NULL;
 	if (!frames)
@@ -942,7 +960,9 @@ static bool check_prog(struct jit *j)
 static struct bpf_jit_image *make_image(const struct jit *j)
 {
 	const struct bpf_exec_prog *p = j->p;
-	uint32_t code_off = (uint32_t)((sizeof(struct jit_header) + j->nfix * sizeof(struct jit_fixup) + 15) & ~15ul);
+	uint32_t code_off =
+		(uint32_t)((sizeof(struct jit_header) + j->nfix * sizeof(struct jit_fixup) + 15) &
+			   ~15ul);
 	size_t block_len = code_off + (size_t)j->pos;
 	struct bpf_jit_image *img = kmalloc(sizeof(*img) + p->nsubprogs * sizeof(uint32_t));
 	uint8_t *block = img ? bpf_jit_mem_alloc(block_len) : NULL;
@@ -972,8 +992,8 @@ struct bpf_jit_image *bpf_jit_compile(const struct bpf_exec_prog *p)
 	return bpf_jit_compile_arrays(p, NULL, 0);
 }
 
-struct bpf_jit_image *bpf_jit_compile_arrays(const struct bpf_exec_prog *p, const struct bpf_exec_array *arrays,
-					     uint32_t narrays)
+struct bpf_jit_image *bpf_jit_compile_arrays(const struct bpf_exec_prog *p,
+					     const struct bpf_exec_array *arrays, uint32_t narrays)
 {
 	struct jit j = {.p = p, .arrays = arrays, .narrays = arrays ? narrays : 0};
 	struct bpf_jit_image *img = NULL;

@@ -14,19 +14,44 @@
 #ifdef KESTREL_HOST
 /* Counters the host shim keeps so that tests can check TLB maintenance happened. */
 extern unsigned long host_tlb_invlpg_count, host_tlb_flush_count;
-static inline void invlpg(uintptr_t va) { (void)va; host_tlb_invlpg_count++; }
-static inline void tlb_flush_all(void) { host_tlb_flush_count++; }
-static inline unsigned long irq_save(void) { return 0; }
-static inline void irq_restore(unsigned long flags) { (void)flags; }
-static inline void cpu_relax(void) { __builtin_ia32_pause(); }
+static inline void invlpg(uintptr_t va)
+{
+	(void)va;
+	host_tlb_invlpg_count++;
+}
+static inline void tlb_flush_all(void)
+{
+	host_tlb_flush_count++;
+}
+static inline unsigned long irq_save(void)
+{
+	return 0;
+}
+static inline void irq_restore(unsigned long flags)
+{
+	(void)flags;
+}
+static inline void cpu_relax(void)
+{
+	__builtin_ia32_pause();
+}
 #else
 
 #define RFLAGS_IF (1ul << 9)
 #define RFLAGS_AC (1ul << 18)
 
-static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
-static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
-static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline void outw(uint16_t port, uint16_t v)
+{
+	__asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port));
+}
 static inline uint8_t inb(uint16_t port)
 {
 	uint8_t v;
@@ -64,26 +89,36 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 #define CR4_SMEP (1ul << 20)
 #define CR4_SMAP (1ul << 21)
 
-#define DEFINE_CR(n)                                                                   \
-	static inline uint64_t read_cr##n(void)                                        \
-	{                                                                              \
-		uint64_t v;                                                            \
-		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));                      \
-		return v;                                                              \
-	}                                                                              \
-	static inline void write_cr##n(uint64_t v) { __asm__ volatile("mov %0, %%cr" #n ::"r"(v) : "memory"); }
+#define DEFINE_CR(n)                                                     \
+	static inline uint64_t read_cr##n(void)                          \
+	{                                                                \
+		uint64_t v;                                              \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));        \
+		return v;                                                \
+	}                                                                \
+	static inline void write_cr##n(uint64_t v)                       \
+	{                                                                \
+		__asm__ volatile("mov %0, %%cr" #n ::"r"(v) : "memory"); \
+	}
 DEFINE_CR(0)
 DEFINE_CR(2)
 DEFINE_CR(3)
 DEFINE_CR(4)
 #undef DEFINE_CR
 
-static inline void invlpg(uintptr_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
+static inline void invlpg(uintptr_t va)
+{
+	__asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
+}
 
 /* Flush every non-global TLB entry of this CPU (reload CR3). */
-static inline void tlb_flush_all(void) { write_cr3(read_cr3()); }
+static inline void tlb_flush_all(void)
+{
+	write_cr3(read_cr3());
+}
 
-static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c,
+			 uint32_t *d)
 {
 	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
 }
@@ -107,12 +142,27 @@ static inline void irq_restore(unsigned long f)
 	if (f & RFLAGS_IF)
 		__asm__ volatile("sti" ::: "memory");
 }
-static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
-static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
-static inline void cpu_relax(void) { __asm__ volatile("pause"); }
-static inline void halt(void) { __asm__ volatile("hlt"); }
+static inline void irq_enable(void)
+{
+	__asm__ volatile("sti" ::: "memory");
+}
+static inline void irq_disable(void)
+{
+	__asm__ volatile("cli" ::: "memory");
+}
+static inline void cpu_relax(void)
+{
+	__asm__ volatile("pause");
+}
+static inline void halt(void)
+{
+	__asm__ volatile("hlt");
+}
 /* Enable interrupts and halt: sti takes effect after hlt began, so no interrupt slips in between. */
-static inline void cpu_idle_halt(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
+static inline void cpu_idle_halt(void)
+{
+	__asm__ volatile("sti; hlt" ::: "memory");
+}
 
 static inline uint64_t rdtsc(void)
 {
@@ -122,8 +172,14 @@ static inline uint64_t rdtsc(void)
 }
 
 /* Open and close the SMAP window around deliberate user-memory accesses (user-copy routines only). */
-static inline void stac(void) { __asm__ volatile("stac" ::: "memory", "cc"); }
-static inline void clac(void) { __asm__ volatile("clac" ::: "memory", "cc"); }
+static inline void stac(void)
+{
+	__asm__ volatile("stac" ::: "memory", "cc");
+}
+static inline void clac(void)
+{
+	__asm__ volatile("clac" ::: "memory", "cc");
+}
 
 #endif /* KESTREL_HOST */
 #endif

@@ -20,7 +20,13 @@ void fpu_init(void);
 void fpu_state_init(void *area);
 
 /* Save the CPU's registers into area / load them from area. */
-static inline void fpu_save(void *area) { __asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory"); }
-static inline void fpu_restore(void *area) { __asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory"); }
+static inline void fpu_save(void *area)
+{
+	__asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
+}
+static inline void fpu_restore(void *area)
+{
+	__asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
+}
 
 #endif

@@ -35,7 +35,9 @@ void idt_init(void)
 		idt[v] = (struct idt_gate){
 			.off_lo = (uint16_t)off,
 			.sel = KERNEL_CS,
-			.ist = v == T_DF ? IST_DOUBLE_FAULT : v == T_NMI ? IST_NMI : 0,
+			.ist = v == T_DF    ? IST_DOUBLE_FAULT
+			       : v == T_NMI ? IST_NMI
+					    : 0,
 			.type_attr = GATE_INTERRUPT | (v == T_BP ? GATE_DPL3 : 0),
 			.off_mid = (uint16_t)(off >> 16),
 			.off_hi = (uint32_t)(off >> 32),

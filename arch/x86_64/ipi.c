@@ -9,7 +9,8 @@ static void (*handlers[IPI_KINDS])(void);
 
 static void ipi_irq(struct trapframe *tf)
 {
-	void (*fn)(void) = __atomic_load_n(&handlers[tf->vector - IPI_VECTOR_BASE], __ATOMIC_ACQUIRE);
+	void (*fn)(void) =
+		__atomic_load_n(&handlers[tf->vector - IPI_VECTOR_BASE], __ATOMIC_ACQUIRE);
 	if (fn)
 		fn();
 	lapic_eoi();
@@ -30,7 +31,8 @@ int ipi_send(unsigned cpu, enum ipi_kind kind)
 {
 	if ((unsigned)kind >= IPI_KINDS || !smp_cpu_online(cpu) || cpu == smp_this_cpu())
 		return -EINVAL;
-	return lapic_send(smp_cpu_apic_id(cpu), LAPIC_ICR_FIXED | (IPI_VECTOR_BASE + kind)) ? 0 : -EIO;
+	return lapic_send(smp_cpu_apic_id(cpu), LAPIC_ICR_FIXED | (IPI_VECTOR_BASE + kind)) ? 0
+											    : -EIO;
 }
 
 int ipi_send_set(cpuset_t set, enum ipi_kind kind)

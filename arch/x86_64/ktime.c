@@ -19,8 +19,9 @@
 #define PIT_HZ 1193182u
 #define PIT_CH2 0x42
 #define PIT_CMD 0x43
-#define PIT_CH2_ONESHOT 0xb0 /* channel 2, lobyte/hibyte, mode 0 (interrupt on terminal count), binary */
-#define PORT_B 0x61          /* bit 0: channel 2 gate, bit 1: speaker, bit 5: channel 2 output */
+#define PIT_CH2_ONESHOT \
+	0xb0        /* channel 2, lobyte/hibyte, mode 0 (interrupt on terminal count), binary */
+#define PORT_B 0x61 /* bit 0: channel 2 gate, bit 1: speaker, bit 5: channel 2 output */
 #define CALIBRATE_COUNT 23864u /* 20 ms of PIT ticks */
 /* Polls of the output bit before giving up on the PIT (far more than 20 ms takes anywhere). */
 #define CALIBRATE_POLLS 100000000u

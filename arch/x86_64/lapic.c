@@ -39,8 +39,14 @@
 
 static volatile uint32_t *regs;
 
-static uint32_t rd(unsigned reg) { return regs[reg / 4]; }
-static void wr(unsigned reg, uint32_t v) { regs[reg / 4] = v; }
+static uint32_t rd(unsigned reg)
+{
+	return regs[reg / 4];
+}
+static void wr(unsigned reg, uint32_t v)
+{
+	regs[reg / 4] = v;
+}
 
 static void enable(bool boot_cpu)
 {
@@ -91,7 +97,8 @@ int lapic_init(uint64_t phys)
 	if (phys + PAGE_SIZE > dmap_size) {
 		int r = pmap_enter(pmap_kernel(), va, phys, PAGE_SIZE, MMU_READ | MMU_WRITE);
 		if (r) {
-			kprintf("lapic: mapping its registers at %lx failed (%d)\n", (unsigned long)va, r);
+			kprintf("lapic: mapping its registers at %lx failed (%d)\n",
+				(unsigned long)va, r);
 			return -ENODEV;
 		}
 	}

@@ -114,7 +114,10 @@ void mmu_set_pt_allocator(const struct mmu_pt_allocator *a)
 	pt_allocator = &pt_allocator_copy;
 }
 
-static pt_entry_t *pt_table(vm_paddr_t pa) { return phys_to_virt(pa); }
+static pt_entry_t *pt_table(vm_paddr_t pa)
+{
+	return phys_to_virt(pa);
+}
 
 /* A zeroed page-table page for pm, or 0. */
 static vm_paddr_t pt_alloc(struct pmap *pm)
@@ -251,7 +254,8 @@ struct pmap_walk {
  * that become empty (remove). Every large leaf that this would change is wholly inside the range:
  * split_ends ran first. Caller holds pm->lock.
  */
-static void walk_range(struct pmap_walk *w, pt_entry_t *t, int level, vm_offset_t va, vm_offset_t last)
+static void walk_range(struct pmap_walk *w, pt_entry_t *t, int level, vm_offset_t va,
+		       vm_offset_t last)
 {
 	vm_size_t size = pt_level_size(level);
 	for (unsigned i = pt_index(va, level);; i++) {
@@ -267,7 +271,8 @@ static void walk_range(struct pmap_walk *w, pt_entry_t *t, int level, vm_offset_
 		} else if (pte_is_leaf(v, level)) {
 			pt_entry_t nv = w->remove ? 0 : (v & ~PTE_PROT_MASK) | w->prot;
 			if (nv != v) {
-				KASSERT(whole, "pmap: changing part of a 0x%llx-byte page at 0x%llx",
+				KASSERT(whole,
+					"pmap: changing part of a 0x%llx-byte page at 0x%llx",
 					(unsigned long long)size, (unsigned long long)base);
 				pte_store(e, nv);
 				batch_invalidate(&w->batch, base);
@@ -396,7 +401,8 @@ static int enter_locked(struct pmap *pm, vm_offset_t va, vm_paddr_t pa, vm_offse
 	for (;;) {
 		vm_size_t remaining = last - cur + 1;
 		int level = max_level;
-		while (level > 1 && (((cur | pa) & (pt_level_size(level) - 1)) || remaining < pt_level_size(level)))
+		while (level > 1 && (((cur | pa) & (pt_level_size(level) - 1)) ||
+				     remaining < pt_level_size(level)))
 			level--;
 		pt_entry_t *t;
 		if (level == 1 && pt && pt_index(cur, 1) != 0)
@@ -458,7 +464,8 @@ int pmap_enter(pmap_t pm, vm_offset_t va, vm_paddr_t pa, vm_size_t len, unsigned
 }
 
 /* pmap_remove (remove) or pmap_protect (!remove, with prot). */
-static int change_range(struct pmap *pm, vm_offset_t va, vm_size_t len, bool remove, pt_entry_t prot)
+static int change_range(struct pmap *pm, vm_offset_t va, vm_size_t len, bool remove,
+			pt_entry_t prot)
 {
 	vm_offset_t last = 0;
 	int r = check_range(pm, va, len, &last);
@@ -601,45 +608,48 @@ void pmap_destroy(pmap_t pm)
 			free_tree(pm, pte_addr(v, PT_LEVELS), PT_LEVELS - 1);
 	}
 	pt_free(pm, pm->pml4_pa);
-	KASSERT(pm->pt_pages == 0, "pmap_destroy: %zu page-table pages unaccounted for", pm->pt_pages);
+	KASSERT(pm->pt_pages == 0, "pmap_destroy: %zu page-table pages unaccounted for",
+		pm->pt_pages);
 	kfree(pm);
 }
 
 /* pmap_check's message, valid until the next call. */
 static char check_msg[160];
 
-#define CHECK_FAIL(...)                                                    \
-	do {                                                               \
-		ksnprintf(check_msg, sizeof(check_msg), __VA_ARGS__);      \
-		return check_msg;                                          \
+#define CHECK_FAIL(...)                                               \
+	do {                                                          \
+		ksnprintf(check_msg, sizeof(check_msg), __VA_ARGS__); \
+		return check_msg;                                     \
 	} while (0)
 
 /*
  * Check table t of level `level`, which maps from va (I2, I3), and count the tables beneath it.
  * The CPU sets PTE_A in table entries and PTE_A/PTE_D in leaves as it pleases: both are allowed.
  */
-static const char *check_table(const struct pmap *pm, const pt_entry_t *t, int level, vm_offset_t va,
-			       size_t *tables)
+static const char *check_table(const struct pmap *pm, const pt_entry_t *t, int level,
+			       vm_offset_t va, size_t *tables)
 {
 	vm_size_t size = pt_level_size(level);
-	const pt_entry_t leaf_bits = PTE_P | PTE_PROT_MASK | PTE_A | PTE_D | (level > 1 ? PTE_PS : 0);
+	const pt_entry_t leaf_bits =
+		PTE_P | PTE_PROT_MASK | PTE_A | PTE_D | (level > 1 ? PTE_PS : 0);
 	bool kernel_half = va >= VA_KERNEL_START;
 	for (unsigned i = 0; i < PT_ENTRIES; i++) {
 		pt_entry_t v = pte_load(&t[i]);
 		vm_offset_t eva = va + (vm_offset_t)i * size;
 		if (!(v & PTE_P)) {
 			if (v)
-				CHECK_FAIL("I3: non-present entry 0x%llx at va 0x%llx level %d", (unsigned long long)v,
-					   (unsigned long long)eva, level);
+				CHECK_FAIL("I3: non-present entry 0x%llx at va 0x%llx level %d",
+					   (unsigned long long)v, (unsigned long long)eva, level);
 			continue;
 		}
 		if (!pte_is_leaf(v, level)) {
 			vm_paddr_t child = pte_addr(v, level);
 			if ((v & ~PTE_A) != pte_table(child, !kernel_half))
-				CHECK_FAIL("I3: table entry 0x%llx at va 0x%llx level %d", (unsigned long long)v,
-					   (unsigned long long)eva, level);
+				CHECK_FAIL("I3: table entry 0x%llx at va 0x%llx level %d",
+					   (unsigned long long)v, (unsigned long long)eva, level);
 			if (table_empty(pt_table(child)))
-				CHECK_FAIL("I2: empty level-%d table at va 0x%llx", level - 1, (unsigned long long)eva);
+				CHECK_FAIL("I2: empty level-%d table at va 0x%llx", level - 1,
+					   (unsigned long long)eva);
 			++*tables;
 			const char *err = check_table(pm, pt_table(child), level - 1, eva, tables);
 			if (err)
@@ -651,7 +661,8 @@ static const char *check_table(const struct pmap *pm, const pt_entry_t *t, int l
 			CHECK_FAIL("I3: leaf 0x%llx at va 0x%llx level %d", (unsigned long long)v,
 				   (unsigned long long)eva, level);
 		if (level == 3 && !pm->kernel)
-			CHECK_FAIL("I3: 1 GiB page at va 0x%llx of a user pmap", (unsigned long long)eva);
+			CHECK_FAIL("I3: 1 GiB page at va 0x%llx of a user pmap",
+				   (unsigned long long)eva);
 		if (kernel_half && (v & PTE_US))
 			CHECK_FAIL("I3: user page at kernel va 0x%llx", (unsigned long long)eva);
 	}
@@ -677,7 +688,8 @@ static const char *check_pmap(const struct pmap *pm, const struct pmap *kp)
 		}
 		if (!(v & PTE_P)) {
 			if (v || pm->kernel)
-				CHECK_FAIL("I1/I3: PML4 slot %u is 0x%llx", i, (unsigned long long)v);
+				CHECK_FAIL("I1/I3: PML4 slot %u is 0x%llx", i,
+					   (unsigned long long)v);
 			continue;
 		}
 		vm_paddr_t pdpt = pte_addr(v, PT_LEVELS);

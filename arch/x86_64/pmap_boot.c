@@ -15,7 +15,8 @@
 #include "mm/pmm.h"
 
 /* linker.ld: page-aligned kernel-image virtual addresses. */
-extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[], __kernel_end[];
+extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[],
+	__kernel_end[];
 
 /*
  * The end of boot/entry.S's direct map. Until pmap_activate below, a frame past it cannot be
@@ -36,10 +37,11 @@ static vm_paddr_t boot_pt_alloc(void)
 static void map_section(pmap_t kp, const char *name, char *start, char *end, unsigned flags)
 {
 	vm_offset_t va = (vm_offset_t)start;
-	int r = pmap_enter_pagesize(kp, va, kimg_to_phys(start), (vm_size_t)(end - start), flags, PAGE_SIZE);
+	int r = pmap_enter_pagesize(kp, va, kimg_to_phys(start), (vm_size_t)(end - start), flags,
+				    PAGE_SIZE);
 	if (r)
-		panic("pmap_bootstrap: mapping kernel %s 0x%lx-0x%lx failed (%d)", name, (unsigned long)va,
-		      (unsigned long)end, r);
+		panic("pmap_bootstrap: mapping kernel %s 0x%lx-0x%lx failed (%d)", name,
+		      (unsigned long)va, (unsigned long)end, r);
 }
 
 void pmap_bootstrap(vm_paddr_t phys_end, bool have_1g_pages)
@@ -61,7 +63,8 @@ void pmap_bootstrap(vm_paddr_t phys_end, bool have_1g_pages)
 		      (unsigned long long)phys_end);
 	int r = pmap_enter_pagesize(kp, DMAP_BASE, 0, dmap_len, MMU_READ | MMU_WRITE, page);
 	if (r)
-		panic("pmap_bootstrap: direct map of 0x%llx bytes failed (%d)", (unsigned long long)dmap_len, r);
+		panic("pmap_bootstrap: direct map of 0x%llx bytes failed (%d)",
+		      (unsigned long long)dmap_len, r);
 
 	/* W^X: nothing of the image is both writable and executable. */
 	map_section(kp, "text", __text_start, __text_end, MMU_READ | MMU_EXEC);
@@ -74,7 +77,7 @@ void pmap_bootstrap(vm_paddr_t phys_end, bool have_1g_pages)
 
 	kprintf("pmap: direct map 0-0x%llx with %s pages, kernel W^X (text 0x%lx rodata 0x%lx data 0x%lx-0x%lx), "
 		"%zu page-table pages\n",
-		(unsigned long long)dmap_len, have_1g_pages ? "1 GiB" : "2 MiB", (unsigned long)__text_start,
-		(unsigned long)__rodata_start, (unsigned long)__data_start, (unsigned long)__kernel_end,
-		pmap_pt_pages(kp));
+		(unsigned long long)dmap_len, have_1g_pages ? "1 GiB" : "2 MiB",
+		(unsigned long)__text_start, (unsigned long)__rodata_start,
+		(unsigned long)__data_start, (unsigned long)__kernel_end, pmap_pt_pages(kp));
 }

@@ -24,14 +24,14 @@
 typedef uint64_t pt_entry_t;
 _Static_assert(sizeof(pt_entry_t) == 8, "an x86_64 page-table entry is 64 bits");
 
-#define PTE_P (1ull << 0)   /* present */
-#define PTE_RW (1ull << 1)  /* writable (CR0.WP makes this bind the kernel too) */
-#define PTE_US (1ull << 2)  /* reachable from ring 3 */
-#define PTE_PWT (1ull << 3) /* write-through */
-#define PTE_PCD (1ull << 4) /* cache disable */
-#define PTE_A (1ull << 5)   /* accessed: set by the CPU */
-#define PTE_D (1ull << 6)   /* dirty: set by the CPU, leaves only */
-#define PTE_PS (1ull << 7)  /* level 2/3: this entry is a 2 MiB / 1 GiB leaf */
+#define PTE_P (1ull << 0)          /* present */
+#define PTE_RW (1ull << 1)         /* writable (CR0.WP makes this bind the kernel too) */
+#define PTE_US (1ull << 2)         /* reachable from ring 3 */
+#define PTE_PWT (1ull << 3)        /* write-through */
+#define PTE_PCD (1ull << 4)        /* cache disable */
+#define PTE_A (1ull << 5)          /* accessed: set by the CPU */
+#define PTE_D (1ull << 6)          /* dirty: set by the CPU, leaves only */
+#define PTE_PS (1ull << 7)         /* level 2/3: this entry is a 2 MiB / 1 GiB leaf */
 #define PTE_PAT_4K (1ull << 7)     /* level 1: PAT index bit (same position as PS) */
 #define PTE_G (1ull << 8)          /* global: survives CR3 loads; Kestrel never sets it */
 #define PTE_PAT_LARGE (1ull << 12) /* level 2/3 leaves: PAT index bit */
@@ -43,7 +43,8 @@ _Static_assert(sizeof(pt_entry_t) == 8, "an x86_64 page-table entry is 64 bits")
 /* The bits that MMU_* flags control; everything else in a leaf is address, type or CPU state. */
 #define PTE_PROT_MASK (PTE_RW | PTE_US | PTE_NX)
 /* The bits a 2 MiB leaf passes to the 512 PTEs that replace it when split (PAT moves, see below). */
-#define PTE_SPLIT_MASK (PTE_P | PTE_RW | PTE_US | PTE_PWT | PTE_PCD | PTE_A | PTE_D | PTE_G | PTE_NX)
+#define PTE_SPLIT_MASK \
+	(PTE_P | PTE_RW | PTE_US | PTE_PWT | PTE_PCD | PTE_A | PTE_D | PTE_G | PTE_NX)
 
 #define PT_ENTRIES 512
 #define PT_LEVELS 4
@@ -54,10 +55,16 @@ _Static_assert(sizeof(pt_entry_t) == 8, "an x86_64 page-table entry is 64 bits")
 /* The first PML4 slot of the kernel half. */
 #define PML4_KERNEL_SLOT 256
 
-static inline unsigned pt_level_shift(int level) { return PAGE_SHIFT + 9 * (unsigned)(level - 1); }
+static inline unsigned pt_level_shift(int level)
+{
+	return PAGE_SHIFT + 9 * (unsigned)(level - 1);
+}
 
 /* Bytes covered by one entry of a level-`level` table. */
-static inline vm_size_t pt_level_size(int level) { return (vm_size_t)1 << pt_level_shift(level); }
+static inline vm_size_t pt_level_size(int level)
+{
+	return (vm_size_t)1 << pt_level_shift(level);
+}
 
 /* Index of va's entry in the level-`level` table that covers it. */
 static inline unsigned pt_index(vm_offset_t va, int level)
@@ -65,10 +72,16 @@ static inline unsigned pt_index(vm_offset_t va, int level)
 	return (unsigned)(va >> pt_level_shift(level)) & (PT_ENTRIES - 1);
 }
 
-static inline bool va_canonical(vm_offset_t va) { return va < VA_USER_END || va >= VA_KERNEL_START; }
+static inline bool va_canonical(vm_offset_t va)
+{
+	return va < VA_USER_END || va >= VA_KERNEL_START;
+}
 
 /* Whether entry e (present) of a level-`level` table maps a page rather than pointing to a table. */
-static inline bool pte_is_leaf(pt_entry_t e, int level) { return level == 1 || (e & PTE_PS); }
+static inline bool pte_is_leaf(pt_entry_t e, int level)
+{
+	return level == 1 || (e & PTE_PS);
+}
 
 /*
  * The physical address in present entry e of a level-`level` table: the next table, or the page.
@@ -139,7 +152,13 @@ static inline pt_entry_t pte_split_bits(pt_entry_t e)
 }
 
 /* Entries are read and written whole: the CPU walks them concurrently and must never see a torn one. */
-static inline pt_entry_t pte_load(const pt_entry_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
-static inline void pte_store(pt_entry_t *p, pt_entry_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
+static inline pt_entry_t pte_load(const pt_entry_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+static inline void pte_store(pt_entry_t *p, pt_entry_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
 
 #endif

@@ -25,7 +25,7 @@
 #include "uapi/errno.h"
 
 #define CR0_TS (1ul << 3)
-#define XAPIC_ID_MAX 0xfe /* 0xff is the xAPIC broadcast id */
+#define XAPIC_ID_MAX 0xfe       /* 0xff is the xAPIC broadcast id */
 #define LOW_MEM_END 0x100000ull /* a SIPI vector names a page below 1 MiB */
 #define LOW_MEM_START 0x1000ull /* page 0 holds the real-mode IVT and the BIOS data area */
 /* The trampoline's pages: its code and parameters, then the temporary PML4, PDPT and PD. */
@@ -53,7 +53,8 @@ struct ap_area {
 	uint8_t ist_df[IST_STACK_SIZE];
 	uint8_t ist_nmi[IST_STACK_SIZE];
 };
-_Static_assert(sizeof(struct ap_area) == PAGE_SIZE << AP_AREA_ORDER, "an AP's area is one pmm block");
+_Static_assert(sizeof(struct ap_area) == PAGE_SIZE << AP_AREA_ORDER,
+	       "an AP's area is one pmm block");
 
 struct smp_params {
 	uint32_t alive, pml4;
@@ -149,7 +150,8 @@ static void delay_us(uint64_t us)
 __attribute__((noreturn)) void smp_ap_main(struct ap_area *a);
 void smp_ap_main(struct ap_area *a)
 {
-	gdt_load_cpu(&a->gdt, (uint64_t)(a->ist_df + IST_STACK_SIZE), (uint64_t)(a->ist_nmi + IST_STACK_SIZE));
+	gdt_load_cpu(&a->gdt, (uint64_t)(a->ist_df + IST_STACK_SIZE),
+		     (uint64_t)(a->ist_nmi + IST_STACK_SIZE));
 	idt_load();
 	percpu_init_ap(&a->pcpu);
 	write_cr4(boot_cr4);
@@ -177,13 +179,16 @@ static vm_paddr_t find_low_pages(void)
 		if (e->type != MB2_MEM_AVAILABLE)
 			continue;
 		vm_paddr_t end = e->base + e->len < LOW_MEM_END ? e->base + e->len : LOW_MEM_END;
-		vm_paddr_t pa = e->base < LOW_MEM_START ? LOW_MEM_START : (e->base + PAGE_SIZE - 1) & ~(vm_paddr_t)(PAGE_SIZE - 1);
+		vm_paddr_t pa = e->base < LOW_MEM_START
+					? LOW_MEM_START
+					: (e->base + PAGE_SIZE - 1) & ~(vm_paddr_t)(PAGE_SIZE - 1);
 		while (pa + need <= end) {
 			vm_paddr_t busy_end = 0;
 			if (pa < boot_info.mbi_end && boot_info.mbi_start < pa + need)
 				busy_end = boot_info.mbi_end;
 			for (size_t m = 0; m < boot_info.nmodules; m++)
-				if (pa < boot_info.modules[m].end && boot_info.modules[m].start < pa + need &&
+				if (pa < boot_info.modules[m].end &&
+				    boot_info.modules[m].start < pa + need &&
 				    boot_info.modules[m].end > busy_end)
 					busy_end = boot_info.modules[m].end;
 			if (!busy_end)
@@ -230,7 +235,8 @@ static bool start_ap(vm_paddr_t tramp, unsigned id, uint32_t apic_id)
 	a->pcpu.apic_id = apic_id;
 	cpus[id] = &a->pcpu;
 
-	struct smp_params *p = (struct smp_params *)phys_to_virt(tramp + (size_t)(smp_trampoline_params - smp_trampoline_start));
+	struct smp_params *p = (struct smp_params *)phys_to_virt(
+		tramp + (size_t)(smp_trampoline_params - smp_trampoline_start));
 	p->alive = 0;
 	p->pml4 = (uint32_t)(tramp + PAGE_SIZE);
 	p->entry = (uint64_t)smp_ap_entry;
@@ -251,8 +257,10 @@ static bool start_ap(vm_paddr_t tramp, unsigned id, uint32_t apic_id)
 	if (!smp_cpu_online(id)) {
 		/* Its area stays allocated: the AP may still come and use it. */
 		kprintf("smp: CPU %u (APIC id %u) did not come online (%s)\n", id, apic_id,
-			!sent ? "the IPI was not taken" : __atomic_load_n(&p->alive, __ATOMIC_ACQUIRE) ?
-			"it started the trampoline" : "it never ran the trampoline");
+			!sent ? "the IPI was not taken"
+			: __atomic_load_n(&p->alive, __ATOMIC_ACQUIRE)
+				? "it started the trampoline"
+				: "it never ran the trampoline");
 		return false;
 	}
 	return true;
@@ -270,11 +278,11 @@ static void print_madt(void)
 		madt.lapic_addr, madt.lapic_addr_override ? " (override)" : "",
 		madt.pcat_compat ? ", 8259 PICs present" : "");
 	for (unsigned i = 0; i < madt.nioapics; i++)
-		kprintf("acpi: I/O APIC id %u at %x, GSIs from %u\n", madt.ioapics[i].id, madt.ioapics[i].addr,
-			madt.ioapics[i].gsi_base);
+		kprintf("acpi: I/O APIC id %u at %x, GSIs from %u\n", madt.ioapics[i].id,
+			madt.ioapics[i].addr, madt.ioapics[i].gsi_base);
 	for (unsigned i = 0; i < madt.noverrides; i++)
-		kprintf("acpi: ISA IRQ %u -> GSI %u, flags %x\n", madt.overrides[i].irq, madt.overrides[i].gsi,
-			madt.overrides[i].flags);
+		kprintf("acpi: ISA IRQ %u -> GSI %u, flags %x\n", madt.overrides[i].irq,
+			madt.overrides[i].gsi, madt.overrides[i].flags);
 }
 
 /* Whether the MADT's CPUs can be started from here; says why not on the console. */
@@ -286,7 +294,8 @@ static bool madt_usable(void)
 	}
 	int r = acpi_find_madt(boot_info.acpi_rsdp, boot_info.acpi_rsdp_v2, &madt);
 	if (r) {
-		kprintf("smp: %s: 1 CPU\n", r == -ENOENT ? "ACPI lists no MADT" : "malformed ACPI tables");
+		kprintf("smp: %s: 1 CPU\n",
+			r == -ENOENT ? "ACPI lists no MADT" : "malformed ACPI tables");
 		return false;
 	}
 	print_madt();
@@ -301,7 +310,8 @@ void smp_init(void)
 {
 	struct percpu *self = this_cpu();
 	char value[16];
-	unsigned limit = smp_limit_parse(boot_cmdline_get("smp", value, sizeof(value)) ? value : NULL);
+	unsigned limit =
+		smp_limit_parse(boot_cmdline_get("smp", value, sizeof(value)) ? value : NULL);
 
 	cpus[0] = self;
 	online = CPUSET_CPU(0);
@@ -351,7 +361,8 @@ void smp_init(void)
 	for (unsigned id = 0; id < ncpus; id++)
 		kprintf(" %u", cpus[id]->apic_id);
 	if (ncpus < nlisted)
-		kprintf(" (%u of the %u the MADT enables%s)", ncpus, nlisted, ncpus == limit ? ": smp= on the command line" : "");
+		kprintf(" (%u of the %u the MADT enables%s)", ncpus, nlisted,
+			ncpus == limit ? ": smp= on the command line" : "");
 	kprintf("\n");
 	/* No hotplug: the CPUs started now are all that will ever run; per-CPU data fits them. */
 	cpu_possible_set(ncpus);

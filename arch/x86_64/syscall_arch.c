@@ -3,7 +3,8 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 
-_Static_assert(SYSCALL_USER_CS == USER_CS && SYSCALL_USER_DS == USER_DS, "selectors for syscall_entry.S");
+_Static_assert(SYSCALL_USER_CS == USER_CS && SYSCALL_USER_DS == USER_DS,
+	       "selectors for syscall_entry.S");
 
 void syscall_arch_init(void)
 {

@@ -12,13 +12,37 @@ void (*trap_user_exception)(struct trapframe *tf);
 bool (*trap_kernel_user_pf)(struct trapframe *tf, uint64_t addr);
 
 static const char *const exception_names[32] = {
-	"#DE Divide error", "#DB Debug", "NMI", "#BP Breakpoint", "#OF Overflow", "#BR BOUND range exceeded",
-	"#UD Invalid opcode", "#NM Device not available", "#DF Double fault", "Coprocessor segment overrun",
-	"#TS Invalid TSS", "#NP Segment not present", "#SS Stack-segment fault", "#GP General protection fault",
-	"#PF Page fault", "Reserved", "#MF x87 floating-point error", "#AC Alignment check", "#MC Machine check",
-	"#XM SIMD floating-point error", "#VE Virtualization exception", "#CP Control protection exception",
-	"Reserved", "Reserved", "Reserved", "Reserved", "Reserved", "Reserved",
-	"Hypervisor injection exception", "VMM communication exception", "Security exception",
+	"#DE Divide error",
+	"#DB Debug",
+	"NMI",
+	"#BP Breakpoint",
+	"#OF Overflow",
+	"#BR BOUND range exceeded",
+	"#UD Invalid opcode",
+	"#NM Device not available",
+	"#DF Double fault",
+	"Coprocessor segment overrun",
+	"#TS Invalid TSS",
+	"#NP Segment not present",
+	"#SS Stack-segment fault",
+	"#GP General protection fault",
+	"#PF Page fault",
+	"Reserved",
+	"#MF x87 floating-point error",
+	"#AC Alignment check",
+	"#MC Machine check",
+	"#XM SIMD floating-point error",
+	"#VE Virtualization exception",
+	"#CP Control protection exception",
+	"Reserved",
+	"Reserved",
+	"Reserved",
+	"Reserved",
+	"Reserved",
+	"Reserved",
+	"Hypervisor injection exception",
+	"VMM communication exception",
+	"Security exception",
 	"Reserved",
 };
 
@@ -67,9 +91,13 @@ void trap_report(const struct trapframe *tf, const char *who)
 	kprintf("\n%s: %s (vector %lu), error code 0x%lx", who, trap_name(tf->vector), tf->vector,
 		tf->error);
 	if (tf->vector == T_PF)
-		kprintf(" [%s, %s, %s%s]", tf->error & PF_ERR_PRESENT ? "protection" : "not present",
-			tf->error & PF_ERR_FETCH ? "fetch" : tf->error & PF_ERR_WRITE ? "write" : "read",
-			tf->error & PF_ERR_USER ? "user" : "kernel", tf->error & PF_ERR_RSVD ? ", reserved bit" : "");
+		kprintf(" [%s, %s, %s%s]",
+			tf->error & PF_ERR_PRESENT ? "protection" : "not present",
+			tf->error & PF_ERR_FETCH   ? "fetch"
+			: tf->error & PF_ERR_WRITE ? "write"
+						   : "read",
+			tf->error & PF_ERR_USER ? "user" : "kernel",
+			tf->error & PF_ERR_RSVD ? ", reserved bit" : "");
 	kprintf("\n  RIP %016lx", tf->rip);
 	if (sym)
 		kprintf(" <%s+0x%lx>", sym, off);
@@ -103,7 +131,8 @@ void trap_dispatch(struct trapframe *tf)
 	/* A BPF probing load (JIT code) that faulted reads 0 instead. */
 	if (v == T_PF && !trap_from_user(tf) && bpf_jit_fixup(tf))
 		return;
-	if (v == T_PF && !trap_from_user(tf) && trap_kernel_user_pf && trap_kernel_user_pf(tf, read_cr2()))
+	if (v == T_PF && !trap_from_user(tf) && trap_kernel_user_pf &&
+	    trap_kernel_user_pf(tf, read_cr2()))
 		return;
 	if (current_catcher && !trap_from_user(tf)) {
 		struct catcher *c = current_catcher;

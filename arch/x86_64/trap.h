@@ -33,7 +33,10 @@ _Static_assert(sizeof(struct trapframe) == 22 * 8, "trapframe layout is shared w
 #define PF_ERR_RSVD 0x8
 #define PF_ERR_FETCH 0x10
 
-static inline bool trap_from_user(const struct trapframe *tf) { return (tf->cs & 3) == 3; }
+static inline bool trap_from_user(const struct trapframe *tf)
+{
+	return (tf->cs & 3) == 3;
+}
 
 /* Build the IDT (all 256 vectors; #DF and NMI on their own IST stacks) and load it. */
 void idt_init(void);

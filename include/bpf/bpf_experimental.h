@@ -37,12 +37,12 @@ extern void bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __weak __ksy
  * makes clang emit the BTF of _destroy, which it omits for a function used only by cleanup.
  */
 #ifndef bpf_for_each
-#define bpf_for_each(type, cur, args...)                                                      \
-	for (struct bpf_iter_##type __kestrel_iter                                            \
-		     __attribute__((aligned(8), cleanup(bpf_iter_##type##_destroy))),         \
-	     *__kestrel_iter_init __attribute__((unused)) =                                  \
-		     (bpf_iter_##type##_new(&__kestrel_iter, ##args),                          \
-		      (void)bpf_iter_##type##_destroy, (void *)0);                            \
+#define bpf_for_each(type, cur, args...)                                                \
+	for (struct bpf_iter_##type __kestrel_iter                                      \
+	     __attribute__((aligned(8), cleanup(bpf_iter_##type##_destroy))),           \
+	     *__kestrel_iter_init                                                       \
+	     __attribute__((unused)) = (bpf_iter_##type##_new(&__kestrel_iter, ##args), \
+					(void)bpf_iter_##type##_destroy, (void *)0);    \
 	     ((cur) = bpf_iter_##type##_next(&__kestrel_iter));)
 #endif
 
@@ -61,32 +61,34 @@ extern void bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __weak __ksy
  * follows each path's constant.
  */
 #define __kestrel_is_signed(x) (((typeof(x))-1) < (typeof(x))0)
-#define __kestrel_op_unsigned(OP) (__builtin_strcmp(#OP, "==") == 0 || __builtin_strcmp(#OP, "!=") == 0)
+#define __kestrel_op_unsigned(OP) \
+	(__builtin_strcmp(#OP, "==") == 0 || __builtin_strcmp(#OP, "!=") == 0)
 
 /* "lhs JOP rhs" (JOP the BPF spelling) by one jump: 1 if taken, else 0. */
-#define __kestrel_cmp_asm(lhs, JOP, rhs)                                                      \
-	({                                                                                    \
-		unsigned long long __kestrel_r;                                               \
-		asm volatile("%[res] = 1; if %[l] " JOP " %[r] goto +1; %[res] = 0"           \
-			     : [res] "=&r"(__kestrel_r)                                       \
-			     : [l] "r"(lhs), [r] "r"(rhs));                                   \
-		(bool)__kestrel_r;                                                            \
+#define __kestrel_cmp_asm(lhs, JOP, rhs)                                            \
+	({                                                                          \
+		unsigned long long __kestrel_r;                                     \
+		asm volatile("%[res] = 1; if %[l] " JOP " %[r] goto +1; %[res] = 0" \
+			     : [res] "=&r"(__kestrel_r)                             \
+			     : [l] "r"(lhs), [r] "r"(rhs));                         \
+		(bool)__kestrel_r;                                                  \
 	})
 
 /*
  * LHS OP RHS by one jump. Both arms of the ?: are compiled but the condition is a constant, so
  * -O2 (the only way BPF code is built) drops the dead one before its asm reaches the assembler.
  */
-#define __kestrel_cmp(LHS, OP, RHS)                                                            \
-	({                                                                                    \
+#define __kestrel_cmp(LHS, OP, RHS)                                                              \
+	({                                                                                       \
 		_Static_assert(sizeof(&(LHS)), "bpf_cmp: the first argument must be an lvalue"); \
-		typeof(LHS) __kestrel_l = (LHS);                                              \
-		typeof(RHS) __kestrel_rv = (RHS);                                             \
-		(void)(__kestrel_l OP __kestrel_rv); /* the C types must compare as written */ \
-		__kestrel_is_signed(__kestrel_l) && !__kestrel_op_unsigned(OP)                \
-			? __kestrel_cmp_asm((long long)__kestrel_l, "s" #OP, (long long)__kestrel_rv) \
-			: __kestrel_cmp_asm((unsigned long long)__kestrel_l, #OP,              \
-					    (unsigned long long)__kestrel_rv);                 \
+		typeof(LHS) __kestrel_l = (LHS);                                                 \
+		typeof(RHS) __kestrel_rv = (RHS);                                                \
+		(void)(__kestrel_l OP __kestrel_rv); /* the C types must compare as written */   \
+		__kestrel_is_signed(__kestrel_l) && !__kestrel_op_unsigned(OP)                   \
+			? __kestrel_cmp_asm((long long)__kestrel_l, "s" #OP,                     \
+					    (long long)__kestrel_rv)                             \
+			: __kestrel_cmp_asm((unsigned long long)__kestrel_l, #OP,                \
+					    (unsigned long long)__kestrel_rv);                   \
 	})
 
 #ifndef bpf_cmp_unlikely
@@ -94,22 +96,22 @@ extern void bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __weak __ksy
 #endif
 
 #ifndef bpf_cmp_likely
-#define bpf_cmp_likely(LHS, OP, RHS)                                                           \
-	({                                                                                    \
-		bool __kestrel_lr;                                                            \
-		if (__builtin_strcmp(#OP, "==") == 0)                                         \
-			__kestrel_lr = !__kestrel_cmp(LHS, !=, RHS);                       \
-		else if (__builtin_strcmp(#OP, "!=") == 0)                                    \
-			__kestrel_lr = !__kestrel_cmp(LHS, ==, RHS);                       \
-		else if (__builtin_strcmp(#OP, "<") == 0)                                     \
-			__kestrel_lr = !__kestrel_cmp(LHS, >=, RHS);                       \
-		else if (__builtin_strcmp(#OP, "<=") == 0)                                    \
-			__kestrel_lr = !__kestrel_cmp(LHS, >, RHS);                        \
-		else if (__builtin_strcmp(#OP, ">") == 0)                                     \
-			__kestrel_lr = !__kestrel_cmp(LHS, <=, RHS);                       \
-		else                                                                          \
-			__kestrel_lr = !__kestrel_cmp(LHS, <, RHS);                        \
-		__kestrel_lr;                                                                 \
+#define bpf_cmp_likely(LHS, OP, RHS)                                 \
+	({                                                           \
+		bool __kestrel_lr;                                   \
+		if (__builtin_strcmp(#OP, "==") == 0)                \
+			__kestrel_lr = !__kestrel_cmp(LHS, !=, RHS); \
+		else if (__builtin_strcmp(#OP, "!=") == 0)           \
+			__kestrel_lr = !__kestrel_cmp(LHS, ==, RHS); \
+		else if (__builtin_strcmp(#OP, "<") == 0)            \
+			__kestrel_lr = !__kestrel_cmp(LHS, >=, RHS); \
+		else if (__builtin_strcmp(#OP, "<=") == 0)           \
+			__kestrel_lr = !__kestrel_cmp(LHS, >, RHS);  \
+		else if (__builtin_strcmp(#OP, ">") == 0)            \
+			__kestrel_lr = !__kestrel_cmp(LHS, <=, RHS); \
+		else                                                 \
+			__kestrel_lr = !__kestrel_cmp(LHS, <, RHS);  \
+		__kestrel_lr;                                        \
 	})
 #endif
 

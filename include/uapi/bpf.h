@@ -285,9 +285,9 @@
 #define VM_READ 0x1
 #define VM_WRITE 0x2
 #define VM_EXEC 0x4
-#define VM_MAYREAD 0x10  /* max_prot allows read */
-#define VM_MAYWRITE 0x20 /* max_prot allows write */
-#define VM_MAYEXEC 0x40  /* max_prot allows exec */
+#define VM_MAYREAD 0x10    /* max_prot allows read */
+#define VM_MAYWRITE 0x20   /* max_prot allows write */
+#define VM_MAYEXEC 0x40    /* max_prot allows exec */
 #define VM_GUARD 0x100     /* MAP_GUARD reservation or stack guard gap: any access faults */
 #define VM_STACK 0x200     /* the task's user stack */
 #define VM_SUPERPAGE 0x400 /* at least one 2 MiB page is mapped inside the VMA now */

@@ -26,7 +26,7 @@
 #define ENOSYS 38
 #define ELOOP 40
 #define EPROTO 71
-#define EOPNOTSUPP 95 /* e.g. libbpf: a program type the kernel cannot load */
+#define EOPNOTSUPP 95      /* e.g. libbpf: a program type the kernel cannot load */
 #define ENOTSUP EOPNOTSUPP /* mmap/mprotect: prot beyond its own PROT_MAX (FreeBSD's) */
 #define EOVERFLOW 75
 #define EBADFD 77 /* bpf(2) BPF_OBJ_GET_INFO_BY_FD on an fd that is not open, as Linux */

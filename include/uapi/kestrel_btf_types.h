@@ -47,13 +47,13 @@ typedef unsigned int fmode_t;
 typedef long long loff_t;
 typedef unsigned long vm_flags_t;
 
-#define KESTREL_TASK_COMM_LEN 16 /* Linux's TASK_COMM_LEN */
+#define KESTREL_TASK_COMM_LEN 16    /* Linux's TASK_COMM_LEN */
 #define KESTREL_DNAME_INLINE_LEN 40 /* Linux's DNAME_INLINE_LEN on 64-bit machines */
 
 /* ---- files: what a program image's VMA points to (vm_file) */
 
 struct super_block {
-	dev_t s_dev;            /* the device the file system is on */
+	dev_t s_dev; /* the device the file system is on */
 };
 
 struct vfsmount {
@@ -81,8 +81,8 @@ union shortname_store {
 
 struct dentry {
 	unsigned int d_flags;
-	struct dentry *d_parent;     /* itself at the root */
-	struct qstr d_name;          /* the name; d_name.name points into d_shortname when short */
+	struct dentry *d_parent; /* itself at the root */
+	struct qstr d_name;      /* the name; d_name.name points into d_shortname when short */
 	struct inode *d_inode;
 	union {
 		union shortname_store d_shortname; /* the name when it fits, NUL-terminated */
@@ -93,7 +93,7 @@ struct dentry {
 
 struct inode {
 	umode_t i_mode;
-	unsigned long i_ino;         /* the inode number, unique on i_sb's device */
+	unsigned long i_ino; /* the inode number, unique on i_sb's device */
 	struct super_block *i_sb;
 	loff_t i_size;
 };
@@ -113,9 +113,9 @@ struct KESTREL_BTF_FILE {
 /* ---- address spaces and tasks */
 
 struct mm_struct {
-	unsigned long task_size;     /* the end of user addresses */
-	int map_count;               /* VMAs */
-	unsigned long total_vm;      /* pages mapped */
+	unsigned long task_size;            /* the end of user addresses */
+	int map_count;                      /* VMAs */
+	unsigned long total_vm;             /* pages mapped */
 	unsigned long start_code, end_code; /* the program image's text */
 	unsigned long start_stack;
 	struct KESTREL_BTF_FILE *exe_file; /* the program image */
@@ -123,23 +123,23 @@ struct mm_struct {
 
 /* One VMA: a map entry as Linux's vm_area_struct names it (flags: include/uapi/bpf.h VM_*). */
 struct vm_area_struct {
-	unsigned long vm_start;      /* first byte */
-	unsigned long vm_end;        /* one past the last byte */
+	unsigned long vm_start; /* first byte */
+	unsigned long vm_end;   /* one past the last byte */
 	struct mm_struct *vm_mm;
 	vm_flags_t vm_flags;
-	unsigned long vm_pgoff;      /* vm_start's offset in its object, in pages */
+	unsigned long vm_pgoff;           /* vm_start's offset in its object, in pages */
 	struct KESTREL_BTF_FILE *vm_file; /* the program image for its segments, else NULL */
 };
 
 struct task_struct {
-	unsigned int __state;        /* 0 running or runnable, else sleeping or exiting */
+	unsigned int __state; /* 0 running or runnable, else sleeping or exiting */
 	unsigned int flags;
 	pid_t pid;
-	pid_t tgid;                  /* = pid: a Kestrel task is one thread */
+	pid_t tgid; /* = pid: a Kestrel task is one thread */
 	struct task_struct *real_parent;
 	struct task_struct *parent;
 	struct task_struct *group_leader; /* itself */
-	struct mm_struct *mm;        /* NULL for a kernel thread */
+	struct mm_struct *mm;             /* NULL for a kernel thread */
 	struct mm_struct *active_mm;
 	char comm[KESTREL_TASK_COMM_LEN]; /* the program name, NUL-terminated, cut */
 	int exit_code;
@@ -164,7 +164,7 @@ struct pt_regs {
 	unsigned long dx;
 	unsigned long si;
 	unsigned long di;
-	unsigned long orig_ax;       /* the system call number */
+	unsigned long orig_ax; /* the system call number */
 	unsigned long ip;
 	unsigned long cs;
 	unsigned long flags;
@@ -203,7 +203,7 @@ struct seq_file {
 struct bpf_iter_meta {
 	struct seq_file *seq;
 	u64 session_id;
-	u64 seq_num;                 /* the program's runs so far in this session */
+	u64 seq_num; /* the program's runs so far in this session */
 };
 
 /* The context of SEC("iter/task_vma") programs: task and vma NULL on the last run. */

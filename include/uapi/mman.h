@@ -175,7 +175,7 @@
 #define _PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
 /* PROT_MAX(m) in mmap's or mprotect's prot carries the maximum protection m. */
 #define PROT_MAX(prot) ((prot) << 16)
-#define PROT_EXTRACT(prot) ((prot) & _PROT_ALL)
+#define PROT_EXTRACT(prot) ((prot)&_PROT_ALL)
 #define PROT_MAX_EXTRACT(prot) (((prot) >> 16) & _PROT_ALL)
 
 #define MAP_SHARED 0x0001
@@ -183,15 +183,15 @@
 #define MAP_FIXED 0x0010
 #define MAP_ANON 0x1000
 #define MAP_ANONYMOUS MAP_ANON
-#define MAP_GUARD 0x00002000 /* reserve address space; PROT_NONE only, any access faults */
-#define MAP_EXCL 0x00004000  /* with MAP_FIXED: fail with EEXIST instead of replacing */
-#define MAP_STACK 0x0400       /* anonymous stack with a guard page at its bottom */
-#define MAP_NOCORE 0x00020000  /* leave out of core dumps (accepted; Kestrel writes none) */
+#define MAP_GUARD 0x00002000  /* reserve address space; PROT_NONE only, any access faults */
+#define MAP_EXCL 0x00004000   /* with MAP_FIXED: fail with EEXIST instead of replacing */
+#define MAP_STACK 0x0400      /* anonymous stack with a guard page at its bottom */
+#define MAP_NOCORE 0x00020000 /* leave out of core dumps (accepted; Kestrel writes none) */
 
 #define MAP_ALIGNMENT_SHIFT 24
 #define MAP_ALIGNMENT_MASK (0xffu << MAP_ALIGNMENT_SHIFT)
 #define MAP_ALIGNED(n) ((unsigned)(n) << MAP_ALIGNMENT_SHIFT) /* 2^n alignment, 12 <= n <= 47 */
-#define MAP_ALIGNED_SUPER MAP_ALIGNED(1)                        /* 2 MiB superpage alignment */
+#define MAP_ALIGNED_SUPER MAP_ALIGNED(1)                      /* 2 MiB superpage alignment */
 
 #define MAP_FAILED ((void *)-1)
 
@@ -280,6 +280,6 @@
 #define MINCORE_MODIFIED_OTHER 0x10  /* modified (by any mapping) */
 #define MINCORE_PSIND_SHIFT 5
 #define MINCORE_PSIND(i) ((i) << MINCORE_PSIND_SHIFT) /* mapped by a page of size index i */
-#define MINCORE_SUPER (0x3 << MINCORE_PSIND_SHIFT)     /* any superpage size */
+#define MINCORE_SUPER (0x3 << MINCORE_PSIND_SHIFT)    /* any superpage size */
 
 #endif

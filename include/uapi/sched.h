@@ -18,7 +18,8 @@ struct sched_stat {
 	uint64_t preemptions; /* times it was switched out still runnable with its slice used up */
 	uint32_t tick_us;     /* microseconds per tick */
 	uint32_t slice_ticks; /* ticks a task may run before another runnable one gets the CPU */
-	uint64_t migrations;  /* times it was switched in on another CPU than the one it last ran on */
+	/* times it was switched in on another CPU than the one it last ran on */
+	uint64_t migrations;
 };
 _Static_assert(sizeof(struct sched_stat) == 32, "struct sched_stat is ABI");
 

@@ -37,7 +37,7 @@ enum syscall_nr {
 /* One more than the highest number: the numbers are dense from 1 (tests/host/test_syscall_list.c). */
 enum {
 	SYS_COUNT = 1
-#define SYSCALL(...) + 1
+#define SYSCALL(...) +1
 #include "uapi/syscall_list.h"
 #undef SYSCALL
 };

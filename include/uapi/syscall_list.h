@@ -28,48 +28,49 @@
  * on purpose and expects SYSCALL to be defined by the includer.
  */
 
+// clang-format off: one entry a line, its comment indented below it
 /* kernel/proc_syscalls.c: tasks, I/O, time */
 SYSCALL(1, write, POSIX, ssize_t, write, "ipl", 3, (int, fd, const void *, buf, size_t, len))
-	/* -> bytes written */
+/* -> bytes written */
 SYSCALL(2, exit, NONE, void, _exit, "i", 1, (int, status))
-	/* does not return; the task's exit status is status & 0xff */
+/* does not return; the task's exit status is status & 0xff */
 SYSCALL(3, getpid, RAW, pid_t, getpid, "", 0, ())
 SYSCALL(4, sched_yield, POSIX, int, sched_yield, "", 0, ())
 SYSCALL(5, spawn, POSIX, pid_t, spawn, "nv", 2, (const char *, name, char *const *, argv))
-	/* -> pid; EFAULT, ENAMETOOLONG (name of 64 bytes or more), E2BIG (more than 256 arguments
+/* -> pid; EFAULT, ENAMETOOLONG (name of 64 bytes or more), E2BIG (more than 256 arguments
 	   or 32 KiB of strings), ENOENT (no such program), ENOEXEC (not a valid program), ENOMEM */
 SYSCALL(6, waitpid, POSIX, pid_t, waitpid, "ipz", 3, (pid_t, pid, int *, status, int, options))
-	/* -> pid; include/uapi/wait.h */
+/* -> pid; include/uapi/wait.h */
 SYSCALL(12, close, POSIX, int, close, "d", 1, (int, fd))
 SYSCALL(22, task_lock_map, NONE, int, -, "qi", 2, (int, pid, int, hold))
-	/* test aid: hold (1) or release (0) pid's map lock for writing */
+/* test aid: hold (1) or release (0) pid's map lock for writing */
 SYSCALL(23, uptime, RAW, uint64_t, uptime, "", 0, ())
-	/* -> TSC ticks since boot (benchmarks) */
+/* -> TSC ticks since boot (benchmarks) */
 SYSCALL(24, sched_stat, POSIX, int, sched_stat, "qP", 2, (int, pid, struct sched_stat *, out))
-	/* include/uapi/sched.h */
+/* include/uapi/sched.h */
 SYSCALL(26, read, POSIX, ssize_t, read, "iPl", 3, (int, fd, void *, buf, size_t, len))
-	/* -> bytes read, 0 at end of file; EBADF fd not open or not readable, EFAULT, and its
+/* -> bytes read, 0 at end of file; EBADF fd not open or not readable, EFAULT, and its
 	   kind's own errors (the console's input: include/uapi/console.h) */
 SYSCALL(27, nanosleep, POSIX, int, nanosleep, "PP", 2,
 	(const struct timespec *, req, struct timespec *, rem))
-	/* include/uapi/time.h */
+/* include/uapi/time.h */
 SYSCALL(35, getppid, RAW, pid_t, getppid, "", 0, ())
-	/* -> the parent's pid; 0 once the parent has exited (the task is an orphan) */
+/* -> the parent's pid; 0 once the parent has exited (the task is an orphan) */
 
 /* kernel/task_list.c */
 SYSCALL(28, task_list, POSIX, ssize_t, task_list, "Pli", 3,
 	(struct task_info *, out, size_t, max, int, from))
-	/* -> count; include/uapi/task_info.h */
+/* -> count; include/uapi/task_info.h */
 SYSCALL(29, kill, POSIX, int, kill, "i", 1, (pid_t, pid))
-	/* include/uapi/task_info.h */
+/* include/uapi/task_info.h */
 
 /* kernel/console_input.c */
 SYSCALL(30, console_fg, POSIX, int, console_fg, "ii", 2, (int, fd, pid_t, pid))
-	/* include/uapi/console.h */
+/* include/uapi/console.h */
 
 /* kernel/sys_stat.c */
 SYSCALL(31, sys_stat, POSIX, int, sys_stat, "P", 1, (struct sys_stat *, out))
-	/* include/uapi/sys_stat.h */
+/* include/uapi/sys_stat.h */
 
 /* kernel/vm_syscalls.c: the memory calls, contracts in include/uapi/mman.h and vm_stat.h */
 SYSCALL(7, mmap, NONE, void *, mmap, "glifzz", 6,
@@ -77,13 +78,12 @@ SYSCALL(7, mmap, NONE, void *, mmap, "glifzz", 6,
 SYSCALL(8, munmap, POSIX, int, munmap, "gl", 2, (void *, addr, size_t, len))
 SYSCALL(9, mprotect, POSIX, int, mprotect, "gli", 3, (void *, addr, size_t, len, int, prot))
 SYSCALL(10, vm_stat, POSIX, int, vm_stat, "qP", 2, (int, pid, struct vm_stat *, out))
-	/* pid 0: the caller */
+/* pid 0: the caller */
 SYSCALL(11, vm_map_list, POSIX, ssize_t, vm_map_list, "qPlp", 4,
 	(int, pid, struct vm_map_ent *, out, size_t, max, uint64_t, from))
-	/* -> count */
+/* -> count */
 SYSCALL(32, madvise, POSIX, int, madvise, "gli", 3, (void *, addr, size_t, len, int, behav))
-SYSCALL(33, mincore, POSIX, int, mincore, "glP", 3,
-	(const void *, addr, size_t, len, char *, vec))
+SYSCALL(33, mincore, POSIX, int, mincore, "glP", 3, (const void *, addr, size_t, len, char *, vec))
 SYSCALL(34, msync, POSIX, int, msync, "gli", 3, (void *, addr, size_t, len, int, flags))
 SYSCALL(36, minherit, POSIX, int, minherit, "gli", 3, (void *, addr, size_t, len, int, inherit))
 SYSCALL(37, mlock, POSIX, int, mlock, "gl", 2, (const void *, addr, size_t, len))
@@ -94,7 +94,7 @@ SYSCALL(40, munlockall, POSIX, int, munlockall, "", 0, ())
 /* kernel/bpf_syscalls.c: the native BPF-like calls, contracts in include/uapi/bpf.h */
 SYSCALL(13, bpf_map_create, NONE, int, bpf_native_map_create, "iiii", 4,
 	(int, type, uint32_t, key_size, uint32_t, value_size, uint32_t, max_entries))
-	/* -> fd */
+/* -> fd */
 SYSCALL(14, bpf_map_update, LIBBPF, int, bpf_map_update_elem, "dPPz", 4,
 	(int, fd, const void *, key, const void *, value, uint64_t, flags))
 SYSCALL(15, bpf_map_lookup, LIBBPF, int, bpf_map_lookup_elem, "dPP", 3,
@@ -106,14 +106,15 @@ SYSCALL(18, bpf_find_vma, NONE, long, bpf_find_vma, "qPcxz", 5,
 	(int, pid, uint64_t, addr, void *, cb, void *, ctx, uint64_t, flags))
 SYSCALL(19, bpf_for_each_map_elem, NONE, long, bpf_for_each_map_elem, "dcxz", 4,
 	(int, fd, void *, cb, void *, ctx, uint64_t, flags))
-	/* -> elements visited */
+/* -> elements visited */
 SYSCALL(20, bpf_task_vma_batch, RAW, int, bpf_task_vma_batch, "qpPl", 4,
 	(int, pid, uint64_t, from, struct bpf_vma *, out, size_t, max))
-	/* -> count */
+/* -> count */
 
 /* kernel/callback.c */
 SYSCALL(21, cb_return, NONE, long, -, "x", 1, (long, value))
-	/* ends the running callback; accepted only from the trampoline page */
+/* ends the running callback; accepted only from the trampoline page */
 
 /* kernel/bpf/syscall.c: Linux's bpf(2), include/uapi/bpf.h */
 SYSCALL(25, bpf, RAW, int, bpf, "iBl", 3, (int, cmd, union bpf_attr *, attr, unsigned int, size))
+// clang-format on

@@ -47,8 +47,8 @@ struct task_info {
 	uint64_t resident_4k; /* 4 KiB pages mapped in its address space (vm_stat's resident_4k) */
 	uint64_t resident_2m; /* 2 MiB pages mapped in it; 0 and 0 for kernel threads and zombies */
 	char name[64];        /* NUL-terminated */
-	int32_t cpu;          /* the CPU it runs on (RUNNING), else the one it last ran on; -1: never ran */
-	uint32_t reserved;    /* 0 */
+	int32_t cpu; /* the CPU it runs on (RUNNING), else the one it last ran on; -1: never ran */
+	uint32_t reserved; /* 0 */
 };
 _Static_assert(sizeof(struct task_info) == 104, "struct task_info is ABI");
 

@@ -36,10 +36,10 @@ struct vm_stat {
 _Static_assert(sizeof(struct vm_stat) == 48, "struct vm_stat is ABI");
 
 /* vm_map_ent.flags */
-#define VM_ENT_GUARD 0x1 /* MAP_GUARD reservation (or the stack's guard gap): any access faults */
-#define VM_ENT_STACK 0x2 /* the task's user stack, or a MAP_STACK mapping (above its guard) */
-#define VM_ENT_ANON 0x4  /* anonymous memory: zero-filled on first touch */
-#define VM_ENT_IMAGE 0x8 /* loaded from the program's ELF file (text, data, bss) */
+#define VM_ENT_GUARD 0x1   /* MAP_GUARD reservation (or the stack's guard gap): any access faults */
+#define VM_ENT_STACK 0x2   /* the task's user stack, or a MAP_STACK mapping (above its guard) */
+#define VM_ENT_ANON 0x4    /* anonymous memory: zero-filled on first touch */
+#define VM_ENT_IMAGE 0x8   /* loaded from the program's ELF file (text, data, bss) */
 #define VM_ENT_SHARED 0x10 /* an mmap of a file: memory shared with a kernel object (a BPF map) */
 
 /*

@@ -21,12 +21,12 @@
 
 #define WNOHANG 1
 
-#define W_EXITCODE(code) ((code) & 0xff)
-#define W_FAULTCODE(vector) (0x100 | (((vector) & 0xff) << 16))
+#define W_EXITCODE(code) ((code)&0xff)
+#define W_FAULTCODE(vector) (0x100 | (((vector)&0xff) << 16))
 
-#define WIFEXITED(s) (((s) & 0x100) == 0)
-#define WEXITSTATUS(s) ((s) & 0xff)
-#define WIFFAULTED(s) (((s) & 0x100) != 0)
+#define WIFEXITED(s) (((s)&0x100) == 0)
+#define WEXITSTATUS(s) ((s)&0xff)
+#define WIFFAULTED(s) (((s)&0x100) != 0)
 #define WFAULTVEC(s) (((s) >> 16) & 0xff)
 
 #endif

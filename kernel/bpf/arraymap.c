@@ -65,8 +65,9 @@ static struct bpf_map *array_alloc(const union bpf_attr *attr)
 		return NULL;
 	bpf_map_init_from_attr(&a->map, attr, array_percpu(attr));
 	uint32_t slot = a->map.value_slots * a->map.value_stride;
-	int err = attr->map_flags & BPF_F_MMAPABLE ? bpf_area_alloc_block(&a->values, attr->max_entries, slot)
-						   : bpf_area_alloc(&a->values, attr->max_entries, slot, true);
+	int err = attr->map_flags & BPF_F_MMAPABLE
+			  ? bpf_area_alloc_block(&a->values, attr->max_entries, slot)
+			  : bpf_area_alloc(&a->values, attr->max_entries, slot, true);
 	if (err) {
 		kfree(a);
 		return NULL;
@@ -94,7 +95,8 @@ static void *array_lookup(struct bpf_map *map, const void *key, bool prog)
 	return i < map->max_entries ? bpf_area_slot(&to_array(map)->values, i) : NULL;
 }
 
-static int array_update(struct bpf_map *map, const void *key, uint64_t flags, void **value, bool *created)
+static int array_update(struct bpf_map *map, const void *key, uint64_t flags, void **value,
+			bool *created)
 {
 	uint32_t i = array_index(key);
 
@@ -122,7 +124,8 @@ static int array_get_next_key(struct bpf_map *map, const void *key, void *next_k
 	return 0;
 }
 
-static int array_iter_next(struct bpf_map *map, struct bpf_map_iter *it, const void **key, void **value)
+static int array_iter_next(struct bpf_map *map, struct bpf_map_iter *it, const void **key,
+			   void **value)
 {
 	if (it->pos >= map->max_entries)
 		return -ENOENT;
@@ -133,7 +136,8 @@ static int array_iter_next(struct bpf_map *map, struct bpf_map_iter *it, const v
 }
 
 /* Slot by slot, chunk by chunk: no element is ever freed or moved, so nothing is locked. */
-static long array_for_each(struct bpf_map *map, bpf_func_t callback_fn, void *callback_ctx, size_t cpu_off)
+static long array_for_each(struct bpf_map *map, bpf_func_t callback_fn, void *callback_ctx,
+			   size_t cpu_off)
 {
 	const struct bpf_area *a = &to_array(map)->values;
 	uint32_t per_chunk = 1u << a->shift, key = 0;
@@ -141,12 +145,14 @@ static long array_for_each(struct bpf_map *map, bpf_func_t callback_fn, void *ca
 
 	for (uint32_t c = 0; c < a->nchunks; c++) {
 		uint8_t *value = a->chunks[c] + cpu_off;
-		uint32_t end = key + per_chunk < map->max_entries ? key + per_chunk : map->max_entries;
+		uint32_t end =
+			key + per_chunk < map->max_entries ? key + per_chunk : map->max_entries;
 		for (uint32_t i = key; i < end; i++, value += a->slot_size) {
 			key = i; /* the callback gets its address: a fresh copy each time */
 			n++;
 			if (callback_fn((uint64_t)(uintptr_t)map, (uint64_t)(uintptr_t)&key,
-					(uint64_t)(uintptr_t)value, (uint64_t)(uintptr_t)callback_ctx, 0))
+					(uint64_t)(uintptr_t)value,
+					(uint64_t)(uintptr_t)callback_ctx, 0))
 				return n;
 			if (!(n & (BPF_FOR_EACH_PREEMPT_EVERY - 1)))
 				preempt_point();

@@ -29,7 +29,6 @@ struct iter_link {
 
 #define TARGET_NAME "task_vma"
 
-
 static void iter_detach(struct bpf_link *link)
 {
 	(void)link;
@@ -122,16 +121,16 @@ int bpf_iter_link_attach(struct bpf_prog *prog, const union bpf_attr *attr)
  */
 
 struct bpf_iter_run {
-	struct file file;      /* first: the file ops get back to the struct by a cast */
+	struct file file;       /* first: the file ops get back to the struct by a cast */
 	struct iter_link *link; /* referenced */
-	bool busy;             /* atomic: a read is in progress */
-	struct task *runner;   /* the task running the program now, or NULL */
+	bool busy;              /* atomic: a read is in progress */
+	struct task *runner;    /* the task running the program now, or NULL */
 	char *buf;
 	size_t off, count;
-	bool overflow;         /* the run in progress wrote past the buffer */
-	int pid;               /* the task being walked; 0 before the first */
+	bool overflow; /* the run in progress wrote past the buffer */
+	int pid;       /* the task being walked; 0 before the first */
 	uint64_t next;
-	bool task_done;        /* pid's VMAs are all shown */
+	bool task_done; /* pid's VMAs are all shown */
 	bool end_done;
 	struct bpf_iter_meta meta;
 	struct vma_btf snap;
@@ -222,7 +221,8 @@ static int next_pid(const struct bpf_iter_run *it, int after)
 /* Run the program on ctx; 0, or -EOVERFLOW (its output is undone). */
 static int show(struct bpf_iter_run *it, struct task_struct *task, struct vm_area_struct *vma)
 {
-	uint64_t ctx[3] = {(uint64_t)(uintptr_t)&it->meta, (uint64_t)(uintptr_t)task, (uint64_t)(uintptr_t)vma};
+	uint64_t ctx[3] = {(uint64_t)(uintptr_t)&it->meta, (uint64_t)(uintptr_t)task,
+			   (uint64_t)(uintptr_t)vma};
 	size_t before = it->count;
 
 	it->overflow = false;
@@ -361,7 +361,8 @@ static void iter_close(struct file *f)
 	kfree(it);
 }
 
-static const struct file_ops iter_file_ops = {.name = "bpf_iter", .read = iter_read, .close = iter_close};
+static const struct file_ops iter_file_ops = {
+	.name = "bpf_iter", .read = iter_read, .close = iter_close};
 
 int bpf_cmd_iter_create(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size)
 {

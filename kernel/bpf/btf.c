@@ -146,19 +146,34 @@ static int blog_finalize(struct blog *l, uint32_t *true_size)
  */
 
 static const char *const kind_names[NR_BTF_KINDS] = {
-	[BTF_KIND_UNKN] = "UNKNOWN",   [BTF_KIND_INT] = "INT",           [BTF_KIND_PTR] = "PTR",
-	[BTF_KIND_ARRAY] = "ARRAY",    [BTF_KIND_STRUCT] = "STRUCT",     [BTF_KIND_UNION] = "UNION",
-	[BTF_KIND_ENUM] = "ENUM",      [BTF_KIND_FWD] = "FWD",           [BTF_KIND_TYPEDEF] = "TYPEDEF",
-	[BTF_KIND_VOLATILE] = "VOLATILE", [BTF_KIND_CONST] = "CONST",    [BTF_KIND_RESTRICT] = "RESTRICT",
-	[BTF_KIND_FUNC] = "FUNC",      [BTF_KIND_FUNC_PROTO] = "FUNC_PROTO", [BTF_KIND_VAR] = "VAR",
-	[BTF_KIND_DATASEC] = "DATASEC", [BTF_KIND_FLOAT] = "FLOAT",      [BTF_KIND_DECL_TAG] = "DECL_TAG",
+	[BTF_KIND_UNKN] = "UNKNOWN",      [BTF_KIND_INT] = "INT",
+	[BTF_KIND_PTR] = "PTR",           [BTF_KIND_ARRAY] = "ARRAY",
+	[BTF_KIND_STRUCT] = "STRUCT",     [BTF_KIND_UNION] = "UNION",
+	[BTF_KIND_ENUM] = "ENUM",         [BTF_KIND_FWD] = "FWD",
+	[BTF_KIND_TYPEDEF] = "TYPEDEF",   [BTF_KIND_VOLATILE] = "VOLATILE",
+	[BTF_KIND_CONST] = "CONST",       [BTF_KIND_RESTRICT] = "RESTRICT",
+	[BTF_KIND_FUNC] = "FUNC",         [BTF_KIND_FUNC_PROTO] = "FUNC_PROTO",
+	[BTF_KIND_VAR] = "VAR",           [BTF_KIND_DATASEC] = "DATASEC",
+	[BTF_KIND_FLOAT] = "FLOAT",       [BTF_KIND_DECL_TAG] = "DECL_TAG",
 	[BTF_KIND_TYPE_TAG] = "TYPE_TAG", [BTF_KIND_ENUM64] = "ENUM64",
 };
 
-static inline uint32_t kind_of(const struct btf_type *t) { return BTF_INFO_KIND(t->info); }
-static inline uint32_t vlen_of(const struct btf_type *t) { return BTF_INFO_VLEN(t->info); }
-static inline bool kflag_of(const struct btf_type *t) { return BTF_INFO_KFLAG(t->info); }
-static inline const void *extra_of(const struct btf_type *t) { return t + 1; }
+static inline uint32_t kind_of(const struct btf_type *t)
+{
+	return BTF_INFO_KIND(t->info);
+}
+static inline uint32_t vlen_of(const struct btf_type *t)
+{
+	return BTF_INFO_VLEN(t->info);
+}
+static inline bool kflag_of(const struct btf_type *t)
+{
+	return BTF_INFO_KFLAG(t->info);
+}
+static inline const void *extra_of(const struct btf_type *t)
+{
+	return t + 1;
+}
 
 static bool is_modifier(const struct btf_type *t)
 {
@@ -242,10 +257,22 @@ uint32_t btf_type_size(const struct btf *btf, uint32_t id)
 	return id && id < btf->nr_types ? btf->sizes[id] : 0;
 }
 
-uint32_t btf_nr_types(const struct btf *btf) { return btf->nr_types; }
-uint32_t btf_obj_id(const struct btf *btf) { return __atomic_load_n(&btf->id, __ATOMIC_RELAXED); }
-bool btf_is_kernel(const struct btf *btf) { return btf->kernel; }
-const char *btf_obj_name(const struct btf *btf) { return btf->name; }
+uint32_t btf_nr_types(const struct btf *btf)
+{
+	return btf->nr_types;
+}
+uint32_t btf_obj_id(const struct btf *btf)
+{
+	return __atomic_load_n(&btf->id, __ATOMIC_RELAXED);
+}
+bool btf_is_kernel(const struct btf *btf)
+{
+	return btf->kernel;
+}
+const char *btf_obj_name(const struct btf *btf)
+{
+	return btf->name;
+}
 
 const void *btf_raw_data(const struct btf *btf, uint32_t *size)
 {
@@ -307,7 +334,8 @@ static void log_type(struct env *e, uint32_t id, const struct btf_type *t, const
 
 	if (!e->log.level)
 		return;
-	env_log(e, "[%u] %s %s ", id, k < NR_BTF_KINDS ? kind_names[k] : "UNKNOWN", name ? name : "(invalid)");
+	env_log(e, "[%u] %s %s ", id, k < NR_BTF_KINDS ? kind_names[k] : "UNKNOWN",
+		name ? name : "(invalid)");
 	va_start(ap, fmt);
 	blog_vprintf(&e->log, fmt, ap);
 	va_end(ap);
@@ -330,8 +358,8 @@ static bool name_valid(const struct btf *btf, uint32_t off, bool dot_ok)
 		char c = s[n];
 		if (n >= NAME_LEN_MAX)
 			return false;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-		      (dot_ok && c == '.')))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || (dot_ok && c == '.')))
 			return false;
 	}
 	return true;
@@ -374,10 +402,11 @@ static int parse_hdr(struct env *e)
 	}
 	memcpy(&btf->hdr, btf->data, hdr_len < sizeof(btf->hdr) ? hdr_len : sizeof(btf->hdr));
 	const struct btf_header *h = &btf->hdr;
-	env_log(e, "magic: 0x%x\nversion: %u\nflags: 0x%x\nhdr_len: %u\ntype_off: %u\ntype_len: %u\n"
-		   "str_off: %u\nstr_len: %u\nbtf_total_size: %u\n",
-		h->magic, h->version, h->flags, h->hdr_len, h->type_off, h->type_len, h->str_off, h->str_len,
-		btf->data_size);
+	env_log(e,
+		"magic: 0x%x\nversion: %u\nflags: 0x%x\nhdr_len: %u\ntype_off: %u\ntype_len: %u\n"
+		"str_off: %u\nstr_len: %u\nbtf_total_size: %u\n",
+		h->magic, h->version, h->flags, h->hdr_len, h->type_off, h->type_len, h->str_off,
+		h->str_len, btf->data_size);
 	if (h->magic != BTF_MAGIC) {
 		env_log(e, "Invalid magic\n");
 		return -EINVAL;
@@ -439,7 +468,8 @@ static int parse_str_sec(struct env *e)
 		return -EINVAL;
 	}
 	btf->strings = start;
-	if (!h->str_len || h->str_len - 1 > BTF_MAX_NAME_OFFSET || start[h->str_len - 1] || start[0]) {
+	if (!h->str_len || h->str_len - 1 > BTF_MAX_NAME_OFFSET || start[h->str_len - 1] ||
+	    start[0]) {
 		env_log(e, "Invalid string section\n");
 		return -EINVAL;
 	}
@@ -480,24 +510,42 @@ static int64_t check_kind_meta(struct env *e, uint32_t id, const struct btf_type
 	uint64_t need = 0;
 
 	switch (k) {
-	case BTF_KIND_INT: need = 4; break;
-	case BTF_KIND_ARRAY: need = sizeof(struct btf_array); break;
+	case BTF_KIND_INT:
+		need = 4;
+		break;
+	case BTF_KIND_ARRAY:
+		need = sizeof(struct btf_array);
+		break;
 	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION: need = (uint64_t)vlen * sizeof(struct btf_member); break;
-	case BTF_KIND_ENUM: need = (uint64_t)vlen * sizeof(struct btf_enum); break;
-	case BTF_KIND_ENUM64: need = (uint64_t)vlen * sizeof(struct btf_enum64); break;
-	case BTF_KIND_FUNC_PROTO: need = (uint64_t)vlen * sizeof(struct btf_param); break;
-	case BTF_KIND_VAR: need = sizeof(struct btf_var); break;
-	case BTF_KIND_DATASEC: need = (uint64_t)vlen * sizeof(struct btf_var_secinfo); break;
-	case BTF_KIND_DECL_TAG: need = sizeof(struct btf_decl_tag); break;
+	case BTF_KIND_UNION:
+		need = (uint64_t)vlen * sizeof(struct btf_member);
+		break;
+	case BTF_KIND_ENUM:
+		need = (uint64_t)vlen * sizeof(struct btf_enum);
+		break;
+	case BTF_KIND_ENUM64:
+		need = (uint64_t)vlen * sizeof(struct btf_enum64);
+		break;
+	case BTF_KIND_FUNC_PROTO:
+		need = (uint64_t)vlen * sizeof(struct btf_param);
+		break;
+	case BTF_KIND_VAR:
+		need = sizeof(struct btf_var);
+		break;
+	case BTF_KIND_DATASEC:
+		need = (uint64_t)vlen * sizeof(struct btf_var_secinfo);
+		break;
+	case BTF_KIND_DECL_TAG:
+		need = sizeof(struct btf_decl_tag);
+		break;
 	}
 	if (left < need) {
 		log_type(e, id, t, "meta_left:%u meta_needed:%llu", left, (unsigned long long)need);
 		return -EINVAL;
 	}
 	bool vlen_zero = k != BTF_KIND_STRUCT && k != BTF_KIND_UNION && k != BTF_KIND_ENUM &&
-			 k != BTF_KIND_ENUM64 && k != BTF_KIND_FUNC_PROTO && k != BTF_KIND_DATASEC &&
-			 k != BTF_KIND_FUNC;
+			 k != BTF_KIND_ENUM64 && k != BTF_KIND_FUNC_PROTO &&
+			 k != BTF_KIND_DATASEC && k != BTF_KIND_FUNC;
 	if (vlen_zero && vlen) {
 		log_type(e, id, t, "vlen != 0");
 		return -EINVAL;
@@ -530,8 +578,8 @@ static int64_t check_kind_meta(struct env *e, uint32_t id, const struct btf_type
 			log_type(e, id, t, "Unsupported encoding");
 			return -EINVAL;
 		}
-		log_type(e, id, t, "size=%u bits_offset=%u nr_bits=%u encoding=%u", t->size, BTF_INT_OFFSET(v),
-			 BTF_INT_BITS(v), enc);
+		log_type(e, id, t, "size=%u bits_offset=%u nr_bits=%u encoding=%u", t->size,
+			 BTF_INT_OFFSET(v), BTF_INT_BITS(v), enc);
 		break;
 	}
 	case BTF_KIND_PTR:
@@ -544,7 +592,7 @@ static int64_t check_kind_meta(struct env *e, uint32_t id, const struct btf_type
 			log_type(e, id, t, "Invalid type_id");
 			return -EINVAL;
 		}
-		if (k == BTF_KIND_TYPEDEF ? !name_valid(btf, t->name_off, false)
+		if (k == BTF_KIND_TYPEDEF    ? !name_valid(btf, t->name_off, false)
 		    : k == BTF_KIND_TYPE_TAG ? !btf->strings[t->name_off]
 					     : t->name_off != 0) {
 			log_type(e, id, t, "Invalid name");
@@ -570,7 +618,8 @@ static int64_t check_kind_meta(struct env *e, uint32_t id, const struct btf_type
 			log_type(e, id, t, "Invalid index");
 			return -EINVAL;
 		}
-		log_type(e, id, t, "type_id=%u index_type_id=%u nr_elems=%u", a->type, a->index_type, a->nelems);
+		log_type(e, id, t, "type_id=%u index_type_id=%u nr_elems=%u", a->type,
+			 a->index_type, a->nelems);
 		break;
 	}
 	case BTF_KIND_STRUCT:
@@ -583,7 +632,8 @@ static int64_t check_kind_meta(struct env *e, uint32_t id, const struct btf_type
 		}
 		log_type(e, id, t, "size=%u vlen=%u", t->size, vlen);
 		for (uint32_t i = 0; i < vlen; i++) {
-			uint32_t off = kflag_of(t) ? BTF_MEMBER_BIT_OFFSET(m[i].offset) : m[i].offset;
+			uint32_t off =
+				kflag_of(t) ? BTF_MEMBER_BIT_OFFSET(m[i].offset) : m[i].offset;
 			if (!name_offset_valid(btf, m[i].name_off)) {
 				log_type(e, id, t, "Invalid member name_offset:%u", m[i].name_off);
 				return -EINVAL;
@@ -601,7 +651,8 @@ static int64_t check_kind_meta(struct env *e, uint32_t id, const struct btf_type
 				return -EINVAL;
 			}
 			if ((off + 7) / 8 > t->size) {
-				log_type(e, id, t, "member#%u Member bits_offset exceeds its struct size", i);
+				log_type(e, id, t,
+					 "member#%u Member bits_offset exceeds its struct size", i);
 				return -EINVAL;
 			}
 			last = off;
@@ -610,7 +661,8 @@ static int64_t check_kind_meta(struct env *e, uint32_t id, const struct btf_type
 	}
 	case BTF_KIND_ENUM:
 	case BTF_KIND_ENUM64: {
-		size_t rec = k == BTF_KIND_ENUM ? sizeof(struct btf_enum) : sizeof(struct btf_enum64);
+		size_t rec =
+			k == BTF_KIND_ENUM ? sizeof(struct btf_enum) : sizeof(struct btf_enum64);
 		if (!t->size || t->size > 8 || (t->size & (t->size - 1))) {
 			log_type(e, id, t, "Unexpected size");
 			return -EINVAL;
@@ -621,7 +673,8 @@ static int64_t check_kind_meta(struct env *e, uint32_t id, const struct btf_type
 		}
 		log_type(e, id, t, "size=%u vlen=%u", t->size, vlen);
 		for (uint32_t i = 0; i < vlen; i++) {
-			uint32_t name_off = *(const uint32_t *)((const uint8_t *)extra_of(t) + i * rec);
+			uint32_t name_off =
+				*(const uint32_t *)((const uint8_t *)extra_of(t) + i * rec);
 			if (!name_offset_valid(btf, name_off)) {
 				log_type(e, id, t, "Invalid name_offset:%u", name_off);
 				return -EINVAL;
@@ -729,7 +782,8 @@ static int64_t check_kind_meta(struct env *e, uint32_t id, const struct btf_type
 		break;
 	}
 	case BTF_KIND_FLOAT:
-		if (t->size != 2 && t->size != 4 && t->size != 8 && t->size != 12 && t->size != 16) {
+		if (t->size != 2 && t->size != 4 && t->size != 8 && t->size != 12 &&
+		    t->size != 16) {
 			log_type(e, id, t, "Invalid type_size");
 			return -EINVAL;
 		}
@@ -1035,7 +1089,8 @@ static int walk(struct env *e, int g, uint32_t root)
 			return -EEXIST;
 		}
 		if (top == MAX_RESOLVE_DEPTH) {
-			log_type(e, root, btf->types[root], "Exceeded max resolving depth:%u", MAX_RESOLVE_DEPTH);
+			log_type(e, root, btf->types[root], "Exceeded max resolving depth:%u",
+				 MAX_RESOLVE_DEPTH);
 			return -E2BIG;
 		}
 		st[c] = ON_STACK;
@@ -1119,8 +1174,9 @@ static int check_decl_tag(struct env *e, uint32_t id, const struct btf_type *t)
 	uint32_t vlen = 0;
 	if (is_composite(n))
 		vlen = vlen_of(n);
+	/* check_func ran: a FUNC_PROTO */
 	else if (kind_of(n) == BTF_KIND_FUNC)
-		vlen = vlen_of(btf->types[n->type]); /* check_func ran: a FUNC_PROTO */
+		vlen = vlen_of(btf->types[n->type]);
 	if ((uint32_t)idx >= vlen) {
 		log_type(e, id, t, "Invalid component_idx");
 		return -EINVAL;
@@ -1241,7 +1297,8 @@ static int parse(struct env *e, const void *data, uint32_t size, btf_copy_fn cop
 	if (copy(btf->alloc, data, size))
 		return -EFAULT;
 	if (size >= offsetof(struct btf_header, hdr_len) + sizeof(hdr_len))
-		memcpy(&hdr_len, btf->alloc + offsetof(struct btf_header, hdr_len), sizeof(hdr_len));
+		memcpy(&hdr_len, btf->alloc + offsetof(struct btf_header, hdr_len),
+		       sizeof(hdr_len));
 	uint32_t shift = (4 - (hdr_len & 3)) & 3;
 	if (shift)
 		memmove(btf->alloc + shift, btf->alloc, size);
@@ -1390,13 +1447,15 @@ int btf_struct_access(const struct btf *btf, uint32_t struct_id, uint32_t off, u
 		const struct btf_type *next = NULL;
 		uint32_t i;
 		for (i = 0; i < vlen_of(t); i++) {
-			uint32_t bit_off = kflag_of(t) ? BTF_MEMBER_BIT_OFFSET(m[i].offset) : m[i].offset;
+			uint32_t bit_off =
+				kflag_of(t) ? BTF_MEMBER_BIT_OFFSET(m[i].offset) : m[i].offset;
 			uint32_t msize = btf->sizes[m[i].type];
 			const struct btf_type *mt = skip_mods(btf, m[i].type, NULL);
 			bool bitfield = (kflag_of(t) && BTF_MEMBER_BITFIELD_SIZE(m[i].offset)) ||
 					(mt && kind_of(mt) == BTF_KIND_INT && !int_is_regular(mt));
 			uint32_t moff = bit_off / 8;
-			if (bitfield || bit_off % 8 || off < moff || (uint64_t)off + size > (uint64_t)moff + msize)
+			if (bitfield || bit_off % 8 || off < moff ||
+			    (uint64_t)off + size > (uint64_t)moff + msize)
 				continue;
 			out->member_id = m[i].type;
 			out->member_off = base + moff;
@@ -1413,7 +1472,8 @@ int btf_struct_access(const struct btf *btf, uint32_t struct_id, uint32_t off, u
 				const struct btf_array *a = extra_of(mt);
 				const struct btf_type *et = skip_mods(btf, a->type, NULL);
 				uint32_t esize = btf->sizes[a->type];
-				bool scalar = et && !is_composite(et) && kind_of(et) != BTF_KIND_PTR &&
+				bool scalar = et && !is_composite(et) &&
+					      kind_of(et) != BTF_KIND_PTR &&
 					      kind_of(et) != BTF_KIND_ARRAY;
 				if (!esize || (!scalar && off / esize != (off + size - 1) / esize))
 					return -EACCES;
@@ -1458,7 +1518,8 @@ const char *btf_check(const struct btf *btf)
 		const struct btf_type *t = btf->types[i];
 		const uint8_t *p = (const uint8_t *)t;
 		if (p < btf->data + btf->hdr.hdr_len + btf->hdr.type_off ||
-		    p + sizeof(*t) > btf->data + btf->hdr.hdr_len + btf->hdr.type_off + btf->hdr.type_len)
+		    p + sizeof(*t) >
+			    btf->data + btf->hdr.hdr_len + btf->hdr.type_off + btf->hdr.type_len)
 			return "a type outside the type section";
 		if ((uintptr_t)p % 4)
 			return "a misaligned type";

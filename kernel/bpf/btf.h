@@ -32,7 +32,7 @@ struct btf;
 
 /* The log of a parse: as the verifier's (BPF_LOG_* levels, rotating unless BPF_LOG_FIXED). */
 struct btf_log_attr {
-	char *buf;          /* a kernel buffer of size bytes, or NULL */
+	char *buf; /* a kernel buffer of size bytes, or NULL */
 	uint32_t size;
 	uint32_t level;
 	uint32_t true_size; /* out: the bytes the whole log needed, with its NUL (0: no log) */
@@ -91,7 +91,7 @@ size_t btf_objs_live(void);
 
 uint32_t btf_obj_id(const struct btf *btf);
 bool btf_is_kernel(const struct btf *btf);
-const char *btf_obj_name(const struct btf *btf);           /* "vmlinux" or "" */
+const char *btf_obj_name(const struct btf *btf);                 /* "vmlinux" or "" */
 const void *btf_raw_data(const struct btf *btf, uint32_t *size); /* the blob as given */
 
 /* ---- lookups (any id, checked: out-of-range ids give NULL / errors, never a wild read) */
@@ -109,7 +109,8 @@ int32_t btf_find_by_name_kind(const struct btf *btf, const char *name, uint8_t k
 
 /* The type under any typedefs and modifiers (const, volatile, restrict, type tags) from id; its
    id in *res_id (may be NULL). NULL when that is void or id is out of range. */
-const struct btf_type *btf_type_skip_modifiers(const struct btf *btf, uint32_t id, uint32_t *res_id);
+const struct btf_type *btf_type_skip_modifiers(const struct btf *btf, uint32_t id,
+					       uint32_t *res_id);
 /* The byte size of type id (through modifiers; a pointer's is 8), or 0 for void, functions,
    forward declarations and ids out of range. */
 uint32_t btf_type_size(const struct btf *btf, uint32_t id);
@@ -121,7 +122,7 @@ uint32_t btf_ptr_struct_target(const struct btf *btf, uint32_t id);
 struct btf_access {
 	uint32_t btf_id;    /* nonzero: the bytes are a pointer to this struct or union */
 	uint32_t member_id; /* the innermost member's type id (its declared type, modifiers kept) */
-	uint32_t member_off;/* that member's byte offset from the outer struct */
+	uint32_t member_off; /* that member's byte offset from the outer struct */
 };
 
 /*

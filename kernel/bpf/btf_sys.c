@@ -120,7 +120,8 @@ int bpf_cmd_btf_load(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t siz
 	/* btf_parse_copy checks these too; they come before the log buffer's allocation. */
 	if (attr->btf_size > BTF_MAX_SIZE)
 		return -E2BIG;
-	if (!bpf_verifier_log_attr_valid(attr->btf_log_buf != 0, attr->btf_log_size, attr->btf_log_level))
+	if (!bpf_verifier_log_attr_valid(attr->btf_log_buf != 0, attr->btf_log_size,
+					 attr->btf_log_level))
 		return -EINVAL;
 	struct btf_log_attr log = {
 		.size = attr->btf_log_size < LOG_KBUF_MAX ? attr->btf_log_size : LOG_KBUF_MAX,
@@ -166,9 +167,11 @@ int bpf_cmd_btf_get_fd_by_id(int cmd, union bpf_attr *attr, uint64_t uattr, uint
 }
 
 /* The map type's rule for its key (Linux's map_check_btf op); key NULL: keyless. */
-static bool map_key_ok(const union bpf_attr *attr, const struct btf_type *key, const struct btf_type *value)
+static bool map_key_ok(const union bpf_attr *attr, const struct btf_type *key,
+		       const struct btf_type *value)
 {
-	bool array = attr->map_type == BPF_MAP_TYPE_ARRAY || attr->map_type == BPF_MAP_TYPE_PERCPU_ARRAY;
+	bool array =
+		attr->map_type == BPF_MAP_TYPE_ARRAY || attr->map_type == BPF_MAP_TYPE_PERCPU_ARRAY;
 
 	if (!key)
 		return attr->map_type == BPF_MAP_TYPE_ARRAY && attr->max_entries == 1 &&
@@ -190,7 +193,8 @@ int bpf_map_btf_check(const union bpf_attr *attr)
 	const struct btf_type *value = btf_type_skip_modifiers(btf, attr->btf_value_type_id, NULL);
 	if (btf_is_kernel(btf))
 		err = -EACCES;
-	else if ((attr->btf_key_type_id && (!key || btf_type_size(btf, attr->btf_key_type_id) != attr->key_size)) ||
+	else if ((attr->btf_key_type_id &&
+		  (!key || btf_type_size(btf, attr->btf_key_type_id) != attr->key_size)) ||
 		 !value || btf_type_size(btf, attr->btf_value_type_id) != attr->value_size ||
 		 !map_key_ok(attr, attr->btf_key_type_id ? key : NULL, value))
 		err = -EINVAL;
@@ -207,7 +211,8 @@ int bpf_btf_get_info(const struct btf *btf, const union bpf_attr *attr, uint64_t
 	int err = bpf_check_uarg_tail_zero(attr->info.info, sizeof(info), attr->info.info_len);
 	if (err)
 		return err;
-	uint32_t len = attr->info.info_len < sizeof(info) ? attr->info.info_len : (uint32_t)sizeof(info);
+	uint32_t len =
+		attr->info.info_len < sizeof(info) ? attr->info.info_len : (uint32_t)sizeof(info);
 	memset(&info, 0, sizeof(info));
 	if (copyin(UPTR(attr->info.info), &info, len))
 		return -EFAULT;

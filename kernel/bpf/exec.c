@@ -8,9 +8,11 @@ bool bpf_exec_shape_ok(const struct bpf_exec_prog *p)
 	for (uint32_t s = 0; s < p->nsubprogs; s++) {
 		if (p->stack_depth[s] > BPF_STACK_FRAME_MAX)
 			return false;
-		if (s > 0 && (p->subprog_start[s] <= p->subprog_start[s - 1] || p->subprog_start[s] >= p->len))
+		if (s > 0 && (p->subprog_start[s] <= p->subprog_start[s - 1] ||
+			      p->subprog_start[s] >= p->len))
 			return false;
 	}
 	uint8_t last = p->insns[p->len - 1].code;
-	return last == (BPF_JMP | BPF_EXIT) || last == (BPF_JMP | BPF_JA) || last == (BPF_JMP32 | BPF_JA);
+	return last == (BPF_JMP | BPF_EXIT) || last == (BPF_JMP | BPF_JA) ||
+	       last == (BPF_JMP32 | BPF_JA);
 }

@@ -48,10 +48,10 @@ typedef uint64_t (*bpf_func_t)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r
 struct bpf_exec_prog {
 	const struct bpf_insn *insns; /* xlated, len instructions */
 	uint32_t len;
-	uint32_t nsubprogs;           /* >= 1; subprogram 0 starts at insn 0 */
-	const uint32_t *subprog_start;/* nsubprogs first-insn indexes, ascending */
-	const uint16_t *stack_depth;  /* nsubprogs stack sizes in bytes */
-	const bpf_func_t *calls;      /* indexed by a call's imm; NULL entries are never called */
+	uint32_t nsubprogs;            /* >= 1; subprogram 0 starts at insn 0 */
+	const uint32_t *subprog_start; /* nsubprogs first-insn indexes, ascending */
+	const uint16_t *stack_depth;   /* nsubprogs stack sizes in bytes */
+	const bpf_func_t *calls;       /* indexed by a call's imm; NULL entries are never called */
 	uint32_t ncalls;
 };
 
@@ -87,7 +87,8 @@ bool bpf_exec_shape_ok(const struct bpf_exec_prog *p);
 #define BPF_INTERP_MAX_INSNS 131072u
 struct bpf_interp_image;
 struct bpf_interp_image *bpf_interp_prepare(const struct bpf_exec_prog *p);
-uint64_t bpf_interp_run(const struct bpf_interp_image *img, uint32_t subprog, const uint64_t args[5]);
+uint64_t bpf_interp_run(const struct bpf_interp_image *img, uint32_t subprog,
+			const uint64_t args[5]);
 void bpf_interp_free(struct bpf_interp_image *img);
 
 /*
@@ -103,8 +104,8 @@ void bpf_interp_free(struct bpf_interp_image *img);
 struct bpf_jit_image;
 struct bpf_jit_image *bpf_jit_compile(const struct bpf_exec_prog *p);
 /* The same, inlining the lookups in the narrays arrays (read while it compiles only). */
-struct bpf_jit_image *bpf_jit_compile_arrays(const struct bpf_exec_prog *p, const struct bpf_exec_array *arrays,
-					     uint32_t narrays);
+struct bpf_jit_image *bpf_jit_compile_arrays(const struct bpf_exec_prog *p,
+					     const struct bpf_exec_array *arrays, uint32_t narrays);
 bpf_func_t bpf_jit_entry(const struct bpf_jit_image *img, uint32_t subprog);
 size_t bpf_jit_size(const struct bpf_jit_image *img);
 void bpf_jit_free(struct bpf_jit_image *img);

@@ -44,7 +44,8 @@ static int map_file_mmap(struct file *f, uint64_t off, uint64_t len, vm_prot_t p
 	return bpf_map_mmap_object(mf->map, mf->fmode, off, len, prot, flags, objp, maxp);
 }
 
-const struct file_ops bpf_map_file_ops = {.name = "bpf_map", .close = map_file_close, .mmap = map_file_mmap};
+const struct file_ops bpf_map_file_ops = {
+	.name = "bpf_map", .close = map_file_close, .mmap = map_file_mmap};
 
 int bpf_map_fd_install(struct bpf_map *map, unsigned fmode)
 {

@@ -25,7 +25,7 @@ struct bpf_prog;
 struct bpf_map_file {
 	struct file file; /* first: the file_ops methods get back to the struct by a cast */
 	struct bpf_map *map;
-	unsigned fmode;   /* BPF_MAP_FMODE_*: what this fd may do to the map */
+	unsigned fmode; /* BPF_MAP_FMODE_*: what this fd may do to the map */
 };
 
 /* A program fd's object. */

@@ -43,7 +43,8 @@ static struct task *task_of_view(const struct task_struct *view, bool *pinned)
  * The VMA record lives on this stack for the callback's run. The views it points to exist: the
  * task's view is the one the program passed, and the program image's was made with it.
  */
-uint64_t bpf_helper_find_vma(uint64_t task, uint64_t addr, uint64_t callback, uint64_t ctx, uint64_t flags)
+uint64_t bpf_helper_find_vma(uint64_t task, uint64_t addr, uint64_t callback, uint64_t ctx,
+			     uint64_t flags)
 {
 	const struct bpf_exec_func *f = PTR(callback);
 	struct vma_btf v;

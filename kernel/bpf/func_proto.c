@@ -11,12 +11,12 @@
 
 #define MAP_BIT(t) ((uint64_t)1 << (t))
 /* The map types whose values a program reaches through lookups and for_each. */
-#define MAPS_ALL                                                                              \
-	(MAP_BIT(BPF_MAP_TYPE_HASH) | MAP_BIT(BPF_MAP_TYPE_ARRAY) |                           \
-	 MAP_BIT(BPF_MAP_TYPE_PERCPU_HASH) | MAP_BIT(BPF_MAP_TYPE_PERCPU_ARRAY) |             \
+#define MAPS_ALL                                                                  \
+	(MAP_BIT(BPF_MAP_TYPE_HASH) | MAP_BIT(BPF_MAP_TYPE_ARRAY) |               \
+	 MAP_BIT(BPF_MAP_TYPE_PERCPU_HASH) | MAP_BIT(BPF_MAP_TYPE_PERCPU_ARRAY) | \
 	 MAP_BIT(BPF_MAP_TYPE_LRU_HASH) | MAP_BIT(BPF_MAP_TYPE_LRU_PERCPU_HASH))
-#define MAPS_PERCPU                                                                           \
-	(MAP_BIT(BPF_MAP_TYPE_PERCPU_HASH) | MAP_BIT(BPF_MAP_TYPE_PERCPU_ARRAY) |             \
+#define MAPS_PERCPU                                                               \
+	(MAP_BIT(BPF_MAP_TYPE_PERCPU_HASH) | MAP_BIT(BPF_MAP_TYPE_PERCPU_ARRAY) | \
 	 MAP_BIT(BPF_MAP_TYPE_LRU_PERCPU_HASH))
 
 static const struct bpf_func_proto map_lookup_elem_proto = {
@@ -116,11 +116,11 @@ static const struct bpf_func_proto get_current_uid_gid_proto = {
 	.ret = BPF_RET_INTEGER,
 };
 
-#define PROBE_READ_PROTO(fn)                                                                   \
-	static const struct bpf_func_proto fn##_proto = {                                      \
-		.name = "bpf_" #fn,                                                            \
-		.flags = BPF_PROTO_GPL_ONLY,                                                   \
-		.ret = BPF_RET_INTEGER,                                                        \
+#define PROBE_READ_PROTO(fn)                                                                       \
+	static const struct bpf_func_proto fn##_proto = {                                          \
+		.name = "bpf_" #fn,                                                                \
+		.flags = BPF_PROTO_GPL_ONLY,                                                       \
+		.ret = BPF_RET_INTEGER,                                                            \
 		.args = {BPF_ARG_PTR_TO_UNINIT_MEM, BPF_ARG_CONST_SIZE_OR_ZERO, BPF_ARG_ANYTHING}, \
 	}
 PROBE_READ_PROTO(probe_read_kernel);
@@ -165,8 +165,8 @@ static struct bpf_func_proto get_current_task_btf_proto = {
 static struct bpf_func_proto find_vma_proto = {
 	.name = "bpf_find_vma",
 	.ret = BPF_RET_INTEGER,
-	.args = {BPF_ARG_PTR_TO_BTF_ID, BPF_ARG_ANYTHING, BPF_ARG_PTR_TO_FUNC, BPF_ARG_PTR_TO_STACK_OR_NULL,
-		 BPF_ARG_ANYTHING},
+	.args = {BPF_ARG_PTR_TO_BTF_ID, BPF_ARG_ANYTHING, BPF_ARG_PTR_TO_FUNC,
+		 BPF_ARG_PTR_TO_STACK_OR_NULL, BPF_ARG_ANYTHING},
 	.arg_btf_name = {"task_struct"},
 	.cb_args = {BPF_CB_ARG_BTF_ID, BPF_CB_ARG_BTF_ID, BPF_CB_ARG_CTX},
 	.cb_btf_name = {"task_struct", "vm_area_struct"},

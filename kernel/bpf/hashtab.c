@@ -66,7 +66,8 @@ struct htab_elem {
 	uint64_t seq;          /* from next_seq when linked; never changes while linked */
 	uint32_t hash;
 	bool heap; /* kmalloc'd, not from the pool: freed, never put on the free list */
-	uint8_t data[] __attribute__((aligned(8))); /* key, padded to key_stride, then the value base */
+	/* key, padded to key_stride, then the value base */
+	uint8_t data[] __attribute__((aligned(8)));
 };
 
 struct bpf_htab {
@@ -80,10 +81,10 @@ struct bpf_htab {
 	struct siphash_key seed;
 	bool lru, prealloc;
 	struct bpf_lru_node lru_head;
-	struct bpf_area pool;    /* preallocated: max_entries elements */
-	struct htab_elem *free;  /* pool elements neither linked nor retired */
+	struct bpf_area pool;   /* preallocated: max_entries elements */
+	struct htab_elem *free; /* pool elements neither linked nor retired */
 	uint32_t nfree;
-	uint32_t retired_pool;   /* pool elements waiting for a grace period */
+	uint32_t retired_pool; /* pool elements waiting for a grace period */
 };
 
 static struct bpf_htab *to_htab(struct bpf_map *map)
@@ -149,9 +150,10 @@ static int htab_alloc_check(const union bpf_attr *attr)
 	if (percpu && ((attr->value_size + 7) & ~7u) > BPF_MAP_PERCPU_VALUE_SIZE_MAX)
 		return -E2BIG;
 	/* Whether preallocated or not, the map may come to hold max_entries elements. */
-	uint64_t bytes = bpf_area_footprint(attr->max_entries,
-					    (uint32_t)elem_size(attr->key_size, attr->value_size, percpu)) +
-			 (uint64_t)bucket_count(attr->max_entries) * sizeof(struct htab_elem *);
+	uint64_t bytes =
+		bpf_area_footprint(attr->max_entries,
+				   (uint32_t)elem_size(attr->key_size, attr->value_size, percpu)) +
+		(uint64_t)bucket_count(attr->max_entries) * sizeof(struct htab_elem *);
 	return bytes > BPF_MAP_MEM_MAX ? -ENOMEM : 0;
 }
 
@@ -198,7 +200,8 @@ static void htab_free(struct bpf_map *map)
 {
 	struct bpf_htab *h = to_htab(map);
 
-	KASSERT(h->retired_pool == 0, "htab %u freed with %u elements retired", map->id, h->retired_pool);
+	KASSERT(h->retired_pool == 0, "htab %u freed with %u elements retired", map->id,
+		h->retired_pool);
 	for (uint32_t b = 0; b < h->n_buckets; b++) {
 		/* Up to 2^18 buckets and 2^20 heap elements: let others run now and then (close, exit). */
 		if ((b & 1023) == 0)
@@ -275,7 +278,8 @@ static void elem_release(struct bpf_htab *h, struct htab_elem *e)
 /* The RCU callback of a retired element: its grace period is over. Takes the map lock. */
 static void elem_rcu_release(struct rcu_head *head)
 {
-	struct htab_elem *e = (struct htab_elem *)((uint8_t *)head - offsetof(struct htab_elem, rcu));
+	struct htab_elem *e =
+		(struct htab_elem *)((uint8_t *)head - offsetof(struct htab_elem, rcu));
 	struct bpf_htab *h = e->htab;
 
 	spin_lock(&h->map.lock);
@@ -366,7 +370,8 @@ static struct htab_elem *lru_evict_take(struct bpf_htab *h)
 	return e;
 }
 
-static int htab_update(struct bpf_map *map, const void *key, uint64_t flags, void **value, bool *created)
+static int htab_update(struct bpf_map *map, const void *key, uint64_t flags, void **value,
+		       bool *created)
 {
 	struct bpf_htab *h = to_htab(map);
 	uint32_t hash = htab_hash(h, key);
@@ -451,7 +456,8 @@ static void htab_iter_start(struct bpf_map *map, struct bpf_map_iter *it)
 	it->snapshot = it->bound = to_htab(map)->next_seq;
 }
 
-static int htab_iter_next(struct bpf_map *map, struct bpf_map_iter *it, const void **key, void **value)
+static int htab_iter_next(struct bpf_map *map, struct bpf_map_iter *it, const void **key,
+			  void **value)
 {
 	struct bpf_htab *h = to_htab(map);
 
@@ -477,7 +483,8 @@ static int htab_iter_next(struct bpf_map *map, struct bpf_map_iter *it, const vo
  * still whole, since elements are published and unlinked with release stores and retired, not
  * reused, while a read-side section (the caller's) is in progress (elem_retire, rcu.h R2).
  */
-static long htab_for_each(struct bpf_map *map, bpf_func_t callback_fn, void *callback_ctx, size_t cpu_off)
+static long htab_for_each(struct bpf_map *map, bpf_func_t callback_fn, void *callback_ctx,
+			  size_t cpu_off)
 {
 	struct bpf_htab *h = to_htab(map);
 	uint64_t snapshot = __atomic_load_n(&h->next_seq, __ATOMIC_ACQUIRE);
@@ -494,9 +501,10 @@ static long htab_for_each(struct bpf_map *map, bpf_func_t callback_fn, void *cal
 				break;
 			bound = e->seq;
 			n++;
-			if (callback_fn((uint64_t)(uintptr_t)map, (uint64_t)(uintptr_t)e->data,
-					(uint64_t)(uintptr_t)((uint8_t *)elem_value(h, e) + cpu_off),
-					(uint64_t)(uintptr_t)callback_ctx, 0))
+			if (callback_fn(
+				    (uint64_t)(uintptr_t)map, (uint64_t)(uintptr_t)e->data,
+				    (uint64_t)(uintptr_t)((uint8_t *)elem_value(h, e) + cpu_off),
+				    (uint64_t)(uintptr_t)callback_ctx, 0))
 				return n;
 			if (!(n & (BPF_FOR_EACH_PREEMPT_EVERY - 1)))
 				preempt_point();
@@ -559,7 +567,8 @@ static const char *check_pool(struct bpf_htab *h, uint32_t pool_linked)
 
 	if (!h->prealloc)
 		return h->free || h->nfree || h->retired_pool || pool_linked
-			       ? "pool element in a map without a pool" : NULL;
+			       ? "pool element in a map without a pool"
+			       : NULL;
 	for (struct htab_elem *e = h->free; e; e = e->next) {
 		if (e->heap)
 			return "heap element on the free list";
@@ -590,7 +599,8 @@ static const char *htab_check(struct bpf_map *map)
 				return "element on the use list but not on its bucket";
 		}
 	}
-	if (!why && !h->lru && (h->lru_head.next != &h->lru_head || h->lru_head.prev != &h->lru_head))
+	if (!why && !h->lru &&
+	    (h->lru_head.next != &h->lru_head || h->lru_head.prev != &h->lru_head))
 		why = "use list in a map that is not LRU";
 	return why ? why : check_pool(h, pool_linked);
 }

@@ -23,7 +23,8 @@ static uint64_t map_lookup_elem(uint64_t map, uint64_t key, uint64_t r3, uint64_
 	return U64(bpf_map_lookup_elem(PTR(map), PTR(key)));
 }
 
-static uint64_t map_update_elem(uint64_t map, uint64_t key, uint64_t value, uint64_t flags, uint64_t r5)
+static uint64_t map_update_elem(uint64_t map, uint64_t key, uint64_t value, uint64_t flags,
+				uint64_t r5)
 {
 	(void)r5;
 	return (uint64_t)bpf_map_update_elem(PTR(map), PTR(key), PTR(value), flags);
@@ -47,14 +48,16 @@ static uint64_t trace_printk(uint64_t fmt, uint64_t fmt_size, uint64_t a1, uint6
 	return (uint64_t)bpf_trace_printk_fmt(PTR(fmt), (uint32_t)fmt_size, args);
 }
 
-static uint64_t get_smp_processor_id(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5)
+static uint64_t get_smp_processor_id(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+				     uint64_t r5)
 {
 	(void)r1, (void)r2, (void)r3, (void)r4, (void)r5;
 	return cpu_this_id();
 }
 
 /* A Kestrel task is one thread: its tgid is its pid. */
-static uint64_t get_current_pid_tgid(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5)
+static uint64_t get_current_pid_tgid(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+				     uint64_t r5)
 {
 	(void)r1, (void)r2, (void)r3, (void)r4, (void)r5;
 	uint64_t pid = (uint32_t)task_current()->pid;
@@ -79,7 +82,8 @@ static uint64_t get_current_comm(uint64_t buf, uint64_t size, uint64_t r3, uint6
 	return 0;
 }
 
-static uint64_t map_lookup_percpu_elem(uint64_t map, uint64_t key, uint64_t cpu, uint64_t r4, uint64_t r5)
+static uint64_t map_lookup_percpu_elem(uint64_t map, uint64_t key, uint64_t cpu, uint64_t r4,
+				       uint64_t r5)
 {
 	(void)r4, (void)r5;
 	return U64(bpf_map_lookup_percpu_elem(PTR(map), PTR(key), (uint32_t)cpu));
@@ -94,14 +98,16 @@ struct interp_closure {
 	uint64_t ctx;
 };
 
-static uint64_t interp_elem_cb(uint64_t map, uint64_t key, uint64_t value, uint64_t closure, uint64_t r5)
+static uint64_t interp_elem_cb(uint64_t map, uint64_t key, uint64_t value, uint64_t closure,
+			       uint64_t r5)
 {
 	const struct interp_closure *c = PTR(closure);
 	return bpf_exec_call_func(c->f, map, key, value, c->ctx, r5);
 }
 
 /* A JIT-compiled callback is already a bpf_func_t: the map calls it directly. */
-static uint64_t for_each_map_elem(uint64_t map, uint64_t fn, uint64_t ctx, uint64_t flags, uint64_t r5)
+static uint64_t for_each_map_elem(uint64_t map, uint64_t fn, uint64_t ctx, uint64_t flags,
+				  uint64_t r5)
 {
 	(void)r5;
 	const struct bpf_exec_func *f = PTR(fn);

@@ -24,12 +24,18 @@
  * The tracing helpers (kernel/bpf/helpers_trace.c), entries of the table below.
  * bpf_get_current_task_btf is bpf_get_current_task: the same view, which its prototype types.
  */
-uint64_t bpf_helper_get_current_task(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
-uint64_t bpf_helper_get_current_uid_gid(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
-uint64_t bpf_helper_probe_read_kernel(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4, uint64_t r5);
-uint64_t bpf_helper_probe_read_kernel_str(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4, uint64_t r5);
-uint64_t bpf_helper_probe_read_user(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4, uint64_t r5);
-uint64_t bpf_helper_probe_read_user_str(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4, uint64_t r5);
+uint64_t bpf_helper_get_current_task(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+				     uint64_t r5);
+uint64_t bpf_helper_get_current_uid_gid(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+					uint64_t r5);
+uint64_t bpf_helper_probe_read_kernel(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4,
+				      uint64_t r5);
+uint64_t bpf_helper_probe_read_kernel_str(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4,
+					  uint64_t r5);
+uint64_t bpf_helper_probe_read_user(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4,
+				    uint64_t r5);
+uint64_t bpf_helper_probe_read_user_str(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4,
+					uint64_t r5);
 
 /*
  * bpf_copy_from_user(dst, size, user_ptr), Linux's contract: copy size bytes of the current task's
@@ -42,7 +48,8 @@ uint64_t bpf_helper_probe_read_user_str(uint64_t dst, uint64_t size, uint64_t sr
  * (kernel/rwlock.h); a task holding its own map for writing (SYS_task_lock_map) gets -EFAULT for
  * a page not yet present instead of waiting for itself.
  */
-uint64_t bpf_helper_copy_from_user(uint64_t dst, uint64_t size, uint64_t uptr, uint64_t r4, uint64_t r5);
+uint64_t bpf_helper_copy_from_user(uint64_t dst, uint64_t size, uint64_t uptr, uint64_t r4,
+				   uint64_t r5);
 
 /*
  * bpf_find_vma (kernel/bpf/find_vma.c), Linux's contract: call callback(task, vma, callback_ctx)
@@ -54,10 +61,12 @@ uint64_t bpf_helper_copy_from_user(uint64_t dst, uint64_t size, uint64_t uptr, u
  * task other than the current one it takes sched_lock (task_btf_pid, task_map_get): not for a
  * program run from a context that holds it (none does today).
  */
-uint64_t bpf_helper_find_vma(uint64_t task, uint64_t addr, uint64_t callback, uint64_t ctx, uint64_t flags);
+uint64_t bpf_helper_find_vma(uint64_t task, uint64_t addr, uint64_t callback, uint64_t ctx,
+			     uint64_t flags);
 
 /* The iterator helpers (kernel/bpf/seq.c), entries of the table below. */
-uint64_t bpf_helper_seq_printf(uint64_t m, uint64_t fmt, uint64_t fmt_size, uint64_t data, uint64_t data_len);
+uint64_t bpf_helper_seq_printf(uint64_t m, uint64_t fmt, uint64_t fmt_size, uint64_t data,
+			       uint64_t data_len);
 uint64_t bpf_helper_seq_write(uint64_t m, uint64_t data, uint64_t len, uint64_t r4, uint64_t r5);
 uint64_t bpf_helper_d_path(uint64_t path, uint64_t buf, uint64_t size, uint64_t r4, uint64_t r5);
 

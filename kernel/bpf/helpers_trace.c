@@ -22,14 +22,16 @@
 
 #define PTR(x) ((void *)(uintptr_t)(x))
 
-uint64_t bpf_helper_get_current_task(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5)
+uint64_t bpf_helper_get_current_task(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+				     uint64_t r5)
 {
 	(void)r1, (void)r2, (void)r3, (void)r4, (void)r5;
 	return (uint64_t)(uintptr_t)task_btf_view(task_current());
 }
 
 /* Kestrel has no users: every task runs as uid 0, gid 0. */
-uint64_t bpf_helper_get_current_uid_gid(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5)
+uint64_t bpf_helper_get_current_uid_gid(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+					uint64_t r5)
 {
 	(void)r1, (void)r2, (void)r3, (void)r4, (void)r5;
 	return 0;
@@ -64,7 +66,8 @@ static bool read_kernel(void *dst, uint64_t addr, size_t n)
 }
 
 /* bpf_probe_read_{kernel,user}: 0, or -EFAULT with dst zeroed. */
-static uint64_t probe_read(bool (*read)(void *, uint64_t, size_t), uint64_t dst, uint64_t size, uint64_t src)
+static uint64_t probe_read(bool (*read)(void *, uint64_t, size_t), uint64_t dst, uint64_t size,
+			   uint64_t src)
 {
 	if (read(PTR(dst), src, (size_t)size))
 		return 0;
@@ -76,7 +79,8 @@ static uint64_t probe_read(bool (*read)(void *, uint64_t, size_t), uint64_t dst,
  * bpf_probe_read_{kernel,user}_str: the string at src, at most size - 1 bytes and a NUL, into
  * dst; its length with the NUL, or -EFAULT with dst zeroed (a size of 0 reads nothing: 0).
  */
-static uint64_t probe_read_str(bool (*read)(void *, uint64_t, size_t), uint64_t dst, uint64_t size, uint64_t src)
+static uint64_t probe_read_str(bool (*read)(void *, uint64_t, size_t), uint64_t dst, uint64_t size,
+			       uint64_t src)
 {
 	uint8_t *d = PTR(dst);
 
@@ -97,25 +101,29 @@ static uint64_t probe_read_str(bool (*read)(void *, uint64_t, size_t), uint64_t 
 	return size;
 }
 
-uint64_t bpf_helper_probe_read_kernel(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4, uint64_t r5)
+uint64_t bpf_helper_probe_read_kernel(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4,
+				      uint64_t r5)
 {
 	(void)r4, (void)r5;
 	return probe_read(read_kernel, dst, size, src);
 }
 
-uint64_t bpf_helper_probe_read_kernel_str(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4, uint64_t r5)
+uint64_t bpf_helper_probe_read_kernel_str(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4,
+					  uint64_t r5)
 {
 	(void)r4, (void)r5;
 	return probe_read_str(read_kernel, dst, size, src);
 }
 
-uint64_t bpf_helper_probe_read_user(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4, uint64_t r5)
+uint64_t bpf_helper_probe_read_user(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4,
+				    uint64_t r5)
 {
 	(void)r4, (void)r5;
 	return probe_read(read_user, dst, size, src);
 }
 
-uint64_t bpf_helper_probe_read_user_str(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4, uint64_t r5)
+uint64_t bpf_helper_probe_read_user_str(uint64_t dst, uint64_t size, uint64_t src, uint64_t r4,
+					uint64_t r5)
 {
 	(void)r4, (void)r5;
 	return probe_read_str(read_user, dst, size, src);
@@ -126,7 +134,8 @@ uint64_t bpf_helper_probe_read_user_str(uint64_t dst, uint64_t size, uint64_t sr
  * prototype's BPF_PROTO_MIGHT_SLEEP made the verifier allow. Linux returns 0 for size 0 whatever
  * user_ptr is, as copy_from_user of nothing succeeds.
  */
-uint64_t bpf_helper_copy_from_user(uint64_t dst, uint64_t size, uint64_t uptr, uint64_t r4, uint64_t r5)
+uint64_t bpf_helper_copy_from_user(uint64_t dst, uint64_t size, uint64_t uptr, uint64_t r4,
+				   uint64_t r5)
 {
 	(void)r4, (void)r5;
 	if (!size)

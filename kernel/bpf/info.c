@@ -96,12 +96,13 @@ static int info_rec_sizes(struct bpf_prog_info *info)
  * address becomes BPF_PSEUDO_MAP_FD with the map's id, an address in a map's direct value
  * BPF_PSEUDO_MAP_VALUE with the id and the offset, and the probing loads plain loads.
  */
-static void dump_sanitize(const struct bpf_prog *prog, const struct bpf_prog_stats *st, struct bpf_insn *insns)
+static void dump_sanitize(const struct bpf_prog *prog, const struct bpf_prog_stats *st,
+			  struct bpf_insn *insns)
 {
 	for (uint32_t i = 0; i < st->xlated_len; i++) {
 		struct bpf_insn *in = &insns[i];
-		if (BPF_CLASS(in->code) == BPF_LDX &&
-		    (BPF_MODE(in->code) == BPF_PROBE_MEM || BPF_MODE(in->code) == BPF_PROBE_MEMSX)) {
+		if (BPF_CLASS(in->code) == BPF_LDX && (BPF_MODE(in->code) == BPF_PROBE_MEM ||
+						       BPF_MODE(in->code) == BPF_PROBE_MEMSX)) {
 			uint8_t mode = BPF_MODE(in->code) == BPF_PROBE_MEM ? BPF_MEM : BPF_MEMSX;
 			in->code = (uint8_t)(BPF_LDX | BPF_SIZE(in->code) | mode);
 			continue;
@@ -128,7 +129,8 @@ static void dump_sanitize(const struct bpf_prog *prog, const struct bpf_prog_sta
 	}
 }
 
-static int copy_xlated(const struct bpf_prog *prog, const struct bpf_prog_stats *st, uint64_t out, uint32_t ulen)
+static int copy_xlated(const struct bpf_prog *prog, const struct bpf_prog_stats *st, uint64_t out,
+		       uint32_t ulen)
 {
 	size_t bytes = (size_t)st->xlated_len * sizeof(struct bpf_insn);
 	struct bpf_insn *dump = kmalloc(bytes);
@@ -143,11 +145,12 @@ static int copy_xlated(const struct bpf_prog *prog, const struct bpf_prog_stats 
 }
 
 /* Subprogram i's JIT code length: to the next one's entry, or to the end (kernel/bpf/exec.h). */
-static uint32_t jited_func_len(const struct bpf_prog *prog, const struct bpf_prog_stats *st, uint32_t i)
+static uint32_t jited_func_len(const struct bpf_prog *prog, const struct bpf_prog_stats *st,
+			       uint32_t i)
 {
 	const uint8_t *start = bpf_prog_jited_func(prog, i);
 	const uint8_t *end = i + 1 < st->nfuncs ? (const uint8_t *)bpf_prog_jited_func(prog, i + 1)
-					      : (const uint8_t *)st->jited + st->jited_len;
+						: (const uint8_t *)st->jited + st->jited_len;
 	return (uint32_t)(end - start);
 }
 
@@ -226,8 +229,8 @@ static int prog_info(const struct bpf_prog *prog, const union bpf_attr *attr, ui
 		return err;
 	info.jited_prog_len = st.jited_len;
 	if (st.jited_len && asked.jited_prog_len &&
-	    copyout(st.jited, UPTR(asked.jited_prog_insns), asked.jited_prog_len < st.jited_len ? asked.jited_prog_len
-												: st.jited_len))
+	    copyout(st.jited, UPTR(asked.jited_prog_insns),
+		    asked.jited_prog_len < st.jited_len ? asked.jited_prog_len : st.jited_len))
 		return -EFAULT;
 	info.nr_jited_ksyms = info.nr_jited_func_lens = st.jited ? st.nfuncs : 0;
 	if (st.jited && (err = copy_jited_funcs(prog, &st, &asked)))

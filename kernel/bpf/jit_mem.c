@@ -19,7 +19,8 @@
 
 void *bpf_jit_mem_alloc(size_t len)
 {
-	void *p = mmap(NULL, round_page(len), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p = mmap(NULL, round_page(len), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	memset(p, 0xcc, round_page(len));
@@ -124,8 +125,8 @@ void *bpf_jit_mem_alloc(size_t len)
 	vm_offset_t va = KVA_BPF_JIT + first * PAGE_SIZE;
 	for (size_t k = 0; k < n; k++) {
 		vm_page_t pg = pmm_alloc_order(0, 0);
-		if (!pg || pmap_enter(pmap_kernel(), va + k * PAGE_SIZE, vm_page_to_phys(pg), PAGE_SIZE,
-				      MMU_READ | MMU_WRITE) != 0) {
+		if (!pg || pmap_enter(pmap_kernel(), va + k * PAGE_SIZE, vm_page_to_phys(pg),
+				      PAGE_SIZE, MMU_READ | MMU_WRITE) != 0) {
 			if (pg)
 				pmm_free(pg);
 			unmap_pages(va, k);

@@ -18,8 +18,8 @@
  * Linux registers the task_vma iterator for every program type that has kfuncs; of Kestrel's
  * types that is all but the ones that cannot run (perf_event).
  */
-#define KFUNC_PROG_TYPES                                                                       \
-	(TYPE_BIT(BPF_PROG_TYPE_SCHED_CLS) | TYPE_BIT(BPF_PROG_TYPE_RAW_TRACEPOINT) |          \
+#define KFUNC_PROG_TYPES                                                              \
+	(TYPE_BIT(BPF_PROG_TYPE_SCHED_CLS) | TYPE_BIT(BPF_PROG_TYPE_RAW_TRACEPOINT) | \
 	 TYPE_BIT(BPF_PROG_TYPE_TRACING) | TYPE_BIT(BPF_PROG_TYPE_SYSCALL))
 
 /* One kfunc; struct names are resolved against the kernel's BTF into its prototype. */
@@ -33,7 +33,7 @@ struct kfunc_def {
 	const char *arg_struct[5]; /* BPF_ARG_PTR_TO_BTF_ID: the struct */
 	const char *iter_name;     /* iterator kfuncs: "task_vma" for struct bpf_iter_task_vma */
 	uint32_t iter_size;
-	uint64_t prog_types;       /* TYPE_BIT per type that may call it */
+	uint64_t prog_types; /* TYPE_BIT per type that may call it */
 };
 
 static const struct kfunc_def defs[] = {
@@ -77,8 +77,8 @@ static const struct kfunc_def defs[] = {
 static struct {
 	struct bpf_func_proto protos[NDEFS];
 	uint32_t iter_ids[NDEFS];
-	int result;      /* 0, or -EINVAL when a struct a prototype names is missing from the BTF */
-	bool done;       /* read with acquire: the rest is filled */
+	int result; /* 0, or -EINVAL when a struct a prototype names is missing from the BTF */
+	bool done;  /* read with acquire: the rest is filled */
 } resolved;
 static spinlock_t resolve_lock = SPINLOCK_INIT("bpf_kfunc_resolve");
 
@@ -101,7 +101,8 @@ static int resolve_all(const struct btf *btf)
 		if (d->ret_struct && !(p->ret_btf_id = struct_id(btf, d->ret_struct)))
 			return -EINVAL;
 		for (int a = 0; a < 5; a++)
-			if (d->arg_struct[a] && !(p->arg_btf_id[a] = struct_id(btf, d->arg_struct[a])))
+			if (d->arg_struct[a] &&
+			    !(p->arg_btf_id[a] = struct_id(btf, d->arg_struct[a])))
 				return -EINVAL;
 		if (d->iter_name) {
 			char name[64];

@@ -20,7 +20,8 @@ static size_t links_live;
 void bpf_link_init(struct bpf_link *link, uint32_t type, uint32_t attach_type,
 		   const struct bpf_link_ops *ops, struct bpf_prog *prog)
 {
-	*link = (struct bpf_link){.refcnt = 1, .type = type, .attach_type = attach_type, .ops = ops, .prog = prog};
+	*link = (struct bpf_link){
+		.refcnt = 1, .type = type, .attach_type = attach_type, .ops = ops, .prog = prog};
 	__atomic_fetch_add(&links_live, 1, __ATOMIC_RELAXED);
 }
 
@@ -38,7 +39,8 @@ void bpf_link_detach(struct bpf_link *link)
 /* A grace period after the last put: no run at the attach point can still use the program. */
 static void link_free(struct rcu_head *head)
 {
-	struct bpf_link *link = (struct bpf_link *)((char *)head - __builtin_offsetof(struct bpf_link, rcu));
+	struct bpf_link *link =
+		(struct bpf_link *)((char *)head - __builtin_offsetof(struct bpf_link, rcu));
 
 	bpf_prog_put(link->prog);
 	link->ops->dealloc(link);

@@ -38,13 +38,13 @@ struct bpf_link_ops {
 };
 
 struct bpf_link {
-	int refcnt;              /* atomic */
-	uint32_t id;             /* 0 until bpf_link_settle */
-	uint32_t type;           /* enum bpf_link_type */
-	uint32_t attach_type;    /* enum bpf_attach_type */
+	int refcnt;           /* atomic */
+	uint32_t id;          /* 0 until bpf_link_settle */
+	uint32_t type;        /* enum bpf_link_type */
+	uint32_t attach_type; /* enum bpf_attach_type */
 	const struct bpf_link_ops *ops;
-	struct bpf_prog *prog;   /* referenced */
-	bool detached;           /* atomic: ops->detach has been called */
+	struct bpf_prog *prog; /* referenced */
+	bool detached;         /* atomic: ops->detach has been called */
 	struct rcu_head rcu;
 };
 

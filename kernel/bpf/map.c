@@ -16,12 +16,9 @@
 
 /* The map types: one ops table per file; the syscall layer never looks at the type itself. */
 static const struct bpf_map_ops *const map_types[] = {
-	[BPF_MAP_TYPE_HASH] = &bpf_htab_ops,
-	[BPF_MAP_TYPE_ARRAY] = &bpf_array_ops,
-	[BPF_MAP_TYPE_PERCPU_HASH] = &bpf_htab_ops,
-	[BPF_MAP_TYPE_PERCPU_ARRAY] = &bpf_array_ops,
-	[BPF_MAP_TYPE_LRU_HASH] = &bpf_htab_ops,
-	[BPF_MAP_TYPE_LRU_PERCPU_HASH] = &bpf_htab_ops,
+	[BPF_MAP_TYPE_HASH] = &bpf_htab_ops,        [BPF_MAP_TYPE_ARRAY] = &bpf_array_ops,
+	[BPF_MAP_TYPE_PERCPU_HASH] = &bpf_htab_ops, [BPF_MAP_TYPE_PERCPU_ARRAY] = &bpf_array_ops,
+	[BPF_MAP_TYPE_LRU_HASH] = &bpf_htab_ops,    [BPF_MAP_TYPE_LRU_PERCPU_HASH] = &bpf_htab_ops,
 };
 
 static struct bpf_id_table map_ids = BPF_ID_TABLE_INIT("bpf_map_ids");
@@ -49,7 +46,7 @@ int bpf_map_fmode(uint32_t flags, unsigned *fmode)
 {
 	if ((flags & BPF_F_RDONLY) && (flags & BPF_F_WRONLY))
 		return -EINVAL;
-	*fmode = flags & BPF_F_RDONLY ? BPF_MAP_FMODE_READ
+	*fmode = flags & BPF_F_RDONLY   ? BPF_MAP_FMODE_READ
 		 : flags & BPF_F_WRONLY ? BPF_MAP_FMODE_WRITE
 					: BPF_MAP_FMODE_RDWR;
 	return 0;
@@ -65,7 +62,8 @@ int bpf_map_create(const union bpf_attr *attr, struct bpf_map **mapp)
 	int err = bpf_map_fmode(attr->map_flags, &fmode);
 	if (err)
 		return err;
-	if (attr->map_type >= sizeof(map_types) / sizeof(map_types[0]) || !map_types[attr->map_type])
+	if (attr->map_type >= sizeof(map_types) / sizeof(map_types[0]) ||
+	    !map_types[attr->map_type])
 		return -EINVAL;
 	const struct bpf_map_ops *ops = map_types[attr->map_type];
 	err = ops->alloc_check(attr);
@@ -149,12 +147,30 @@ void bpf_map_get_info(const struct bpf_map *map, struct bpf_map_info *info)
 	memcpy(info->name, map->name, sizeof(info->name));
 }
 
-uint32_t bpf_map_type(const struct bpf_map *map) { return map->type; }
-uint32_t bpf_map_id(const struct bpf_map *map) { return map->id; }
-uint32_t bpf_map_key_size(const struct bpf_map *map) { return map->key_size; }
-uint32_t bpf_map_value_size(const struct bpf_map *map) { return map->value_size; }
-uint32_t bpf_map_max_entries(const struct bpf_map *map) { return map->max_entries; }
-uint32_t bpf_map_flags(const struct bpf_map *map) { return map->map_flags; }
+uint32_t bpf_map_type(const struct bpf_map *map)
+{
+	return map->type;
+}
+uint32_t bpf_map_id(const struct bpf_map *map)
+{
+	return map->id;
+}
+uint32_t bpf_map_key_size(const struct bpf_map *map)
+{
+	return map->key_size;
+}
+uint32_t bpf_map_value_size(const struct bpf_map *map)
+{
+	return map->value_size;
+}
+uint32_t bpf_map_max_entries(const struct bpf_map *map)
+{
+	return map->max_entries;
+}
+uint32_t bpf_map_flags(const struct bpf_map *map)
+{
+	return map->map_flags;
+}
 
 bool bpf_map_frozen(const struct bpf_map *map)
 {
@@ -219,7 +235,8 @@ static const struct {
 
 int bpf_map_sys_check(const struct bpf_map *map, unsigned fmode, int cmd, uint64_t flags)
 {
-	if (cmd < 0 || (size_t)cmd >= sizeof(sys_cmds) / sizeof(sys_cmds[0]) || !sys_cmds[cmd].needs)
+	if (cmd < 0 || (size_t)cmd >= sizeof(sys_cmds) / sizeof(sys_cmds[0]) ||
+	    !sys_cmds[cmd].needs)
 		return -EINVAL;
 	if (sys_cmds[cmd].lock_flag_only && (flags & ~(uint64_t)BPF_F_LOCK))
 		return -EINVAL;
@@ -233,7 +250,8 @@ int bpf_map_sys_check(const struct bpf_map *map, unsigned fmode, int cmd, uint64
 	return 0;
 }
 
-int bpf_map_sys_lookup(struct bpf_map *map, unsigned fmode, const void *key, void *value, uint64_t flags)
+int bpf_map_sys_lookup(struct bpf_map *map, unsigned fmode, const void *key, void *value,
+		       uint64_t flags)
 {
 	int err = bpf_map_sys_check(map, fmode, BPF_MAP_LOOKUP_ELEM, flags);
 
@@ -272,7 +290,7 @@ static int delete_locked(struct bpf_map *map, const void *key, bool user)
 {
 	if (user && map->frozen)
 		return -EPERM;
-	return map->ops->delete ? map->ops->delete(map, key) : -EINVAL;
+	return map->ops->delete ? map->ops->delete (map, key) : -EINVAL;
 }
 
 int bpf_map_sys_delete(struct bpf_map *map, unsigned fmode, const void *key)
@@ -317,7 +335,7 @@ int bpf_map_sys_lookup_and_delete(struct bpf_map *map, unsigned fmode, const voi
 		err = -ENOENT;
 	} else {
 		memcpy(value, base, bpf_map_sys_value_size(map));
-		err = map->ops->delete(map, key);
+		err = map->ops->delete (map, key);
 	}
 	spin_unlock(&map->lock);
 	rcu_poll();
@@ -346,7 +364,8 @@ int bpf_map_freeze(struct bpf_map *map, unsigned fmode)
 /* key's value base for a program, under the lock (the pointer outlives it: see map.h). */
 static void *prog_lookup(struct bpf_map *map, const void *key)
 {
-	KASSERT(rcu_read_active(), "bpf map %u: in-place lookup outside a read-side section", map->id);
+	KASSERT(rcu_read_active(), "bpf map %u: in-place lookup outside a read-side section",
+		map->id);
 	/* Elements that are never deleted never move either: their lookup needs no lock (map.h). */
 	if (!map->ops->delete)
 		return map->ops->lookup(map, key, true);
@@ -402,7 +421,8 @@ long bpf_map_delete_elem(struct bpf_map *map, const void *key)
 }
 
 /* The next element's key and value base: iter_next with the end recorded. Lock held. */
-static int iter_next_locked(struct bpf_map *map, struct bpf_map_iter *it, const void **key, void **base)
+static int iter_next_locked(struct bpf_map *map, struct bpf_map_iter *it, const void **key,
+			    void **base)
 {
 	KASSERT(it->map == map, "bpf map iterator of map %p used on map %p", (const void *)it->map,
 		(void *)map);
@@ -424,7 +444,8 @@ long bpf_map_for_each_elem(struct bpf_map *map, bpf_func_t callback_fn, void *ca
 	if (map->ops->for_each) {
 		rcu_read_lock();
 		n = map->ops->for_each(map, callback_fn, callback_ctx,
-				       (size_t)(map->percpu ? cpu_this_id() : 0) * map->value_stride);
+				       (size_t)(map->percpu ? cpu_this_id() : 0) *
+					       map->value_stride);
 		rcu_read_unlock();
 		return n;
 	}
@@ -442,7 +463,8 @@ long bpf_map_for_each_elem(struct bpf_map *map, bpf_func_t callback_fn, void *ca
 			break;
 		n++;
 		if (callback_fn((uint64_t)(uintptr_t)map, (uint64_t)(uintptr_t)key,
-				(uint64_t)(uintptr_t)this_cpu_value(map, base), (uint64_t)(uintptr_t)callback_ctx, 0))
+				(uint64_t)(uintptr_t)this_cpu_value(map, base),
+				(uint64_t)(uintptr_t)callback_ctx, 0))
 			break;
 	}
 	rcu_read_unlock();
@@ -585,7 +607,8 @@ static uint32_t area_shift(uint32_t nslots, uint32_t slot_size)
 {
 	uint32_t shift = 0;
 
-	while (((uint64_t)slot_size << (shift + 1)) <= BPF_AREA_CHUNK_BYTES && (1u << shift) < nslots)
+	while (((uint64_t)slot_size << (shift + 1)) <= BPF_AREA_CHUNK_BYTES &&
+	       (1u << shift) < nslots)
 		shift++;
 	return shift;
 }
@@ -674,7 +697,8 @@ const char *bpf_area_check(const struct bpf_area *a)
 		return "area not allocated";
 	if (((uint64_t)a->nchunks << a->shift) < a->nslots)
 		return "area chunks do not cover its slots";
-	if (a->block && (a->nchunks != 1 || a->chunks[0] != phys_to_virt(vm_page_to_phys(a->block))))
+	if (a->block &&
+	    (a->nchunks != 1 || a->chunks[0] != phys_to_virt(vm_page_to_phys(a->block))))
 		return "block area is not its block";
 	for (uint32_t c = 0; c < a->nchunks; c++)
 		if (!a->chunks[c])

@@ -188,7 +188,8 @@ int bpf_map_sys_check(const struct bpf_map *map, unsigned fmode, int cmd, uint64
  * bpf_map_sys_check, or -ENOENT (absent; for an array, an index >= max_entries). Does not mark an
  * LRU element used (as Linux's lookup from the syscall).
  */
-int bpf_map_sys_lookup(struct bpf_map *map, unsigned fmode, const void *key, void *value, uint64_t flags);
+int bpf_map_sys_lookup(struct bpf_map *map, unsigned fmode, const void *key, void *value,
+		       uint64_t flags);
 
 /*
  * BPF_MAP_UPDATE_ELEM: store value (user layout) under key. 0, the errors of bpf_map_sys_check,
@@ -299,7 +300,8 @@ long bpf_map_for_each_elem(struct bpf_map *map, bpf_func_t callback_fn, void *ca
  */
 struct bpf_map_iter {
 	const struct bpf_map *map;
-	uint64_t snapshot; /* hash: the sequence counter at start; seq >= snapshot is never visited */
+	/* hash: the sequence counter at start; seq >= snapshot is never visited */
+	uint64_t snapshot;
 	uint64_t bound;    /* hash: the next element of bucket `pos` has seq < bound */
 	uint64_t last_seq; /* hash: seq of the element last returned */
 	uint32_t pos;      /* hash: bucket being walked; array: next index */
@@ -406,7 +408,8 @@ struct bpf_map_ops {
 	 * BPF_NOEXIST or BPF_EXIST): 0 with *value its value base and *created whether it is new
 	 * (its value is then the caller's to fill), or the errors of bpf_map_sys_update.
 	 */
-	int (*update)(struct bpf_map *map, const void *key, uint64_t flags, void **value, bool *created);
+	int (*update)(struct bpf_map *map, const void *key, uint64_t flags, void **value,
+		      bool *created);
 	/*
 	 * Delete key's element: 0 or -ENOENT. NULL: elements cannot be deleted (arrays); such a
 	 * map's iter_next and its lookup must then work without the map's lock
@@ -418,7 +421,8 @@ struct bpf_map_ops {
 	/* Set the type's cursor fields (it is zeroed, it->map set); NULL: nothing to set. */
 	void (*iter_start)(struct bpf_map *map, struct bpf_map_iter *it);
 	/* The next element (key and value base in place, last_* recorded), or -ENOENT. */
-	int (*iter_next)(struct bpf_map *map, struct bpf_map_iter *it, const void **key, void **value);
+	int (*iter_next)(struct bpf_map *map, struct bpf_map_iter *it, const void **key,
+			 void **value);
 	/* The value base of the element last returned if it is still in the map, else NULL. */
 	void *(*iter_current)(struct bpf_map *map, const struct bpf_map_iter *it);
 	/*
@@ -427,7 +431,8 @@ struct bpf_map_ops {
 	 * the type's own loop, so that an element costs no lock and no method call. The callback's
 	 * value is the value base + cpu_off (this CPU's copy). NULL: the generic walk by iter_next.
 	 */
-	long (*for_each)(struct bpf_map *map, bpf_func_t callback_fn, void *callback_ctx, size_t cpu_off);
+	long (*for_each)(struct bpf_map *map, bpf_func_t callback_fn, void *callback_ctx,
+			 size_t cpu_off);
 	/* The type's invariants: NULL or what is broken. */
 	const char *(*check)(struct bpf_map *map);
 	/* As bpf_map_mmap_pages, range already checked; NULL for types never mmapable. No lock needed. */
@@ -448,7 +453,8 @@ extern const struct bpf_map_ops bpf_array_ops, bpf_htab_ops;
 /* Programs may not be both read-only and write-only on a map (Linux's bpf_map_flags_access_ok). */
 static inline bool bpf_map_flags_access_ok(uint32_t flags)
 {
-	return (flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)) != (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG);
+	return (flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)) !=
+	       (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG);
 }
 
 /* Fill map's shape fields from attr (called by alloc); percpu: whether the type is per-CPU. */

@@ -54,8 +54,8 @@ static struct vm_object *area_object(struct bpf_map *map, uint64_t size, void (*
 	return object;
 }
 
-int bpf_map_mmap_object(struct bpf_map *map, unsigned fmode, uint64_t off, uint64_t len, vm_prot_t prot, int flags,
-			struct vm_object **objp, vm_prot_t *maxp)
+int bpf_map_mmap_object(struct bpf_map *map, unsigned fmode, uint64_t off, uint64_t len,
+			vm_prot_t prot, int flags, struct vm_object **objp, vm_prot_t *maxp)
 {
 	bool write = prot & VM_PROT_WRITE, shared = flags & MAP_SHARED;
 	uint64_t size = bpf_map_mmap_size(map);
@@ -77,7 +77,8 @@ int bpf_map_mmap_object(struct bpf_map *map, unsigned fmode, uint64_t off, uint6
 	struct vm_object *object = NULL;
 	if (off > size || len > size - off)
 		err = -EINVAL;
-	else if (!(object = area_object(map, size, write ? release_writable_mapping : release_mapping)))
+	else if (!(object = area_object(map, size,
+					write ? release_writable_mapping : release_mapping)))
 		err = -ENOMEM;
 	if (err) {
 		if (write)

@@ -46,7 +46,7 @@ struct vm_object;
  * A PROT_WRITE mapping is counted atomically with BPF_MAP_FREEZE (bpf_map_mmap_writable_get). No
  * lock held by the caller; takes the map's lock.
  */
-int bpf_map_mmap_object(struct bpf_map *map, unsigned fmode, uint64_t off, uint64_t len, vm_prot_t prot, int flags,
-			struct vm_object **objp, vm_prot_t *maxp);
+int bpf_map_mmap_object(struct bpf_map *map, unsigned fmode, uint64_t off, uint64_t len,
+			vm_prot_t prot, int flags, struct vm_object **objp, vm_prot_t *maxp);
 
 #endif

@@ -137,8 +137,8 @@ const char *bpf_id_check(struct bpf_id_table *t)
 
 static bool name_char_ok(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-	       c == '.';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '.';
 }
 
 int bpf_obj_name_copy(char dst[BPF_OBJ_NAME_LEN], const char src[BPF_OBJ_NAME_LEN])
@@ -159,7 +159,8 @@ bool bpf_ref_get_not_zero(int *refcnt)
 	int old = __atomic_load_n(refcnt, __ATOMIC_RELAXED);
 
 	while (old > 0)
-		if (__atomic_compare_exchange_n(refcnt, &old, old + 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		if (__atomic_compare_exchange_n(refcnt, &old, old + 1, false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
 			return true;
 	return false;
 }

@@ -34,7 +34,10 @@ struct bpf_id_table {
 	struct bpf_id_entry *ent; /* kmalloc'd, cap entries */
 };
 
-#define BPF_ID_TABLE_INIT(name) { SPINLOCK_INIT(name), 1, 0, 0, NULL }
+#define BPF_ID_TABLE_INIT(name)                    \
+	{                                          \
+		SPINLOCK_INIT(name), 1, 0, 0, NULL \
+	}
 
 /*
  * Give obj an id: 0 and *id, or -ENOMEM (the table cannot grow) or -ENOSPC (every id is in use).

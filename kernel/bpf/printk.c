@@ -19,15 +19,16 @@
 
 /* One conversion of the format. */
 struct conv {
-	char flags[5];   /* of "0+- ", each at most once, NUL-terminated */
+	char flags[5]; /* of "0+- ", each at most once, NUL-terminated */
 	uint32_t width;
-	uint8_t lmods;   /* 'l's: 0 int, 1 long, 2 long long */
-	char kind;       /* d i u x X c p s */
+	uint8_t lmods; /* 'l's: 0 int, 1 long, 2 long long */
+	char kind;     /* d i u x X c p s */
 };
 
 static bool printable(char c)
 {
-	return (c >= ' ' && c <= '~') || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+	return (c >= ' ' && c <= '~') || c == '\t' || c == '\n' || c == '\v' || c == '\f' ||
+	       c == '\r';
 }
 
 static bool punct(char c)
@@ -79,7 +80,8 @@ static void read_string(uint64_t p, char *buf, size_t size)
 {
 	size_t n = 0;
 
-	while (n + 1 < size && bpf_probe_read_nofault(&buf[n], (const void *)(uintptr_t)(p + n), 1) && buf[n])
+	while (n + 1 < size &&
+	       bpf_probe_read_nofault(&buf[n], (const void *)(uintptr_t)(p + n), 1) && buf[n])
 		n++;
 	buf[n] = 0;
 }
@@ -117,7 +119,8 @@ static void emit(const struct conv *cv, uint64_t a, char *out, size_t size, size
 			out[*len] = 0;
 			room--;
 		}
-		n = cv->lmods ? ksnprintf(out + *len, room, spec, (long long)a) : ksnprintf(out + *len, room, spec, (int)a);
+		n = cv->lmods ? ksnprintf(out + *len, room, spec, (long long)a)
+			      : ksnprintf(out + *len, room, spec, (int)a);
 		break;
 	}
 	default:

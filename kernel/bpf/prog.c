@@ -160,7 +160,8 @@ static int loader_btf_access(void *priv, uint32_t btf_id, int32_t off, uint32_t 
 	struct btf_access a;
 
 	(void)priv;
-	if (!btf_vmlinux() || off < 0 || btf_struct_access(btf_vmlinux(), btf_id, (uint32_t)off, size, &a))
+	if (!btf_vmlinux() || off < 0 ||
+	    btf_struct_access(btf_vmlinux(), btf_id, (uint32_t)off, size, &a))
 		return -EACCES;
 	out->btf_id = a.btf_id;
 	return 0;
@@ -294,8 +295,8 @@ static int prepare_executor(struct bpf_prog *prog, bool jit)
 	return 0;
 }
 
-int bpf_prog_load(const struct bpf_prog_load_req *req, struct bpf_prog **out, uint32_t *verified_insns,
-		  uint32_t *log_true_size)
+int bpf_prog_load(const struct bpf_prog_load_req *req, struct bpf_prog **out,
+		  uint32_t *verified_insns, uint32_t *log_true_size)
 {
 	struct load_ctx c = {.fd_array = req->fd_array};
 	struct bpf_prog *prog = kzalloc(sizeof(*prog));
@@ -418,7 +419,8 @@ uint64_t bpf_prog_run_rcu(const struct bpf_prog *prog, void *ctx)
 {
 	const uint64_t args[5] = {(uint64_t)(uintptr_t)ctx};
 
-	return prog->entry ? prog->entry(args[0], 0, 0, 0, 0) : bpf_interp_run(prog->interp, 0, args);
+	return prog->entry ? prog->entry(args[0], 0, 0, 0, 0)
+			   : bpf_interp_run(prog->interp, 0, args);
 }
 
 uint64_t bpf_prog_run(const struct bpf_prog *prog, void *ctx)

@@ -36,21 +36,22 @@ struct bpf_prog_type_desc;
 
 /* What BPF_PROG_LOAD asks for, in kernel memory (the syscall layer copied and checked it). */
 struct bpf_prog_load_req {
-	uint32_t prog_type;            /* one bpf_prog_type_desc knows */
-	uint32_t prog_flags;           /* known bits only (BPF_F_SLEEPABLE, BPF_F_TEST_STATE_FREQ, ...) */
+	uint32_t prog_type;  /* one bpf_prog_type_desc knows */
+	uint32_t prog_flags; /* known bits only (BPF_F_SLEEPABLE, BPF_F_TEST_STATE_FREQ, ...) */
 	uint32_t expected_attach_type;
-	uint32_t attach_btf_id;        /* the kernel BTF's id of a TRACING program's attach point */
-	const struct bpf_prog_type_desc *desc; /* the context to verify against (bpf_verifier_input's
-						  desc), NULL for the type's own; the caller's */
-	const struct bpf_insn *insns;  /* insn_cnt instructions, the caller's until load returns */
+	uint32_t attach_btf_id; /* the kernel BTF's id of a TRACING program's attach point */
+	/* the context to verify against (bpf_verifier_input's desc), NULL for the type's own; the
+	   caller's */
+	const struct bpf_prog_type_desc *desc;
+	const struct bpf_insn *insns; /* insn_cnt instructions, the caller's until load returns */
 	uint32_t insn_cnt;
-	char name[BPF_OBJ_NAME_LEN];   /* checked (bpf_obj_name_copy), NUL-padded */
+	char name[BPF_OBJ_NAME_LEN]; /* checked (bpf_obj_name_copy), NUL-padded */
 	bool gpl_compatible;
-	uint64_t fd_array;             /* user address of BPF_PSEUDO_MAP_IDX's fd array, or 0 */
-	char *log_buf;                 /* the verifier log: a kernel buffer of log_size bytes */
-	uint32_t log_size, log_level;  /* as bpf_verifier_input's */
-	bool jit;                      /* try the JIT first (bpf_jit_default()); false: interpreter */
-	struct bpf_prog_btf *btf;      /* func_info and line_info (prog_btf.h), or NULL. Once the
+	uint64_t fd_array;            /* user address of BPF_PSEUDO_MAP_IDX's fd array, or 0 */
+	char *log_buf;                /* the verifier log: a kernel buffer of log_size bytes */
+	uint32_t log_size, log_level; /* as bpf_verifier_input's */
+	bool jit;                 /* try the JIT first (bpf_jit_default()); false: interpreter */
+	struct bpf_prog_btf *btf; /* func_info and line_info (prog_btf.h), or NULL. Once the
 					  program is ready bpf_prog_load takes over what it holds
 					  (zeroing it); what is left is the caller's to release */
 };
@@ -67,8 +68,8 @@ struct bpf_prog_load_req {
  * the current task's fds and, for fd_array, its memory: call it from a system call (or a kernel
  * test) with no spinlock held.
  */
-int bpf_prog_load(const struct bpf_prog_load_req *req, struct bpf_prog **out, uint32_t *verified_insns,
-		  uint32_t *log_true_size);
+int bpf_prog_load(const struct bpf_prog_load_req *req, struct bpf_prog **out,
+		  uint32_t *verified_insns, uint32_t *log_true_size);
 
 /* Whether loads use the JIT: false when the kernel command line says bpf.jit=0. No lock. */
 bool bpf_jit_default(void);
@@ -98,19 +99,19 @@ void bpf_prog_account(struct bpf_prog *prog, uint64_t runs, uint64_t ns);
 /* What the program is, for info and test runs. No lock; fixed at load except the statistics. */
 struct bpf_prog_stats {
 	uint32_t type, id, expected_attach_type, prog_flags;
-	uint32_t attach_btf_id;        /* 0 unless a TRACING program */
+	uint32_t attach_btf_id; /* 0 unless a TRACING program */
 	char name[BPF_OBJ_NAME_LEN];
 	bool gpl_compatible;
-	uint64_t load_time;            /* ktime_get_ns() at load */
+	uint64_t load_time; /* ktime_get_ns() at load */
 	uint32_t verified_insns;
-	uint32_t max_ctx_offset;       /* the verifier's: context bytes a run may touch */
+	uint32_t max_ctx_offset; /* the verifier's: context bytes a run may touch */
 	uint64_t run_cnt, run_time_ns;
 	const struct bpf_insn *xlated; /* the executed instructions, xlated_len of them */
 	uint32_t xlated_len;
-	const void *jited;             /* the JIT's code, jited_len bytes, or NULL (interpreted) */
+	const void *jited; /* the JIT's code, jited_len bytes, or NULL (interpreted) */
 	uint32_t jited_len;
-	uint32_t nfuncs;               /* subprograms */
-	uint32_t nmaps;                /* maps used (bpf_prog_map) */
+	uint32_t nfuncs; /* subprograms */
+	uint32_t nmaps;  /* maps used (bpf_prog_map) */
 };
 void bpf_prog_stats(const struct bpf_prog *prog, struct bpf_prog_stats *st);
 

@@ -18,9 +18,9 @@
 #include "mm/kmem.h"
 #include "uapi/errno.h"
 
-#define MIN_FUNC_INFO_SIZE 8   /* Linux's MIN_BPF_FUNCINFO_SIZE: insn_off and type_id */
-#define MIN_LINE_INFO_SIZE 16  /* Linux's MIN_BPF_LINEINFO_SIZE: through line_col */
-#define MAX_INFO_REC_SIZE 252  /* Linux's MAX_FUNCINFO_REC_SIZE and MAX_LINEINFO_REC_SIZE */
+#define MIN_FUNC_INFO_SIZE 8  /* Linux's MIN_BPF_FUNCINFO_SIZE: insn_off and type_id */
+#define MIN_LINE_INFO_SIZE 16 /* Linux's MIN_BPF_LINEINFO_SIZE: through line_col */
+#define MAX_INFO_REC_SIZE 252 /* Linux's MAX_FUNCINFO_REC_SIZE and MAX_LINEINFO_REC_SIZE */
 #define UPTR(a) ((const void *)(uintptr_t)(a))
 
 /*
@@ -69,7 +69,8 @@ static int find_subprogs(const struct bpf_insn *insns, uint32_t n, struct subpro
 	for (uint32_t i = 0; i < n; i++) {
 		const struct bpf_insn *in = &insns[i];
 		bool call = in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL;
-		bool func = in->code == (BPF_LD | BPF_IMM | BPF_DW) && in->src_reg == BPF_PSEUDO_FUNC;
+		bool func =
+			in->code == (BPF_LD | BPF_IMM | BPF_DW) && in->src_reg == BPF_PSEUDO_FUNC;
 		int64_t target = (int64_t)i + in->imm + 1;
 		if ((call || func) && target >= 0 && target < n && !is_start[target]) {
 			is_start[target] = 1;
@@ -95,13 +96,14 @@ static int find_subprogs(const struct bpf_insn *insns, uint32_t n, struct subpro
  * krec_size, after writing krec_size into the attribute at rec_size_off, as Linux does so that
  * a loader can retry with records of the kernel's size.
  */
-static int copy_record(uint64_t uattr, size_t rec_size_off, uint64_t base, uint32_t i, uint32_t urec,
-		       void *krec, uint32_t krec_size)
+static int copy_record(uint64_t uattr, size_t rec_size_off, uint64_t base, uint32_t i,
+		       uint32_t urec, void *krec, uint32_t krec_size)
 {
 	uint64_t at = base + (uint64_t)i * urec;
 	int err = bpf_check_uarg_tail_zero(at, krec_size, urec);
 
-	if (err == -E2BIG && bpf_attr_put_u32(uattr, rec_size_off, urec < krec_size ? urec : krec_size))
+	if (err == -E2BIG &&
+	    bpf_attr_put_u32(uattr, rec_size_off, urec < krec_size ? urec : krec_size))
 		return -EFAULT;
 	if (err)
 		return err;
@@ -124,38 +126,46 @@ static int load_func_info(const union bpf_attr *attr, uint64_t uattr, const stru
 		return -ENOMEM;
 	for (uint32_t i = 0; i < n; i++) {
 		struct bpf_func_info *r = &pb->func_info[i];
-		int err = copy_record(uattr, offsetof(union bpf_attr, func_info_rec_size), attr->func_info, i,
-				      urec, r, sizeof(*r));
+		int err = copy_record(uattr, offsetof(union bpf_attr, func_info_rec_size),
+				      attr->func_info, i, urec, r, sizeof(*r));
 		if (err == -E2BIG)
 			return log_reason(log, err, "nonzero tailing record in func info");
 		if (err)
 			return err;
 		if (i == 0 && r->insn_off)
-			return log_reason(log, -EINVAL, "nonzero insn_off %u for the first func info record",
+			return log_reason(log, -EINVAL,
+					  "nonzero insn_off %u for the first func info record",
 					  r->insn_off);
 		if (i && r->insn_off <= r[-1].insn_off)
-			return log_reason(log, -EINVAL,
-					  "same or smaller insn offset (%u) than previous func info record (%u)",
-					  r->insn_off, r[-1].insn_off);
+			return log_reason(
+				log, -EINVAL,
+				"same or smaller insn offset (%u) than previous func info record (%u)",
+				r->insn_off, r[-1].insn_off);
 		const struct btf_type *t = btf_type_by_id(pb->btf, r->type_id);
 		if (!t || BTF_INFO_KIND(t->info) != BTF_KIND_FUNC)
-			return log_reason(log, -EINVAL, "invalid type id %d in func info", (int)r->type_id);
+			return log_reason(log, -EINVAL, "invalid type id %d in func info",
+					  (int)r->type_id);
 		pb->nfunc_info = i + 1;
 	}
 	if (n != sp->n)
-		return log_reason(log, -EINVAL, "number of funcs in func_info doesn't match number of subprogs\n");
+		return log_reason(
+			log, -EINVAL,
+			"number of funcs in func_info doesn't match number of subprogs\n");
 	for (uint32_t i = 0; i < n; i++)
 		if (pb->func_info[i].insn_off != sp->start[i])
-			return log_reason(log, -EINVAL,
-					  "func_info BTF section doesn't match subprog layout in BPF program\n");
+			return log_reason(
+				log, -EINVAL,
+				"func_info BTF section doesn't match subprog layout in BPF program\n");
 	return 0;
 }
 
 /* Linux's check_btf_line. */
 static int load_line_info(const union bpf_attr *attr, uint64_t uattr, const struct bpf_insn *insns,
-			  const struct subprogs *sp, struct bpf_prog_btf *pb, struct bpf_prog_btf_log *log)
+			  const struct subprogs *sp, struct bpf_prog_btf *pb,
+			  struct bpf_prog_btf_log *log)
 {
-	uint32_t n = attr->line_info_cnt, urec = attr->line_info_rec_size, len = attr->insn_cnt, s = 0;
+	uint32_t n = attr->line_info_cnt, urec = attr->line_info_rec_size, len = attr->insn_cnt,
+		 s = 0;
 
 	if (!n)
 		return 0;
@@ -168,31 +178,37 @@ static int load_line_info(const union bpf_attr *attr, uint64_t uattr, const stru
 		return -ENOMEM;
 	for (uint32_t i = 0; i < n; i++) {
 		struct bpf_line_info *r = &pb->line_info[i];
-		int err = copy_record(uattr, offsetof(union bpf_attr, line_info_rec_size), attr->line_info, i,
-				      urec, r, sizeof(*r));
+		int err = copy_record(uattr, offsetof(union bpf_attr, line_info_rec_size),
+				      attr->line_info, i, urec, r, sizeof(*r));
 		if (err == -E2BIG)
 			return log_reason(log, err, "nonzero tailing record in line_info");
 		if (err)
 			return err;
 		uint32_t prev = i ? r[-1].insn_off : 0;
 		if ((i && r->insn_off <= prev) || r->insn_off >= len)
-			return log_reason(log, -EINVAL,
-					  "Invalid line_info[%u].insn_off:%u (prev_offset:%u prog->len:%u)\n", i,
-					  r->insn_off, prev, len);
+			return log_reason(
+				log, -EINVAL,
+				"Invalid line_info[%u].insn_off:%u (prev_offset:%u prog->len:%u)\n",
+				i, r->insn_off, prev, len);
 		if (!insns[r->insn_off].code)
-			return log_reason(log, -EINVAL, "Invalid insn code at line_info[%u].insn_off\n", i);
-		if (!btf_name_by_offset(pb->btf, r->line_off) || !btf_name_by_offset(pb->btf, r->file_name_off))
-			return log_reason(log, -EINVAL, "Invalid line_info[%u].line_off or .file_name_off\n", i);
+			return log_reason(log, -EINVAL,
+					  "Invalid insn code at line_info[%u].insn_off\n", i);
+		if (!btf_name_by_offset(pb->btf, r->line_off) ||
+		    !btf_name_by_offset(pb->btf, r->file_name_off))
+			return log_reason(log, -EINVAL,
+					  "Invalid line_info[%u].line_off or .file_name_off\n", i);
 		if (s != sp->n) {
 			if (r->insn_off == sp->start[s])
 				s++;
 			else if (sp->start[s] < r->insn_off)
-				return log_reason(log, -EINVAL, "missing bpf_line_info for func#%u\n", s);
+				return log_reason(log, -EINVAL,
+						  "missing bpf_line_info for func#%u\n", s);
 		}
 		pb->nline_info = i + 1;
 	}
 	if (s != sp->n)
-		return log_reason(log, -EINVAL, "missing bpf_line_info for %u funcs starting from func#%u\n",
+		return log_reason(log, -EINVAL,
+				  "missing bpf_line_info for %u funcs starting from func#%u\n",
 				  sp->n - s, s);
 	return 0;
 }

@@ -25,7 +25,7 @@ struct bpf_prog_btf {
 
 /* The log a rejection's reason goes to: the verifier's kernel buffer and level (prog_load.c). */
 struct bpf_prog_btf_log {
-	char *buf;          /* size bytes, or NULL */
+	char *buf; /* size bytes, or NULL */
 	uint32_t size, level;
 	uint32_t true_size; /* out: the bytes the message needed with its NUL (0: nothing logged) */
 };

@@ -23,11 +23,11 @@
 #include "uapi/errno.h"
 
 /* The prog_flags Linux knows; BPF_F_TOKEN_FD then asks for a token (Kestrel has none). */
-#define PROG_FLAGS_KNOWN                                                                      \
+#define PROG_FLAGS_KNOWN                                                                          \
 	(BPF_F_STRICT_ALIGNMENT | BPF_F_ANY_ALIGNMENT | BPF_F_TEST_STATE_FREQ | BPF_F_SLEEPABLE | \
-	 BPF_F_TEST_RND_HI32 | BPF_F_XDP_HAS_FRAGS | BPF_F_XDP_DEV_BOUND_ONLY |                \
+	 BPF_F_TEST_RND_HI32 | BPF_F_XDP_HAS_FRAGS | BPF_F_XDP_DEV_BOUND_ONLY |                   \
 	 BPF_F_TEST_REG_INVARIANTS | BPF_F_TOKEN_FD)
-#define LICENSE_MAX 128          /* Linux copies at most 127 bytes of the license */
+#define LICENSE_MAX 128         /* Linux copies at most 127 bytes of the license */
 #define LOG_KBUF_MAX (1u << 20) /* the largest kernel log buffer (see above) */
 
 /* Program types whose expected_attach_type must be 0 (Linux's bpf_prog_load_check_attach). */
@@ -39,8 +39,9 @@ static const bool attach_type_zero[__MAX_BPF_PROG_TYPE] = {
 /* Linux's license_is_gpl_compatible. */
 static bool gpl_compatible(const char *license)
 {
-	static const char *const gpl[] = {"GPL", "GPL v2", "GPL and additional rights",
-					  "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"};
+	static const char *const gpl[] = {
+		"GPL",          "GPL v2",       "GPL and additional rights",
+		"Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"};
 
 	for (size_t i = 0; i < sizeof(gpl) / sizeof(gpl[0]); i++)
 		if (!strcmp(license, gpl[i]))
@@ -51,7 +52,9 @@ static bool gpl_compatible(const char *license)
 /* The verifier's rule for the log attributes, checked before the kernel buffer is allocated. */
 static int log_attr_check(const union bpf_attr *attr)
 {
-	return bpf_verifier_log_attr_valid(attr->log_buf != 0, attr->log_size, attr->log_level) ? 0 : -EINVAL;
+	return bpf_verifier_log_attr_valid(attr->log_buf != 0, attr->log_size, attr->log_level)
+		       ? 0
+		       : -EINVAL;
 }
 
 /* Everything Linux checks and copies before the verifier runs: 0 with req filled, or -errno. */
@@ -66,15 +69,18 @@ static int load_req(const union bpf_attr *attr, struct bpf_prog_load_req *req)
 	if (attr->insn_cnt == 0 || attr->insn_cnt > BPF_VERIFIER_MAX_INSNS)
 		return -E2BIG;
 	/* No program to extend; an attach point is the kernel BTF's, for TRACING programs only. */
-	if (attr->attach_prog_fd || (attr->attach_btf_id && attr->prog_type != BPF_PROG_TYPE_TRACING))
+	if (attr->attach_prog_fd ||
+	    (attr->attach_btf_id && attr->prog_type != BPF_PROG_TYPE_TRACING))
 		return -EINVAL;
-	if (attr->prog_type < __MAX_BPF_PROG_TYPE && attach_type_zero[attr->prog_type] && attr->expected_attach_type)
+	if (attr->prog_type < __MAX_BPF_PROG_TYPE && attach_type_zero[attr->prog_type] &&
+	    attr->expected_attach_type)
 		return -EINVAL;
 	struct bpf_insn *insns = kmalloc((size_t)attr->insn_cnt * sizeof(*insns));
 	if (!insns)
 		return -ENOMEM;
 	req->insns = insns;
-	if (copyin((const void *)(uintptr_t)attr->insns, insns, (size_t)attr->insn_cnt * sizeof(*insns)))
+	if (copyin((const void *)(uintptr_t)attr->insns, insns,
+		   (size_t)attr->insn_cnt * sizeof(*insns)))
 		return -EFAULT;
 	int r = copyinstr((const void *)(uintptr_t)attr->license, license, LICENSE_MAX - 1, NULL);
 	if (r == -EFAULT)
@@ -132,7 +138,8 @@ int bpf_cmd_prog_load(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t si
 	}
 	if (!r) {
 		/* func_info and line_info first, as Linux's bpf_check checks them before the walk. */
-		struct bpf_prog_btf_log blog = {.buf = req.log_buf, .size = req.log_size, .level = req.log_level};
+		struct bpf_prog_btf_log blog = {
+			.buf = req.log_buf, .size = req.log_size, .level = req.log_level};
 		r = bpf_prog_btf_load(attr, uattr, req.insns, &btf, &blog);
 		log_true_size = blog.true_size;
 		req.btf = &btf;

@@ -16,24 +16,30 @@
  * word() puts an id's bit in its word.
  */
 #define word(w, id) ((id) / 64 == (w) ? BIT_OF(id) : 0)
-#define BASE_HELPERS(w)                                                                        \
-	(word(w, BPF_FUNC_map_lookup_elem) | word(w, BPF_FUNC_map_update_elem) |               \
-	 word(w, BPF_FUNC_map_delete_elem) | word(w, BPF_FUNC_ktime_get_ns) |                  \
-	 word(w, BPF_FUNC_trace_printk) | word(w, BPF_FUNC_get_smp_processor_id) |             \
-	 word(w, BPF_FUNC_get_current_pid_tgid) | word(w, BPF_FUNC_get_current_comm) |         \
-	 word(w, BPF_FUNC_map_lookup_percpu_elem) | word(w, BPF_FUNC_for_each_map_elem) |      \
+#define BASE_HELPERS(w)                                                                   \
+	(word(w, BPF_FUNC_map_lookup_elem) | word(w, BPF_FUNC_map_update_elem) |          \
+	 word(w, BPF_FUNC_map_delete_elem) | word(w, BPF_FUNC_ktime_get_ns) |             \
+	 word(w, BPF_FUNC_trace_printk) | word(w, BPF_FUNC_get_smp_processor_id) |        \
+	 word(w, BPF_FUNC_get_current_pid_tgid) | word(w, BPF_FUNC_get_current_comm) |    \
+	 word(w, BPF_FUNC_map_lookup_percpu_elem) | word(w, BPF_FUNC_for_each_map_elem) | \
 	 word(w, BPF_FUNC_loop))
-#define BASE_HELPER_SET {BASE_HELPERS(0), BASE_HELPERS(1), BASE_HELPERS(2), BASE_HELPERS(3)}
+#define BASE_HELPER_SET                                                            \
+	{                                                                          \
+		BASE_HELPERS(0), BASE_HELPERS(1), BASE_HELPERS(2), BASE_HELPERS(3) \
+	}
 /* Tracing programs add reading kernel and user memory and the current task (Linux's
    bpf_tracing_func_proto, for the helpers Kestrel has). bpf_copy_from_user is among them, as in
    Linux, and the verifier refuses it to a program that may not sleep (func_proto.c). */
-#define TRACING_HELPERS(w)                                                                     \
-	(BASE_HELPERS(w) | word(w, BPF_FUNC_get_current_task) |                                \
-	 word(w, BPF_FUNC_get_current_task_btf) | word(w, BPF_FUNC_find_vma) |                 \
-	 word(w, BPF_FUNC_get_current_uid_gid) | word(w, BPF_FUNC_probe_read_kernel) |         \
-	 word(w, BPF_FUNC_probe_read_kernel_str) | word(w, BPF_FUNC_probe_read_user) |         \
+#define TRACING_HELPERS(w)                                                             \
+	(BASE_HELPERS(w) | word(w, BPF_FUNC_get_current_task) |                        \
+	 word(w, BPF_FUNC_get_current_task_btf) | word(w, BPF_FUNC_find_vma) |         \
+	 word(w, BPF_FUNC_get_current_uid_gid) | word(w, BPF_FUNC_probe_read_kernel) | \
+	 word(w, BPF_FUNC_probe_read_kernel_str) | word(w, BPF_FUNC_probe_read_user) | \
 	 word(w, BPF_FUNC_probe_read_user_str) | word(w, BPF_FUNC_copy_from_user))
-#define TRACING_HELPER_SET {TRACING_HELPERS(0), TRACING_HELPERS(1), TRACING_HELPERS(2), TRACING_HELPERS(3)}
+#define TRACING_HELPER_SET                                                                     \
+	{                                                                                      \
+		TRACING_HELPERS(0), TRACING_HELPERS(1), TRACING_HELPERS(2), TRACING_HELPERS(3) \
+	}
 
 _Static_assert(__BPF_FUNC_MAX_ID <= 256, "helper sets are four words");
 
@@ -50,10 +56,13 @@ static const struct bpf_prog_type_desc syscall_desc = {
 	.may_sleep = true,
 };
 
-#define SKB_FIELD(member, rd, wr)                                                              \
-	{.start = offsetof(struct __sk_buff, member),                                          \
-	 .end = offsetof(struct __sk_buff, member) + sizeof(((struct __sk_buff *)0)->member),  \
-	 .read_sizes = rd, .write_sizes = wr}
+#define SKB_FIELD(member, rd, wr)                               \
+	{                                                       \
+		.start = offsetof(struct __sk_buff, member),    \
+		.end = offsetof(struct __sk_buff, member) +     \
+		       sizeof(((struct __sk_buff *)0)->member), \
+		.read_sizes = rd, .write_sizes = wr             \
+	}
 /* A 4-byte field: narrow loads allowed, stores (where allowed) of exactly 4 bytes. */
 #define NARROW (BPF_CTX_SZ1 | BPF_CTX_SZ2 | BPF_CTX_SZ4)
 #define ANY_SIZE (BPF_CTX_SZ1 | BPF_CTX_SZ2 | BPF_CTX_SZ4 | BPF_CTX_SZ8)
@@ -86,7 +95,8 @@ static const struct bpf_ctx_field skb_fields[] = {
 	SKB_FIELD(wire_len, NARROW, 0),
 	SKB_FIELD(gso_segs, NARROW, 0),
 	SKB_FIELD(gso_size, NARROW, 0),
-	{.start = offsetof(struct __sk_buff, gso_size) + 4, .end = offsetof(struct __sk_buff, gso_size) + 5,
+	{.start = offsetof(struct __sk_buff, gso_size) + 4,
+	 .end = offsetof(struct __sk_buff, gso_size) + 5,
 	 .read_sizes = BPF_CTX_SZ1}, /* tstamp_type, a bit-field Linux reads as one byte */
 	SKB_FIELD(hwtstamp, BPF_CTX_SZ8, 0),
 };
@@ -105,7 +115,8 @@ static const struct bpf_prog_type_desc sched_cls_desc = {
  * bpf_tracing_ctx_access); attaching checks the bytes read against the tracepoint's count.
  */
 static const struct bpf_ctx_field raw_tp_fields[] = {
-	{.end = 12 * sizeof(uint64_t), .read_sizes = BPF_CTX_SZ1 | BPF_CTX_SZ2 | BPF_CTX_SZ4 | BPF_CTX_SZ8},
+	{.end = 12 * sizeof(uint64_t),
+	 .read_sizes = BPF_CTX_SZ1 | BPF_CTX_SZ2 | BPF_CTX_SZ4 | BPF_CTX_SZ8},
 };
 
 static const struct bpf_prog_type_desc raw_tracepoint_desc = {
@@ -121,8 +132,8 @@ static const struct bpf_prog_type_desc raw_tracepoint_desc = {
  * from the kernel's BTF), so these carry only the helper sets. Iterators print into the reader's
  * buffer (Linux's bpf_iter_get_func_proto adds the seq helpers; bpf_d_path is allowed for them).
  */
-#define ITER_HELPERS(w)                                                                        \
-	(TRACING_HELPERS(w) | word(w, BPF_FUNC_seq_printf) | word(w, BPF_FUNC_seq_write) |     \
+#define ITER_HELPERS(w)                                                                    \
+	(TRACING_HELPERS(w) | word(w, BPF_FUNC_seq_printf) | word(w, BPF_FUNC_seq_write) | \
 	 word(w, BPF_FUNC_d_path))
 
 static const struct bpf_prog_type_desc tracing_desc = {
@@ -155,11 +166,13 @@ const struct bpf_prog_type_desc *bpf_prog_type_tracing_base(uint32_t expected_at
  * Kestrel has no perf events, so these programs load and nothing attaches them: BPF_LINK_CREATE
  * refuses them (link.c), as a kernel without the event would.
  */
-#define PERF_FIELD(member, rd)                                                                 \
-	{.start = offsetof(struct bpf_perf_event_data, member),                                \
-	 .end = offsetof(struct bpf_perf_event_data, member) +                                 \
-		sizeof(((struct bpf_perf_event_data *)0)->member),                             \
-	 .read_sizes = rd}
+#define PERF_FIELD(member, rd)                                            \
+	{                                                                 \
+		.start = offsetof(struct bpf_perf_event_data, member),    \
+		.end = offsetof(struct bpf_perf_event_data, member) +     \
+		       sizeof(((struct bpf_perf_event_data *)0)->member), \
+		.read_sizes = rd                                          \
+	}
 static const struct bpf_ctx_field perf_event_fields[] = {
 	PERF_FIELD(regs, BPF_CTX_SZ8),
 	PERF_FIELD(sample_period, ANY_SIZE),

@@ -37,8 +37,14 @@ int bpf_raw_tp_find(const char *name, enum trace_point *tp)
 	return -ENOENT;
 }
 
-const char *bpf_raw_tp_name(enum trace_point tp) { return tp_desc[tp].name; }
-uint32_t bpf_raw_tp_nargs(enum trace_point tp) { return tp_desc[tp].nargs; }
+const char *bpf_raw_tp_name(enum trace_point tp)
+{
+	return tp_desc[tp].name;
+}
+uint32_t bpf_raw_tp_nargs(enum trace_point tp)
+{
+	return tp_desc[tp].nargs;
+}
 
 static void tp_array_free(struct rcu_head *head)
 {
@@ -89,7 +95,8 @@ void bpf_raw_tp_detach(enum trace_point tp, struct bpf_prog *prog)
 			if (trace_point_nprogs[tp] == 1)
 				publish(tp, NULL, 0);
 			else
-				__atomic_store_n(&trace_point_nprogs[tp], trace_point_nprogs[tp] - 1, __ATOMIC_RELEASE);
+				__atomic_store_n(&trace_point_nprogs[tp],
+						 trace_point_nprogs[tp] - 1, __ATOMIC_RELEASE);
 			break;
 		}
 	spin_unlock(&raw_tp_lock);
@@ -103,7 +110,8 @@ void trace_point_run(enum trace_point tp, const uint64_t *args)
 	for (uint32_t i = 0; a && i < a->len; i++) {
 		struct bpf_prog *prog = __atomic_load_n(&a->slot[i], __ATOMIC_ACQUIRE);
 		if (prog)
-			bpf_prog_run_rcu(prog, (void *)(uintptr_t)args); /* read-only: the verifier */
+			bpf_prog_run_rcu(prog,
+					 (void *)(uintptr_t)args); /* read-only: the verifier */
 	}
 	rcu_read_unlock();
 }

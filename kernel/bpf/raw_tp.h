@@ -27,8 +27,8 @@
 
 struct bpf_prog;
 
-#define BPF_RAW_TP_MAX_PROGS 64    /* programs on one tracepoint: -E2BIG beyond */
-#define BPF_RAW_TP_NAME_MAX 128    /* a tracepoint name from user space, with its NUL */
+#define BPF_RAW_TP_MAX_PROGS 64 /* programs on one tracepoint: -E2BIG beyond */
+#define BPF_RAW_TP_NAME_MAX 128 /* a tracepoint name from user space, with its NUL */
 
 /* The tracepoint named name (Linux's name, e.g. "sys_enter"): 0 and *tp, or -ENOENT. */
 int bpf_raw_tp_find(const char *name, enum trace_point *tp);

@@ -70,7 +70,8 @@ int bpf_raw_tp_link_attach(struct bpf_prog *prog, const char *name)
 		r = name ? -EINVAL : bpf_tracing_tp_of(st.attach_btf_id, &tp);
 	else if (st.type != BPF_PROG_TYPE_RAW_TRACEPOINT || !name)
 		r = -EINVAL;
-	else if (!(r = bpf_raw_tp_find(name, &tp)) && st.max_ctx_offset > bpf_raw_tp_nargs(tp) * sizeof(uint64_t))
+	else if (!(r = bpf_raw_tp_find(name, &tp)) &&
+		 st.max_ctx_offset > bpf_raw_tp_nargs(tp) * sizeof(uint64_t))
 		r = -EINVAL;
 	struct raw_tp_link *l = NULL;
 	if (!r && !(l = kmalloc(sizeof(*l))))
@@ -79,7 +80,8 @@ int bpf_raw_tp_link_attach(struct bpf_prog *prog, const char *name)
 		bpf_prog_put(prog);
 		return r;
 	}
-	bpf_link_init(&l->link, BPF_LINK_TYPE_RAW_TRACEPOINT, BPF_TRACE_RAW_TP, &raw_tp_link_ops, prog);
+	bpf_link_init(&l->link, BPF_LINK_TYPE_RAW_TRACEPOINT, BPF_TRACE_RAW_TP, &raw_tp_link_ops,
+		      prog);
 	l->tp = tp;
 	r = bpf_raw_tp_attach(tp, prog);
 	if (r) {
@@ -109,12 +111,14 @@ int bpf_cmd_raw_tracepoint_open(int cmd, union bpf_attr *attr, uint64_t uattr, u
 	char name[BPF_RAW_TP_NAME_MAX];
 
 	(void)cmd, (void)uattr, (void)size;
+	/* no bpf_get_attach_cookie yet */
 	if (attr->raw_tracepoint.cookie)
-		return -EINVAL; /* no bpf_get_attach_cookie yet */
+		return -EINVAL;
 	if (!attr->raw_tracepoint.name)
 		return raw_tp_open(attr->raw_tracepoint.prog_fd, NULL);
 	/* A longer name is cut (and then names no tracepoint: ENOENT), as Linux's strncpy_from_user. */
-	if (copyinstr((const void *)(uintptr_t)attr->raw_tracepoint.name, name, sizeof(name), NULL) == -EFAULT)
+	if (copyinstr((const void *)(uintptr_t)attr->raw_tracepoint.name, name, sizeof(name),
+		      NULL) == -EFAULT)
 		return -EFAULT;
 	name[sizeof(name) - 1] = 0;
 	return raw_tp_open(attr->raw_tracepoint.prog_fd, name);

@@ -18,9 +18,9 @@
 #include "uapi/kestrel_btf_types.h"
 
 #define PTR(r) ((void *)(uintptr_t)(r))
-#define SEQ_ARGS_MAX 12   /* Linux's MAX_BPF_FUNC_VARARGS */
-#define SEQ_STR_MAX 256   /* bytes of one %s argument shown at most */
-#define D_PATH_DEPTH 16   /* path components bpf_d_path follows at most */
+#define SEQ_ARGS_MAX 12 /* Linux's MAX_BPF_FUNC_VARARGS */
+#define SEQ_STR_MAX 256 /* bytes of one %s argument shown at most */
+#define D_PATH_DEPTH 16 /* path components bpf_d_path follows at most */
 
 /* Output staged on the helper's stack, appended in pieces (an overflow undoes the whole run). */
 struct out {
@@ -59,7 +59,8 @@ static void pad(struct out *o, uint32_t n, char c)
 }
 
 /* One number: digits of v in base (upper: X), with the sign and the spec's flags and width. */
-static void number(struct out *o, const struct spec *s, uint64_t v, bool neg, unsigned base, bool upper)
+static void number(struct out *o, const struct spec *s, uint64_t v, bool neg, unsigned base,
+		   bool upper)
 {
 	char digits[24];
 	uint32_t nd = 0;
@@ -108,8 +109,8 @@ static void string(struct out *o, const struct spec *s, uint64_t addr)
  * "-+ #0" and a width. Returns 0, or -EINVAL (no NUL in fmt_size bytes, another conversion, more
  * conversions than arguments). With emit false it only checks, so a refused call prints nothing.
  */
-static int format(struct out *o, const char *fmt, uint32_t fmt_size, const uint64_t *args, uint32_t nargs,
-		  bool emit)
+static int format(struct out *o, const char *fmt, uint32_t fmt_size, const uint64_t *args,
+		  uint32_t nargs, bool emit)
 {
 	uint32_t a = 0;
 
@@ -177,7 +178,8 @@ static int format(struct out *o, const char *fmt, uint32_t fmt_size, const uint6
 	return 0;
 }
 
-uint64_t bpf_helper_seq_printf(uint64_t m, uint64_t fmt, uint64_t fmt_size, uint64_t data, uint64_t data_len)
+uint64_t bpf_helper_seq_printf(uint64_t m, uint64_t fmt, uint64_t fmt_size, uint64_t data,
+			       uint64_t data_len)
 {
 	struct out o = {.run = bpf_iter_current()};
 	uint64_t args[SEQ_ARGS_MAX];

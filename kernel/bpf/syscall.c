@@ -104,7 +104,8 @@ struct elem_call {
  */
 static int elem_begin(int cmd, const union bpf_attr *attr, struct elem_call *c)
 {
-	uint64_t flags = cmd == BPF_MAP_DELETE_ELEM || cmd == BPF_MAP_GET_NEXT_KEY ? 0 : attr->flags;
+	uint64_t flags =
+		cmd == BPF_MAP_DELETE_ELEM || cmd == BPF_MAP_GET_NEXT_KEY ? 0 : attr->flags;
 	int r = bpf_map_file_get((int)attr->map_fd, &c->mf);
 
 	if (r)
@@ -164,7 +165,8 @@ int bpf_map_elem_cmd(int cmd, const union bpf_attr *attr)
 	struct elem_call c;
 
 	/* Lookups refuse unknown flags before they look at the fd. */
-	if ((cmd == BPF_MAP_LOOKUP_ELEM || cmd == BPF_MAP_LOOKUP_AND_DELETE_ELEM) && (attr->flags & ~BPF_F_LOCK))
+	if ((cmd == BPF_MAP_LOOKUP_ELEM || cmd == BPF_MAP_LOOKUP_AND_DELETE_ELEM) &&
+	    (attr->flags & ~BPF_F_LOCK))
 		return -EINVAL;
 	int r = elem_begin(cmd, attr, &c);
 	if (r)
@@ -271,7 +273,8 @@ static const struct cmd_entry cmds[__MAX_BPF_CMD] = {
 	[BPF_OBJ_GET_INFO_BY_FD] = {bpf_cmd_obj_get_info, BPF_ATTR_END(info.info)},
 	[BPF_MAP_LOOKUP_AND_DELETE_ELEM] = {map_elem, BPF_ATTR_END(flags)},
 	[BPF_MAP_FREEZE] = {map_freeze, BPF_ATTR_END(map_fd)},
-	[BPF_RAW_TRACEPOINT_OPEN] = {bpf_cmd_raw_tracepoint_open, BPF_ATTR_END(raw_tracepoint.cookie)},
+	[BPF_RAW_TRACEPOINT_OPEN] = {bpf_cmd_raw_tracepoint_open,
+				     BPF_ATTR_END(raw_tracepoint.cookie)},
 	[BPF_LINK_GET_FD_BY_ID] = {bpf_cmd_link_get_fd_by_id, BPF_ATTR_END(open_flags)},
 	[BPF_LINK_GET_NEXT_ID] = {get_next_id, BPF_ATTR_END(next_id)},
 	[BPF_LINK_DETACH] = {bpf_cmd_link_detach, BPF_ATTR_END(link_detach.link_fd)},
@@ -317,7 +320,8 @@ long sys_bpf(struct trapframe *tf)
 		return -EFAULT;
 	if (size < sizeof(attr))
 		memset((uint8_t *)&attr + size, 0, sizeof(attr) - size);
-	if (cmd < 0 || cmd >= __MAX_BPF_CMD || !cmds[cmd].fn || !zero_from(&attr, cmds[cmd].attr_end))
+	if (cmd < 0 || cmd >= __MAX_BPF_CMD || !cmds[cmd].fn ||
+	    !zero_from(&attr, cmds[cmd].attr_end))
 		return -EINVAL;
 	return cmds[cmd].fn(cmd, &attr, uattr, size);
 }

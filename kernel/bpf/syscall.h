@@ -24,15 +24,20 @@
  */
 typedef int (*bpf_cmd_fn)(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size);
 
-int bpf_cmd_prog_load(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size);     /* prog_load.c */
-int bpf_cmd_prog_test_run(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size); /* test_run.c */
-int bpf_cmd_obj_get_info(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size);  /* info.c */
-int bpf_cmd_raw_tracepoint_open(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size); /* raw_tp_link.c */
-int bpf_cmd_link_detach(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size);   /* link.c */
-int bpf_cmd_link_create(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size);   /* tracing.c */
-int bpf_cmd_iter_create(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size);   /* bpf_iter.c */
+int bpf_cmd_prog_load(int cmd, union bpf_attr *attr, uint64_t uattr,
+		      uint32_t size); /* prog_load.c */
+int bpf_cmd_prog_test_run(int cmd, union bpf_attr *attr, uint64_t uattr,
+			  uint32_t size); /* test_run.c */
+int bpf_cmd_obj_get_info(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size); /* info.c */
+int bpf_cmd_raw_tracepoint_open(int cmd, union bpf_attr *attr, uint64_t uattr,
+				uint32_t size); /* raw_tp_link.c */
+int bpf_cmd_link_detach(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size); /* link.c */
+int bpf_cmd_link_create(int cmd, union bpf_attr *attr, uint64_t uattr,
+			uint32_t size); /* tracing.c */
+int bpf_cmd_iter_create(int cmd, union bpf_attr *attr, uint64_t uattr,
+			uint32_t size); /* bpf_iter.c */
 int bpf_cmd_link_get_fd_by_id(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size);
-int bpf_cmd_btf_load(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size);      /* btf_sys.c */
+int bpf_cmd_btf_load(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size); /* btf_sys.c */
 int bpf_cmd_btf_get_fd_by_id(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t size);
 
 /*

@@ -36,8 +36,9 @@ static int pin_task(const struct task_struct *view, struct task **out)
 {
 	struct task *cur = task_current();
 
+	/* bpf_get_current_task_btf's answer when the view could not be made */
 	if (!view)
-		return -ENOENT; /* bpf_get_current_task_btf's answer when the view could not be made */
+		return -ENOENT;
 	int pid = view == task_btf_peek(cur) ? 0 : task_btf_pid(view);
 
 	if (pid < 0 || task_map_get(pid, out))

@@ -27,8 +27,8 @@
 #define ETH_HLEN 14
 /* Linux's bound on skb test data: a page less headroom (64) and the shared info's tailroom (320). */
 #define SKB_DATA_MAX (4096u - 64 - 320)
-#define SKB_WIRE_LEN_MAX 65536u  /* GSO_LEGACY_MAX_SIZE */
-#define SKB_GSO_SEGS_MAX 65535u  /* GSO_MAX_SEGS */
+#define SKB_WIRE_LEN_MAX 65536u /* GSO_LEGACY_MAX_SIZE */
+#define SKB_GSO_SEGS_MAX 65535u /* GSO_MAX_SEGS */
 #define LOOPBACK_IFINDEX 1
 
 #define UPTR(a) ((void *)(uintptr_t)(a))
@@ -78,8 +78,8 @@ static int run_repeat(struct bpf_prog *prog, void *ctx, uint32_t repeat, struct 
  * when that is smaller (-ENOSPC then, after everything is written; size_out 0 means no limit for
  * data, as Linux), and size itself into the attribute at size_off. 0, -ENOSPC or -EFAULT.
  */
-static int copy_back(const void *buf, uint32_t size, uint64_t out, uint32_t size_out, bool zero_is_unlimited,
-		     uint64_t uattr, size_t size_off)
+static int copy_back(const void *buf, uint32_t size, uint64_t out, uint32_t size_out,
+		     bool zero_is_unlimited, uint64_t uattr, size_t size_off)
 {
 	uint32_t n = size;
 	int err = 0;
@@ -131,8 +131,8 @@ static int run_syscall(struct bpf_prog *prog, const union bpf_attr *attr, uint64
 	if (!err && size && copyout(ctx, UPTR(attr->test.ctx_in), size))
 		err = -EFAULT;
 	if (!err && attr->test.ctx_out)
-		err = copy_back(ctx, size, attr->test.ctx_out, attr->test.ctx_size_out, false, uattr,
-				TEST_OFF(ctx_size_out));
+		err = copy_back(ctx, size, attr->test.ctx_out, attr->test.ctx_size_out, false,
+				uattr, TEST_OFF(ctx_size_out));
 	if (ctx != onstack)
 		kfree(ctx);
 	return err;
@@ -161,9 +161,11 @@ static bool skb_zero(const struct __sk_buff *s, size_t from, size_t to)
 static int skb_ctx_check(const struct __sk_buff *u, uint32_t len)
 {
 	if (!skb_zero(u, 0, SKB_OFF(mark)) || !skb_zero(u, SKB_END(mark), SKB_OFF(priority)) ||
-	    !skb_zero(u, SKB_END(ifindex), SKB_OFF(cb)) || !skb_zero(u, SKB_END(cb), SKB_OFF(tstamp)) ||
+	    !skb_zero(u, SKB_END(ifindex), SKB_OFF(cb)) ||
+	    !skb_zero(u, SKB_END(cb), SKB_OFF(tstamp)) ||
 	    !skb_zero(u, SKB_END(gso_segs), SKB_OFF(gso_size)) ||
-	    !skb_zero(u, SKB_END(gso_size), SKB_OFF(hwtstamp)) || !skb_zero(u, SKB_END(hwtstamp), sizeof(*u)))
+	    !skb_zero(u, SKB_END(gso_size), SKB_OFF(hwtstamp)) ||
+	    !skb_zero(u, SKB_END(hwtstamp), sizeof(*u)))
 		return -EINVAL;
 	if (u->wire_len && (u->wire_len < len || u->wire_len > SKB_WIRE_LEN_MAX))
 		return -EINVAL;
@@ -178,19 +180,23 @@ static void skb_eth(struct __sk_buff *skb, const uint8_t *d, uint32_t len)
 
 	if (memcmp(d, zero, 6))
 		skb->pkt_type = !(d[0] & 1) ? 3 /* PACKET_OTHERHOST */
-				: (d[0] & d[1] & d[2] & d[3] & d[4] & d[5]) == 0xff ? 1 /* PACKET_BROADCAST */
-										: 2 /* PACKET_MULTICAST */;
+				: (d[0] & d[1] & d[2] & d[3] & d[4] & d[5]) == 0xff
+					? 1 /* PACKET_BROADCAST */
+					: 2 /* PACKET_MULTICAST */;
 	/* protocol is a big-endian __be16, as a program reads it */
 	if (type >= 0x600)
 		skb->protocol = (uint32_t)(d[12] | d[13] << 8);
+	/* ETH_P_802_3 */
 	else if (len >= ETH_HLEN + 2 && d[14] == 0xff && d[15] == 0xff)
-		skb->protocol = 0x0100; /* ETH_P_802_3 */
+		skb->protocol = 0x0100;
+	/* ETH_P_802_2 */
 	else
-		skb->protocol = 0x0400; /* ETH_P_802_2 */
+		skb->protocol = 0x0400;
 }
 
 /* The context a run gets: len and the frame's fields, the loopback ifindex, and the caller's fields. */
-static void skb_build(struct __sk_buff *skb, const struct __sk_buff *u, const uint8_t *data, uint32_t len)
+static void skb_build(struct __sk_buff *skb, const struct __sk_buff *u, const uint8_t *data,
+		      uint32_t len)
 {
 	memset(skb, 0, sizeof(*skb));
 	skb->len = len;
@@ -247,7 +253,8 @@ static int run_skb(struct bpf_prog *prog, const union bpf_attr *attr, uint64_t u
 	struct __sk_buff u = {0}, skb;
 	struct run_result res = {0};
 
-	if ((attr->test.flags & ~BPF_F_TEST_SKB_CHECKSUM_COMPLETE) || attr->test.cpu || attr->test.batch_size)
+	if ((attr->test.flags & ~BPF_F_TEST_SKB_CHECKSUM_COMPLETE) || attr->test.cpu ||
+	    attr->test.batch_size)
 		return -EINVAL;
 	if (len < ETH_HLEN || len > SKB_DATA_MAX)
 		return -EINVAL;
@@ -263,16 +270,16 @@ static int run_skb(struct bpf_prog *prog, const union bpf_attr *attr, uint64_t u
 		err = run_repeat(prog, &skb, attr->test.repeat, &res);
 	}
 	if (!err)
-		err = copy_back(data, len, attr->test.data_out, attr->test.data_size_out, true, uattr,
-				TEST_OFF(data_size_out));
+		err = copy_back(data, len, attr->test.data_out, attr->test.data_size_out, true,
+				uattr, TEST_OFF(data_size_out));
 	if (!err || err == -ENOSPC) {
 		int e = put_result(uattr, &res);
 		err = e ? e : err;
 	}
 	if (!err && have_ctx && attr->test.ctx_out) {
 		skb_result(&u, &skb);
-		err = copy_back(&u, sizeof(u), attr->test.ctx_out, attr->test.ctx_size_out, false, uattr,
-				TEST_OFF(ctx_size_out));
+		err = copy_back(&u, sizeof(u), attr->test.ctx_out, attr->test.ctx_size_out, false,
+				uattr, TEST_OFF(ctx_size_out));
 	}
 	kfree(data);
 	return err;
@@ -294,7 +301,8 @@ int bpf_cmd_prog_test_run(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_
 	struct bpf_prog_file *pf;
 
 	(void)cmd, (void)size;
-	if (!attr->test.ctx_size_in != !attr->test.ctx_in || !attr->test.ctx_size_out != !attr->test.ctx_out)
+	if (!attr->test.ctx_size_in != !attr->test.ctx_in ||
+	    !attr->test.ctx_size_out != !attr->test.ctx_out)
 		return -EINVAL;
 	int err = bpf_prog_file_get((int)attr->test.prog_fd, &pf);
 	if (err)

@@ -72,12 +72,16 @@ struct tnum tnum_mul(struct tnum a, struct tnum b)
 		if (a.value & bit)
 			acc = tnum_add(acc, (struct tnum){.value = 0, .mask = b.mask << i});
 		else if (a.mask & bit)
-			acc = tnum_add(acc, (struct tnum){.value = 0, .mask = (b.value | b.mask) << i});
+			acc = tnum_add(acc,
+				       (struct tnum){.value = 0, .mask = (b.value | b.mask) << i});
 	}
 	return tnum_add(tnum_const(exact), acc);
 }
 
-struct tnum tnum_neg(struct tnum a) { return tnum_sub(tnum_const(0), a); }
+struct tnum tnum_neg(struct tnum a)
+{
+	return tnum_sub(tnum_const(0), a);
+}
 
 struct tnum tnum_lshift(struct tnum a, unsigned shift)
 {

@@ -24,13 +24,31 @@ struct tnum {
 
 #define TNUM_UNKNOWN ((struct tnum){.value = 0, .mask = ~(uint64_t)0})
 
-static inline struct tnum tnum_const(uint64_t v) { return (struct tnum){.value = v, .mask = 0}; }
-static inline bool tnum_is_const(struct tnum a) { return a.mask == 0; }
-static inline bool tnum_is_unknown(struct tnum a) { return a.mask == ~(uint64_t)0; }
-static inline bool tnum_equals_const(struct tnum a, uint64_t v) { return a.mask == 0 && a.value == v; }
+static inline struct tnum tnum_const(uint64_t v)
+{
+	return (struct tnum){.value = v, .mask = 0};
+}
+static inline bool tnum_is_const(struct tnum a)
+{
+	return a.mask == 0;
+}
+static inline bool tnum_is_unknown(struct tnum a)
+{
+	return a.mask == ~(uint64_t)0;
+}
+static inline bool tnum_equals_const(struct tnum a, uint64_t v)
+{
+	return a.mask == 0 && a.value == v;
+}
 /* The smallest and largest unsigned member. */
-static inline uint64_t tnum_umin(struct tnum a) { return a.value; }
-static inline uint64_t tnum_umax(struct tnum a) { return a.value | a.mask; }
+static inline uint64_t tnum_umin(struct tnum a)
+{
+	return a.value;
+}
+static inline uint64_t tnum_umax(struct tnum a)
+{
+	return a.value | a.mask;
+}
 
 /* The smallest tnum holding every value of [min, max] (unsigned). */
 struct tnum tnum_range(uint64_t min, uint64_t max);

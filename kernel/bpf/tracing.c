@@ -25,8 +25,8 @@ static const struct btf_type *kind_of(const struct btf *btf, uint32_t id, uint8_
 }
 
 /* A FUNC_PROTO's parameters from skip on as context fields; or_null_from: the first "or NULL". */
-static int fill_ctx(const struct btf *btf, const struct btf_type *proto, uint32_t skip, uint32_t or_null_from,
-		    struct bpf_tracing_ctx *out)
+static int fill_ctx(const struct btf *btf, const struct btf_type *proto, uint32_t skip,
+		    uint32_t or_null_from, struct bpf_tracing_ctx *out)
 {
 	const struct btf_param *p = (const struct btf_param *)(proto + 1);
 	uint32_t n = BTF_INFO_VLEN(proto->info);
@@ -78,7 +78,8 @@ int bpf_tracing_tp_of(uint32_t attach_btf_id, enum trace_point *tp)
 	if (!btf || !kind_of(btf, attach_btf_id, BTF_KIND_TYPEDEF))
 		return -EINVAL;
 	const char *name = btf_type_name(btf, attach_btf_id);
-	if (strncmp(name, TP_PREFIX, strlen(TP_PREFIX)) || bpf_raw_tp_find(name + strlen(TP_PREFIX), tp))
+	if (strncmp(name, TP_PREFIX, strlen(TP_PREFIX)) ||
+	    bpf_raw_tp_find(name + strlen(TP_PREFIX), tp))
 		return -EINVAL;
 	return 0;
 }
@@ -93,14 +94,16 @@ static int tp_ctx(const struct btf *btf, uint32_t id, struct bpf_tracing_ctx *ou
 		return r;
 	/* typedef -> pointer -> FUNC_PROTO (void *, args...), as Linux's btf_trace_<name>. */
 	const struct btf_type *ptr = btf_type_skip_modifiers(btf, id, &ptr_id);
-	const struct btf_type *proto = ptr && BTF_INFO_KIND(ptr->info) == BTF_KIND_PTR ?
-						kind_of(btf, ptr->type, BTF_KIND_FUNC_PROTO) : NULL;
+	const struct btf_type *proto = ptr && BTF_INFO_KIND(ptr->info) == BTF_KIND_PTR
+					       ? kind_of(btf, ptr->type, BTF_KIND_FUNC_PROTO)
+					       : NULL;
 	if (!proto || BTF_INFO_VLEN(proto->info) != bpf_raw_tp_nargs(tp) + 1)
 		return -EINVAL;
 	return fill_ctx(btf, proto, 1, BPF_TRACING_MAX_ARGS, out);
 }
 
-int bpf_tracing_prog_ctx(uint32_t expected_attach_type, uint32_t attach_btf_id, struct bpf_tracing_ctx *out)
+int bpf_tracing_prog_ctx(uint32_t expected_attach_type, uint32_t attach_btf_id,
+			 struct bpf_tracing_ctx *out)
 {
 	const struct bpf_prog_type_desc *base = bpf_prog_type_tracing_base(expected_attach_type);
 	const struct btf *btf = btf_vmlinux();
@@ -108,8 +111,8 @@ int bpf_tracing_prog_ctx(uint32_t expected_attach_type, uint32_t attach_btf_id, 
 	if (!base || !attach_btf_id || !btf)
 		return -EINVAL;
 	out->desc = *base;
-	return expected_attach_type == BPF_TRACE_ITER ? iter_ctx(btf, attach_btf_id, out) :
-							 tp_ctx(btf, attach_btf_id, out);
+	return expected_attach_type == BPF_TRACE_ITER ? iter_ctx(btf, attach_btf_id, out)
+						      : tp_ctx(btf, attach_btf_id, out);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -129,13 +132,15 @@ int bpf_cmd_link_create(int cmd, union bpf_attr *attr, uint64_t uattr, uint32_t 
 	bpf_prog_get(prog);
 	file_put(&pf->file);
 	bpf_prog_stats(prog, &st);
-	if (st.type != BPF_PROG_TYPE_TRACING || attr->link_create.attach_type != st.expected_attach_type ||
+	if (st.type != BPF_PROG_TYPE_TRACING ||
+	    attr->link_create.attach_type != st.expected_attach_type ||
 	    attr->link_create.target_fd || attr->link_create.flags)
 		r = -EINVAL;
 	else if (st.expected_attach_type == BPF_TRACE_ITER)
 		return bpf_iter_link_attach(prog, attr);
+	/* no bpf_get_attach_cookie yet */
 	else if (attr->link_create.tracing.cookie)
-		r = -EINVAL; /* no bpf_get_attach_cookie yet */
+		r = -EINVAL;
 	else
 		return bpf_raw_tp_link_attach(prog, NULL);
 	bpf_prog_put(prog);

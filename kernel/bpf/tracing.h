@@ -34,7 +34,8 @@ struct bpf_tracing_ctx {
  * an id of another kind or name, an iterator target or tracepoint Kestrel does not have, an attach
  * type other than the two above, an argument count that does not match the tracepoint).
  */
-int bpf_tracing_prog_ctx(uint32_t expected_attach_type, uint32_t attach_btf_id, struct bpf_tracing_ctx *out);
+int bpf_tracing_prog_ctx(uint32_t expected_attach_type, uint32_t attach_btf_id,
+			 struct bpf_tracing_ctx *out);
 
 /* The tracepoint a tp_btf program's attach_btf_id names: 0 and *tp, or -EINVAL. */
 int bpf_tracing_tp_of(uint32_t attach_btf_id, enum trace_point *tp);

@@ -50,7 +50,10 @@ void vfor_each_reg_with_id(struct vstate *st, uint32_t id, void (*fn)(struct vre
 
 /* ---- ALU ---- */
 
-static bool is_pointer(const struct vreg *r) { return r->type != VT_SCALAR; }
+static bool is_pointer(const struct vreg *r)
+{
+	return r->type != VT_SCALAR;
+}
 
 /* Linux's check_reg_sane_offset: offsets stay far from overflow. */
 static bool sane_offset(struct venv *env, const struct vreg *r, const struct vreg *ptr)
@@ -68,7 +71,8 @@ static bool sane_offset(struct venv *env, const struct vreg *r, const struct vre
 		return false;
 	}
 	if (r->smin == S64_MIN) {
-		vlog(env, "math between %s pointer and register with unbounded min value is not allowed\n",
+		vlog(env,
+		     "math between %s pointer and register with unbounded min value is not allowed\n",
 		     vreg_type_str(env, ptr, name, sizeof(name)));
 		return false;
 	}
@@ -117,11 +121,13 @@ static int ptr_alu(struct venv *env, uint32_t dst, const struct vreg *d, const s
 		return -EACCES;
 	}
 	if (op == BPF_AND || op == BPF_OR || op == BPF_XOR) {
-		vlog(env, "R%u bitwise operator %s on pointer prohibited\n", dst, alu_names[op >> 4]);
+		vlog(env, "R%u bitwise operator %s on pointer prohibited\n", dst,
+		     alu_names[op >> 4]);
 		return -EACCES;
 	}
 	if (op != BPF_ADD && op != BPF_SUB) {
-		vlog(env, "R%u pointer arithmetic with %s operator prohibited\n", dst, alu_names[op >> 4]);
+		vlog(env, "R%u pointer arithmetic with %s operator prohibited\n", dst,
+		     alu_names[op >> 4]);
 		return -EACCES;
 	}
 	if (op == BPF_SUB && !is_pointer(d)) {
@@ -160,8 +166,9 @@ static int check_alu(struct venv *env, uint32_t i)
 		if ((err = vcheck_read(env, in->dst_reg)) || (err = check_write(env, in->dst_reg)))
 			return err;
 		struct vreg *d = &regs[in->dst_reg];
+		/* a pointer's bytes swapped or negated: a number */
 		if (is_pointer(d))
-			vreg_mark_unknown(d); /* a pointer's bytes swapped or negated: a number */
+			vreg_mark_unknown(d);
 		else if (op == BPF_NEG)
 			vscalar_alu(d, d, BPF_NEG, is64, 0);
 		else
@@ -189,7 +196,8 @@ static int check_alu(struct venv *env, uint32_t i)
 			if (is64)
 				*d = src;
 			else
-				vreg_mark_unknown_sized(d, 4, false); /* the low half of an address */
+				vreg_mark_unknown_sized(d, 4,
+							false); /* the low half of an address */
 			return 0;
 		}
 		if (x && is64 && !in->off && !vreg_is_const(&src)) {
@@ -288,8 +296,8 @@ static int check_store(struct venv *env, uint32_t i)
 	}
 	if ((err = vcheck_read(env, in->dst_reg)))
 		return err;
-	return vmem_access(env, i, in->dst_reg, in->off, bpf_size_bytes(in->code), VACC_WRITE, &value,
-			   false);
+	return vmem_access(env, i, in->dst_reg, in->off, bpf_size_bytes(in->code), VACC_WRITE,
+			   &value, false);
 }
 
 static int check_atomic(struct venv *env, uint32_t i)
@@ -462,8 +470,9 @@ static int check_insn(struct venv *env, uint32_t i)
 		case BPF_EXIT:
 			return vexit(env, i);
 		case BPF_JA:
-			env->cur->insn = (uint32_t)((BPF_CLASS(in->code) == BPF_JMP32 ? in->imm : in->off) +
-						    (int64_t)i + 1);
+			env->cur->insn =
+				(uint32_t)((BPF_CLASS(in->code) == BPF_JMP32 ? in->imm : in->off) +
+					   (int64_t)i + 1);
 			return 0;
 		default:
 			return check_cond(env, i);
@@ -501,7 +510,8 @@ static int do_check(struct venv *env)
 		struct vstate *st = env->cur;
 		uint32_t i = st->insn;
 		if (++env->insn_processed > BPF_COMPLEXITY_LIMIT_INSNS) {
-			vlog(env, "BPF program is too large. Processed %u insn\n", env->insn_processed);
+			vlog(env, "BPF program is too large. Processed %u insn\n",
+			     env->insn_processed);
 			return -E2BIG;
 		}
 		/* A walk may take a million steps: let other tasks run meanwhile. */
@@ -577,9 +587,10 @@ static int xlate(struct venv *env, struct bpf_verifier_output *out)
 		case BPF_PSEUDO_FUNC: {
 			uint32_t sub = vcfg_subprog_of(env, ld->insn + (uint32_t)in->imm + 1);
 			const struct bpf_verifier_ops *ops = env->in->ops;
-			int err = ops && ops->func_value ?
-					  ops->func_value(env->in->priv, sub, env->subprogs[sub].start, &v) :
-					  -EINVAL;
+			int err = ops && ops->func_value
+					  ? ops->func_value(env->in->priv, sub,
+							    env->subprogs[sub].start, &v)
+					  : -EINVAL;
 			if (err)
 				return err;
 			break;
@@ -608,7 +619,8 @@ static int xlate(struct venv *env, struct bpf_verifier_output *out)
 		} else if (in->code == (BPF_JMP | BPF_CALL) && in->src_reg == 0) {
 			out->calls[in->imm] = env->in->helper_fns[in->imm];
 		} else if (BPF_CLASS(in->code) == BPF_LDX && (env->insn_flags[i] & INSN_PROBE)) {
-			uint8_t mode = BPF_MODE(in->code) == BPF_MEMSX ? BPF_PROBE_MEMSX : BPF_PROBE_MEM;
+			uint8_t mode =
+				BPF_MODE(in->code) == BPF_MEMSX ? BPF_PROBE_MEMSX : BPF_PROBE_MEM;
 			in->code = (uint8_t)(BPF_LDX | BPF_SIZE(in->code) | mode);
 		}
 	}
@@ -674,7 +686,8 @@ static void log_stats(struct venv *env)
 			vlog(env, "%s%u", s ? "+" : "", (env->subprogs[s].stack_depth + 7) / 8 * 8);
 		vlog(env, "\n");
 	}
-	vlog(env, "processed %u insns (limit %u) max_states_per_insn %u total_states %u peak_states %u mark_read 0\n",
+	vlog(env,
+	     "processed %u insns (limit %u) max_states_per_insn %u total_states %u peak_states %u mark_read 0\n",
 	     env->insn_processed, BPF_COMPLEXITY_LIMIT_INSNS, env->max_states_per_insn,
 	     env->total_states, env->peak_states);
 }
@@ -695,7 +708,8 @@ static void env_free(struct venv *env)
  */
 static bool retry_exact(const struct venv *env, int err)
 {
-	return env->iter_widen && env->iter_widened && (err == -EINVAL || err == -EACCES || err == -E2BIG);
+	return env->iter_widen && env->iter_widened &&
+	       (err == -EINVAL || err == -EACCES || err == -E2BIG);
 }
 
 int bpf_verify(const struct bpf_verifier_input *in, struct bpf_verifier_output *out)

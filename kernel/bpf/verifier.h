@@ -48,49 +48,49 @@
 #include "kernel/bpf/func_proto.h"
 #include "kernel/bpf/prog_type.h"
 
-#define BPF_VERIFIER_MAX_INSNS 1000000       /* insn_cnt limit: -E2BIG above */
-#define BPF_COMPLEXITY_LIMIT_INSNS 1000000   /* processed instructions: -E2BIG above */
-#define BPF_COMPLEXITY_LIMIT_JMP_SEQ 8192    /* branches waiting to be walked: -E2BIG above */
-#define BPF_VERIFIER_MAX_MAPS 64             /* distinct maps one program uses: -E2BIG above */
+#define BPF_VERIFIER_MAX_INSNS 1000000     /* insn_cnt limit: -E2BIG above */
+#define BPF_COMPLEXITY_LIMIT_INSNS 1000000 /* processed instructions: -E2BIG above */
+#define BPF_COMPLEXITY_LIMIT_JMP_SEQ 8192  /* branches waiting to be walked: -E2BIG above */
+#define BPF_VERIFIER_MAX_MAPS 64           /* distinct maps one program uses: -E2BIG above */
 
 /* log_level bits, Linux's. */
-#define BPF_LOG_LEVEL1 1  /* the failing path's instructions and the reason */
-#define BPF_LOG_LEVEL2 2  /* every instruction walked, with register state at branches */
-#define BPF_LOG_STATS 4   /* statistics at the end */
-#define BPF_LOG_FIXED 8   /* on overflow keep the start of the log (default: keep the end) */
+#define BPF_LOG_LEVEL1 1 /* the failing path's instructions and the reason */
+#define BPF_LOG_LEVEL2 2 /* every instruction walked, with register state at branches */
+#define BPF_LOG_STATS 4  /* statistics at the end */
+#define BPF_LOG_FIXED 8  /* on overflow keep the start of the log (default: keep the end) */
 #define BPF_LOG_MASK (BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2 | BPF_LOG_STATS | BPF_LOG_FIXED)
 #define BPF_LOG_SIZE_MAX (UINT32_MAX / 4)
 
 /* What the verifier needs to know of one map; filled by the loader's map_get. */
 struct bpf_verifier_map {
-	void *map;             /* the loader's map object, opaque here: the value of an
+	void *map;         /* the loader's map object, opaque here: the value of an
 				  LD_IMM64 BPF_PSEUDO_MAP_FD/IDX, and what the loader takes a
 				  reference on when it appears in bpf_verifier_output.maps */
-	uint32_t map_type;     /* enum bpf_map_type */
+	uint32_t map_type; /* enum bpf_map_type */
 	uint32_t key_size, value_size, max_entries, map_flags;
-	bool frozen;           /* BPF_MAP_FREEZE done: read-only for the program */
-	uint64_t value_addr;   /* kernel address of the value BPF_PSEUDO_MAP_VALUE offsets are
+	bool frozen;         /* BPF_MAP_FREEZE done: read-only for the program */
+	uint64_t value_addr; /* kernel address of the value BPF_PSEUDO_MAP_VALUE offsets are
 				  from, or 0 when the map has none (Linux: single-element arrays) */
 };
 
 /* A kernel variable named by LD_IMM64 BPF_PSEUDO_BTF_ID. */
 struct bpf_verifier_btf_var {
-	uint64_t addr;         /* the constant the instruction becomes */
-	uint32_t btf_id;       /* nonzero: the register is a typed pointer to this struct type */
-	uint32_t size;         /* btf_id 0: the register points to size read-only bytes */
+	uint64_t addr;   /* the constant the instruction becomes */
+	uint32_t btf_id; /* nonzero: the register is a typed pointer to this struct type */
+	uint32_t size;   /* btf_id 0: the register points to size read-only bytes */
 };
 
 /* What one load through a typed kernel pointer yields (btf_access). */
 struct bpf_verifier_btf_field {
-	uint32_t btf_id;       /* nonzero: a typed pointer to this type (may be NULL at run time);
+	uint32_t btf_id; /* nonzero: a typed pointer to this type (may be NULL at run time);
 				  0: a number */
 };
 
 /* Kfunc flags (Linux's KF_*). */
-#define BPF_KF_ITER_NEW 0x1      /* arg 0 is an uninitialised iterator on the stack: starts it */
-#define BPF_KF_ITER_NEXT 0x2     /* arg 0 is a started iterator: its next element, or NULL */
-#define BPF_KF_ITER_DESTROY 0x4  /* arg 0 is a started iterator: ends it */
-#define BPF_KF_TRUSTED_ARGS 0x8  /* typed pointer arguments must be trusted (see below) */
+#define BPF_KF_ITER_NEW 0x1     /* arg 0 is an uninitialised iterator on the stack: starts it */
+#define BPF_KF_ITER_NEXT 0x2    /* arg 0 is a started iterator: its next element, or NULL */
+#define BPF_KF_ITER_DESTROY 0x4 /* arg 0 is a started iterator: ends it */
+#define BPF_KF_TRUSTED_ARGS 0x8 /* typed pointer arguments must be trusted (see below) */
 #define BPF_KF_ITER (BPF_KF_ITER_NEW | BPF_KF_ITER_NEXT | BPF_KF_ITER_DESTROY)
 
 /*
@@ -136,7 +136,8 @@ struct bpf_verifier_ops {
 	int (*kfunc_get)(void *priv, uint32_t prog_type, uint32_t btf_id, int16_t off,
 			 struct bpf_verifier_kfunc *out);
 	/* LD_IMM64 BPF_PSEUDO_BTF_ID: the variable of btf_id (next insn's imm: its BTF object). */
-	int (*btf_var_get)(void *priv, uint32_t btf_id, int32_t btf_obj, struct bpf_verifier_btf_var *out);
+	int (*btf_var_get)(void *priv, uint32_t btf_id, int32_t btf_obj,
+			   struct bpf_verifier_btf_var *out);
 	/* A load of size bytes at off from a struct of type btf_id: 0 and *out, or -EACCES when
 	   [off, off + size) is not a field (or part of one) of the type. */
 	int (*btf_access)(void *priv, uint32_t btf_id, int32_t off, uint32_t size,
@@ -146,14 +147,14 @@ struct bpf_verifier_ops {
 };
 
 struct bpf_verifier_input {
-	uint32_t prog_type;              /* enum bpf_prog_type; unknown: -EINVAL */
+	uint32_t prog_type; /* enum bpf_prog_type; unknown: -EINVAL */
 	/* The context and helpers to check against instead of prog_type's own description (NULL:
 	   bpf_prog_type_desc(prog_type)): a TRACING program's, built for its attach point. Read
 	   during bpf_verify only. */
 	const struct bpf_prog_type_desc *desc;
-	uint32_t prog_flags;             /* BPF_F_TEST_STATE_FREQ (a checkpoint at every prune
+	uint32_t prog_flags;          /* BPF_F_TEST_STATE_FREQ (a checkpoint at every prune
 					    point) is honoured; the others are the loader's */
-	const struct bpf_insn *insns;    /* as user space gave them; not modified */
+	const struct bpf_insn *insns; /* as user space gave them; not modified */
 	uint32_t insn_cnt;
 	const struct bpf_verifier_ops *ops;
 	void *priv;
@@ -181,18 +182,18 @@ struct bpf_verifier_input {
  * reaches replaced by an exit (Linux removes them; here offsets stay as they were).
  */
 struct bpf_verifier_output {
-	struct bpf_exec_prog exec;   /* insns (xlated), subprogram starts and stack depths, calls */
-	struct bpf_insn *insns;      /* exec.insns, writable for the loader's further fixups */
+	struct bpf_exec_prog exec; /* insns (xlated), subprogram starts and stack depths, calls */
+	struct bpf_insn *insns;    /* exec.insns, writable for the loader's further fixups */
 	uint32_t *subprog_start;
-	uint16_t *stack_depth;       /* per subprogram, multiple of 8, <= BPF_STACK_FRAME_MAX */
-	bpf_func_t *calls;           /* exec.calls: helpers at their numbers, kfuncs at theirs */
+	uint16_t *stack_depth; /* per subprogram, multiple of 8, <= BPF_STACK_FRAME_MAX */
+	bpf_func_t *calls;     /* exec.calls: helpers at their numbers, kfuncs at theirs */
 	/* The maps the program references, each once, in first-use order. */
 	struct bpf_verifier_map maps[BPF_VERIFIER_MAX_MAPS];
 	uint32_t nmaps;
-	uint32_t max_ctx_offset;     /* end of the furthest context byte accessed */
+	uint32_t max_ctx_offset; /* end of the furthest context byte accessed */
 	/* Filled on every return, success or not: */
-	uint32_t verified_insns;     /* instructions processed (bpf_prog_info.verified_insns) */
-	uint32_t log_true_size;      /* bytes the whole log needs, with its NUL (0: no log) */
+	uint32_t verified_insns; /* instructions processed (bpf_prog_info.verified_insns) */
+	uint32_t log_true_size;  /* bytes the whole log needs, with its NUL (0: no log) */
 };
 
 /*

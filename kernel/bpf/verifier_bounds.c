@@ -13,12 +13,27 @@
 
 #define SIGN_BIT ((uint64_t)1 << 63)
 
-static uint64_t umax64(uint64_t a, uint64_t b) { return a > b ? a : b; }
-static uint64_t umin64(uint64_t a, uint64_t b) { return a < b ? a : b; }
-static int64_t smax64(int64_t a, int64_t b) { return a > b ? a : b; }
-static int64_t smin64(int64_t a, int64_t b) { return a < b ? a : b; }
+static uint64_t umax64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+static uint64_t umin64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+static int64_t smax64(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+static int64_t smin64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
 
-void vreg_mark_not_init(struct vreg *r) { memset(r, 0, sizeof(*r)); }
+void vreg_mark_not_init(struct vreg *r)
+{
+	memset(r, 0, sizeof(*r));
+}
 
 void vreg_mark_unknown(struct vreg *r)
 {
@@ -39,7 +54,10 @@ void vreg_mark_const(struct vreg *r, uint64_t v)
 	r->umin = r->umax = v;
 }
 
-bool vreg_is_const(const struct vreg *r) { return tnum_is_const(r->var); }
+bool vreg_is_const(const struct vreg *r)
+{
+	return tnum_is_const(r->var);
+}
 
 /* The bounds of any value (the variable part of a pointer keeps the other fields). */
 static void bounds_unknown(struct vreg *r)
@@ -139,8 +157,9 @@ static void sign_extend(struct vreg *r, unsigned bits)
 {
 	uint64_t keep = ((uint64_t)1 << bits) - 1, sign = (uint64_t)1 << (bits - 1);
 	vreg_cast(r, bits / 8);
+	/* non-negative: extension changes nothing */
 	if (r->umax < sign)
-		return; /* non-negative: extension changes nothing */
+		return;
 	struct tnum low = r->var;
 	if (r->umin >= sign) {
 		/* negative: the value minus 2^bits, all high bits set */
@@ -286,8 +305,9 @@ static void alu_shift(struct vreg *d, const struct vreg *s, uint8_t op, unsigned
 	if (!vreg_is_const(s)) {
 		uint64_t umax = d->umax;
 		bounds_unknown(d);
+		/* shifting right never grows an unsigned value */
 		if (op == BPF_RSH)
-			d->umax = umax; /* shifting right never grows an unsigned value */
+			d->umax = umax;
 		return;
 	}
 	unsigned sh = (unsigned)(s->var.value & (width - 1));
@@ -377,8 +397,9 @@ void vscalar_alu(struct vreg *dst, const struct vreg *src, uint8_t op, bool is64
 		break;
 	case BPF_DIV:
 	case BPF_MOD:
+		/* signed forms */
 		if (off)
-			bounds_unknown(dst); /* signed forms */
+			bounds_unknown(dst);
 		else
 			alu_div(dst, &s, op == BPF_MOD);
 		break;
@@ -437,17 +458,28 @@ void vscalar_end(struct vreg *dst, bool to_le, unsigned bits)
 static uint8_t negate_op(uint8_t op)
 {
 	switch (op) {
-	case BPF_JEQ: return BPF_JNE;
-	case BPF_JNE: return BPF_JEQ;
-	case BPF_JGT: return BPF_JLE;
-	case BPF_JGE: return BPF_JLT;
-	case BPF_JLT: return BPF_JGE;
-	case BPF_JLE: return BPF_JGT;
-	case BPF_JSGT: return BPF_JSLE;
-	case BPF_JSGE: return BPF_JSLT;
-	case BPF_JSLT: return BPF_JSGE;
-	case BPF_JSLE: return BPF_JSGT;
-	default: return op; /* JSET: its negation is handled by refine(.., false) */
+	case BPF_JEQ:
+		return BPF_JNE;
+	case BPF_JNE:
+		return BPF_JEQ;
+	case BPF_JGT:
+		return BPF_JLE;
+	case BPF_JGE:
+		return BPF_JLT;
+	case BPF_JLT:
+		return BPF_JGE;
+	case BPF_JLE:
+		return BPF_JGT;
+	case BPF_JSGT:
+		return BPF_JSLE;
+	case BPF_JSGE:
+		return BPF_JSLT;
+	case BPF_JSLT:
+		return BPF_JSGE;
+	case BPF_JSLE:
+		return BPF_JSGT;
+	default:
+		return op; /* JSET: its negation is handled by refine(.., false) */
 	}
 }
 
@@ -505,7 +537,8 @@ static bool refine(uint8_t op, bool holds, struct vreg *a, struct vreg *b)
 			return true;
 		uint64_t k = b->var.value;
 		if (!holds)
-			a->var = (struct tnum){.value = a->var.value & ~k, .mask = a->var.mask & ~k};
+			a->var =
+				(struct tnum){.value = a->var.value & ~k, .mask = a->var.mask & ~k};
 		else if (k && !(k & (k - 1)) && (a->var.mask & k))
 			a->var = (struct tnum){.value = a->var.value | k, .mask = a->var.mask & ~k};
 		return vreg_sync(a);

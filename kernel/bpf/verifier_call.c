@@ -61,7 +61,8 @@ static int check_mem_pair(struct venv *env, uint32_t regno, uint8_t kind, uint8_
 	if (sz->type != VT_SCALAR)
 		return type_error(env, sreg, "scalar");
 	if (sz->smin < 0) {
-		vlog(env, "R%u min value is negative, either use unsigned index or do a if (index >=0) check.\n",
+		vlog(env,
+		     "R%u min value is negative, either use unsigned index or do a if (index >=0) check.\n",
 		     sreg);
 		return -EACCES;
 	}
@@ -71,7 +72,8 @@ static int check_mem_pair(struct venv *env, uint32_t regno, uint8_t kind, uint8_
 		return -EACCES;
 	}
 	if (sz->umax >= MAX_VAR_SIZE) {
-		vlog(env, "R%u unbounded memory access, use 'var &= const' or 'if (var < const)'\n", sreg);
+		vlog(env, "R%u unbounded memory access, use 'var &= const' or 'if (var < const)'\n",
+		     sreg);
 		return -EACCES;
 	}
 	return vmem_helper_access(env, regno, sz->umin, sz->umax,
@@ -131,8 +133,8 @@ static int check_arg(struct venv *env, const struct bpf_func_proto *p, int a,
 		if (r->type != VT_BTF || (r->flags & VF_MAYBE_NULL))
 			return type_error(env, regno, "ptr_");
 		if (p->arg_btf_id[a] && r->aux != p->arg_btf_id[a]) {
-			vlog(env, "R%u is of type %s but %s is expected\n", regno, btf_type_of(env, r->aux),
-			     btf_type_of(env, p->arg_btf_id[a]));
+			vlog(env, "R%u is of type %s but %s is expected\n", regno,
+			     btf_type_of(env, r->aux), btf_type_of(env, p->arg_btf_id[a]));
 			return -EACCES;
 		}
 		if ((meta->kf_flags & BPF_KF_TRUSTED_ARGS) && !(r->flags & VF_TRUSTED)) {
@@ -204,8 +206,8 @@ static int push_frame(struct venv *env, uint32_t insn, uint32_t sub, bool callba
 	return 0;
 }
 
-static void callback_args(const struct bpf_func_proto *p,
-			  const struct call_meta *meta, const struct vframe *caller, struct vframe *cb)
+static void callback_args(const struct bpf_func_proto *p, const struct call_meta *meta,
+			  const struct vframe *caller, struct vframe *cb)
 {
 	for (int a = 0; a < 5; a++) {
 		struct vreg *r = &cb->regs[a + 1];
@@ -214,8 +216,9 @@ static void callback_args(const struct bpf_func_proto *p,
 		case BPF_CB_ARG_MAP_KEY:
 		case BPF_CB_ARG_MAP_VALUE:
 			vreg_mark_const(r, 0);
-			r->type = p->cb_args[a] == BPF_CB_ARG_MAP ? VT_MAP_PTR :
-				  p->cb_args[a] == BPF_CB_ARG_MAP_KEY ? VT_MAP_KEY : VT_MAP_VALUE;
+			r->type = p->cb_args[a] == BPF_CB_ARG_MAP       ? VT_MAP_PTR
+				  : p->cb_args[a] == BPF_CB_ARG_MAP_KEY ? VT_MAP_KEY
+									: VT_MAP_VALUE;
 			r->aux = (uint32_t)meta->map;
 			break;
 		case BPF_CB_ARG_CTX:
@@ -244,8 +247,8 @@ static int enter_callback(struct venv *env, uint32_t insn, const struct bpf_func
 {
 	for (int a = 0; a < 5; a++) {
 		uint8_t k = p->cb_args[a];
-		bool needs_map = k == BPF_CB_ARG_MAP || k == BPF_CB_ARG_MAP_KEY ||
-				 k == BPF_CB_ARG_MAP_VALUE;
+		bool needs_map =
+			k == BPF_CB_ARG_MAP || k == BPF_CB_ARG_MAP_KEY || k == BPF_CB_ARG_MAP_VALUE;
 		if ((needs_map && meta->map < 0) || (k == BPF_CB_ARG_CTX && !meta->ctx_regno)) {
 			vlog(env, "invalid callback arguments for %s\n", p->name);
 			return -EINVAL;
@@ -271,7 +274,8 @@ static int enter_callback(struct venv *env, uint32_t insn, const struct bpf_func
 int vcall_with_proto(struct venv *env, uint32_t insn, const struct bpf_func_proto *p,
 		     uint32_t kf_flags)
 {
-	struct call_meta meta = {.map = -1, .func_subprog = -1, .ctx_regno = 0, .kf_flags = kf_flags};
+	struct call_meta meta = {
+		.map = -1, .func_subprog = -1, .ctx_regno = 0, .kf_flags = kf_flags};
 	bool has_callback = false;
 	for (int a = 0; a < 5 && p->args[a] != BPF_ARG_NONE; a++) {
 		int err = check_arg(env, p, a, &meta);
@@ -310,14 +314,16 @@ static int call_helper(struct venv *env, uint32_t insn)
 	const struct bpf_verifier_input *in = env->in;
 	if (!p || !bpf_prog_type_has_helper(env->pt, id) || (uint32_t)id >= in->nhelper_fns ||
 	    !in->helper_fns || !in->helper_fns[id]) {
-		vlog(env, "program of this type cannot use helper %s#%d\n", p ? p->name : "unknown", id);
+		vlog(env, "program of this type cannot use helper %s#%d\n", p ? p->name : "unknown",
+		     id);
 		return -EINVAL;
 	}
 	if ((p->flags & BPF_PROTO_GPL_ONLY) && !in->gpl_compatible) {
 		vlog(env, "cannot call GPL-restricted function from non-GPL compatible program\n");
 		return -EINVAL;
 	}
-	if ((p->flags & BPF_PROTO_MIGHT_SLEEP) && !(env->pt->may_sleep && (in->prog_flags & BPF_F_SLEEPABLE))) {
+	if ((p->flags & BPF_PROTO_MIGHT_SLEEP) &&
+	    !(env->pt->may_sleep && (in->prog_flags & BPF_F_SLEEPABLE))) {
 		vlog(env, "helper call might sleep in a non-sleepable prog\n");
 		return -EINVAL;
 	}
@@ -359,7 +365,8 @@ static void forget_frame(struct vstate *st, uint32_t frameno)
 		struct vframe *fr = st->frame[f];
 		for (uint32_t s = 0; s < fr->nslots; s++) {
 			struct vreg *sp = &fr->slots[s].spill;
-			if (fr->slots[s].spill_size && sp->type == VT_STACK && sp->frameno == frameno)
+			if (fr->slots[s].spill_size && sp->type == VT_STACK &&
+			    sp->frameno == frameno)
 				vreg_mark_unknown(sp);
 		}
 	}
@@ -414,7 +421,8 @@ int vexit(struct venv *env, uint32_t insn)
 		return err;
 	if (st->curframe == 0) {
 		if (env->pt->has_ret_range)
-			err = check_return_range(env, "program exit", env->pt->ret_min, env->pt->ret_max);
+			err = check_return_range(env, "program exit", env->pt->ret_min,
+						 env->pt->ret_max);
 		if (!err)
 			vstate_path_done(env);
 		return err;

@@ -59,7 +59,10 @@ bool vproto_has_callback(const struct bpf_func_proto *p)
 
 /* ---- 1. encodings ---- */
 
-static bool alu_op_valid(uint8_t op) { return op <= BPF_END && op != 0xe0 && op != 0xf0; }
+static bool alu_op_valid(uint8_t op)
+{
+	return op <= BPF_END && op != 0xe0 && op != 0xf0;
+}
 
 static int check_alu(struct venv *env, uint32_t i, const struct bpf_insn *in)
 {
@@ -99,11 +102,16 @@ static int check_alu(struct venv *env, uint32_t i, const struct bpf_insn *in)
 static bool atomic_imm_valid(int32_t imm)
 {
 	switch (imm) {
-	case BPF_ADD: case BPF_ADD | BPF_FETCH:
-	case BPF_OR: case BPF_OR | BPF_FETCH:
-	case BPF_AND: case BPF_AND | BPF_FETCH:
-	case BPF_XOR: case BPF_XOR | BPF_FETCH:
-	case BPF_XCHG: case BPF_CMPXCHG:
+	case BPF_ADD:
+	case BPF_ADD | BPF_FETCH:
+	case BPF_OR:
+	case BPF_OR | BPF_FETCH:
+	case BPF_AND:
+	case BPF_AND | BPF_FETCH:
+	case BPF_XOR:
+	case BPF_XOR | BPF_FETCH:
+	case BPF_XCHG:
+	case BPF_CMPXCHG:
 		return true;
 	default:
 		return false;
@@ -132,7 +140,8 @@ static int check_mem_insn(struct venv *env, uint32_t i, const struct bpf_insn *i
 		if (size != BPF_W && size != BPF_DW)
 			return reject_at(env, i, -EINVAL, "unknown opcode %02x\n", in->code);
 		if (!atomic_imm_valid(in->imm))
-			return reject_at(env, i, -EINVAL, "BPF_ATOMIC uses invalid atomic opcode %02x\n",
+			return reject_at(env, i, -EINVAL,
+					 "BPF_ATOMIC uses invalid atomic opcode %02x\n",
 					 (unsigned)in->imm);
 		return 0;
 	}
@@ -151,8 +160,9 @@ static int check_jmp(struct venv *env, uint32_t i, const struct bpf_insn *in)
 	case BPF_CALL:
 		if (cls == BPF_JMP32 || x)
 			return reject_at(env, i, -EINVAL, "unknown opcode %02x\n", in->code);
-		if (in->dst_reg || (in->src_reg != 0 && in->src_reg != BPF_PSEUDO_CALL &&
-				    in->src_reg != BPF_PSEUDO_KFUNC_CALL) ||
+		if (in->dst_reg ||
+		    (in->src_reg != 0 && in->src_reg != BPF_PSEUDO_CALL &&
+		     in->src_reg != BPF_PSEUDO_KFUNC_CALL) ||
 		    (in->off && in->src_reg != BPF_PSEUDO_KFUNC_CALL))
 			return reject_at(env, i, -EINVAL, "BPF_CALL uses reserved fields\n");
 		return 0;
@@ -168,8 +178,17 @@ static int check_jmp(struct venv *env, uint32_t i, const struct bpf_insn *in)
 		if (in->src_reg || in->dst_reg || (cls == BPF_JMP ? in->imm != 0 : in->off != 0))
 			return reject_at(env, i, -EINVAL, "BPF_JA uses reserved fields\n");
 		return 0;
-	case BPF_JEQ: case BPF_JGT: case BPF_JGE: case BPF_JSET: case BPF_JNE:
-	case BPF_JSGT: case BPF_JSGE: case BPF_JLT: case BPF_JLE: case BPF_JSLT: case BPF_JSLE:
+	case BPF_JEQ:
+	case BPF_JGT:
+	case BPF_JGE:
+	case BPF_JSET:
+	case BPF_JNE:
+	case BPF_JSGT:
+	case BPF_JSGE:
+	case BPF_JLT:
+	case BPF_JLE:
+	case BPF_JSLT:
+	case BPF_JSLE:
 		if (x ? in->imm != 0 : in->src_reg != 0)
 			return reject_at(env, i, -EINVAL, "BPF_JMP/JMP32 uses reserved fields\n");
 		return 0;
@@ -182,9 +201,10 @@ static int check_jmp(struct venv *env, uint32_t i, const struct bpf_insn *in)
 static int check_regnos(struct venv *env, uint32_t i, const struct bpf_insn *in)
 {
 	uint8_t cls = BPF_CLASS(in->code);
-	bool src_is_reg = cls == BPF_LDX || cls == BPF_STX ||
-			  ((cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_JMP || cls == BPF_JMP32) &&
-			   BPF_SRC(in->code) == BPF_X);
+	bool src_is_reg =
+		cls == BPF_LDX || cls == BPF_STX ||
+		((cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_JMP || cls == BPF_JMP32) &&
+		 BPF_SRC(in->code) == BPF_X);
 	if (in->dst_reg >= MAX_BPF_REG)
 		return reject_at(env, i, -EINVAL, "R%d is invalid\n", in->dst_reg);
 	if (src_is_reg && in->src_reg >= MAX_BPF_REG)
@@ -213,11 +233,13 @@ static int check_encodings(struct venv *env)
 			break;
 		default: /* BPF_LD */
 			if (BPF_MODE(in->code) == BPF_ABS || BPF_MODE(in->code) == BPF_IND) {
-				err = reject_at(env, i, -EINVAL, "BPF_LD_[ABS|IND] instructions not allowed for this program type\n");
+				err = reject_at(
+					env, i, -EINVAL,
+					"BPF_LD_[ABS|IND] instructions not allowed for this program type\n");
 			} else if (!is_ldimm64(in)) {
 				err = reject_at(env, i, -EINVAL, "unknown opcode %02x\n", in->code);
-			} else if (i + 1 >= env->len || in[1].code || in[1].dst_reg || in[1].src_reg ||
-				   in[1].off || in->off) {
+			} else if (i + 1 >= env->len || in[1].code || in[1].dst_reg ||
+				   in[1].src_reg || in[1].off || in->off) {
 				err = reject_at(env, i, -EINVAL, "invalid bpf_ld_imm64 insn\n");
 			} else {
 				env->insn_flags[i + 1] |= INSN_LDIMM_HI;
@@ -238,10 +260,12 @@ static int check_encodings(struct venv *env)
 static int add_map(struct venv *env, uint32_t i, const struct bpf_insn *in, uint16_t *index)
 {
 	struct bpf_verifier_map m;
-	uint32_t pseudo = in->src_reg == BPF_PSEUDO_MAP_VALUE ? BPF_PSEUDO_MAP_FD :
-			  in->src_reg == BPF_PSEUDO_MAP_IDX_VALUE ? BPF_PSEUDO_MAP_IDX : in->src_reg;
+	uint32_t pseudo = in->src_reg == BPF_PSEUDO_MAP_VALUE       ? BPF_PSEUDO_MAP_FD
+			  : in->src_reg == BPF_PSEUDO_MAP_IDX_VALUE ? BPF_PSEUDO_MAP_IDX
+								    : in->src_reg;
 	if (!env->in->ops || !env->in->ops->map_get)
-		return reject_at(env, i, -EBADF, "fd %d is not pointing to valid bpf_map\n", in->imm);
+		return reject_at(env, i, -EBADF, "fd %d is not pointing to valid bpf_map\n",
+				 in->imm);
 	memset(&m, 0, sizeof(m));
 	int err = env->in->ops->map_get(env->in->priv, pseudo, in->imm, &m);
 	if (err)
@@ -277,19 +301,23 @@ static int resolve_ldimm(struct venv *env, uint32_t i, struct vldimm *out)
 			return err;
 		const struct bpf_verifier_map *m = &env->maps[out->map];
 		if (!m->value_addr)
-			return reject_at(env, i, -EINVAL, "no direct value access support for this map type\n");
+			return reject_at(env, i, -EINVAL,
+					 "no direct value access support for this map type\n");
 		if ((uint32_t)in[1].imm >= m->value_size)
-			return reject_at(env, i, -EINVAL, "direct value offset of %u is not allowed\n",
+			return reject_at(env, i, -EINVAL,
+					 "direct value offset of %u is not allowed\n",
 					 (uint32_t)in[1].imm);
 		return 0;
 	}
 	case BPF_PSEUDO_BTF_ID: {
 		const struct bpf_verifier_ops *ops = env->in->ops;
-		int err = ops && ops->btf_var_get ?
-				  ops->btf_var_get(env->in->priv, (uint32_t)in->imm, in[1].imm, &out->var) :
-				  -ENOENT;
+		int err = ops && ops->btf_var_get
+				  ? ops->btf_var_get(env->in->priv, (uint32_t)in->imm, in[1].imm,
+						     &out->var)
+				  : -ENOENT;
 		if (err)
-			return reject_at(env, i, err, "ldimm64 insn specifies invalid btf_id %d.\n", in->imm);
+			return reject_at(env, i, err, "ldimm64 insn specifies invalid btf_id %d.\n",
+					 in->imm);
 		return 0;
 	}
 	case BPF_PSEUDO_FUNC:
@@ -308,15 +336,17 @@ static int resolve_kfunc(struct venv *env, uint32_t i, struct vkfunc *out)
 	struct bpf_verifier_kfunc *k = &out->k;
 	out->insn = i;
 	memset(k, 0, sizeof(*k));
-	int err = ops && ops->kfunc_get ?
-			  ops->kfunc_get(env->in->priv, env->in->prog_type, (uint32_t)in->imm, in->off, k) :
-			  -ENOENT;
+	int err = ops && ops->kfunc_get ? ops->kfunc_get(env->in->priv, env->in->prog_type,
+							 (uint32_t)in->imm, in->off, k)
+					: -ENOENT;
 	if (err == -EACCES)
 		return reject_at(env, i, err, "calling kernel function %s is not allowed\n",
-				 k->name ? k->name : k->proto && k->proto->name ? k->proto->name : "unknown");
+				 k->name                      ? k->name
+				 : k->proto && k->proto->name ? k->proto->name
+							      : "unknown");
 	if (err || !k->proto || k->call_index < __BPF_FUNC_MAX_ID)
-		return reject_at(env, i, err ? err : -EINVAL, "kernel btf_id %u is not a function\n",
-				 (uint32_t)in->imm);
+		return reject_at(env, i, err ? err : -EINVAL,
+				 "kernel btf_id %u is not a function\n", (uint32_t)in->imm);
 	uint32_t iter = k->flags & BPF_KF_ITER;
 	if (iter && ((iter & (iter - 1)) || !k->iter_size || k->iter_size % SLOT_SIZE ||
 		     k->iter_size > 64 || !k->iter_name))
@@ -458,7 +488,8 @@ static int check_subprogs(struct venv *env)
 			if (is_jump(in)) {
 				int64_t t = jump_target(in, i);
 				if (t < start || t >= end)
-					return reject_at(env, i, -EINVAL, "jump out of range from insn %u to %lld\n",
+					return reject_at(env, i, -EINVAL,
+							 "jump out of range from insn %u to %lld\n",
 							 i, (long long)t);
 			}
 		}
@@ -466,7 +497,8 @@ static int check_subprogs(struct venv *env)
 		if ((env->insn_flags[end - 1] & INSN_LDIMM_HI) ||
 		    (last->code != (BPF_JMP | BPF_EXIT) && last->code != (BPF_JMP | BPF_JA) &&
 		     last->code != (BPF_JMP32 | BPF_JA)))
-			return reject_at(env, end - 1, -EINVAL, "last insn is not an exit or jmp\n");
+			return reject_at(env, end - 1, -EINVAL,
+					 "last insn is not an exit or jmp\n");
 	}
 	return 0;
 }
@@ -483,20 +515,21 @@ static int check_reachable(struct venv *env)
 		err = -ENOMEM;
 		goto out;
 	}
-#define VISIT(t)                                       \
-	do {                                           \
-		uint32_t t_ = (uint32_t)(t);           \
-		if (!seen[t_]) {                       \
-			seen[t_] = 1;                  \
-			work[nwork++] = t_;            \
-		}                                      \
+#define VISIT(t)                             \
+	do {                                 \
+		uint32_t t_ = (uint32_t)(t); \
+		if (!seen[t_]) {             \
+			seen[t_] = 1;        \
+			work[nwork++] = t_;  \
+		}                            \
 	} while (0)
 	VISIT(0);
 	while (nwork) {
 		uint32_t i = work[--nwork];
 		const struct bpf_insn *in = &env->insns[i];
+		/* reached by a jump: reported below */
 		if (env->insn_flags[i] & INSN_LDIMM_HI)
-			continue; /* reached by a jump: reported below */
+			continue;
 		if (is_ldimm64(in)) {
 			if (in->src_reg == BPF_PSEUDO_FUNC)
 				VISIT(i + in->imm + 1);

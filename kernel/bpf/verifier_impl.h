@@ -51,10 +51,14 @@
 static inline uint32_t bpf_size_bytes(uint8_t code)
 {
 	switch (BPF_SIZE(code)) {
-	case BPF_B: return 1;
-	case BPF_H: return 2;
-	case BPF_W: return 4;
-	default: return 8;
+	case BPF_B:
+		return 1;
+	case BPF_H:
+		return 2;
+	case BPF_W:
+		return 4;
+	default:
+		return 8;
 	}
 }
 
@@ -136,7 +140,7 @@ enum vtype {
 struct vreg {
 	uint8_t type;
 	uint8_t flags;
-	uint8_t frameno;  /* VT_STACK: whose frame */
+	uint8_t frameno; /* VT_STACK: whose frame */
 	uint32_t id;
 	uint32_t ref_obj_id;
 	int32_t off;
@@ -183,14 +187,14 @@ struct vslot {
 /* One call frame: a BPF function's registers and stack. */
 struct vframe {
 	struct vreg regs[MAX_BPF_REG];
-	uint32_t callsite;  /* insn of the call that made the frame (frame 0: none) */
-	uint32_t cb_loop;   /* nonzero while this frame is at a callback-calling helper: names
+	uint32_t callsite; /* insn of the call that made the frame (frame 0: none) */
+	uint32_t cb_loop;  /* nonzero while this frame is at a callback-calling helper: names
 			       that call's loop over its callback (see verifier_call.c) */
 	uint16_t subprog;
 	uint8_t frameno;
-	bool in_callback;   /* made by a helper running a callback: its exit goes back to the
+	bool in_callback; /* made by a helper running a callback: its exit goes back to the
 			       helper call at callsite */
-	uint16_t nslots;    /* slots[0..nslots) exist; deeper ones are SLOT_INVALID */
+	uint16_t nslots;  /* slots[0..nslots) exist; deeper ones are SLOT_INVALID */
 	struct vslot slots[];
 };
 
@@ -204,27 +208,27 @@ struct vframe {
 struct vstate {
 	struct vframe *frame[BPF_MAX_CALL_DEPTH];
 	uint32_t curframe;
-	uint32_t insn;          /* the next instruction (checkpoints: where taken) */
-	uint32_t prev_insn;     /* the instruction before it, for the log */
-	bool cb_reentry;        /* back at a callback-calling helper after the callback ran */
-	uint32_t cb_rounds;     /* callback runs finished on this path: equal states in different
+	uint32_t insn;         /* the next instruction (checkpoints: where taken) */
+	uint32_t prev_insn;    /* the instruction before it, for the log */
+	bool cb_reentry;       /* back at a callback-calling helper after the callback ran */
+	uint32_t cb_rounds;    /* callback runs finished on this path: equal states in different
 				   rounds are the helper's bounded loop, not an infinite one */
-	struct vstate *parent;  /* latest checkpoint on this path, or NULL */
+	struct vstate *parent; /* latest checkpoint on this path, or NULL */
 	uint32_t branches;
-	uint32_t hits, misses;  /* checkpoints: prune successes and failures, for eviction */
-	uint32_t log_pos;       /* waiting branches: the log's length when pushed */
-	struct vstate *next;    /* checkpoints: the list at one prune point */
+	uint32_t hits, misses; /* checkpoints: prune successes and failures, for eviction */
+	uint32_t log_pos;      /* waiting branches: the log's length when pushed */
+	struct vstate *next;   /* checkpoints: the list at one prune point */
 };
 
 /* ---- per-instruction and per-block facts from verifier_cfg.c ---- */
 
-#define INSN_LEADER 0x01   /* first insn of a block (liveness kept) */
-#define INSN_PRUNE 0x02    /* prune point */
-#define INSN_LDIMM_HI 0x04 /* second half of LD_IMM64 */
-#define INSN_PROBE 0x08    /* a load some path made through a typed kernel pointer */
-#define INSN_SEEN 0x10     /* reached by the walk */
-#define INSN_CB_CALL 0x20  /* a helper call with a callback argument */
-#define INSN_FORCE_CP 0x40 /* always store a checkpoint here */
+#define INSN_LEADER 0x01    /* first insn of a block (liveness kept) */
+#define INSN_PRUNE 0x02     /* prune point */
+#define INSN_LDIMM_HI 0x04  /* second half of LD_IMM64 */
+#define INSN_PROBE 0x08     /* a load some path made through a typed kernel pointer */
+#define INSN_SEEN 0x10      /* reached by the walk */
+#define INSN_CB_CALL 0x20   /* a helper call with a callback argument */
+#define INSN_FORCE_CP 0x40  /* always store a checkpoint here */
 #define INSN_ITER_NEXT 0x80 /* an iterator's _NEXT kfunc call: loops converge here */
 
 #define STACK_ALL (~(uint64_t)0)
@@ -236,25 +240,25 @@ struct vstate {
  * check may still depend on.
  */
 struct vblock {
-	uint32_t start, end;      /* insns [start, end) */
+	uint32_t start, end; /* insns [start, end) */
 	uint16_t live_regs, prec_regs;
 	uint64_t live_stack, prec_stack;
-	struct vstate *states;    /* checkpoints stored at start */
+	struct vstate *states; /* checkpoints stored at start */
 	uint32_t nstates;
 };
 
 /* What the static pass learned about each subprogram. */
 struct vsubprog {
 	uint32_t start;
-	uint32_t stack_depth;     /* deepest byte touched, from the walk */
-	bool reads_caller_stack;  /* it, or a function it calls, reads through stack pointers
+	uint32_t stack_depth;    /* deepest byte touched, from the walk */
+	bool reads_caller_stack; /* it, or a function it calls, reads through stack pointers
 				     it was passed (so callers' slots stay live while it runs) */
 };
 
 /* An LD_IMM64 with a pseudo source, resolved before the walk. */
 struct vldimm {
 	uint32_t insn;
-	uint16_t map;             /* map index (map sources) */
+	uint16_t map;                    /* map index (map sources) */
 	struct bpf_verifier_btf_var var; /* BPF_PSEUDO_BTF_ID */
 };
 
@@ -293,9 +297,9 @@ struct venv {
 	uint32_t nblocks;
 	struct vsubprog *subprogs;
 	uint32_t nsubprogs;
-	struct vldimm *ldimms;        /* sorted by insn */
+	struct vldimm *ldimms; /* sorted by insn */
 	uint32_t nldimms;
-	struct vkfunc *kfuncs;        /* sorted by insn */
+	struct vkfunc *kfuncs; /* sorted by insn */
 	uint32_t nkfuncs;
 	struct bpf_verifier_map maps[BPF_VERIFIER_MAX_MAPS];
 	uint32_t nmaps;
@@ -303,18 +307,18 @@ struct venv {
 
 	/* the walk */
 	struct vstate *cur;
-	struct vstate **pending;      /* branches waiting, a stack */
+	struct vstate **pending; /* branches waiting, a stack */
 	uint32_t npending, pending_cap;
 	uint32_t insn_processed, jmps_processed;
 	uint32_t prev_insn_processed, prev_jmps_processed;
 	uint32_t id_gen;
 	uint32_t stored_states, peak_states, total_states, max_states_per_insn;
 	uint32_t max_ctx_offset;
-	uint32_t max_call_index;      /* highest call index used + 1 */
-	uint32_t *idmap;              /* pairs (old id, cur id) for state comparison */
+	uint32_t max_call_index; /* highest call index used + 1 */
+	uint32_t *idmap;         /* pairs (old id, cur id) for state comparison */
 	uint32_t idmap_len, idmap_cap;
-	bool iter_widen;              /* widen changed scalars at iterator loop heads (first attempt) */
-	bool iter_widened;            /* it did: a rejection is worth a second, exact attempt */
+	bool iter_widen;   /* widen changed scalars at iterator loop heads (first attempt) */
+	bool iter_widened; /* it did: a rejection is worth a second, exact attempt */
 };
 
 static inline struct vblock *venv_block(struct venv *env, uint32_t b)
@@ -327,7 +331,10 @@ static inline struct vframe *cur_frame(struct venv *env)
 	return env->cur->frame[env->cur->curframe];
 }
 
-static inline struct vreg *cur_regs(struct venv *env) { return cur_frame(env)->regs; }
+static inline struct vreg *cur_regs(struct venv *env)
+{
+	return cur_frame(env)->regs;
+}
 
 /* ---- verifier_log.c ---- */
 
@@ -340,7 +347,10 @@ void vlog_reset(struct vlog *log, uint64_t pos);
 /* Finish the log: NUL-terminate, put the kept bytes in order. Returns 0 or -ENOSPC; *true_size
    is what the whole log needed. */
 int vlog_finalize(struct vlog *log, uint32_t *true_size);
-static inline bool vlog_on(const struct venv *env) { return env->log.level != 0; }
+static inline bool vlog_on(const struct venv *env)
+{
+	return env->log.level != 0;
+}
 /* The register type's name as Linux prints it ("scalar", "map_value_or_null", "fp"...). */
 const char *vreg_type_str(struct venv *env, const struct vreg *r, char *buf, size_t size);
 /* One line: the live registers and stack of the running frame. */
@@ -432,7 +442,10 @@ int vstate_visit(struct venv *env, uint32_t insn);
 /* Free the current state, the waiting branches and every checkpoint. */
 void vstate_free_all(struct venv *env);
 /* A new id for vreg.id. */
-static inline uint32_t venv_new_id(struct venv *env) { return ++env->id_gen; }
+static inline uint32_t venv_new_id(struct venv *env)
+{
+	return ++env->id_gen;
+}
 
 /* ---- verifier_mem.c ---- */
 

@@ -22,7 +22,7 @@
 /* Where an iterator argument points: a frame and its first (highest) slot. */
 struct iter_loc {
 	struct vframe *fr;
-	uint32_t slot;  /* slot index of the iterator's highest-addressed 8 bytes */
+	uint32_t slot; /* slot index of the iterator's highest-addressed 8 bytes */
 	uint32_t nslots;
 };
 
@@ -46,12 +46,14 @@ static int iter_arg(struct venv *env, const struct bpf_verifier_kfunc *k, struct
 	if (!vreg_is_const(r)) {
 		char tn[48];
 		tnum_str(tn, sizeof(tn), r->var);
-		vlog(env, "R1 variable stack access prohibited for iter_%s, var_off=%s\n", iter_name(k), tn);
+		vlog(env, "R1 variable stack access prohibited for iter_%s, var_off=%s\n",
+		     iter_name(k), tn);
 		return -EACCES;
 	}
 	int64_t off = (int64_t)r->off + (int64_t)r->var.value;
 	if (off % SLOT_SIZE) {
-		vlog(env, "cannot pass in iter_%s at an offset=%lld\n", iter_name(k), (long long)off);
+		vlog(env, "cannot pass in iter_%s at an offset=%lld\n", iter_name(k),
+		     (long long)off);
 		return -EINVAL;
 	}
 	if (off < -BPF_STACK_FRAME_MAX || off + (int64_t)k->iter_size > 0) {
@@ -79,7 +81,8 @@ static bool iter_valid_init(const struct iter_loc *loc, const struct bpf_verifie
 	const struct vslot *first = loc_slot(loc, 0);
 	for (uint32_t i = 0; i < loc->nslots; i++) {
 		const struct vslot *s = loc_slot(loc, i);
-		if (!s->iter_state || s->iter_btf_id != k->iter_btf_id || s->iter_ref != first->iter_ref)
+		if (!s->iter_state || s->iter_btf_id != k->iter_btf_id ||
+		    s->iter_ref != first->iter_ref)
 			return false;
 	}
 	/* An iterator that starts inside these bytes but is larger than them is another object. */
@@ -210,8 +213,8 @@ int viter_check_leaks(struct venv *env, uint32_t f)
 	const struct vframe *fr = env->cur->frame[f];
 	for (uint32_t s = 0; s < fr->nslots; s++) {
 		if (fr->slots[s].iter_state) {
-			vlog(env, "Unreleased reference id=%u alloc_insn=%u\n", fr->slots[s].iter_ref,
-			     fr->slots[s].iter_insn);
+			vlog(env, "Unreleased reference id=%u alloc_insn=%u\n",
+			     fr->slots[s].iter_ref, fr->slots[s].iter_insn);
 			return -EINVAL;
 		}
 	}

@@ -44,13 +44,19 @@ static uint16_t ms_step(struct venv *env, uint32_t i, uint16_t ms, struct ms_ctx
 	case BPF_ALU:
 		return (uint16_t)(ms & ~d);
 	case BPF_LDX:
-		return (uint16_t)((ms & ~d) | (dw && BPF_MODE(in->code) == BPF_MEM && (ms & s) && c->spills ? d : 0));
+		return (uint16_t)((ms & ~d) |
+				  (dw && BPF_MODE(in->code) == BPF_MEM && (ms & s) && c->spills
+					   ? d
+					   : 0));
 	case BPF_STX:
 		if (BPF_MODE(in->code) == BPF_ATOMIC) {
 			if (dw && (ms & s))
 				c->spills = true;
-			uint16_t loaded = in->imm == BPF_CMPXCHG ? RB(0) : (in->imm & BPF_FETCH) ? s : 0;
-			return (uint16_t)((ms & ~loaded) | (dw && (ms & d) && c->spills ? loaded : 0));
+			uint16_t loaded = in->imm == BPF_CMPXCHG  ? RB(0)
+					  : (in->imm & BPF_FETCH) ? s
+								  : 0;
+			return (uint16_t)((ms & ~loaded) |
+					  (dw && (ms & d) && c->spills ? loaded : 0));
 		}
 		if (dw && (ms & s))
 			c->spills = true;
@@ -59,8 +65,8 @@ static uint16_t ms_step(struct venv *env, uint32_t i, uint16_t ms, struct ms_ctx
 		return is_ldimm64(in) ? (uint16_t)(ms & ~d) : ms;
 	case BPF_JMP:
 		if (op == BPF_CALL)
-			return is_pseudo_call(in) ? (uint16_t)((ms & ~CALLER_SAVED) | RB(0)) :
-						    (uint16_t)(ms & ~CALLER_SAVED);
+			return is_pseudo_call(in) ? (uint16_t)((ms & ~CALLER_SAVED) | RB(0))
+						  : (uint16_t)(ms & ~CALLER_SAVED);
 		return ms;
 	default:
 		return ms;
@@ -202,8 +208,9 @@ static void live_step(struct venv *env, uint32_t i, struct live *l, uint16_t ms,
 		kill_regs(l, d);
 		l->live_regs |= s;
 		l->prec_regs |= s;
-		uint64_t slots = in->src_reg == BPF_REG_FP ? slot_bits(in->off, size) :
-				 (ms & s) ? STACK_ALL : 0;
+		uint64_t slots = in->src_reg == BPF_REG_FP ? slot_bits(in->off, size)
+				 : (ms & s)                ? STACK_ALL
+							   : 0;
 		l->live_stack |= slots;
 		if (dprec)
 			l->prec_stack |= slots;
@@ -219,8 +226,9 @@ static void live_step(struct venv *env, uint32_t i, struct live *l, uint16_t ms,
 		}
 		break;
 	case BPF_STX: {
-		uint64_t slots = in->dst_reg == BPF_REG_FP ? slot_bits(in->off, size) :
-				 (ms & d) ? STACK_ALL : 0;
+		uint64_t slots = in->dst_reg == BPF_REG_FP ? slot_bits(in->off, size)
+				 : (ms & d)                ? STACK_ALL
+							   : 0;
 		l->live_regs |= d | s;
 		l->prec_regs |= d;
 		if (BPF_MODE(in->code) == BPF_ATOMIC) {
@@ -320,9 +328,11 @@ static bool reads_through_pointer(struct venv *env, uint32_t s, struct ms_ctx *c
 				continue;
 			if (cls == BPF_LDX && (ms & RB(in->src_reg)))
 				return true;
-			if (cls == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC && (ms & RB(in->dst_reg)))
+			if (cls == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC &&
+			    (ms & RB(in->dst_reg)))
 				return true;
-			if (in->code == (BPF_JMP | BPF_CALL) && !is_pseudo_call(in) && (ms & ARG_REGS))
+			if (in->code == (BPF_JMP | BPF_CALL) && !is_pseudo_call(in) &&
+			    (ms & ARG_REGS))
 				return true;
 		}
 	}

@@ -123,9 +123,15 @@ int vlog_finalize(struct vlog *log, uint32_t *true_size)
 }
 
 static const char *const type_names[] = {
-	[VT_NOT_INIT] = "?",       [VT_SCALAR] = "scalar",   [VT_CTX] = "ctx",
-	[VT_MAP_PTR] = "map_ptr",  [VT_MAP_VALUE] = "map_value", [VT_MAP_KEY] = "map_key",
-	[VT_STACK] = "fp",         [VT_MEM] = "mem",         [VT_BTF] = "ptr_",
+	[VT_NOT_INIT] = "?",
+	[VT_SCALAR] = "scalar",
+	[VT_CTX] = "ctx",
+	[VT_MAP_PTR] = "map_ptr",
+	[VT_MAP_VALUE] = "map_value",
+	[VT_MAP_KEY] = "map_key",
+	[VT_STACK] = "fp",
+	[VT_MEM] = "mem",
+	[VT_BTF] = "ptr_",
 	[VT_FUNC] = "func",
 };
 

@@ -128,8 +128,8 @@ static int stack_access(struct venv *env, uint32_t regno, const struct vreg *reg
 		} else {
 			char tn[48];
 			tnum_str(tn, sizeof(tn), reg->var);
-			vlog(env, "invalid variable-offset%s stack R%u var_off=%s off=%d size=%u\n", what,
-			     regno, tn, off, size);
+			vlog(env, "invalid variable-offset%s stack R%u var_off=%s off=%d size=%u\n",
+			     what, regno, tn, off, size);
 		}
 		return -EACCES;
 	}
@@ -157,8 +157,8 @@ static int stack_access(struct venv *env, uint32_t regno, const struct vreg *reg
 		} else {
 			char tn[48];
 			tnum_str(tn, sizeof(tn), reg->var);
-			vlog(env, "invalid read from stack R%u var_off %s+%lld size %u\n", regno, tn,
-			     (long long)(bad - lo), size);
+			vlog(env, "invalid read from stack R%u var_off %s+%lld size %u\n", regno,
+			     tn, (long long)(bad - lo), size);
 		}
 		return -EACCES;
 	}
@@ -183,26 +183,28 @@ static int check_region(struct venv *env, uint32_t regno, const struct vreg *reg
 			bool zero_ok)
 {
 	if (reg->smin < 0 && (reg->smin == S64_MIN || off + reg->smin < 0)) {
-		vlog(env, "R%u min value is negative, either use unsigned index or do a if (index >=0) check.\n",
+		vlog(env,
+		     "R%u min value is negative, either use unsigned index or do a if (index >=0) check.\n",
 		     regno);
 		return -EACCES;
 	}
 	int64_t lo = off + reg->smin;
 	if (lo < 0 || (size == 0 && !zero_ok) || lo + (int64_t)size > limit) {
-		vlog(env, "invalid access to %s, %s=%u off=%lld size=%llu\n", what, limit_name, limit,
-		     (long long)lo, (unsigned long long)size);
+		vlog(env, "invalid access to %s, %s=%u off=%lld size=%llu\n", what, limit_name,
+		     limit, (long long)lo, (unsigned long long)size);
 		vlog(env, "R%u min value is outside of the allowed memory range\n", regno);
 		return -EACCES;
 	}
 	if (reg->umax >= BPF_MAX_VAR_OFF) {
-		vlog(env, "R%u unbounded memory access, make sure to bounds check any such access\n",
+		vlog(env,
+		     "R%u unbounded memory access, make sure to bounds check any such access\n",
 		     regno);
 		return -EACCES;
 	}
 	int64_t hi = off + (int64_t)reg->umax;
 	if (hi + (int64_t)size > limit) {
-		vlog(env, "invalid access to %s, %s=%u off=%lld size=%llu\n", what, limit_name, limit,
-		     (long long)hi, (unsigned long long)size);
+		vlog(env, "invalid access to %s, %s=%u off=%lld size=%llu\n", what, limit_name,
+		     limit, (long long)hi, (unsigned long long)size);
 		vlog(env, "R%u max value is outside of the allowed memory range\n", regno);
 		return -EACCES;
 	}
@@ -219,13 +221,13 @@ static int map_value_access(struct venv *env, uint32_t regno, const struct vreg 
 {
 	const struct bpf_verifier_map *m = &env->maps[reg->aux];
 	if (t == VACC_WRITE && map_rdonly(m)) {
-		vlog(env, "write into map forbidden, value_size=%u off=%lld size=%llu\n", m->value_size,
-		     (long long)off, (unsigned long long)size);
+		vlog(env, "write into map forbidden, value_size=%u off=%lld size=%llu\n",
+		     m->value_size, (long long)off, (unsigned long long)size);
 		return -EACCES;
 	}
 	if (t == VACC_READ && (m->map_flags & BPF_F_WRONLY_PROG)) {
-		vlog(env, "read from map forbidden, value_size=%u off=%lld size=%llu\n", m->value_size,
-		     (long long)off, (unsigned long long)size);
+		vlog(env, "read from map forbidden, value_size=%u off=%lld size=%llu\n",
+		     m->value_size, (long long)off, (unsigned long long)size);
 		return -EACCES;
 	}
 	return check_region(env, regno, reg, off, size, m->value_size, "map value", "value_size",
@@ -248,7 +250,8 @@ static int mem_access(struct venv *env, uint32_t regno, const struct vreg *reg, 
 {
 	if (t == VACC_WRITE && (reg->flags & VF_RDONLY)) {
 		char name[32];
-		vlog(env, "R%u cannot write into %s\n", regno, reg_str(env, reg, name, sizeof(name)));
+		vlog(env, "R%u cannot write into %s\n", regno,
+		     reg_str(env, reg, name, sizeof(name)));
 		return -EACCES;
 	}
 	return check_region(env, regno, reg, off, size, reg->aux, "memory", "mem_size", zero_ok);
@@ -266,15 +269,18 @@ static bool ctx_allowed(const struct bpf_prog_type_desc *pt, int32_t off, uint32
 		return false;
 	if (!pt->ctx_fields)
 		return (uint32_t)off < pt->ctx_size;
-	uint8_t bit = size == 1 ? BPF_CTX_SZ1 : size == 2 ? BPF_CTX_SZ2 : size == 4 ? BPF_CTX_SZ4 :
-										BPF_CTX_SZ8;
+	uint8_t bit = size == 1   ? BPF_CTX_SZ1
+		      : size == 2 ? BPF_CTX_SZ2
+		      : size == 4 ? BPF_CTX_SZ4
+				  : BPF_CTX_SZ8;
 	for (uint32_t i = 0; i < pt->nctx_fields; i++) {
 		const struct bpf_ctx_field *f = &pt->ctx_fields[i];
 		if ((uint32_t)off < f->start || (uint32_t)off + size > f->end)
 			continue;
 		if (f->btf_id) {
 			*typed = f;
-			return t == VACC_READ && size == 8 && (uint32_t)off == f->start && f->end - f->start == 8;
+			return t == VACC_READ && size == 8 && (uint32_t)off == f->start &&
+			       f->end - f->start == 8;
 		}
 		return ((t == VACC_READ ? f->read_sizes : f->write_sizes) & bit) != 0;
 	}
@@ -353,22 +359,24 @@ static int btf_access(struct venv *env, uint32_t insn, uint32_t regno, const str
 	if (!vreg_is_const(reg)) {
 		char tn[48];
 		tnum_str(tn, sizeof(tn), reg->var);
-		vlog(env, "R%u is ptr_%s invalid variable offset: off=%d, var_off=%s\n", regno, name,
-		     reg->off, tn);
+		vlog(env, "R%u is ptr_%s invalid variable offset: off=%d, var_off=%s\n", regno,
+		     name, reg->off, tn);
 		return -EACCES;
 	}
 	int64_t at = (int64_t)reg->off + (int64_t)reg->var.value + off;
 	if (at < 0) {
-		vlog(env, "R%u is ptr_%s invalid negative access: off=%lld\n", regno, name, (long long)at);
+		vlog(env, "R%u is ptr_%s invalid negative access: off=%lld\n", regno, name,
+		     (long long)at);
 		return -EACCES;
 	}
 	const struct bpf_verifier_ops *ops = env->in->ops;
 	struct bpf_verifier_btf_field field = {0};
-	int err = ops && ops->btf_access ?
-			  ops->btf_access(env->in->priv, reg->aux, (int32_t)at, size, &field) :
-			  -EACCES;
+	int err = ops && ops->btf_access
+			  ? ops->btf_access(env->in->priv, reg->aux, (int32_t)at, size, &field)
+			  : -EACCES;
 	if (err) {
-		vlog(env, "access beyond struct %s at off %lld size %u\n", name, (long long)at, size);
+		vlog(env, "access beyond struct %s at off %lld size %u\n", name, (long long)at,
+		     size);
 		return -EACCES;
 	}
 	env->insn_flags[insn] |= INSN_PROBE;
@@ -426,8 +434,9 @@ static int stack_helper_access(struct venv *env, uint32_t regno, const struct vr
 	bool wild = reg->smin < -BPF_MAX_VAR_OFF || reg->smax > BPF_MAX_VAR_OFF ||
 		    size_max > BPF_STACK_FRAME_MAX;
 	int64_t lo = wild ? 0 : (int64_t)reg->off + (fixed ? (int64_t)reg->var.value : reg->smin);
-	int64_t hi = wild ? 1 : (int64_t)reg->off + (fixed ? (int64_t)reg->var.value : reg->smax) +
-				 (int64_t)size_max;
+	int64_t hi = wild ? 1
+			  : (int64_t)reg->off + (fixed ? (int64_t)reg->var.value : reg->smax) +
+				     (int64_t)size_max;
 	if (lo < -BPF_STACK_FRAME_MAX || hi > 0) {
 		vlog(env, "invalid indirect access to stack R%u off=%lld size=%llu\n", regno,
 		     (long long)lo, (unsigned long long)size_max);
@@ -452,13 +461,15 @@ static int stack_helper_access(struct venv *env, uint32_t regno, const struct vr
 	int64_t bad = first_invalid(fr, lo, hi);
 	if (bad < hi) {
 		if (fixed) {
-			vlog(env, "invalid indirect read from stack R%u off %lld+%lld size %llu\n", regno,
-			     (long long)lo, (long long)(bad - lo), (unsigned long long)size_max);
+			vlog(env, "invalid indirect read from stack R%u off %lld+%lld size %llu\n",
+			     regno, (long long)lo, (long long)(bad - lo),
+			     (unsigned long long)size_max);
 		} else {
 			char tn[48];
 			tnum_str(tn, sizeof(tn), reg->var);
-			vlog(env, "invalid indirect read from stack R%u var_off %s+%lld size %llu\n", regno,
-			     tn, (long long)(bad - lo), (unsigned long long)size_max);
+			vlog(env,
+			     "invalid indirect read from stack R%u var_off %s+%lld size %llu\n",
+			     regno, tn, (long long)(bad - lo), (unsigned long long)size_max);
 		}
 		return -EACCES;
 	}
@@ -481,7 +492,8 @@ int vmem_helper_access(struct venv *env, uint32_t regno, uint64_t size_min, uint
 		return mem_access(env, regno, &reg, reg.off, size_max, t, zero_ok);
 	default: {
 		char name[32];
-		vlog(env, "R%u invalid mem access '%s'\n", regno, reg_str(env, &reg, name, sizeof(name)));
+		vlog(env, "R%u invalid mem access '%s'\n", regno,
+		     reg_str(env, &reg, name, sizeof(name)));
 		return -EACCES;
 	}
 	}

@@ -201,8 +201,8 @@ static bool bounds_within(const struct vreg *old, const struct vreg *cur)
 	       old->smax >= cur->smax && tnum_in(old->var, cur->var);
 }
 
-static bool regsafe(struct venv *env, const struct vreg *old, const struct vreg *cur,
-		    bool precise, bool exact)
+static bool regsafe(struct venv *env, const struct vreg *old, const struct vreg *cur, bool precise,
+		    bool exact)
 {
 	if (old->type == VT_NOT_INIT)
 		return !exact || cur->type == VT_NOT_INIT;
@@ -429,7 +429,8 @@ int vstate_visit(struct venv *env, uint32_t insn)
 				s->hits++;
 				return 1;
 			}
-			if (iter_round && env->iter_widen && !prev_round && s->curframe == cur->curframe)
+			if (iter_round && env->iter_widen && !prev_round &&
+			    s->curframe == cur->curframe)
 				prev_round = s;
 			if (cb_round && same_callback_loop(s, cur)) {
 				if (states_cover(env, s, cur, insn, false)) {

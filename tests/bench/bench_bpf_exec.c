@@ -29,14 +29,14 @@
 static const struct bpf_insn loop_prog[] = {
 	ASM_MOV64_IMM(0, 0),
 	ASM_MOV64_REG(3, 2),
-	ASM_LDX(BPF_DW, 4, 1, 0),           /* loop: */
+	ASM_LDX(BPF_DW, 4, 1, 0), /* loop: */
 	ASM_ALU64_REG(BPF_ADD, 4, 3),
 	ASM_ALU64_REG(BPF_ADD, 0, 4),
 	ASM_ALU64_REG(BPF_XOR, 0, 3),
 	ASM_ALU64_IMM(BPF_LSH, 4, 1),
 	ASM_STX(BPF_DW, 1, 4, 0),
 	ASM_ALU64_IMM(BPF_ADD, 3, -1),
-	ASM_JMP_IMM(BPF_JNE, 3, 0, -8),     /* back to loop */
+	ASM_JMP_IMM(BPF_JNE, 3, 0, -8), /* back to loop */
 	ASM_EXIT(),
 };
 
@@ -120,7 +120,8 @@ int main(void)
 		die("bpf_interp_prepare failed");
 	uint64_t want, got;
 	double c_ns = measure(&(struct runner){run_c, NULL}, &want);
-	printf("compute loop, %d iterations of 8 BPF instructions, ns per iteration:\n", ITERATIONS);
+	printf("compute loop, %d iterations of 8 BPF instructions, ns per iteration:\n",
+	       ITERATIONS);
 	printf("  gcc -O2 C (volatile cell)   %6.2f ns\n", c_ns);
 
 	double interp_ns = measure(&(struct runner){run_interp, img}, &got);

@@ -11,7 +11,7 @@
 #include "tests/host/shim.h"
 #include "tests/host/testutil.h"
 
-#define N 16384u   /* elements, and buckets */
+#define N 16384u /* elements, and buckets */
 #define MISSES 2000u
 
 static uint64_t chosen[N + MISSES], randkeys[N + MISSES];
@@ -27,8 +27,11 @@ static void choose(const struct siphash_key *seed, uint64_t *out, unsigned n)
 
 static void measure(const char *what, uint32_t map_flags, const uint64_t *keys)
 {
-	union bpf_attr attr = {.map_type = BPF_MAP_TYPE_HASH, .key_size = 8, .value_size = 8,
-			       .max_entries = N, .map_flags = map_flags};
+	union bpf_attr attr = {.map_type = BPF_MAP_TYPE_HASH,
+			       .key_size = 8,
+			       .value_size = 8,
+			       .max_entries = N,
+			       .map_flags = map_flags};
 	struct bpf_map *map;
 	uint64_t v = 1, out;
 
@@ -61,7 +64,8 @@ int main(void)
 	test_rng_init(&r, 1);
 	for (unsigned i = 0; i < N + MISSES; i++)
 		randkeys[i] = test_rng_next(&r);
-	printf("HASH map, %u 8-byte keys, ns per operation     insert  lookup-hit lookup-miss\n", N);
+	printf("HASH map, %u 8-byte keys, ns per operation     insert  lookup-hit lookup-miss\n",
+	       N);
 	measure("chosen keys, zero key (BPF_F_ZERO_SEED)", BPF_F_ZERO_SEED, chosen);
 	measure("chosen keys, the map's random key", 0, chosen);
 	measure("random keys, the map's random key", 0, randkeys);

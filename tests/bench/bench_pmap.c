@@ -16,12 +16,14 @@
 static double cycle_ms(pmap_t pm, vm_offset_t va, vm_paddr_t pa, int cycles, vm_size_t expect_page)
 {
 	vm_size_t page = 0;
-	if (pmap_enter(pm, va, pa, GIB, MMU_READ | MMU_WRITE | MMU_USER) || !pmap_query(pm, va, NULL, NULL, &page) ||
-	    page != expect_page || pmap_remove(pm, va, GIB))
+	if (pmap_enter(pm, va, pa, GIB, MMU_READ | MMU_WRITE | MMU_USER) ||
+	    !pmap_query(pm, va, NULL, NULL, &page) || page != expect_page ||
+	    pmap_remove(pm, va, GIB))
 		return -1;
 	double t0 = test_now();
 	for (int i = 0; i < cycles; i++)
-		if (pmap_enter(pm, va, pa, GIB, MMU_READ | MMU_WRITE | MMU_USER) || pmap_remove(pm, va, GIB))
+		if (pmap_enter(pm, va, pa, GIB, MMU_READ | MMU_WRITE | MMU_USER) ||
+		    pmap_remove(pm, va, GIB))
 			return -1;
 	return (test_now() - t0) * 1e3 / cycles;
 }
@@ -42,7 +44,8 @@ int main(void)
 		return 1;
 	}
 	printf("pmap: map+unmap 1 GiB with 2 MiB pages: %.4f ms/cycle\n", big);
-	printf("pmap: map+unmap 1 GiB with 4 KiB pages (pa misaligned by 4 KiB): %.3f ms/cycle\n", small);
+	printf("pmap: map+unmap 1 GiB with 4 KiB pages (pa misaligned by 4 KiB): %.3f ms/cycle\n",
+	       small);
 	printf("pmap: 4 KiB / 2 MiB time ratio: %.0f\n", small / big);
 	pmap_destroy(pm);
 	return 0;

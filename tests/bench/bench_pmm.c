@@ -109,21 +109,23 @@ int main(void)
 	for (int i = 0; i < 2; i++) {
 		/* Holding one block of the order leaves its buddy free: pairs neither split nor coalesce. */
 		vm_page_t hold = pmm_alloc_order(orders[i], 0);
-		printf("pmm order %u alloc+free: %.1f ns/pair\n", orders[i], measure(pmm_pairs, &orders[i]));
+		printf("pmm order %u alloc+free: %.1f ns/pair\n", orders[i],
+		       measure(pmm_pairs, &orders[i]));
 		pmm_free(hold);
 		printf("pmm order %u alloc+free, split from order %u and coalesced back: %.1f ns/pair\n",
 		       orders[i], PMM_MAX_ORDER, measure(pmm_pairs, &orders[i]));
 	}
 	undrain();
 	for (int i = 0; i < 2; i++)
-		printf("pmm order %u, %d allocs then %d frees: %.1f ns/pair\n", orders[i], BATCH, BATCH,
-		       measure(pmm_batch, &orders[i]));
+		printf("pmm order %u, %d allocs then %d frees: %.1f ns/pair\n", orders[i], BATCH,
+		       BATCH, measure(pmm_batch, &orders[i]));
 	static size_t sizes[] = {64, 2048, 16384};
 	for (int i = 0; i < 3; i++)
-		printf("kmalloc(%zu)+kfree: %.1f ns/pair\n", sizes[i], measure(kmalloc_pairs, &sizes[i]));
+		printf("kmalloc(%zu)+kfree: %.1f ns/pair\n", sizes[i],
+		       measure(kmalloc_pairs, &sizes[i]));
 	for (int i = 0; i < 3; i++)
-		printf("kmalloc(%zu), %d allocs then %d frees: %.1f ns/pair\n", sizes[i], BATCH, BATCH,
-		       measure(kmalloc_batch, &sizes[i]));
+		printf("kmalloc(%zu), %d allocs then %d frees: %.1f ns/pair\n", sizes[i], BATCH,
+		       BATCH, measure(kmalloc_batch, &sizes[i]));
 	const char *err = pmm_check();
 	if (err)
 		die(err);

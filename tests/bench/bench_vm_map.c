@@ -57,7 +57,8 @@ static void make_layout(struct layout *l, size_t n, bool holes)
 	vm_offset_t a = LAYOUT_BASE;
 	for (size_t i = 0; i < n; i++) {
 		a += (holes && test_rng_below(&rng, 512) == 0 ? 512 + test_rng_below(&rng, 512)
-							     : 1 + test_rng_below(&rng, 8)) * K4;
+							      : 1 + test_rng_below(&rng, 8)) *
+		     K4;
 		l->start[i] = a;
 		a += (1 + test_rng_below(&rng, 8)) * K4;
 		l->end[i] = a;
@@ -116,7 +117,8 @@ static vm_map_t ours_build(const struct layout *l)
 		die("vm_map_create failed");
 	vm_map_lock(map);
 	for (size_t i = 0; i < l->n; i++)
-		if (vm_map_insert(map, NULL, 0, l->start[i], l->end[i], VM_PROT_READ, VM_PROT_ALL, 0) != KERN_SUCCESS)
+		if (vm_map_insert(map, NULL, 0, l->start[i], l->end[i], VM_PROT_READ, VM_PROT_ALL,
+				  0) != KERN_SUCCESS)
 			die("vm_map_insert failed");
 	vm_map_unlock(map);
 	return map;
@@ -153,7 +155,8 @@ static void list_build(struct list *ls, const struct layout *l)
 }
 
 /* First address >= hint, 2 MiB aligned, where len fits; *after is the node it follows (or NULL). */
-static vm_offset_t list_find_super(struct list *ls, vm_offset_t hint, vm_size_t len, struct lnode **after)
+static vm_offset_t list_find_super(struct list *ls, vm_offset_t hint, vm_size_t len,
+				   struct lnode **after)
 {
 	struct lnode *prev = NULL, *n = ls->head;
 	for (;;) {
@@ -255,7 +258,8 @@ static void run(size_t n, bool holes, struct figures *f)
 		vm_offset_t want = list_find_super(&ls, l.hints[i], M2, &after);
 		vm_offset_t got = l.hints[i];
 		vm_map_lock(o.map);
-		int rc = vm_map_find_locked(o.map, NULL, 0, &got, M2, 0, VMFS_SUPER_SPACE, VM_PROT_READ | VM_PROT_WRITE,
+		int rc = vm_map_find_locked(o.map, NULL, 0, &got, M2, 0, VMFS_SUPER_SPACE,
+					    VM_PROT_READ | VM_PROT_WRITE,
 					    VM_PROT_READ | VM_PROT_WRITE, 0);
 		if (rc == KERN_SUCCESS)
 			vm_map_delete(o.map, got, got + M2);
@@ -279,8 +283,8 @@ int main(void)
 
 	printf("vm_map_find(SUPER, 2 MiB) + vm_map_remove on a fragmented map of N entries, ns per cycle\n");
 	printf("%10s | %-45s | %-28s | %5s\n", "", "hint 0 (as mmap(NULL))", "random hints", "");
-	printf("%10s | %12s %15s %16s | %12s %15s | %5s\n", "N", "vm_map", "sorted list", "Linux mmap+unmap",
-	       "vm_map", "sorted list", "agree");
+	printf("%10s | %12s %15s %16s | %12s %15s | %5s\n", "N", "vm_map", "sorted list",
+	       "Linux mmap+unmap", "vm_map", "sorted list", "agree");
 	for (int k = 0; k < NSIZES; k++) {
 		run(sizes[k], false, &zero[k]);
 		linux_ns[k] = linux_measure(sizes[k]);
@@ -288,20 +292,24 @@ int main(void)
 		char lx[32] = "-";
 		if (linux_ns[k] >= 0)
 			snprintf(lx, sizeof(lx), "%.0f", linux_ns[k]);
-		printf("%10zu | %12.0f %15.0f %16s | %12.0f %15.0f | %5s\n", sizes[k], zero[k].ours, zero[k].list, lx,
-		       rand[k].ours, rand[k].list, zero[k].agree && rand[k].agree ? "yes" : "NO");
+		printf("%10zu | %12.0f %15.0f %16s | %12.0f %15.0f | %5s\n", sizes[k], zero[k].ours,
+		       zero[k].list, lx, rand[k].ours, rand[k].list,
+		       zero[k].agree && rand[k].agree ? "yes" : "NO");
 	}
 
 	double ratio = rand[NSIZES - 1].ours / rand[0].ours;
 	printf("target: vm_map at 10^6 <= 3x vm_map at 10^3 (random hints): %.2fx, %s\n", ratio,
 	       ratio <= 3 ? "met" : "NOT met");
 	ratio = zero[NSIZES - 1].ours / zero[0].ours;
-	printf("target: vm_map at 10^6 <= 3x vm_map at 10^3 (hint 0): %.2fx, %s\n", ratio, ratio <= 3 ? "met" : "NOT met");
+	printf("target: vm_map at 10^6 <= 3x vm_map at 10^3 (hint 0): %.2fx, %s\n", ratio,
+	       ratio <= 3 ? "met" : "NOT met");
 	if (linux_ns[2] > 0) {
 		double q = zero[2].ours / linux_ns[2];
-		printf("target: vm_map at 6*10^4 <= 1/4 of Linux: %.3f of Linux, %s\n", q, q <= 0.25 ? "met" : "NOT met");
+		printf("target: vm_map at 6*10^4 <= 1/4 of Linux: %.3f of Linux, %s\n", q,
+		       q <= 0.25 ? "met" : "NOT met");
 	} else {
-		printf("target: vm_map at 6*10^4 vs Linux: not measured (max_map_count %ld too low)\n", max_map_count());
+		printf("target: vm_map at 6*10^4 vs Linux: not measured (max_map_count %ld too low)\n",
+		       max_map_count());
 	}
 	return 0;
 }

@@ -8,9 +8,9 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
-__u64 uaddr;           /* set by the test: the user address to copy from */
-__u32 len;             /* copy_len's size, cut to sizeof(buf) */
-long ret = 1;          /* the helper's result */
+__u64 uaddr;  /* set by the test: the user address to copy from */
+__u32 len;    /* copy_len's size, cut to sizeof(buf) */
+long ret = 1; /* the helper's result */
 unsigned char buf[64];
 long iter_runs;
 

@@ -23,15 +23,15 @@ __u64 addr;
 __u64 flags;
 
 /* Outputs. */
-long find_addr_ret = -1;  /* bpf_find_vma(task, addr, ...) */
-long find_zero_ret = -1;  /* bpf_find_vma(task, 0, ...): -ENOENT */
-int runs;                 /* raw_tp runs that called bpf_find_vma */
+long find_addr_ret = -1; /* bpf_find_vma(task, addr, ...) */
+long find_zero_ret = -1; /* bpf_find_vma(task, 0, ...): -ENOENT */
+int runs;                /* raw_tp runs that called bpf_find_vma */
 int cb_calls;
 int found_vm_exec;
 int has_file;
-int same_task;            /* the callback got the task that was passed */
-int same_mm;              /* vma->vm_mm is task->mm */
-int exe_is_file;          /* task->mm->exe_file is vma->vm_file */
+int same_task;   /* the callback got the task that was passed */
+int same_mm;     /* vma->vm_mm is task->mm */
+int exe_is_file; /* task->mm->exe_file is vma->vm_file */
 char d_shortname[DNAME_INLINE_LEN];
 __u64 vm_start, vm_end, vm_flags, vm_pgoff, ino, dev, name_len;
 __u64 start_code, end_code, start_stack;
@@ -41,7 +41,8 @@ struct callback_ctx {
 	int calls;
 };
 
-static long check_vma(struct task_struct *task, struct vm_area_struct *vma, struct callback_ctx *data)
+static long check_vma(struct task_struct *task, struct vm_area_struct *vma,
+		      struct callback_ctx *data)
 {
 	struct file *file = vma->vm_file;
 

@@ -10,10 +10,10 @@
 #include <bpf/bpf_tracing.h>
 
 pid_t target_pid = 0;
-__u32 paths_found = 0;     /* image VMAs of target_pid whose path was resolved */
-__u32 anon_seen = 0;       /* VMAs of target_pid without a file */
-long bad_ret = 1;          /* bpf_d_path of the task pointer */
-long small_ret = 1;        /* bpf_d_path into a 2-byte buffer */
+__u32 paths_found = 0; /* image VMAs of target_pid whose path was resolved */
+__u32 anon_seen = 0;   /* VMAs of target_pid without a file */
+long bad_ret = 1;      /* bpf_d_path of the task pointer */
+long small_ret = 1;    /* bpf_d_path into a 2-byte buffer */
 char path[64] = {};
 
 SEC("iter/task_vma")

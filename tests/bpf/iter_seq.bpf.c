@@ -35,7 +35,8 @@ int seq_edges(struct bpf_iter__task_vma *ctx)
 		BPF_SEQ_PRINTF(seq, "[%-5d|%05d|%+d|% d|%d|%i]\n", 42, 42, 42, 42, -42, 7);
 		BPF_SEQ_PRINTF(seq, "[%x|%X|%#x|%#18lx|%lld|%llu|%u]\n", 255, 255, 255, 0x400000ul,
 			       -5ll, 18446744073709551615ull, 4294967295u);
-		BPF_SEQ_PRINTF(seq, "[%c|%s|%5s|%-5s|%%|%p]\n", 'k', "str", "ab", "ab", (void *)0x1000);
+		BPF_SEQ_PRINTF(seq, "[%c|%s|%5s|%-5s|%%|%p]\n", 'k', "str", "ab", "ab",
+			       (void *)0x1000);
 	} else if (mode == 1) {
 		static const char bad_conv[] = "%q\n";
 		static const char few[] = "%d %d\n";

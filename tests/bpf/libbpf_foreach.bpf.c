@@ -11,12 +11,12 @@
 #define MAX_ENTRIES 8
 #define MAX_SEEN 16
 
-#define MAP(name, map_type)                          \
-	struct {                                     \
-		__uint(type, map_type);              \
-		__uint(max_entries, MAX_ENTRIES);    \
-		__type(key, __u32);                  \
-		__type(value, __u64);                \
+#define MAP(name, map_type)                       \
+	struct {                                  \
+		__uint(type, map_type);           \
+		__uint(max_entries, MAX_ENTRIES); \
+		__type(key, __u32);               \
+		__type(value, __u64);             \
 	} name SEC(".maps")
 
 MAP(array, BPF_MAP_TYPE_ARRAY);
@@ -27,18 +27,18 @@ MAP(lru_hash, BPF_MAP_TYPE_LRU_HASH);
 MAP(lru_percpu_hash, BPF_MAP_TYPE_LRU_PERCPU_HASH);
 
 /* Inputs, set by the test before a run. */
-int which;                /* the map: 0..5 in the order above */
-__u32 stop_key = ~0u;     /* the callback returns 1 at this key */
-__u32 delete_key = ~0u;   /* the callback deletes this key from the map it walks */
-int nest;                 /* the callback walks `array` too */
+int which;              /* the map: 0..5 in the order above */
+__u32 stop_key = ~0u;   /* the callback returns 1 at this key */
+__u32 delete_key = ~0u; /* the callback deletes this key from the map it walks */
+int nest;               /* the callback walks `array` too */
 
 /* Outputs. */
-long result;              /* what bpf_for_each_map_elem returned */
-__u32 seen[MAX_SEEN];     /* keys in the order the callback got them */
+long result;          /* what bpf_for_each_map_elem returned */
+__u32 seen[MAX_SEEN]; /* keys in the order the callback got them */
 __u32 nseen;
 __u64 sum;
 __u32 nested_calls;
-__u32 cpu;                /* the CPU the program ran on (per-CPU values are this CPU's) */
+__u32 cpu; /* the CPU the program ran on (per-CPU values are this CPU's) */
 long delete_result;
 
 static long count_inner(void *map, __u32 *key, __u64 *value, void *ctx)

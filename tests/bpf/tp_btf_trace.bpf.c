@@ -32,8 +32,8 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 }
 
 SEC("tp_btf/vm_fault")
-int BPF_PROG(on_vm_fault, struct task_struct *task, unsigned long address, unsigned int access, int result,
-	     unsigned long page_size)
+int BPF_PROG(on_vm_fault, struct task_struct *task, unsigned long address, unsigned int access,
+	     int result, unsigned long page_size)
 {
 	if (task->pid != target_pid || result != 0)
 		return 0;

@@ -20,9 +20,12 @@
 #include "../../kernel/bpf/exec.h"
 #include "uapi/linux/bpf.h"
 
-#define ASM_INSN(code_, dst_, src_, off_, imm_)                                                 \
-	((struct bpf_insn){.code = (uint8_t)(code_), .dst_reg = (dst_), .src_reg = (src_),    \
-			   .off = (int16_t)(off_), .imm = (int32_t)(imm_)})
+#define ASM_INSN(code_, dst_, src_, off_, imm_)      \
+	((struct bpf_insn){.code = (uint8_t)(code_), \
+			   .dst_reg = (dst_),        \
+			   .src_reg = (src_),        \
+			   .off = (int16_t)(off_),   \
+			   .imm = (int32_t)(imm_)})
 
 /* ALU: op is BPF_ADD, BPF_DIV...; off selects the signed division forms (1) and MOVSX (8/16/32). */
 #define ASM_ALU64_IMM(op, dst, imm) ASM_INSN(BPF_ALU64 | BPF_K | (op), dst, 0, 0, imm)
@@ -47,19 +50,21 @@
 #define ASM_BSWAP(dst, bits) ASM_INSN(BPF_ALU64 | BPF_END, dst, 0, 0, bits)
 
 /* The 64-bit constant v: two instruction slots. */
-#define ASM_LD_IMM64(dst, v)                                                                    \
-	ASM_INSN(BPF_LD | BPF_IMM | BPF_DW, dst, 0, 0, (uint32_t)(uint64_t)(v)),                \
-	ASM_INSN(0, 0, 0, 0, (uint32_t)((uint64_t)(v) >> 32))
+#define ASM_LD_IMM64(dst, v)                                                     \
+	ASM_INSN(BPF_LD | BPF_IMM | BPF_DW, dst, 0, 0, (uint32_t)(uint64_t)(v)), \
+		ASM_INSN(0, 0, 0, 0, (uint32_t)((uint64_t)(v) >> 32))
 
 /* Memory; size is BPF_B, BPF_H, BPF_W or BPF_DW. */
 #define ASM_LDX(size, dst, src, off) ASM_INSN(BPF_LDX | BPF_MEM | (size), dst, src, off, 0)
 #define ASM_LDXS(size, dst, src, off) ASM_INSN(BPF_LDX | BPF_MEMSX | (size), dst, src, off, 0)
 #define ASM_PROBE(size, dst, src, off) ASM_INSN(BPF_LDX | BPF_PROBE_MEM | (size), dst, src, off, 0)
-#define ASM_PROBES(size, dst, src, off) ASM_INSN(BPF_LDX | BPF_PROBE_MEMSX | (size), dst, src, off, 0)
+#define ASM_PROBES(size, dst, src, off) \
+	ASM_INSN(BPF_LDX | BPF_PROBE_MEMSX | (size), dst, src, off, 0)
 #define ASM_ST(size, dst, off, imm) ASM_INSN(BPF_ST | BPF_MEM | (size), dst, 0, off, imm)
 #define ASM_STX(size, dst, src, off) ASM_INSN(BPF_STX | BPF_MEM | (size), dst, src, off, 0)
 /* op: BPF_ADD/OR/AND/XOR, optionally | BPF_FETCH, or BPF_XCHG, BPF_CMPXCHG; size BPF_W or BPF_DW. */
-#define ASM_ATOMIC(size, op, dst, src, off) ASM_INSN(BPF_STX | BPF_ATOMIC | (size), dst, src, off, op)
+#define ASM_ATOMIC(size, op, dst, src, off) \
+	ASM_INSN(BPF_STX | BPF_ATOMIC | (size), dst, src, off, op)
 
 /* Jumps: off is relative to the next instruction. */
 #define ASM_JA(off) ASM_INSN(BPF_JMP | BPF_JA, 0, 0, off, 0)
@@ -74,7 +79,7 @@
 #define ASM_EXIT() ASM_INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
 /* LD_IMM64 with a pseudo source (BPF_PSEUDO_MAP_FD...): imm in the first slot, imm2 in the second. */
-#define ASM_LD_PSEUDO(dst, src, imm, imm2)                                                      \
+#define ASM_LD_PSEUDO(dst, src, imm, imm2) \
 	ASM_INSN(BPF_LD | BPF_IMM | BPF_DW, dst, src, 0, imm), ASM_INSN(0, 0, 0, 0, imm2)
 #define ASM_LD_MAP_FD(dst, fd) ASM_LD_PSEUDO(dst, BPF_PSEUDO_MAP_FD, fd, 0)
 /* BPF_PSEUDO_FUNC: the function rel instructions after this LD_IMM64's second slot. */

@@ -13,7 +13,8 @@
 #include "mm/kmem.h"
 #include "mm/pmm.h"
 
-static inline union bpf_attr map_attr(uint32_t type, uint32_t ks, uint32_t vs, uint32_t n, uint32_t flags)
+static inline union bpf_attr map_attr(uint32_t type, uint32_t ks, uint32_t vs, uint32_t n,
+				      uint32_t flags)
 {
 	union bpf_attr a;
 
@@ -40,7 +41,8 @@ static inline int create(uint32_t type, uint32_t ks, uint32_t vs, uint32_t n, st
 }
 
 /* The map, or NULL if it cannot be created. */
-static inline struct bpf_map *make_map_flags(uint32_t type, uint32_t ks, uint32_t vs, uint32_t n, uint32_t flags)
+static inline struct bpf_map *make_map_flags(uint32_t type, uint32_t ks, uint32_t vs, uint32_t n,
+					     uint32_t flags)
 {
 	struct bpf_map *m = NULL;
 	return create_flags(type, ks, vs, n, flags, &m) == 0 ? m : NULL;
@@ -53,13 +55,22 @@ static inline struct bpf_map *make_map(uint32_t type, uint32_t ks, uint32_t vs, 
 
 /* User-space calls through an fd that may read and write. */
 #define RW BPF_MAP_FMODE_RDWR
-static inline int lookup(struct bpf_map *m, const void *k, void *v) { return bpf_map_sys_lookup(m, RW, k, v, 0); }
+static inline int lookup(struct bpf_map *m, const void *k, void *v)
+{
+	return bpf_map_sys_lookup(m, RW, k, v, 0);
+}
 static inline int update(struct bpf_map *m, const void *k, const void *v, uint64_t f)
 {
 	return bpf_map_sys_update(m, RW, k, v, f);
 }
-static inline int del(struct bpf_map *m, const void *k) { return bpf_map_sys_delete(m, RW, k); }
-static inline int next_key(struct bpf_map *m, const void *k, void *n) { return bpf_map_sys_get_next_key(m, RW, k, n); }
+static inline int del(struct bpf_map *m, const void *k)
+{
+	return bpf_map_sys_delete(m, RW, k);
+}
+static inline int next_key(struct bpf_map *m, const void *k, void *n)
+{
+	return bpf_map_sys_get_next_key(m, RW, k, n);
+}
 
 /* Take every free frame from pmm, so that kmem cannot grow; free_hoard gives them back. */
 static inline vm_page_t hoard_all_frames(void)
@@ -85,11 +96,11 @@ static inline void free_hoard(vm_page_t hoard)
 	}
 }
 
-#define CHECK_MAP(m)                                                                        \
-	do {                                                                                \
-		const char *why_ = bpf_map_check(m);                                        \
-		if (why_)                                                                   \
-			KT_FAIL("bpf_map_check: %s", why_);                                 \
+#define CHECK_MAP(m)                                        \
+	do {                                                \
+		const char *why_ = bpf_map_check(m);        \
+		if (why_)                                   \
+			KT_FAIL("bpf_map_check: %s", why_); \
 	} while (0)
 
 #endif

@@ -133,8 +133,8 @@ static uint32_t find_subprogs(const struct bpf_insn *insns, uint32_t len, uint32
 	starts[n++] = 0;
 	for (uint32_t pc = 0; pc < len; pc++) {
 		int64_t t = (int64_t)pc + 1 + insns[pc].imm;
-		if (insns[pc].code == (BPF_JMP | BPF_CALL) && insns[pc].src_reg == BPF_PSEUDO_CALL &&
-		    t > 0 && t < (int64_t)len)
+		if (insns[pc].code == (BPF_JMP | BPF_CALL) &&
+		    insns[pc].src_reg == BPF_PSEUDO_CALL && t > 0 && t < (int64_t)len)
 			starts[n++] = (uint32_t)t;
 	}
 	qsort(starts, n, sizeof(*starts), cmp_u32);
@@ -153,7 +153,9 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "--jit") == 0)
 			use_jit = 1;
 		else if (strncmp(argv[i], "--", 2) == 0)
-			fail(2, "unknown option %s; usage: bpf_plugin [MEMORY-HEX] [--jit] < PROGRAM-HEX", argv[i]);
+			fail(2,
+			     "unknown option %s; usage: bpf_plugin [MEMORY-HEX] [--jit] < PROGRAM-HEX",
+			     argv[i]);
 		else if (memory_hex)
 			fail(2, "more than one memory argument");
 		else
@@ -205,8 +207,9 @@ int main(int argc, char **argv)
 	} else {
 		struct bpf_interp_image *img = bpf_interp_prepare(&prog);
 		if (!img)
-			fail(1, "the interpreter cannot run this program (an unknown opcode or helper, a jump "
-				"or call outside the program, calls nested too deep, no exit at the end, or too long)");
+			fail(1,
+			     "the interpreter cannot run this program (an unknown opcode or helper, a jump "
+			     "or call outside the program, calls nested too deep, no exit at the end, or too long)");
 		r0 = bpf_interp_run(img, 0, args);
 		bpf_interp_free(img);
 	}

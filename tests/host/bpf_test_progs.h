@@ -31,9 +31,9 @@ struct tp_env {
 	int (*map)(struct tp_env *env, uint32_t type, uint32_t ks, uint32_t vs, uint32_t max);
 	/* Store value (user-space layout: per-CPU maps get one value per CPU) under key. 0 or -errno. */
 	int (*update)(struct tp_env *env, int fd, const void *key, const void *value);
-	int pid;                  /* of the task that runs the programs */
-	char comm[TP_COMM_LEN];   /* its name as bpf_get_current_comm gives it */
-	uint32_t ncpus;           /* possible CPUs */
+	int pid;                /* of the task that runs the programs */
+	char comm[TP_COMM_LEN]; /* its name as bpf_get_current_comm gives it */
+	uint32_t ncpus;         /* possible CPUs */
 };
 
 /* A program being assembled. */
@@ -63,8 +63,8 @@ static inline void tp_emit(struct tp_buf *b, const struct bpf_insn *insns, uint3
 }
 
 /* E(b, insn, ...): append the instructions. */
-#define E(b, ...)                                                                              \
-	tp_emit(b, (const struct bpf_insn[]){__VA_ARGS__},                                     \
+#define E(b, ...)                                          \
+	tp_emit(b, (const struct bpf_insn[]){__VA_ARGS__}, \
 		sizeof((const struct bpf_insn[]){__VA_ARGS__}) / sizeof(struct bpf_insn))
 
 /* An LD_IMM64 BPF_PSEUDO_FUNC whose target is set later (tp_func_at): its index. */
@@ -82,8 +82,8 @@ static inline void tp_func_here(struct tp_buf *b, uint32_t ld)
 }
 
 /* r1 = map, r2 = r10 + key_off, call `helper` (lookup or delete). */
-#define TP_MAP_CALL(b, fd, key_off, helper)                                                    \
-	E(b, ASM_LD_MAP_FD(1, fd), ASM_MOV64_REG(2, 10), ASM_ALU64_IMM(BPF_ADD, 2, key_off),      \
+#define TP_MAP_CALL(b, fd, key_off, helper)                                                  \
+	E(b, ASM_LD_MAP_FD(1, fd), ASM_MOV64_REG(2, 10), ASM_ALU64_IMM(BPF_ADD, 2, key_off), \
 	  ASM_CALL_HELPER(helper))
 
 /* ---------------------------------------------------------------------------------------------
@@ -137,15 +137,17 @@ static int tp_hash_ops(struct tp_env *env, struct tp_buf *b, int *fds)
 	  ASM_ST(BPF_DW, 10, -16, 200));
 	TP_MAP_CALL(b, fd, -4, BPF_FUNC_map_lookup_elem);
 	E(b, ASM_JMP_IMM(BPF_JEQ, 0, 0, 2), ASM_LDX(BPF_DW, 1, 0, 0), ASM_STX(BPF_DW, 6, 1, 0),
-	  ASM_LD_MAP_FD(1, fd), ASM_MOV64_REG(2, 10), ASM_ALU64_IMM(BPF_ADD, 2, -8), ASM_MOV64_REG(3, 10),
-	  ASM_ALU64_IMM(BPF_ADD, 3, -16), ASM_MOV64_IMM(4, BPF_ANY), ASM_CALL_HELPER(BPF_FUNC_map_update_elem),
-	  ASM_STX(BPF_DW, 6, 0, 8));
+	  ASM_LD_MAP_FD(1, fd), ASM_MOV64_REG(2, 10), ASM_ALU64_IMM(BPF_ADD, 2, -8),
+	  ASM_MOV64_REG(3, 10), ASM_ALU64_IMM(BPF_ADD, 3, -16), ASM_MOV64_IMM(4, BPF_ANY),
+	  ASM_CALL_HELPER(BPF_FUNC_map_update_elem), ASM_STX(BPF_DW, 6, 0, 8));
 	TP_MAP_CALL(b, fd, -4, BPF_FUNC_map_delete_elem);
 	E(b, ASM_STX(BPF_DW, 6, 0, 16));
 	TP_MAP_CALL(b, fd, -4, BPF_FUNC_map_lookup_elem);
-	E(b, ASM_MOV64_IMM(1, 0), ASM_JMP_IMM(BPF_JNE, 0, 0, 1), ASM_MOV64_IMM(1, 1), ASM_STX(BPF_DW, 6, 1, 24));
+	E(b, ASM_MOV64_IMM(1, 0), ASM_JMP_IMM(BPF_JNE, 0, 0, 1), ASM_MOV64_IMM(1, 1),
+	  ASM_STX(BPF_DW, 6, 1, 24));
 	TP_MAP_CALL(b, fd, -8, BPF_FUNC_map_lookup_elem);
-	E(b, ASM_JMP_IMM(BPF_JNE, 0, 0, 2), ASM_MOV64_IMM(0, -1), ASM_EXIT(), ASM_LDX(BPF_DW, 0, 0, 0), ASM_EXIT());
+	E(b, ASM_JMP_IMM(BPF_JNE, 0, 0, 2), ASM_MOV64_IMM(0, -1), ASM_EXIT(),
+	  ASM_LDX(BPF_DW, 0, 0, 0), ASM_EXIT());
 	return 0;
 }
 
@@ -172,7 +174,8 @@ static int tp_array_edges(struct tp_env *env, struct tp_buf *b, int *fds)
 	TP_MAP_CALL(b, fd, -4, BPF_FUNC_map_delete_elem);
 	E(b, ASM_STX(BPF_DW, 6, 0, 0), ASM_ST(BPF_W, 10, -4, 5));
 	TP_MAP_CALL(b, fd, -4, BPF_FUNC_map_lookup_elem);
-	E(b, ASM_MOV64_REG(1, 0), ASM_MOV64_IMM(0, 0), ASM_JMP_IMM(BPF_JNE, 1, 0, 1), ASM_MOV64_IMM(0, 1), ASM_EXIT());
+	E(b, ASM_MOV64_REG(1, 0), ASM_MOV64_IMM(0, 0), ASM_JMP_IMM(BPF_JNE, 1, 0, 1),
+	  ASM_MOV64_IMM(0, 1), ASM_EXIT());
 	return 0;
 }
 
@@ -190,8 +193,8 @@ static int tp_time_cpu(struct tp_env *env, struct tp_buf *b, int *fds)
 	(void)env, (void)fds;
 	E(b, ASM_MOV64_REG(6, 1), ASM_CALL_HELPER(BPF_FUNC_ktime_get_ns), ASM_STX(BPF_DW, 6, 0, 0),
 	  ASM_CALL_HELPER(BPF_FUNC_ktime_get_ns), ASM_STX(BPF_DW, 6, 0, 8),
-	  ASM_CALL_HELPER(BPF_FUNC_get_smp_processor_id), ASM_STX(BPF_DW, 6, 0, 16), ASM_MOV64_IMM(0, 0),
-	  ASM_EXIT());
+	  ASM_CALL_HELPER(BPF_FUNC_get_smp_processor_id), ASM_STX(BPF_DW, 6, 0, 16),
+	  ASM_MOV64_IMM(0, 0), ASM_EXIT());
 	return 0;
 }
 
@@ -207,11 +210,11 @@ static const char *tp_time_cpu_check(const struct tp_env *env, uint64_t r0, cons
 static int tp_task(struct tp_env *env, struct tp_buf *b, int *fds)
 {
 	(void)env, (void)fds;
-	E(b, ASM_MOV64_REG(6, 1), ASM_CALL_HELPER(BPF_FUNC_get_current_pid_tgid), ASM_STX(BPF_DW, 6, 0, 0),
-	  ASM_MOV64_REG(1, 10), ASM_ALU64_IMM(BPF_ADD, 1, -16), ASM_MOV64_IMM(2, 16),
-	  ASM_CALL_HELPER(BPF_FUNC_get_current_comm), ASM_STX(BPF_DW, 6, 0, 8), ASM_LDX(BPF_DW, 1, 10, -16),
-	  ASM_STX(BPF_DW, 6, 1, 16), ASM_LDX(BPF_DW, 1, 10, -8), ASM_STX(BPF_DW, 6, 1, 24), ASM_MOV64_IMM(0, 0),
-	  ASM_EXIT());
+	E(b, ASM_MOV64_REG(6, 1), ASM_CALL_HELPER(BPF_FUNC_get_current_pid_tgid),
+	  ASM_STX(BPF_DW, 6, 0, 0), ASM_MOV64_REG(1, 10), ASM_ALU64_IMM(BPF_ADD, 1, -16),
+	  ASM_MOV64_IMM(2, 16), ASM_CALL_HELPER(BPF_FUNC_get_current_comm),
+	  ASM_STX(BPF_DW, 6, 0, 8), ASM_LDX(BPF_DW, 1, 10, -16), ASM_STX(BPF_DW, 6, 1, 16),
+	  ASM_LDX(BPF_DW, 1, 10, -8), ASM_STX(BPF_DW, 6, 1, 24), ASM_MOV64_IMM(0, 0), ASM_EXIT());
 	return 0;
 }
 
@@ -246,15 +249,17 @@ static int tp_percpu(struct tp_env *env, struct tp_buf *b, int *fds)
 	int r = env->update(env, fd, &k, vals);
 	if (r)
 		return r;
-	E(b, ASM_MOV64_REG(6, 1), ASM_ST(BPF_W, 10, -4, 0), ASM_LD_MAP_FD(1, fd), ASM_MOV64_REG(2, 10),
-	  ASM_ALU64_IMM(BPF_ADD, 2, -4), ASM_MOV64_IMM(3, 0), ASM_CALL_HELPER(BPF_FUNC_map_lookup_percpu_elem),
-	  ASM_JMP_IMM(BPF_JEQ, 0, 0, 2), ASM_LDX(BPF_DW, 1, 0, 0), ASM_STX(BPF_DW, 6, 1, 0),
-	  ASM_LD_MAP_FD(1, fd), ASM_MOV64_REG(2, 10), ASM_ALU64_IMM(BPF_ADD, 2, -4),
+	E(b, ASM_MOV64_REG(6, 1), ASM_ST(BPF_W, 10, -4, 0), ASM_LD_MAP_FD(1, fd),
+	  ASM_MOV64_REG(2, 10), ASM_ALU64_IMM(BPF_ADD, 2, -4), ASM_MOV64_IMM(3, 0),
+	  ASM_CALL_HELPER(BPF_FUNC_map_lookup_percpu_elem), ASM_JMP_IMM(BPF_JEQ, 0, 0, 2),
+	  ASM_LDX(BPF_DW, 1, 0, 0), ASM_STX(BPF_DW, 6, 1, 0), ASM_LD_MAP_FD(1, fd),
+	  ASM_MOV64_REG(2, 10), ASM_ALU64_IMM(BPF_ADD, 2, -4),
 	  ASM_MOV64_IMM(3, (int32_t)env->ncpus), ASM_CALL_HELPER(BPF_FUNC_map_lookup_percpu_elem),
-	  ASM_MOV64_IMM(1, 0), ASM_JMP_IMM(BPF_JNE, 0, 0, 1), ASM_MOV64_IMM(1, 1), ASM_STX(BPF_DW, 6, 1, 8));
+	  ASM_MOV64_IMM(1, 0), ASM_JMP_IMM(BPF_JNE, 0, 0, 1), ASM_MOV64_IMM(1, 1),
+	  ASM_STX(BPF_DW, 6, 1, 8));
 	TP_MAP_CALL(b, fd, -4, BPF_FUNC_map_lookup_elem);
-	E(b, ASM_JMP_IMM(BPF_JEQ, 0, 0, 2), ASM_LDX(BPF_DW, 1, 0, 0), ASM_STX(BPF_DW, 6, 1, 16), ASM_MOV64_IMM(0, 0),
-	  ASM_EXIT());
+	E(b, ASM_JMP_IMM(BPF_JEQ, 0, 0, 2), ASM_LDX(BPF_DW, 1, 0, 0), ASM_STX(BPF_DW, 6, 1, 16),
+	  ASM_MOV64_IMM(0, 0), ASM_EXIT());
 	return 0;
 }
 
@@ -290,20 +295,22 @@ static int tp_for_each(struct tp_env *env, struct tp_buf *b, int *fds, uint32_t 
 	E(b, ASM_MOV64_REG(6, 1), ASM_ST(BPF_DW, 10, -8, 0), ASM_LD_MAP_FD(1, fd));
 	ld[0] = tp_ld_func(b, 2);
 	E(b, ASM_MOV64_REG(3, 10), ASM_ALU64_IMM(BPF_ADD, 3, -8), ASM_MOV64_IMM(4, 0),
-	  ASM_CALL_HELPER(BPF_FUNC_for_each_map_elem), ASM_STX(BPF_DW, 6, 0, 0), ASM_LDX(BPF_DW, 1, 10, -8),
-	  ASM_STX(BPF_DW, 6, 1, 8), ASM_ST(BPF_DW, 10, -8, 0), ASM_LD_MAP_FD(1, fd));
+	  ASM_CALL_HELPER(BPF_FUNC_for_each_map_elem), ASM_STX(BPF_DW, 6, 0, 0),
+	  ASM_LDX(BPF_DW, 1, 10, -8), ASM_STX(BPF_DW, 6, 1, 8), ASM_ST(BPF_DW, 10, -8, 0),
+	  ASM_LD_MAP_FD(1, fd));
 	ld[1] = tp_ld_func(b, 2);
 	E(b, ASM_MOV64_REG(3, 10), ASM_ALU64_IMM(BPF_ADD, 3, -8), ASM_MOV64_IMM(4, 0),
-	  ASM_CALL_HELPER(BPF_FUNC_for_each_map_elem), ASM_LDX(BPF_DW, 1, 10, -8), ASM_STX(BPF_DW, 6, 1, 16),
-	  ASM_LD_MAP_FD(1, fd));
+	  ASM_CALL_HELPER(BPF_FUNC_for_each_map_elem), ASM_LDX(BPF_DW, 1, 10, -8),
+	  ASM_STX(BPF_DW, 6, 1, 16), ASM_LD_MAP_FD(1, fd));
 	ld[2] = tp_ld_func(b, 2);
 	E(b, ASM_MOV64_IMM(3, 0), ASM_MOV64_IMM(4, 0), ASM_CALL_HELPER(BPF_FUNC_for_each_map_elem),
 	  ASM_STX(BPF_DW, 6, 0, 24), ASM_MOV64_IMM(0, 0), ASM_EXIT());
 	/* The summing callback (map, key, value, ctx). */
 	tp_func_here(b, ld[0]);
 	tp_func_here(b, ld[1]);
-	E(b, ASM_LDX(BPF_DW, 0, 3, 0), ASM_LDX(BPF_DW, 5, 4, 0), ASM_ALU64_REG(BPF_ADD, 5, 0), ASM_STX(BPF_DW, 4, 5, 0),
-	  ASM_ALU64_IMM(BPF_ADD, 0, 1), ASM_STX(BPF_DW, 3, 0, 0), ASM_MOV64_IMM(0, 0), ASM_EXIT());
+	E(b, ASM_LDX(BPF_DW, 0, 3, 0), ASM_LDX(BPF_DW, 5, 4, 0), ASM_ALU64_REG(BPF_ADD, 5, 0),
+	  ASM_STX(BPF_DW, 4, 5, 0), ASM_ALU64_IMM(BPF_ADD, 0, 1), ASM_STX(BPF_DW, 3, 0, 0),
+	  ASM_MOV64_IMM(0, 0), ASM_EXIT());
 	/* The stopping callback. */
 	tp_func_here(b, ld[2]);
 	E(b, ASM_MOV64_IMM(0, 1), ASM_EXIT());
@@ -363,7 +370,8 @@ static int tp_for_each_delete(struct tp_env *env, struct tp_buf *b, int *fds)
 	return 0;
 }
 
-static const char *tp_for_each_delete_check(const struct tp_env *env, uint64_t r0, const uint64_t *ctx)
+static const char *tp_for_each_delete_check(const struct tp_env *env, uint64_t r0,
+					    const uint64_t *ctx)
 {
 	(void)env, (void)r0;
 	if (ctx[0] != 3)
@@ -383,21 +391,22 @@ static int tp_loop(struct tp_env *env, struct tp_buf *b, int *fds)
 	(void)env, (void)fds;
 	E(b, ASM_MOV64_REG(6, 1), ASM_ST(BPF_DW, 10, -8, 0), ASM_MOV64_IMM(1, 10));
 	ld[0] = tp_ld_func(b, 2);
-	E(b, ASM_MOV64_REG(3, 10), ASM_ALU64_IMM(BPF_ADD, 3, -8), ASM_MOV64_IMM(4, 0), ASM_CALL_HELPER(BPF_FUNC_loop),
-	  ASM_STX(BPF_DW, 6, 0, 8), ASM_LDX(BPF_DW, 1, 10, -8), ASM_STX(BPF_DW, 6, 1, 0), ASM_MOV64_IMM(1, 10));
+	E(b, ASM_MOV64_REG(3, 10), ASM_ALU64_IMM(BPF_ADD, 3, -8), ASM_MOV64_IMM(4, 0),
+	  ASM_CALL_HELPER(BPF_FUNC_loop), ASM_STX(BPF_DW, 6, 0, 8), ASM_LDX(BPF_DW, 1, 10, -8),
+	  ASM_STX(BPF_DW, 6, 1, 0), ASM_MOV64_IMM(1, 10));
 	ld[1] = tp_ld_func(b, 2);
-	E(b, ASM_MOV64_REG(3, 10), ASM_ALU64_IMM(BPF_ADD, 3, -8), ASM_MOV64_IMM(4, 1), ASM_CALL_HELPER(BPF_FUNC_loop),
-	  ASM_STX(BPF_DW, 6, 0, 16), ASM_MOV64_IMM(1, 100));
+	E(b, ASM_MOV64_REG(3, 10), ASM_ALU64_IMM(BPF_ADD, 3, -8), ASM_MOV64_IMM(4, 1),
+	  ASM_CALL_HELPER(BPF_FUNC_loop), ASM_STX(BPF_DW, 6, 0, 16), ASM_MOV64_IMM(1, 100));
 	ld[2] = tp_ld_func(b, 2);
-	E(b, ASM_MOV64_IMM(3, 0), ASM_MOV64_IMM(4, 0), ASM_CALL_HELPER(BPF_FUNC_loop), ASM_STX(BPF_DW, 6, 0, 24),
-	  ASM_MOV64_IMM(1, (1 << 23) + 1));
+	E(b, ASM_MOV64_IMM(3, 0), ASM_MOV64_IMM(4, 0), ASM_CALL_HELPER(BPF_FUNC_loop),
+	  ASM_STX(BPF_DW, 6, 0, 24), ASM_MOV64_IMM(1, (1 << 23) + 1));
 	ld[3] = tp_ld_func(b, 2);
 	E(b, ASM_MOV64_IMM(3, 0), ASM_MOV64_IMM(4, 0), ASM_CALL_HELPER(BPF_FUNC_loop), ASM_EXIT());
 	/* Adding callback (index, ctx). */
 	tp_func_here(b, ld[0]);
 	tp_func_here(b, ld[1]);
-	E(b, ASM_LDX(BPF_DW, 3, 2, 0), ASM_ALU64_REG(BPF_ADD, 3, 1), ASM_STX(BPF_DW, 2, 3, 0), ASM_MOV64_IMM(0, 0),
-	  ASM_EXIT());
+	E(b, ASM_LDX(BPF_DW, 3, 2, 0), ASM_ALU64_REG(BPF_ADD, 3, 1), ASM_STX(BPF_DW, 2, 3, 0),
+	  ASM_MOV64_IMM(0, 0), ASM_EXIT());
 	/* Stopping callback: 1 at index 3. */
 	tp_func_here(b, ld[2]);
 	tp_func_here(b, ld[3]);
@@ -426,16 +435,18 @@ static int tp_printk(struct tp_env *env, struct tp_buf *b, int *fds)
 {
 	(void)env, (void)fds;
 	/* Stack: "x=%d s=%s\n\0" at -16, "ab\0" at -24, "%q\0" at -32, "s=%s\0" at -40. */
-	E(b, ASM_MOV64_REG(6, 1), ASM_LD_IMM64(1, 0x253d732064253d78ull), ASM_STX(BPF_DW, 10, 1, -16),
-	  ASM_ST(BPF_DW, 10, -8, 0x0a73), ASM_ST(BPF_DW, 10, -24, 0x6261),
-	  ASM_ST(BPF_DW, 10, -32, 0x7125), ASM_ST(BPF_DW, 10, -40, 0x73253d73), ASM_MOV64_REG(1, 10),
-	  ASM_ALU64_IMM(BPF_ADD, 1, -16), ASM_MOV64_IMM(2, 16), ASM_MOV64_IMM(3, 7), ASM_MOV64_REG(4, 10),
-	  ASM_ALU64_IMM(BPF_ADD, 4, -24), ASM_CALL_HELPER(BPF_FUNC_trace_printk), ASM_STX(BPF_DW, 6, 0, 0),
-	  ASM_MOV64_REG(1, 10), ASM_ALU64_IMM(BPF_ADD, 1, -32), ASM_MOV64_IMM(2, 8),
-	  ASM_CALL_HELPER(BPF_FUNC_trace_printk), ASM_STX(BPF_DW, 6, 0, 8), ASM_MOV64_REG(1, 10),
-	  ASM_ALU64_IMM(BPF_ADD, 1, -40), ASM_MOV64_IMM(2, 8), ASM_MOV64_IMM(3, 0x10),
-	  ASM_CALL_HELPER(BPF_FUNC_trace_printk), ASM_STX(BPF_DW, 6, 0, 16), ASM_MOV64_REG(1, 10),
-	  ASM_ALU64_IMM(BPF_ADD, 1, -16), ASM_MOV64_IMM(2, 6), ASM_CALL_HELPER(BPF_FUNC_trace_printk), ASM_EXIT());
+	E(b, ASM_MOV64_REG(6, 1), ASM_LD_IMM64(1, 0x253d732064253d78ull),
+	  ASM_STX(BPF_DW, 10, 1, -16), ASM_ST(BPF_DW, 10, -8, 0x0a73),
+	  ASM_ST(BPF_DW, 10, -24, 0x6261), ASM_ST(BPF_DW, 10, -32, 0x7125),
+	  ASM_ST(BPF_DW, 10, -40, 0x73253d73), ASM_MOV64_REG(1, 10), ASM_ALU64_IMM(BPF_ADD, 1, -16),
+	  ASM_MOV64_IMM(2, 16), ASM_MOV64_IMM(3, 7), ASM_MOV64_REG(4, 10),
+	  ASM_ALU64_IMM(BPF_ADD, 4, -24), ASM_CALL_HELPER(BPF_FUNC_trace_printk),
+	  ASM_STX(BPF_DW, 6, 0, 0), ASM_MOV64_REG(1, 10), ASM_ALU64_IMM(BPF_ADD, 1, -32),
+	  ASM_MOV64_IMM(2, 8), ASM_CALL_HELPER(BPF_FUNC_trace_printk), ASM_STX(BPF_DW, 6, 0, 8),
+	  ASM_MOV64_REG(1, 10), ASM_ALU64_IMM(BPF_ADD, 1, -40), ASM_MOV64_IMM(2, 8),
+	  ASM_MOV64_IMM(3, 0x10), ASM_CALL_HELPER(BPF_FUNC_trace_printk), ASM_STX(BPF_DW, 6, 0, 16),
+	  ASM_MOV64_REG(1, 10), ASM_ALU64_IMM(BPF_ADD, 1, -16), ASM_MOV64_IMM(2, 6),
+	  ASM_CALL_HELPER(BPF_FUNC_trace_printk), ASM_EXIT());
 	return 0;
 }
 
@@ -455,10 +466,12 @@ static const char *tp_printk_check(const struct tp_env *env, uint64_t r0, const 
 static int tp_calls_loops(struct tp_env *env, struct tp_buf *b, int *fds)
 {
 	(void)env, (void)fds;
-	E(b, ASM_MOV64_REG(6, 1), ASM_MOV64_IMM(1, 20), ASM_CALL_LOCAL(8), ASM_ALU64_IMM(BPF_ADD, 0, 1),
-	  ASM_STX(BPF_DW, 6, 0, 0), ASM_MOV64_IMM(0, 0), ASM_MOV64_IMM(1, 1),
+	E(b, ASM_MOV64_REG(6, 1), ASM_MOV64_IMM(1, 20), ASM_CALL_LOCAL(8),
+	  ASM_ALU64_IMM(BPF_ADD, 0, 1), ASM_STX(BPF_DW, 6, 0, 0), ASM_MOV64_IMM(0, 0),
+	  ASM_MOV64_IMM(1, 1),
 	  /* loop: r0 += r1; r1 += 1; if r1 <= 100 goto loop */
-	  ASM_ALU64_REG(BPF_ADD, 0, 1), ASM_ALU64_IMM(BPF_ADD, 1, 1), ASM_JMP_IMM(BPF_JLE, 1, 100, -3), ASM_EXIT(),
+	  ASM_ALU64_REG(BPF_ADD, 0, 1), ASM_ALU64_IMM(BPF_ADD, 1, 1),
+	  ASM_JMP_IMM(BPF_JLE, 1, 100, -3), ASM_EXIT(),
 	  /* f */
 	  ASM_MOV64_REG(0, 1), ASM_ALU64_IMM(BPF_LSH, 0, 1), ASM_EXIT());
 	return 0;

@@ -15,9 +15,9 @@
 struct btf_builder {
 	uint32_t words[1024]; /* the type section */
 	uint32_t nwords;
-	char strs[2048];      /* the string section: strs[0] is the empty name */
+	char strs[2048]; /* the string section: strs[0] is the empty name */
 	uint32_t nstrs;
-	uint32_t ntypes;      /* the last type id added */
+	uint32_t ntypes; /* the last type id added */
 };
 
 static inline void bb_init(struct btf_builder *b)
@@ -43,11 +43,12 @@ static inline void bb_word(struct btf_builder *b, uint32_t w)
 	b->words[b->nwords++] = w;
 }
 
-#define BB_INFO(kind, kflag, vlen) (((uint32_t)(kflag) << 31) | ((uint32_t)(kind) << 24) | (uint32_t)(vlen))
+#define BB_INFO(kind, kflag, vlen) \
+	(((uint32_t)(kflag) << 31) | ((uint32_t)(kind) << 24) | (uint32_t)(vlen))
 
 /* A struct btf_type; its records follow with bb_word. Returns its id. */
-static inline uint32_t bb_type(struct btf_builder *b, const char *name, uint32_t kind, uint32_t kflag,
-			       uint32_t vlen, uint32_t size_or_type)
+static inline uint32_t bb_type(struct btf_builder *b, const char *name, uint32_t kind,
+			       uint32_t kflag, uint32_t vlen, uint32_t size_or_type)
 {
 	bb_word(b, name ? bb_str(b, name) : 0);
 	bb_word(b, BB_INFO(kind, kflag, vlen));
@@ -67,7 +68,8 @@ static inline uint32_t bb_ref(struct btf_builder *b, uint32_t kind, const char *
 	return bb_type(b, name, kind, 0, 0, type);
 }
 
-static inline void bb_member(struct btf_builder *b, const char *name, uint32_t type, uint32_t bit_off)
+static inline void bb_member(struct btf_builder *b, const char *name, uint32_t type,
+			     uint32_t bit_off)
 {
 	bb_word(b, name ? bb_str(b, name) : 0);
 	bb_word(b, type);

@@ -39,7 +39,10 @@ int kprintf(const char *fmt, ...)
 	return n;
 }
 
-int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap) { return vsnprintf(buf, size, fmt, ap); }
+int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	return vsnprintf(buf, size, fmt, ap);
+}
 
 int ksnprintf(char *buf, size_t size, const char *fmt, ...)
 {
@@ -69,7 +72,8 @@ void host_arena_init(size_t bytes)
 {
 	if (arena)
 		munmap(arena, arena_bytes);
-	arena = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	arena = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (arena == MAP_FAILED) {
 		perror("host_arena_init: mmap");
 		exit(2);

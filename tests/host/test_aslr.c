@@ -13,14 +13,16 @@
 
 KTEST(aslr, extremes_of_the_ranges)
 {
-	struct aslr_layout lo = aslr_layout_from(true, 0, 0), hi = aslr_layout_from(true, ~0ull, ~0ull);
+	struct aslr_layout lo = aslr_layout_from(true, 0, 0),
+			   hi = aslr_layout_from(true, ~0ull, ~0ull);
 
 	EXPECT_EQ(lo.mmap_base, ASLR_MMAP_BASE_MIN);
 	EXPECT_EQ(lo.stack_top, ASLR_STACK_TOP_MAX);
 	EXPECT_EQ(hi.mmap_base, ASLR_MMAP_BASE_MAX);
 	EXPECT_EQ(hi.stack_top, ASLR_STACK_TOP_MIN);
 	/* Bits above the entropy are ignored. */
-	struct aslr_layout wrap = aslr_layout_from(true, 1ull << ASLR_MMAP_BITS, 1ull << ASLR_STACK_BITS);
+	struct aslr_layout wrap =
+		aslr_layout_from(true, 1ull << ASLR_MMAP_BITS, 1ull << ASLR_STACK_BITS);
 	EXPECT_EQ(wrap.mmap_base, ASLR_MMAP_BASE_MIN);
 	EXPECT_EQ(wrap.stack_top, ASLR_STACK_TOP_MAX);
 	/* The highest stack stays below the trampoline page, the lowest one's guard above the image limit. */
@@ -28,8 +30,10 @@ KTEST(aslr, extremes_of_the_ranges)
 	EXPECT_GE(hi.stack_top - USER_STACK_SIZE - USER_STACK_GUARD, (vm_offset_t)USER_IMAGE_LIMIT);
 	EXPECT_LT(hi.mmap_base, (vm_offset_t)USER_IMAGE_LIMIT);
 	/* 2^bits steps: the ranges are as wide as the entropy says. */
-	EXPECT_EQ((ASLR_MMAP_BASE_MAX - ASLR_MMAP_BASE_MIN) / ASLR_MMAP_STEP + 1, 1ull << ASLR_MMAP_BITS);
-	EXPECT_EQ((ASLR_STACK_TOP_MAX - ASLR_STACK_TOP_MIN) / ASLR_STACK_STEP + 1, 1ull << ASLR_STACK_BITS);
+	EXPECT_EQ((ASLR_MMAP_BASE_MAX - ASLR_MMAP_BASE_MIN) / ASLR_MMAP_STEP + 1,
+		  1ull << ASLR_MMAP_BITS);
+	EXPECT_EQ((ASLR_STACK_TOP_MAX - ASLR_STACK_TOP_MIN) / ASLR_STACK_STEP + 1,
+		  1ull << ASLR_STACK_BITS);
 }
 
 KTEST(aslr, off_is_the_fixed_layout)
@@ -103,10 +107,12 @@ KTEST(aslr, first_fit_starts_at_anon_loc)
 
 	vm_offset_t a = map->anon_loc, b = map->anon_loc;
 	EXPECT_EQ(vm_map_find(map, NULL, 0, &a, 3 * PAGE_SIZE, 0, VMFS_OPTIMAL_SPACE, VM_PROT_READ,
-			      VM_PROT_ALL, 0), KERN_SUCCESS);
+			      VM_PROT_ALL, 0),
+		  KERN_SUCCESS);
 	EXPECT_EQ(a, l.mmap_base);
 	EXPECT_EQ(vm_map_find(map, NULL, 0, &b, SUPERPAGE_SIZE, 0, VMFS_SUPER_SPACE, VM_PROT_READ,
-			      VM_PROT_ALL, 0), KERN_SUCCESS);
+			      VM_PROT_ALL, 0),
+		  KERN_SUCCESS);
 	EXPECT_EQ(b, l.mmap_base + SUPERPAGE_SIZE);
 	EXPECT_EQ(check(map), 0);
 

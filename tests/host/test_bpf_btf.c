@@ -49,7 +49,8 @@ static int64_t member_offset(const struct btf *btf, uint32_t id, const char *pat
 	const char *dot = strchr(path, '.');
 	size_t n = dot ? (size_t)(dot - path) : strlen(path);
 
-	if (!t || (BTF_INFO_KIND(t->info) != BTF_KIND_STRUCT && BTF_INFO_KIND(t->info) != BTF_KIND_UNION))
+	if (!t ||
+	    (BTF_INFO_KIND(t->info) != BTF_KIND_STRUCT && BTF_INFO_KIND(t->info) != BTF_KIND_UNION))
 		return -1;
 	memcpy(first, path, n);
 	first[n] = 0;
@@ -172,18 +173,22 @@ KTEST(bpf_btf, kernel_fields_match_the_header)
 			continue;
 		}
 		if ((size_t)off != fields[i].off || btf_type_size(btf, type) != fields[i].size)
-			KT_FAIL("%s.%s: BTF offset %lld size %u, gcc offset %zu size %zu", fields[i].type,
-				fields[i].field, (long long)off, btf_type_size(btf, type), fields[i].off,
-				fields[i].size);
+			KT_FAIL("%s.%s: BTF offset %lld size %u, gcc offset %zu size %zu",
+				fields[i].type, fields[i].field, (long long)off,
+				btf_type_size(btf, type), fields[i].off, fields[i].size);
 	}
 	static const struct {
 		const char *name;
 		size_t size;
 	} structs[] = {
-		{"task_struct", sizeof(struct task_struct)},     {"mm_struct", sizeof(struct mm_struct)},
-		{"vm_area_struct", sizeof(struct vm_area_struct)}, {"file", sizeof(struct btf_file)},
-		{"dentry", sizeof(struct dentry)},               {"pt_regs", sizeof(struct pt_regs)},
-		{"bpf_iter_task_vma", 8},                        {"__sk_buff", sizeof(struct __sk_buff)},
+		{"task_struct", sizeof(struct task_struct)},
+		{"mm_struct", sizeof(struct mm_struct)},
+		{"vm_area_struct", sizeof(struct vm_area_struct)},
+		{"file", sizeof(struct btf_file)},
+		{"dentry", sizeof(struct dentry)},
+		{"pt_regs", sizeof(struct pt_regs)},
+		{"bpf_iter_task_vma", 8},
+		{"__sk_buff", sizeof(struct __sk_buff)},
 	};
 	for (size_t i = 0; i < sizeof(structs) / sizeof(structs[0]); i++)
 		EXPECT_EQ(btf_type_size(btf, struct_id(btf, structs[i].name)), structs[i].size);
@@ -200,11 +205,31 @@ KTEST(bpf_btf, kernel_typedefs_enums_and_tracepoints)
 		const char *name;
 		uint32_t size;
 	} typedefs[] = {
-		{"u8", 1},    {"u16", 2},    {"u32", 4},    {"u64", 8},    {"s8", 1},     {"s16", 2},
-		{"s32", 4},   {"s64", 8},    {"__u8", 1},   {"__u16", 2},  {"__u32", 4},  {"__u64", 8},
-		{"__s8", 1},  {"__s16", 2},  {"__s32", 4},  {"__s64", 8},  {"__be16", 2}, {"__be32", 4},
-		{"__be64", 8}, {"bool", 1},  {"pid_t", 4},  {"size_t", 8}, {"loff_t", 8},
-		{"btf_trace_sys_enter", 8}, {"btf_trace_sys_exit", 8},
+		{"u8", 1},
+		{"u16", 2},
+		{"u32", 4},
+		{"u64", 8},
+		{"s8", 1},
+		{"s16", 2},
+		{"s32", 4},
+		{"s64", 8},
+		{"__u8", 1},
+		{"__u16", 2},
+		{"__u32", 4},
+		{"__u64", 8},
+		{"__s8", 1},
+		{"__s16", 2},
+		{"__s32", 4},
+		{"__s64", 8},
+		{"__be16", 2},
+		{"__be32", 4},
+		{"__be64", 8},
+		{"bool", 1},
+		{"pid_t", 4},
+		{"size_t", 8},
+		{"loff_t", 8},
+		{"btf_trace_sys_enter", 8},
+		{"btf_trace_sys_exit", 8},
 	};
 	struct btf *btf = kernel_btf();
 
@@ -305,16 +330,19 @@ KTEST(bpf_btf, struct_access)
 	EXPECT_EQ(btf_struct_access(btf, task, offsetof(struct task_struct, mm), 8, &a), 0);
 	EXPECT_EQ(a.btf_id, struct_id(btf, "mm_struct"));
 	EXPECT_EQ(btf_struct_access(btf, task, offsetof(struct task_struct, mm), 4, &a), -EACCES);
-	EXPECT_EQ(btf_struct_access(btf, task, offsetof(struct task_struct, mm) + 4, 4, &a), -EACCES);
+	EXPECT_EQ(btf_struct_access(btf, task, offsetof(struct task_struct, mm) + 4, 4, &a),
+		  -EACCES);
 	EXPECT_EQ(btf_struct_access(btf, task, offsetof(struct task_struct, pid), 8, &a), -EACCES);
 	EXPECT_EQ(btf_struct_access(btf, task, sizeof(struct task_struct), 1, &a), -EACCES);
 	EXPECT_EQ(btf_struct_access(btf, task, 0xfffffff0u, 32, &a), -EACCES);
-	EXPECT_EQ(btf_struct_access(btf, task, offsetof(struct task_struct, exit_code) + 4, 4, &a), -EACCES);
+	EXPECT_EQ(btf_struct_access(btf, task, offsetof(struct task_struct, exit_code) + 4, 4, &a),
+		  -EACCES);
 	EXPECT_EQ(btf_struct_access(btf, task, 0, 0, &a), -EACCES);
 	/* Inside an array: any bytes of one element. */
 	EXPECT_EQ(btf_struct_access(btf, task, offsetof(struct task_struct, comm) + 8, 8, &a), 0);
 	EXPECT_EQ(a.btf_id, 0);
-	EXPECT_EQ(btf_struct_access(btf, task, offsetof(struct task_struct, comm) + 12, 8, &a), -EACCES);
+	EXPECT_EQ(btf_struct_access(btf, task, offsetof(struct task_struct, comm) + 12, 8, &a),
+		  -EACCES);
 
 	/* vma->vm_file->f_path.dentry->d_shortname.string, a step at a time. */
 	EXPECT_EQ(btf_struct_access(btf, vma, offsetof(struct vm_area_struct, vm_file), 8, &a), 0);
@@ -322,13 +350,17 @@ KTEST(bpf_btf, struct_access)
 	EXPECT_EQ(btf_struct_access(btf, file, offsetof(struct btf_file, f_path.dentry), 8, &a), 0);
 	EXPECT_EQ(a.btf_id, dentry);
 	EXPECT_EQ(a.member_off, offsetof(struct btf_file, f_path.dentry));
-	EXPECT_EQ(btf_struct_access(btf, dentry, offsetof(struct dentry, d_shortname.string) + 3, 1, &a), 0);
+	EXPECT_EQ(btf_struct_access(btf, dentry, offsetof(struct dentry, d_shortname.string) + 3, 1,
+				    &a),
+		  0);
 	EXPECT_EQ(a.btf_id, 0);
 	/* A pointer to a non-struct (d_name.name: const unsigned char *) is a number. */
 	EXPECT_EQ(btf_struct_access(btf, dentry, offsetof(struct dentry, d_name.name), 8, &a), 0);
 	EXPECT_EQ(a.btf_id, 0);
 	/* Not a struct at all. */
-	EXPECT_EQ(btf_struct_access(btf, (uint32_t)btf_find_by_name_kind(btf, "u32", BTF_KIND_TYPEDEF), 0, 4, &a),
+	EXPECT_EQ(btf_struct_access(btf,
+				    (uint32_t)btf_find_by_name_kind(btf, "u32", BTF_KIND_TYPEDEF),
+				    0, 4, &a),
 		  -EACCES);
 	EXPECT_EQ(btf_struct_access(btf, 0, 0, 4, &a), -EACCES);
 	EXPECT_EQ(btf_struct_access(btf, 0xffffffffu, 0, 4, &a), -EACCES);
@@ -355,51 +387,51 @@ static int parse_logged(uint32_t size, struct btf **out)
 static uint32_t build_valid(struct btf_builder *b)
 {
 	bb_init(b);
-	uint32_t i32 = bb_int(b, "int", 4, BTF_INT_SIGNED);                 /* 1 */
-	uint32_t node = bb_type(b, "node", BTF_KIND_STRUCT, 0, 3, 24);       /* 2 */
+	uint32_t i32 = bb_int(b, "int", 4, BTF_INT_SIGNED);            /* 1 */
+	uint32_t node = bb_type(b, "node", BTF_KIND_STRUCT, 0, 3, 24); /* 2 */
 	bb_member(b, "next", 3, 0);
 	bb_member(b, "val", i32, 64);
 	bb_member(b, "arr", 4, 96);
-	bb_ref(b, BTF_KIND_PTR, NULL, node);                                /* 3: struct node * */
-	bb_array(b, i32, i32, 3);                                           /* 4: int[3] */
-	uint32_t u = bb_type(b, "u", BTF_KIND_UNION, 0, 2, 8);               /* 5 */
+	bb_ref(b, BTF_KIND_PTR, NULL, node);                   /* 3: struct node * */
+	bb_array(b, i32, i32, 3);                              /* 4: int[3] */
+	uint32_t u = bb_type(b, "u", BTF_KIND_UNION, 0, 2, 8); /* 5 */
 	bb_member(b, "a", i32, 0);
 	bb_member(b, "b", 3, 0);
-	uint32_t e = bb_type(b, "e", BTF_KIND_ENUM, 0, 2, 4);                /* 6 */
+	uint32_t e = bb_type(b, "e", BTF_KIND_ENUM, 0, 2, 4); /* 6 */
 	bb_word(b, bb_str(b, "E_A"));
 	bb_word(b, 0);
 	bb_word(b, bb_str(b, "E_B"));
 	bb_word(b, 1);
-	bb_type(b, "fwd", BTF_KIND_FWD, 1, 0, 0);                           /* 7 */
-	uint32_t td = bb_ref(b, BTF_KIND_TYPEDEF, "node_t", node);           /* 8 */
-	uint32_t vol = bb_ref(b, BTF_KIND_VOLATILE, NULL, td);              /* 9 */
-	uint32_t cst = bb_ref(b, BTF_KIND_CONST, NULL, vol);                /* 10 */
-	bb_ref(b, BTF_KIND_TYPE_TAG, "user", cst);                          /* 11: tags come first */
-	uint32_t proto = bb_type(b, NULL, BTF_KIND_FUNC_PROTO, 0, 3, i32);   /* 12 */
+	bb_type(b, "fwd", BTF_KIND_FWD, 1, 0, 0);                          /* 7 */
+	uint32_t td = bb_ref(b, BTF_KIND_TYPEDEF, "node_t", node);         /* 8 */
+	uint32_t vol = bb_ref(b, BTF_KIND_VOLATILE, NULL, td);             /* 9 */
+	uint32_t cst = bb_ref(b, BTF_KIND_CONST, NULL, vol);               /* 10 */
+	bb_ref(b, BTF_KIND_TYPE_TAG, "user", cst);                         /* 11: tags come first */
+	uint32_t proto = bb_type(b, NULL, BTF_KIND_FUNC_PROTO, 0, 3, i32); /* 12 */
 	bb_word(b, bb_str(b, "n"));
 	bb_word(b, 3);
 	bb_word(b, bb_str(b, "k"));
 	bb_word(b, e);
 	bb_word(b, 0); /* ... */
 	bb_word(b, 0);
-	uint32_t proto2 = bb_type(b, NULL, BTF_KIND_FUNC_PROTO, 0, 1, 0);    /* 13 */
+	uint32_t proto2 = bb_type(b, NULL, BTF_KIND_FUNC_PROTO, 0, 1, 0); /* 13 */
 	bb_word(b, bb_str(b, "x"));
 	bb_word(b, u);
 	uint32_t f = bb_type(b, "f", BTF_KIND_FUNC, 0, BTF_FUNC_GLOBAL, proto2); /* 14 */
-	uint32_t var = bb_type(b, "counter", BTF_KIND_VAR, 0, 0, i32);       /* 15 */
+	uint32_t var = bb_type(b, "counter", BTF_KIND_VAR, 0, 0, i32);           /* 15 */
 	bb_word(b, BTF_VAR_GLOBAL_ALLOCATED);
-	bb_type(b, ".bss", BTF_KIND_DATASEC, 0, 1, 4);                      /* 16 */
+	bb_type(b, ".bss", BTF_KIND_DATASEC, 0, 1, 4); /* 16 */
 	bb_word(b, var);
 	bb_word(b, 0);
 	bb_word(b, 4);
-	bb_type(b, "double", BTF_KIND_FLOAT, 0, 0, 8);                      /* 17 */
-	bb_type(b, "hot", BTF_KIND_DECL_TAG, 0, 0, f);                      /* 18 */
+	bb_type(b, "double", BTF_KIND_FLOAT, 0, 0, 8); /* 17 */
+	bb_type(b, "hot", BTF_KIND_DECL_TAG, 0, 0, f); /* 18 */
 	bb_word(b, 0);
-	uint32_t e64 = bb_type(b, "big", BTF_KIND_ENUM64, 0, 1, 8);          /* 19 */
+	uint32_t e64 = bb_type(b, "big", BTF_KIND_ENUM64, 0, 1, 8); /* 19 */
 	bb_word(b, bb_str(b, "BIG"));
 	bb_word(b, 1);
 	bb_word(b, 2);
-	uint32_t bits = bb_type(b, "bits", BTF_KIND_STRUCT, 1, 2, 4);        /* 20: bitfields */
+	uint32_t bits = bb_type(b, "bits", BTF_KIND_STRUCT, 1, 2, 4); /* 20: bitfields */
 	bb_member(b, "lo", i32, (3u << 24) | 0);
 	bb_member(b, "hi", e, (5u << 24) | 3);
 	(void)proto, (void)e64, (void)bits;
@@ -431,7 +463,7 @@ KTEST(bpf_btf, valid_blob_of_every_kind)
 	struct btf_access a;
 	EXPECT_EQ(btf_struct_access(btf, 2, 0, 8, &a), 0);
 	EXPECT_EQ(a.btf_id, 2);
-	EXPECT_EQ(btf_struct_access(btf, 2, 16, 4, &a), 0); /* arr[1] */
+	EXPECT_EQ(btf_struct_access(btf, 2, 16, 4, &a), 0);       /* arr[1] */
 	EXPECT_EQ(btf_struct_access(btf, 20, 0, 4, &a), -EACCES); /* bitfields */
 	btf_put(btf);
 }
@@ -444,8 +476,15 @@ struct hostile {
 	const char *log;
 };
 
-static uint32_t h_empty(struct btf_builder *b) { (void)b; return 0; }
-static uint32_t h_short(struct btf_builder *b) { return build_valid(b) ? 7 : 0; }
+static uint32_t h_empty(struct btf_builder *b)
+{
+	(void)b;
+	return 0;
+}
+static uint32_t h_short(struct btf_builder *b)
+{
+	return build_valid(b) ? 7 : 0;
+}
 static uint32_t h_hdr_past_end(struct btf_builder *b)
 {
 	build_valid(b);
@@ -469,10 +508,29 @@ static uint32_t h_hdr_long_ok(struct btf_builder *b)
 	bb_hdr(blob)->hdr_len = 29; /* zero tail, odd length: fine, and the types end up aligned */
 	return size + 5;
 }
-static uint32_t h_magic(struct btf_builder *b) { uint32_t s = build_valid(b); bb_hdr(blob)->magic = 0x9feb; return s; }
-static uint32_t h_version(struct btf_builder *b) { uint32_t s = build_valid(b); bb_hdr(blob)->version = 2; return s; }
-static uint32_t h_flags(struct btf_builder *b) { uint32_t s = build_valid(b); bb_hdr(blob)->flags = 1; return s; }
-static uint32_t h_no_data(struct btf_builder *b) { build_valid(b); return 24; }
+static uint32_t h_magic(struct btf_builder *b)
+{
+	uint32_t s = build_valid(b);
+	bb_hdr(blob)->magic = 0x9feb;
+	return s;
+}
+static uint32_t h_version(struct btf_builder *b)
+{
+	uint32_t s = build_valid(b);
+	bb_hdr(blob)->version = 2;
+	return s;
+}
+static uint32_t h_flags(struct btf_builder *b)
+{
+	uint32_t s = build_valid(b);
+	bb_hdr(blob)->flags = 1;
+	return s;
+}
+static uint32_t h_no_data(struct btf_builder *b)
+{
+	build_valid(b);
+	return 24;
+}
 static uint32_t h_sec_offset(struct btf_builder *b)
 {
 	uint32_t s = build_valid(b);
@@ -518,8 +576,18 @@ static uint32_t h_str_not_last(struct btf_builder *b)
 	h->type_off = h->str_len;
 	return s;
 }
-static uint32_t h_str_first_char(struct btf_builder *b) { uint32_t s = build_valid(b); blob[24 + bb_hdr(blob)->str_off] = 'x'; return s; }
-static uint32_t h_str_no_nul(struct btf_builder *b) { uint32_t s = build_valid(b); blob[s - 1] = 'x'; return s; }
+static uint32_t h_str_first_char(struct btf_builder *b)
+{
+	uint32_t s = build_valid(b);
+	blob[24 + bb_hdr(blob)->str_off] = 'x';
+	return s;
+}
+static uint32_t h_str_no_nul(struct btf_builder *b)
+{
+	uint32_t s = build_valid(b);
+	blob[s - 1] = 'x';
+	return s;
+}
 /* The only way to an unaligned type_off: an empty type section after an odd string section. */
 static uint32_t h_type_unaligned(struct btf_builder *b)
 {
@@ -559,8 +627,18 @@ static uint32_t h_info_bits(struct btf_builder *b)
 	b->words[1] |= 0x00010000;
 	return bb_blob(b, blob);
 }
-static uint32_t h_kind0(struct btf_builder *b) { bb_init(b); bb_type(b, NULL, 0, 0, 0, 0); return bb_blob(b, blob); }
-static uint32_t h_kind20(struct btf_builder *b) { bb_init(b); bb_type(b, NULL, 20, 0, 0, 0); return bb_blob(b, blob); }
+static uint32_t h_kind0(struct btf_builder *b)
+{
+	bb_init(b);
+	bb_type(b, NULL, 0, 0, 0, 0);
+	return bb_blob(b, blob);
+}
+static uint32_t h_kind20(struct btf_builder *b)
+{
+	bb_init(b);
+	bb_type(b, NULL, 20, 0, 0, 0);
+	return bb_blob(b, blob);
+}
 static uint32_t h_name_off(struct btf_builder *b)
 {
 	bb_init(b);
@@ -583,9 +661,24 @@ static uint32_t h_int_bits(struct btf_builder *b)
 	bb_word(b, 200);
 	return bb_blob(b, blob);
 }
-static uint32_t h_int_enc(struct btf_builder *b) { bb_init(b); bb_int(b, "int", 4, 8); return bb_blob(b, blob); }
-static uint32_t h_ptr_bad_id(struct btf_builder *b) { bb_init(b); bb_ref(b, BTF_KIND_PTR, NULL, 99); return bb_blob(b, blob); }
-static uint32_t h_ptr_name(struct btf_builder *b) { bb_init(b); bb_ref(b, BTF_KIND_PTR, "p", 0); return bb_blob(b, blob); }
+static uint32_t h_int_enc(struct btf_builder *b)
+{
+	bb_init(b);
+	bb_int(b, "int", 4, 8);
+	return bb_blob(b, blob);
+}
+static uint32_t h_ptr_bad_id(struct btf_builder *b)
+{
+	bb_init(b);
+	bb_ref(b, BTF_KIND_PTR, NULL, 99);
+	return bb_blob(b, blob);
+}
+static uint32_t h_ptr_name(struct btf_builder *b)
+{
+	bb_init(b);
+	bb_ref(b, BTF_KIND_PTR, "p", 0);
+	return bb_blob(b, blob);
+}
 static uint32_t h_typedef_loop(struct btf_builder *b)
 {
 	bb_init(b);
@@ -593,7 +686,12 @@ static uint32_t h_typedef_loop(struct btf_builder *b)
 	bb_ref(b, BTF_KIND_TYPEDEF, "b", 1);
 	return bb_blob(b, blob);
 }
-static uint32_t h_self_typedef(struct btf_builder *b) { bb_init(b); bb_ref(b, BTF_KIND_CONST, NULL, 1); return bb_blob(b, blob); }
+static uint32_t h_self_typedef(struct btf_builder *b)
+{
+	bb_init(b);
+	bb_ref(b, BTF_KIND_CONST, NULL, 1);
+	return bb_blob(b, blob);
+}
 static uint32_t h_ptr_loop(struct btf_builder *b)
 {
 	bb_init(b);
@@ -657,7 +755,12 @@ static uint32_t h_array_index(struct btf_builder *b)
 	bb_array(b, 1, 2, 4);
 	return bb_blob(b, blob);
 }
-static uint32_t h_array_self(struct btf_builder *b) { bb_init(b); bb_array(b, 1, 1, 4); return bb_blob(b, blob); }
+static uint32_t h_array_self(struct btf_builder *b)
+{
+	bb_init(b);
+	bb_array(b, 1, 1, 4);
+	return bb_blob(b, blob);
+}
 static uint32_t h_func_not_proto(struct btf_builder *b)
 {
 	bb_init(b);
@@ -740,8 +843,18 @@ static uint32_t h_deep_chain(struct btf_builder *b)
 	bb_int(b, "int", 4, 0);
 	return bb_blob(b, blob);
 }
-static uint32_t h_enum_size(struct btf_builder *b) { bb_init(b); bb_type(b, "e", BTF_KIND_ENUM, 0, 0, 3); return bb_blob(b, blob); }
-static uint32_t h_bad_ident(struct btf_builder *b) { bb_init(b); bb_type(b, "1abc", BTF_KIND_STRUCT, 0, 0, 0); return bb_blob(b, blob); }
+static uint32_t h_enum_size(struct btf_builder *b)
+{
+	bb_init(b);
+	bb_type(b, "e", BTF_KIND_ENUM, 0, 0, 3);
+	return bb_blob(b, blob);
+}
+static uint32_t h_bad_ident(struct btf_builder *b)
+{
+	bb_init(b);
+	bb_type(b, "1abc", BTF_KIND_STRUCT, 0, 0, 0);
+	return bb_blob(b, blob);
+}
 static uint32_t h_tag_after_const(struct btf_builder *b)
 {
 	bb_init(b);
@@ -819,8 +932,8 @@ KTEST(bpf_btf, hostile_corpus)
 		uint32_t size = corpus[i].make(&b);
 		int err = parse_logged(size, &btf);
 		if (err != corpus[i].err || !strstr(logbuf, corpus[i].log))
-			KT_FAIL("%s: %d, log \"%s\"; expected %d and \"%s\"", corpus[i].what, err, logbuf,
-				corpus[i].err, corpus[i].log);
+			KT_FAIL("%s: %d, log \"%s\"; expected %d and \"%s\"", corpus[i].what, err,
+				logbuf, corpus[i].err, corpus[i].log);
 		EXPECT_NULL(btf);
 		/* The same without a log. */
 		size = corpus[i].make(&b);
@@ -870,7 +983,8 @@ KTEST(bpf_btf, log_rules)
 	EXPECT_EQ(log.true_size, whole);
 	EXPECT_EQ(strlen(small), sizeof(small) - 1);
 	EXPECT_EQ(strcmp(small, logbuf + whole - sizeof(small)), 0);
-	log = (struct btf_log_attr){.buf = small, .size = sizeof(small), .level = 1 | BPF_LOG_FIXED};
+	log = (struct btf_log_attr){
+		.buf = small, .size = sizeof(small), .level = 1 | BPF_LOG_FIXED};
 	EXPECT_EQ(btf_parse(blob, size, &log, &btf), -ENOSPC);
 	EXPECT_EQ(strncmp(small, logbuf, sizeof(small) - 1), 0);
 	/* A level without a buffer measures only. */
@@ -969,9 +1083,15 @@ KTEST(bpf_btf, corrupted_kernel_blobs)
 		for (uint32_t i = 0; i < n; i++) {
 			uint32_t at = (uint32_t)test_rng_below(&rng, size);
 			switch (test_rng_below(&rng, 3)) {
-			case 0: copy[at] ^= (uint8_t)(1u << test_rng_below(&rng, 8)); break;
-			case 1: copy[at] = (uint8_t)test_rng_next(&rng); break;
-			default: cut = at; break;
+			case 0:
+				copy[at] ^= (uint8_t)(1u << test_rng_below(&rng, 8));
+				break;
+			case 1:
+				copy[at] = (uint8_t)test_rng_next(&rng);
+				break;
+			default:
+				cut = at;
+				break;
 			}
 		}
 		struct btf *btf;
@@ -981,7 +1101,8 @@ KTEST(bpf_btf, corrupted_kernel_blobs)
 			struct btf_access a;
 			for (uint32_t id = 0; id < btf_nr_types(btf) + 2; id++) {
 				btf_type_skip_modifiers(btf, id, NULL);
-				btf_struct_access(btf, id, (uint32_t)test_rng_below(&rng, 128), 8, &a);
+				btf_struct_access(btf, id, (uint32_t)test_rng_below(&rng, 128), 8,
+						  &a);
 			}
 			btf_put(btf);
 		}
@@ -1008,10 +1129,19 @@ KTEST(bpf_btf, corrupted_hand_made_blobs)
 		for (uint32_t i = 0; i < n; i++) {
 			uint32_t w = (uint32_t)test_rng_below(&rng, b.nwords);
 			switch (test_rng_below(&rng, 4)) {
-			case 0: words[w] = (uint32_t)test_rng_below(&rng, 32); break;
-			case 1: words[w] ^= 1u << test_rng_below(&rng, 32); break;
-			case 2: words[w] = (uint32_t)test_rng_next(&rng); break;
-			default: words[w] = (uint32_t)test_rng_below(&rng, 24) << 24 | (uint32_t)test_rng_below(&rng, 4); break;
+			case 0:
+				words[w] = (uint32_t)test_rng_below(&rng, 32);
+				break;
+			case 1:
+				words[w] ^= 1u << test_rng_below(&rng, 32);
+				break;
+			case 2:
+				words[w] = (uint32_t)test_rng_next(&rng);
+				break;
+			default:
+				words[w] = (uint32_t)test_rng_below(&rng, 24) << 24 |
+					   (uint32_t)test_rng_below(&rng, 4);
+				break;
 			}
 		}
 		struct btf *btf;
@@ -1026,7 +1156,8 @@ KTEST(bpf_btf, corrupted_hand_made_blobs)
 			btf_type_skip_modifiers(btf, id, NULL);
 			btf_type_size(btf, id);
 			btf_ptr_struct_target(btf, id);
-			btf_struct_access(btf, id, (uint32_t)test_rng_below(&rng, 32), 1 + (uint32_t)test_rng_below(&rng, 8), &a);
+			btf_struct_access(btf, id, (uint32_t)test_rng_below(&rng, 32),
+					  1 + (uint32_t)test_rng_below(&rng, 8), &a);
 		}
 		btf_put(btf);
 	}

@@ -84,7 +84,8 @@ static struct bpf_jit_image *compile(const struct bpf_insn *in, uint32_t n)
 #define RUN_FAILED 0xdeadbeefdeadbeefull
 
 /* Compile and run with r1, r2; returns r0, or RUN_FAILED after recording that it did not compile. */
-static uint64_t run2(struct ktest_state *kt, const struct bpf_insn *in, uint32_t n, uint64_t r1, uint64_t r2)
+static uint64_t run2(struct ktest_state *kt, const struct bpf_insn *in, uint32_t n, uint64_t r1,
+		     uint64_t r2)
 {
 	struct bpf_jit_image *img = compile(in, n);
 	if (!img) {
@@ -137,9 +138,11 @@ static void sentinels(uint64_t init[10])
 }
 
 /* Compare out[0..10] with want[0..10], naming the first difference. */
-static bool same_regs(struct ktest_state *kt, const char *what, const uint64_t out[11], const uint64_t want[11])
+static bool same_regs(struct ktest_state *kt, const char *what, const uint64_t out[11],
+		      const uint64_t want[11])
 {
-	static const char *const names[11] = {"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "stack slot"};
+	static const char *const names[11] = {"r0", "r1", "r2", "r3", "r4",        "r5",
+					      "r6", "r7", "r8", "r9", "stack slot"};
 	for (int r = 0; r <= 10; r++) {
 		if (out[r] != want[r]) {
 			KT_FAIL("%s: %s is %#lx, want %#lx", what, names[r], out[r], want[r]);
@@ -153,16 +156,46 @@ static bool same_regs(struct ktest_state *kt, const char *what, const uint64_t o
 /* References. */
 
 static const uint64_t edge_values[] = {
-	0, 1, 2, 3, 7, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff,
-	0x100000000ull, 0x123456789abcdefull, 0x7fffffffffffffffull, 0x8000000000000000ull,
-	0xfffffffffffffffeull, 0xffffffffffffffffull, 0xffffffff80000000ull, 0xfffffffffffffff9ull,
-	0x00000001fffffff9ull, 0x8000000000000001ull,
+	0,
+	1,
+	2,
+	3,
+	7,
+	0x7f,
+	0x80,
+	0xff,
+	0x7fff,
+	0x8000,
+	0xffff,
+	0x7fffffff,
+	0x80000000,
+	0xffffffff,
+	0x100000000ull,
+	0x123456789abcdefull,
+	0x7fffffffffffffffull,
+	0x8000000000000000ull,
+	0xfffffffffffffffeull,
+	0xffffffffffffffffull,
+	0xffffffff80000000ull,
+	0xfffffffffffffff9ull,
+	0x00000001fffffff9ull,
+	0x8000000000000001ull,
 };
 
 /* The boundaries that matter to comparisons and the simpler operations. */
 static const uint64_t boundary_values[] = {
-	0, 1, 2, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ull, 0x7fffffffffffffffull,
-	0x8000000000000000ull, 0xfffffffffffffffeull, 0xffffffffffffffffull, 0xffffffff80000000ull,
+	0,
+	1,
+	2,
+	0x7fffffff,
+	0x80000000,
+	0xffffffff,
+	0x100000000ull,
+	0x7fffffffffffffffull,
+	0x8000000000000000ull,
+	0xfffffffffffffffeull,
+	0xffffffffffffffffull,
+	0xffffffff80000000ull,
 };
 
 static uint64_t ref_alu(unsigned op, bool w, bool sgn, uint64_t a, uint64_t b)
@@ -174,16 +207,33 @@ static uint64_t ref_alu(unsigned op, bool w, bool sgn, uint64_t a, uint64_t b)
 		b = (uint32_t)b;
 	}
 	switch (op) {
-	case BPF_ADD: r = a + b; break;
-	case BPF_SUB: r = a - b; break;
-	case BPF_MUL: r = a * b; break;
-	case BPF_OR: r = a | b; break;
-	case BPF_AND: r = a & b; break;
-	case BPF_XOR: r = a ^ b; break;
-	case BPF_LSH: r = a << (b & mask); break;
-	case BPF_RSH: r = a >> (b & mask); break;
+	case BPF_ADD:
+		r = a + b;
+		break;
+	case BPF_SUB:
+		r = a - b;
+		break;
+	case BPF_MUL:
+		r = a * b;
+		break;
+	case BPF_OR:
+		r = a | b;
+		break;
+	case BPF_AND:
+		r = a & b;
+		break;
+	case BPF_XOR:
+		r = a ^ b;
+		break;
+	case BPF_LSH:
+		r = a << (b & mask);
+		break;
+	case BPF_RSH:
+		r = a >> (b & mask);
+		break;
 	case BPF_ARSH:
-		r = w ? (uint64_t)((int64_t)a >> (b & mask)) : (uint32_t)((int32_t)(uint32_t)a >> (b & mask));
+		r = w ? (uint64_t)((int64_t)a >> (b & mask))
+		      : (uint32_t)((int32_t)(uint32_t)a >> (b & mask));
 		break;
 	case BPF_DIV:
 	case BPF_MOD: {
@@ -213,17 +263,28 @@ static bool ref_jmp(unsigned op, bool w, uint64_t a, uint64_t b)
 	uint64_t ua = w ? a : (uint32_t)a, ub = w ? b : (uint32_t)b;
 	int64_t sa = w ? (int64_t)a : (int32_t)a, sb = w ? (int64_t)b : (int32_t)b;
 	switch (op) {
-	case BPF_JEQ: return ua == ub;
-	case BPF_JNE: return ua != ub;
-	case BPF_JGT: return ua > ub;
-	case BPF_JGE: return ua >= ub;
-	case BPF_JLT: return ua < ub;
-	case BPF_JLE: return ua <= ub;
-	case BPF_JSET: return (ua & ub) != 0;
-	case BPF_JSGT: return sa > sb;
-	case BPF_JSGE: return sa >= sb;
-	case BPF_JSLT: return sa < sb;
-	case BPF_JSLE: return sa <= sb;
+	case BPF_JEQ:
+		return ua == ub;
+	case BPF_JNE:
+		return ua != ub;
+	case BPF_JGT:
+		return ua > ub;
+	case BPF_JGE:
+		return ua >= ub;
+	case BPF_JLT:
+		return ua < ub;
+	case BPF_JLE:
+		return ua <= ub;
+	case BPF_JSET:
+		return (ua & ub) != 0;
+	case BPF_JSGT:
+		return sa > sb;
+	case BPF_JSGE:
+		return sa >= sb;
+	case BPF_JSLT:
+		return sa < sb;
+	case BPF_JSLE:
+		return sa <= sb;
 	}
 	return false;
 }
@@ -252,18 +313,22 @@ static void check_binop(struct ktest_state *kt, const struct binop *t)
 			for (size_t k = 0; k < t->nbs; k++)
 				for (size_t pr = 0; pr <= t->npairs; pr++) {
 					bool x = pr < t->npairs;
-					int dst = x ? t->pairs[pr][0] : 1, src = x ? t->pairs[pr][1] : 0;
+					int dst = x ? t->pairs[pr][0] : 1,
+					    src = x ? t->pairs[pr][1] : 0;
 					uint64_t a = t->as[i], b = x && dst == src ? a : t->bs[k];
-					uint8_t cls = jump ? (w ? BPF_JMP : BPF_JMP32) : (w ? BPF_ALU64 : BPF_ALU);
+					uint8_t cls = jump ? (w ? BPF_JMP : BPF_JMP32)
+							   : (w ? BPF_ALU64 : BPF_ALU);
 					uint64_t init[10], out[11], want[11];
 					sentinels(init);
 					init[dst] = a;
 					if (x)
 						init[src] = b;
 					else /* the operation sees the immediate as its class widens it */
-						b = w || jump ? (uint64_t)(int64_t)(int32_t)b : (uint32_t)b;
+						b = w || jump ? (uint64_t)(int64_t)(int32_t)b
+							      : (uint32_t)b;
 					struct bpf_insn ops[] = {
-						ASM_INSN(cls | (x ? BPF_X : BPF_K) | t->op, dst, src, jump ? 2 : t->off,
+						ASM_INSN(cls | (x ? BPF_X : BPF_K) | t->op, dst,
+							 src, jump ? 2 : t->off,
 							 x ? 0 : (int32_t)b),
 						ASM_ST(BPF_DW, 10, DUMP_SLOT, 1),
 						ASM_JA(1),
@@ -279,15 +344,17 @@ static void check_binop(struct ktest_state *kt, const struct binop *t)
 						want[dst] = ref_alu(t->op, w, t->off == 1, a, b);
 					}
 					char what[96];
-					snprintf(what, sizeof(what), "class %#x op %#x off %d r%d %#lx, %s %#lx", cls, t->op, t->off,
-						 dst, a, x ? "reg" : "imm", b);
+					snprintf(what, sizeof(what),
+						 "class %#x op %#x off %d r%d %#lx, %s %#lx", cls,
+						 t->op, t->off, dst, a, x ? "reg" : "imm", b);
 					if (!same_regs(kt, what, out, want))
 						return;
 				}
 }
 
-#define BINOP(cls_, op_, off_, pairs_, as_, bs_) \
-	check_binop(kt, &(struct binop){cls_, op_, off_, pairs_, ARRAY_SIZE(pairs_), as_, bs_, ARRAY_SIZE(as_), ARRAY_SIZE(bs_)})
+#define BINOP(cls_, op_, off_, pairs_, as_, bs_)                                               \
+	check_binop(kt, &(struct binop){cls_, op_, off_, pairs_, ARRAY_SIZE(pairs_), as_, bs_, \
+					ARRAY_SIZE(as_), ARRAY_SIZE(bs_)})
 
 static const int plain_pairs[][2] = {{1, 2}, {6, 9}, {0, 5}, {7, 7}};
 
@@ -299,7 +366,8 @@ KTEST(bpf_jit, alu_add_sub_mul_logic)
 }
 
 /* Pairs that put dst or src in rax (r0), rdx (r3) or both, which division borrows. */
-static const int div_pairs[][2] = {{1, 2}, {0, 2}, {3, 2}, {2, 0}, {2, 3}, {0, 3}, {3, 0}, {4, 4}, {9, 5}};
+static const int div_pairs[][2] = {{1, 2}, {0, 2}, {3, 2}, {2, 0}, {2, 3},
+				   {0, 3}, {3, 0}, {4, 4}, {9, 5}};
 
 KTEST(bpf_jit, div_mod_unsigned)
 {
@@ -317,24 +385,38 @@ KTEST(bpf_jit, div_mod_signed)
 KTEST(bpf_jit, div_edge_cases_spelled_out)
 {
 	static const struct bpf_insn sdiv_min[] = {
-		ASM_LD_IMM64(0, 0x8000000000000000ull), ASM_MOV64_IMM(1, -1),
-		ASM_ALU64_REG_OFF(BPF_DIV, 1, 0, 1), ASM_EXIT(),
+		ASM_LD_IMM64(0, 0x8000000000000000ull),
+		ASM_MOV64_IMM(1, -1),
+		ASM_ALU64_REG_OFF(BPF_DIV, 1, 0, 1),
+		ASM_EXIT(),
 	};
 	static const struct bpf_insn smod_min[] = {
-		ASM_LD_IMM64(0, 0x8000000000000000ull), ASM_ALU64_IMM_OFF(BPF_MOD, 1, 0, -1), ASM_EXIT(),
+		ASM_LD_IMM64(0, 0x8000000000000000ull),
+		ASM_ALU64_IMM_OFF(BPF_MOD, 1, 0, -1),
+		ASM_EXIT(),
 	};
 	static const struct bpf_insn sdiv32_min[] = {
-		ASM_LD_IMM64(0, 0xffffffff80000000ull), ASM_MOV64_IMM(2, -1),
-		ASM_ALU32_REG_OFF(BPF_DIV, 1, 0, 2), ASM_EXIT(),
+		ASM_LD_IMM64(0, 0xffffffff80000000ull),
+		ASM_MOV64_IMM(2, -1),
+		ASM_ALU32_REG_OFF(BPF_DIV, 1, 0, 2),
+		ASM_EXIT(),
 	};
 	static const struct bpf_insn div0[] = {
-		ASM_MOV64_IMM(0, 77), ASM_MOV64_IMM(2, 0), ASM_ALU64_REG(BPF_DIV, 0, 2), ASM_EXIT(),
+		ASM_MOV64_IMM(0, 77),
+		ASM_MOV64_IMM(2, 0),
+		ASM_ALU64_REG(BPF_DIV, 0, 2),
+		ASM_EXIT(),
 	};
 	static const struct bpf_insn mod0_32[] = {
-		ASM_LD_IMM64(0, 0xabcdef0012345678ull), ASM_ALU32_IMM(BPF_MOD, 0, 0), ASM_EXIT(),
+		ASM_LD_IMM64(0, 0xabcdef0012345678ull),
+		ASM_ALU32_IMM(BPF_MOD, 0, 0),
+		ASM_EXIT(),
 	};
 	static const struct bpf_insn mod0_64[] = {
-		ASM_LD_IMM64(0, 0xabcdef0012345678ull), ASM_MOV64_IMM(5, 0), ASM_ALU64_REG(BPF_MOD, 0, 5), ASM_EXIT(),
+		ASM_LD_IMM64(0, 0xabcdef0012345678ull),
+		ASM_MOV64_IMM(5, 0),
+		ASM_ALU64_REG(BPF_MOD, 0, 5),
+		ASM_EXIT(),
 	};
 	EXPECT_EQ(RUN(sdiv_min, 0, 0), 0x8000000000000000ull);
 	EXPECT_EQ(RUN(smod_min, 0, 0), 0);
@@ -348,7 +430,8 @@ KTEST(bpf_jit, div_edge_cases_spelled_out)
 KTEST(bpf_jit, shifts)
 {
 	static const int pairs[][2] = {{1, 2}, {4, 2}, {2, 4}, {4, 4}, {0, 3}, {3, 3}};
-	static const uint64_t counts[] = {0, 1, 2, 7, 31, 32, 33, 63, 64, 65, 0xffffffffffffffffull, 0x100000020ull};
+	static const uint64_t counts[] = {
+		0, 1, 2, 7, 31, 32, 33, 63, 64, 65, 0xffffffffffffffffull, 0x100000020ull};
 	BINOP(BPF_ALU64, BPF_LSH, 0, pairs, edge_values, counts);
 	BINOP(BPF_ALU64, BPF_RSH, 0, pairs, edge_values, counts);
 	BINOP(BPF_ALU64, BPF_ARSH, 0, pairs, edge_values, counts);
@@ -356,7 +439,7 @@ KTEST(bpf_jit, shifts)
 
 KTEST(bpf_jit, conditional_jumps)
 {
-	static const uint8_t ops[] = {BPF_JEQ, BPF_JNE, BPF_JGT, BPF_JGE, BPF_JLT, BPF_JLE,
+	static const uint8_t ops[] = {BPF_JEQ,  BPF_JNE,  BPF_JGT,  BPF_JGE,  BPF_JLT, BPF_JLE,
 				      BPF_JSET, BPF_JSGT, BPF_JSGE, BPF_JSLT, BPF_JSLE};
 	static const int pairs[][2] = {{1, 2}, {0, 9}, {8, 8}};
 	for (size_t o = 0; o < ARRAY_SIZE(ops); o++)
@@ -367,8 +450,8 @@ KTEST(bpf_jit, conditional_jumps)
  * Run insns with r[reg] = a and the other registers at their sentinels: the first instruction's
  * dst must end up as result, every other register unchanged.
  */
-static bool check_one(struct ktest_state *kt, const struct bpf_insn *insns, uint32_t n, int reg, uint64_t a,
-		      uint64_t result)
+static bool check_one(struct ktest_state *kt, const struct bpf_insn *insns, uint32_t n, int reg,
+		      uint64_t a, uint64_t result)
 {
 	uint64_t init[10], out[11], want[11];
 	sentinels(init);
@@ -379,8 +462,9 @@ static bool check_one(struct ktest_state *kt, const struct bpf_insn *insns, uint
 	want[10] = 0x5107;
 	want[insns[0].dst_reg] = result;
 	char what[80];
-	snprintf(what, sizeof(what), "code %#x dst r%d src r%d off %d imm %d, r%d = %#lx", insns[0].code,
-		 insns[0].dst_reg, insns[0].src_reg, insns[0].off, insns[0].imm, reg, a);
+	snprintf(what, sizeof(what), "code %#x dst r%d src r%d off %d imm %d, r%d = %#lx",
+		 insns[0].code, insns[0].dst_reg, insns[0].src_reg, insns[0].off, insns[0].imm, reg,
+		 a);
 	return same_regs(kt, what, out, want);
 }
 
@@ -409,7 +493,8 @@ KTEST(bpf_jit, neg_mov_movsx)
 				{ASM_MOV32_IMM(src, (int32_t)a), (uint32_t)a},
 			};
 			for (size_t c = 0; c < ARRAY_SIZE(cases); c++)
-				ASSERT_TRUE(check_one(kt, &cases[c].insn, 1, src, a, cases[c].want));
+				ASSERT_TRUE(
+					check_one(kt, &cases[c].insn, 1, src, a, cases[c].want));
 		}
 	}
 }
@@ -515,28 +600,34 @@ KTEST(bpf_jit, loads_all_sizes_and_sign_extension)
 		for (size_t s = 0; s < ARRAY_SIZE(sizes); s++)
 			for (int sx = 0; sx <= 1; sx++)
 				for (int base = 0; base <= 9; base++) {
-					unsigned bytes = sizes[s] == BPF_B ? 1 : sizes[s] == BPF_H ? 2 : sizes[s] == BPF_W ? 4 : 8;
+					unsigned bytes = sizes[s] == BPF_B   ? 1
+							 : sizes[s] == BPF_H ? 2
+							 : sizes[s] == BPF_W ? 4
+									     : 8;
 					if (sx && bytes == 8)
 						continue;
 					uint64_t v = 0;
 					memcpy(&v, mem + offs[o], bytes);
 					if (sx)
-						v = bytes == 1 ? (uint64_t)(int8_t)v : bytes == 2 ? (uint64_t)(int16_t)v
-											 : (uint64_t)(int32_t)v;
+						v = bytes == 1   ? (uint64_t)(int8_t)v
+						    : bytes == 2 ? (uint64_t)(int16_t)v
+								 : (uint64_t)(int32_t)v;
 					int dst = (base + 3) % 10;
 					/* the base register points 256 bytes in; the offset is relative to it */
 					uint64_t init[10], out[11], want[11];
 					sentinels(init);
 					init[base] = (uintptr_t)mem + 256;
-					struct bpf_insn insn = sx ? ASM_LDXS(sizes[s], dst, base, offs[o] - 256)
-								 : ASM_LDX(sizes[s], dst, base, offs[o] - 256);
+					struct bpf_insn insn =
+						sx ? ASM_LDXS(sizes[s], dst, base, offs[o] - 256)
+						   : ASM_LDX(sizes[s], dst, base, offs[o] - 256);
 					ASSERT_TRUE(run_dump(kt, &insn, 1, init, out));
 					memcpy(want, init, sizeof(init));
 					want[10] = 0x5107;
 					want[dst] = v;
 					char what[64];
-					snprintf(what, sizeof(what), "load size %#x sx %d base r%d off %d", sizes[s], sx, base,
-						 offs[o] - 256);
+					snprintf(what, sizeof(what),
+						 "load size %#x sx %d base r%d off %d", sizes[s],
+						 sx, base, offs[o] - 256);
 					ASSERT_TRUE(same_regs(kt, what, out, want));
 				}
 }
@@ -553,7 +644,10 @@ KTEST(bpf_jit, stores_all_sizes)
 				uint8_t mem[64], want_mem[64];
 				memset(mem, 0x11, sizeof(mem));
 				memcpy(want_mem, mem, sizeof(mem));
-				unsigned bytes = sizes[s] == BPF_B ? 1 : sizes[s] == BPF_H ? 2 : sizes[s] == BPF_W ? 4 : 8;
+				unsigned bytes = sizes[s] == BPF_B   ? 1
+						 : sizes[s] == BPF_H ? 2
+						 : sizes[s] == BPF_W ? 4
+								     : 8;
 				memcpy(want_mem + 40, &v, bytes);
 				uint64_t init[10], out[11];
 				sentinels(init);
@@ -562,7 +656,8 @@ KTEST(bpf_jit, stores_all_sizes)
 				struct bpf_insn insn = ASM_STX(sizes[s], base, src, -10);
 				ASSERT_TRUE(run_dump(kt, &insn, 1, init, out));
 				if (memcmp(mem, want_mem, sizeof(mem)) != 0) {
-					KT_FAIL("stx size %#x base r%d src r%d", sizes[s], base, src);
+					KT_FAIL("stx size %#x base r%d src r%d", sizes[s], base,
+						src);
 					return;
 				}
 
@@ -598,7 +693,8 @@ KTEST(bpf_jit, stack_all_sizes)
 		ASM_EXIT(),
 	};
 	uint64_t r1 = 0xfffffffffffff000ull;
-	EXPECT_EQ(RUN(prog, r1, 0), 0x01020304ull + 0x7f + (uint64_t)(int16_t)0xf000 + 0xfffff000ull);
+	EXPECT_EQ(RUN(prog, r1, 0),
+		  0x01020304ull + 0x7f + (uint64_t)(int16_t)0xf000 + 0xfffff000ull);
 }
 
 /* Probing loads: what a good pointer holds; 0 from the NULL page (caught before the load). */
@@ -610,13 +706,19 @@ KTEST(bpf_jit, probe_loads)
 		for (int sx = 0; sx <= 1; sx++) {
 			if (sx && sizes[s] == BPF_DW)
 				continue;
-			unsigned bytes = sizes[s] == BPF_B ? 1 : sizes[s] == BPF_H ? 2 : sizes[s] == BPF_W ? 4 : 8;
+			unsigned bytes = sizes[s] == BPF_B   ? 1
+					 : sizes[s] == BPF_H ? 2
+					 : sizes[s] == BPF_W ? 4
+							     : 8;
 			uint64_t v = 0;
 			memcpy(&v, (uint8_t *)&cell + 8 - bytes, bytes);
 			if (sx)
-				v = bytes == 1 ? (uint64_t)(int8_t)v : bytes == 2 ? (uint64_t)(int16_t)v : (uint64_t)(int32_t)v;
+				v = bytes == 1   ? (uint64_t)(int8_t)v
+				    : bytes == 2 ? (uint64_t)(int16_t)v
+						 : (uint64_t)(int32_t)v;
 			struct bpf_insn good[] = {
-				sx ? ASM_PROBES(sizes[s], 0, 1, 8 - (int)bytes) : ASM_PROBE(sizes[s], 0, 1, 8 - (int)bytes),
+				sx ? ASM_PROBES(sizes[s], 0, 1, 8 - (int)bytes)
+				   : ASM_PROBE(sizes[s], 0, 1, 8 - (int)bytes),
 				ASM_EXIT(),
 			};
 			/* dst == src, and a NULL base with an offset inside the NULL page */
@@ -628,7 +730,8 @@ KTEST(bpf_jit, probe_loads)
 			};
 			EXPECT_EQ(RUN(good, (uintptr_t)&cell, 0), v);
 			EXPECT_EQ(RUN(null, 0, 0), UINT64_MAX);
-			EXPECT_EQ(RUN(null, UINT64_MAX - 7, 0), UINT64_MAX); /* wraps into the NULL page */
+			EXPECT_EQ(RUN(null, UINT64_MAX - 7, 0),
+				  UINT64_MAX); /* wraps into the NULL page */
 		}
 }
 
@@ -638,18 +741,30 @@ KTEST(bpf_jit, probe_loads)
 static uint64_t ref_atomic(int op, uint64_t old, uint64_t v)
 {
 	switch (op & ~BPF_FETCH) {
-	case BPF_ADD: return old + v;
-	case BPF_OR: return old | v;
-	case BPF_AND: return old & v;
-	case BPF_XOR: return old ^ v;
+	case BPF_ADD:
+		return old + v;
+	case BPF_OR:
+		return old | v;
+	case BPF_AND:
+		return old & v;
+	case BPF_XOR:
+		return old ^ v;
 	}
 	return v; /* XCHG */
 }
 
 KTEST(bpf_jit, atomics)
 {
-	static const int ops[] = {BPF_ADD, BPF_OR, BPF_AND, BPF_XOR, BPF_ADD | BPF_FETCH, BPF_OR | BPF_FETCH,
-				  BPF_AND | BPF_FETCH, BPF_XOR | BPF_FETCH, BPF_XCHG, BPF_CMPXCHG};
+	static const int ops[] = {BPF_ADD,
+				  BPF_OR,
+				  BPF_AND,
+				  BPF_XOR,
+				  BPF_ADD | BPF_FETCH,
+				  BPF_OR | BPF_FETCH,
+				  BPF_AND | BPF_FETCH,
+				  BPF_XOR | BPF_FETCH,
+				  BPF_XCHG,
+				  BPF_CMPXCHG};
 	/* base and value registers: rax (r0) as either or both is what the loops must work around */
 	static const int pairs[][2] = {{1, 2}, {0, 2}, {1, 0}, {0, 0}, {4, 3}, {9, 6}};
 	static const uint64_t olds[] = {0xff00ff00f0f0f0f0ull, 0x5e5e0000000000a0ull};
@@ -659,8 +774,9 @@ KTEST(bpf_jit, atomics)
 			for (size_t pr = 0; pr < ARRAY_SIZE(pairs); pr++)
 				for (size_t k = 0; k < ARRAY_SIZE(olds); k++) {
 					int base = pairs[pr][0], src = pairs[pr][1], op = ops[o];
+					/* the fetch would overwrite the pointer: pointless */
 					if (base == src && (op == BPF_CMPXCHG || op & BPF_FETCH))
-						continue; /* the fetch would overwrite the pointer: pointless */
+						continue;
 					uint64_t mem[4] = {0, olds[k], 0, 0};
 					uint64_t init[10], out[11], want[11];
 					sentinels(init);
@@ -668,7 +784,8 @@ KTEST(bpf_jit, atomics)
 					if (src != base)
 						init[src] = v;
 					uint64_t val = init[src];
-					struct bpf_insn insn = ASM_ATOMIC(w ? BPF_DW : BPF_W, op, base, src, -8);
+					struct bpf_insn insn =
+						ASM_ATOMIC(w ? BPF_DW : BPF_W, op, base, src, -8);
 					ASSERT_TRUE(run_dump(kt, &insn, 1, init, out));
 
 					uint64_t old = w ? olds[k] : (uint32_t)olds[k];
@@ -685,12 +802,16 @@ KTEST(bpf_jit, atomics)
 							want[src] = old;
 					}
 					if (!w)
-						now = (olds[k] & 0xffffffff00000000ull) | (uint32_t)now;
+						now = (olds[k] & 0xffffffff00000000ull) |
+						      (uint32_t)now;
 					char what[80];
-					snprintf(what, sizeof(what), "atomic %#x w%d base r%d src r%d old %#lx", op, w, base, src, olds[k]);
+					snprintf(what, sizeof(what),
+						 "atomic %#x w%d base r%d src r%d old %#lx", op, w,
+						 base, src, olds[k]);
 					ASSERT_TRUE(same_regs(kt, what, out, want));
 					if (mem[1] != now || mem[0] || mem[2] || mem[3]) {
-						KT_FAIL("%s: memory %#lx, want %#lx", what, mem[1], now);
+						KT_FAIL("%s: memory %#lx, want %#lx", what, mem[1],
+							now);
 						return;
 					}
 				}
@@ -701,16 +822,20 @@ KTEST(bpf_jit, cmpxchg_success_and_failure)
 {
 	uint64_t cell = 0x1111111122222222ull;
 	static const struct bpf_insn swap64[] = {
-		ASM_LD_IMM64(0, 0x1111111122222222ull), ASM_MOV64_IMM(2, 5),
-		ASM_ATOMIC(BPF_DW, BPF_CMPXCHG, 1, 2, 0), ASM_EXIT(),
+		ASM_LD_IMM64(0, 0x1111111122222222ull),
+		ASM_MOV64_IMM(2, 5),
+		ASM_ATOMIC(BPF_DW, BPF_CMPXCHG, 1, 2, 0),
+		ASM_EXIT(),
 	};
 	EXPECT_EQ(RUN(swap64, (uintptr_t)&cell, 0), 0x1111111122222222ull);
 	EXPECT_EQ(cell, 5);
 	EXPECT_EQ(RUN(swap64, (uintptr_t)&cell, 0), 5); /* fails: memory unchanged */
 	EXPECT_EQ(cell, 5);
 	static const struct bpf_insn swap32[] = {
-		ASM_LD_IMM64(0, 0xabcdef0000000005ull), ASM_MOV64_IMM(2, 9),
-		ASM_ATOMIC(BPF_W, BPF_CMPXCHG, 1, 2, 0), ASM_EXIT(),
+		ASM_LD_IMM64(0, 0xabcdef0000000005ull),
+		ASM_MOV64_IMM(2, 9),
+		ASM_ATOMIC(BPF_W, BPF_CMPXCHG, 1, 2, 0),
+		ASM_EXIT(),
 	};
 	EXPECT_EQ(RUN(swap32, (uintptr_t)&cell, 0), 5);
 	EXPECT_EQ(cell, 9);
@@ -722,15 +847,24 @@ KTEST(bpf_jit, cmpxchg_success_and_failure)
 KTEST(bpf_jit, helper_arguments_and_preserved_registers)
 {
 	static const struct bpf_insn prog[] = {
-		ASM_MOV64_IMM(6, 60), ASM_MOV64_IMM(7, 70), ASM_MOV64_IMM(8, 80), ASM_MOV64_IMM(9, 90),
+		ASM_MOV64_IMM(6, 60),
+		ASM_MOV64_IMM(7, 70),
+		ASM_MOV64_IMM(8, 80),
+		ASM_MOV64_IMM(9, 90),
 		ASM_ST(BPF_DW, 10, -8, 123),
-		ASM_MOV64_IMM(1, 1), ASM_MOV64_IMM(2, 10), ASM_MOV64_IMM(3, 100), ASM_MOV64_IMM(4, 1000),
+		ASM_MOV64_IMM(1, 1),
+		ASM_MOV64_IMM(2, 10),
+		ASM_MOV64_IMM(3, 100),
+		ASM_MOV64_IMM(4, 1000),
 		ASM_LD_IMM64(5, 10000000000ull),
 		ASM_CALL_HELPER(1),
 		/* r0 = weigh(...) + r6 + r7 + r8 + r9 + stack */
-		ASM_ALU64_REG(BPF_ADD, 0, 6), ASM_ALU64_REG(BPF_ADD, 0, 7),
-		ASM_ALU64_REG(BPF_ADD, 0, 8), ASM_ALU64_REG(BPF_ADD, 0, 9),
-		ASM_LDX(BPF_DW, 1, 10, -8), ASM_ALU64_REG(BPF_ADD, 0, 1),
+		ASM_ALU64_REG(BPF_ADD, 0, 6),
+		ASM_ALU64_REG(BPF_ADD, 0, 7),
+		ASM_ALU64_REG(BPF_ADD, 0, 8),
+		ASM_ALU64_REG(BPF_ADD, 0, 9),
+		ASM_LDX(BPF_DW, 1, 10, -8),
+		ASM_ALU64_REG(BPF_ADD, 0, 1),
 		ASM_EXIT(),
 	};
 	EXPECT_EQ(RUN(prog, 0, 0), 1 + 20 + 300 + 4000 + 50000000000ull + 300 + 123);
@@ -740,14 +874,21 @@ KTEST(bpf_jit, helper_arguments_and_preserved_registers)
 KTEST(bpf_jit, helper_runs_a_callback)
 {
 	static const struct bpf_insn inner[] = {
-		ASM_ST(BPF_DW, 10, -8, 5), ASM_LDX(BPF_DW, 0, 10, -8),
-		ASM_ALU64_REG(BPF_ADD, 0, 1), ASM_ALU64_REG(BPF_MUL, 0, 2), ASM_EXIT(),
+		ASM_ST(BPF_DW, 10, -8, 5),
+		ASM_LDX(BPF_DW, 0, 10, -8),
+		ASM_ALU64_REG(BPF_ADD, 0, 1),
+		ASM_ALU64_REG(BPF_MUL, 0, 2),
+		ASM_EXIT(),
 	};
 	static const struct bpf_insn outer[] = {
-		ASM_MOV64_IMM(6, 7), ASM_ST(BPF_DW, 10, -8, 11),
-		ASM_MOV64_IMM(1, 3), ASM_MOV64_IMM(2, 4),
+		ASM_MOV64_IMM(6, 7),
+		ASM_ST(BPF_DW, 10, -8, 11),
+		ASM_MOV64_IMM(1, 3),
+		ASM_MOV64_IMM(2, 4),
 		ASM_CALL_HELPER(2),
-		ASM_ALU64_REG(BPF_ADD, 0, 6), ASM_LDX(BPF_DW, 1, 10, -8), ASM_ALU64_REG(BPF_ADD, 0, 1),
+		ASM_ALU64_REG(BPF_ADD, 0, 6),
+		ASM_LDX(BPF_DW, 1, 10, -8),
+		ASM_ALU64_REG(BPF_ADD, 0, 1),
 		ASM_EXIT(),
 	};
 	nested_img = compile(inner, ARRAY_SIZE(inner));
@@ -824,10 +965,12 @@ KTEST(bpf_jit, nested_calls_depth_8_with_a_stack_per_frame)
 		memcpy(depth, depths[t], sizeof(depth));
 		struct bpf_jit_image *img = compile_chain(BPF_MAX_CALL_DEPTH, starts, depth);
 		ASSERT_NONNULL(img);
-		EXPECT_EQ(bpf_jit_entry(img, 0)(100, 0, 0, 0, 0), 100 + BPF_MAX_CALL_DEPTH - 1 + 1000 * (BPF_MAX_CALL_DEPTH - 1));
+		EXPECT_EQ(bpf_jit_entry(img, 0)(100, 0, 0, 0, 0),
+			  100 + BPF_MAX_CALL_DEPTH - 1 + 1000 * (BPF_MAX_CALL_DEPTH - 1));
 		/* every subprogram is an entry of its own: a chain from the middle, with a slot to bump */
 		uint64_t slot = 0;
-		EXPECT_EQ(bpf_jit_entry(img, 5)(100, (uintptr_t)&slot, 0, 0, 0), 100 + 2 + 1000 * 2);
+		EXPECT_EQ(bpf_jit_entry(img, 5)(100, (uintptr_t)&slot, 0, 0, 0),
+			  100 + 2 + 1000 * 2);
 		EXPECT_EQ(slot, 1);
 		bpf_jit_free(img);
 	}
@@ -856,15 +999,20 @@ KTEST(bpf_jit, refuses_what_it_cannot_run)
 	static const struct bpf_insn into_ld_imm64[] = {ASM_JA(1), ASM_LD_IMM64(0, 1), ASM_EXIT()};
 	static const struct bpf_insn unknown_helper[] = {ASM_CALL_HELPER(3), ASM_EXIT()};
 	static const struct bpf_insn null_helper[] = {ASM_CALL_HELPER(0), ASM_EXIT()};
-	static const struct bpf_insn kfunc_call[] = {ASM_INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, 1), ASM_EXIT()};
+	static const struct bpf_insn kfunc_call[] = {
+		ASM_INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, 1), ASM_EXIT()};
 	static const struct bpf_insn bad_reg[] = {ASM_MOV64_IMM(11, 0), ASM_EXIT()};
 	static const struct bpf_insn falls_off[] = {ASM_MOV64_IMM(0, 0)};
-	static const struct bpf_insn bad_div_off[] = {ASM_ALU64_IMM_OFF(BPF_DIV, 2, 0, 3), ASM_EXIT()};
+	static const struct bpf_insn bad_div_off[] = {ASM_ALU64_IMM_OFF(BPF_DIV, 2, 0, 3),
+						      ASM_EXIT()};
 	static const struct bpf_insn movsx32_32[] = {ASM_MOVSX32(0, 1, 32), ASM_EXIT()};
-	static const struct bpf_insn jcond[] = {ASM_INSN(BPF_JMP | BPF_JCOND, 0, 0, 0, 0), ASM_EXIT()};
+	static const struct bpf_insn jcond[] = {ASM_INSN(BPF_JMP | BPF_JCOND, 0, 0, 0, 0),
+						ASM_EXIT()};
 	static const struct bpf_insn atomic_b[] = {ASM_ATOMIC(BPF_B, BPF_ADD, 1, 2, 0), ASM_EXIT()};
-	static const struct bpf_insn half_ld_imm64[] = {ASM_INSN(BPF_LD | BPF_IMM | BPF_DW, 0, 0, 0, 0)};
-	static const struct bpf_insn legacy_abs[] = {ASM_INSN(BPF_LD | BPF_ABS | BPF_W, 0, 0, 0, 0), ASM_EXIT()};
+	static const struct bpf_insn half_ld_imm64[] = {
+		ASM_INSN(BPF_LD | BPF_IMM | BPF_DW, 0, 0, 0, 0)};
+	static const struct bpf_insn legacy_abs[] = {ASM_INSN(BPF_LD | BPF_ABS | BPF_W, 0, 0, 0, 0),
+						     ASM_EXIT()};
 #define REFUSED(prog) EXPECT_NULL(compile(prog, ARRAY_SIZE(prog)))
 	REFUSED(bad_opcode);
 	REFUSED(jump_out);
@@ -941,7 +1089,8 @@ KTEST(bpf_jit, code_is_read_execute_then_gone)
 /* Short jumps where they reach: a JA over one filler adds 2 bytes and the filler's 4. */
 KTEST(bpf_jit, jumps_are_short_where_they_reach)
 {
-	static const struct bpf_insn skip1[] = {ASM_MOV64_IMM(0, 42), ASM_JA(1), ASM_ALU64_IMM(BPF_ADD, 0, 1), ASM_EXIT()};
+	static const struct bpf_insn skip1[] = {ASM_MOV64_IMM(0, 42), ASM_JA(1),
+						ASM_ALU64_IMM(BPF_ADD, 0, 1), ASM_EXIT()};
 	struct bpf_jit_image *img = compile(skip1, ARRAY_SIZE(skip1));
 	struct bpf_jit_image *base = compile(ret42, ARRAY_SIZE(ret42));
 	ASSERT_NONNULL(img);

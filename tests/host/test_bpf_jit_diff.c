@@ -33,13 +33,13 @@
 #include "tests/host/bpf_asm.h"
 #include "tests/host/testutil.h"
 
-#define MEM_DATA 256                 /* [0, MEM_DATA): what programs load, store and update */
-#define DUMP_OFF MEM_DATA            /* then r0..r9 */
-#define STACK_USE 256                /* bytes of [r10 - 8 - STACK_USE, r10 - 8) programs use */
-#define STK_OFF (DUMP_OFF + 80)      /* then those stack bytes */
+#define MEM_DATA 256            /* [0, MEM_DATA): what programs load, store and update */
+#define DUMP_OFF MEM_DATA       /* then r0..r9 */
+#define STACK_USE 256           /* bytes of [r10 - 8 - STACK_USE, r10 - 8) programs use */
+#define STK_OFF (DUMP_OFF + 80) /* then those stack bytes */
 #define MEM_SIZE (STK_OFF + STACK_USE)
-#define PTR_SLOT (-8)                /* r10 - 8 holds the buffer's address */
-#define REG_SPILL (-8 - STACK_USE)   /* r0..r9 go below the used stack on the way out */
+#define PTR_SLOT (-8)              /* r10 - 8 holds the buffer's address */
+#define REG_SPILL (-8 - STACK_USE) /* r0..r9 go below the used stack on the way out */
 #define MAX_INSNS 4096
 #define MAX_JUMPS 1024
 #define TOP_SCOPE 0
@@ -67,7 +67,7 @@ struct gen {
 	uint32_t calls[MAX_JUMPS]; /* pseudo calls to aim at the callee */
 	uint32_t ncalls;
 	int scope, next_scope;
-	int forbid;     /* the running loop's counter, which nothing may write; -1 outside loops */
+	int forbid; /* the running loop's counter, which nothing may write; -1 outside loops */
 	bool in_loop, callee;
 	bool overflow;
 };
@@ -83,9 +83,32 @@ static bool chance(struct gen *g, unsigned percent)
 }
 
 static const uint64_t interesting[] = {
-	0, 1, 2, 3, 7, 8, 31, 32, 63, 64, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff,
-	0x80000000, 0xffffffff, 0x100000000ull, 0x7fffffffffffffffull, 0x8000000000000000ull,
-	0xffffffffffffffffull, 0xfffffffffffffffeull, 0xffffffff80000000ull, 0xffffffff00000000ull,
+	0,
+	1,
+	2,
+	3,
+	7,
+	8,
+	31,
+	32,
+	63,
+	64,
+	0x7f,
+	0x80,
+	0xff,
+	0x7fff,
+	0x8000,
+	0xffff,
+	0x7fffffff,
+	0x80000000,
+	0xffffffff,
+	0x100000000ull,
+	0x7fffffffffffffffull,
+	0x8000000000000000ull,
+	0xffffffffffffffffull,
+	0xfffffffffffffffeull,
+	0xffffffff80000000ull,
+	0xffffffff00000000ull,
 };
 
 /* An edge-biased 64-bit value. */
@@ -144,8 +167,9 @@ static void put_more(struct gen *g, struct bpf_insn insn)
 
 static void gen_alu(struct gen *g)
 {
-	static const uint8_t ops[] = {BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR, BPF_AND, BPF_LSH, BPF_RSH,
-				      BPF_NEG, BPF_MOD, BPF_XOR, BPF_MOV, BPF_ARSH, BPF_END};
+	static const uint8_t ops[] = {BPF_ADD, BPF_SUB, BPF_MUL,  BPF_DIV, BPF_OR,
+				      BPF_AND, BPF_LSH, BPF_RSH,  BPF_NEG, BPF_MOD,
+				      BPF_XOR, BPF_MOV, BPF_ARSH, BPF_END};
 	bool w = chance(g, 50), x = chance(g, 50);
 	uint8_t op = ops[rnd(g, sizeof(ops))];
 	int dst = wreg(g), src = rreg(g);
@@ -184,7 +208,8 @@ static void gen_alu(struct gen *g)
 	if (op == BPF_NEG)
 		k = 0;
 	bool reg_src = x && op != BPF_END;
-	put_first(g, ASM_INSN(cls | (x ? BPF_X : BPF_K) | op, dst, reg_src ? src : 0, off, reg_src ? 0 : k));
+	put_first(g, ASM_INSN(cls | (x ? BPF_X : BPF_K) | op, dst, reg_src ? src : 0, off,
+			      reg_src ? 0 : k));
 }
 
 static void gen_ld_imm64(struct gen *g)
@@ -195,8 +220,16 @@ static void gen_ld_imm64(struct gen *g)
 }
 
 static const uint8_t sizes[] = {BPF_B, BPF_H, BPF_W, BPF_DW};
-static const int atomic_ops[] = {BPF_ADD, BPF_OR, BPF_AND, BPF_XOR, BPF_ADD | BPF_FETCH, BPF_OR | BPF_FETCH,
-				 BPF_AND | BPF_FETCH, BPF_XOR | BPF_FETCH, BPF_XCHG, BPF_CMPXCHG};
+static const int atomic_ops[] = {BPF_ADD,
+				 BPF_OR,
+				 BPF_AND,
+				 BPF_XOR,
+				 BPF_ADD | BPF_FETCH,
+				 BPF_OR | BPF_FETCH,
+				 BPF_AND | BPF_FETCH,
+				 BPF_XOR | BPF_FETCH,
+				 BPF_XCHG,
+				 BPF_CMPXCHG};
 #define NATOMIC (sizeof(atomic_ops) / sizeof(atomic_ops[0]))
 
 static int bytes_of(uint8_t size)
@@ -210,7 +243,8 @@ static int bytes_of(uint8_t size)
  */
 static void gen_mem(struct gen *g)
 {
-	unsigned kind = (unsigned)rnd(g, 8); /* 0-2 load, 3 probe, 4-5 store reg, 6 store imm, 7 atomic */
+	/* 0-2 load, 3 probe, 4-5 store reg, 6 store imm, 7 atomic */
+	unsigned kind = (unsigned)rnd(g, 8);
 	uint8_t size = kind == 7 ? (chance(g, 50) ? BPF_W : BPF_DW) : sizes[rnd(g, 4)];
 	int n = bytes_of(size);
 	bool stack = kind != 3 && chance(g, 40);
@@ -241,7 +275,8 @@ static void gen_mem(struct gen *g)
 	case 3: {
 		/* sign-extending forms exist for B, H and W */
 		bool sx = size != BPF_DW && chance(g, 40);
-		uint8_t mode = kind == 3 ? (sx ? BPF_PROBE_MEMSX : BPF_PROBE_MEM) : (sx ? BPF_MEMSX : BPF_MEM);
+		uint8_t mode = kind == 3 ? (sx ? BPF_PROBE_MEMSX : BPF_PROBE_MEM)
+					 : (sx ? BPF_MEMSX : BPF_MEM);
 		emit(g, ASM_INSN(BPF_LDX | mode | size, wreg(g), base, off, 0));
 		break;
 	}
@@ -265,7 +300,7 @@ static void gen_mem(struct gen *g)
 /* A forward jump, aimed when its scope is complete. */
 static void gen_jump(struct gen *g)
 {
-	static const uint8_t conds[] = {BPF_JEQ, BPF_JNE, BPF_JGT, BPF_JGE, BPF_JLT, BPF_JLE,
+	static const uint8_t conds[] = {BPF_JEQ,  BPF_JNE,  BPF_JGT,  BPF_JGE,  BPF_JLT, BPF_JLE,
 					BPF_JSET, BPF_JSGT, BPF_JSGE, BPF_JSLT, BPF_JSLE};
 	if (g->njumps == MAX_JUMPS)
 		return;
@@ -281,8 +316,8 @@ static void gen_jump(struct gen *g)
 	uint8_t cls = chance(g, 50) ? BPF_JMP : BPF_JMP32;
 	bool x = chance(g, 50);
 	int32_t k = chance(g, 30) ? (int32_t)rnd(g, 5) : imm(g);
-	put_first(g, ASM_INSN(cls | (x ? BPF_X : BPF_K) | conds[rnd(g, sizeof(conds))], rreg(g), x ? rreg(g) : 0, 0,
-			      x ? 0 : k));
+	put_first(g, ASM_INSN(cls | (x ? BPF_X : BPF_K) | conds[rnd(g, sizeof(conds))], rreg(g),
+			      x ? rreg(g) : 0, 0, x ? 0 : k));
 }
 
 /* r1..r5 after a call: undefined, so set again. */
@@ -343,7 +378,8 @@ static void gen_loop(struct gen *g)
 	gen_units(g, 1 + (unsigned)rnd(g, 8));
 	uint32_t end = g->n;
 	put_first(g, ASM_ALU64_IMM(BPF_ADD, counter, -1));
-	put_more(g, ASM_JMP_IMM(BPF_JNE, counter, 0, (int16_t)((int32_t)start - (int32_t)g->n - 1)));
+	put_more(g,
+		 ASM_JMP_IMM(BPF_JNE, counter, 0, (int16_t)((int32_t)start - (int32_t)g->n - 1)));
 	aim_jumps(g, first_jump, g->scope, end);
 	g->scope = outer;
 	g->forbid = -1;
@@ -483,9 +519,10 @@ static void count_forms(const struct bpf_insn *in, uint32_t len)
 /* Record a failure for the first form the generator should make that never turned up. */
 static void check_coverage(struct ktest_state *kt)
 {
-	static const uint8_t alu_ops[] = {BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR, BPF_AND, BPF_LSH, BPF_RSH,
-					  BPF_NEG, BPF_MOD, BPF_XOR, BPF_MOV, BPF_ARSH, BPF_END};
-	static const uint8_t conds[] = {BPF_JEQ, BPF_JNE, BPF_JGT, BPF_JGE, BPF_JLT, BPF_JLE,
+	static const uint8_t alu_ops[] = {BPF_ADD, BPF_SUB, BPF_MUL,  BPF_DIV, BPF_OR,
+					  BPF_AND, BPF_LSH, BPF_RSH,  BPF_NEG, BPF_MOD,
+					  BPF_XOR, BPF_MOV, BPF_ARSH, BPF_END};
+	static const uint8_t conds[] = {BPF_JEQ,  BPF_JNE,  BPF_JGT,  BPF_JGE,  BPF_JLT, BPF_JLE,
 					BPF_JSET, BPF_JSGT, BPF_JSGE, BPF_JSLT, BPF_JSLE};
 	static unsigned want[512];
 	unsigned n = 0;
@@ -524,7 +561,8 @@ static void check_coverage(struct ktest_state *kt)
 	}
 	for (unsigned k = 0; k < n; k++)
 		if (!form_seen[want[k]]) {
-			KT_FAIL("the generator never made opcode %#x variant %u", want[k] & 0xff, want[k] >> 8);
+			KT_FAIL("the generator never made opcode %#x variant %u", want[k] & 0xff,
+				want[k] >> 8);
 			return;
 		}
 }
@@ -535,8 +573,9 @@ static void print_program(const struct gen *g, const struct program *p)
 {
 	for (uint32_t i = 0; i < p->len; i++) {
 		const struct bpf_insn *in = &g->in[i];
-		printf("#   %4u: code %02x dst r%u src r%u off %6d imm %d%s\n", i, in->code, in->dst_reg, in->src_reg,
-		       in->off, in->imm, p->nsubprogs > 1 && i == p->start[1] ? "   <- subprogram 1" : "");
+		printf("#   %4u: code %02x dst r%u src r%u off %6d imm %d%s\n", i, in->code,
+		       in->dst_reg, in->src_reg, in->off, in->imm,
+		       p->nsubprogs > 1 && i == p->start[1] ? "   <- subprogram 1" : "");
 	}
 }
 
@@ -553,8 +592,10 @@ static void describe_difference(char *buf, size_t size, const uint8_t *a, const 
 			memcpy(&vb, b + DUMP_OFF + 8 * r, 8);
 			snprintf(buf, size, "r%zu: interpreter %#lx, JIT %#lx", r, va, vb);
 		} else {
-			snprintf(buf, size, "%s byte %zd: interpreter %#x, JIT %#x", i < DUMP_OFF ? "memory" : "stack",
-				 i < DUMP_OFF ? (ssize_t)i : (ssize_t)(i - STK_OFF) - 8 - STACK_USE, a[i], b[i]);
+			snprintf(buf, size, "%s byte %zd: interpreter %#x, JIT %#x",
+				 i < DUMP_OFF ? "memory" : "stack",
+				 i < DUMP_OFF ? (ssize_t)i : (ssize_t)(i - STK_OFF) - 8 - STACK_USE,
+				 a[i], b[i]);
 		}
 		return;
 	}
@@ -585,7 +626,8 @@ KTEST(bpf_jit_diff, random_programs_match_the_interpreter)
 		struct bpf_interp_image *interp = bpf_interp_prepare(&xp);
 		struct bpf_jit_image *jit = bpf_jit_compile(&xp);
 		if (!interp || !jit) {
-			KT_FAIL("program %lu of seed %#lx: %s refused it", i, seed, !interp ? "the interpreter" : "the JIT");
+			KT_FAIL("program %lu of seed %#lx: %s refused it", i, seed,
+				!interp ? "the interpreter" : "the JIT");
 			print_program(&g, &p);
 			bpf_interp_free(interp);
 			bpf_jit_free(jit);
@@ -601,17 +643,20 @@ KTEST(bpf_jit_diff, random_programs_match_the_interpreter)
 		uint64_t r0_interp = bpf_interp_run(interp, 0, args);
 		memcpy(interp_mem, mem, MEM_SIZE);
 		memcpy(mem, init_mem, MEM_SIZE);
-		uint64_t r0_jit = bpf_jit_entry(jit, 0)(args[0], args[1], args[2], args[3], args[4]);
+		uint64_t r0_jit =
+			bpf_jit_entry(jit, 0)(args[0], args[1], args[2], args[3], args[4]);
 		bpf_interp_free(interp);
 		bpf_jit_free(jit);
 
 		if (r0_interp != r0_jit || memcmp(interp_mem, mem, MEM_SIZE) != 0) {
 			char why[128];
 			if (r0_interp != r0_jit)
-				snprintf(why, sizeof(why), "r0: interpreter %#lx, JIT %#lx", r0_interp, r0_jit);
+				snprintf(why, sizeof(why), "r0: interpreter %#lx, JIT %#lx",
+					 r0_interp, r0_jit);
 			else
 				describe_difference(why, sizeof(why), interp_mem, mem);
-			KT_FAIL("program %lu of seed %#lx (%u insns) differs: %s", i, seed, p.len, why);
+			KT_FAIL("program %lu of seed %#lx (%u insns) differs: %s", i, seed, p.len,
+				why);
 			print_program(&g, &p);
 			return;
 		}

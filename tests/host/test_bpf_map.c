@@ -76,7 +76,8 @@ KTEST(bpf_map, create_limits)
 	EXPECT_EQ(bpf_map_key_size(m), BPF_MAP_KEY_SIZE_MAX);
 	EXPECT_EQ(bpf_map_value_size(m), BPF_MAP_VALUE_SIZE_MAX);
 	EXPECT_EQ(bpf_map_max_entries(m), 4);
-	static uint8_t key[BPF_MAP_KEY_SIZE_MAX], val[BPF_MAP_VALUE_SIZE_MAX], out[BPF_MAP_VALUE_SIZE_MAX];
+	static uint8_t key[BPF_MAP_KEY_SIZE_MAX], val[BPF_MAP_VALUE_SIZE_MAX],
+		out[BPF_MAP_VALUE_SIZE_MAX];
 	memset(key, 0x11, sizeof(key));
 	for (size_t i = 0; i < sizeof(val); i++)
 		val[i] = (uint8_t)(i * 7);
@@ -762,7 +763,9 @@ KTEST(bpf_map, iter_random_mutation)
 			bool cur_alive = true;
 			int muts = (int)test_rng_below(&rng, 6);
 			for (int i = 0; i < muts; i++) {
-				uint32_t x = test_rng_below(&rng, 4) == 0 ? k : test_rng_below(&rng, RI_KEYS);
+				uint32_t x = test_rng_below(&rng, 4) == 0
+						     ? k
+						     : test_rng_below(&rng, RI_KEYS);
 				if (test_rng_below(&rng, 2) && md.present[x]) {
 					EXPECT_EQ(del(m, &x), 0);
 					md.present[x] = md.original[x] = false;
@@ -792,7 +795,8 @@ KTEST(bpf_map, iter_random_mutation)
 		for (uint32_t j = 0; !bad && j < RI_KEYS; j++) {
 			uint32_t o;
 			int err = lookup(m, &j, &o);
-			if (err != (md.present[j] ? 0 : -ENOENT) || (md.present[j] && o != md.value[j]))
+			if (err != (md.present[j] ? 0 : -ENOENT) ||
+			    (md.present[j] && o != md.value[j]))
 				bad = 1;
 		}
 		const char *why = bpf_map_check(m);
@@ -948,7 +952,7 @@ static const char *dt_run(const struct dt_case *c, struct test_rng *rng, int ops
 KTEST(bpf_map, hash_differential)
 {
 	static const struct dt_case cases[] = {
-		{1, 4, 64, 96},    {3, 1, 100, 150}, {4, 8, 16, 24},   {8, 4, 128, 200},
+		{1, 4, 64, 96},    {3, 1, 100, 150}, {4, 8, 16, 24},    {8, 4, 128, 200},
 		{13, 20, 64, 128}, {16, 24, 1, 3},   {40, 7, 300, 400}, {5, 3, 200, 220},
 	};
 	uint64_t seed = test_rng_seed("BPF_MAP_SEED", 0xb9f00d);
@@ -962,8 +966,8 @@ KTEST(bpf_map, hash_differential)
 		total += ops;
 		if (why) {
 			KT_FAIL("seed %#llx, case %zu (key %u, value %u, max %u), op %d: %s",
-				(unsigned long long)seed, ci, cases[ci].key_size, cases[ci].value_size,
-				cases[ci].max_entries, op, why);
+				(unsigned long long)seed, ci, cases[ci].key_size,
+				cases[ci].value_size, cases[ci].max_entries, op, why);
 			return;
 		}
 	}

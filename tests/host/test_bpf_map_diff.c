@@ -46,7 +46,7 @@ struct dm_key {
 struct dm_held {
 	uint8_t *ptr;
 	uint32_t idx;
-	bool deleted;           /* its element left the map since: ptr must keep `snap` */
+	bool deleted; /* its element left the map since: ptr must keep `snap` */
 	uint8_t snap[DM_VS_MAX];
 };
 
@@ -178,7 +178,8 @@ struct dm_walk {
 	uint32_t stop_after;
 };
 
-static uint64_t dm_walk_cb(uint64_t map, uint64_t key, uint64_t value, uint64_t ctx, uint64_t unused)
+static uint64_t dm_walk_cb(uint64_t map, uint64_t key, uint64_t value, uint64_t ctx,
+			   uint64_t unused)
 {
 	struct dm_walk *w = (struct dm_walk *)(uintptr_t)ctx;
 	int i = dm_find(w->d, (const uint8_t *)(uintptr_t)key);
@@ -243,7 +244,9 @@ static const char *dm_step(struct dm *d)
 	} else if (r < 72) { /* a program's lookup, sometimes writing through the pointer */
 		bool present = dm_present(d, i);
 		bool percpu_call = d->percpu && test_rng_below(d->rng, 3) == 0;
-		unsigned cpu = percpu_call ? (unsigned)test_rng_below(d->rng, HOST_POSSIBLE_CPUS + 1) : host_cpu_id;
+		unsigned cpu = percpu_call
+				       ? (unsigned)test_rng_below(d->rng, HOST_POSSIBLE_CPUS + 1)
+				       : host_cpu_id;
 		if (!d->reading)
 			rcu_read_lock();
 		uint8_t *p = dm_prog_lookup(d, i, cpu, percpu_call);
@@ -293,7 +296,8 @@ static const char *dm_step(struct dm *d)
 				return "get_next_key(NULL) wrong on an empty/non-empty map";
 			if (err == 0 && (j < 0 || !d->u[j].present || j == (int)i))
 				return "get_next_key returned a key not in the map";
-			if (!k->present && (err != ferr || (!err && memcmp(nk, first, c->key_size))))
+			if (!k->present &&
+			    (err != ferr || (!err && memcmp(nk, first, c->key_size))))
 				return "get_next_key of an absent key did not give the first key";
 			if (k->present && d->count == 1 && err != -ENOENT)
 				return "get_next_key of the only key did not end";
@@ -389,7 +393,8 @@ static const char *dm_run(const struct dm_case *c, struct test_rng *rng, int ops
 }
 
 /* 10^5 operations over the cases of one type. */
-static void dm_type(struct ktest_state *kt, const struct dm_case *cases, size_t n, uint64_t fallback)
+static void dm_type(struct ktest_state *kt, const struct dm_case *cases, size_t n,
+		    uint64_t fallback)
 {
 	uint64_t seed = test_rng_seed("BPF_MAP_SEED", fallback);
 	struct test_rng rng;
@@ -402,22 +407,25 @@ static void dm_type(struct ktest_state *kt, const struct dm_case *cases, size_t 
 		total += ops;
 		if (why) {
 			KT_FAIL("seed %#llx, case %zu (type %u flags %#x key %u value %u max %u), op %d: %s",
-				(unsigned long long)seed, ci, cases[ci].type, cases[ci].flags, cases[ci].key_size,
-				cases[ci].value_size, cases[ci].max_entries, op, why);
+				(unsigned long long)seed, ci, cases[ci].type, cases[ci].flags,
+				cases[ci].key_size, cases[ci].value_size, cases[ci].max_entries, op,
+				why);
 			return;
 		}
 	}
 	EXPECT_EQ(total, 100000);
 }
 
-#define DM_CASES(...)                                                                       \
-	static const struct dm_case cases[] = {__VA_ARGS__};                                \
+#define DM_CASES(...)                                        \
+	static const struct dm_case cases[] = {__VA_ARGS__}; \
 	dm_type(kt, cases, sizeof(cases) / sizeof(cases[0]), __LINE__)
 
 KTEST(bpf_map_diff, hash)
 {
-	DM_CASES({BPF_MAP_TYPE_HASH, 0, 4, 8, 16, 24}, {BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC, 13, 20, 48, 80},
-		 {BPF_MAP_TYPE_HASH, BPF_F_ZERO_SEED, 1, 3, 100, 160}, {BPF_MAP_TYPE_HASH, 0, 16, 1, 1, 3});
+	DM_CASES({BPF_MAP_TYPE_HASH, 0, 4, 8, 16, 24},
+		 {BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC, 13, 20, 48, 80},
+		 {BPF_MAP_TYPE_HASH, BPF_F_ZERO_SEED, 1, 3, 100, 160},
+		 {BPF_MAP_TYPE_HASH, 0, 16, 1, 1, 3});
 }
 
 KTEST(bpf_map_diff, percpu_hash)
@@ -429,7 +437,8 @@ KTEST(bpf_map_diff, percpu_hash)
 
 KTEST(bpf_map_diff, lru_hash)
 {
-	DM_CASES({BPF_MAP_TYPE_LRU_HASH, 0, 4, 8, 16, 40}, {BPF_MAP_TYPE_LRU_HASH, BPF_F_ZERO_SEED, 7, 12, 64, 128},
+	DM_CASES({BPF_MAP_TYPE_LRU_HASH, 0, 4, 8, 16, 40},
+		 {BPF_MAP_TYPE_LRU_HASH, BPF_F_ZERO_SEED, 7, 12, 64, 128},
 		 {BPF_MAP_TYPE_LRU_HASH, 0, 1, 1, 2, 6});
 }
 
@@ -442,12 +451,14 @@ KTEST(bpf_map_diff, lru_percpu_hash)
 
 KTEST(bpf_map_diff, array)
 {
-	DM_CASES({BPF_MAP_TYPE_ARRAY, 0, 4, 8, 16, 20}, {BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, 4, 12, 50, 54},
+	DM_CASES({BPF_MAP_TYPE_ARRAY, 0, 4, 8, 16, 20},
+		 {BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, 4, 12, 50, 54},
 		 {BPF_MAP_TYPE_ARRAY, 0, 4, 3, 100, 104}, {BPF_MAP_TYPE_ARRAY, 0, 4, 20, 1, 4});
 }
 
 KTEST(bpf_map_diff, percpu_array)
 {
-	DM_CASES({BPF_MAP_TYPE_PERCPU_ARRAY, 0, 4, 8, 16, 20}, {BPF_MAP_TYPE_PERCPU_ARRAY, 0, 4, 5, 40, 44},
+	DM_CASES({BPF_MAP_TYPE_PERCPU_ARRAY, 0, 4, 8, 16, 20},
+		 {BPF_MAP_TYPE_PERCPU_ARRAY, 0, 4, 5, 40, 44},
 		 {BPF_MAP_TYPE_PERCPU_ARRAY, 0, 4, 24, 1, 3});
 }

@@ -21,9 +21,9 @@
 
 TEST_LEAK_CHECK_EVERY_TEST()
 
-static const uint32_t all_types[] = {BPF_MAP_TYPE_HASH,         BPF_MAP_TYPE_ARRAY,
-				     BPF_MAP_TYPE_PERCPU_HASH,  BPF_MAP_TYPE_PERCPU_ARRAY,
-				     BPF_MAP_TYPE_LRU_HASH,     BPF_MAP_TYPE_LRU_PERCPU_HASH};
+static const uint32_t all_types[] = {BPF_MAP_TYPE_HASH,        BPF_MAP_TYPE_ARRAY,
+				     BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_ARRAY,
+				     BPF_MAP_TYPE_LRU_HASH,    BPF_MAP_TYPE_LRU_PERCPU_HASH};
 #define NTYPES (sizeof(all_types) / sizeof(all_types[0]))
 
 static bool is_array(uint32_t t)
@@ -58,9 +58,12 @@ KTEST(bpf_maptypes, create_flags_per_type)
 		{BPF_F_WRONLY, {0, 0, 0, 0, 0, 0}},
 		{BPF_F_RDONLY_PROG, {0, 0, 0, 0, 0, 0}},
 		{BPF_F_WRONLY_PROG, {0, 0, 0, 0, 0, 0}},
-		{BPF_F_RDONLY | BPF_F_WRONLY, {-EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL}},
-		{BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG, {-EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL}},
-		{BPF_F_RDONLY | BPF_F_RDONLY_PROG | BPF_F_MMAPABLE, {-EINVAL, 0, -EINVAL, -EINVAL, -EINVAL, -EINVAL}},
+		{BPF_F_RDONLY | BPF_F_WRONLY,
+		 {-EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL}},
+		{BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG,
+		 {-EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL}},
+		{BPF_F_RDONLY | BPF_F_RDONLY_PROG | BPF_F_MMAPABLE,
+		 {-EINVAL, 0, -EINVAL, -EINVAL, -EINVAL, -EINVAL}},
 		{BPF_F_NUMA_NODE, {-EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL}},
 		{BPF_F_NO_COMMON_LRU, {-EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL}},
 		{BPF_F_INNER_MAP, {-EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL}},
@@ -69,7 +72,8 @@ KTEST(bpf_maptypes, create_flags_per_type)
 		{1u << 20, {-EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL}},
 		{1u << 31, {-EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL}},
 		/* An unknown flag is found before NO_PREALLOC's ENOTSUPP (Linux's order). */
-		{BPF_F_NO_PREALLOC | BPF_F_NUMA_NODE, {-EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL}},
+		{BPF_F_NO_PREALLOC | BPF_F_NUMA_NODE,
+		 {-EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL}},
 	};
 
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
@@ -77,12 +81,13 @@ KTEST(bpf_maptypes, create_flags_per_type)
 			struct bpf_map *m = NULL;
 			int r = create_flags(all_types[t], 4, 8, 4, cases[c].flags, &m);
 			if (r != cases[c].want[t])
-				KT_FAIL("type %u flags %#x: got %d, want %d", all_types[t], cases[c].flags, r,
-					cases[c].want[t]);
+				KT_FAIL("type %u flags %#x: got %d, want %d", all_types[t],
+					cases[c].flags, r, cases[c].want[t]);
 			if (r == 0) {
 				CHECK_MAP(m);
 				/* The fd's access flags are not the map's. */
-				EXPECT_EQ(bpf_map_flags(m), cases[c].flags & ~(BPF_F_RDONLY | BPF_F_WRONLY));
+				EXPECT_EQ(bpf_map_flags(m),
+					  cases[c].flags & ~(BPF_F_RDONLY | BPF_F_WRONLY));
 				bpf_map_put(m);
 			} else {
 				EXPECT_NULL(m);
@@ -132,7 +137,8 @@ KTEST(bpf_maptypes, create_check_order_and_limits)
 KTEST(bpf_maptypes, names_and_info)
 {
 	struct bpf_map *m = NULL;
-	union bpf_attr a = map_attr(BPF_MAP_TYPE_LRU_HASH, 8, 12, 7, BPF_F_RDONLY_PROG | BPF_F_WRONLY);
+	union bpf_attr a =
+		map_attr(BPF_MAP_TYPE_LRU_HASH, 8, 12, 7, BPF_F_RDONLY_PROG | BPF_F_WRONLY);
 
 	memcpy(a.map_name, "bad-name", 9);
 	EXPECT_EQ(bpf_map_create(&a, &m), -EINVAL);
@@ -159,8 +165,9 @@ KTEST(bpf_maptypes, names_and_info)
 	EXPECT_EQ(info.map_extra, 0);
 	bpf_map_put(m);
 
-	char name[BPF_OBJ_NAME_LEN], good[BPF_OBJ_NAME_LEN] = "A_z.09", space[BPF_OBJ_NAME_LEN] = "sp ace",
-						empty[BPF_OBJ_NAME_LEN] = "";
+	char name[BPF_OBJ_NAME_LEN], good[BPF_OBJ_NAME_LEN] = "A_z.09",
+				     space[BPF_OBJ_NAME_LEN] = "sp ace",
+				     empty[BPF_OBJ_NAME_LEN] = "";
 	EXPECT_EQ(bpf_obj_name_copy(name, good), 0);
 	EXPECT_EQ(strcmp(name, "A_z.09"), 0);
 	EXPECT_EQ(bpf_obj_name_copy(name, space), -EINVAL);
@@ -175,7 +182,8 @@ KTEST(bpf_maptypes, names_and_info)
 KTEST(bpf_maptypes, ids_listed_and_not_reused)
 {
 	size_t live = bpf_maps_live();
-	struct bpf_map *a = make_map(BPF_MAP_TYPE_HASH, 4, 4, 4), *b = make_map(BPF_MAP_TYPE_ARRAY, 4, 4, 4), *g;
+	struct bpf_map *a = make_map(BPF_MAP_TYPE_HASH, 4, 4, 4),
+		       *b = make_map(BPF_MAP_TYPE_ARRAY, 4, 4, 4), *g;
 	ASSERT_NONNULL(a);
 	ASSERT_NONNULL(b);
 	EXPECT_EQ(bpf_maps_live(), live + 2);
@@ -483,7 +491,8 @@ KTEST(bpf_maptypes, percpu_layout)
 		ASSERT_EQ(update(m, &k, in, BPF_ANY), 0);
 		memset(out, 0, sizeof(out));
 		ASSERT_EQ(lookup(m, &k, out), 0);
-		EXPECT_EQ(memcmp(in, out, sizeof(in)), 0); /* padding included: Linux copies whole slots */
+		EXPECT_EQ(memcmp(in, out, sizeof(in)),
+			  0); /* padding included: Linux copies whole slots */
 
 		rcu_read_lock();
 		host_cpu_id = 2;
@@ -554,7 +563,8 @@ KTEST(bpf_maptypes, percpu_insert_by_a_program_zeroes_other_cpus)
  * LRU
  */
 
-static uint64_t key_cb(uint64_t map_arg, uint64_t key_arg, uint64_t value_arg, uint64_t ctx_arg, uint64_t u);
+static uint64_t key_cb(uint64_t map_arg, uint64_t key_arg, uint64_t value_arg, uint64_t ctx_arg,
+		       uint64_t u);
 
 /* Which of keys[0 .. n) are present (a user-space lookup, which does not count as a use). */
 static unsigned present_mask(struct bpf_map *m, const uint32_t *keys, unsigned n)
@@ -633,7 +643,8 @@ KTEST(bpf_maptypes, lru_evicts_the_least_recently_used)
  */
 
 /* Frames a map of this shape and flags takes at creation and after inserting n keys. */
-static void frames_used(uint32_t type, uint32_t flags, uint32_t n, size_t *at_create, size_t *after_fill)
+static void frames_used(uint32_t type, uint32_t flags, uint32_t n, size_t *at_create,
+			size_t *after_fill)
 {
 	size_t before = free_frames_after_reap();
 	struct bpf_map *m = make_map_flags(type, 4, 100, n, flags);
@@ -731,12 +742,9 @@ KTEST(bpf_maptypes, value_pointer_survives_delete_until_the_section_ends)
 	static const struct {
 		uint32_t type, flags;
 	} cfgs[] = {
-		{BPF_MAP_TYPE_HASH, 0},
-		{BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC},
-		{BPF_MAP_TYPE_PERCPU_HASH, 0},
-		{BPF_MAP_TYPE_PERCPU_HASH, BPF_F_NO_PREALLOC},
-		{BPF_MAP_TYPE_LRU_HASH, 0},
-		{BPF_MAP_TYPE_LRU_PERCPU_HASH, 0},
+		{BPF_MAP_TYPE_HASH, 0},        {BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC},
+		{BPF_MAP_TYPE_PERCPU_HASH, 0}, {BPF_MAP_TYPE_PERCPU_HASH, BPF_F_NO_PREALLOC},
+		{BPF_MAP_TYPE_LRU_HASH, 0},    {BPF_MAP_TYPE_LRU_PERCPU_HASH, 0},
 	};
 	for (size_t c = 0; c < sizeof(cfgs) / sizeof(cfgs[0]); c++) {
 		struct bpf_map *m = make_map_flags(cfgs[c].type, 4, 16, 4, cfgs[c].flags);
@@ -753,8 +761,8 @@ KTEST(bpf_maptypes, value_pointer_survives_delete_until_the_section_ends)
 		ASSERT_NONNULL(p3);
 		memset(p1, 0xc1, 16);
 		memset(p3, 0xc3, 16);
-		EXPECT_EQ(bpf_map_delete_elem(m, &k1), 0);        /* by the program */
-		EXPECT_EQ(bpf_map_sys_delete(m, RW, &k3), 0);     /* by user space, meanwhile */
+		EXPECT_EQ(bpf_map_delete_elem(m, &k1), 0);    /* by the program */
+		EXPECT_EQ(bpf_map_sys_delete(m, RW, &k3), 0); /* by user space, meanwhile */
 		EXPECT_EQ(rcu_pending(), 2);
 		/* Refill: the new elements must not take the deleted ones' memory. */
 		memset(v, 0x22, sizeof(v));
@@ -768,7 +776,8 @@ KTEST(bpf_maptypes, value_pointer_survives_delete_until_the_section_ends)
 		ASSERT_NONNULL(p0);
 		memset(p0, 0xc0, 16);
 		uint32_t k12 = 12;
-		if (cfgs[c].type == BPF_MAP_TYPE_LRU_HASH || cfgs[c].type == BPF_MAP_TYPE_LRU_PERCPU_HASH) {
+		if (cfgs[c].type == BPF_MAP_TYPE_LRU_HASH ||
+		    cfgs[c].type == BPF_MAP_TYPE_LRU_PERCPU_HASH) {
 			/* 0 was just used; make 2 and 10, 11 newer so 0 is the oldest again. */
 			uint32_t k2 = 2, k10 = 10, k11 = 11;
 			EXPECT_NONNULL(bpf_map_lookup_elem(m, &k2));
@@ -859,7 +868,8 @@ struct fe_ctx {
 
 enum { FE_READ, FE_WRITE, FE_DELETE, FE_INSERT, FE_UPDATE_OTHERS };
 
-static uint64_t fe_cb(uint64_t map_arg, uint64_t key_arg, uint64_t value_arg, uint64_t ctx_arg, uint64_t unused)
+static uint64_t fe_cb(uint64_t map_arg, uint64_t key_arg, uint64_t value_arg, uint64_t ctx_arg,
+		      uint64_t unused)
 {
 	struct bpf_map *map = (struct bpf_map *)(uintptr_t)map_arg;
 	const uint32_t *key = (const uint32_t *)(uintptr_t)key_arg;
@@ -887,7 +897,8 @@ static uint64_t fe_cb(uint64_t map_arg, uint64_t key_arg, uint64_t value_arg, ui
 		for (int i = 0; i < 2; i++, c->next_new++) {
 			uint64_t nv = 7;
 			/* Arrays: every new key is past max_entries. */
-			if (bpf_map_update_elem(map, &c->next_new, &nv, BPF_NOEXIST) != (array ? -E2BIG : 0))
+			if (bpf_map_update_elem(map, &c->next_new, &nv, BPF_NOEXIST) !=
+			    (array ? -E2BIG : 0))
 				c->errors++;
 		}
 		break;
@@ -1007,7 +1018,8 @@ KTEST(bpf_maptypes, for_each_callback_deletes_inserts_updates)
 }
 
 /* The key an array walk hands out is the index; a hash walk's is the key in place. */
-static uint64_t key_cb(uint64_t map_arg, uint64_t key_arg, uint64_t value_arg, uint64_t ctx_arg, uint64_t u)
+static uint64_t key_cb(uint64_t map_arg, uint64_t key_arg, uint64_t value_arg, uint64_t ctx_arg,
+		       uint64_t u)
 {
 	uint32_t *seen = (uint32_t *)(uintptr_t)ctx_arg;
 	(void)map_arg;

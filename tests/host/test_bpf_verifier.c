@@ -36,13 +36,17 @@ static const struct {
 	struct bpf_verifier_map m;
 } fake_maps[] = {
 	{FD_HASH, {(void *)0x1000, BPF_MAP_TYPE_HASH, 8, 16, 64, 0, false, 0}},
-	{FD_ARRAY, {(void *)0x2000, BPF_MAP_TYPE_ARRAY, 4, 64, 4, 0, false, (uintptr_t)array_values}},
-	{FD_RDONLY, {(void *)0x3000, BPF_MAP_TYPE_ARRAY, 4, 8, 1, BPF_F_RDONLY_PROG, false,
-		     (uintptr_t)small_values[0]}},
+	{FD_ARRAY,
+	 {(void *)0x2000, BPF_MAP_TYPE_ARRAY, 4, 64, 4, 0, false, (uintptr_t)array_values}},
+	{FD_RDONLY,
+	 {(void *)0x3000, BPF_MAP_TYPE_ARRAY, 4, 8, 1, BPF_F_RDONLY_PROG, false,
+	  (uintptr_t)small_values[0]}},
 	{FD_PERCPU, {(void *)0x4000, BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 4, 0, false, 0}},
-	{FD_FROZEN, {(void *)0x5000, BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0, true, (uintptr_t)small_values[1]}},
-	{FD_WRONLY, {(void *)0x6000, BPF_MAP_TYPE_ARRAY, 4, 8, 1, BPF_F_WRONLY_PROG, false,
-		     (uintptr_t)small_values[2]}},
+	{FD_FROZEN,
+	 {(void *)0x5000, BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0, true, (uintptr_t)small_values[1]}},
+	{FD_WRONLY,
+	 {(void *)0x6000, BPF_MAP_TYPE_ARRAY, 4, 8, 1, BPF_F_WRONLY_PROG, false,
+	  (uintptr_t)small_values[2]}},
 };
 
 static int fake_map_get(void *priv, uint32_t pseudo, int32_t imm, struct bpf_verifier_map *out)
@@ -83,10 +87,16 @@ static uint64_t kfunc_fn(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_
 }
 
 static const struct bpf_func_proto kf_scalar = {
-	.name = "bpf_test_scalar", .fn = kfunc_fn, .ret = BPF_RET_INTEGER, .args = {BPF_ARG_SCALAR},
+	.name = "bpf_test_scalar",
+	.fn = kfunc_fn,
+	.ret = BPF_RET_INTEGER,
+	.args = {BPF_ARG_SCALAR},
 };
 static const struct bpf_func_proto kf_task = {
-	.name = "bpf_test_task", .fn = kfunc_fn, .ret = BPF_RET_BTF_ID_OR_NULL, .ret_btf_id = TASK_ID,
+	.name = "bpf_test_task",
+	.fn = kfunc_fn,
+	.ret = BPF_RET_BTF_ID_OR_NULL,
+	.ret_btf_id = TASK_ID,
 };
 static const struct bpf_func_proto kf_denied = {.name = "bpf_denied", .fn = kfunc_fn};
 
@@ -114,12 +124,14 @@ static int fake_kfunc_get(void *priv, uint32_t prog_type, uint32_t btf_id, int16
 	}
 }
 
-static int fake_btf_var_get(void *priv, uint32_t btf_id, int32_t obj, struct bpf_verifier_btf_var *out)
+static int fake_btf_var_get(void *priv, uint32_t btf_id, int32_t obj,
+			    struct bpf_verifier_btf_var *out)
 {
 	(void)priv;
 	(void)obj;
 	if (btf_id == 500) {
-		*out = (struct bpf_verifier_btf_var){.addr = 0xffffffff80123000ull, .btf_id = TASK_ID};
+		*out = (struct bpf_verifier_btf_var){.addr = 0xffffffff80123000ull,
+						     .btf_id = TASK_ID};
 		return 0;
 	}
 	if (btf_id == 501) {
@@ -195,63 +207,60 @@ static int verify(uint32_t type, const struct bpf_insn *insns, size_t n)
 #define NINSNS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Verify the instructions given; expect err, the log to hold msg right after insn's line. */
-#define EXPECT_REJECT(type, err, insn, msg, ...)                                              \
-	do {                                                                                  \
-		static const struct bpf_insn p_[] = {__VA_ARGS__};                            \
-		int e_ = verify(type, p_, NINSNS(p_));                                        \
-		if (e_ != (err))                                                              \
+#define EXPECT_REJECT(type, err, insn, msg, ...)                                                 \
+	do {                                                                                     \
+		static const struct bpf_insn p_[] = {__VA_ARGS__};                               \
+		int e_ = verify(type, p_, NINSNS(p_));                                           \
+		if (e_ != (err))                                                                 \
 			KT_FAIL("verify gave %d, expected %d; log:\n%.1500s", e_, err, run.log); \
-		verifier_check_log(kt, __FILE__, __LINE__, run.log, msg, insn);               \
-		bpf_verifier_output_free(&run.out);                                           \
+		verifier_check_log(kt, __FILE__, __LINE__, run.log, msg, insn);                  \
+		bpf_verifier_output_free(&run.out);                                              \
 	} while (0)
 
-#define EXPECT_ACCEPT(type, ...)                                                              \
-	do {                                                                                  \
-		static const struct bpf_insn p_[] = {__VA_ARGS__};                            \
-		int e_ = verify(type, p_, NINSNS(p_));                                        \
-		if (e_)                                                                       \
-			KT_FAIL("verify gave %d, expected 0; log:\n%.2000s", e_, run.log);       \
-		bpf_verifier_output_free(&run.out);                                           \
+#define EXPECT_ACCEPT(type, ...)                                                           \
+	do {                                                                               \
+		static const struct bpf_insn p_[] = {__VA_ARGS__};                         \
+		int e_ = verify(type, p_, NINSNS(p_));                                     \
+		if (e_)                                                                    \
+			KT_FAIL("verify gave %d, expected 0; log:\n%.2000s", e_, run.log); \
+		bpf_verifier_output_free(&run.out);                                        \
 	} while (0)
 
 #define SYSCALL BPF_PROG_TYPE_SYSCALL
 #define TC BPF_PROG_TYPE_SCHED_CLS
 
 /* r0 = lookup(map fd, key 0 at fp-8 as 8 bytes): insns 0..5. */
-#define LOOKUP8(fd)                                                                            \
-	ASM_ST(BPF_DW, 10, -8, 0), ASM_MOV64_REG(2, 10), ASM_ALU64_IMM(BPF_ADD, 2, -8),        \
+#define LOOKUP8(fd)                                                                     \
+	ASM_ST(BPF_DW, 10, -8, 0), ASM_MOV64_REG(2, 10), ASM_ALU64_IMM(BPF_ADD, 2, -8), \
 		ASM_LD_MAP_FD(1, fd), ASM_CALL_HELPER(BPF_FUNC_map_lookup_elem)
 /* The same with a 4-byte key at fp-4. */
-#define LOOKUP4(fd)                                                                            \
-	ASM_ST(BPF_W, 10, -4, 0), ASM_MOV64_REG(2, 10), ASM_ALU64_IMM(BPF_ADD, 2, -4),         \
+#define LOOKUP4(fd)                                                                    \
+	ASM_ST(BPF_W, 10, -4, 0), ASM_MOV64_REG(2, 10), ASM_ALU64_IMM(BPF_ADD, 2, -4), \
 		ASM_LD_MAP_FD(1, fd), ASM_CALL_HELPER(BPF_FUNC_map_lookup_elem)
 
 /* ---- registers ---- */
 
 KTEST(bpf_verifier, uninit_register)
 {
-	EXPECT_REJECT(SYSCALL, -EACCES, 0, "R2 !read_ok",
-		      ASM_MOV64_REG(0, 2), ASM_EXIT());
+	EXPECT_REJECT(SYSCALL, -EACCES, 0, "R2 !read_ok", ASM_MOV64_REG(0, 2), ASM_EXIT());
 	EXPECT_ACCEPT(SYSCALL, ASM_MOV64_IMM(2, 1), ASM_MOV64_REG(0, 2), ASM_EXIT());
 }
 
 KTEST(bpf_verifier, r0_unset_at_exit)
 {
-	EXPECT_REJECT(SYSCALL, -EACCES, 1, "R0 !read_ok",
-		      ASM_MOV64_IMM(1, 0), ASM_EXIT());
+	EXPECT_REJECT(SYSCALL, -EACCES, 1, "R0 !read_ok", ASM_MOV64_IMM(1, 0), ASM_EXIT());
 	/* A helper call clobbers r1..r5 */
-	EXPECT_REJECT(SYSCALL, -EACCES, 2, "R1 !read_ok",
-		      ASM_CALL_HELPER(BPF_FUNC_ktime_get_ns), ASM_MOV64_IMM(0, 0),
-		      ASM_MOV64_REG(0, 1), ASM_EXIT());
+	EXPECT_REJECT(SYSCALL, -EACCES, 2, "R1 !read_ok", ASM_CALL_HELPER(BPF_FUNC_ktime_get_ns),
+		      ASM_MOV64_IMM(0, 0), ASM_MOV64_REG(0, 1), ASM_EXIT());
 	EXPECT_ACCEPT(SYSCALL, ASM_CALL_HELPER(BPF_FUNC_ktime_get_ns), ASM_EXIT());
 }
 
 KTEST(bpf_verifier, frame_pointer_read_only)
 {
-	EXPECT_REJECT(SYSCALL, -EACCES, 1, "frame pointer is read only",
-		      ASM_MOV64_IMM(0, 0), ASM_MOV64_IMM(10, 0), ASM_EXIT());
-	EXPECT_REJECT(SYSCALL, -EACCES, 1, "frame pointer is read only",
-		      ASM_MOV64_IMM(0, 0), ASM_ALU64_IMM(BPF_ADD, 10, -8), ASM_EXIT());
+	EXPECT_REJECT(SYSCALL, -EACCES, 1, "frame pointer is read only", ASM_MOV64_IMM(0, 0),
+		      ASM_MOV64_IMM(10, 0), ASM_EXIT());
+	EXPECT_REJECT(SYSCALL, -EACCES, 1, "frame pointer is read only", ASM_MOV64_IMM(0, 0),
+		      ASM_ALU64_IMM(BPF_ADD, 10, -8), ASM_EXIT());
 	/* a copy of r10 may move */
 	EXPECT_ACCEPT(SYSCALL, ASM_MOV64_REG(1, 10), ASM_ALU64_IMM(BPF_ADD, 1, -8),
 		      ASM_MOV64_IMM(0, 0), ASM_EXIT());
@@ -263,8 +272,8 @@ KTEST(bpf_verifier, jump_out_of_range)
 {
 	EXPECT_REJECT(SYSCALL, -EINVAL, -1, "jump out of range from insn 1 to 7",
 		      ASM_MOV64_IMM(0, 0), ASM_JMP_IMM(BPF_JEQ, 1, 0, 5), ASM_EXIT());
-	EXPECT_REJECT(SYSCALL, -EINVAL, -1, "jump out of range from insn 0 to -1",
-		      ASM_JA(-2), ASM_EXIT());
+	EXPECT_REJECT(SYSCALL, -EINVAL, -1, "jump out of range from insn 0 to -1", ASM_JA(-2),
+		      ASM_EXIT());
 	/* a jump to the last instruction is in range */
 	EXPECT_ACCEPT(SYSCALL, ASM_MOV64_IMM(0, 0), ASM_JMP_IMM(BPF_JEQ, 1, 0, 0), ASM_EXIT());
 }
@@ -280,40 +289,38 @@ KTEST(bpf_verifier, jump_into_ld_imm64)
 
 KTEST(bpf_verifier, unreachable_insn)
 {
-	EXPECT_REJECT(SYSCALL, -EINVAL, -1, "unreachable insn 2",
-		      ASM_MOV64_IMM(0, 0), ASM_EXIT(), ASM_MOV64_IMM(0, 1), ASM_EXIT());
+	EXPECT_REJECT(SYSCALL, -EINVAL, -1, "unreachable insn 2", ASM_MOV64_IMM(0, 0), ASM_EXIT(),
+		      ASM_MOV64_IMM(0, 1), ASM_EXIT());
 	EXPECT_ACCEPT(SYSCALL, ASM_MOV64_IMM(0, 0), ASM_JMP_IMM(BPF_JEQ, 0, 1, 1),
 		      ASM_MOV64_IMM(0, 1), ASM_EXIT());
 }
 
 KTEST(bpf_verifier, falls_off_the_end)
 {
-	EXPECT_REJECT(SYSCALL, -EINVAL, 1, "last insn is not an exit or jmp",
-		      ASM_MOV64_IMM(0, 0), ASM_MOV64_IMM(0, 1));
-	EXPECT_REJECT(SYSCALL, -EINVAL, 1, "last insn is not an exit or jmp",
-		      ASM_MOV64_IMM(0, 0), ASM_JMP_IMM(BPF_JEQ, 0, 0, -2));
+	EXPECT_REJECT(SYSCALL, -EINVAL, 1, "last insn is not an exit or jmp", ASM_MOV64_IMM(0, 0),
+		      ASM_MOV64_IMM(0, 1));
+	EXPECT_REJECT(SYSCALL, -EINVAL, 1, "last insn is not an exit or jmp", ASM_MOV64_IMM(0, 0),
+		      ASM_JMP_IMM(BPF_JEQ, 0, 0, -2));
 	/* ... a subprogram's end too: no falling into the next one */
-	EXPECT_REJECT(SYSCALL, -EINVAL, 1, "last insn is not an exit or jmp",
-		      ASM_CALL_LOCAL(1), ASM_MOV64_IMM(0, 0), ASM_MOV64_IMM(0, 1), ASM_EXIT());
+	EXPECT_REJECT(SYSCALL, -EINVAL, 1, "last insn is not an exit or jmp", ASM_CALL_LOCAL(1),
+		      ASM_MOV64_IMM(0, 0), ASM_MOV64_IMM(0, 1), ASM_EXIT());
 }
 
 KTEST(bpf_verifier, bad_encodings)
 {
 	EXPECT_REJECT(SYSCALL, -EINVAL, 0, "unknown opcode 41",
 		      ASM_INSN(BPF_LDX | BPF_IND | BPF_W, 0, 1, 0, 0), ASM_EXIT());
-	EXPECT_REJECT(SYSCALL, -EINVAL, 1, "BPF_EXIT uses reserved fields",
-		      ASM_MOV64_IMM(0, 0), ASM_INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 1));
+	EXPECT_REJECT(SYSCALL, -EINVAL, 1, "BPF_EXIT uses reserved fields", ASM_MOV64_IMM(0, 0),
+		      ASM_INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 1));
 	EXPECT_REJECT(SYSCALL, -EINVAL, 0, "invalid bpf_ld_imm64 insn",
 		      ASM_INSN(BPF_LD | BPF_IMM | BPF_DW, 0, 0, 0, 1), ASM_MOV64_IMM(0, 0),
 		      ASM_EXIT());
-	EXPECT_REJECT(SYSCALL, -EINVAL, 0, "unknown opcode 00",
-		      ASM_INSN(0, 0, 0, 0, 0), ASM_EXIT());
-	EXPECT_REJECT(SYSCALL, -EINVAL, 0, "div by zero",
-		      ASM_ALU64_IMM(BPF_DIV, 0, 0), ASM_EXIT());
-	EXPECT_REJECT(SYSCALL, -EINVAL, 0, "invalid shift 64",
-		      ASM_ALU64_IMM(BPF_LSH, 0, 64), ASM_EXIT());
-	EXPECT_REJECT(SYSCALL, -EINVAL, 0, "R11 is invalid",
-		      ASM_MOV64_IMM(11, 0), ASM_EXIT());
+	EXPECT_REJECT(SYSCALL, -EINVAL, 0, "unknown opcode 00", ASM_INSN(0, 0, 0, 0, 0),
+		      ASM_EXIT());
+	EXPECT_REJECT(SYSCALL, -EINVAL, 0, "div by zero", ASM_ALU64_IMM(BPF_DIV, 0, 0), ASM_EXIT());
+	EXPECT_REJECT(SYSCALL, -EINVAL, 0, "invalid shift 64", ASM_ALU64_IMM(BPF_LSH, 0, 64),
+		      ASM_EXIT());
+	EXPECT_REJECT(SYSCALL, -EINVAL, 0, "R11 is invalid", ASM_MOV64_IMM(11, 0), ASM_EXIT());
 	EXPECT_REJECT(TC, -EINVAL, 0, "BPF_LD_[ABS|IND] instructions not allowed",
 		      ASM_INSN(BPF_LD | BPF_ABS | BPF_W, 0, 0, 0, 0), ASM_EXIT());
 	/* division by a register that is 0 at run time is fine: the RFC defines it */
@@ -323,8 +330,8 @@ KTEST(bpf_verifier, bad_encodings)
 	EXPECT_ACCEPT(SYSCALL, ASM_MOV64_IMM(0, 7), ASM_MOV64_IMM(1, 3),
 		      ASM_ALU64_REG_OFF(BPF_DIV, 1, 0, 1), ASM_ALU32_REG_OFF(BPF_MOD, 1, 0, 1),
 		      ASM_MOVSX64(2, 0, 8), ASM_MOVSX32(3, 0, 16), ASM_LE(0, 16), ASM_BE(0, 32),
-		      ASM_BSWAP(0, 64), ASM_NEG32(0), ASM_ALU64_IMM(BPF_ARSH, 0, 3),
-		      ASM_GOTOL(0), ASM_JMP32_REG(BPF_JSLT, 0, 1, 0), ASM_EXIT());
+		      ASM_BSWAP(0, 64), ASM_NEG32(0), ASM_ALU64_IMM(BPF_ARSH, 0, 3), ASM_GOTOL(0),
+		      ASM_JMP32_REG(BPF_JSLT, 0, 1, 0), ASM_EXIT());
 }
 
 /* ---- the stack ---- */
@@ -359,9 +366,9 @@ KTEST(bpf_verifier, stack_uninit_read)
 		      ASM_ALU64_IMM(BPF_ADD, 1, -16), ASM_ALU64_REG(BPF_ADD, 1, 2),
 		      ASM_LDX(BPF_DW, 0, 1, 0), ASM_EXIT());
 	EXPECT_ACCEPT(SYSCALL, ASM_ST(BPF_DW, 10, -8, 0), ASM_ST(BPF_DW, 10, -16, 0),
-		      ASM_LDX(BPF_DW, 2, 1, 0), ASM_ALU64_IMM(BPF_AND, 2, 8),
-		      ASM_MOV64_REG(1, 10), ASM_ALU64_IMM(BPF_ADD, 1, -16),
-		      ASM_ALU64_REG(BPF_ADD, 1, 2), ASM_LDX(BPF_DW, 0, 1, 0), ASM_EXIT());
+		      ASM_LDX(BPF_DW, 2, 1, 0), ASM_ALU64_IMM(BPF_AND, 2, 8), ASM_MOV64_REG(1, 10),
+		      ASM_ALU64_IMM(BPF_ADD, 1, -16), ASM_ALU64_REG(BPF_ADD, 1, 2),
+		      ASM_LDX(BPF_DW, 0, 1, 0), ASM_EXIT());
 }
 
 KTEST(bpf_verifier, spilled_pointer_kept)
@@ -370,14 +377,15 @@ KTEST(bpf_verifier, spilled_pointer_kept)
 	EXPECT_ACCEPT(TC, ASM_STX(BPF_DW, 10, 1, -8), ASM_MOV64_IMM(1, 0),
 		      ASM_LDX(BPF_DW, 2, 10, -8), ASM_LDX(BPF_W, 0, 2, 0), ASM_EXIT());
 	/* half of it is only a number */
-	EXPECT_REJECT(TC, -EACCES, 3, "R2 invalid mem access 'scalar'",
-		      ASM_STX(BPF_W, 10, 1, -8), ASM_ST(BPF_W, 10, -4, 0),
-		      ASM_LDX(BPF_DW, 2, 10, -8), ASM_LDX(BPF_W, 0, 2, 0), ASM_EXIT());
+	EXPECT_REJECT(TC, -EACCES, 3, "R2 invalid mem access 'scalar'", ASM_STX(BPF_W, 10, 1, -8),
+		      ASM_ST(BPF_W, 10, -4, 0), ASM_LDX(BPF_DW, 2, 10, -8), ASM_LDX(BPF_W, 0, 2, 0),
+		      ASM_EXIT());
 	/* a spilled bounded scalar keeps its bounds: it may index a map value */
 	EXPECT_ACCEPT(SYSCALL, LOOKUP8(FD_HASH), ASM_JMP_IMM(BPF_JEQ, 0, 0, 7),
 		      ASM_LDX(BPF_DW, 1, 0, 0), ASM_ALU64_IMM(BPF_AND, 1, 7),
 		      ASM_STX(BPF_DW, 10, 1, -16), ASM_LDX(BPF_DW, 3, 10, -16),
-		      ASM_ALU64_REG(BPF_ADD, 0, 3), ASM_LDX(BPF_B, 0, 0, 8), ASM_EXIT(), ASM_EXIT());
+		      ASM_ALU64_REG(BPF_ADD, 0, 3), ASM_LDX(BPF_B, 0, 0, 8), ASM_EXIT(),
+		      ASM_EXIT());
 }
 
 /* ---- the context ---- */
@@ -409,7 +417,9 @@ KTEST(bpf_verifier, ctx_syscall)
 		      ASM_LDX(BPF_DW, 0, 1, -8), ASM_EXIT());
 	/* the furthest byte touched is reported */
 	static const struct bpf_insn p[] = {
-		ASM_LDX(BPF_DW, 0, 1, 16), ASM_STX(BPF_W, 1, 0, 4), ASM_EXIT(),
+		ASM_LDX(BPF_DW, 0, 1, 16),
+		ASM_STX(BPF_W, 1, 0, 4),
+		ASM_EXIT(),
 	};
 	ASSERT_EQ(verify(SYSCALL, p, NINSNS(p)), 0);
 	EXPECT_EQ(run.out.max_ctx_offset, 24);
@@ -443,20 +453,20 @@ KTEST(bpf_verifier, null_check)
 	EXPECT_REJECT(SYSCALL, -EACCES, 6, "R0 invalid mem access 'map_value_or_null'",
 		      LOOKUP8(FD_HASH), ASM_LDX(BPF_DW, 0, 0, 0), ASM_EXIT());
 	/* a copy is checked with the original */
-	EXPECT_ACCEPT(SYSCALL, LOOKUP8(FD_HASH), ASM_MOV64_REG(6, 0),
-		      ASM_JMP_IMM(BPF_JNE, 0, 0, 1), ASM_EXIT(), ASM_LDX(BPF_DW, 0, 6, 8),
-		      ASM_EXIT());
+	EXPECT_ACCEPT(SYSCALL, LOOKUP8(FD_HASH), ASM_MOV64_REG(6, 0), ASM_JMP_IMM(BPF_JNE, 0, 0, 1),
+		      ASM_EXIT(), ASM_LDX(BPF_DW, 0, 6, 8), ASM_EXIT());
 	/* in the NULL branch it is the number 0 */
-	EXPECT_REJECT(SYSCALL, -EACCES, 7, "R0 invalid mem access 'scalar'",
-		      LOOKUP8(FD_HASH), ASM_JMP_IMM(BPF_JNE, 0, 0, 2), ASM_LDX(BPF_DW, 0, 0, 0),
-		      ASM_EXIT(), ASM_EXIT());
+	EXPECT_REJECT(SYSCALL, -EACCES, 7, "R0 invalid mem access 'scalar'", LOOKUP8(FD_HASH),
+		      ASM_JMP_IMM(BPF_JNE, 0, 0, 2), ASM_LDX(BPF_DW, 0, 0, 0), ASM_EXIT(),
+		      ASM_EXIT());
 }
 
 KTEST(bpf_verifier, map_value_bounds)
 {
-	EXPECT_REJECT(SYSCALL, -EACCES, 7, "invalid access to map value, value_size=16 off=12 size=8",
-		      LOOKUP8(FD_HASH), ASM_JMP_IMM(BPF_JEQ, 0, 0, 2), ASM_LDX(BPF_DW, 0, 0, 12),
-		      ASM_EXIT(), ASM_EXIT());
+	EXPECT_REJECT(SYSCALL, -EACCES, 7,
+		      "invalid access to map value, value_size=16 off=12 size=8", LOOKUP8(FD_HASH),
+		      ASM_JMP_IMM(BPF_JEQ, 0, 0, 2), ASM_LDX(BPF_DW, 0, 0, 12), ASM_EXIT(),
+		      ASM_EXIT());
 	EXPECT_REJECT(SYSCALL, -EACCES, 7, "R0 min value is outside of the allowed memory range",
 		      LOOKUP8(FD_HASH), ASM_JMP_IMM(BPF_JEQ, 0, 0, 2), ASM_LDX(BPF_DW, 0, 0, -8),
 		      ASM_EXIT(), ASM_EXIT());
@@ -470,13 +480,15 @@ KTEST(bpf_verifier, map_value_variable_index)
 	/* index & 7, then a byte at +8: at most 15 of 16 */
 	EXPECT_ACCEPT(SYSCALL, LOOKUP8(FD_HASH), ASM_JMP_IMM(BPF_JEQ, 0, 0, 5),
 		      ASM_LDX(BPF_DW, 1, 0, 0), ASM_ALU64_IMM(BPF_AND, 1, 7),
-		      ASM_ALU64_REG(BPF_ADD, 0, 1), ASM_LDX(BPF_B, 0, 0, 8), ASM_EXIT(), ASM_EXIT());
+		      ASM_ALU64_REG(BPF_ADD, 0, 1), ASM_LDX(BPF_B, 0, 0, 8), ASM_EXIT(),
+		      ASM_EXIT());
 	EXPECT_REJECT(SYSCALL, -EACCES, 10, "R0 max value is outside of the allowed memory range",
 		      LOOKUP8(FD_HASH), ASM_JMP_IMM(BPF_JEQ, 0, 0, 5), ASM_LDX(BPF_DW, 1, 0, 0),
 		      ASM_ALU64_IMM(BPF_AND, 1, 15), ASM_ALU64_REG(BPF_ADD, 0, 1),
 		      ASM_LDX(BPF_B, 0, 0, 8), ASM_EXIT(), ASM_EXIT());
-	EXPECT_REJECT(SYSCALL, -EACCES, 10, "invalid access to map value, value_size=16 off=23 size=1",
-		      LOOKUP8(FD_HASH), ASM_JMP_IMM(BPF_JEQ, 0, 0, 5), ASM_LDX(BPF_DW, 1, 0, 0),
+	EXPECT_REJECT(SYSCALL, -EACCES, 10,
+		      "invalid access to map value, value_size=16 off=23 size=1", LOOKUP8(FD_HASH),
+		      ASM_JMP_IMM(BPF_JEQ, 0, 0, 5), ASM_LDX(BPF_DW, 1, 0, 0),
 		      ASM_ALU64_IMM(BPF_AND, 1, 15), ASM_ALU64_REG(BPF_ADD, 0, 1),
 		      ASM_LDX(BPF_B, 0, 0, 8), ASM_EXIT(), ASM_EXIT());
 	/* a bounds check instead of a mask, on a 32-bit register */
@@ -489,15 +501,19 @@ KTEST(bpf_verifier, map_value_variable_index)
 		      ASM_JMP32_IMM(BPF_JGT, 1, 9, 3), ASM_ALU64_REG(BPF_ADD, 0, 1),
 		      ASM_LDX(BPF_DW, 0, 0, 0), ASM_EXIT(), ASM_EXIT());
 	/* unbounded */
-	EXPECT_REJECT(SYSCALL, -EACCES, 9, "R0 unbounded memory access, make sure to bounds check any such access",
+	EXPECT_REJECT(SYSCALL, -EACCES, 9,
+		      "R0 unbounded memory access, make sure to bounds check any such access",
 		      LOOKUP8(FD_HASH), ASM_JMP_IMM(BPF_JEQ, 0, 0, 4), ASM_LDX(BPF_W, 1, 0, 0),
-		      ASM_ALU64_REG(BPF_ADD, 0, 1), ASM_LDX(BPF_B, 0, 0, 0), ASM_EXIT(), ASM_EXIT());
-	EXPECT_REJECT(SYSCALL, -EACCES, 8, "math between map_value pointer and register with unbounded min value is not allowed",
-		      LOOKUP8(FD_HASH), ASM_JMP_IMM(BPF_JEQ, 0, 0, 4), ASM_LDX(BPF_DW, 1, 0, 0),
-		      ASM_ALU64_REG(BPF_ADD, 0, 1), ASM_LDX(BPF_B, 0, 0, 0), ASM_EXIT(), ASM_EXIT());
+		      ASM_ALU64_REG(BPF_ADD, 0, 1), ASM_LDX(BPF_B, 0, 0, 0), ASM_EXIT(),
+		      ASM_EXIT());
+	EXPECT_REJECT(
+		SYSCALL, -EACCES, 8,
+		"math between map_value pointer and register with unbounded min value is not allowed",
+		LOOKUP8(FD_HASH), ASM_JMP_IMM(BPF_JEQ, 0, 0, 4), ASM_LDX(BPF_DW, 1, 0, 0),
+		ASM_ALU64_REG(BPF_ADD, 0, 1), ASM_LDX(BPF_B, 0, 0, 0), ASM_EXIT(), ASM_EXIT());
 	/* signed: a negative index is refused */
-	EXPECT_REJECT(SYSCALL, -EACCES, 10, "R0 min value is negative",
-		      LOOKUP8(FD_HASH), ASM_JMP_IMM(BPF_JEQ, 0, 0, 5), ASM_LDXS(BPF_B, 1, 0, 0),
+	EXPECT_REJECT(SYSCALL, -EACCES, 10, "R0 min value is negative", LOOKUP8(FD_HASH),
+		      ASM_JMP_IMM(BPF_JEQ, 0, 0, 5), ASM_LDXS(BPF_B, 1, 0, 0),
 		      ASM_JMP_IMM(BPF_JSGT, 1, 8, 3), ASM_ALU64_REG(BPF_ADD, 0, 1),
 		      ASM_LDX(BPF_DW, 0, 0, 0), ASM_EXIT(), ASM_EXIT());
 }
@@ -519,15 +535,15 @@ KTEST(bpf_verifier, read_only_maps)
 	EXPECT_ACCEPT(SYSCALL, ASM_LD_PSEUDO(1, BPF_PSEUDO_MAP_VALUE, FD_FROZEN, 0),
 		      ASM_LDX(BPF_DW, 0, 1, 0), ASM_EXIT());
 	/* helpers that write */
-	EXPECT_REJECT(SYSCALL, -EACCES, 9, "write into map forbidden",
-		      ASM_ST(BPF_W, 10, -4, 0), ASM_ST(BPF_DW, 10, -16, 0), ASM_MOV64_REG(2, 10),
+	EXPECT_REJECT(SYSCALL, -EACCES, 9, "write into map forbidden", ASM_ST(BPF_W, 10, -4, 0),
+		      ASM_ST(BPF_DW, 10, -16, 0), ASM_MOV64_REG(2, 10),
 		      ASM_ALU64_IMM(BPF_ADD, 2, -4), ASM_MOV64_REG(3, 10),
-		      ASM_ALU64_IMM(BPF_ADD, 3, -16), ASM_LD_MAP_FD(1, FD_RDONLY), ASM_MOV64_IMM(4, 0),
-		      ASM_CALL_HELPER(BPF_FUNC_map_update_elem), ASM_EXIT());
+		      ASM_ALU64_IMM(BPF_ADD, 3, -16), ASM_LD_MAP_FD(1, FD_RDONLY),
+		      ASM_MOV64_IMM(4, 0), ASM_CALL_HELPER(BPF_FUNC_map_update_elem), ASM_EXIT());
 	/* write-only: no reads */
 	EXPECT_REJECT(SYSCALL, -EACCES, 2, "read from map forbidden, value_size=8 off=0 size=8",
-		      ASM_LD_PSEUDO(1, BPF_PSEUDO_MAP_VALUE, FD_WRONLY, 0), ASM_LDX(BPF_DW, 0, 1, 0),
-		      ASM_EXIT());
+		      ASM_LD_PSEUDO(1, BPF_PSEUDO_MAP_VALUE, FD_WRONLY, 0),
+		      ASM_LDX(BPF_DW, 0, 1, 0), ASM_EXIT());
 }
 
 KTEST(bpf_verifier, direct_map_value)
@@ -535,7 +551,8 @@ KTEST(bpf_verifier, direct_map_value)
 	/* 8 + 48 + 8 = 64: the last word of a 64-byte value */
 	EXPECT_ACCEPT(SYSCALL, ASM_LD_PSEUDO(1, BPF_PSEUDO_MAP_VALUE, FD_ARRAY, 8),
 		      ASM_ST(BPF_DW, 1, 48, 1), ASM_MOV64_IMM(0, 0), ASM_EXIT());
-	EXPECT_REJECT(SYSCALL, -EACCES, 2, "invalid access to map value, value_size=64 off=64 size=8",
+	EXPECT_REJECT(SYSCALL, -EACCES, 2,
+		      "invalid access to map value, value_size=64 off=64 size=8",
 		      ASM_LD_PSEUDO(1, BPF_PSEUDO_MAP_VALUE, FD_ARRAY, 8), ASM_ST(BPF_DW, 1, 56, 1),
 		      ASM_MOV64_IMM(0, 0), ASM_EXIT());
 	EXPECT_REJECT(SYSCALL, -EINVAL, 0, "direct value offset of 64 is not allowed",
@@ -556,7 +573,8 @@ KTEST(bpf_verifier, pointer_arithmetic)
 	EXPECT_REJECT(SYSCALL, -EACCES, 2, "R1 pointer arithmetic on map_ptr prohibited",
 		      ASM_LD_MAP_FD(1, FD_HASH), ASM_ALU64_IMM(BPF_ADD, 1, 8), ASM_MOV64_IMM(0, 0),
 		      ASM_EXIT());
-	EXPECT_REJECT(SYSCALL, -EACCES, 6, "R0 pointer arithmetic on map_value_or_null prohibited, null-check it first",
+	EXPECT_REJECT(SYSCALL, -EACCES, 6,
+		      "R0 pointer arithmetic on map_value_or_null prohibited, null-check it first",
 		      LOOKUP8(FD_HASH), ASM_ALU64_IMM(BPF_ADD, 0, 8), ASM_EXIT());
 	EXPECT_REJECT(SYSCALL, -EACCES, 1, "R1 32-bit pointer arithmetic prohibited",
 		      ASM_MOV64_REG(1, 10), ASM_ALU32_IMM(BPF_ADD, 1, 8), ASM_MOV64_IMM(0, 0),
@@ -577,8 +595,8 @@ KTEST(bpf_verifier, pointer_arithmetic)
 
 KTEST(bpf_verifier, helper_unknown)
 {
-	EXPECT_REJECT(SYSCALL, -EINVAL, 0, "invalid func unknown#999",
-		      ASM_CALL_HELPER(999), ASM_EXIT());
+	EXPECT_REJECT(SYSCALL, -EINVAL, 0, "invalid func unknown#999", ASM_CALL_HELPER(999),
+		      ASM_EXIT());
 	EXPECT_REJECT(SYSCALL, -EINVAL, 0, "program of this type cannot use helper unknown#4",
 		      ASM_CALL_HELPER(BPF_FUNC_probe_read), ASM_EXIT());
 	/* known to the verifier, but the loader has no implementation for it */
@@ -586,20 +604,22 @@ KTEST(bpf_verifier, helper_unknown)
 	setup(SYSCALL, p, NINSNS(p));
 	run.in.nhelper_fns = BPF_FUNC_ktime_get_ns;
 	EXPECT_EQ(bpf_verify(&run.in, &run.out), -EINVAL);
-	verifier_check_log(kt, __FILE__, __LINE__, run.log, "program of this type cannot use helper bpf_ktime_get_ns#5", 0);
+	verifier_check_log(kt, __FILE__, __LINE__, run.log,
+			   "program of this type cannot use helper bpf_ktime_get_ns#5", 0);
 }
 
 KTEST(bpf_verifier, helper_argument_kinds)
 {
-	EXPECT_REJECT(SYSCALL, -EACCES, 3, "R1 type=scalar expected=map_ptr",
-		      ASM_MOV64_IMM(1, 0), ASM_MOV64_REG(2, 10), ASM_ALU64_IMM(BPF_ADD, 2, -8),
+	EXPECT_REJECT(SYSCALL, -EACCES, 3, "R1 type=scalar expected=map_ptr", ASM_MOV64_IMM(1, 0),
+		      ASM_MOV64_REG(2, 10), ASM_ALU64_IMM(BPF_ADD, 2, -8),
 		      ASM_CALL_HELPER(BPF_FUNC_map_lookup_elem), ASM_EXIT());
 	EXPECT_REJECT(SYSCALL, -EACCES, 3, "R2 type=scalar expected=fp, map_key, map_value, mem",
 		      ASM_LD_MAP_FD(1, FD_HASH), ASM_MOV64_IMM(2, 0),
 		      ASM_CALL_HELPER(BPF_FUNC_map_lookup_elem), ASM_EXIT());
 	EXPECT_REJECT(SYSCALL, -EACCES, 4, "invalid indirect read from stack R2 off -8+0 size 8",
-		      ASM_MOV64_REG(2, 10), ASM_ALU64_IMM(BPF_ADD, 2, -8), ASM_LD_MAP_FD(1, FD_HASH),
-		      ASM_CALL_HELPER(BPF_FUNC_map_lookup_elem), ASM_EXIT());
+		      ASM_MOV64_REG(2, 10), ASM_ALU64_IMM(BPF_ADD, 2, -8),
+		      ASM_LD_MAP_FD(1, FD_HASH), ASM_CALL_HELPER(BPF_FUNC_map_lookup_elem),
+		      ASM_EXIT());
 	/* a 4-byte key on the stack for an 8-byte-key map: half uninitialised */
 	EXPECT_REJECT(SYSCALL, -EACCES, 5, "invalid indirect read from stack R2 off -8+4 size 8",
 		      ASM_ST(BPF_W, 10, -8, 0), ASM_MOV64_REG(2, 10), ASM_ALU64_IMM(BPF_ADD, 2, -8),
@@ -610,16 +630,18 @@ KTEST(bpf_verifier, helper_argument_kinds)
 		      ASM_LD_MAP_FD(1, FD_HASH), ASM_CALL_HELPER(BPF_FUNC_map_lookup_elem),
 		      ASM_EXIT());
 	/* the value of one map as the key of another */
-	EXPECT_ACCEPT(SYSCALL, LOOKUP8(FD_HASH), ASM_JMP_IMM(BPF_JEQ, 0, 0, 4),
-		      ASM_MOV64_REG(2, 0), ASM_LD_MAP_FD(1, FD_HASH),
-		      ASM_CALL_HELPER(BPF_FUNC_map_lookup_elem), ASM_EXIT());
-	EXPECT_REJECT(SYSCALL, -EINVAL, 6, "cannot pass map_type 1 into func bpf_map_lookup_percpu_elem#195",
-		      ASM_ST(BPF_DW, 10, -8, 0), ASM_MOV64_REG(2, 10), ASM_ALU64_IMM(BPF_ADD, 2, -8),
-		      ASM_LD_MAP_FD(1, FD_HASH), ASM_MOV64_IMM(3, 0),
+	EXPECT_ACCEPT(SYSCALL, LOOKUP8(FD_HASH), ASM_JMP_IMM(BPF_JEQ, 0, 0, 4), ASM_MOV64_REG(2, 0),
+		      ASM_LD_MAP_FD(1, FD_HASH), ASM_CALL_HELPER(BPF_FUNC_map_lookup_elem),
+		      ASM_EXIT());
+	EXPECT_REJECT(SYSCALL, -EINVAL, 6,
+		      "cannot pass map_type 1 into func bpf_map_lookup_percpu_elem#195",
+		      ASM_ST(BPF_DW, 10, -8, 0), ASM_MOV64_REG(2, 10),
+		      ASM_ALU64_IMM(BPF_ADD, 2, -8), ASM_LD_MAP_FD(1, FD_HASH), ASM_MOV64_IMM(3, 0),
 		      ASM_CALL_HELPER(BPF_FUNC_map_lookup_percpu_elem), ASM_EXIT());
 	EXPECT_ACCEPT(SYSCALL, ASM_ST(BPF_W, 10, -4, 0), ASM_MOV64_REG(2, 10),
-		      ASM_ALU64_IMM(BPF_ADD, 2, -4), ASM_LD_MAP_FD(1, FD_PERCPU), ASM_MOV64_IMM(3, 0),
-		      ASM_CALL_HELPER(BPF_FUNC_map_lookup_percpu_elem), ASM_EXIT());
+		      ASM_ALU64_IMM(BPF_ADD, 2, -4), ASM_LD_MAP_FD(1, FD_PERCPU),
+		      ASM_MOV64_IMM(3, 0), ASM_CALL_HELPER(BPF_FUNC_map_lookup_percpu_elem),
+		      ASM_EXIT());
 }
 
 KTEST(bpf_verifier, helper_memory_and_size)
@@ -628,8 +650,8 @@ KTEST(bpf_verifier, helper_memory_and_size)
 	EXPECT_ACCEPT(SYSCALL, ASM_MOV64_REG(1, 10), ASM_ALU64_IMM(BPF_ADD, 1, -16),
 		      ASM_MOV64_IMM(2, 16), ASM_CALL_HELPER(BPF_FUNC_get_current_comm),
 		      ASM_LDX(BPF_DW, 0, 10, -16), ASM_LDX(BPF_DW, 0, 10, -8), ASM_EXIT());
-	EXPECT_REJECT(SYSCALL, -EACCES, 3, "R2 invalid zero-sized read",
-		      ASM_MOV64_REG(1, 10), ASM_ALU64_IMM(BPF_ADD, 1, -16), ASM_MOV64_IMM(2, 0),
+	EXPECT_REJECT(SYSCALL, -EACCES, 3, "R2 invalid zero-sized read", ASM_MOV64_REG(1, 10),
+		      ASM_ALU64_IMM(BPF_ADD, 1, -16), ASM_MOV64_IMM(2, 0),
 		      ASM_CALL_HELPER(BPF_FUNC_get_current_comm), ASM_EXIT());
 	EXPECT_REJECT(SYSCALL, -EACCES, 3, "invalid indirect access to stack R1 off=-16 size=17",
 		      ASM_MOV64_REG(1, 10), ASM_ALU64_IMM(BPF_ADD, 1, -16), ASM_MOV64_IMM(2, 17),
@@ -637,8 +659,8 @@ KTEST(bpf_verifier, helper_memory_and_size)
 	EXPECT_REJECT(SYSCALL, -EACCES, 3, "R2 invalid zero-sized read: u64=[0,4294967295]",
 		      ASM_LDX(BPF_W, 2, 1, 0), ASM_MOV64_REG(1, 10), ASM_ALU64_IMM(BPF_ADD, 1, -16),
 		      ASM_CALL_HELPER(BPF_FUNC_get_current_comm), ASM_EXIT());
-	EXPECT_REJECT(SYSCALL, -EACCES, 4, "R2 unbounded memory access",
-		      ASM_LDX(BPF_W, 2, 1, 0), ASM_ALU64_IMM(BPF_OR, 2, 1), ASM_MOV64_REG(1, 10),
+	EXPECT_REJECT(SYSCALL, -EACCES, 4, "R2 unbounded memory access", ASM_LDX(BPF_W, 2, 1, 0),
+		      ASM_ALU64_IMM(BPF_OR, 2, 1), ASM_MOV64_REG(1, 10),
 		      ASM_ALU64_IMM(BPF_ADD, 1, -16), ASM_CALL_HELPER(BPF_FUNC_get_current_comm),
 		      ASM_EXIT());
 	EXPECT_ACCEPT(SYSCALL, ASM_LDX(BPF_W, 2, 1, 0), ASM_ALU64_IMM(BPF_AND, 2, 15),
@@ -656,9 +678,10 @@ KTEST(bpf_verifier, helper_memory_and_size)
 	EXPECT_ACCEPT(SYSCALL, LOOKUP4(FD_ARRAY), ASM_JMP_IMM(BPF_JEQ, 0, 0, 3),
 		      ASM_MOV64_REG(1, 0), ASM_MOV64_IMM(2, 64),
 		      ASM_CALL_HELPER(BPF_FUNC_get_current_comm), ASM_EXIT());
-	EXPECT_REJECT(SYSCALL, -EACCES, 9, "invalid access to map value, value_size=64 off=0 size=65",
-		      LOOKUP4(FD_ARRAY), ASM_JMP_IMM(BPF_JEQ, 0, 0, 3), ASM_MOV64_REG(1, 0),
-		      ASM_MOV64_IMM(2, 65), ASM_CALL_HELPER(BPF_FUNC_get_current_comm), ASM_EXIT());
+	EXPECT_REJECT(SYSCALL, -EACCES, 9,
+		      "invalid access to map value, value_size=64 off=0 size=65", LOOKUP4(FD_ARRAY),
+		      ASM_JMP_IMM(BPF_JEQ, 0, 0, 3), ASM_MOV64_REG(1, 0), ASM_MOV64_IMM(2, 65),
+		      ASM_CALL_HELPER(BPF_FUNC_get_current_comm), ASM_EXIT());
 }
 
 /* ---- bpf-to-bpf calls ---- */
@@ -682,16 +705,16 @@ KTEST(bpf_verifier, call_depth)
 	EXPECT_EQ(verify_chain(8, p), 0);
 	bpf_verifier_output_free(&run.out);
 	EXPECT_EQ(verify_chain(9, p), -E2BIG);
-	verifier_check_log(kt, __FILE__, __LINE__, run.log, "the call stack of 9 frames is too deep !", -1);
+	verifier_check_log(kt, __FILE__, __LINE__, run.log,
+			   "the call stack of 9 frames is too deep !", -1);
 }
 
 KTEST(bpf_verifier, recursion)
 {
-	EXPECT_REJECT(SYSCALL, -EINVAL, 2, "back-edge from insn 2 to 2",
-		      ASM_CALL_LOCAL(1), ASM_EXIT(), ASM_CALL_LOCAL(-1), ASM_EXIT());
-	EXPECT_REJECT(SYSCALL, -EINVAL, 4, "back-edge from insn 4 to 2",
-		      ASM_CALL_LOCAL(1), ASM_EXIT(), ASM_CALL_LOCAL(1), ASM_EXIT(),
-		      ASM_CALL_LOCAL(-3), ASM_EXIT());
+	EXPECT_REJECT(SYSCALL, -EINVAL, 2, "back-edge from insn 2 to 2", ASM_CALL_LOCAL(1),
+		      ASM_EXIT(), ASM_CALL_LOCAL(-1), ASM_EXIT());
+	EXPECT_REJECT(SYSCALL, -EINVAL, 4, "back-edge from insn 4 to 2", ASM_CALL_LOCAL(1),
+		      ASM_EXIT(), ASM_CALL_LOCAL(1), ASM_EXIT(), ASM_CALL_LOCAL(-3), ASM_EXIT());
 }
 
 KTEST(bpf_verifier, combined_stack)
@@ -718,13 +741,11 @@ KTEST(bpf_verifier, call_arguments_and_results)
 	/* r6..r9 survive a call; r1..r5 do not */
 	EXPECT_ACCEPT(SYSCALL, ASM_MOV64_IMM(6, 1), ASM_CALL_LOCAL(2), ASM_MOV64_REG(0, 6),
 		      ASM_EXIT(), ASM_MOV64_IMM(0, 0), ASM_EXIT());
-	EXPECT_REJECT(SYSCALL, -EACCES, 2, "R1 !read_ok",
-		      ASM_MOV64_IMM(1, 1), ASM_CALL_LOCAL(2), ASM_MOV64_REG(0, 1), ASM_EXIT(),
-		      ASM_MOV64_IMM(0, 0), ASM_EXIT());
+	EXPECT_REJECT(SYSCALL, -EACCES, 2, "R1 !read_ok", ASM_MOV64_IMM(1, 1), ASM_CALL_LOCAL(2),
+		      ASM_MOV64_REG(0, 1), ASM_EXIT(), ASM_MOV64_IMM(0, 0), ASM_EXIT());
 	/* the callee cannot see the caller's r6 */
-	EXPECT_REJECT(SYSCALL, -EACCES, 3, "R6 !read_ok",
-		      ASM_MOV64_IMM(6, 1), ASM_CALL_LOCAL(1), ASM_EXIT(), ASM_MOV64_REG(0, 6),
-		      ASM_EXIT());
+	EXPECT_REJECT(SYSCALL, -EACCES, 3, "R6 !read_ok", ASM_MOV64_IMM(6, 1), ASM_CALL_LOCAL(1),
+		      ASM_EXIT(), ASM_MOV64_REG(0, 6), ASM_EXIT());
 }
 
 /* ---- callbacks ---- */
@@ -733,33 +754,40 @@ KTEST(bpf_verifier, call_arguments_and_results)
  * for_each over FD_HASH summing values into a u64 at the caller's fp-8; the callback (insns
  * 10..) gets map, key, value and that context. RET is the callback's return instruction(s).
  */
-#define FOR_EACH_PROG(fd, ...)                                                                 \
+#define FOR_EACH_PROG(fd, ...)                                                                    \
 	ASM_ST(BPF_DW, 10, -8, 0), ASM_LD_MAP_FD(1, fd), ASM_LD_FUNC(2, 6), ASM_MOV64_REG(3, 10), \
-		ASM_ALU64_IMM(BPF_ADD, 3, -8), ASM_MOV64_IMM(4, 0),                            \
+		ASM_ALU64_IMM(BPF_ADD, 3, -8), ASM_MOV64_IMM(4, 0),                               \
 		ASM_CALL_HELPER(BPF_FUNC_for_each_map_elem), ASM_EXIT(), __VA_ARGS__
 
 KTEST(bpf_verifier, for_each_callback)
 {
 	/* values summed into the caller's stack; returns 0, or 1 to stop */
-	EXPECT_ACCEPT(SYSCALL, FOR_EACH_PROG(FD_HASH, ASM_LDX(BPF_DW, 5, 3, 0),
-					     ASM_LDX(BPF_DW, 6, 4, 0), ASM_ALU64_REG(BPF_ADD, 6, 5),
-					     ASM_STX(BPF_DW, 4, 6, 0), ASM_MOV64_IMM(0, 0),
-					     ASM_JMP_IMM(BPF_JGT, 6, 100, 1), ASM_EXIT(),
-					     ASM_MOV64_IMM(0, 1), ASM_EXIT()));
+	EXPECT_ACCEPT(SYSCALL,
+		      FOR_EACH_PROG(FD_HASH, ASM_LDX(BPF_DW, 5, 3, 0), ASM_LDX(BPF_DW, 6, 4, 0),
+				    ASM_ALU64_REG(BPF_ADD, 6, 5), ASM_STX(BPF_DW, 4, 6, 0),
+				    ASM_MOV64_IMM(0, 0), ASM_JMP_IMM(BPF_JGT, 6, 100, 1),
+				    ASM_EXIT(), ASM_MOV64_IMM(0, 1), ASM_EXIT()));
 	/* the value may be written, the key not */
 	EXPECT_ACCEPT(SYSCALL, FOR_EACH_PROG(FD_HASH, ASM_ST(BPF_DW, 3, 8, 1), ASM_MOV64_IMM(0, 0),
 					     ASM_EXIT()));
-	EXPECT_REJECT(SYSCALL, -EACCES, 10, "write to change key R2 not allowed",
-		      FOR_EACH_PROG(FD_HASH, ASM_ST(BPF_W, 2, 0, 1), ASM_MOV64_IMM(0, 0), ASM_EXIT()));
-	EXPECT_REJECT(SYSCALL, -EACCES, 10, "invalid access to map key, key_size=8 off=8 size=1",
-		      FOR_EACH_PROG(FD_HASH, ASM_LDX(BPF_B, 0, 2, 8), ASM_MOV64_IMM(0, 0), ASM_EXIT()));
-	EXPECT_REJECT(SYSCALL, -EACCES, 10, "write into map forbidden, value_size=8 off=0 size=8",
-		      FOR_EACH_PROG(FD_RDONLY, ASM_ST(BPF_DW, 3, 0, 1), ASM_MOV64_IMM(0, 0), ASM_EXIT()));
+	EXPECT_REJECT(
+		SYSCALL, -EACCES, 10, "write to change key R2 not allowed",
+		FOR_EACH_PROG(FD_HASH, ASM_ST(BPF_W, 2, 0, 1), ASM_MOV64_IMM(0, 0), ASM_EXIT()));
+	EXPECT_REJECT(
+		SYSCALL, -EACCES, 10, "invalid access to map key, key_size=8 off=8 size=1",
+		FOR_EACH_PROG(FD_HASH, ASM_LDX(BPF_B, 0, 2, 8), ASM_MOV64_IMM(0, 0), ASM_EXIT()));
+	EXPECT_REJECT(
+		SYSCALL, -EACCES, 10, "write into map forbidden, value_size=8 off=0 size=8",
+		FOR_EACH_PROG(FD_RDONLY, ASM_ST(BPF_DW, 3, 0, 1), ASM_MOV64_IMM(0, 0), ASM_EXIT()));
 	/* return values other than 0 and 1 */
-	EXPECT_REJECT(SYSCALL, -EINVAL, 11, "At callback return the register R0 has smin=2 smax=2 should have been in [0, 1]",
-		      FOR_EACH_PROG(FD_HASH, ASM_MOV64_IMM(0, 2), ASM_EXIT()));
-	EXPECT_REJECT(SYSCALL, -EINVAL, 11, "At callback return the register R0 has unknown scalar value should have been in [0, 1]",
-		      FOR_EACH_PROG(FD_HASH, ASM_LDX(BPF_DW, 0, 3, 0), ASM_EXIT()));
+	EXPECT_REJECT(
+		SYSCALL, -EINVAL, 11,
+		"At callback return the register R0 has smin=2 smax=2 should have been in [0, 1]",
+		FOR_EACH_PROG(FD_HASH, ASM_MOV64_IMM(0, 2), ASM_EXIT()));
+	EXPECT_REJECT(
+		SYSCALL, -EINVAL, 11,
+		"At callback return the register R0 has unknown scalar value should have been in [0, 1]",
+		FOR_EACH_PROG(FD_HASH, ASM_LDX(BPF_DW, 0, 3, 0), ASM_EXIT()));
 	EXPECT_ACCEPT(SYSCALL, FOR_EACH_PROG(FD_HASH, ASM_LDX(BPF_DW, 0, 3, 0),
 					     ASM_ALU64_IMM(BPF_AND, 0, 1), ASM_EXIT()));
 	/* a loop inside the callback is still a loop */
@@ -767,27 +795,36 @@ KTEST(bpf_verifier, for_each_callback)
 		      FOR_EACH_PROG(FD_HASH, ASM_MOV64_IMM(0, 0), ASM_JMP_IMM(BPF_JEQ, 0, 1, 1),
 				    ASM_JA(-1), ASM_EXIT()));
 	/* the callback context must be the stack (or NULL) */
-	EXPECT_REJECT(SYSCALL, -EACCES, 7, "R3 type=ctx expected=fp",
-		      ASM_ST(BPF_DW, 10, -8, 0), ASM_MOV64_REG(3, 1), ASM_LD_MAP_FD(1, FD_HASH),
-		      ASM_LD_FUNC(2, 4), ASM_MOV64_IMM(4, 0),
-		      ASM_CALL_HELPER(BPF_FUNC_for_each_map_elem), ASM_EXIT(), ASM_MOV64_IMM(0, 0),
-		      ASM_EXIT());
+	EXPECT_REJECT(SYSCALL, -EACCES, 7, "R3 type=ctx expected=fp", ASM_ST(BPF_DW, 10, -8, 0),
+		      ASM_MOV64_REG(3, 1), ASM_LD_MAP_FD(1, FD_HASH), ASM_LD_FUNC(2, 4),
+		      ASM_MOV64_IMM(4, 0), ASM_CALL_HELPER(BPF_FUNC_for_each_map_elem), ASM_EXIT(),
+		      ASM_MOV64_IMM(0, 0), ASM_EXIT());
 	EXPECT_REJECT(SYSCALL, -EACCES, 7, "R2 type=scalar expected=func",
 		      ASM_LD_MAP_FD(1, FD_HASH), ASM_MOV64_IMM(2, 0), ASM_MOV64_IMM(3, 0),
-		      ASM_MOV64_IMM(4, 0), ASM_LD_FUNC(5, 3), ASM_CALL_HELPER(BPF_FUNC_for_each_map_elem),
-		      ASM_EXIT(), ASM_MOV64_IMM(0, 0), ASM_EXIT());
+		      ASM_MOV64_IMM(4, 0), ASM_LD_FUNC(5, 3),
+		      ASM_CALL_HELPER(BPF_FUNC_for_each_map_elem), ASM_EXIT(), ASM_MOV64_IMM(0, 0),
+		      ASM_EXIT());
 }
 
 KTEST(bpf_verifier, bpf_loop_callback)
 {
 	/* bpf_loop(1000, cb, &counter, 0) with cb incrementing the counter: converges fast */
 	static const struct bpf_insn p[] = {
-		ASM_ST(BPF_DW, 10, -8, 0), ASM_MOV64_IMM(1, 1000), ASM_LD_FUNC(2, 7),
-		ASM_MOV64_REG(3, 10), ASM_ALU64_IMM(BPF_ADD, 3, -8), ASM_MOV64_IMM(4, 0),
-		ASM_CALL_HELPER(BPF_FUNC_loop), ASM_LDX(BPF_DW, 0, 10, -8), ASM_EXIT(),
+		ASM_ST(BPF_DW, 10, -8, 0),
+		ASM_MOV64_IMM(1, 1000),
+		ASM_LD_FUNC(2, 7),
+		ASM_MOV64_REG(3, 10),
+		ASM_ALU64_IMM(BPF_ADD, 3, -8),
+		ASM_MOV64_IMM(4, 0),
+		ASM_CALL_HELPER(BPF_FUNC_loop),
+		ASM_LDX(BPF_DW, 0, 10, -8),
+		ASM_EXIT(),
 		/* cb(index, ctx) at 10 */
-		ASM_LDX(BPF_DW, 3, 2, 0), ASM_ALU64_IMM(BPF_ADD, 3, 1), ASM_STX(BPF_DW, 2, 3, 0),
-		ASM_MOV64_IMM(0, 0), ASM_EXIT(),
+		ASM_LDX(BPF_DW, 3, 2, 0),
+		ASM_ALU64_IMM(BPF_ADD, 3, 1),
+		ASM_STX(BPF_DW, 2, 3, 0),
+		ASM_MOV64_IMM(0, 0),
+		ASM_EXIT(),
 	};
 	ASSERT_EQ(verify(SYSCALL, p, NINSNS(p)), 0);
 	EXPECT_LT(run.out.verified_insns, 200);
@@ -801,48 +838,51 @@ KTEST(bpf_verifier, bpf_loop_callback)
 		      ASM_ALU64_IMM(BPF_ADD, 2, 8), ASM_ST(BPF_DW, 2, 0, 1), ASM_MOV64_IMM(0, 0),
 		      ASM_EXIT());
 	/* a value the callback leaves in the context is anything after the call */
-	EXPECT_REJECT(SYSCALL, -EACCES, 16, "math between map_value pointer and register with unbounded min value is not allowed",
-		      ASM_ST(BPF_DW, 10, -16, 0), ASM_MOV64_IMM(1, 10), ASM_LD_FUNC(2, 16),
-		      ASM_MOV64_REG(3, 10), ASM_ALU64_IMM(BPF_ADD, 3, -16), ASM_MOV64_IMM(4, 0),
-		      ASM_CALL_HELPER(BPF_FUNC_loop), LOOKUP8(FD_HASH),
-		      ASM_JMP_IMM(BPF_JEQ, 0, 0, 3), ASM_LDX(BPF_DW, 1, 10, -16),
-		      ASM_ALU64_REG(BPF_ADD, 0, 1), ASM_LDX(BPF_B, 0, 0, 0), ASM_EXIT(),
-		      ASM_LDX(BPF_DW, 3, 2, 0), ASM_ALU64_IMM(BPF_ADD, 3, 1), ASM_STX(BPF_DW, 2, 3, 0),
-		      ASM_MOV64_IMM(0, 0), ASM_EXIT());
+	EXPECT_REJECT(
+		SYSCALL, -EACCES, 16,
+		"math between map_value pointer and register with unbounded min value is not allowed",
+		ASM_ST(BPF_DW, 10, -16, 0), ASM_MOV64_IMM(1, 10), ASM_LD_FUNC(2, 16),
+		ASM_MOV64_REG(3, 10), ASM_ALU64_IMM(BPF_ADD, 3, -16), ASM_MOV64_IMM(4, 0),
+		ASM_CALL_HELPER(BPF_FUNC_loop), LOOKUP8(FD_HASH), ASM_JMP_IMM(BPF_JEQ, 0, 0, 3),
+		ASM_LDX(BPF_DW, 1, 10, -16), ASM_ALU64_REG(BPF_ADD, 0, 1), ASM_LDX(BPF_B, 0, 0, 0),
+		ASM_EXIT(), ASM_LDX(BPF_DW, 3, 2, 0), ASM_ALU64_IMM(BPF_ADD, 3, 1),
+		ASM_STX(BPF_DW, 2, 3, 0), ASM_MOV64_IMM(0, 0), ASM_EXIT());
 }
 
 KTEST(bpf_verifier, nested_callbacks)
 {
 	/* for_each whose callback runs bpf_loop: three frames, each callback its own loop */
-	EXPECT_ACCEPT(SYSCALL, FOR_EACH_PROG(FD_HASH,
-		/* 10 */ ASM_MOV64_REG(6, 4), ASM_MOV64_IMM(1, 4), ASM_LD_FUNC(2, 6),
-		/* 13 */ ASM_MOV64_REG(3, 6), ASM_MOV64_IMM(4, 0), ASM_CALL_HELPER(BPF_FUNC_loop),
-		/* 16 */ ASM_MOV64_IMM(0, 0), ASM_EXIT(),
-		/* 18: loop callback(index, ctx = the outer caller's fp-8) */
-		ASM_LDX(BPF_DW, 3, 2, 0), ASM_ALU64_REG(BPF_ADD, 3, 1), ASM_STX(BPF_DW, 2, 3, 0),
-		ASM_MOV64_IMM(0, 0), ASM_EXIT()));
+	EXPECT_ACCEPT(SYSCALL,
+		      FOR_EACH_PROG(FD_HASH,
+				    /* 10 */ ASM_MOV64_REG(6, 4), ASM_MOV64_IMM(1, 4),
+				    ASM_LD_FUNC(2, 6),
+				    /* 13 */ ASM_MOV64_REG(3, 6), ASM_MOV64_IMM(4, 0),
+				    ASM_CALL_HELPER(BPF_FUNC_loop),
+				    /* 16 */ ASM_MOV64_IMM(0, 0), ASM_EXIT(),
+				    /* 18: loop callback(index, ctx = the outer caller's fp-8) */
+				    ASM_LDX(BPF_DW, 3, 2, 0), ASM_ALU64_REG(BPF_ADD, 3, 1),
+				    ASM_STX(BPF_DW, 2, 3, 0), ASM_MOV64_IMM(0, 0), ASM_EXIT()));
 }
 
 KTEST(bpf_verifier, atomics)
 {
 	EXPECT_ACCEPT(SYSCALL, ASM_ST(BPF_DW, 10, -8, 1), ASM_MOV64_IMM(1, 2),
 		      ASM_ATOMIC(BPF_DW, BPF_ADD | BPF_FETCH, 10, 1, -8), ASM_MOV64_REG(0, 1),
-		      ASM_ATOMIC(BPF_W, BPF_XCHG, 10, 0, -8), ASM_ATOMIC(BPF_DW, BPF_CMPXCHG, 10, 1, -8),
-		      ASM_EXIT());
+		      ASM_ATOMIC(BPF_W, BPF_XCHG, 10, 0, -8),
+		      ASM_ATOMIC(BPF_DW, BPF_CMPXCHG, 10, 1, -8), ASM_EXIT());
 	EXPECT_REJECT(SYSCALL, -EACCES, 1, "invalid read from stack off -8+0 size 8",
-		      ASM_MOV64_IMM(1, 2), ASM_ATOMIC(BPF_DW, BPF_ADD, 10, 1, -8), ASM_MOV64_IMM(0, 0),
-		      ASM_EXIT());
+		      ASM_MOV64_IMM(1, 2), ASM_ATOMIC(BPF_DW, BPF_ADD, 10, 1, -8),
+		      ASM_MOV64_IMM(0, 0), ASM_EXIT());
 	EXPECT_REJECT(SYSCALL, -EACCES, 1, "BPF_ATOMIC stores into R1 ctx is not allowed",
 		      ASM_MOV64_IMM(2, 2), ASM_ATOMIC(BPF_W, BPF_ADD, 1, 2, 0), ASM_MOV64_IMM(0, 0),
 		      ASM_EXIT());
-	EXPECT_REJECT(SYSCALL, -EACCES, 2, "R0 !read_ok",
-		      ASM_ST(BPF_DW, 10, -8, 1), ASM_MOV64_IMM(1, 2),
-		      ASM_ATOMIC(BPF_DW, BPF_CMPXCHG, 10, 1, -8), ASM_EXIT());
+	EXPECT_REJECT(SYSCALL, -EACCES, 2, "R0 !read_ok", ASM_ST(BPF_DW, 10, -8, 1),
+		      ASM_MOV64_IMM(1, 2), ASM_ATOMIC(BPF_DW, BPF_CMPXCHG, 10, 1, -8), ASM_EXIT());
 	/* on a map value: read and written, so not on a read-only map */
 	EXPECT_ACCEPT(SYSCALL, LOOKUP8(FD_HASH), ASM_JMP_IMM(BPF_JEQ, 0, 0, 2), ASM_MOV64_IMM(1, 1),
 		      ASM_ATOMIC(BPF_DW, BPF_OR, 0, 1, 8), ASM_EXIT());
-	EXPECT_REJECT(SYSCALL, -EACCES, 8, "write into map forbidden",
-		      LOOKUP4(FD_RDONLY), ASM_JMP_IMM(BPF_JEQ, 0, 0, 2), ASM_MOV64_IMM(1, 1),
+	EXPECT_REJECT(SYSCALL, -EACCES, 8, "write into map forbidden", LOOKUP4(FD_RDONLY),
+		      ASM_JMP_IMM(BPF_JEQ, 0, 0, 2), ASM_MOV64_IMM(1, 1),
 		      ASM_ATOMIC(BPF_DW, BPF_OR, 0, 1, 0), ASM_EXIT());
 }
 
@@ -856,22 +896,26 @@ KTEST(bpf_verifier, pruning_keeps_precise_values)
 	 * the second for the first.
 	 */
 	prog_flags = BPF_F_TEST_STATE_FREQ;
-	EXPECT_REJECT(SYSCALL, -EACCES, 13, "invalid access to map value, value_size=16 off=100 size=1",
+	EXPECT_REJECT(SYSCALL, -EACCES, 13,
+		      "invalid access to map value, value_size=16 off=100 size=1",
 		      ASM_LDX(BPF_B, 7, 1, 0), LOOKUP8(FD_HASH), ASM_MOV64_IMM(6, 100),
 		      ASM_JMP_IMM(BPF_JEQ, 7, 0, 1), ASM_MOV64_IMM(6, 0),
 		      /* 10 */ ASM_JMP_IMM(BPF_JEQ, 0, 0, 3), ASM_ALU64_REG(BPF_ADD, 0, 6),
 		      ASM_MOV64_IMM(1, 0), ASM_LDX(BPF_B, 0, 0, 0), ASM_EXIT());
 	/* the same through a stack slot */
-	EXPECT_REJECT(SYSCALL, -EACCES, 15, "invalid access to map value, value_size=16 off=100 size=1",
+	EXPECT_REJECT(SYSCALL, -EACCES, 15,
+		      "invalid access to map value, value_size=16 off=100 size=1",
 		      ASM_LDX(BPF_B, 7, 1, 0), LOOKUP8(FD_HASH), ASM_ST(BPF_DW, 10, -16, 100),
 		      ASM_JMP_IMM(BPF_JEQ, 7, 0, 1), ASM_ST(BPF_DW, 10, -16, 0),
 		      /* 10 */ ASM_JMP_IMM(BPF_JEQ, 0, 0, 5), ASM_LDX(BPF_DW, 6, 10, -16),
 		      ASM_ALU64_REG(BPF_ADD, 0, 6), ASM_MOV64_IMM(1, 0), ASM_MOV64_IMM(2, 0),
 		      ASM_LDX(BPF_B, 0, 0, 0), ASM_EXIT());
 	/* ... and through a callee that writes its caller's stack */
-	EXPECT_REJECT(SYSCALL, -EACCES, 14, "invalid access to map value, value_size=16 off=100 size=1",
-		      /* 0 */ ASM_LDX(BPF_B, 7, 1, 0), ASM_MOV64_REG(1, 10), ASM_ALU64_IMM(BPF_ADD, 1, -16),
-		      ASM_MOV64_REG(2, 7), ASM_CALL_LOCAL(11), LOOKUP8(FD_HASH),
+	EXPECT_REJECT(SYSCALL, -EACCES, 14,
+		      "invalid access to map value, value_size=16 off=100 size=1",
+		      /* 0 */ ASM_LDX(BPF_B, 7, 1, 0), ASM_MOV64_REG(1, 10),
+		      ASM_ALU64_IMM(BPF_ADD, 1, -16), ASM_MOV64_REG(2, 7), ASM_CALL_LOCAL(11),
+		      LOOKUP8(FD_HASH),
 		      /* 11 */ ASM_JMP_IMM(BPF_JEQ, 0, 0, 3), ASM_LDX(BPF_DW, 6, 10, -16),
 		      ASM_ALU64_REG(BPF_ADD, 0, 6), ASM_LDX(BPF_B, 0, 0, 0), ASM_EXIT(),
 		      /* 16: f(p, x) { *p = x ? 0 : 100; } */
@@ -887,10 +931,9 @@ KTEST(bpf_verifier, pruning_keeps_precise_values)
 KTEST(bpf_verifier, dangling_stack_pointer)
 {
 	/* a callee leaves a pointer to its own stack in its caller's: after the return it is a number */
-	EXPECT_REJECT(SYSCALL, -EACCES, 5, "R2 invalid mem access 'scalar'",
-		      ASM_MOV64_REG(1, 10), ASM_ALU64_IMM(BPF_ADD, 1, -8), ASM_CALL_LOCAL(4),
-		      ASM_LDX(BPF_DW, 2, 10, -8), ASM_MOV64_IMM(0, 0), ASM_LDX(BPF_DW, 0, 2, 0),
-		      ASM_EXIT(),
+	EXPECT_REJECT(SYSCALL, -EACCES, 5, "R2 invalid mem access 'scalar'", ASM_MOV64_REG(1, 10),
+		      ASM_ALU64_IMM(BPF_ADD, 1, -8), ASM_CALL_LOCAL(4), ASM_LDX(BPF_DW, 2, 10, -8),
+		      ASM_MOV64_IMM(0, 0), ASM_LDX(BPF_DW, 0, 2, 0), ASM_EXIT(),
 		      /* 7 */ ASM_ST(BPF_DW, 10, -8, 5), ASM_MOV64_REG(2, 10),
 		      ASM_ALU64_IMM(BPF_ADD, 2, -8), ASM_STX(BPF_DW, 1, 2, 0), ASM_MOV64_IMM(0, 0),
 		      ASM_EXIT());
@@ -902,30 +945,35 @@ KTEST(bpf_verifier, bounded_loop)
 {
 	/* for (i = 0; i < 1000; i++) sum += i */
 	static const struct bpf_insn p[] = {
-		ASM_MOV64_IMM(0, 0), ASM_MOV64_IMM(1, 0), ASM_ALU64_REG(BPF_ADD, 0, 1),
-		ASM_ALU64_IMM(BPF_ADD, 1, 1), ASM_JMP_IMM(BPF_JLT, 1, 1000, -3), ASM_EXIT(),
+		ASM_MOV64_IMM(0, 0),
+		ASM_MOV64_IMM(1, 0),
+		ASM_ALU64_REG(BPF_ADD, 0, 1),
+		ASM_ALU64_IMM(BPF_ADD, 1, 1),
+		ASM_JMP_IMM(BPF_JLT, 1, 1000, -3),
+		ASM_EXIT(),
 	};
 	ASSERT_EQ(verify(SYSCALL, p, NINSNS(p)), 0);
 	EXPECT_GE(run.out.verified_insns, 3000);
 	EXPECT_LT(run.out.verified_insns, 4000);
 	bpf_verifier_output_free(&run.out);
 	/* a loop indexing a map value with its counter, bounded by the value size */
-	EXPECT_ACCEPT(SYSCALL, LOOKUP8(FD_HASH), ASM_JMP_IMM(BPF_JEQ, 0, 0, 8),
-		      ASM_MOV64_IMM(1, 0), ASM_MOV64_REG(2, 0), ASM_ALU64_REG(BPF_ADD, 2, 1),
-		      ASM_ST(BPF_B, 2, 0, 1), ASM_ALU64_IMM(BPF_ADD, 1, 1),
-		      ASM_JMP_IMM(BPF_JLT, 1, 16, -5), ASM_MOV64_IMM(0, 0), ASM_EXIT(), ASM_EXIT());
-	/* ... and one iteration too many */
-	EXPECT_REJECT(SYSCALL, -EACCES, 10, "invalid access to map value, value_size=16 off=16 size=1",
-		      LOOKUP8(FD_HASH), ASM_JMP_IMM(BPF_JEQ, 0, 0, 8), ASM_MOV64_IMM(1, 0),
+	EXPECT_ACCEPT(SYSCALL, LOOKUP8(FD_HASH), ASM_JMP_IMM(BPF_JEQ, 0, 0, 8), ASM_MOV64_IMM(1, 0),
 		      ASM_MOV64_REG(2, 0), ASM_ALU64_REG(BPF_ADD, 2, 1), ASM_ST(BPF_B, 2, 0, 1),
+		      ASM_ALU64_IMM(BPF_ADD, 1, 1), ASM_JMP_IMM(BPF_JLT, 1, 16, -5),
+		      ASM_MOV64_IMM(0, 0), ASM_EXIT(), ASM_EXIT());
+	/* ... and one iteration too many */
+	EXPECT_REJECT(SYSCALL, -EACCES, 10,
+		      "invalid access to map value, value_size=16 off=16 size=1", LOOKUP8(FD_HASH),
+		      ASM_JMP_IMM(BPF_JEQ, 0, 0, 8), ASM_MOV64_IMM(1, 0), ASM_MOV64_REG(2, 0),
+		      ASM_ALU64_REG(BPF_ADD, 2, 1), ASM_ST(BPF_B, 2, 0, 1),
 		      ASM_ALU64_IMM(BPF_ADD, 1, 1), ASM_JMP_IMM(BPF_JLE, 1, 16, -5),
 		      ASM_MOV64_IMM(0, 0), ASM_EXIT(), ASM_EXIT());
 }
 
 KTEST(bpf_verifier, infinite_loop)
 {
-	EXPECT_REJECT(SYSCALL, -EINVAL, -1, "infinite loop detected at insn 2",
-		      ASM_MOV64_IMM(0, 0), ASM_JMP_IMM(BPF_JEQ, 0, 1, 1), ASM_JA(-1), ASM_EXIT());
+	EXPECT_REJECT(SYSCALL, -EINVAL, -1, "infinite loop detected at insn 2", ASM_MOV64_IMM(0, 0),
+		      ASM_JMP_IMM(BPF_JEQ, 0, 1, 1), ASM_JA(-1), ASM_EXIT());
 	/* waiting for a value that cannot change */
 	EXPECT_REJECT(SYSCALL, -EINVAL, -1, "infinite loop detected at insn 2",
 		      ASM_LDX(BPF_W, 0, 1, 0), ASM_MOV64_IMM(2, 0), ASM_ALU64_IMM(BPF_ADD, 2, 0),
@@ -936,8 +984,11 @@ KTEST(bpf_verifier, loop_too_long)
 {
 	/* 10^7 iterations: past the 10^6 instructions a walk may take */
 	static const struct bpf_insn p[] = {
-		ASM_MOV64_IMM(0, 0), ASM_MOV64_IMM(1, 0), ASM_ALU64_IMM(BPF_ADD, 1, 1),
-		ASM_JMP_IMM(BPF_JLT, 1, 10000000, -2), ASM_EXIT(),
+		ASM_MOV64_IMM(0, 0),
+		ASM_MOV64_IMM(1, 0),
+		ASM_ALU64_IMM(BPF_ADD, 1, 1),
+		ASM_JMP_IMM(BPF_JLT, 1, 10000000, -2),
+		ASM_EXIT(),
 	};
 	setup(SYSCALL, p, NINSNS(p));
 	run.in.log_level = 0;
@@ -949,7 +1000,8 @@ KTEST(bpf_verifier, loop_too_long)
 	EXPECT_EQ(run.out.verified_insns, 1000001);
 	/* with a log, the reason comes last; the log of every instruction walked overflows */
 	EXPECT_EQ(verify(SYSCALL, p, NINSNS(p)), -ENOSPC);
-	verifier_check_log(kt, __FILE__, __LINE__, run.log, "BPF program is too large. Processed 1000001 insn", 3);
+	verifier_check_log(kt, __FILE__, __LINE__, run.log,
+			   "BPF program is too large. Processed 1000001 insn", 3);
 }
 
 /* ---- pruning and the complexity limit ---- */
@@ -971,8 +1023,12 @@ static uint32_t build_diamonds(struct bpf_insn *p, uint32_t n, bool indexed)
 	}
 	if (indexed) {
 		struct bpf_insn tail[] = {
-			LOOKUP8(FD_HASH), ASM_JMP_IMM(BPF_JEQ, 0, 0, 4), ASM_ALU64_IMM(BPF_AND, 6, 7),
-			ASM_ALU64_REG(BPF_ADD, 0, 6), ASM_LDX(BPF_B, 0, 0, 0), ASM_EXIT(),
+			LOOKUP8(FD_HASH),
+			ASM_JMP_IMM(BPF_JEQ, 0, 0, 4),
+			ASM_ALU64_IMM(BPF_AND, 6, 7),
+			ASM_ALU64_REG(BPF_ADD, 0, 6),
+			ASM_LDX(BPF_B, 0, 0, 0),
+			ASM_EXIT(),
 			ASM_EXIT(),
 		};
 		memcpy(&p[k], tail, sizeof(tail));
@@ -991,7 +1047,8 @@ KTEST(bpf_verifier, pruning_many_branches)
 	double t0 = test_now();
 	ASSERT_EQ(verify(SYSCALL, p, n), 0);
 	double t = test_now() - t0;
-	printf("    # 64 diamonds: %u insns processed in %.1f ms\n", run.out.verified_insns, t * 1e3);
+	printf("    # 64 diamonds: %u insns processed in %.1f ms\n", run.out.verified_insns,
+	       t * 1e3);
 	EXPECT_LT(run.out.verified_insns, 2000);
 	bpf_verifier_output_free(&run.out);
 }
@@ -1003,8 +1060,10 @@ KTEST(bpf_verifier, complexity_limit)
 	double t0 = test_now();
 	EXPECT_EQ(verify(SYSCALL, p, n), -E2BIG);
 	double t = test_now() - t0;
-	verifier_check_log(kt, __FILE__, __LINE__, run.log, "BPF program is too large. Processed 1000001 insn", -1);
-	printf("    # 2^32 paths: stopped after %u insns in %.1f ms\n", run.out.verified_insns, t * 1e3);
+	verifier_check_log(kt, __FILE__, __LINE__, run.log,
+			   "BPF program is too large. Processed 1000001 insn", -1);
+	printf("    # 2^32 paths: stopped after %u insns in %.1f ms\n", run.out.verified_insns,
+	       t * 1e3);
 	EXPECT_LT(t, 20.0);
 }
 
@@ -1014,8 +1073,11 @@ KTEST(bpf_verifier, typed_kernel_pointer)
 {
 	/* task = btf var; pid = task->pid; parent = task->parent; parent->pid */
 	static const struct bpf_insn p[] = {
-		ASM_LD_PSEUDO(1, BPF_PSEUDO_BTF_ID, 500, 0), ASM_LDX(BPF_W, 0, 1, 0),
-		ASM_LDX(BPF_DW, 2, 1, 8), ASM_LDXS(BPF_W, 0, 2, 0), ASM_EXIT(),
+		ASM_LD_PSEUDO(1, BPF_PSEUDO_BTF_ID, 500, 0),
+		ASM_LDX(BPF_W, 0, 1, 0),
+		ASM_LDX(BPF_DW, 2, 1, 8),
+		ASM_LDXS(BPF_W, 0, 2, 0),
+		ASM_EXIT(),
 	};
 	ASSERT_EQ(verify(SYSCALL, p, NINSNS(p)), 0);
 	const struct bpf_insn *x = run.out.exec.insns;
@@ -1032,8 +1094,8 @@ KTEST(bpf_verifier, typed_kernel_pointer)
 		      ASM_LD_PSEUDO(1, BPF_PSEUDO_BTF_ID, 500, 0), ASM_LDX(BPF_W, 0, 1, 64),
 		      ASM_EXIT());
 	/* a plain kernel variable is read-only memory of its size */
-	EXPECT_ACCEPT(SYSCALL, ASM_LD_PSEUDO(1, BPF_PSEUDO_BTF_ID, 501, 0), ASM_LDX(BPF_DW, 0, 1, 8),
-		      ASM_EXIT());
+	EXPECT_ACCEPT(SYSCALL, ASM_LD_PSEUDO(1, BPF_PSEUDO_BTF_ID, 501, 0),
+		      ASM_LDX(BPF_DW, 0, 1, 8), ASM_EXIT());
 	EXPECT_REJECT(SYSCALL, -EACCES, 2, "R1 cannot write into rdonly_mem",
 		      ASM_LD_PSEUDO(1, BPF_PSEUDO_BTF_ID, 501, 0), ASM_ST(BPF_DW, 1, 8, 0),
 		      ASM_MOV64_IMM(0, 0), ASM_EXIT());
@@ -1044,7 +1106,7 @@ KTEST(bpf_verifier, typed_kernel_pointer)
 KTEST(bpf_verifier, kfuncs)
 {
 	static const struct bpf_insn p[] = {
-		ASM_MOV64_IMM(1, 5), ASM_CALL_KFUNC(1000), ASM_CALL_KFUNC(1001),
+		ASM_MOV64_IMM(1, 5),           ASM_CALL_KFUNC(1000),    ASM_CALL_KFUNC(1001),
 		ASM_JMP_IMM(BPF_JEQ, 0, 0, 1), ASM_LDX(BPF_W, 0, 0, 0), ASM_EXIT(),
 	};
 	ASSERT_EQ(verify(TC, p, NINSNS(p)), 0);
@@ -1056,12 +1118,12 @@ KTEST(bpf_verifier, kfuncs)
 	EXPECT_TRUE(e->calls[300] == kfunc_fn);
 	EXPECT_EQ(e->insns[4].code, BPF_LDX | BPF_PROBE_MEM | BPF_W);
 	bpf_verifier_output_free(&run.out);
-	EXPECT_REJECT(TC, -EACCES, 1, "R0 invalid mem access 'ptr_or_null_'",
-		      ASM_CALL_KFUNC(1001), ASM_LDX(BPF_W, 0, 0, 0), ASM_EXIT());
-	EXPECT_REJECT(TC, -EACCES, 1, "R1 type=ctx expected=scalar",
-		      ASM_MOV64_IMM(0, 0), ASM_CALL_KFUNC(1000), ASM_EXIT());
-	EXPECT_REJECT(TC, -ENOENT, 0, "kernel btf_id 9999 is not a function",
-		      ASM_CALL_KFUNC(9999), ASM_EXIT());
+	EXPECT_REJECT(TC, -EACCES, 1, "R0 invalid mem access 'ptr_or_null_'", ASM_CALL_KFUNC(1001),
+		      ASM_LDX(BPF_W, 0, 0, 0), ASM_EXIT());
+	EXPECT_REJECT(TC, -EACCES, 1, "R1 type=ctx expected=scalar", ASM_MOV64_IMM(0, 0),
+		      ASM_CALL_KFUNC(1000), ASM_EXIT());
+	EXPECT_REJECT(TC, -ENOENT, 0, "kernel btf_id 9999 is not a function", ASM_CALL_KFUNC(9999),
+		      ASM_EXIT());
 	EXPECT_REJECT(TC, -EACCES, 0, "calling kernel function bpf_denied is not allowed",
 		      ASM_CALL_KFUNC(1002), ASM_EXIT());
 }
@@ -1121,8 +1183,11 @@ KTEST(bpf_verifier, dead_code_dropped)
 {
 	/* r0 is 0, so the call of a helper the program type lacks is never made */
 	static const struct bpf_insn p[] = {
-		ASM_MOV64_IMM(0, 0), ASM_JMP_IMM(BPF_JEQ, 0, 0, 1), ASM_CALL_HELPER(BPF_FUNC_probe_read),
-		ASM_STX(BPF_DW, 10, 0, -8), ASM_EXIT(),
+		ASM_MOV64_IMM(0, 0),
+		ASM_JMP_IMM(BPF_JEQ, 0, 0, 1),
+		ASM_CALL_HELPER(BPF_FUNC_probe_read),
+		ASM_STX(BPF_DW, 10, 0, -8),
+		ASM_EXIT(),
 	};
 	ASSERT_EQ(verify(SYSCALL, p, NINSNS(p)), 0);
 	const struct bpf_insn *x = run.out.exec.insns;
@@ -1148,18 +1213,22 @@ KTEST(bpf_verifier, dead_code_dropped)
 KTEST(bpf_verifier, gpl_only_helper_needs_a_gpl_license)
 {
 	static const struct bpf_insn printk[] = {
-		ASM_ST(BPF_DW, 10, -8, 0x216968), ASM_MOV64_REG(1, 10), ASM_ALU64_IMM(BPF_ADD, 1, -8),
-		ASM_MOV64_IMM(2, 8), ASM_CALL_HELPER(BPF_FUNC_trace_printk), ASM_EXIT(),
+		ASM_ST(BPF_DW, 10, -8, 0x216968),       ASM_MOV64_REG(1, 10),
+		ASM_ALU64_IMM(BPF_ADD, 1, -8),          ASM_MOV64_IMM(2, 8),
+		ASM_CALL_HELPER(BPF_FUNC_trace_printk), ASM_EXIT(),
 	};
 	static const struct bpf_insn comm[] = {
-		ASM_MOV64_REG(1, 10), ASM_ALU64_IMM(BPF_ADD, 1, -16), ASM_MOV64_IMM(2, 16),
-		ASM_CALL_HELPER(BPF_FUNC_get_current_comm), ASM_EXIT(),
+		ASM_MOV64_REG(1, 10), ASM_ALU64_IMM(BPF_ADD, 1, -16),
+		ASM_MOV64_IMM(2, 16), ASM_CALL_HELPER(BPF_FUNC_get_current_comm),
+		ASM_EXIT(),
 	};
 
 	setup(SYSCALL, printk, NINSNS(printk));
 	run.in.gpl_compatible = false;
 	EXPECT_EQ(bpf_verify(&run.in, &run.out), -EINVAL);
-	verifier_check_log(kt, __FILE__, __LINE__, run.log, "cannot call GPL-restricted function from non-GPL compatible program", 4);
+	verifier_check_log(kt, __FILE__, __LINE__, run.log,
+			   "cannot call GPL-restricted function from non-GPL compatible program",
+			   4);
 	/* a helper that is not GPL-only is fine under any license */
 	setup(SYSCALL, comm, NINSNS(comm));
 	run.in.gpl_compatible = false;
@@ -1283,8 +1352,11 @@ KTEST(bpf_verifier, disasm_text)
 {
 	char buf[96];
 	const struct bpf_insn in[] = {
-		ASM_ALU64_IMM(BPF_ADD, 2, -8), ASM_STX(BPF_DW, 10, 1, -8), ASM_JMP_IMM(BPF_JEQ, 0, 0, 3),
-		ASM_LD_MAP_FD(1, 4), ASM_ATOMIC(BPF_DW, BPF_ADD | BPF_FETCH, 10, 2, -16),
+		ASM_ALU64_IMM(BPF_ADD, 2, -8),
+		ASM_STX(BPF_DW, 10, 1, -8),
+		ASM_JMP_IMM(BPF_JEQ, 0, 0, 3),
+		ASM_LD_MAP_FD(1, 4),
+		ASM_ATOMIC(BPF_DW, BPF_ADD | BPF_FETCH, 10, 2, -16),
 	};
 	bpf_disasm(buf, sizeof(buf), &in[0], NULL);
 	EXPECT_EQ(strcmp(buf, "(07) r2 += -8"), 0);

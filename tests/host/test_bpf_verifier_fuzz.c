@@ -44,8 +44,10 @@ static int fuzz_map_get(void *priv, uint32_t pseudo, int32_t imm, struct bpf_ver
 	if (pseudo != BPF_PSEUDO_MAP_FD || imm < 10 || imm > 11)
 		return -EBADF;
 	struct fake_map *m = &maps[imm - 10];
-	*out = (struct bpf_verifier_map){.map = m, .map_type = BPF_MAP_TYPE_HASH,
-					 .key_size = m->key_size, .value_size = m->value_size,
+	*out = (struct bpf_verifier_map){.map = m,
+					 .map_type = BPF_MAP_TYPE_HASH,
+					 .key_size = m->key_size,
+					 .value_size = m->value_size,
 					 .max_entries = 4};
 	return 0;
 }
@@ -90,16 +92,22 @@ struct gen {
 	uint32_t n;
 };
 
-static uint32_t pick(struct gen *g, uint32_t n) { return (uint32_t)test_rng_below(&g->rng, n); }
+static uint32_t pick(struct gen *g, uint32_t n)
+{
+	return (uint32_t)test_rng_below(&g->rng, n);
+}
 
 static const uint8_t sizes[4] = {BPF_B, BPF_H, BPF_W, BPF_DW};
-static const uint8_t alu_ops[] = {BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR,  BPF_AND,
+static const uint8_t alu_ops[] = {BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR,   BPF_AND,
 				  BPF_LSH, BPF_RSH, BPF_MOD, BPF_XOR, BPF_ARSH, BPF_MOV};
-static const uint8_t jmp_ops[] = {BPF_JEQ, BPF_JGT,  BPF_JGE,  BPF_JSET, BPF_JNE, BPF_JSGT,
+static const uint8_t jmp_ops[] = {BPF_JEQ,  BPF_JGT, BPF_JGE, BPF_JSET, BPF_JNE, BPF_JSGT,
 				  BPF_JSGE, BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE};
 
 /* A register for data: r0..r9, rarely r10. */
-static uint8_t reg(struct gen *g) { return (uint8_t)(pick(g, 40) ? pick(g, 10) : 10); }
+static uint8_t reg(struct gen *g)
+{
+	return (uint8_t)(pick(g, 40) ? pick(g, 10) : 10);
+}
 
 static void emit(struct gen *g, struct bpf_insn in)
 {
@@ -114,23 +122,26 @@ static void piece(struct gen *g)
 	int32_t imm = pick(g, 4) ? (int32_t)pick(g, 64) - 8 : (int32_t)test_rng_next(&g->rng);
 	switch (pick(g, 12)) {
 	case 0: /* ALU with a register */
-		emit(g, ASM_INSN((pick(g, 2) ? BPF_ALU64 : BPF_ALU) | BPF_X | alu_ops[pick(g, 12)], d, s,
-				 0, 0));
+		emit(g, ASM_INSN((pick(g, 2) ? BPF_ALU64 : BPF_ALU) | BPF_X | alu_ops[pick(g, 12)],
+				 d, s, 0, 0));
 		break;
 	case 1: /* ALU with a constant */
 		if (pick(g, 2))
-			emit(g, ASM_ALU64_IMM(alu_ops[pick(g, 12)], d, pick(g, 2) ? imm : (imm & 63)));
+			emit(g,
+			     ASM_ALU64_IMM(alu_ops[pick(g, 12)], d, pick(g, 2) ? imm : (imm & 63)));
 		else
 			emit(g, ASM_ALU32_IMM(alu_ops[pick(g, 12)], d, imm & 31));
 		break;
 	case 2: /* a context load (r6 holds the context), mostly aligned */
-		emit(g, ASM_LDX(sz, d, 6, (int16_t)(pick(g, 8) ? (int)(pick(g, 16) << (sz >> 3 == 3 ? 3 : 0))
-						      : (int)pick(g, 80) - 4)));
+		emit(g, ASM_LDX(sz, d, 6,
+				(int16_t)(pick(g, 8) ? (int)(pick(g, 16) << (sz >> 3 == 3 ? 3 : 0))
+						     : (int)pick(g, 80) - 4)));
 		break;
 	case 3: { /* a stack store, then a load that may or may not overlap it */
 		int16_t off = (int16_t)(-(int)pick(g, 80) - 1 + (pick(g, 16) == 0 ? 16 : 0));
 		emit(g, pick(g, 2) ? ASM_ST(sz, 10, off, imm) : ASM_STX(sz, 10, s, off));
-		emit(g, ASM_LDX(sizes[pick(g, 4)], d, 10, (int16_t)(off + (pick(g, 2) ? 0 : (int)pick(g, 9) - 4))));
+		emit(g, ASM_LDX(sizes[pick(g, 4)], d, 10,
+				(int16_t)(off + (pick(g, 2) ? 0 : (int)pick(g, 9) - 4))));
 		break;
 	}
 	case 4: /* a spill and fill of any register */
@@ -144,9 +155,11 @@ static void piece(struct gen *g)
 		uint8_t op = jmp_ops[pick(g, 11)];
 		int16_t off = (int16_t)pick(g, 4);
 		if (pick(g, 2))
-			emit(g, ASM_INSN((pick(g, 3) ? BPF_JMP : BPF_JMP32) | BPF_K | op, d, 0, off, imm));
+			emit(g, ASM_INSN((pick(g, 3) ? BPF_JMP : BPF_JMP32) | BPF_K | op, d, 0, off,
+					 imm));
 		else
-			emit(g, ASM_INSN((pick(g, 3) ? BPF_JMP : BPF_JMP32) | BPF_X | op, d, s, off, 0));
+			emit(g, ASM_INSN((pick(g, 3) ? BPF_JMP : BPF_JMP32) | BPF_X | op, d, s, off,
+					 0));
 		break;
 	}
 	case 7: /* a map value through r7 (a lookup's result), checked or not */
@@ -187,7 +200,8 @@ static uint32_t generate(struct gen *g)
 	emit(g, ASM_MOV64_REG(6, 1));
 	for (uint8_t r = 0; r <= 9; r++)
 		if (r != 6 && r != 1)
-			emit(g, pick(g, 3) ? ASM_MOV64_IMM(r, (int32_t)pick(g, 32)) : ASM_LDX(BPF_W, r, 6, 0));
+			emit(g, pick(g, 3) ? ASM_MOV64_IMM(r, (int32_t)pick(g, 32))
+					   : ASM_LDX(BPF_W, r, 6, 0));
 	/* fp-64..fp-1 written (fp-8 is the key); deeper slots are left for the pieces */
 	for (int16_t off = -64; off < 0; off += 8)
 		emit(g, ASM_ST(BPF_DW, 10, off, (int32_t)pick(g, 8)));
@@ -251,8 +265,12 @@ KTEST(bpf_verifier_fuzz, random_programs)
 		uint32_t n = generate(g);
 		struct bpf_verifier_output out;
 		struct bpf_verifier_input in = {
-			.prog_type = BPF_PROG_TYPE_SYSCALL, .insns = g->p, .insn_cnt = n,
-			.ops = &fuzz_ops, .helper_fns = helper_fns, .nhelper_fns = __BPF_FUNC_MAX_ID,
+			.prog_type = BPF_PROG_TYPE_SYSCALL,
+			.insns = g->p,
+			.insn_cnt = n,
+			.ops = &fuzz_ops,
+			.helper_fns = helper_fns,
+			.nhelper_fns = __BPF_FUNC_MAX_ID,
 		};
 		if (i % 8 == 0 || getenv("BPF_VERIFIER_FUZZ_VERBOSE")) {
 			in.log_buf = log;
@@ -273,11 +291,21 @@ KTEST(bpf_verifier_fuzz, random_programs)
 		if (in.log_level && strnlen(log, in.log_size) == in.log_size)
 			KT_FAIL("program %d: the log is not NUL-terminated", i);
 		switch (err) {
-		case 0: counts[0]++; break;
-		case -EINVAL: counts[1]++; break;
-		case -EACCES: counts[2]++; break;
-		case -E2BIG: counts[3]++; break;
-		case -ENOSPC: counts[4]++; break;
+		case 0:
+			counts[0]++;
+			break;
+		case -EINVAL:
+			counts[1]++;
+			break;
+		case -EACCES:
+			counts[2]++;
+			break;
+		case -E2BIG:
+			counts[3]++;
+			break;
+		case -ENOSPC:
+			counts[4]++;
+			break;
 		default:
 			KT_FAIL("program %d: unexpected error %d", i, err);
 			break;
@@ -303,8 +331,8 @@ KTEST(bpf_verifier_fuzz, random_programs)
 		free(ctx);
 		bpf_verifier_output_free(&out);
 	}
-	printf("    # %d programs: %u accepted, %u EINVAL, %u EACCES, %u E2BIG, %u ENOSPC\n", PROGRAMS,
-	       counts[0], counts[1], counts[2], counts[3], counts[4]);
+	printf("    # %d programs: %u accepted, %u EINVAL, %u EACCES, %u E2BIG, %u ENOSPC\n",
+	       PROGRAMS, counts[0], counts[1], counts[2], counts[3], counts[4]);
 	/* The generator is only useful if it reaches both sides of the rules. */
 	EXPECT_GT(accepted, PROGRAMS / 20);
 	EXPECT_GT(counts[2], PROGRAMS / 10);

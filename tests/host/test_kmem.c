@@ -17,11 +17,11 @@
 #define HAVE_ASAN 0
 #endif
 
-#define CHECK_KMEM()                                                \
-	do {                                                        \
-		const char *err_ = kmem_check();                    \
-		if (err_)                                           \
-			KT_FAIL("kmem_check: %s", err_);            \
+#define CHECK_KMEM()                                     \
+	do {                                             \
+		const char *err_ = kmem_check();         \
+		if (err_)                                \
+			KT_FAIL("kmem_check: %s", err_); \
 	} while (0)
 
 /* Free frames once every empty slab is back in pmm: the figure a leak shows up in. */
@@ -52,10 +52,11 @@ static bool freed_bytes_are(void *p, int c, size_t n)
 KTEST(kmem, kmalloc_sizes_alignment_and_fill)
 {
 	size_t base = settled_free();
-	static const size_t sizes[] = {1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128,
-				       129, 255, 256, 257, 511, 512, 513, 1000, 1023, 1024, 1025, 2047,
-				       2048, 2049, 4095, 4096, 4097, 8192, 12000, 16384, 32768, 65535,
-				       65536};
+	static const size_t sizes[] = {1,    2,    7,    8,     9,     15,    16,    17,
+				       31,   32,   33,   63,    64,    65,    100,   127,
+				       128,  129,  255,  256,   257,   511,   512,   513,
+				       1000, 1023, 1024, 1025,  2047,  2048,  2049,  4095,
+				       4096, 4097, 8192, 12000, 16384, 32768, 65535, 65536};
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		size_t n = sizes[i];
 		unsigned char *p = kmalloc(n);
@@ -175,7 +176,8 @@ KTEST(kmem, cache_odd_sizes_and_alignments)
 			}
 			for (int k = 0; k < 40; k++) {
 				if (!all_bytes(o[k], k, sizes[i]))
-					KT_FAIL("size %zu align %zu: object %d overwritten", sizes[i], a, k);
+					KT_FAIL("size %zu align %zu: object %d overwritten",
+						sizes[i], a, k);
 				kmem_cache_free(c, o[k]);
 			}
 			kmem_cache_destroy(c);
@@ -188,7 +190,8 @@ KTEST(kmem, cache_odd_sizes_and_alignments)
 KTEST(kmem, create_once_creates_one_cache)
 {
 	static struct kmem_cache *cache;
-	EXPECT_NULL(kmem_cache_create_once(&cache, "test-once-bad", 32, 24)); /* refused: stays unset */
+	/* refused: stays unset */
+	EXPECT_NULL(kmem_cache_create_once(&cache, "test-once-bad", 32, 24));
 	EXPECT_NULL(cache);
 	struct kmem_cache *c = kmem_cache_create_once(&cache, "test-once", 48, 16);
 	ASSERT_NONNULL(c);
@@ -244,7 +247,8 @@ KTEST(kmem, random_stress_against_model)
 		}
 		if (ptr[s]) {
 			if (!all_bytes(ptr[s], tag[s], len[s])) {
-				KT_FAIL("seed %#x op %d: slot %d (%zu bytes) lost its contents", seed, op, s, len[s]);
+				KT_FAIL("seed %#x op %d: slot %d (%zu bytes) lost its contents",
+					seed, op, s, len[s]);
 				failures++;
 			}
 			if (from_cache[s])
@@ -258,7 +262,8 @@ KTEST(kmem, random_stress_against_model)
 		from_cache[s] = kind >= 1 && kind < 3;
 		if (from_cache[s]) {
 			len[s] = CACHED;
-			ptr[s] = test_rng_below(&rng, 2) ? kmem_cache_alloc(c) : kmem_cache_zalloc(c);
+			ptr[s] = test_rng_below(&rng, 2) ? kmem_cache_alloc(c)
+							 : kmem_cache_zalloc(c);
 		} else {
 			len[s] = kind == 0 ? 2049 + test_rng_below(&rng, 63488)
 					   : 1 + test_rng_below(&rng, kind < 8 ? 128 : 2048);

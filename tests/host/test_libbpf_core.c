@@ -28,7 +28,8 @@ struct core_case {
 };
 
 /* Every CO-RE relocation of section core/<name> of local, against targ (NULL: none). */
-static void run_case(const struct test_obj *local, const struct btf *targ, const char *name, struct core_case *c)
+static void run_case(const struct test_obj *local, const struct btf *targ, const char *name,
+		     struct core_case *c)
 {
 	char sec[64];
 
@@ -54,7 +55,8 @@ static void run_case(const struct test_obj *local, const struct btf *targ, const
 		}
 		c->err = core_calc_relo(local->btf, &rec, targ, &res, c->msg, sizeof(c->msg));
 		if (!c->err)
-			c->err = core_patch_insn(c->insns, c->cnt, rec.insn_off / 8, &rec, &res, c->msg, sizeof(c->msg));
+			c->err = core_patch_insn(c->insns, c->cnt, rec.insn_off / 8, &rec, &res,
+						 c->msg, sizeof(c->msg));
 		if (c->err)
 			return;
 		c->poisoned |= res.poison;
@@ -69,7 +71,8 @@ static int64_t r0_const(const struct core_case *c)
 	if (i[0].code == (BPF_ALU64 | BPF_MOV | BPF_K) && i[0].dst_reg == 0)
 		return i[0].imm;
 	if (i[0].code == (BPF_LD | BPF_IMM | BPF_DW) && i[0].dst_reg == 0)
-		return (int64_t)((uint64_t)(uint32_t)i[0].imm | ((uint64_t)(uint32_t)i[1].imm << 32));
+		return (int64_t)((uint64_t)(uint32_t)i[0].imm |
+				 ((uint64_t)(uint32_t)i[1].imm << 32));
 	return -99999;
 }
 
@@ -79,19 +82,19 @@ static bool open_objs(void)
 {
 	if (local_obj.btf)
 		return true;
-	return !test_obj_open(&local_obj, "core_local.bpf.o") && !test_obj_open(&target_obj, "core_target.bpf.o") &&
-	       local_obj.ext && target_obj.btf;
+	return !test_obj_open(&local_obj, "core_local.bpf.o") &&
+	       !test_obj_open(&target_obj, "core_target.bpf.o") && local_obj.ext && target_obj.btf;
 }
 
 /* The expected value of case name: fails the test (and shows the relocation's message) otherwise. */
-#define EXPECT_CASE(name, want)                                                            \
-	do {                                                                               \
-		struct core_case c_;                                                       \
-		run_case(&local_obj, target_obj.btf, name, &c_);                           \
-		if (c_.err)                                                                \
-			KT_FAIL("case %s: error %d: %s", name, c_.err, c_.msg);            \
-		else                                                                       \
-			EXPECT_EQ(r0_const(&c_), (int64_t)(want));                         \
+#define EXPECT_CASE(name, want)                                                 \
+	do {                                                                    \
+		struct core_case c_;                                            \
+		run_case(&local_obj, target_obj.btf, name, &c_);                \
+		if (c_.err)                                                     \
+			KT_FAIL("case %s: error %d: %s", name, c_.err, c_.msg); \
+		else                                                            \
+			EXPECT_EQ(r0_const(&c_), (int64_t)(want));              \
 	} while (0)
 
 /* The bit offset and width of kern_task.mid in the host's layout, found by setting it. */
@@ -117,7 +120,8 @@ KTEST(libbpf_core, field_offsets_and_sizes)
 {
 	ASSERT_TRUE(open_objs());
 	EXPECT_CASE("off_pid", offsetof(struct kern_task, pid));
-	EXPECT_CASE("off_anon_b", offsetof(struct kern_task, anon_b)); /* through anonymous struct+union */
+	EXPECT_CASE("off_anon_b",
+		    offsetof(struct kern_task, anon_b)); /* through anonymous struct+union */
 	EXPECT_CASE("off_comm2", offsetof(struct kern_task, comm) + 2);
 	EXPECT_CASE("off_arr3", offsetof(struct kern_task, arr) + 3 * sizeof(int));
 	EXPECT_CASE("size_tgid", sizeof(short));
@@ -156,8 +160,10 @@ KTEST(libbpf_core, types_and_enums)
 	EXPECT_CASE("type_exists", 1);
 	EXPECT_CASE("type_missing", 0);
 	EXPECT_CASE("type_size", sizeof(struct kern_task));
-	EXPECT_CASE("type_id_local", btf_find_by_name_kind(local_obj.btf, "kern_task", BTF_KIND_STRUCT));
-	EXPECT_CASE("type_id_target", btf_find_by_name_kind(target_obj.btf, "kern_task", BTF_KIND_STRUCT));
+	EXPECT_CASE("type_id_local",
+		    btf_find_by_name_kind(local_obj.btf, "kern_task", BTF_KIND_STRUCT));
+	EXPECT_CASE("type_id_target",
+		    btf_find_by_name_kind(target_obj.btf, "kern_task", BTF_KIND_STRUCT));
 	EXPECT_CASE("enum_exists", 1);
 	EXPECT_CASE("enum_missing", 0);
 	EXPECT_CASE("enum_value", K_SLEEPING);
@@ -222,7 +228,8 @@ KTEST(libbpf_core, errors)
 	struct core_relo_res res;
 	memcpy(&rec, es->recs, sizeof(rec));
 	run_case(&local_obj, target_obj.btf, "size_tgid", &c); /* any "r0 = imm; exit" */
-	ASSERT_EQ(core_calc_relo(local_obj.btf, &rec, target_obj.btf, &res, c.msg, sizeof(c.msg)), 0);
+	ASSERT_EQ(core_calc_relo(local_obj.btf, &rec, target_obj.btf, &res, c.msg, sizeof(c.msg)),
+		  0);
 	c.insns[0].imm = 99;
 	EXPECT_EQ(core_patch_insn(c.insns, c.cnt, 0, &rec, &res, c.msg, sizeof(c.msg)), -EINVAL);
 	/* Nor an instruction of a kind a relocation cannot change (exit). */
@@ -234,8 +241,8 @@ KTEST(libbpf_core, essential_names)
 {
 	EXPECT_EQ(core_essential_name_len("task_struct___v2"), 11);
 	EXPECT_EQ(core_essential_name_len("task_struct"), 11);
-	EXPECT_EQ(core_essential_name_len("a___b___c"), 5);  /* up to the last flavor separator */
-	EXPECT_EQ(core_essential_name_len("____x"), 5);      /* underscores on both sides: no flavor */
+	EXPECT_EQ(core_essential_name_len("a___b___c"), 5); /* up to the last flavor separator */
+	EXPECT_EQ(core_essential_name_len("____x"), 5); /* underscores on both sides: no flavor */
 	EXPECT_EQ(core_essential_name_len("x____y"), 6);
 	EXPECT_EQ(core_essential_name_len(""), 0);
 }
@@ -262,7 +269,8 @@ static void run_all(const struct test_obj *local, const struct btf *lbtf, const 
 			if (rec.insn_off % 8 || rec.insn_off / 8 >= cnt)
 				continue;
 			if (!core_calc_relo(lbtf, &rec, targ, &res, msg, sizeof(msg)))
-				core_patch_insn(insns, cnt, rec.insn_off / 8, &rec, &res, msg, sizeof(msg));
+				core_patch_insn(insns, cnt, rec.insn_off / 8, &rec, &res, msg,
+						sizeof(msg));
 		}
 	}
 }
@@ -288,12 +296,16 @@ KTEST(libbpf_core, hostile_local_btf)
 
 		memcpy(blob, local_obj.ef.secs[s].data, size);
 		for (int n = 1 + (int)test_rng_below(&rng, 4); n > 0; n--) {
-			size_t at = 24 + test_rng_below(&rng, size - 24); /* past the header: get into the types */
+			size_t at =
+				24 +
+				test_rng_below(&rng,
+					       size - 24); /* past the header: get into the types */
 			blob[at] = (uint8_t)test_rng_next(&rng);
 		}
 		if (btf_parse(blob, size, &btf, &why))
 			continue;
-		if (!btf_ext_parse(local_obj.ef.secs[x].data, local_obj.ef.secs[x].size, btf, &ext, &why)) {
+		if (!btf_ext_parse(local_obj.ef.secs[x].data, local_obj.ef.secs[x].size, btf, &ext,
+				   &why)) {
 			run_all(&local_obj, btf, ext, target_obj.btf);
 			btf_ext_free(ext);
 			parsed++;
@@ -316,10 +328,12 @@ KTEST(libbpf_core, hostile_records)
 		struct bpf_core_relo_rec rec = {
 			.insn_off = 0,
 			.type_id = (uint32_t)test_rng_below(&rng, ntypes + 3),
-			.access_str_off = (uint32_t)test_rng_below(&rng, local_obj.btf->str_len + 8),
+			.access_str_off =
+				(uint32_t)test_rng_below(&rng, local_obj.btf->str_len + 8),
 			.kind = (uint32_t)test_rng_below(&rng, 15),
 		};
-		struct bpf_insn insns[2] = {{.code = BPF_ALU64 | BPF_MOV | BPF_K}, {.code = BPF_JMP | BPF_EXIT}};
+		struct bpf_insn insns[2] = {{.code = BPF_ALU64 | BPF_MOV | BPF_K},
+					    {.code = BPF_JMP | BPF_EXIT}};
 		struct core_relo_res res;
 
 		if (!core_calc_relo(local_obj.btf, &rec, target_obj.btf, &res, msg, sizeof(msg)))

@@ -47,18 +47,18 @@ enum fake_kind { FAKE_NONE, FAKE_MAP, FAKE_PROG, FAKE_BTF, FAKE_LINK, FAKE_ITER 
 
 struct fake_obj {
 	enum fake_kind kind;
-	union bpf_attr attr; /* what created it */
-	char name[BPF_OBJ_NAME_LEN];   /* a map's or program's; a raw tracepoint link's target */
+	union bpf_attr attr;         /* what created it */
+	char name[BPF_OBJ_NAME_LEN]; /* a map's or program's; a raw tracepoint link's target */
 	struct bpf_insn *insns;
 	bool frozen;
-	uint32_t link[8];              /* a link's attributes, as Linux lays them out (see bpf()) */
+	uint32_t link[8]; /* a link's attributes, as Linux lays them out (see bpf()) */
 };
 
 static struct fake_obj fake[FAKE_FDS];
-static uint8_t *kernel_btf;       /* the blob the fake serves, or NULL: no BTF commands */
+static uint8_t *kernel_btf; /* the blob the fake serves, or NULL: no BTF commands */
 static size_t kernel_btf_size;
-static bool fake_all_prog_types;  /* else only Kestrel's (syscall, tc) */
-static int fake_loads;            /* BPF_PROG_LOAD calls */
+static bool fake_all_prog_types; /* else only Kestrel's (syscall, tc) */
+static int fake_loads;           /* BPF_PROG_LOAD calls */
 
 static int fake_new_fd(enum fake_kind kind, const union bpf_attr *attr, size_t size)
 {
@@ -100,7 +100,8 @@ static long fake_map_create(union bpf_attr *a)
 static long fake_prog_load(union bpf_attr *a)
 {
 	fake_loads++;
-	if (!fake_all_prog_types && a->prog_type != BPF_PROG_TYPE_SYSCALL && a->prog_type != BPF_PROG_TYPE_SCHED_CLS)
+	if (!fake_all_prog_types && a->prog_type != BPF_PROG_TYPE_SYSCALL &&
+	    a->prog_type != BPF_PROG_TYPE_SCHED_CLS)
 		return -EINVAL;
 	if (!a->insn_cnt || a->insn_cnt > 100000)
 		return -EINVAL;
@@ -110,7 +111,8 @@ static long fake_prog_load(union bpf_attr *a)
 	fake[fd].insns = malloc((size_t)a->insn_cnt * sizeof(struct bpf_insn));
 	if (!fake[fd].insns)
 		return -ENOMEM;
-	memcpy(fake[fd].insns, (const void *)(uintptr_t)a->insns, (size_t)a->insn_cnt * sizeof(struct bpf_insn));
+	memcpy(fake[fd].insns, (const void *)(uintptr_t)a->insns,
+	       (size_t)a->insn_cnt * sizeof(struct bpf_insn));
 	memcpy(fake[fd].name, a->prog_name, BPF_OBJ_NAME_LEN);
 	return fd;
 }
@@ -190,7 +192,8 @@ int bpf(int cmd, union bpf_attr *attr, unsigned int size)
 			return -EBADF;
 		r = fake_new_fd(FAKE_LINK, &a, 0);
 		if (r >= 0 && name)
-			snprintf(fake[r].name, sizeof(fake[r].name), "%s", (const char *)(uintptr_t)name);
+			snprintf(fake[r].name, sizeof(fake[r].name), "%s",
+				 (const char *)(uintptr_t)name);
 		return (int)r;
 	}
 	case BPF_ITER_CREATE: /* link_fd */
@@ -214,7 +217,8 @@ int bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t fla
 	memcpy(&k, key, sizeof(k));
 	if (o->attr.map_type != BPF_MAP_TYPE_ARRAY || k >= o->attr.max_entries)
 		return -EINVAL;
-	if (pwrite(fd, value, o->attr.value_size, (off_t)k * o->attr.value_size) != (ssize_t)o->attr.value_size)
+	if (pwrite(fd, value, o->attr.value_size, (off_t)k * o->attr.value_size) !=
+	    (ssize_t)o->attr.value_size)
 		return -EIO;
 	return 0;
 }
@@ -251,7 +255,8 @@ static int capture(enum libbpf_print_level level, const char *fmt, va_list ap)
 		return 0;
 	int n = vsnprintf(msgs + msgs_len, sizeof(msgs) - msgs_len, fmt, ap);
 	if (n > 0)
-		msgs_len += (size_t)n < sizeof(msgs) - msgs_len ? (size_t)n : sizeof(msgs) - 1 - msgs_len;
+		msgs_len += (size_t)n < sizeof(msgs) - msgs_len ? (size_t)n
+								: sizeof(msgs) - 1 - msgs_len;
 	return n;
 }
 
@@ -294,7 +299,8 @@ static uint8_t *read_file(const char *dir, const char *name, size_t *size)
 }
 
 /* Opens dir/name as object obj_name, with only the named programs' autoload changed to on. */
-static struct bpf_object *open_obj(const char *dir, const char *name, const char *obj_name, const char *also)
+static struct bpf_object *open_obj(const char *dir, const char *name, const char *obj_name,
+				   const char *also)
 {
 	size_t size;
 	uint8_t *buf = read_file(dir, name, &size);
@@ -330,8 +336,8 @@ static bool is_ldimm64(const struct bpf_insn *i)
 static bool has_ldimm64(const struct fake_obj *p, uint8_t src, int32_t imm, int32_t imm2)
 {
 	for (uint32_t i = 0; p && i + 1 < p->attr.insn_cnt; i++)
-		if (is_ldimm64(&p->insns[i]) && p->insns[i].src_reg == src && p->insns[i].imm == imm &&
-		    p->insns[i + 1].imm == imm2)
+		if (is_ldimm64(&p->insns[i]) && p->insns[i].src_reg == src &&
+		    p->insns[i].imm == imm && p->insns[i + 1].imm == imm2)
 			return true;
 	return false;
 }
@@ -354,10 +360,12 @@ struct globals_rodata {
 KTEST(libbpf_object, global_data_maps_calls)
 {
 	reset_fake(false, false);
-	struct bpf_object *obj = open_obj(BPF_OBJ_DIR, "libbpf_globals.bpf.o", "libbpf_globals", NULL);
+	struct bpf_object *obj =
+		open_obj(BPF_OBJ_DIR, "libbpf_globals.bpf.o", "libbpf_globals", NULL);
 	ASSERT_NONNULL(obj);
 	size_t sz;
-	struct globals_rodata *ro = (void *)bpf_map__initial_value(bpf_object__find_map_by_name(obj, ".rodata"), &sz);
+	struct globals_rodata *ro =
+		(void *)bpf_map__initial_value(bpf_object__find_map_by_name(obj, ".rodata"), &sz);
 	ASSERT_NONNULL(ro);
 	ASSERT_EQ(sz, sizeof(*ro));
 	ro->scale = 3;
@@ -373,24 +381,27 @@ KTEST(libbpf_object, global_data_maps_calls)
 	EXPECT_EQ(strcmp((const char *)(uintptr_t)p->attr.license, "GPL"), 0);
 
 	/* Each global by its map and offset (the skeleton's layout), the map by its fd. */
-	EXPECT_TRUE(has_ldimm64(p, BPF_PSEUDO_MAP_VALUE, bss, 0));      /* runs */
-	EXPECT_TRUE(has_ldimm64(p, BPF_PSEUDO_MAP_VALUE, bss, 8));      /* last_magic */
-	EXPECT_TRUE(has_ldimm64(p, BPF_PSEUDO_MAP_VALUE, data, 0));     /* counter */
-	EXPECT_TRUE(has_ldimm64(p, BPF_PSEUDO_MAP_VALUE, rodata, 0));   /* scale */
-	EXPECT_TRUE(has_ldimm64(p, BPF_PSEUDO_MAP_VALUE, rodata, 8));   /* magic */
+	EXPECT_TRUE(has_ldimm64(p, BPF_PSEUDO_MAP_VALUE, bss, 0));    /* runs */
+	EXPECT_TRUE(has_ldimm64(p, BPF_PSEUDO_MAP_VALUE, bss, 8));    /* last_magic */
+	EXPECT_TRUE(has_ldimm64(p, BPF_PSEUDO_MAP_VALUE, data, 0));   /* counter */
+	EXPECT_TRUE(has_ldimm64(p, BPF_PSEUDO_MAP_VALUE, rodata, 0)); /* scale */
+	EXPECT_TRUE(has_ldimm64(p, BPF_PSEUDO_MAP_VALUE, rodata, 8)); /* magic */
 	EXPECT_TRUE(has_ldimm64(p, BPF_PSEUDO_MAP_FD, counts, 0));
 	for (uint32_t i = 0; i < p->attr.insn_cnt; i++)
 		if (is_ldimm64(&p->insns[i])) {
-			EXPECT_TRUE(p->insns[i].src_reg == BPF_PSEUDO_MAP_VALUE || p->insns[i].src_reg == BPF_PSEUDO_MAP_FD);
+			EXPECT_TRUE(p->insns[i].src_reg == BPF_PSEUDO_MAP_VALUE ||
+				    p->insns[i].src_reg == BPF_PSEUDO_MAP_FD);
 			i++;
 		}
 
 	/* times_scale is appended after bump, and the call lands on its first instruction. */
-	uint32_t own = (uint32_t)bpf_program__insn_cnt(bpf_object__find_program_by_name(obj, "bump"));
+	uint32_t own =
+		(uint32_t)bpf_program__insn_cnt(bpf_object__find_program_by_name(obj, "bump"));
 	int calls = 0;
 	EXPECT_GT(p->attr.insn_cnt, own);
 	for (uint32_t i = 0; i < p->attr.insn_cnt; i++)
-		if (p->insns[i].code == (BPF_JMP | BPF_CALL) && p->insns[i].src_reg == BPF_PSEUDO_CALL) {
+		if (p->insns[i].code == (BPF_JMP | BPF_CALL) &&
+		    p->insns[i].src_reg == BPF_PSEUDO_CALL) {
 			EXPECT_EQ(i + p->insns[i].imm + 1, own);
 			calls++;
 		}
@@ -412,7 +423,9 @@ KTEST(libbpf_object, global_data_maps_calls)
 	EXPECT_EQ(strcmp(fake_get(rodata, FAKE_MAP)->name, "libbpf_g.rodata"), 0);
 	EXPECT_EQ(fake_get(counts, FAKE_MAP)->attr.max_entries, 4);
 	/* The image pointer now shows the map itself. */
-	EXPECT_EQ((uintptr_t)bpf_map__initial_value(bpf_object__find_map_by_name(obj, ".rodata"), &sz), (uintptr_t)ro);
+	EXPECT_EQ((uintptr_t)bpf_map__initial_value(bpf_object__find_map_by_name(obj, ".rodata"),
+						    &sz),
+		  (uintptr_t)ro);
 	EXPECT_EQ(ro->scale, 3);
 
 	/* Autoload off: not loaded. Three programs were: bump and classify. */
@@ -424,15 +437,18 @@ KTEST(libbpf_object, global_data_maps_calls)
 KTEST(libbpf_object, callbacks_and_subprograms)
 {
 	reset_fake(false, false);
-	struct bpf_object *obj = open_obj(BPF_OBJ_DIR, "libbpf_foreach.bpf.o", "libbpf_foreach", NULL);
+	struct bpf_object *obj =
+		open_obj(BPF_OBJ_DIR, "libbpf_foreach.bpf.o", "libbpf_foreach", NULL);
 	ASSERT_NONNULL(obj);
 	ASSERT_EQ(bpf_object__load(obj), 0);
-	const char *maps[] = {"array", "hash", "percpu_array", "percpu_hash", "lru_hash", "lru_percpu_hash"};
+	const char *maps[] = {"array",       "hash",     "percpu_array",
+			      "percpu_hash", "lru_hash", "lru_percpu_hash"};
 	const char *progs[] = {"walk_syscall", "walk_tc"};
 
 	for (int k = 0; k < 2; k++) {
 		const struct fake_obj *p = prog_of(obj, progs[k]);
-		uint32_t own = (uint32_t)bpf_program__insn_cnt(bpf_object__find_program_by_name(obj, progs[k]));
+		uint32_t own = (uint32_t)bpf_program__insn_cnt(
+			bpf_object__find_program_by_name(obj, progs[k]));
 		int funcs = 0, calls = 0;
 
 		ASSERT_NONNULL(p);
@@ -447,7 +463,8 @@ KTEST(libbpf_object, callbacks_and_subprograms)
 			const struct bpf_insn *in = &p->insns[i];
 			int64_t t = (int64_t)i + in->imm + 1;
 			bool func = is_ldimm64(in) && in->src_reg == BPF_PSEUDO_FUNC;
-			bool call = in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL;
+			bool call =
+				in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL;
 			if (func || call) {
 				EXPECT_TRUE(t >= own && t < p->attr.insn_cnt &&
 					    p->insns[t - 1].code == (BPF_JMP | BPF_EXIT));
@@ -457,7 +474,8 @@ KTEST(libbpf_object, callbacks_and_subprograms)
 			if (is_ldimm64(in))
 				i++;
 		}
-		EXPECT_GE(funcs, 2); /* visit (clang may load it once for all six maps), count_inner */
+		EXPECT_GE(funcs,
+			  2); /* visit (clang may load it once for all six maps), count_inner */
 		EXPECT_GE(calls, 1); /* walk */
 	}
 	bpf_object__close(obj);
@@ -469,7 +487,8 @@ KTEST(libbpf_object, program_types_the_kernel_refuses)
 
 	for (int i = 0; i < 2; i++) {
 		reset_fake(false, false);
-		struct bpf_object *obj = open_obj(BPF_OBJ_DIR, "libbpf_globals.bpf.o", "g", names[i]);
+		struct bpf_object *obj =
+			open_obj(BPF_OBJ_DIR, "libbpf_globals.bpf.o", "g", names[i]);
 		ASSERT_NONNULL(obj);
 		EXPECT_EQ(bpf_object__load(obj), -EOPNOTSUPP);
 		EXPECT_EQ(errno, EOPNOTSUPP);
@@ -574,7 +593,8 @@ KTEST(libbpf_object, kfunc_externs)
 	obj = open_obj(LIBBPF_OBJ_DIR, "ksym.bpf.o", "ksym", NULL);
 	ASSERT_NONNULL(obj);
 	EXPECT_EQ(bpf_object__load(obj), -ESRCH);
-	EXPECT_TRUE(captured("extern 'bpf_iter_task_vma_new': cannot be resolved without the kernel's BTF"));
+	EXPECT_TRUE(captured(
+		"extern 'bpf_iter_task_vma_new': cannot be resolved without the kernel's BTF"));
 	EXPECT_EQ(fake_loads, 0);
 	bpf_object__close(obj);
 }
@@ -643,7 +663,8 @@ KTEST(libbpf_object, attach_targets_and_links)
 	obj = open_obj(LIBBPF_OBJ_DIR, "attach.bpf.o", "attach", "btf_nothing");
 	ASSERT_NONNULL(obj);
 	EXPECT_EQ(bpf_object__load(obj), -ESRCH);
-	EXPECT_TRUE(captured("prog 'btf_nothing': the kernel has no attach target 'no_such_tracepoint'"));
+	EXPECT_TRUE(captured(
+		"prog 'btf_nothing': the kernel has no attach target 'no_such_tracepoint'"));
 	bpf_object__close(obj);
 
 	/* No kernel BTF, and a kernel without the program type: the type is what it lacks. */
@@ -662,7 +683,8 @@ KTEST(libbpf_object, attach_targets_and_links)
  */
 KTEST(libbpf_object, linux_example_program)
 {
-	const char *kfuncs[] = {"bpf_iter_task_vma_new", "bpf_iter_task_vma_next", "bpf_iter_task_vma_destroy"};
+	const char *kfuncs[] = {"bpf_iter_task_vma_new", "bpf_iter_task_vma_next",
+				"bpf_iter_task_vma_destroy"};
 	const int want_calls[] = {1, 2, 1};
 	int ids[3], calls[3] = {0, 0, 0};
 	struct btf *kbtf;
@@ -676,7 +698,8 @@ KTEST(libbpf_object, linux_example_program)
 	btf_free(kbtf);
 	int64_t pid_off = kernel_member_offset("task_struct", "pid");
 
-	struct bpf_object *obj = open_obj(BPF_OBJ_DIR, "iter_task_vma_example.bpf.o", "example", NULL);
+	struct bpf_object *obj =
+		open_obj(BPF_OBJ_DIR, "iter_task_vma_example.bpf.o", "example", NULL);
 	ASSERT_NONNULL(obj);
 	ASSERT_EQ(bpf_object__load(obj), 0);
 	const struct fake_obj *p = prog_of(obj, "iter_task_vma_for_each");
@@ -684,7 +707,8 @@ KTEST(libbpf_object, linux_example_program)
 	EXPECT_EQ(p->attr.prog_type, BPF_PROG_TYPE_RAW_TRACEPOINT);
 	for (uint32_t i = 0; i < p->attr.insn_cnt; i++)
 		for (int k = 0; k < 3; k++)
-			if (p->insns[i].code == (BPF_JMP | BPF_CALL) && p->insns[i].src_reg == BPF_PSEUDO_KFUNC_CALL &&
+			if (p->insns[i].code == (BPF_JMP | BPF_CALL) &&
+			    p->insns[i].src_reg == BPF_PSEUDO_KFUNC_CALL &&
 			    p->insns[i].imm == ids[k])
 				calls[k]++;
 	for (int k = 0; k < 3; k++) {
@@ -747,8 +771,9 @@ KTEST(libbpf_object, hostile_objects)
 		ASSERT_NONNULL(buf);
 		reset_fake(k >= 2, true);
 		libbpf_set_print(NULL);
+		/* the section headers come last */
 		for (size_t n = 0; n < size; n += 13)
-			EXPECT_FALSE(try_object(buf, n)); /* the section headers come last */
+			EXPECT_FALSE(try_object(buf, n));
 		uint8_t *m = malloc(size);
 		ASSERT_NONNULL(m);
 		for (int it = 0; it < 10000; it++) {

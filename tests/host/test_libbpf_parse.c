@@ -56,7 +56,8 @@ static unsigned walk_btf(const struct btf *btf)
 				break;
 			case BTF_KIND_ENUM:
 			case BTF_KIND_ENUM64:
-				sum += (unsigned)strlen(btf_str(btf, btf_enum_name_off(t, i))) + (unsigned)btf_enum_value(t, i);
+				sum += (unsigned)strlen(btf_str(btf, btf_enum_name_off(t, i))) +
+				       (unsigned)btf_enum_value(t, i);
 				break;
 			case BTF_KIND_FUNC_PROTO:
 				sum += btf_type_by_id(btf, btf_params(t)[i].type) != NULL;
@@ -81,7 +82,8 @@ static unsigned walk_ext(const struct btf_ext *ext)
 		for (uint32_t s = 0; s < infos[k]->nr_secs; s++) {
 			sum += (unsigned)strlen(infos[k]->secs[s].sec_name);
 			for (uint32_t i = 0; i < infos[k]->secs[s].num; i++)
-				sum += infos[k]->secs[s].recs[(size_t)i * infos[k]->rec_size + infos[k]->rec_size - 1];
+				sum += infos[k]->secs[s].recs[(size_t)i * infos[k]->rec_size +
+							      infos[k]->rec_size - 1];
 		}
 	return sum;
 }
@@ -184,7 +186,8 @@ KTEST(libbpf_parse, elf_bad_section_headers)
 {
 	size_t size;
 	uint8_t *buf = test_obj_read("core_local.bpf.o", &size);
-	const uint64_t bad64[] = {0, 1, 0x7fffffff, 0xffffffff, 1ull << 63, UINT64_MAX, UINT64_MAX - 7};
+	const uint64_t bad64[] = {0,          1,          0x7fffffff,    0xffffffff,
+				  1ull << 63, UINT64_MAX, UINT64_MAX - 7};
 	const uint32_t bad32[] = {0xffff, 0xffffffff, 0x7fffffff, 1000};
 
 	ASSERT_NONNULL(buf);
@@ -312,7 +315,8 @@ KTEST(libbpf_parse, btf_cycles_are_bounded)
 		struct btf_type t4;
 		char strs[4];
 	} __attribute__((packed)) b = {
-		.h = {BTF_MAGIC, BTF_VERSION, 0, sizeof(struct btf_header), 0, 4 * sizeof(struct btf_type) + sizeof(struct btf_array),
+		.h = {BTF_MAGIC, BTF_VERSION, 0, sizeof(struct btf_header), 0,
+		      4 * sizeof(struct btf_type) + sizeof(struct btf_array),
 		      4 * sizeof(struct btf_type) + sizeof(struct btf_array), 4},
 		.t1 = {1, BTF_KIND_TYPEDEF << 24, {.type = 2}},
 		.t2 = {0, BTF_KIND_CONST << 24, {.type = 1}},

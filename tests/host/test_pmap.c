@@ -63,11 +63,11 @@ static void setup(void)
 	pt_live = 0;
 }
 
-#define CHECK_PMAP(pm)                                                           \
-	do {                                                                     \
-		const char *err_ = pmap_check(pm);                               \
-		if (err_)                                                        \
-			KT_FAIL("pmap_check: %s", err_);                         \
+#define CHECK_PMAP(pm)                                   \
+	do {                                             \
+		const char *err_ = pmap_check(pm);       \
+		if (err_)                                \
+			KT_FAIL("pmap_check: %s", err_); \
 	} while (0)
 
 /* Expect va mapped to pa with flags (MMU_READ implied) and page size. */
@@ -82,10 +82,12 @@ static void expect_map(struct ktest_state *kt, int line, pmap_t pm, vm_offset_t 
 		return;
 	}
 	if (qpa != pa || qflags != (flags | MMU_READ) || qsize != size)
-		ktest_fail(kt, __FILE__, line,
-			   "va 0x%llx: pa 0x%llx flags 0x%x size 0x%llx, expected pa 0x%llx flags 0x%x size 0x%llx",
-			   (unsigned long long)va, (unsigned long long)qpa, qflags, (unsigned long long)qsize,
-			   (unsigned long long)pa, flags | MMU_READ, (unsigned long long)size);
+		ktest_fail(
+			kt, __FILE__, line,
+			"va 0x%llx: pa 0x%llx flags 0x%x size 0x%llx, expected pa 0x%llx flags 0x%x size 0x%llx",
+			(unsigned long long)va, (unsigned long long)qpa, qflags,
+			(unsigned long long)qsize, (unsigned long long)pa, flags | MMU_READ,
+			(unsigned long long)size);
 }
 #define EXPECT_MAP(pm, va, pa, flags, size) expect_map(kt, __LINE__, pm, va, pa, flags, size)
 #define EXPECT_UNMAPPED(pm, va) EXPECT_FALSE(pmap_query(pm, va, NULL, NULL, NULL))
@@ -94,11 +96,14 @@ static void expect_map(struct ktest_state *kt, int line, pmap_t pm, vm_offset_t 
 struct tlb_snap {
 	unsigned long invlpg, flush;
 };
-static struct tlb_snap tlb_snap(void) { return (struct tlb_snap){host_tlb_invlpg_count, host_tlb_flush_count}; }
-#define EXPECT_TLB(s, ninvlpg, nflush)                                    \
-	do {                                                              \
-		EXPECT_EQ(host_tlb_invlpg_count - (s).invlpg, ninvlpg);   \
-		EXPECT_EQ(host_tlb_flush_count - (s).flush, nflush);      \
+static struct tlb_snap tlb_snap(void)
+{
+	return (struct tlb_snap){host_tlb_invlpg_count, host_tlb_flush_count};
+}
+#define EXPECT_TLB(s, ninvlpg, nflush)                                  \
+	do {                                                            \
+		EXPECT_EQ(host_tlb_invlpg_count - (s).invlpg, ninvlpg); \
+		EXPECT_EQ(host_tlb_flush_count - (s).flush, nflush);    \
 	} while (0)
 
 KTEST(pmap, enter_query_4k)
@@ -112,7 +117,8 @@ KTEST(pmap, enter_query_4k)
 
 	EXPECT_EQ(pmap_enter(pm, va, pa, 3 * PAGE_SIZE, URW), 0);
 	for (int i = 0; i < 3; i++)
-		EXPECT_MAP(pm, va + i * PAGE_SIZE + 0x123, pa + i * PAGE_SIZE + 0x123, URW, PAGE_SIZE);
+		EXPECT_MAP(pm, va + i * PAGE_SIZE + 0x123, pa + i * PAGE_SIZE + 0x123, URW,
+			   PAGE_SIZE);
 	EXPECT_UNMAPPED(pm, va - PAGE_SIZE);
 	EXPECT_UNMAPPED(pm, va + 3 * PAGE_SIZE);
 	EXPECT_EQ(pmap_pt_pages(pm), 4); /* PML4, PDPT, PD, PT */
@@ -159,7 +165,8 @@ KTEST(pmap, superpage_exactly_when_aligned)
 	EXPECT_EQ(pmap_remove(pm, va, MiB(4)), 0);
 
 	/* va, pa 4 KiB below a 2 MiB boundary: one 4 KiB page, then a 2 MiB page. */
-	EXPECT_EQ(pmap_enter(pm, va + MiB(2) - KiB(4), pa + MiB(2) - KiB(4), MiB(2) + KiB(4), RW), 0);
+	EXPECT_EQ(pmap_enter(pm, va + MiB(2) - KiB(4), pa + MiB(2) - KiB(4), MiB(2) + KiB(4), RW),
+		  0);
 	EXPECT_MAP(pm, va + MiB(2) - KiB(4), pa + MiB(2) - KiB(4), RW, PAGE_SIZE);
 	EXPECT_MAP(pm, va + MiB(2), pa + MiB(2), RW, SUPERPAGE_SIZE);
 	EXPECT_MAP(pm, va + MiB(4) - KiB(4), pa + MiB(4) - KiB(4), RW, SUPERPAGE_SIZE);
@@ -310,7 +317,8 @@ KTEST(pmap, partial_protect_splits_superpage)
 	EXPECT_EQ(pmap_protect(pm, va + MiB(2) + PAGE_SIZE, PAGE_SIZE, RX | MMU_USER), 0);
 	EXPECT_TLB(s, 1, 0);
 	for (unsigned i = 0; i < 512; i++)
-		EXPECT_MAP(pm, va + MiB(2) + i * PAGE_SIZE, pa + MiB(2) + i * PAGE_SIZE, RX | MMU_USER, PAGE_SIZE);
+		EXPECT_MAP(pm, va + MiB(2) + i * PAGE_SIZE, pa + MiB(2) + i * PAGE_SIZE,
+			   RX | MMU_USER, PAGE_SIZE);
 	EXPECT_EQ(pmap_pt_pages(pm), 5);
 
 	/* Unmapped pages stay unmapped. */
@@ -331,10 +339,10 @@ KTEST(pmap, tables_freed_when_empty)
 		vm_offset_t va;
 		vm_size_t len;
 	} r[] = {
-		{PAGE_SIZE, PAGE_SIZE},                               /* PML4 slot 0 */
-		{(1ull << 39) - KiB(8), KiB(16)},                     /* across slots 0 and 1 */
-		{0x00007fffffe00000ull, MiB(2)},                      /* the top 2 MiB of the user half */
-		{GiB(1) - MiB(2) - KiB(4), MiB(4) + KiB(8)},           /* across a PDPT entry */
+		{PAGE_SIZE, PAGE_SIZE},                      /* PML4 slot 0 */
+		{(1ull << 39) - KiB(8), KiB(16)},            /* across slots 0 and 1 */
+		{0x00007fffffe00000ull, MiB(2)},             /* the top 2 MiB of the user half */
+		{GiB(1) - MiB(2) - KiB(4), MiB(4) + KiB(8)}, /* across a PDPT entry */
 	};
 	size_t n = sizeof(r) / sizeof(r[0]);
 	for (size_t i = 0; i < n; i++) {
@@ -380,7 +388,8 @@ KTEST(pmap, tlb_invalidation_counted)
 	vm_offset_t va = MiB(512);
 
 	struct tlb_snap s = tlb_snap();
-	EXPECT_EQ(pmap_enter(pm, va, GiB(2), MiB(4), RW), 0); /* not-present -> present: nothing cached */
+	EXPECT_EQ(pmap_enter(pm, va, GiB(2), MiB(4), RW),
+		  0); /* not-present -> present: nothing cached */
 	EXPECT_EQ(pmap_enter(pm, va + MiB(4), GiB(3), KiB(400), RW), 0);
 	EXPECT_TLB(s, 0, 0);
 
@@ -391,7 +400,8 @@ KTEST(pmap, tlb_invalidation_counted)
 	EXPECT_EQ(pmap_protect(pm, va + MiB(4) + KiB(12), 2 * PAGE_SIZE, MMU_READ), 0);
 	EXPECT_TLB(s, 2, 0);
 	s = tlb_snap();
-	EXPECT_EQ(pmap_protect(pm, va + MiB(4) + KiB(12), 2 * PAGE_SIZE, MMU_READ), 0); /* no change */
+	EXPECT_EQ(pmap_protect(pm, va + MiB(4) + KiB(12), 2 * PAGE_SIZE, MMU_READ),
+		  0); /* no change */
 	EXPECT_TLB(s, 0, 0);
 	s = tlb_snap();
 	EXPECT_EQ(pmap_remove(pm, va, MiB(2)), 0);
@@ -406,7 +416,8 @@ KTEST(pmap, tlb_invalidation_counted)
 	EXPECT_EQ(pmap_protect(pm, p, 64 * PAGE_SIZE, MMU_READ), 0);
 	EXPECT_TLB(s, 64, 0);
 	s = tlb_snap();
-	EXPECT_EQ(pmap_protect(pm, p - PAGE_SIZE, 65 * PAGE_SIZE, RW), 0); /* 1 + 64 read-only pages */
+	EXPECT_EQ(pmap_protect(pm, p - PAGE_SIZE, 65 * PAGE_SIZE, RW),
+		  0); /* 1 + 64 read-only pages */
 	EXPECT_TLB(s, 0, 1);
 	s = tlb_snap();
 	EXPECT_EQ(pmap_remove(pm, va, MiB(16)), 0);
@@ -501,18 +512,20 @@ KTEST(pmap, rejects_misuse)
 	EXPECT_EQ(pmap_enter(pm, MiB(1), 0, 100, RW), -EINVAL);
 	EXPECT_EQ(pmap_enter(pm, MiB(1), 0, PAGE_SIZE, RW | 0x100), -EINVAL);
 	EXPECT_EQ(pmap_enter(pm, MiB(1), (1ull << 52) - PAGE_SIZE, KiB(8), RW), -EINVAL);
-	EXPECT_EQ(pmap_enter(pm, 0x00007ffffffff000ull, 0, KiB(8), URW), -EINVAL);   /* past the user half */
-	EXPECT_EQ(pmap_enter(pm, 0x0000900000000000ull, 0, PAGE_SIZE, URW), -EINVAL); /* non-canonical */
-	EXPECT_EQ(pmap_enter(pm, k, 0, PAGE_SIZE, RW), -EINVAL);                      /* kernel half */
+	EXPECT_EQ(pmap_enter(pm, 0x00007ffffffff000ull, 0, KiB(8), URW),
+		  -EINVAL); /* past the user half */
+	EXPECT_EQ(pmap_enter(pm, 0x0000900000000000ull, 0, PAGE_SIZE, URW),
+		  -EINVAL);                                      /* non-canonical */
+	EXPECT_EQ(pmap_enter(pm, k, 0, PAGE_SIZE, RW), -EINVAL); /* kernel half */
 	EXPECT_EQ(pmap_enter_pagesize(pm, GiB(1), GiB(1), GiB(1), RW, MMU_HUGEPAGE_SIZE), -EINVAL);
 	EXPECT_EQ(pmap_enter_pagesize(pm, GiB(1), GiB(1), GiB(1), RW, KiB(8)), -EINVAL);
 	EXPECT_EQ(pmap_remove(pm, MiB(1) + 1, PAGE_SIZE), -EINVAL);
 	EXPECT_EQ(pmap_protect(pm, MiB(1), 5, RW), -EINVAL);
 	EXPECT_EQ(pmap_protect(pm, MiB(1), PAGE_SIZE, 0x40), -EINVAL);
 	EXPECT_EQ(pmap_remove(pm, k, PAGE_SIZE), -EINVAL);
-	EXPECT_EQ(pmap_enter(kp, k, 0, PAGE_SIZE, URW), -EINVAL);                     /* user page in kernel */
-	EXPECT_EQ(pmap_enter(kp, MiB(1), 0, PAGE_SIZE, RW), -EINVAL);                 /* user half in kernel */
-	EXPECT_EQ(pmap_enter(kp, 0xfffffffffffff000ull, 0, KiB(8), RW), -EINVAL);     /* wraps */
+	EXPECT_EQ(pmap_enter(kp, k, 0, PAGE_SIZE, URW), -EINVAL);     /* user page in kernel */
+	EXPECT_EQ(pmap_enter(kp, MiB(1), 0, PAGE_SIZE, RW), -EINVAL); /* user half in kernel */
+	EXPECT_EQ(pmap_enter(kp, 0xfffffffffffff000ull, 0, KiB(8), RW), -EINVAL); /* wraps */
 	EXPECT_EQ(pmap_protect(kp, k, PAGE_SIZE, URW), -EINVAL);
 	EXPECT_EQ(pmap_pt_pages(pm), 1);
 	EXPECT_EQ(pmap_pt_pages(kp), kpages);
@@ -561,7 +574,8 @@ KTEST(pmap, kernel_half_shared_and_1g_pages)
 	EXPECT_MAP(kp, d + 0x1234, GiB(1) + 0x1234, RW, MMU_HUGEPAGE_SIZE);
 	EXPECT_MAP(after, d + GiB(2) - 1, GiB(3) - 1, RW, MMU_HUGEPAGE_SIZE);
 	EXPECT_MAP(kp, d + GiB(2), GiB(3), RW, SUPERPAGE_SIZE);
-	EXPECT_EQ(pmap_pt_pages(kp), kpages + 1); /* the PD of the tail; 1 GiB pages live in the PDPT */
+	EXPECT_EQ(pmap_pt_pages(kp),
+		  kpages + 1); /* the PD of the tail; 1 GiB pages live in the PDPT */
 	CHECK_PMAP(kp);
 
 	/* Part of a 1 GiB page is never split: -EINVAL, nothing changed; unless nothing would change. */
@@ -606,7 +620,10 @@ struct model_page {
 static struct model_page model[WIN_PAGES];
 static struct test_rng rng;
 
-static vm_offset_t win_va(unsigned page) { return WIN_BASE + (vm_offset_t)page * PAGE_SIZE; }
+static vm_offset_t win_va(unsigned page)
+{
+	return WIN_BASE + (vm_offset_t)page * PAGE_SIZE;
+}
 
 static char diff_msg[256];
 
@@ -622,10 +639,11 @@ static const char *verify_page(pmap_t pm, unsigned i, vm_size_t *psize)
 	bool mapped = pmap_query(pm, win_va(i), &pa, &flags, psize);
 	const struct model_page *m = &model[i];
 	if (mapped != (m->flags != 0) || (mapped && (pa != m->pa || flags != m->flags))) {
-		snprintf(diff_msg, sizeof(diff_msg),
-			 "page 0x%llx: pmap says %s pa 0x%llx flags 0x%x, model says pa 0x%llx flags 0x%x",
-			 (unsigned long long)win_va(i), mapped ? "mapped" : "unmapped", (unsigned long long)pa, flags,
-			 (unsigned long long)m->pa, m->flags);
+		snprintf(
+			diff_msg, sizeof(diff_msg),
+			"page 0x%llx: pmap says %s pa 0x%llx flags 0x%x, model says pa 0x%llx flags 0x%x",
+			(unsigned long long)win_va(i), mapped ? "mapped" : "unmapped",
+			(unsigned long long)pa, flags, (unsigned long long)m->pa, m->flags);
 		return diff_msg;
 	}
 	if (mapped && *psize == SUPERPAGE_SIZE) {
@@ -635,13 +653,14 @@ static const char *verify_page(pmap_t pm, unsigned i, vm_size_t *psize)
 		for (unsigned j = 0; ok && j < BLOCK_PAGES; j++)
 			ok = b[j].flags == b->flags && b[j].pa == b->pa + j * PAGE_SIZE;
 		if (!ok) {
-			snprintf(diff_msg, sizeof(diff_msg), "page 0x%llx is in a 2 MiB page; the model's block is not one",
+			snprintf(diff_msg, sizeof(diff_msg),
+				 "page 0x%llx is in a 2 MiB page; the model's block is not one",
 				 (unsigned long long)win_va(i));
 			return diff_msg;
 		}
 	} else if (mapped && *psize != PAGE_SIZE) {
-		snprintf(diff_msg, sizeof(diff_msg), "page 0x%llx: page size 0x%llx", (unsigned long long)win_va(i),
-			 (unsigned long long)*psize);
+		snprintf(diff_msg, sizeof(diff_msg), "page 0x%llx: page size 0x%llx",
+			 (unsigned long long)win_va(i), (unsigned long long)*psize);
 		return diff_msg;
 	}
 	return NULL;
@@ -707,8 +726,8 @@ static const char *verify_window(pmap_t pm)
 		}
 	}
 	if (pmap_pt_pages(pm) != tables) {
-		snprintf(diff_msg, sizeof(diff_msg), "%zu page-table pages, the mappings need %zu", pmap_pt_pages(pm),
-			 tables);
+		snprintf(diff_msg, sizeof(diff_msg), "%zu page-table pages, the mappings need %zu",
+			 pmap_pt_pages(pm), tables);
 		return diff_msg;
 	}
 	return NULL;
@@ -738,9 +757,10 @@ KTEST(pmap, random_differential)
 	unsigned long stats[3] = {0}, splits = 0;
 
 	for (int op = 0; op < RAND_OPS; op++) {
-		long start = (test_rng_next(&rng) & 1)
-				     ? (long)test_rng_below(&rng, WIN_PAGES / BLOCK_PAGES) * BLOCK_PAGES
-				     : (long)test_rng_below(&rng, WIN_PAGES);
+		long start =
+			(test_rng_next(&rng) & 1)
+				? (long)test_rng_below(&rng, WIN_PAGES / BLOCK_PAGES) * BLOCK_PAGES
+				: (long)test_rng_below(&rng, WIN_PAGES);
 		unsigned sel = (unsigned)test_rng_below(&rng, 10);
 		long npages;
 		if (sel < 4) {
@@ -765,7 +785,8 @@ KTEST(pmap, random_differential)
 		if (kind < 40) {
 			vm_paddr_t pa = PA_BASE;
 			if (test_rng_next(&rng) & 1)
-				pa += test_rng_below(&rng, 4096) * SUPERPAGE_SIZE + (va & SUPERPAGE_MASK);
+				pa += test_rng_below(&rng, 4096) * SUPERPAGE_SIZE +
+				      (va & SUPERPAGE_MASK);
 			else
 				pa += test_rng_below(&rng, 1u << 22) * PAGE_SIZE;
 			for (long i = start; i < end && !expect; i++)
@@ -775,7 +796,8 @@ KTEST(pmap, random_differential)
 			if (r == 0) {
 				stats[0]++;
 				for (long i = start; i < end; i++)
-					model[i] = (struct model_page){pa + (vm_paddr_t)(i - start) * PAGE_SIZE, mflags};
+					model[i] = (struct model_page){
+						pa + (vm_paddr_t)(i - start) * PAGE_SIZE, mflags};
 				/* 2 MiB pages exactly where va, pa and the remaining length allow. */
 				for (long i = start; i < end && !err; i++) {
 					vm_offset_t v = win_va((unsigned)i);
@@ -785,11 +807,14 @@ KTEST(pmap, random_differential)
 					vm_size_t psize;
 					err = verify_page(pm, (unsigned)i, &psize);
 					if (!err && psize != (big ? SUPERPAGE_SIZE : PAGE_SIZE)) {
-						snprintf(diff_msg, sizeof(diff_msg),
-							 "enter va 0x%llx pa 0x%llx len 0x%llx: page 0x%llx has size 0x%llx",
-							 (unsigned long long)va, (unsigned long long)pa,
-							 (unsigned long long)len, (unsigned long long)v,
-							 (unsigned long long)psize);
+						snprintf(
+							diff_msg, sizeof(diff_msg),
+							"enter va 0x%llx pa 0x%llx len 0x%llx: page 0x%llx has size 0x%llx",
+							(unsigned long long)va,
+							(unsigned long long)pa,
+							(unsigned long long)len,
+							(unsigned long long)v,
+							(unsigned long long)psize);
 						err = diff_msg;
 					}
 				}
@@ -810,14 +835,15 @@ KTEST(pmap, random_differential)
 		}
 		if (r != expect) {
 			KT_FAIL("seed 0x%llx op %d (kind %u va 0x%llx len 0x%llx): returned %d, expected %d",
-				(unsigned long long)seed, op, kind, (unsigned long long)va, (unsigned long long)len, r,
-				expect);
+				(unsigned long long)seed, op, kind, (unsigned long long)va,
+				(unsigned long long)len, r, expect);
 			break;
 		}
 		/* The blocks at the ends of the range and on either side: where splits happen. */
 		long ends[4] = {start - 1, start, end - 1, end};
 		for (int k = 0; k < 4 && !err; k++)
-			if (k == 0 || ends[k] / (long)BLOCK_PAGES != ends[k - 1] / (long)BLOCK_PAGES)
+			if (k == 0 ||
+			    ends[k] / (long)BLOCK_PAGES != ends[k - 1] / (long)BLOCK_PAGES)
 				err = verify_block(pm, ends[k]);
 		for (int k = 0; k < 32 && !err; k++) {
 			/* The end is drawn first, as it always was, so that recorded seeds replay. */
@@ -831,8 +857,8 @@ KTEST(pmap, random_differential)
 			err = verify_window(pm);
 		if (err) {
 			KT_FAIL("seed 0x%llx op %d (kind %u va 0x%llx len 0x%llx flags 0x%x): %s",
-				(unsigned long long)seed, op, kind, (unsigned long long)va, (unsigned long long)len, flags,
-				err);
+				(unsigned long long)seed, op, kind, (unsigned long long)va,
+				(unsigned long long)len, flags, err);
 			break;
 		}
 	}

@@ -20,11 +20,11 @@
 #define GiB ((vm_paddr_t)1 << 30)
 #define NORDERS (PMM_MAX_ORDER + 1)
 
-#define CHECK_PMM()                                                 \
-	do {                                                        \
-		const char *err_ = pmm_check();                     \
-		if (err_)                                           \
-			KT_FAIL("pmm_check: %s", err_);             \
+#define CHECK_PMM()                                     \
+	do {                                            \
+		const char *err_ = pmm_check();         \
+		if (err_)                               \
+			KT_FAIL("pmm_check: %s", err_); \
 	} while (0)
 
 struct layout {
@@ -86,10 +86,10 @@ static bool layout_usable(const struct layout *l, uint64_t pfn)
 
 struct model {
 	const struct layout *l;
-	uint64_t nframes;      /* frames [0, nframes) of the arena */
-	uint8_t *state;        /* per frame: 0 never handed out, 1 free, 2 allocated */
+	uint64_t nframes;       /* frames [0, nframes) of the arena */
+	uint8_t *state;         /* per frame: 0 never handed out, 1 free, 2 allocated */
 	uint32_t *cnt[NORDERS]; /* free frames in each aligned window of 2^k frames */
-	size_t full[NORDERS];  /* windows of order k that are wholly free */
+	size_t full[NORDERS];   /* windows of order k that are wholly free */
 	size_t free_frames;
 	size_t init_blocks[NORDERS];
 	uint64_t held_frames; /* usable frames pmm keeps for itself (its vm_page array) */
@@ -171,7 +171,8 @@ static void model_init(struct ktest_state *kt, struct model *m, const struct lay
 	 */
 	uint64_t lo = UINT64_MAX, hi = 0;
 	for (size_t i = 0; i < l->nusable; i++) {
-		uint64_t s = round_page(l->usable[i].start) >> PAGE_SHIFT, e = l->usable[i].end >> PAGE_SHIFT;
+		uint64_t s = round_page(l->usable[i].start) >> PAGE_SHIFT,
+			 e = l->usable[i].end >> PAGE_SHIFT;
 		lo = s < lo ? s : lo;
 		hi = e > hi ? e : hi;
 	}
@@ -197,18 +198,20 @@ static bool model_compare(struct ktest_state *kt, const struct model *m, const c
 {
 	bool ok = pmm_free_count() == m->free_frames;
 	if (!ok)
-		KT_FAIL("%s: pmm_free_count %zu, model %zu", when, pmm_free_count(), m->free_frames);
+		KT_FAIL("%s: pmm_free_count %zu, model %zu", when, pmm_free_count(),
+			m->free_frames);
 	for (unsigned k = 0; k < NORDERS && ok; k++)
 		if (pmm_free_blocks(k) != model_blocks(m, k)) {
-			KT_FAIL("%s: %zu free blocks of order %u, model says %zu", when, pmm_free_blocks(k), k,
-				model_blocks(m, k));
+			KT_FAIL("%s: %zu free blocks of order %u, model says %zu", when,
+				pmm_free_blocks(k), k, model_blocks(m, k));
 			ok = false;
 		}
 	return ok;
 }
 
 /* Record an allocation in the model after checking it: aligned, usable, overlapping nothing live. */
-static bool model_take(struct ktest_state *kt, struct model *m, vm_page_t pg, unsigned k, const char *when)
+static bool model_take(struct ktest_state *kt, struct model *m, vm_page_t pg, unsigned k,
+		       const char *when)
 {
 	vm_paddr_t pa = vm_page_to_phys(pg);
 	uint64_t pfn = pa >> PAGE_SHIFT, n = (uint64_t)1 << k;
@@ -224,9 +227,10 @@ static bool model_take(struct ktest_state *kt, struct model *m, vm_page_t pg, un
 	}
 	for (uint64_t i = 0; i < n; i++) {
 		if (m->state[pfn + i] != M_FREE) {
-			KT_FAIL("%s: order-%u block at %#llx: frame %#llx is %s", when, k, (unsigned long long)pa,
-				(unsigned long long)(pfn + i) << PAGE_SHIFT,
-				m->state[pfn + i] == M_ALLOC ? "already allocated" : "not usable memory");
+			KT_FAIL("%s: order-%u block at %#llx: frame %#llx is %s", when, k,
+				(unsigned long long)pa, (unsigned long long)(pfn + i) << PAGE_SHIFT,
+				m->state[pfn + i] == M_ALLOC ? "already allocated"
+							     : "not usable memory");
 			return false;
 		}
 	}
@@ -254,7 +258,8 @@ struct live {
 static void dirty(vm_page_t pg, unsigned k)
 {
 	for (size_t i = 0; i < ((size_t)1 << k); i++)
-		*(uint64_t *)phys_to_virt(vm_page_to_phys(pg) + i * PAGE_SIZE) = 0xdeadbeefcafef00dull;
+		*(uint64_t *)phys_to_virt(vm_page_to_phys(pg) + i * PAGE_SIZE) =
+			0xdeadbeefcafef00dull;
 }
 
 static bool zeroed(vm_page_t pg, unsigned k, bool whole)
@@ -279,7 +284,8 @@ static unsigned random_order(struct test_rng *rng)
  * piecewise frees, checked against the model after every operation and with pmm_check every
  * `check_every` operations; at the end everything is freed and the initial state must be back.
  */
-static void random_run(struct ktest_state *kt, const struct layout *l, uint64_t seed, long ops, long check_every)
+static void random_run(struct ktest_state *kt, const struct layout *l, uint64_t seed, long ops,
+		       long check_every)
 {
 	struct model m;
 	setup(l);
@@ -294,7 +300,8 @@ static void random_run(struct ktest_state *kt, const struct layout *l, uint64_t 
 	bool ok = true;
 	long op;
 	for (op = 0; op < ops && ok; op++) {
-		snprintf(when, sizeof(when), "layout %s seed %#llx op %ld", l->name, (unsigned long long)seed, op);
+		snprintf(when, sizeof(when), "layout %s seed %#llx op %ld", l->name,
+			 (unsigned long long)seed, op);
 		/* Phases of filling up, steady churn and draining, so that both full and sparse states occur. */
 		static const int free_pct[] = {45, 30, 70, 50};
 		int r = (int)test_rng_below(&rng, 100);
@@ -313,8 +320,8 @@ static void random_run(struct ktest_state *kt, const struct layout *l, uint64_t 
 			if (!pg) {
 				nulls++;
 				if (m.full[k]) {
-					KT_FAIL("%s: order-%u allocation failed with %zu wholly free windows", when, k,
-						m.full[k]);
+					KT_FAIL("%s: order-%u allocation failed with %zu wholly free windows",
+						when, k, m.full[k]);
 					ok = false;
 				}
 				continue;
@@ -325,8 +332,10 @@ static void random_run(struct ktest_state *kt, const struct layout *l, uint64_t 
 				KT_FAIL("%s: PMM_ZERO block of order %u is not zeroed", when, k);
 				ok = false;
 			}
-			if (ok && pmm_block_head(pg + test_rng_below(&rng, (uint64_t)1 << k)) != pg) {
-				KT_FAIL("%s: pmm_block_head inside the order-%u block is wrong", when, k);
+			if (ok &&
+			    pmm_block_head(pg + test_rng_below(&rng, (uint64_t)1 << k)) != pg) {
+				KT_FAIL("%s: pmm_block_head inside the order-%u block is wrong",
+					when, k);
 				ok = false;
 			}
 			if (k && test_rng_below(&rng, 16) == 0 && nlive + ((size_t)1 << k) <= CAP) {
@@ -524,7 +533,9 @@ KTEST(pmm, array_goes_to_lowest_range_that_holds_it)
 	static const struct layout l = {
 		.name = "placement",
 		.arena = 64 * MiB,
-		.usable = {{40 * MiB, 64 * MiB}, {1 * MiB, 1 * MiB + 64 * KiB}, {4 * MiB, 16 * MiB}},
+		.usable = {{40 * MiB, 64 * MiB},
+			   {1 * MiB, 1 * MiB + 64 * KiB},
+			   {4 * MiB, 16 * MiB}},
 		.nusable = 3,
 		.reserved = {{4 * MiB, 5 * MiB + 1}},
 		.nreserved = 1,
@@ -559,8 +570,13 @@ KTEST(pmm, array_goes_to_lowest_range_that_holds_it)
 KTEST(pmm, vm_page_phys_round_trip)
 {
 	setup(&high_layout);
-	static const vm_paddr_t pas[] = {0, 1 * MiB, 2 * MiB + 0x10, 39 * MiB + 123, 4 * GiB,
-					 4 * GiB + 5 * PAGE_SIZE, 4 * GiB + 48 * MiB - 1};
+	static const vm_paddr_t pas[] = {0,
+					 1 * MiB,
+					 2 * MiB + 0x10,
+					 39 * MiB + 123,
+					 4 * GiB,
+					 4 * GiB + 5 * PAGE_SIZE,
+					 4 * GiB + 48 * MiB - 1};
 	for (size_t i = 0; i < sizeof(pas) / sizeof(pas[0]); i++) {
 		vm_page_t pg = phys_to_vm_page(pas[i]);
 		ASSERT_NONNULL(pg);
@@ -586,7 +602,8 @@ KTEST(pmm, span_reaching_64gib)
 		.nreserved = 1,
 	};
 	/* The arena needs 64 GiB of address space; say so rather than die if the host refuses it. */
-	void *probe = mmap(NULL, l.arena, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	void *probe =
+		mmap(NULL, l.arena, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (probe == MAP_FAILED) {
 		KT_FAIL("cannot reserve a 64 GiB arena on this host");
 		return;
@@ -609,7 +626,8 @@ KTEST(pmm, span_reaching_64gib)
 		EXPECT_TRUE(pa < 512 * MiB || (pa >= 63 * GiB && pa < 64 * GiB));
 		if (pa >= 63 * GiB) {
 			high++;
-			*(volatile uint64_t *)phys_to_virt(pa + (PAGE_SIZE << PMM_MAX_ORDER) - 8) = pa;
+			*(volatile uint64_t *)phys_to_virt(pa + (PAGE_SIZE << PMM_MAX_ORDER) - 8) =
+				pa;
 		}
 	}
 	EXPECT_EQ(high, 256);
@@ -655,13 +673,15 @@ KTEST(pmm, alloc_below_stays_below_limit)
 			ASSERT_LT(n, 20000);
 			pages[n++] = pg;
 			vm_paddr_t pa = vm_page_to_phys(pg);
-			if (pa + (PAGE_SIZE << k) > limit || pa & ((PAGE_SIZE << k) - 1) || pg->order != k) {
-				KT_FAIL("order-%u block at %#llx: not wholly below 16 GiB or misaligned", k,
-					(unsigned long long)pa);
+			if (pa + (PAGE_SIZE << k) > limit || pa & ((PAGE_SIZE << k) - 1) ||
+			    pg->order != k) {
+				KT_FAIL("order-%u block at %#llx: not wholly below 16 GiB or misaligned",
+					k, (unsigned long long)pa);
 				return;
 			}
 			if (!zeroed(pg, k, false)) {
-				KT_FAIL("PMM_ZERO block at %#llx is not zeroed", (unsigned long long)pa);
+				KT_FAIL("PMM_ZERO block at %#llx is not zeroed",
+					(unsigned long long)pa);
 				return;
 			}
 			if (n % 500 == 0)

@@ -88,8 +88,11 @@ static uint32_t fill_and_measure(struct bpf_map *map, const uint64_t *keys)
 /* An 8-byte-key, 8-byte-value HASH of MAP_ENTRIES entries with these map_flags. */
 static int hash_map(uint32_t map_flags, struct bpf_map **map)
 {
-	union bpf_attr attr = {.map_type = BPF_MAP_TYPE_HASH, .key_size = 8, .value_size = 8,
-			       .max_entries = MAP_ENTRIES, .map_flags = map_flags};
+	union bpf_attr attr = {.map_type = BPF_MAP_TYPE_HASH,
+			       .key_size = 8,
+			       .value_size = 8,
+			       .max_entries = MAP_ENTRIES,
+			       .map_flags = map_flags};
 
 	return bpf_map_create(&attr, map);
 }

@@ -62,7 +62,8 @@ KTEST(rcu, queued_outside_a_section_runs_at_the_next_poll)
 	struct counted c = {.runs = &runs};
 
 	call_rcu(&c.head, count_cb);
-	EXPECT_EQ(runs, 0); /* call_rcu never runs it: its caller may hold locks the callback takes */
+	EXPECT_EQ(runs,
+		  0); /* call_rcu never runs it: its caller may hold locks the callback takes */
 	rcu_poll();
 	EXPECT_EQ(runs, 1);
 	rcu_poll();

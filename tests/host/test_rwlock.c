@@ -87,7 +87,8 @@ KTEST(rwlock, waiting_writer_not_starved_by_overlapping_readers)
 		ASSERT_EQ(pthread_create(&r[i], NULL, relay_reader, (void *)(intptr_t)i), 0);
 	/* Wait until the relay runs: both have held the lock. */
 	uint64_t start = now_ns();
-	while (!(atomic_load(&holding[0]) && atomic_load(&holding[1])) && now_ns() - start < 2000000000u)
+	while (!(atomic_load(&holding[0]) && atomic_load(&holding[1])) &&
+	       now_ns() - start < 2000000000u)
 		;
 	ASSERT_EQ(pthread_create(&w, NULL, relay_writer, NULL), 0);
 	start = now_ns();

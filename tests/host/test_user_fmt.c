@@ -41,8 +41,9 @@ same_sized(struct ktest_state *kt, int line, size_t size, const char *fmt, ...)
 	va_end(b);
 	va_end(a);
 	if (wn != gn || memcmp(want, got, sizeof(want)) != 0) {
-		ktest_fail(kt, __FILE__, line, "format \"%s\" size %zu: host %d \"%.*s\", ours %d \"%.*s\"",
-			   fmt, size, wn, (int)strnlen(want, sizeof(want)), want, gn,
+		ktest_fail(kt, __FILE__, line,
+			   "format \"%s\" size %zu: host %d \"%.*s\", ours %d \"%.*s\"", fmt, size,
+			   wn, (int)strnlen(want, sizeof(want)), want, gn,
 			   (int)strnlen(got, sizeof(got)), got);
 		return false;
 	}
@@ -173,8 +174,23 @@ static struct test_rng rng;
 static uint64_t rng_value(void)
 {
 	static const uint64_t edges[] = {
-		0, 1, 9, 10, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000,
-		0xffffffff, 0x7fffffffffffffffull, 0x8000000000000000ull, 0xffffffffffffffffull,
+		0,
+		1,
+		9,
+		10,
+		0x7f,
+		0x80,
+		0xff,
+		0x100,
+		0x7fff,
+		0x8000,
+		0xffff,
+		0x7fffffff,
+		0x80000000,
+		0xffffffff,
+		0x7fffffffffffffffull,
+		0x8000000000000000ull,
+		0xffffffffffffffffull,
 	};
 	uint64_t r = test_rng_next(&rng);
 
@@ -229,7 +245,8 @@ static bool random_case(struct ktest_state *kt)
 	if (conv == 'c')
 		return same_sized(kt, __LINE__, BUF, fmt, (int)(v % 95 + 32));
 	if (conv == 'p')
-		return same_sized(kt, __LINE__, BUF, fmt, v % 7 == 0 ? null_ptr : (void *)(uintptr_t)v);
+		return same_sized(kt, __LINE__, BUF, fmt,
+				  v % 7 == 0 ? null_ptr : (void *)(uintptr_t)v);
 	/* Each length modifier reads the promoted type of its argument. */
 	if (!strcmp(len, "") || !strcmp(len, "hh") || !strcmp(len, "h"))
 		return is_signed ? same_sized(kt, __LINE__, BUF, fmt, (int)v)

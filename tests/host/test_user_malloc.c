@@ -61,25 +61,25 @@ static void release_heap(struct uheap *h)
 	h->free_list = NULL;
 }
 
-#define CHECK_HEAP(h, st)                                                                   \
-	do {                                                                                \
-		const char *why_ = uheap_check(h, st);                                      \
-		if (why_) {                                                                 \
-			KT_FAIL("uheap_check: %s", why_);                                   \
-			return;                                                             \
-		}                                                                           \
+#define CHECK_HEAP(h, st)                                 \
+	do {                                              \
+		const char *why_ = uheap_check(h, st);    \
+		if (why_) {                               \
+			KT_FAIL("uheap_check: %s", why_); \
+			return;                           \
+		}                                         \
 	} while (0)
 
 /* After everything is freed: no used chunk, each arena one free chunk, no large mapping. */
-#define EXPECT_ALL_FREE(h)                                                                  \
-	do {                                                                                \
-		struct uheap_stats st_;                                                     \
-		CHECK_HEAP(h, &st_);                                                        \
-		EXPECT_EQ(st_.used_chunks, 0);                                              \
-		EXPECT_EQ(st_.large, 0);                                                    \
-		EXPECT_EQ(st_.free_chunks, st_.arenas);                                     \
-		EXPECT_EQ(st_.free_bytes, st_.arenas * (UHEAP_ARENA_SIZE - UHEAP_ALIGN));   \
-		EXPECT_EQ(src_live_bytes, st_.arenas * UHEAP_ARENA_SIZE);                   \
+#define EXPECT_ALL_FREE(h)                                                               \
+	do {                                                                             \
+		struct uheap_stats st_;                                                  \
+		CHECK_HEAP(h, &st_);                                                     \
+		EXPECT_EQ(st_.used_chunks, 0);                                           \
+		EXPECT_EQ(st_.large, 0);                                                 \
+		EXPECT_EQ(st_.free_chunks, st_.arenas);                                  \
+		EXPECT_EQ(st_.free_bytes, st_.arenas *(UHEAP_ARENA_SIZE - UHEAP_ALIGN)); \
+		EXPECT_EQ(src_live_bytes, st_.arenas *UHEAP_ARENA_SIZE);                 \
 	} while (0)
 
 KTEST(user_malloc, sizes_alignment_and_reuse)
@@ -176,7 +176,8 @@ KTEST(user_malloc, free_coalesces_both_sides)
 KTEST(user_malloc, misuse_is_refused)
 {
 	struct uheap h = fresh_heap();
-	char *a = uheap_alloc(&h, 100), *keep = uheap_alloc(&h, 100), *big = uheap_alloc(&h, 1 << 20);
+	char *a = uheap_alloc(&h, 100), *keep = uheap_alloc(&h, 100),
+	     *big = uheap_alloc(&h, 1 << 20);
 
 	ASSERT_NONNULL(a);
 	ASSERT_NONNULL(keep);
@@ -225,7 +226,7 @@ KTEST(user_malloc, realloc_keeps_contents)
 	ASSERT_NONNULL(p);
 	memcpy(p, "0123456789", 10);
 	EXPECT_EQ((uintptr_t)uheap_realloc(&h, p, 5), (uintptr_t)p); /* shrinking stays in place */
-	q = uheap_realloc(&h, p, 1000);        /* small to bigger small */
+	q = uheap_realloc(&h, p, 1000);                              /* small to bigger small */
 	ASSERT_NONNULL(q);
 	EXPECT_EQ(memcmp(q, "0123456789", 10), 0);
 	p = uheap_realloc(&h, q, 200000); /* small to large */
@@ -385,8 +386,8 @@ KTEST(user_malloc, random_against_model)
 			s->id = next_id++;
 			s->p = uheap_alloc(&h, s->n);
 			if (!s->p || (uintptr_t)s->p % 16 || uheap_usable_size(s->p) < s->n) {
-				KT_FAIL("seed %#llx op %d: alloc(%zu) gave %p", (unsigned long long)seed,
-					op, s->n, (void *)s->p);
+				KT_FAIL("seed %#llx op %d: alloc(%zu) gave %p",
+					(unsigned long long)seed, op, s->n, (void *)s->p);
 				break;
 			}
 			fill(s);
@@ -414,7 +415,8 @@ KTEST(user_malloc, random_against_model)
 		}
 		why = uheap_check(&h, NULL);
 		if (why) {
-			KT_FAIL("seed %#llx op %d: uheap_check: %s", (unsigned long long)seed, op, why);
+			KT_FAIL("seed %#llx op %d: uheap_check: %s", (unsigned long long)seed, op,
+				why);
 			break;
 		}
 		if (op % 500 == 0) {

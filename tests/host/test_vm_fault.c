@@ -30,7 +30,8 @@ static void env_fini(struct ktest_state *kt, struct vm_env *v)
 	EXPECT_EQ(free_frames_after_reap(), v->free_before);
 }
 
-static vm_offset_t map_anon(struct ktest_state *kt, vm_map_t map, vm_offset_t addr, vm_size_t len, vm_prot_t prot)
+static vm_offset_t map_anon(struct ktest_state *kt, vm_map_t map, vm_offset_t addr, vm_size_t len,
+			    vm_prot_t prot)
 {
 	int rc = vm_map_find(map, NULL, 0, &addr, len, 0, VMFS_NO_SPACE, prot, VM_PROT_ALL, 0);
 	EXPECT_EQ(rc, KERN_SUCCESS);
@@ -110,7 +111,8 @@ KTEST(vm_fault, rights_and_bad_addresses)
 	vm_offset_t a = map_anon(kt, v.map, 0x10000, 2 * K4, R);
 	vm_offset_t x = map_anon(kt, v.map, 0x20000, K4, RX);
 	vm_offset_t g = 0x30000;
-	EXPECT_EQ(vm_map_find(v.map, NULL, 0, &g, K4, 0, VMFS_NO_SPACE, R, R, MAP_CREATE_GUARD), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_find(v.map, NULL, 0, &g, K4, 0, VMFS_NO_SPACE, R, R, MAP_CREATE_GUARD),
+		  KERN_SUCCESS);
 	vm_offset_t n = map_anon(kt, v.map, 0x40000, K4, VM_PROT_NONE);
 
 	EXPECT_EQ(vm_fault(v.map, a, VM_PROT_WRITE), KERN_PROTECTION_FAILURE);
@@ -120,7 +122,8 @@ KTEST(vm_fault, rights_and_bad_addresses)
 	unsigned flags;
 	ASSERT_TRUE(mapped(v.pmap, a, NULL, &flags, NULL));
 	EXPECT_EQ(flags, UFLAGS_R);
-	EXPECT_EQ(vm_fault(v.map, a, VM_PROT_WRITE), KERN_PROTECTION_FAILURE); /* mapped, still not writable */
+	EXPECT_EQ(vm_fault(v.map, a, VM_PROT_WRITE),
+		  KERN_PROTECTION_FAILURE); /* mapped, still not writable */
 	EXPECT_EQ(vm_fault(v.map, x, VM_PROT_EXECUTE), KERN_SUCCESS);
 	ASSERT_TRUE(mapped(v.pmap, x, NULL, &flags, NULL));
 	EXPECT_EQ(flags, UFLAGS_R | MMU_EXEC);
@@ -137,14 +140,17 @@ KTEST(vm_fault, rights_and_bad_addresses)
 	vm_paddr_t pa;
 	ASSERT_TRUE(mapped(v.pmap, a, &pa, NULL, NULL));
 	*(unsigned char *)phys_to_virt(pa) = 0x77;
-	EXPECT_EQ(vm_map_protect(v.map, a, a + 2 * K4, RW, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(v.map, a, a + 2 * K4, RW, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
 	ASSERT_TRUE(mapped(v.pmap, a, NULL, &flags, NULL));
 	EXPECT_EQ(flags, UFLAGS_RW);
-	EXPECT_EQ(vm_map_protect(v.map, a, a + 2 * K4, VM_PROT_NONE, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(v.map, a, a + 2 * K4, VM_PROT_NONE, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
 	EXPECT_FALSE(mapped(v.pmap, a, NULL, NULL, NULL));
 	EXPECT_EQ(stats(v.map).resident_4k, 1);
 	EXPECT_EQ(vm_env_check(v.map), 0);
-	EXPECT_EQ(vm_map_protect(v.map, a, a + 2 * K4, R, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(v.map, a, a + 2 * K4, R, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
 	EXPECT_EQ(vm_fault(v.map, a, R), KERN_SUCCESS);
 	vm_paddr_t pa2;
 	ASSERT_TRUE(mapped(v.pmap, a, &pa2, NULL, NULL));
@@ -165,7 +171,8 @@ KTEST(vm_fault, superpage_where_aligned)
 	struct vm_env v;
 	ASSERT_TRUE(vm_env_init(kt, &v));
 	vm_offset_t a = 0;
-	ASSERT_EQ(vm_map_find(v.map, NULL, 0, &a, 2 * M2 + 3 * K4, 0, VMFS_SUPER_SPACE, RW, RW, 0), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_find(v.map, NULL, 0, &a, 2 * M2 + 3 * K4, 0, VMFS_SUPER_SPACE, RW, RW, 0),
+		  KERN_SUCCESS);
 	EXPECT_EQ(a & (M2 - 1), 0);
 	EXPECT_EQ(vm_fault(v.map, a + 0x12345, VM_PROT_WRITE), KERN_SUCCESS);
 	vm_paddr_t pa;
@@ -221,7 +228,8 @@ KTEST(vm_fault, no_superpage_when_not_allowed)
 	vm_object_t obj = vm_object_allocate(4 * M2);
 	ASSERT_NONNULL(obj);
 	vm_offset_t b = 0x2000000;
-	ASSERT_EQ(vm_map_find(v.map, obj, K4, &b, 2 * M2, 0, VMFS_NO_SPACE, RW, RW, 0), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_find(v.map, obj, K4, &b, 2 * M2, 0, VMFS_NO_SPACE, RW, RW, 0),
+		  KERN_SUCCESS);
 	EXPECT_EQ(vm_fault(v.map, b + 5 * K4, R), KERN_SUCCESS);
 	ASSERT_TRUE(mapped(v.pmap, b + 5 * K4, NULL, NULL, &size));
 	EXPECT_EQ(size, K4);
@@ -231,10 +239,12 @@ KTEST(vm_fault, no_superpage_when_not_allowed)
 	ASSERT_NONNULL(half);
 	vm_object_reference(half);
 	vm_offset_t c = 0x3000000;
-	ASSERT_EQ(vm_map_find(v.map, half, 0, &c, M2 / 2, 0, VMFS_NO_SPACE, RW, RW, 0), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_find(v.map, half, 0, &c, M2 / 2, 0, VMFS_NO_SPACE, RW, RW, 0),
+		  KERN_SUCCESS);
 	EXPECT_EQ(vm_fault(v.map, c, R), KERN_SUCCESS); /* the entry does not cover 2 MiB: 4 KiB */
 	c += M2 / 2;
-	ASSERT_EQ(vm_map_find(v.map, half, M2 / 2, &c, M2 / 2, 0, VMFS_NO_SPACE, RW, RW, 0), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_find(v.map, half, M2 / 2, &c, M2 / 2, 0, VMFS_NO_SPACE, RW, RW, 0),
+		  KERN_SUCCESS);
 	EXPECT_EQ(v.map->nentries, 3);
 	EXPECT_EQ(vm_fault(v.map, c + M2 / 2 - K4, R), KERN_SUCCESS);
 	ASSERT_TRUE(mapped(v.pmap, c + M2 / 2 - K4, NULL, NULL, &size));
@@ -289,8 +299,8 @@ static vm_paddr_t fill_superpage(struct ktest_state *kt, struct vm_env *v, vm_of
 }
 
 /* Every page of [a, a + 2 MiB) except [hole, hole_end) is mapped 4 KiB at its old frame with its data. */
-static void expect_kept(struct ktest_state *kt, struct vm_env *v, vm_offset_t a, vm_paddr_t base, vm_offset_t hole,
-			vm_offset_t hole_end)
+static void expect_kept(struct ktest_state *kt, struct vm_env *v, vm_offset_t a, vm_paddr_t base,
+			vm_offset_t hole, vm_offset_t hole_end)
 {
 	for (size_t i = 0; i < 512; i++) {
 		vm_offset_t va = a + i * K4;
@@ -348,14 +358,16 @@ KTEST(vm_fault, partial_protect_keeps_data)
 	struct vm_env v;
 	ASSERT_TRUE(vm_env_init(kt, &v));
 	vm_offset_t a = 0x40000000;
-	ASSERT_EQ(vm_map_find(v.map, NULL, 0, &a, 2 * M2, 0, VMFS_NO_SPACE, RW, VM_PROT_ALL, 0), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_find(v.map, NULL, 0, &a, 2 * M2, 0, VMFS_NO_SPACE, RW, VM_PROT_ALL, 0),
+		  KERN_SUCCESS);
 	ASSERT_EQ(vm_fault(v.map, a, VM_PROT_WRITE), KERN_SUCCESS);
 	ASSERT_EQ(vm_fault(v.map, a + M2, VM_PROT_WRITE), KERN_SUCCESS);
 	vm_paddr_t base = fill_superpage(kt, &v, a);
 	ASSERT_NE(base, 0);
 
 	/* Part of the first: split, rights per page, data and frames kept. */
-	EXPECT_EQ(vm_map_protect(v.map, a + 10 * K4, a + 20 * K4, R, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(v.map, a + 10 * K4, a + 20 * K4, R, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
 	expect_kept(kt, &v, a, base, 0, 0);
 	unsigned flags;
 	ASSERT_TRUE(mapped(v.pmap, a + 15 * K4, NULL, &flags, NULL));
@@ -368,19 +380,22 @@ KTEST(vm_fault, partial_protect_keeps_data)
 	EXPECT_EQ(v.map->nentries, 3);
 	EXPECT_EQ(vm_env_check(v.map), 0);
 	/* Back to RW: one entry again, the pages stay 4 KiB. */
-	EXPECT_EQ(vm_map_protect(v.map, a + 10 * K4, a + 20 * K4, RW, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(v.map, a + 10 * K4, a + 20 * K4, RW, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
 	EXPECT_EQ(v.map->nentries, 1);
 	expect_kept(kt, &v, a, base, 0, 0);
 
 	/* All of the second, aligned: the 2 MiB page stays whole. */
-	EXPECT_EQ(vm_map_protect(v.map, a + M2, a + 2 * M2, RX, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(v.map, a + M2, a + 2 * M2, RX, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
 	vm_size_t size;
 	ASSERT_TRUE(mapped(v.pmap, a + M2 + 7 * K4, NULL, &flags, &size));
 	EXPECT_EQ(size, M2);
 	EXPECT_EQ(flags, UFLAGS_R | MMU_EXEC);
 	EXPECT_EQ(stats(v.map).resident_2m, 1);
 	/* set_max on one page without changing the rights: the 2 MiB page spans two entries. */
-	EXPECT_EQ(vm_map_protect(v.map, a + M2, a + M2 + K4, 0, RX, VM_MAP_PROTECT_SET_MAXPROT), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(v.map, a + M2, a + M2 + K4, 0, RX, VM_MAP_PROTECT_SET_MAXPROT),
+		  KERN_SUCCESS);
 	EXPECT_EQ(v.map->nentries, 3);
 	ASSERT_TRUE(mapped(v.pmap, a + M2, NULL, NULL, &size));
 	EXPECT_EQ(size, M2);
@@ -396,8 +411,14 @@ KTEST(vm_fault, partial_protect_keeps_data)
 
 /* A page-table allocator that fails on demand, wrapping the default as mm/mmu.h asks. */
 static bool pt_fail;
-static vm_paddr_t failing_alloc(void) { return pt_fail ? 0 : mmu_pt_pmm_allocator.alloc(); }
-static void passing_free(vm_paddr_t pa) { mmu_pt_pmm_allocator.free(pa); }
+static vm_paddr_t failing_alloc(void)
+{
+	return pt_fail ? 0 : mmu_pt_pmm_allocator.alloc();
+}
+static void passing_free(vm_paddr_t pa)
+{
+	mmu_pt_pmm_allocator.free(pa);
+}
 static const struct mmu_pt_allocator failing_allocator = {failing_alloc, passing_free};
 
 KTEST(vm_fault, out_of_page_tables)
@@ -406,7 +427,8 @@ KTEST(vm_fault, out_of_page_tables)
 	ASSERT_TRUE(vm_env_init(kt, &v));
 	mmu_set_pt_allocator(&failing_allocator);
 	vm_offset_t a = 0x40000000;
-	ASSERT_EQ(vm_map_find(v.map, NULL, 0, &a, 2 * M2, 0, VMFS_NO_SPACE, RW, RW, 0), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_find(v.map, NULL, 0, &a, 2 * M2, 0, VMFS_NO_SPACE, RW, RW, 0),
+		  KERN_SUCCESS);
 	ASSERT_EQ(vm_fault(v.map, a, VM_PROT_WRITE), KERN_SUCCESS);
 	vm_paddr_t base = fill_superpage(kt, &v, a);
 	ASSERT_NE(base, 0);
@@ -465,7 +487,8 @@ static void *fault_all(void *arg)
 	struct fault_job *j = arg;
 	for (size_t i = 0; i < j->pages; i++) {
 		size_t k = j->backwards ? j->pages - 1 - i : i;
-		if (vm_fault(j->map, j->start + k * K4, (k & 1) ? VM_PROT_WRITE : R) != KERN_SUCCESS)
+		if (vm_fault(j->map, j->start + k * K4, (k & 1) ? VM_PROT_WRITE : R) !=
+		    KERN_SUCCESS)
 			j->failures++;
 	}
 	return NULL;
@@ -479,7 +502,8 @@ KTEST(vm_fault, concurrent_faults)
 	for (int round = 0; round < 4; round++) {
 		vm_offset_t a = 0x40000000 + (vm_offset_t)round * 0x10000000 - (round & 1) * 3 * K4;
 		size_t pages = 3 * 512 + 7;
-		ASSERT_EQ(vm_map_find(v.map, NULL, 0, &a, pages * K4, 0, VMFS_NO_SPACE, RW, RW, 0), KERN_SUCCESS);
+		ASSERT_EQ(vm_map_find(v.map, NULL, 0, &a, pages * K4, 0, VMFS_NO_SPACE, RW, RW, 0),
+			  KERN_SUCCESS);
 		struct fault_job j1 = {v.map, a, pages, false, 0}, j2 = {v.map, a, pages, true, 0};
 		pthread_t t1, t2;
 		ASSERT_EQ(pthread_create(&t1, NULL, fault_all, &j1), 0);
@@ -525,7 +549,8 @@ KTEST(vm_fault, random_churn_gives_every_frame_back)
 			EXPECT_EQ(vm_map_remove(v.map, s, e), KERN_SUCCESS);
 			break;
 		case 2:
-			EXPECT_EQ(vm_map_protect(v.map, s, e, (vm_prot_t)((x >> 40) % 8), 0, VM_MAP_PROTECT_SET_PROT),
+			EXPECT_EQ(vm_map_protect(v.map, s, e, (vm_prot_t)((x >> 40) % 8), 0,
+						 VM_MAP_PROTECT_SET_PROT),
 				  KERN_SUCCESS);
 			break;
 		default:

@@ -40,9 +40,10 @@ static vm_map_t setup(struct ktest_state *kt, pmap_t *pm, vm_offset_t a, vm_padd
 	}
 	vm_offset_t at = a;
 	vm_size_t size = 0;
-	if (vm_map_find(map, NULL, 0, &at, M2, 0, VMFS_NO_SPACE, RW, VM_PROT_ALL, 0) != KERN_SUCCESS ||
-	    vm_fault(map, a, VM_PROT_WRITE) != KERN_SUCCESS || !pmap_query(*pm, a, pa, NULL, &size) ||
-	    size != M2) {
+	if (vm_map_find(map, NULL, 0, &at, M2, 0, VMFS_NO_SPACE, RW, VM_PROT_ALL, 0) !=
+		    KERN_SUCCESS ||
+	    vm_fault(map, a, VM_PROT_WRITE) != KERN_SUCCESS ||
+	    !pmap_query(*pm, a, pa, NULL, &size) || size != M2) {
 		KT_FAIL("no 2 MiB page at 0x%llx", (unsigned long long)a);
 		vm_map_destroy(map);
 		pmap_destroy(*pm);
@@ -135,7 +136,8 @@ KTEST(vm_map_check, superpage_shared_by_clipped_entries_is_fine)
 	vm_map_t map = setup(kt, &pm, a, &pa);
 	ASSERT_NONNULL(map);
 	/* Only max_protection changes: the entry is clipped, the mapping's flags stay, no split. */
-	ASSERT_EQ(vm_map_protect(map, a + M2 / 2, a + M2, 0, RW, VM_MAP_PROTECT_SET_MAXPROT), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_protect(map, a + M2 / 2, a + M2, 0, RW, VM_MAP_PROTECT_SET_MAXPROT),
+		  KERN_SUCCESS);
 	EXPECT_EQ(map->nentries, 2);
 	vm_size_t size = 0;
 	ASSERT_TRUE(pmap_query(pm, a + M2 - K4, NULL, NULL, &size));

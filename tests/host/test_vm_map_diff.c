@@ -31,8 +31,14 @@
 
 static struct test_rng rng;
 
-static uint64_t below(uint64_t n) { return test_rng_below(&rng, n); }
-static bool chance(unsigned percent) { return below(100) < percent; }
+static uint64_t below(uint64_t n)
+{
+	return test_rng_below(&rng, n);
+}
+static bool chance(unsigned percent)
+{
+	return below(100) < percent;
+}
 
 struct mentry {
 	vm_offset_t start, end;
@@ -75,7 +81,8 @@ static bool m_mergeable(const struct mentry *a, const struct mentry *b)
 		return false;
 	if (!a->object && !b->object && !a->backed && !b->backed)
 		return true;
-	return a->object == b->object && a->backed == b->backed && a->offset + (a->end - a->start) == b->offset;
+	return a->object == b->object && a->backed == b->backed &&
+	       a->offset + (a->end - a->start) == b->offset;
 }
 
 static void m_normalize(struct model *m)
@@ -177,8 +184,8 @@ static void m_cut(struct model *m, vm_offset_t start, vm_offset_t end)
 	m->n = k;
 }
 
-static int m_attrs(vm_object_t obj, vm_ooffset_t offset, vm_size_t length, vm_prot_t *prot, vm_prot_t *max,
-		   int cow, uint16_t *eflags)
+static int m_attrs(vm_object_t obj, vm_ooffset_t offset, vm_size_t length, vm_prot_t *prot,
+		   vm_prot_t *max, int cow, uint16_t *eflags)
 {
 	if (cow & ~(MAP_CREATE_GUARD | MAP_CREATE_STACK))
 		return KERN_INVALID_ARGUMENT;
@@ -202,16 +209,18 @@ static int m_attrs(vm_object_t obj, vm_ooffset_t offset, vm_size_t length, vm_pr
 	return KERN_SUCCESS;
 }
 
-static struct mentry m_make(vm_object_t obj, vm_ooffset_t offset, vm_offset_t start, vm_offset_t end,
-			    vm_prot_t prot, vm_prot_t max, uint16_t eflags)
+static struct mentry m_make(vm_object_t obj, vm_ooffset_t offset, vm_offset_t start,
+			    vm_offset_t end, vm_prot_t prot, vm_prot_t max, uint16_t eflags)
 {
-	struct mentry x = {start, end, prot, max, eflags, obj, 0, obj ? offset : (start & (M2 - 1))};
+	struct mentry x = {start,  end, prot, max,
+			   eflags, obj, 0,    obj ? offset : (start & (M2 - 1))};
 	return x;
 }
 
 /* Range checks of vm_map_insert / vm_map_fixed; end as computed by the caller (may have wrapped). */
 static int m_check_insert(struct model *m, vm_object_t obj, vm_ooffset_t offset, vm_offset_t start,
-			  vm_offset_t end, vm_prot_t *prot, vm_prot_t *max, int cow, uint16_t *eflags)
+			  vm_offset_t end, vm_prot_t *prot, vm_prot_t *max, int cow,
+			  uint16_t *eflags)
 {
 	if (start >= end)
 		return KERN_INVALID_ADDRESS;
@@ -222,8 +231,8 @@ static int m_check_insert(struct model *m, vm_object_t obj, vm_ooffset_t offset,
 	return m_attrs(obj, offset, end - start, prot, max, cow, eflags);
 }
 
-static int m_insert(struct model *m, vm_object_t obj, vm_ooffset_t offset, vm_offset_t start, vm_offset_t end,
-		    vm_prot_t prot, vm_prot_t max, int cow)
+static int m_insert(struct model *m, vm_object_t obj, vm_ooffset_t offset, vm_offset_t start,
+		    vm_offset_t end, vm_prot_t prot, vm_prot_t max, int cow)
 {
 	uint16_t eflags;
 	int rc = m_check_insert(m, obj, offset, start, end, &prot, &max, cow, &eflags);
@@ -235,8 +244,8 @@ static int m_insert(struct model *m, vm_object_t obj, vm_ooffset_t offset, vm_of
 	return KERN_SUCCESS;
 }
 
-static int m_fixed(struct model *m, vm_object_t obj, vm_ooffset_t offset, vm_offset_t start, vm_size_t length,
-		   vm_prot_t prot, vm_prot_t max, int cow)
+static int m_fixed(struct model *m, vm_object_t obj, vm_ooffset_t offset, vm_offset_t start,
+		   vm_size_t length, vm_prot_t prot, vm_prot_t max, int cow)
 {
 	uint16_t eflags;
 	vm_offset_t end = start + length;
@@ -252,8 +261,8 @@ static int m_fixed(struct model *m, vm_object_t obj, vm_ooffset_t offset, vm_off
  * Lowest address >= st, congruent to phase modulo mask + 1, where length fits in a gap; 0 with
  * *ok false if none (or the address would end above ub). Walks every gap in order.
  */
-static vm_offset_t m_first_fit(const struct model *m, vm_offset_t st, vm_size_t length, vm_offset_t ub,
-			       vm_size_t mask, vm_offset_t phase, bool *ok)
+static vm_offset_t m_first_fit(const struct model *m, vm_offset_t st, vm_size_t length,
+			       vm_offset_t ub, vm_size_t mask, vm_offset_t phase, bool *ok)
 {
 	*ok = false;
 	for (size_t i = 0; i <= m->n; i++) {
@@ -266,7 +275,8 @@ static vm_offset_t m_first_fit(const struct model *m, vm_offset_t st, vm_size_t 
 		unsigned __int128 align = (unsigned __int128)mask + 1, aligned = a;
 		if (mask) {
 			__int128 d = (__int128)a - (__int128)phase;
-			unsigned __int128 k = d <= 0 ? 0 : ((unsigned __int128)d + align - 1) / align;
+			unsigned __int128 k =
+				d <= 0 ? 0 : ((unsigned __int128)d + align - 1) / align;
 			aligned = phase + k * align;
 		}
 		if (aligned >= ((unsigned __int128)1 << 64))
@@ -281,8 +291,9 @@ static vm_offset_t m_first_fit(const struct model *m, vm_offset_t st, vm_size_t 
 	return 0;
 }
 
-static int m_find(struct model *m, vm_object_t obj, vm_ooffset_t offset, vm_offset_t *addr, vm_size_t length,
-		  vm_offset_t max_addr, int fs, vm_prot_t prot, vm_prot_t max, int cow)
+static int m_find(struct model *m, vm_object_t obj, vm_ooffset_t offset, vm_offset_t *addr,
+		  vm_size_t length, vm_offset_t max_addr, int fs, vm_prot_t prot, vm_prot_t max,
+		  int cow)
 {
 	if (length == 0)
 		return KERN_INVALID_ADDRESS;
@@ -353,11 +364,12 @@ static int m_remove(struct model *m, vm_offset_t start, vm_offset_t end)
 	return KERN_SUCCESS;
 }
 
-static int m_protect(struct model *m, vm_offset_t start, vm_offset_t end, vm_prot_t prot, vm_prot_t maxprot,
-		     int flags)
+static int m_protect(struct model *m, vm_offset_t start, vm_offset_t end, vm_prot_t prot,
+		     vm_prot_t maxprot, int flags)
 {
 	const int both = VM_MAP_PROTECT_SET_PROT | VM_MAP_PROTECT_SET_MAXPROT;
-	if (start % K4 || end % K4 || start > end || ((prot | maxprot) & ~VM_PROT_ALL) || (flags & ~both))
+	if (start % K4 || end % K4 || start > end || ((prot | maxprot) & ~VM_PROT_ALL) ||
+	    (flags & ~both))
 		return KERN_INVALID_ARGUMENT;
 	if ((flags & both) == both && (prot & ~maxprot))
 		return KERN_OUT_OF_BOUNDS;
@@ -382,7 +394,8 @@ static int m_protect(struct model *m, vm_offset_t start, vm_offset_t end, vm_pro
 			continue;
 		}
 		m_back_if_clipped(x, start, end);
-		vm_offset_t s = x->start > start ? x->start : start, e = x->end < end ? x->end : end;
+		vm_offset_t s = x->start > start ? x->start : start,
+			    e = x->end < end ? x->end : end;
 		if (x->start < s)
 			out[k++] = m_piece(x, x->start, s);
 		struct mentry mid = m_piece(x, s, e);
@@ -471,11 +484,15 @@ static int rand_strategy(void)
 	case 6:
 		return VMFS_ALIGNED_SPACE(12 + (int)below(12));
 	default:
-		return chance(80) ? VMFS_ALIGNED_SPACE(21) : (chance(50) ? (int)below(512) : VMFS_ALIGNED_SPACE(64));
+		return chance(80) ? VMFS_ALIGNED_SPACE(21)
+				  : (chance(50) ? (int)below(512) : VMFS_ALIGNED_SPACE(64));
 	}
 }
 
-static vm_prot_t rand_prot(void) { return chance(2) ? (vm_prot_t)(8 << below(4)) : (vm_prot_t)below(8); }
+static vm_prot_t rand_prot(void)
+{
+	return chance(2) ? (vm_prot_t)(8 << below(4)) : (vm_prot_t)below(8);
+}
 
 /* A max protection, and a protection that mostly lies within it. */
 static void rand_prots(vm_prot_t *prot, vm_prot_t *max)
@@ -532,8 +549,7 @@ static bool same_as_model(struct world *w, char *why, size_t whylen)
 	struct model *m = &w->m;
 	vm_map_entry_t e;
 	size_t i = 0;
-	VM_MAP_ENTRY_FOREACH(e, w->map)
-	{
+	VM_MAP_ENTRY_FOREACH(e, w->map) {
 		if (i >= m->n) {
 			snprintf(why, whylen, "map has more entries than the model (%zu)", m->n);
 			return false;
@@ -542,18 +558,21 @@ static bool same_as_model(struct world *w, char *why, size_t whylen)
 		if (e->start != x->start || e->end != x->end || e->protection != x->prot ||
 		    e->max_protection != x->max || e->eflags != x->eflags || !same_object(e, x) ||
 		    e->offset != x->offset) {
-			snprintf(why, whylen,
-				 "entry %zu: map [0x%llx,0x%llx) prot %u/%u fl %u obj %p off 0x%llx, model [0x%llx,0x%llx) "
-				 "prot %u/%u fl %u obj %p off 0x%llx",
-				 i - 1, (unsigned long long)e->start, (unsigned long long)e->end, e->protection,
-				 e->max_protection, e->eflags, (void *)e->object, (unsigned long long)e->offset,
-				 (unsigned long long)x->start, (unsigned long long)x->end, x->prot, x->max, x->eflags,
-				 (void *)x->object, (unsigned long long)x->offset);
+			snprintf(
+				why, whylen,
+				"entry %zu: map [0x%llx,0x%llx) prot %u/%u fl %u obj %p off 0x%llx, model [0x%llx,0x%llx) "
+				"prot %u/%u fl %u obj %p off 0x%llx",
+				i - 1, (unsigned long long)e->start, (unsigned long long)e->end,
+				e->protection, e->max_protection, e->eflags, (void *)e->object,
+				(unsigned long long)e->offset, (unsigned long long)x->start,
+				(unsigned long long)x->end, x->prot, x->max, x->eflags,
+				(void *)x->object, (unsigned long long)x->offset);
 			return false;
 		}
 	}
 	if (i != m->n || w->map->nentries != m->n) {
-		snprintf(why, whylen, "map has %zu entries (nentries %zu), model %zu", i, w->map->nentries, m->n);
+		snprintf(why, whylen, "map has %zu entries (nentries %zu), model %zu", i,
+			 w->map->nentries, m->n);
 		return false;
 	}
 	return true;
@@ -567,7 +586,8 @@ static bool refs_as_model(struct world *worlds, size_t nworlds, char *why, size_
 			for (size_t i = 0; i < worlds[wi].m.n; i++)
 				want += worlds[wi].m.e[i].object == objects[k];
 		if (objects[k]->ref_count != want) {
-			snprintf(why, whylen, "object %d: ref_count %u, model says %u", k, objects[k]->ref_count, want);
+			snprintf(why, whylen, "object %d: ref_count %u, model says %u", k,
+				 objects[k]->ref_count, want);
 			return false;
 		}
 	}
@@ -584,7 +604,8 @@ static void init_world(struct world *w, vm_offset_t min, vm_offset_t max)
 
 KTEST(vm_map_diff, random_ops_against_model)
 {
-	uint64_t seed = test_rng_seed("VM_MAP_SEED", (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32));
+	uint64_t seed =
+		test_rng_seed("VM_MAP_SEED", (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32));
 	test_rng_init(&rng, seed);
 
 	for (int k = 0; k < NOBJ; k++) {
@@ -621,24 +642,30 @@ KTEST(vm_map_diff, random_ops_against_model)
 			vm_prot_t prot, max;
 			rand_prots(&prot, &max);
 			int cow = rand_cow();
-			snprintf(what, sizeof(what),
-				 "find(obj %p off 0x%llx hint 0x%llx len 0x%llx max_addr 0x%llx fs 0x%x prot %u/%u cow 0x%x)",
-				 (void *)obj, (unsigned long long)offset, (unsigned long long)hint,
-				 (unsigned long long)length, (unsigned long long)max_addr, fs, prot, max, cow);
+			snprintf(
+				what, sizeof(what),
+				"find(obj %p off 0x%llx hint 0x%llx len 0x%llx max_addr 0x%llx fs 0x%x prot %u/%u cow 0x%x)",
+				(void *)obj, (unsigned long long)offset, (unsigned long long)hint,
+				(unsigned long long)length, (unsigned long long)max_addr, fs, prot,
+				max, cow);
 			got_addr = want_addr = hint;
-			want = m_find(m, obj, offset, &want_addr, length, max_addr, fs, prot, max, cow);
-			got = vm_map_find(w->map, obj, offset, &got_addr, length, max_addr, fs, prot, max, cow);
+			want = m_find(m, obj, offset, &want_addr, length, max_addr, fs, prot, max,
+				      cow);
+			got = vm_map_find(w->map, obj, offset, &got_addr, length, max_addr, fs,
+					  prot, max, cow);
 			if (got != KERN_SUCCESS && obj)
 				vm_object_deallocate(obj);
 			counts[0]++;
 		} else if (kind < 45) {
 			vm_ooffset_t offset;
 			vm_object_t obj = rand_object(&offset);
-			vm_offset_t start = rand_addr(m), end = chance(95) ? start + rand_length() : rand_addr(m);
+			vm_offset_t start = rand_addr(m),
+				    end = chance(95) ? start + rand_length() : rand_addr(m);
 			vm_prot_t prot, max;
 			rand_prots(&prot, &max);
 			int cow = rand_cow();
-			snprintf(what, sizeof(what), "insert(obj %p off 0x%llx [0x%llx,0x%llx) prot %u/%u cow 0x%x)",
+			snprintf(what, sizeof(what),
+				 "insert(obj %p off 0x%llx [0x%llx,0x%llx) prot %u/%u cow 0x%x)",
 				 (void *)obj, (unsigned long long)offset, (unsigned long long)start,
 				 (unsigned long long)end, prot, max, cow);
 			want = m_insert(m, obj, offset, start, end, prot, max, cow);
@@ -656,9 +683,11 @@ KTEST(vm_map_diff, random_ops_against_model)
 			vm_prot_t prot, max;
 			rand_prots(&prot, &max);
 			int cow = rand_cow();
-			snprintf(what, sizeof(what), "fixed(obj %p off 0x%llx start 0x%llx len 0x%llx prot %u/%u cow 0x%x)",
-				 (void *)obj, (unsigned long long)offset, (unsigned long long)start,
-				 (unsigned long long)length, prot, max, cow);
+			snprintf(
+				what, sizeof(what),
+				"fixed(obj %p off 0x%llx start 0x%llx len 0x%llx prot %u/%u cow 0x%x)",
+				(void *)obj, (unsigned long long)offset, (unsigned long long)start,
+				(unsigned long long)length, prot, max, cow);
 			want = m_fixed(m, obj, offset, start, length, prot, max, cow);
 			got = vm_map_fixed(w->map, obj, offset, start, length, prot, max, cow);
 			if (got != KERN_SUCCESS && obj)
@@ -666,23 +695,31 @@ KTEST(vm_map_diff, random_ops_against_model)
 			counts[2]++;
 		} else if (kind < 77) {
 			vm_offset_t start = rand_addr(m);
-			vm_offset_t end = chance(1) ? start - K4 : chance(90) ? start + rand_length() : rand_addr(m);
+			vm_offset_t end = chance(1)    ? start - K4
+					  : chance(90) ? start + rand_length()
+						       : rand_addr(m);
 			if (chance(1)) {
 				start = 0;
 				end = (vm_offset_t)0 - K4;
 			}
-			snprintf(what, sizeof(what), "remove(0x%llx, 0x%llx)", (unsigned long long)start,
-				 (unsigned long long)end);
+			snprintf(what, sizeof(what), "remove(0x%llx, 0x%llx)",
+				 (unsigned long long)start, (unsigned long long)end);
 			want = m_remove(m, start, end);
 			got = vm_map_remove(w->map, start, end);
 			counts[3]++;
 		} else {
 			vm_offset_t start = rand_addr(m);
-			vm_offset_t end = chance(1) ? start - K4 : chance(90) ? start + rand_length() : rand_addr(m);
-			vm_prot_t prot = rand_prot(), maxprot = chance(50) ? rand_prot() : prot | rand_prot();
-			int flags = chance(1) ? (int)below(16) : chance(70) ? VM_MAP_PROTECT_SET_PROT : (int)below(4);
-			snprintf(what, sizeof(what), "protect(0x%llx, 0x%llx, %u, %u, flags %d)", (unsigned long long)start,
-				 (unsigned long long)end, prot, maxprot, flags);
+			vm_offset_t end = chance(1)    ? start - K4
+					  : chance(90) ? start + rand_length()
+						       : rand_addr(m);
+			vm_prot_t prot = rand_prot(),
+				  maxprot = chance(50) ? rand_prot() : prot | rand_prot();
+			int flags = chance(1)    ? (int)below(16)
+				    : chance(70) ? VM_MAP_PROTECT_SET_PROT
+						 : (int)below(4);
+			snprintf(what, sizeof(what), "protect(0x%llx, 0x%llx, %u, %u, flags %d)",
+				 (unsigned long long)start, (unsigned long long)end, prot, maxprot,
+				 flags);
 			want = m_protect(m, start, end, prot, maxprot, flags);
 			got = vm_map_protect(w->map, start, end, prot, maxprot, flags);
 			counts[4]++;
@@ -690,8 +727,9 @@ KTEST(vm_map_diff, random_ops_against_model)
 
 		bool ok = got == want && got_addr == want_addr;
 		if (!ok)
-			snprintf(why, sizeof(why), "result %d addr 0x%llx, model %d addr 0x%llx", got,
-				 (unsigned long long)got_addr, want, (unsigned long long)want_addr);
+			snprintf(why, sizeof(why), "result %d addr 0x%llx, model %d addr 0x%llx",
+				 got, (unsigned long long)got_addr, want,
+				 (unsigned long long)want_addr);
 		vm_map_lock_read(w->map);
 		if (ok)
 			ok = same_as_model(w, why, sizeof(why));
@@ -699,20 +737,21 @@ KTEST(vm_map_diff, random_ops_against_model)
 			int rc = vm_map_check(w->map);
 			if (rc) {
 				ok = false;
-				snprintf(why, sizeof(why), "vm_map_check: %s", vm_map_check_msg(rc));
+				snprintf(why, sizeof(why), "vm_map_check: %s",
+					 vm_map_check_msg(rc));
 			}
 		}
 		vm_map_unlock_read(w->map);
 		if (ok)
 			ok = refs_as_model(worlds, 2, why, sizeof(why));
 		if (!ok) {
-			KT_FAIL("seed 0x%llx, op %ld on map %d: %s: %s", (unsigned long long)seed, op, (int)(w - worlds),
-				what, why);
+			KT_FAIL("seed 0x%llx, op %ld on map %d: %s: %s", (unsigned long long)seed,
+				op, (int)(w - worlds), what, why);
 			break;
 		}
 	}
-	printf("# vm_map_diff: %lu finds, %lu inserts, %lu fixed, %lu removes, %lu protects\n", counts[0], counts[1],
-	       counts[2], counts[3], counts[4]);
+	printf("# vm_map_diff: %lu finds, %lu inserts, %lu fixed, %lu removes, %lu protects\n",
+	       counts[0], counts[1], counts[2], counts[3], counts[4]);
 	vm_map_destroy(worlds[0].map);
 	vm_map_destroy(worlds[1].map);
 	for (int k = 0; k < NOBJ; k++) {

@@ -43,7 +43,8 @@ static vm_map_t make_map(struct ktest_state *kt, enum fixture f)
 	}
 	vm_map_lock(map);
 	for (const struct range *r = fixtures[f]; r->end; r++)
-		EXPECT_EQ(vm_map_insert(map, NULL, 0, r->start, r->end, r->prot, VM_PROT_ALL, 0), KERN_SUCCESS);
+		EXPECT_EQ(vm_map_insert(map, NULL, 0, r->start, r->end, r->prot, VM_PROT_ALL, 0),
+			  KERN_SUCCESS);
 	vm_map_unlock(map);
 	return map;
 }
@@ -59,8 +60,7 @@ static void snap(vm_map_t map, struct snapshot *s)
 	vm_map_entry_t e;
 	s->n = 0;
 	vm_map_lock_read(map);
-	VM_MAP_ENTRY_FOREACH(e, map)
-	{
+	VM_MAP_ENTRY_FOREACH(e, map) {
 		if (s->n < SNAP_MAX)
 			s->e[s->n] = *e;
 		s->n++;
@@ -75,8 +75,8 @@ static bool same_entries(const struct snapshot *a, const struct snapshot *b)
 	for (size_t i = 0; i < a->n && i < SNAP_MAX; i++) {
 		const struct vm_map_entry *x = &a->e[i], *y = &b->e[i];
 		if (x->start != y->start || x->end != y->end || x->protection != y->protection ||
-		    x->max_protection != y->max_protection || x->object != y->object || x->offset != y->offset ||
-		    x->eflags != y->eflags)
+		    x->max_protection != y->max_protection || x->object != y->object ||
+		    x->offset != y->offset || x->eflags != y->eflags)
 			return false;
 	}
 	return true;
@@ -160,8 +160,11 @@ static void run_case(struct ktest_state *kt, int n)
 	vm_map_destroy(map);
 }
 
-#define ACCEPT(n) \
-	KTEST(vm_map_find, case_##n) { run_case(kt, n); }
+#define ACCEPT(n)                    \
+	KTEST(vm_map_find, case_##n) \
+	{                            \
+		run_case(kt, n);     \
+	}
 ACCEPT(1)
 ACCEPT(2)
 ACCEPT(3)
@@ -210,10 +213,12 @@ KTEST(vm_map_find, companion_adjacent_anonymous_inserts_coalesce)
 	vm_map_unlock(map);
 	/* vm_map_find placing next to an entry coalesces too. */
 	vm_offset_t addr = 0;
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, 0xf000, 0, VMFS_ANY_SPACE, RW, RW, 0), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, 0xf000, 0, VMFS_ANY_SPACE, RW, RW, 0),
+		  KERN_SUCCESS);
 	EXPECT_EQ(addr, 0x1000);
 	addr = 0;
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_ANY_SPACE, RW, VM_PROT_ALL, 0), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_ANY_SPACE, RW, VM_PROT_ALL, 0),
+		  KERN_SUCCESS);
 	EXPECT_EQ(addr, 0x60000);
 	EXPECT_EQ(map->nentries, 2);
 	EXPECT_EQ(check(map), 0);
@@ -224,7 +229,8 @@ KTEST(vm_map_find, companion_protect_splits_and_merges_back)
 {
 	vm_map_t map = make_map(kt, E1);
 	ASSERT_NONNULL(map);
-	EXPECT_EQ(vm_map_protect(map, 0x401000, 0x402000, R, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(map, 0x401000, 0x402000, R, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
 	struct snapshot s;
 	snap(map, &s);
 	ASSERT_EQ(s.n, 5);
@@ -239,7 +245,8 @@ KTEST(vm_map_find, companion_protect_splits_and_merges_back)
 	EXPECT_EQ(s.e[4].protection, RW);
 	EXPECT_EQ(check(map), 0);
 
-	EXPECT_EQ(vm_map_protect(map, 0x401000, 0x402000, RW, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(map, 0x401000, 0x402000, RW, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
 	snap(map, &s);
 	ASSERT_EQ(s.n, 3);
 	EXPECT_EQ(s.e[2].start, 0x400000);
@@ -289,12 +296,15 @@ KTEST(vm_map_find, findspace_failure_value_and_hints)
 
 	/* A hint above the map, a length larger than the map: NO_SPACE, not INVALID_ADDRESS. */
 	vm_offset_t addr = MAP_MAX + M2;
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_ANY_SPACE, RW, RW, 0), KERN_NO_SPACE);
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_ANY_SPACE, RW, RW, 0),
+		  KERN_NO_SPACE);
 	addr = 0;
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, 2 * MAP_MAX, 0, VMFS_ANY_SPACE, RW, RW, 0), KERN_NO_SPACE);
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, 2 * MAP_MAX, 0, VMFS_ANY_SPACE, RW, RW, 0),
+		  KERN_NO_SPACE);
 	/* No room below max_addr. */
 	addr = 0x600000;
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0x600000, VMFS_ANY_SPACE, RW, RW, 0), KERN_NO_SPACE);
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0x600000, VMFS_ANY_SPACE, RW, RW, 0),
+		  KERN_NO_SPACE);
 	EXPECT_EQ(map->nentries, 3);
 	EXPECT_EQ(check(map), 0);
 	vm_map_destroy(map);
@@ -305,19 +315,25 @@ KTEST(vm_map_find, no_space_strategy_bounds)
 	vm_map_t map = make_map(kt, E1);
 	ASSERT_NONNULL(map);
 	vm_offset_t addr = 0;
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_NO_SPACE, RW, RW, 0), KERN_INVALID_ADDRESS);
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_NO_SPACE, RW, RW, 0),
+		  KERN_INVALID_ADDRESS);
 	addr = MAP_MAX - K4;
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, 2 * K4, 0, VMFS_NO_SPACE, RW, RW, 0), KERN_INVALID_ADDRESS);
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, 2 * K4, 0, VMFS_NO_SPACE, RW, RW, 0),
+		  KERN_INVALID_ADDRESS);
 	addr = TOP_PAGE;
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, 2 * K4, 0, VMFS_NO_SPACE, RW, RW, 0), KERN_INVALID_ADDRESS);
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, 2 * K4, 0, VMFS_NO_SPACE, RW, RW, 0),
+		  KERN_INVALID_ADDRESS);
 	addr = 0x3001;
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_NO_SPACE, RW, RW, 0), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_NO_SPACE, RW, RW, 0),
+		  KERN_INVALID_ARGUMENT);
 	/* Overlapping the end of a range only. */
 	addr = 0x1ff000;
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, 2 * K4, 0, VMFS_NO_SPACE, RW, RW, 0), KERN_NO_SPACE);
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, 2 * K4, 0, VMFS_NO_SPACE, RW, RW, 0),
+		  KERN_NO_SPACE);
 	/* Ending beyond max_addr. */
 	addr = 0x3000;
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, 2 * K4, 0x4000, VMFS_NO_SPACE, RW, RW, 0), KERN_NO_SPACE);
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, 2 * K4, 0x4000, VMFS_NO_SPACE, RW, RW, 0),
+		  KERN_NO_SPACE);
 	addr = MAP_MAX - K4;
 	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_NO_SPACE, RW, RW, 0), KERN_SUCCESS);
 	EXPECT_EQ(map->nentries, 4);
@@ -332,17 +348,26 @@ KTEST(vm_map_find, invalid_arguments)
 	vm_object_t obj = vm_object_allocate(M2);
 	ASSERT_NONNULL(obj);
 	vm_offset_t addr = 0;
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, 0x1800, 0, VMFS_ANY_SPACE, RW, RW, 0), KERN_INVALID_ARGUMENT);
-	EXPECT_EQ(vm_map_find(map, NULL, 0x800, &addr, K4, 0, VMFS_ANY_SPACE, RW, RW, 0), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, 0x1800, 0, VMFS_ANY_SPACE, RW, RW, 0),
+		  KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(vm_map_find(map, NULL, 0x800, &addr, K4, 0, VMFS_ANY_SPACE, RW, RW, 0),
+		  KERN_INVALID_ARGUMENT);
 	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, 4, RW, RW, 0), KERN_INVALID_ARGUMENT);
 	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, -1, RW, RW, 0), KERN_INVALID_ARGUMENT);
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_ALIGNED_SPACE(64), RW, RW, 0), KERN_INVALID_ARGUMENT);
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_ANY_SPACE, 0x8, VM_PROT_ALL, 0), KERN_INVALID_ARGUMENT);
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_ANY_SPACE, RW, RW, 0x4000), KERN_INVALID_ARGUMENT);
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_ANY_SPACE, RW, R, 0), KERN_PROTECTION_FAILURE);
-	EXPECT_EQ(vm_map_find(map, obj, 0, &addr, K4, 0, VMFS_ANY_SPACE, R, R, MAP_CREATE_GUARD), KERN_INVALID_ARGUMENT);
-	EXPECT_EQ(vm_map_find(map, obj, K4, &addr, M2, 0, VMFS_ANY_SPACE, RW, RW, 0), KERN_INVALID_ARGUMENT);
-	EXPECT_EQ(vm_map_find(map, obj, (vm_ooffset_t)-K4, &addr, 2 * K4, 0, VMFS_ANY_SPACE, RW, RW, 0),
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_ALIGNED_SPACE(64), RW, RW, 0),
+		  KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_ANY_SPACE, 0x8, VM_PROT_ALL, 0),
+		  KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_ANY_SPACE, RW, RW, 0x4000),
+		  KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_ANY_SPACE, RW, R, 0),
+		  KERN_PROTECTION_FAILURE);
+	EXPECT_EQ(vm_map_find(map, obj, 0, &addr, K4, 0, VMFS_ANY_SPACE, R, R, MAP_CREATE_GUARD),
+		  KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(vm_map_find(map, obj, K4, &addr, M2, 0, VMFS_ANY_SPACE, RW, RW, 0),
+		  KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(vm_map_find(map, obj, (vm_ooffset_t)-K4, &addr, 2 * K4, 0, VMFS_ANY_SPACE, RW, RW,
+			      0),
 		  KERN_INVALID_ARGUMENT);
 	EXPECT_EQ(addr, 0);
 	vm_map_lock(map);
@@ -350,10 +375,12 @@ KTEST(vm_map_find, invalid_arguments)
 	EXPECT_EQ(vm_map_insert(map, NULL, 0, 0x6000, 0x5000, RW, RW, 0), KERN_INVALID_ADDRESS);
 	EXPECT_EQ(vm_map_insert(map, NULL, 0, 0x5000, 0x5800, RW, RW, 0), KERN_INVALID_ARGUMENT);
 	EXPECT_EQ(vm_map_insert(map, NULL, 0, 0, 0x5000, RW, RW, 0), KERN_INVALID_ADDRESS);
-	EXPECT_EQ(vm_map_insert(map, NULL, 0, MAP_MAX - K4, MAP_MAX + K4, RW, RW, 0), KERN_INVALID_ADDRESS);
+	EXPECT_EQ(vm_map_insert(map, NULL, 0, MAP_MAX - K4, MAP_MAX + K4, RW, RW, 0),
+		  KERN_INVALID_ADDRESS);
 	EXPECT_EQ(vm_map_delete(map, 0x1800, 0x3000), KERN_INVALID_ARGUMENT);
 	EXPECT_EQ(vm_map_delete(map, 0x3000, 0x2000), KERN_INVALID_ARGUMENT);
-	EXPECT_EQ(vm_map_protect_locked(map, 0x1000, 0x2000, 0x10, 0, VM_MAP_PROTECT_SET_PROT), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(vm_map_protect_locked(map, 0x1000, 0x2000, 0x10, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_INVALID_ARGUMENT);
 	EXPECT_EQ(map->nentries, 0);
 	EXPECT_EQ(vm_map_check(map), 0);
 	vm_map_unlock(map);
@@ -373,27 +400,35 @@ KTEST(vm_map_find, near_two_to_the_64)
 	vm_offset_t addr = TOP_PAGE - K4;
 	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_NO_SPACE, RW, RW, 0), KERN_SUCCESS);
 	addr = TOP_PAGE - K4;
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, 2 * K4, 0, VMFS_NO_SPACE, RW, RW, 0), KERN_INVALID_ADDRESS);
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, 2 * K4, 0, VMFS_NO_SPACE, RW, RW, 0),
+		  KERN_INVALID_ADDRESS);
 	addr = TOP_PAGE;
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, (vm_size_t)0 - TOP_PAGE, 0, VMFS_NO_SPACE, RW, RW, 0),
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, (vm_size_t)0 - TOP_PAGE, 0, VMFS_NO_SPACE, RW,
+			      RW, 0),
 		  KERN_INVALID_ADDRESS);
 	addr = 0xfffffffffffff800ull; /* a hint whose rounding would wrap */
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_ANY_SPACE, RW, RW, 0), KERN_NO_SPACE);
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_ANY_SPACE, RW, RW, 0),
+		  KERN_NO_SPACE);
 	addr = TOP_PAGE - 2 * K4;
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, 2 * K4, 0, VMFS_ANY_SPACE, RW, RW, 0), KERN_NO_SPACE);
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, 2 * K4, 0, VMFS_ANY_SPACE, RW, RW, 0),
+		  KERN_NO_SPACE);
 	addr = TOP_PAGE - 2 * K4;
 	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_ANY_SPACE, RW, RW, 0), KERN_SUCCESS);
 	EXPECT_EQ(addr, TOP_PAGE - 2 * K4);
 	/* Alignments whose next boundary is 2^64: NO_SPACE, and the search stops. */
 	addr = TOP_PAGE - M4;
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_ALIGNED_SPACE(32), RW, RW, 0), KERN_NO_SPACE);
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_ALIGNED_SPACE(32), RW, RW, 0),
+		  KERN_NO_SPACE);
 	addr = lo + K4;
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_ALIGNED_SPACE(63), RW, RW, 0), KERN_NO_SPACE);
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_ALIGNED_SPACE(63), RW, RW, 0),
+		  KERN_NO_SPACE);
 	addr = TOP_PAGE - 3 * M2;
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, M2, 0, VMFS_SUPER_SPACE, RW, RW, 0), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, M2, 0, VMFS_SUPER_SPACE, RW, RW, 0),
+		  KERN_SUCCESS);
 	EXPECT_EQ(addr, 0xffffffffffa00000ull);
 	addr = TOP_PAGE - M2;
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, M2, 0, VMFS_SUPER_SPACE, RW, RW, 0), KERN_NO_SPACE);
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, M2, 0, VMFS_SUPER_SPACE, RW, RW, 0),
+		  KERN_NO_SPACE);
 	addr = 0;
 	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_ANY_SPACE, RW, RW, 0), KERN_SUCCESS);
 	EXPECT_EQ(addr, lo);
@@ -412,21 +447,25 @@ KTEST(vm_map_find, optimal_and_super_with_objects)
 
 	/* SUPER with an object fails below 0x3fffff and leaves the reference with the caller. */
 	vm_offset_t addr = 0;
-	EXPECT_EQ(vm_map_find(map, obj, 0, &addr, M2, 0x3fffff, VMFS_SUPER_SPACE, RW, RW, 0), KERN_NO_SPACE);
+	EXPECT_EQ(vm_map_find(map, obj, 0, &addr, M2, 0x3fffff, VMFS_SUPER_SPACE, RW, RW, 0),
+		  KERN_NO_SPACE);
 	EXPECT_EQ(obj->ref_count, 1);
 	/* OPTIMAL with an object: SUPER first, ANY when that fails. */
 	addr = 0;
-	EXPECT_EQ(vm_map_find(map, obj, 0, &addr, M2, 0x3fffff, VMFS_OPTIMAL_SPACE, RW, RW, 0), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_find(map, obj, 0, &addr, M2, 0x3fffff, VMFS_OPTIMAL_SPACE, RW, RW, 0),
+		  KERN_SUCCESS);
 	EXPECT_EQ(addr, 0x101000);
 	EXPECT_EQ(obj->ref_count, 1); /* the entry took over the caller's reference */
 	vm_object_reference(obj);
 	addr = 0;
-	EXPECT_EQ(vm_map_find(map, obj, 2 * M2, &addr, M2, 0, VMFS_OPTIMAL_SPACE, RW, RW, 0), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_find(map, obj, 2 * M2, &addr, M2, 0, VMFS_OPTIMAL_SPACE, RW, RW, 0),
+		  KERN_SUCCESS);
 	EXPECT_EQ(addr, 0x600000);
 	/* Congruence with the offset: object offset 1 MiB lands on an address that is 1 MiB mod 2 MiB. */
 	vm_object_reference(obj);
 	addr = 0;
-	EXPECT_EQ(vm_map_find(map, obj, 4 * M2 + M2 / 2, &addr, 3 * M2, 0, VMFS_SUPER_SPACE, RW, RW, 0),
+	EXPECT_EQ(vm_map_find(map, obj, 4 * M2 + M2 / 2, &addr, 3 * M2, 0, VMFS_SUPER_SPACE, RW, RW,
+			      0),
 		  KERN_SUCCESS);
 	EXPECT_EQ(addr, 0x900000);
 	/* Too short to hold a whole object superpage after the unaligned head: not aligned. */
@@ -438,12 +477,16 @@ KTEST(vm_map_find, optimal_and_super_with_objects)
 	vm_map_unlock_read(map);
 	vm_object_reference(obj);
 	addr = 0x1000000;
-	EXPECT_EQ(vm_map_find(map, obj, 7 * M2 + M2 / 2, &addr, M2 / 2, 0, VMFS_SUPER_SPACE, RW, RW, 0), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_find(map, obj, 7 * M2 + M2 / 2, &addr, M2 / 2, 0, VMFS_SUPER_SPACE, RW, RW,
+			      0),
+		  KERN_SUCCESS);
 	EXPECT_EQ(addr, 0x1000000);
 	/* Without an object the offset still sets the congruence, and is then ignored. */
 	addr = 0x1200000;
-	EXPECT_EQ(vm_map_find(map, NULL, M2 / 2, &addr, 3 * M2 / 2, 0, VMFS_SUPER_SPACE, RW, R, 0), KERN_PROTECTION_FAILURE);
-	EXPECT_EQ(vm_map_find(map, NULL, M2 / 2, &addr, 3 * M2 / 2, 0, VMFS_SUPER_SPACE, RW, RW, 0), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_find(map, NULL, M2 / 2, &addr, 3 * M2 / 2, 0, VMFS_SUPER_SPACE, RW, R, 0),
+		  KERN_PROTECTION_FAILURE);
+	EXPECT_EQ(vm_map_find(map, NULL, M2 / 2, &addr, 3 * M2 / 2, 0, VMFS_SUPER_SPACE, RW, RW, 0),
+		  KERN_SUCCESS);
 	EXPECT_EQ(addr, 0x1300000);
 	vm_map_lock_read(map);
 	EXPECT_TRUE(vm_map_lookup_entry(map, 0x1300000, &e));
@@ -451,10 +494,13 @@ KTEST(vm_map_find, optimal_and_super_with_objects)
 	EXPECT_EQ(e->offset, 0x100000);
 	vm_map_unlock_read(map);
 	addr = 0x1800000;
-	EXPECT_EQ(vm_map_find(map, NULL, M2 / 2, &addr, 3 * M2 / 4, 0, VMFS_SUPER_SPACE, RW, RW, 0), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_find(map, NULL, M2 / 2, &addr, 3 * M2 / 4, 0, VMFS_SUPER_SPACE, RW, RW, 0),
+		  KERN_SUCCESS);
 	EXPECT_EQ(addr, 0x1800000); /* shorter than a superpage: not aligned */
 	addr = 0x1c00000;
-	EXPECT_EQ(vm_map_find(map, NULL, M2 / 2, &addr, M2 + M2 / 4, 0, VMFS_SUPER_SPACE, RW, RW, 0), KERN_SUCCESS);
+	EXPECT_EQ(
+		vm_map_find(map, NULL, M2 / 2, &addr, M2 + M2 / 4, 0, VMFS_SUPER_SPACE, RW, RW, 0),
+		KERN_SUCCESS);
 	EXPECT_EQ(addr, 0x1c00000); /* 2.5 MiB from offset 1 MiB: no whole superpage */
 	EXPECT_EQ(obj->ref_count, 4);
 	EXPECT_EQ(check(map), 0);
@@ -469,9 +515,11 @@ KTEST(vm_map_find, object_references_follow_clips)
 	ASSERT_NONNULL(obj);
 	vm_object_reference(obj); /* ours, to watch the count */
 	vm_offset_t addr = 0x100000;
-	EXPECT_EQ(vm_map_find(map, obj, 0, &addr, 0x10000, 0, VMFS_NO_SPACE, RW, VM_PROT_ALL, 0), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_find(map, obj, 0, &addr, 0x10000, 0, VMFS_NO_SPACE, RW, VM_PROT_ALL, 0),
+		  KERN_SUCCESS);
 	EXPECT_EQ(obj->ref_count, 2);
-	EXPECT_EQ(vm_map_protect(map, 0x104000, 0x108000, R, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(map, 0x104000, 0x108000, R, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
 	EXPECT_EQ(obj->ref_count, 4);
 	struct snapshot s;
 	snap(map, &s);
@@ -480,7 +528,8 @@ KTEST(vm_map_find, object_references_follow_clips)
 	EXPECT_EQ(s.e[2].offset, 0x8000);
 	EXPECT_TRUE(s.e[2].object == obj);
 	EXPECT_EQ(check(map), 0);
-	EXPECT_EQ(vm_map_protect(map, 0x100000, 0x110000, RW, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(map, 0x100000, 0x110000, RW, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
 	EXPECT_EQ(obj->ref_count, 2);
 	EXPECT_EQ(map->nentries, 1);
 	EXPECT_EQ(vm_map_remove(map, 0x102000, 0x103000), KERN_SUCCESS);
@@ -488,7 +537,8 @@ KTEST(vm_map_find, object_references_follow_clips)
 	/* The same object at offsets that do not continue its neighbours': no merge. */
 	vm_object_reference(obj);
 	vm_map_lock(map);
-	EXPECT_EQ(vm_map_insert(map, obj, 0x3000, 0x102000, 0x103000, RW, VM_PROT_ALL, 0), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_insert(map, obj, 0x3000, 0x102000, 0x103000, RW, VM_PROT_ALL, 0),
+		  KERN_SUCCESS);
 	vm_map_unlock(map);
 	EXPECT_EQ(map->nentries, 3);
 	EXPECT_EQ(obj->ref_count, 4);
@@ -496,7 +546,8 @@ KTEST(vm_map_find, object_references_follow_clips)
 	EXPECT_EQ(vm_map_remove(map, 0x102000, 0x103000), KERN_SUCCESS);
 	vm_object_reference(obj);
 	vm_map_lock(map);
-	EXPECT_EQ(vm_map_insert(map, obj, 0x2000, 0x102000, 0x103000, RW, VM_PROT_ALL, 0), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_insert(map, obj, 0x2000, 0x102000, 0x103000, RW, VM_PROT_ALL, 0),
+		  KERN_SUCCESS);
 	vm_map_unlock(map);
 	EXPECT_EQ(map->nentries, 1);
 	EXPECT_EQ(obj->ref_count, 2);
@@ -516,21 +567,26 @@ KTEST(vm_map_find, protect_max_and_set_max)
 	vm_map_unlock(map);
 	struct snapshot before, after;
 	snap(map, &before);
-	EXPECT_EQ(vm_map_protect(map, 0x18000, 0x28000, RW, 0, VM_MAP_PROTECT_SET_PROT), KERN_PROTECTION_FAILURE);
+	EXPECT_EQ(vm_map_protect(map, 0x18000, 0x28000, RW, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_PROTECTION_FAILURE);
 	snap(map, &after);
 	EXPECT_TRUE(same_entries(&before, &after));
 	/* set_max lowers max_protection and masks protection with it. */
-	EXPECT_EQ(vm_map_protect(map, 0x24000, 0x28000, 0, RX, VM_MAP_PROTECT_SET_MAXPROT), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(map, 0x24000, 0x28000, 0, RX, VM_MAP_PROTECT_SET_MAXPROT),
+		  KERN_SUCCESS);
 	snap(map, &after);
 	ASSERT_EQ(after.n, 4);
 	EXPECT_EQ(after.e[2].max_protection, RX);
 	EXPECT_EQ(after.e[2].protection, R);
-	EXPECT_EQ(vm_map_protect(map, 0x24000, 0x28000, RW, 0, VM_MAP_PROTECT_SET_PROT), KERN_PROTECTION_FAILURE);
-	EXPECT_EQ(vm_map_protect(map, 0x24000, 0x28000, RX, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(map, 0x24000, 0x28000, RW, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_PROTECTION_FAILURE);
+	EXPECT_EQ(vm_map_protect(map, 0x24000, 0x28000, RX, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
 	snap(map, &after);
 	EXPECT_EQ(after.e[2].protection, RX);
 	/* A range over a hole and past the map's end is clamped and the hole skipped. */
-	EXPECT_EQ(vm_map_protect(map, 0, 0x50000000, VM_PROT_NONE, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(map, 0, 0x50000000, VM_PROT_NONE, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
 	snap(map, &after);
 	EXPECT_EQ(after.n, 4);
 	for (size_t i = 0; i < after.n; i++)
@@ -544,13 +600,16 @@ KTEST(vm_map_find, guards)
 	vm_map_t map = make_map(kt, E0);
 	ASSERT_NONNULL(map);
 	vm_offset_t addr = 0x10000;
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_NO_SPACE, RW, RW, MAP_CREATE_GUARD), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_NO_SPACE, RW, RW, MAP_CREATE_GUARD),
+		  KERN_SUCCESS);
 	addr = 0x11000;
-	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_NO_SPACE, RW, RW, MAP_CREATE_GUARD), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_find(map, NULL, 0, &addr, K4, 0, VMFS_NO_SPACE, RW, RW, MAP_CREATE_GUARD),
+		  KERN_SUCCESS);
 	EXPECT_EQ(map->nentries, 1); /* guards coalesce with guards */
 	vm_map_lock(map);
 	EXPECT_EQ(vm_map_insert(map, NULL, 0, 0x12000, 0x13000, VM_PROT_NONE, R, 0), KERN_SUCCESS);
-	EXPECT_EQ(vm_map_insert(map, NULL, 0, 0x13000, 0x14000, RW, RW, MAP_CREATE_STACK), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_insert(map, NULL, 0, 0x13000, 0x14000, RW, RW, MAP_CREATE_STACK),
+		  KERN_SUCCESS);
 	EXPECT_EQ(vm_map_insert(map, NULL, 0, 0x14000, 0x15000, RW, RW, 0), KERN_SUCCESS);
 	EXPECT_EQ(map->nentries, 4); /* never with a non-guard, nor stack with non-stack */
 	vm_map_entry_t e;
@@ -560,7 +619,8 @@ KTEST(vm_map_find, guards)
 	EXPECT_EQ(e->max_protection, VM_PROT_NONE);
 	EXPECT_EQ(e->end, 0x12000);
 	/* Protect skips guards instead of failing on their max_protection. */
-	EXPECT_EQ(vm_map_protect_locked(map, 0x10000, 0x15000, R, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect_locked(map, 0x10000, 0x15000, R, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
 	EXPECT_EQ(e->protection, VM_PROT_NONE);
 	EXPECT_EQ(map->nentries, 4);
 	EXPECT_EQ(vm_map_check(map), 0);
@@ -593,8 +653,10 @@ KTEST(vm_map_find, lookup_entry)
 	EXPECT_TRUE(vm_map_lookup_entry(map, 0x200000, &e));
 	EXPECT_EQ(e->offset, 0);
 	vm_map_unlock_read(map);
-	EXPECT_EQ(vm_map_protect(map, 0x201000 - K4, 0x201000, RW, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
-	EXPECT_EQ(vm_map_protect(map, 0x1000, 0x3000, RX, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(map, 0x201000 - K4, 0x201000, RW, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(map, 0x1000, 0x3000, RX, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
 	EXPECT_EQ(vm_map_protect(map, 0x2000, 0x3000, R, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
 	vm_map_lock_read(map);
 	EXPECT_TRUE(vm_map_lookup_entry(map, 0x2000, &e));
@@ -622,7 +684,8 @@ KTEST(vm_map_find, fixed_replaces_atomically)
 	struct snapshot before;
 	snap(map, &before);
 	EXPECT_EQ(vm_map_fixed(map, NULL, 0, 0x1000, 0x10000, RW, R, 0), KERN_PROTECTION_FAILURE);
-	EXPECT_EQ(vm_map_fixed(map, NULL, 0, MAP_MAX - K4, 2 * K4, RW, RW, 0), KERN_INVALID_ADDRESS);
+	EXPECT_EQ(vm_map_fixed(map, NULL, 0, MAP_MAX - K4, 2 * K4, RW, RW, 0),
+		  KERN_INVALID_ADDRESS);
 	EXPECT_EQ(vm_map_fixed(map, NULL, 0, TOP_PAGE, 2 * K4, RW, RW, 0), KERN_INVALID_ADDRESS);
 	snap(map, &s);
 	EXPECT_TRUE(same_entries(&before, &s));
@@ -647,10 +710,12 @@ KTEST(vm_map_find, locks_and_locked_variants)
 	EXPECT_FALSE(vm_map_trylock(map));
 	/* Under one write lock: find, remove part, protect, all atomically. */
 	vm_offset_t addr = 0;
-	EXPECT_EQ(vm_map_find_locked(map, NULL, 0, &addr, 0x10000, 0, VMFS_ANY_SPACE, RW, RW, 0), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_find_locked(map, NULL, 0, &addr, 0x10000, 0, VMFS_ANY_SPACE, RW, RW, 0),
+		  KERN_SUCCESS);
 	EXPECT_EQ(addr, 0x1000);
 	EXPECT_EQ(vm_map_delete(map, 0x4000, 0x5000), KERN_SUCCESS);
-	EXPECT_EQ(vm_map_protect_locked(map, 0x1000, 0x4000, R, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect_locked(map, 0x1000, 0x4000, R, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
 	EXPECT_EQ(map->nentries, 2);
 	EXPECT_EQ(vm_map_check(map), 0);
 	vm_map_unlock(map);
@@ -673,11 +738,13 @@ KTEST(vm_map_find, many_entries)
 	vm_map_unlock(map);
 	for (int i = 0; i < 1000; i++) {
 		vm_offset_t addr = 0x100000;
-		ASSERT_EQ(vm_map_find(map, NULL, 0, &addr, M2, 0, VMFS_SUPER_SPACE, RW, RW, 0), KERN_SUCCESS);
+		ASSERT_EQ(vm_map_find(map, NULL, 0, &addr, M2, 0, VMFS_SUPER_SPACE, RW, RW, 0),
+			  KERN_SUCCESS);
 		EXPECT_EQ(addr, 0x9e00000);
 		ASSERT_EQ(vm_map_remove(map, addr, addr + M2), KERN_SUCCESS);
 		addr = 0x100000;
-		ASSERT_EQ(vm_map_find(map, NULL, 0, &addr, 2 * K4, 0, VMFS_ANY_SPACE, RW, RW, 0), KERN_SUCCESS);
+		ASSERT_EQ(vm_map_find(map, NULL, 0, &addr, 2 * K4, 0, VMFS_ANY_SPACE, RW, RW, 0),
+			  KERN_SUCCESS);
 		EXPECT_EQ(addr, last_end);
 		ASSERT_EQ(vm_map_remove(map, addr, addr + 2 * K4), KERN_SUCCESS);
 	}
@@ -708,7 +775,8 @@ KTEST(vm_map_find, no_memory_for_tree_nodes_leaves_the_map_unchanged)
 	EXPECT_EQ(vm_map_protect_locked(map, 0x401000, 0x402000, R, 0, VM_MAP_PROTECT_SET_PROT),
 		  KERN_RESOURCE_SHORTAGE);
 	EXPECT_EQ(vm_map_delete(map, 0x401000, 0x402000), KERN_RESOURCE_SHORTAGE);
-	EXPECT_EQ(vm_map_fixed_locked(map, NULL, 0, 0x401000, K4, RX, VM_PROT_ALL, 0), KERN_RESOURCE_SHORTAGE);
+	EXPECT_EQ(vm_map_fixed_locked(map, NULL, 0, 0x401000, K4, RX, VM_PROT_ALL, 0),
+		  KERN_RESOURCE_SHORTAGE);
 	vm_map_unlock(map);
 	snap(map, &after);
 	EXPECT_TRUE(same_entries(&before, &after));
@@ -716,7 +784,8 @@ KTEST(vm_map_find, no_memory_for_tree_nodes_leaves_the_map_unchanged)
 
 	vm_map_tree_fini(&hog);
 	test_give_back_frames(&hoard);
-	EXPECT_EQ(vm_map_protect(map, 0x401000, 0x402000, R, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(map, 0x401000, 0x402000, R, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
 	EXPECT_EQ(map->nentries, 5);
 	EXPECT_EQ(check(map), 0);
 	vm_map_destroy(map);

@@ -111,8 +111,8 @@ KTEST(vm_map_mincore, referenced_and_modified_follow_the_pmap)
 	EXPECT_TRUE(pmap_host_access(v.pmap, s + K4, false));
 	EXPECT_TRUE(pmap_host_access(v.pmap, s + 2 * K4, true));
 	EXPECT_TRUE(pmap_host_access(v.pmap, s + 3 * K4 + 17, true));
-	EXPECT_FALSE(
-		pmap_host_access(v.pmap, s + 8 * K4, true)); /* read-only: the CPU would fault */
+	/* read-only: the CPU would fault */
+	EXPECT_FALSE(pmap_host_access(v.pmap, s + 8 * K4, true));
 	EXPECT_FALSE(pmap_host_access(v.pmap, s + 5 * K4, false)); /* not mapped */
 	EXPECT_EQ(mincore_of(&v, s, s + 9 * K4), KERN_SUCCESS);
 	EXPECT_EQ(vec[0], MINCORE_INCORE);

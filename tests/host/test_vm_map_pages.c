@@ -20,7 +20,8 @@ static vm_map_entry_t setup(struct ktest_state *kt, struct vm_env *v, vm_offset_
 {
 	*a = 8 * M2;
 	vm_size_t size = 0;
-	if (vm_map_find(v->map, NULL, 0, a, M2 + 8 * K4, 0, VMFS_NO_SPACE, RW, VM_PROT_ALL, 0) != KERN_SUCCESS ||
+	if (vm_map_find(v->map, NULL, 0, a, M2 + 8 * K4, 0, VMFS_NO_SPACE, RW, VM_PROT_ALL, 0) !=
+		    KERN_SUCCESS ||
 	    vm_fault(v->map, *a + 3 * K4, VM_PROT_WRITE) != KERN_SUCCESS ||
 	    vm_fault(v->map, *a + M2 + 2 * K4, VM_PROT_WRITE) != KERN_SUCCESS ||
 	    vm_fault(v->map, *a + M2 + 5 * K4, VM_PROT_READ) != KERN_SUCCESS ||
@@ -32,8 +33,8 @@ static vm_map_entry_t setup(struct ktest_state *kt, struct vm_env *v, vm_offset_
 }
 
 /* Walk [s, e) of x, skipping the rest of each 2 MiB mapping if skip; the addresses seen in va[]. */
-static size_t walk(struct ktest_state *kt, struct vm_env *v, vm_map_entry_t x, vm_offset_t s, vm_offset_t e,
-		   bool skip, vm_offset_t *va, size_t max)
+static size_t walk(struct ktest_state *kt, struct vm_env *v, vm_map_entry_t x, vm_offset_t s,
+		   vm_offset_t e, bool skip, vm_offset_t *va, size_t max)
 {
 	struct vm_map_pages it;
 	size_t n = 0;
@@ -90,7 +91,8 @@ KTEST(vm_map_pages, skip_past_the_end_and_untouched_entries)
 	vm_offset_t a, b = 64 * M2;
 	vm_map_entry_t x = setup(kt, &v, &a);
 	ASSERT_NONNULL(x);
-	ASSERT_EQ(vm_map_find(v.map, NULL, 0, &b, 16 * K4, 0, VMFS_NO_SPACE, RW, VM_PROT_ALL, 0), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_find(v.map, NULL, 0, &b, 16 * K4, 0, VMFS_NO_SPACE, RW, VM_PROT_ALL, 0),
+		  KERN_SUCCESS);
 	vm_map_lock_read(v.map);
 	struct vm_map_pages it;
 	vm_map_pages_init(&it, v.map, x, x->start, x->end);
@@ -123,7 +125,8 @@ KTEST(vm_map_pages, removals_keep_the_counters_exact)
 	vm_map_get_stats(v.map, &st);
 	EXPECT_EQ(st.resident_2m, 0);
 	EXPECT_EQ(st.resident_4k, 2);
-	EXPECT_EQ(vm_map_protect(v.map, a + M2, a + M2 + 8 * K4, VM_PROT_NONE, 0, VM_MAP_PROTECT_SET_PROT),
+	EXPECT_EQ(vm_map_protect(v.map, a + M2, a + M2 + 8 * K4, VM_PROT_NONE, 0,
+				 VM_MAP_PROTECT_SET_PROT),
 		  KERN_SUCCESS);
 	EXPECT_EQ(vm_env_check(v.map), 0);
 	vm_map_get_stats(v.map, &st);

@@ -21,7 +21,8 @@
 static vm_offset_t map16(struct ktest_state *kt, struct vm_env *v)
 {
 	vm_offset_t a = M2;
-	EXPECT_EQ(vm_map_find(v->map, NULL, 0, &a, 16 * K4, 0, VMFS_ANY_SPACE, RW, VM_PROT_ALL, 0), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_find(v->map, NULL, 0, &a, 16 * K4, 0, VMFS_ANY_SPACE, RW, VM_PROT_ALL, 0),
+		  KERN_SUCCESS);
 	EXPECT_EQ(v->map->nentries, 1);
 	return a;
 }
@@ -40,21 +41,24 @@ static void poke(struct ktest_state *kt, struct vm_env *v, vm_offset_t va, unsig
 static int peek(struct ktest_state *kt, struct vm_env *v, vm_offset_t va)
 {
 	vm_paddr_t pa;
-	if (vm_fault(v->map, va, VM_PROT_READ) != KERN_SUCCESS || !pmap_query(v->pmap, va, &pa, NULL, NULL)) {
+	if (vm_fault(v->map, va, VM_PROT_READ) != KERN_SUCCESS ||
+	    !pmap_query(v->pmap, va, &pa, NULL, NULL)) {
 		KT_FAIL("0x%llx cannot be read", (unsigned long long)va);
 		return -1;
 	}
 	return *(unsigned char *)phys_to_virt(pa);
 }
 
-static void protect(struct ktest_state *kt, struct vm_env *v, vm_offset_t s, vm_offset_t e, vm_prot_t prot)
+static void protect(struct ktest_state *kt, struct vm_env *v, vm_offset_t s, vm_offset_t e,
+		    vm_prot_t prot)
 {
 	EXPECT_EQ(vm_map_protect(v->map, s, e, prot, 0, SET_PROT), KERN_SUCCESS);
 	EXPECT_EQ(vm_env_check(v->map), 0);
 }
 
 /* The one entry of the map spans [s, e) with protection prot and has an object. */
-static void one_entry(struct ktest_state *kt, struct vm_env *v, vm_offset_t s, vm_offset_t e, vm_prot_t prot)
+static void one_entry(struct ktest_state *kt, struct vm_env *v, vm_offset_t s, vm_offset_t e,
+		      vm_prot_t prot)
 {
 	vm_map_entry_t x = v->map->header.next;
 	EXPECT_EQ(v->map->nentries, 1);
@@ -119,7 +123,8 @@ KTEST(vm_map_remerge, hole_mapped_again)
 	EXPECT_EQ(v.map->nentries, 2);
 	poke(kt, &v, a + 5 * K4, 7);
 	poke(kt, &v, a + 8 * K4, 8);
-	EXPECT_EQ(vm_map_fixed(v.map, NULL, 0, a + 6 * K4, 2 * K4, RW, VM_PROT_ALL, 0), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_fixed(v.map, NULL, 0, a + 6 * K4, 2 * K4, RW, VM_PROT_ALL, 0),
+		  KERN_SUCCESS);
 	EXPECT_EQ(vm_env_check(v.map), 0);
 	one_entry(kt, &v, a, a + 16 * K4, RW);
 	EXPECT_EQ(peek(kt, &v, a + 6 * K4), 0);
@@ -130,7 +135,8 @@ KTEST(vm_map_remerge, hole_mapped_again)
 	EXPECT_EQ(vm_map_remove(v.map, a, a + 2 * K4), KERN_SUCCESS);
 	poke(kt, &v, a + 2 * K4, 9);
 	vm_offset_t at = a;
-	EXPECT_EQ(vm_map_find(v.map, NULL, 0, &at, 2 * K4, 0, VMFS_ANY_SPACE, RW, VM_PROT_ALL, 0), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_find(v.map, NULL, 0, &at, 2 * K4, 0, VMFS_ANY_SPACE, RW, VM_PROT_ALL, 0),
+		  KERN_SUCCESS);
 	EXPECT_EQ(at, a);
 	EXPECT_EQ(vm_env_check(v.map), 0);
 	one_entry(kt, &v, a, a + 16 * K4, RW);
@@ -138,7 +144,8 @@ KTEST(vm_map_remerge, hole_mapped_again)
 
 	/* Past the object's end there is nothing to take: a new entry with an object of its own. */
 	at = a + 16 * K4;
-	EXPECT_EQ(vm_map_find(v.map, NULL, 0, &at, K4, 0, VMFS_NO_SPACE, RW, VM_PROT_ALL, 0), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_find(v.map, NULL, 0, &at, K4, 0, VMFS_NO_SPACE, RW, VM_PROT_ALL, 0),
+		  KERN_SUCCESS);
 	poke(kt, &v, at, 1);
 	EXPECT_EQ(v.map->nentries, 2);
 	vm_env_fini(kt, &v);
@@ -151,16 +158,15 @@ KTEST(vm_map_remerge, guards_stay_without_object)
 	struct vm_env v;
 	ASSERT_TRUE(vm_env_init(kt, &v));
 	vm_offset_t g = M2;
-	EXPECT_EQ(vm_map_find(v.map, NULL, 0, &g, 8 * K4, 0, VMFS_ANY_SPACE, VM_PROT_NONE, VM_PROT_NONE,
-			      MAP_CREATE_GUARD),
+	EXPECT_EQ(vm_map_find(v.map, NULL, 0, &g, 8 * K4, 0, VMFS_ANY_SPACE, VM_PROT_NONE,
+			      VM_PROT_NONE, MAP_CREATE_GUARD),
 		  KERN_SUCCESS);
 	EXPECT_EQ(vm_map_remove(v.map, g + 2 * K4, g + 3 * K4), KERN_SUCCESS);
 	EXPECT_EQ(vm_map_fixed(v.map, NULL, 0, g + 5 * K4, K4, RW, VM_PROT_ALL, 0), KERN_SUCCESS);
 	EXPECT_EQ(vm_map_protect(v.map, g, g + 8 * K4, R, 0, SET_PROT), KERN_SUCCESS);
 	EXPECT_EQ(vm_env_check(v.map), 0);
 	vm_map_entry_t e;
-	VM_MAP_ENTRY_FOREACH(e, v.map)
-	{
+	VM_MAP_ENTRY_FOREACH(e, v.map) {
 		if (e->eflags & MAP_ENTRY_GUARD)
 			EXPECT_NULL(e->object);
 	}
@@ -191,11 +197,14 @@ KTEST(vm_map_remerge, no_memory_for_the_object)
 	ASSERT_TRUE(nobj < 4096);
 
 	vm_map_lock(v.map);
-	EXPECT_EQ(vm_map_protect_locked(v.map, a + K4, a + 2 * K4, R, 0, SET_PROT), KERN_RESOURCE_SHORTAGE);
+	EXPECT_EQ(vm_map_protect_locked(v.map, a + K4, a + 2 * K4, R, 0, SET_PROT),
+		  KERN_RESOURCE_SHORTAGE);
 	EXPECT_EQ(vm_map_delete(v.map, a + K4, a + 2 * K4), KERN_RESOURCE_SHORTAGE);
-	EXPECT_EQ(vm_map_fixed_locked(v.map, NULL, 0, a + K4, K4, R, VM_PROT_ALL, 0), KERN_RESOURCE_SHORTAGE);
+	EXPECT_EQ(vm_map_fixed_locked(v.map, NULL, 0, a + K4, K4, R, VM_PROT_ALL, 0),
+		  KERN_RESOURCE_SHORTAGE);
 	EXPECT_EQ(v.map->nentries, 1);
-	EXPECT_TRUE(v.map->header.next == e && e->start == a && e->end == a + 16 * K4 && e->protection == RW);
+	EXPECT_TRUE(v.map->header.next == e && e->start == a && e->end == a + 16 * K4 &&
+		    e->protection == RW);
 	EXPECT_NULL(e->object);
 	EXPECT_EQ(vm_map_check(v.map), 0);
 	vm_map_unlock(v.map);

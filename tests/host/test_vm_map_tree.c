@@ -71,8 +71,8 @@ static void empty_out(struct vm_map_tree *t)
 }
 
 /* findspace as a pair, 0 standing for "no room" (no test below expects room at address 0). */
-static vm_offset_t fit(const struct vm_map_tree *t, vm_offset_t start, vm_size_t length, vm_offset_t ub,
-		       struct vm_map_entry **next)
+static vm_offset_t fit(const struct vm_map_tree *t, vm_offset_t start, vm_size_t length,
+		       vm_offset_t ub, struct vm_map_entry **next)
 {
 	struct vm_map_tree_space space;
 	if (!vm_map_tree_findspace(t, start, length, ub, &space))
@@ -82,11 +82,11 @@ static vm_offset_t fit(const struct vm_map_tree *t, vm_offset_t start, vm_size_t
 	return space.addr;
 }
 
-#define EXPECT_TREE_OK(t)                                                         \
-	do {                                                                      \
-		const char *msg_ = vm_map_tree_check(t);                          \
-		if (msg_)                                                         \
-			KT_FAIL("vm_map_tree_check: %s", msg_);                   \
+#define EXPECT_TREE_OK(t)                                       \
+	do {                                                    \
+		const char *msg_ = vm_map_tree_check(t);        \
+		if (msg_)                                       \
+			KT_FAIL("vm_map_tree_check: %s", msg_); \
 	} while (0)
 
 /* ---------------------------------------------------------------------------------------------
@@ -105,7 +105,7 @@ KTEST(vm_map_tree, empty_tree)
 	EXPECT_NULL(next);
 	EXPECT_EQ(fit(&t, 0x3000, 0xfd000, 0x100000, NULL), 0x3000); /* ends exactly at max */
 	EXPECT_EQ(fit(&t, 0x3000, 0xfd001, 0x100000, NULL), 0);
-	EXPECT_EQ(fit(&t, 0x100000, 1, 0x100000, NULL), 0); /* start at max: nothing left */
+	EXPECT_EQ(fit(&t, 0x100000, 1, 0x100000, NULL), 0);  /* start at max: nothing left */
 	EXPECT_EQ(fit(&t, 0x1000, 0x2000, 0x2fff, NULL), 0); /* ub cuts the only gap short */
 	EXPECT_EQ(fit(&t, 0x1000, TOP, 0x100000, NULL), 0);
 	EXPECT_TRUE(vm_map_tree_reserve(&t, 0));
@@ -125,7 +125,8 @@ KTEST(vm_map_tree, one_entry)
 	struct vm_map_entry *e = vm_map_tree_lookup(&t, 0x5000, NULL);
 	ASSERT_NONNULL(e);
 	EXPECT_TRUE(vm_map_tree_lookup(&t, 0x7fff, NULL) == e);
-	EXPECT_TRUE(vm_map_tree_lookup(&t, 0x9000, NULL) == e); /* the last start at or below, containing or not */
+	/* the last start at or below, containing or not */
+	EXPECT_TRUE(vm_map_tree_lookup(&t, 0x9000, NULL) == e);
 	EXPECT_NULL(vm_map_tree_lookup(&t, 0x4fff, NULL));
 
 	struct vm_map_entry *next = NULL;
@@ -133,8 +134,10 @@ KTEST(vm_map_tree, one_entry)
 	EXPECT_TRUE(next == e);
 	EXPECT_EQ(fit(&t, 0, 0x4001, 0x100000, &next), 0x8000); /* too big: after it */
 	EXPECT_NULL(next);
-	EXPECT_EQ(fit(&t, 0x6000, 1, 0x100000, &next), 0x8000); /* a start inside moves to its end */
-	EXPECT_EQ(fit(&t, 0x2000, 0x3000, 0x100000, &next), 0x2000); /* the part of the gap above start */
+	EXPECT_EQ(fit(&t, 0x6000, 1, 0x100000, &next),
+		  0x8000); /* a start inside moves to its end */
+	EXPECT_EQ(fit(&t, 0x2000, 0x3000, 0x100000, &next),
+		  0x2000); /* the part of the gap above start */
 	EXPECT_EQ(fit(&t, 0x2001, 0x3000, 0x100000, &next), 0x8000);
 
 	vm_map_tree_set_end(&t, e, 0x6000);
@@ -291,7 +294,8 @@ KTEST(vm_map_tree, check_catches_corruption)
 	EXPECT_TRUE(check_says(&t, "T2 unused"));
 	last->key[n] = ~(vm_offset_t)0;
 	n = leaf->count;
-	leaf->count = VM_MAP_TREE_MIN_SLOTS - 1; /* its other slots left as they were: only count is off */
+	/* its other slots left as they were: only count is off */
+	leaf->count = VM_MAP_TREE_MIN_SLOTS - 1;
 	EXPECT_TRUE(check_says(&t, "T2 node fill"));
 	leaf->count = n;
 	t.count++;
@@ -328,7 +332,8 @@ struct shape {
 	size_t nodes[VM_MAP_TREE_MAX_HEIGHT]; /* per depth */
 };
 
-static void count_nodes(const struct vm_map_tree_node *n, unsigned depth, unsigned height, struct shape *s)
+static void count_nodes(const struct vm_map_tree_node *n, unsigned depth, unsigned height,
+			struct shape *s)
 {
 	s->nodes[depth]++;
 	if (depth + 1 < height)
@@ -348,7 +353,8 @@ static struct shape shape_of(const struct vm_map_tree *t)
  * Record which levels (counted from the leaves: 0 = leaves) gained nodes (a split; for the
  * root's level, a new root) or lost some (a merge; a root collapse) between two shapes.
  */
-static void record_changes(const struct shape *before, const struct shape *after, bool *grew, bool *shrank)
+static void record_changes(const struct shape *before, const struct shape *after, bool *grew,
+			   bool *shrank)
 {
 	if (after->height > before->height) {
 		grew[after->height - 1] = true;
@@ -383,7 +389,8 @@ KTEST(vm_map_tree, splits_and_merges_at_every_level)
 	 */
 	struct shape before = shape_of(&t);
 	for (int i = DEEP_ENTRIES - 1; i >= 0; i--) {
-		es[i] = entry_new(0x1000 + (vm_offset_t)i * 0x2000, 0x2000 + (vm_offset_t)i * 0x2000);
+		es[i] = entry_new(0x1000 + (vm_offset_t)i * 0x2000,
+				  0x2000 + (vm_offset_t)i * 0x2000);
 		ASSERT_TRUE(vm_map_tree_reserve(&t, 1));
 		vm_map_tree_insert(&t, es[i]);
 		struct shape after = shape_of(&t);
@@ -401,7 +408,9 @@ KTEST(vm_map_tree, splits_and_merges_at_every_level)
 	/* Ends changing in place, across leaf boundaries: shrink every entry, then grow it back. */
 	for (int i = 0; i < DEEP_ENTRIES; i += 7) {
 		vm_map_tree_set_end(&t, es[i], es[i]->start + 0x800);
-		vm_map_tree_set_end(&t, es[i], es[i]->start + 0x1000 + (i + 1 < DEEP_ENTRIES ? 0x1000 : 0x5000));
+		vm_map_tree_set_end(&t, es[i],
+				    es[i]->start + 0x1000 +
+					    (i + 1 < DEEP_ENTRIES ? 0x1000 : 0x5000));
 		vm_map_tree_set_end(&t, es[i], es[i]->start + 0x1000);
 	}
 	EXPECT_TREE_OK(&t);
@@ -441,7 +450,8 @@ KTEST(vm_map_tree, splits_and_merges_at_every_level)
 struct model {
 	vm_offset_t min, max;
 	size_t n;
-	struct vm_map_entry *e[MODEL_MAX]; /* by start; the entries' own start and end are the model's */
+	/* by start; the entries' own start and end are the model's */
+	struct vm_map_entry *e[MODEL_MAX];
 };
 
 struct world {
@@ -451,7 +461,10 @@ struct world {
 
 static struct test_rng rng;
 
-static uint64_t below(uint64_t n) { return test_rng_below(&rng, n); }
+static uint64_t below(uint64_t n)
+{
+	return test_rng_below(&rng, n);
+}
 
 /* The index of the last entry with start <= addr, or -1. */
 static long m_at_or_before(const struct model *m, vm_offset_t addr)
@@ -468,8 +481,8 @@ static long m_at_or_before(const struct model *m, vm_offset_t addr)
 }
 
 /* The linear first fit of the contract; *next is the index of the entry after the range (n: none). */
-static bool m_findspace(const struct model *m, vm_offset_t start, vm_size_t length, vm_offset_t ub, vm_offset_t *addr,
-			size_t *next)
+static bool m_findspace(const struct model *m, vm_offset_t start, vm_size_t length, vm_offset_t ub,
+			vm_offset_t *addr, size_t *next)
 {
 	if (start < m->min)
 		start = m->min;
@@ -522,7 +535,8 @@ static vm_size_t rand_length(void)
 static void op_insert(struct ktest_state *kt, struct world *w)
 {
 	struct model *m = &w->m;
-	vm_offset_t start = m->n && below(2) ? m->e[below(m->n)]->end + below(16) : m->min + below(m->max - m->min);
+	vm_offset_t start = m->n && below(2) ? m->e[below(m->n)]->end + below(16)
+					     : m->min + below(m->max - m->min);
 	if (m->n >= MODEL_MAX || start < m->min || start >= m->max)
 		return;
 	long i = m_at_or_before(m, start);
@@ -569,7 +583,8 @@ static void op_set_end(struct world *w)
 	size_t i = below(m->n);
 	struct vm_map_entry *e = m->e[i];
 	vm_offset_t limit = i + 1 < m->n ? m->e[i + 1]->start : m->max;
-	vm_offset_t end = below(2) ? e->start + 1 + below(e->end - e->start) : e->end + below(limit - e->end + 1);
+	vm_offset_t end = below(2) ? e->start + 1 + below(e->end - e->start)
+				   : e->end + below(limit - e->end + 1);
 	if (below(16) == 0)
 		end = limit;
 	vm_map_tree_set_end(&w->t, e, end);
@@ -586,7 +601,8 @@ static void op_lookup(struct ktest_state *kt, struct world *w)
 	bool cursor = below(2);
 	struct vm_map_entry *got = vm_map_tree_lookup(&w->t, addr, cursor ? &at : NULL);
 	if (got != want) {
-		KT_FAIL("lookup 0x%llx: tree %p, model %p", (unsigned long long)addr, (void *)got, (void *)want);
+		KT_FAIL("lookup 0x%llx: tree %p, model %p", (unsigned long long)addr, (void *)got,
+			(void *)want);
 		return;
 	}
 	if (!got || !cursor || below(2))
@@ -609,11 +625,13 @@ static void op_findspace(struct ktest_state *kt, struct world *w)
 	bool got_ok = vm_map_tree_findspace(&w->t, start, length, ub, &got);
 	struct vm_map_entry *want_e = want_ok && want_next < m->n ? m->e[want_next] : NULL;
 	vm_offset_t limit = want_e ? want_e->start : m->max;
-	if (got_ok != want_ok || (want_ok && (got.addr != want || got.next != want_e || got.gap_end != limit))) {
+	if (got_ok != want_ok ||
+	    (want_ok && (got.addr != want || got.next != want_e || got.gap_end != limit))) {
 		KT_FAIL("findspace(0x%llx, 0x%llx, ub 0x%llx) with %zu entries: tree %d 0x%llx next %p gap end 0x%llx, "
 			"model %d 0x%llx next %p gap end 0x%llx",
-			(unsigned long long)start, (unsigned long long)length, (unsigned long long)ub, m->n, got_ok,
-			(unsigned long long)got.addr, (void *)got.next, (unsigned long long)got.gap_end, want_ok,
+			(unsigned long long)start, (unsigned long long)length,
+			(unsigned long long)ub, m->n, got_ok, (unsigned long long)got.addr,
+			(void *)got.next, (unsigned long long)got.gap_end, want_ok,
 			(unsigned long long)want, (void *)want_e, (unsigned long long)limit);
 		return;
 	}
@@ -649,7 +667,8 @@ static bool same_as_model(struct ktest_state *kt, struct world *w)
 
 KTEST(vm_map_tree, random_ops_against_model)
 {
-	uint64_t seed = test_rng_seed("VM_MAP_TREE_SEED", (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32));
+	uint64_t seed =
+		test_rng_seed("VM_MAP_TREE_SEED", (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32));
 	test_rng_init(&rng, seed);
 	size_t frames = settled_free();
 	static struct world worlds[2];
@@ -689,7 +708,8 @@ KTEST(vm_map_tree, random_ops_against_model)
 			counts[4]++;
 		}
 		if (!same_as_model(kt, w))
-			printf("# after operation %ld (seed 0x%llx)\n", op, (unsigned long long)seed);
+			printf("# after operation %ld (seed 0x%llx)\n", op,
+			       (unsigned long long)seed);
 		if (w->t.height > max_height)
 			max_height = w->t.height;
 	}

@@ -171,7 +171,8 @@ KTEST(vm_object_sg, check_catches_a_broken_object)
 	vm_object_unlock(obj);
 	EXPECT_NONNULL(msg);
 	if (msg)
-		EXPECT_EQ(strcmp(msg, "vm_object: OBJT_SG frame is not part of an allocated block"), 0);
+		EXPECT_EQ(strcmp(msg, "vm_object: OBJT_SG frame is not part of an allocated block"),
+			  0);
 	vm_object_deallocate(obj);
 	EXPECT_EQ(o.released, 1);
 }
@@ -193,8 +194,8 @@ KTEST(vm_object_sg, faults_map_the_owners_frames)
 
 	/* Object pages 1..3 at a. */
 	vm_offset_t a = 0x100000;
-	ASSERT_EQ(vm_map_find(v.map, obj, K4, &a, 3 * K4, 0, VMFS_NO_SPACE, VM_PROT_READ | VM_PROT_WRITE,
-			      VM_PROT_READ | VM_PROT_WRITE, 0),
+	ASSERT_EQ(vm_map_find(v.map, obj, K4, &a, 3 * K4, 0, VMFS_NO_SPACE,
+			      VM_PROT_READ | VM_PROT_WRITE, VM_PROT_READ | VM_PROT_WRITE, 0),
 		  KERN_SUCCESS);
 	EXPECT_EQ(vm_env_check(v.map), 0);
 	for (unsigned i = 0; i < 3; i++) {
@@ -222,7 +223,8 @@ KTEST(vm_object_sg, faults_map_the_owners_frames)
 
 	/* Read-only, then back: the frames stay mapped with the new rights. */
 	unsigned flags;
-	EXPECT_EQ(vm_map_protect(v.map, a, a + 3 * K4, R, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(v.map, a, a + 3 * K4, R, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
 	ASSERT_TRUE(pmap_query(v.pmap, a + 2 * K4, NULL, &flags, NULL));
 	EXPECT_EQ(flags, UFLAGS_R);
 	EXPECT_EQ(vm_fault(v.map, a, VM_PROT_WRITE), KERN_PROTECTION_FAILURE);
@@ -252,8 +254,8 @@ KTEST(vm_object_sg, superpage_over_an_aligned_run)
 
 	/* OPTIMAL placement puts an object's mapping on a 2 MiB boundary, even from a crooked hint. */
 	vm_offset_t a = 0x100000 + K4;
-	ASSERT_EQ(vm_map_find(v.map, obj, 0, &a, M2, 0, VMFS_OPTIMAL_SPACE, VM_PROT_READ | VM_PROT_WRITE,
-			      VM_PROT_READ | VM_PROT_WRITE, 0),
+	ASSERT_EQ(vm_map_find(v.map, obj, 0, &a, M2, 0, VMFS_OPTIMAL_SPACE,
+			      VM_PROT_READ | VM_PROT_WRITE, VM_PROT_READ | VM_PROT_WRITE, 0),
 		  KERN_SUCCESS);
 	EXPECT_EQ(a & (M2 - 1), 0);
 	EXPECT_EQ(vm_fault(v.map, a + 77 * K4, R), KERN_SUCCESS);
@@ -266,7 +268,8 @@ KTEST(vm_object_sg, superpage_over_an_aligned_run)
 	EXPECT_EQ(vm_env_check(v.map), 0);
 
 	/* Protecting a few pages splits the 2 MiB page into 4 KiB ones, on the same frames. */
-	EXPECT_EQ(vm_map_protect(v.map, a + 10 * K4, a + 12 * K4, R, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(v.map, a + 10 * K4, a + 12 * K4, R, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
 	EXPECT_EQ(vm_env_check(v.map), 0);
 	st = stats(v.map);
 	EXPECT_EQ(st.resident_2m, 0);
@@ -314,7 +317,8 @@ KTEST(vm_object_sg, no_superpage_unless_run_aligned_and_unmapped)
 	/* Pages 512..1023 are a run, but mapped at an address not congruent to it modulo 2 MiB. */
 	vm_offset_t b = 0x80000000 + K4;
 	vm_object_reference(obj);
-	ASSERT_EQ(vm_map_find(v.map, obj, M2, &b, M2 - K4, 0, VMFS_NO_SPACE, R, R, 0), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_find(v.map, obj, M2, &b, M2 - K4, 0, VMFS_NO_SPACE, R, R, 0),
+		  KERN_SUCCESS);
 	EXPECT_EQ(vm_fault(v.map, b + M2 - 2 * K4, R), KERN_SUCCESS);
 	EXPECT_EQ(pa_at(v.pmap, b + M2 - 2 * K4, &size), base + M2 + (M2 - 2 * K4));
 	EXPECT_EQ(size, K4);
@@ -325,10 +329,14 @@ KTEST(vm_object_sg, no_superpage_unless_run_aligned_and_unmapped)
 	 * stay 4 KiB.
 	 */
 	vm_offset_t c = 0xc0000000;
-	ASSERT_EQ(vm_map_find(v.map, in_order, M2, &c, M2, 0, VMFS_NO_SPACE, R, R, 0), KERN_SUCCESS);
-	EXPECT_EQ(vm_map_protect(v.map, c + K4, c + 2 * K4, VM_PROT_NONE, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_find(v.map, in_order, M2, &c, M2, 0, VMFS_NO_SPACE, R, R, 0),
+		  KERN_SUCCESS);
+	EXPECT_EQ(
+		vm_map_protect(v.map, c + K4, c + 2 * K4, VM_PROT_NONE, 0, VM_MAP_PROTECT_SET_PROT),
+		KERN_SUCCESS);
 	EXPECT_EQ(vm_fault(v.map, c, R), KERN_SUCCESS);
-	EXPECT_EQ(vm_map_protect(v.map, c + K4, c + 2 * K4, R, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(v.map, c + K4, c + 2 * K4, R, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
 	EXPECT_EQ(v.map->nentries, 3);
 	EXPECT_EQ(vm_fault(v.map, c + 300 * K4, R), KERN_SUCCESS);
 	EXPECT_EQ(pa_at(v.pmap, c + 300 * K4, &size), base + M2 + 300 * K4);
@@ -363,7 +371,8 @@ KTEST(vm_object_sg, no_superpage_unless_run_aligned_and_unmapped)
 #define PRW (PROT_READ | PROT_WRITE)
 
 /* bpf_map_mmap_object's result, dropping the object if one was made. */
-static int try_mmap(struct bpf_map *m, unsigned fmode, uint64_t off, uint64_t len, int prot, int flags)
+static int try_mmap(struct bpf_map *m, unsigned fmode, uint64_t off, uint64_t len, int prot,
+		    int flags)
 {
 	struct vm_object *obj = NULL;
 	vm_prot_t max;
@@ -379,7 +388,8 @@ KTEST(bpf_map_mmap, errors_in_linux_order)
 	struct bpf_map *plain = make_map(BPF_MAP_TYPE_ARRAY, 4, 8, 4);
 	struct bpf_map *plain_ro = make_map_flags(BPF_MAP_TYPE_ARRAY, 4, 8, 4, BPF_F_RDONLY_PROG);
 	struct bpf_map *plain_frozen = make_map(BPF_MAP_TYPE_ARRAY, 4, 8, 4);
-	struct bpf_map *m = make_map_flags(BPF_MAP_TYPE_ARRAY, 4, 8, 1000, BPF_F_MMAPABLE); /* 2 pages */
+	/* 2 pages */
+	struct bpf_map *m = make_map_flags(BPF_MAP_TYPE_ARRAY, 4, 8, 1000, BPF_F_MMAPABLE);
 	ASSERT_NONNULL(hash);
 	ASSERT_NONNULL(pcpu);
 	ASSERT_NONNULL(plain);
@@ -420,7 +430,8 @@ KTEST(bpf_map_mmap, errors_in_linux_order)
 	EXPECT_EQ(try_mmap(m, RW, 0, 3 * K4, PRW, MAP_SHARED), -EPERM);
 	EXPECT_EQ(try_mmap(m, RW, 0, K4, PROT_READ, MAP_SHARED), 0);
 
-	struct bpf_map *rdonly_prog = make_map_flags(BPF_MAP_TYPE_ARRAY, 4, 8, 4, BPF_F_MMAPABLE | BPF_F_RDONLY_PROG);
+	struct bpf_map *rdonly_prog =
+		make_map_flags(BPF_MAP_TYPE_ARRAY, 4, 8, 4, BPF_F_MMAPABLE | BPF_F_RDONLY_PROG);
 	ASSERT_NONNULL(rdonly_prog);
 	EXPECT_EQ(try_mmap(rdonly_prog, RW, 0, K4, PRW, MAP_SHARED), -EACCES);
 	EXPECT_EQ(try_mmap(rdonly_prog, RW, 0, K4, PROT_READ, MAP_SHARED), 0);
@@ -448,7 +459,9 @@ KTEST(bpf_map_mmap, max_protection_follows_prot)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct vm_object *obj = NULL;
 		vm_prot_t max = 0;
-		EXPECT_EQ(bpf_map_mmap_object(m, RW, 0, K4, (vm_prot_t)cases[i].prot, MAP_SHARED, &obj, &max), 0);
+		EXPECT_EQ(bpf_map_mmap_object(m, RW, 0, K4, (vm_prot_t)cases[i].prot, MAP_SHARED,
+					      &obj, &max),
+			  0);
 		EXPECT_EQ(max, cases[i].max);
 		ASSERT_NONNULL(obj);
 		EXPECT_EQ(obj->type, OBJT_SG);
@@ -462,7 +475,8 @@ KTEST(bpf_map_mmap, writable_count_lives_with_the_object)
 {
 	struct vm_env v;
 	ASSERT_TRUE(vm_env_init(kt, &v));
-	struct bpf_map *m = make_map_flags(BPF_MAP_TYPE_ARRAY, 4, 8, 2048, BPF_F_MMAPABLE); /* 4 pages */
+	/* 4 pages */
+	struct bpf_map *m = make_map_flags(BPF_MAP_TYPE_ARRAY, 4, 8, 2048, BPF_F_MMAPABLE);
 	ASSERT_NONNULL(m);
 	struct vm_object *ro = NULL, *rw = NULL;
 	vm_prot_t max;
@@ -472,11 +486,13 @@ KTEST(bpf_map_mmap, writable_count_lives_with_the_object)
 	ASSERT_EQ(bpf_map_mmap_object(m, RW, 0, 4 * K4, PRW, MAP_SHARED, &rw, &max), 0);
 	vm_offset_t a = 0x100000, b = 0x200000;
 	ASSERT_EQ(vm_map_find(v.map, ro, 0, &a, 4 * K4, 0, VMFS_NO_SPACE, R, R, 0), KERN_SUCCESS);
-	ASSERT_EQ(vm_map_find(v.map, rw, 0, &b, 4 * K4, 0, VMFS_NO_SPACE, PRW, max, 0), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_find(v.map, rw, 0, &b, 4 * K4, 0, VMFS_NO_SPACE, PRW, max, 0),
+		  KERN_SUCCESS);
 	EXPECT_EQ(bpf_map_freeze(m, RW), -EBUSY);
 
 	/* Splits and partial unmaps share the object: still one writable mapping. */
-	EXPECT_EQ(vm_map_protect(v.map, b + K4, b + 2 * K4, R, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_protect(v.map, b + K4, b + 2 * K4, R, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
 	EXPECT_EQ(vm_map_remove(v.map, b + 2 * K4, b + 3 * K4), KERN_SUCCESS);
 	EXPECT_EQ(v.map->nentries, 4);
 	EXPECT_EQ(vm_env_check(v.map), 0);
@@ -496,13 +512,15 @@ KTEST(bpf_map_mmap, map_lives_while_mapped_and_values_are_shared)
 	struct vm_env v;
 	ASSERT_TRUE(vm_env_init(kt, &v));
 	size_t live = bpf_maps_live();
-	struct bpf_map *m = make_map_flags(BPF_MAP_TYPE_ARRAY, 4, 12, 600, BPF_F_MMAPABLE); /* stride 16: 3 pages */
+	struct bpf_map *m = make_map_flags(BPF_MAP_TYPE_ARRAY, 4, 12, 600,
+					   BPF_F_MMAPABLE); /* stride 16: 3 pages */
 	ASSERT_NONNULL(m);
 	struct vm_object *obj = NULL;
 	vm_prot_t max;
 	ASSERT_EQ(bpf_map_mmap_object(m, RW, K4, 2 * K4, PRW, MAP_SHARED, &obj, &max), 0);
 	vm_offset_t a = 0x100000;
-	ASSERT_EQ(vm_map_find(v.map, obj, K4, &a, 2 * K4, 0, VMFS_NO_SPACE, PRW, max, 0), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_find(v.map, obj, K4, &a, 2 * K4, 0, VMFS_NO_SPACE, PRW, max, 0),
+		  KERN_SUCCESS);
 	/* The creator's reference goes (the fd is closed): the mapping keeps the map. */
 	bpf_map_put(m);
 	EXPECT_EQ(bpf_maps_live(), live + 1);
@@ -533,8 +551,10 @@ KTEST(bpf_map_mmap, superpages_for_a_2m_value_area)
 {
 	struct vm_env v;
 	ASSERT_TRUE(vm_env_init(kt, &v));
-	struct bpf_map *m = make_map_flags(BPF_MAP_TYPE_ARRAY, 4, 8, 3 * 65536, BPF_F_MMAPABLE); /* 1.5 MiB */
-	struct bpf_map *big = make_map_flags(BPF_MAP_TYPE_ARRAY, 4, 8, 4 * 65536, BPF_F_MMAPABLE); /* 2 MiB */
+	/* 1.5 MiB */
+	struct bpf_map *m = make_map_flags(BPF_MAP_TYPE_ARRAY, 4, 8, 3 * 65536, BPF_F_MMAPABLE);
+	/* 2 MiB */
+	struct bpf_map *big = make_map_flags(BPF_MAP_TYPE_ARRAY, 4, 8, 4 * 65536, BPF_F_MMAPABLE);
 	ASSERT_NONNULL(m);
 	ASSERT_NONNULL(big);
 	EXPECT_EQ(bpf_map_mmap_size(big), M2);
@@ -542,7 +562,8 @@ KTEST(bpf_map_mmap, superpages_for_a_2m_value_area)
 	vm_prot_t max;
 	ASSERT_EQ(bpf_map_mmap_object(big, RW, 0, M2, PRW, MAP_SHARED, &obj, &max), 0);
 	vm_offset_t a = 0x100000;
-	ASSERT_EQ(vm_map_find(v.map, obj, 0, &a, M2, 0, VMFS_OPTIMAL_SPACE, PRW, max, 0), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_find(v.map, obj, 0, &a, M2, 0, VMFS_OPTIMAL_SPACE, PRW, max, 0),
+		  KERN_SUCCESS);
 	EXPECT_EQ(a & (M2 - 1), 0);
 	EXPECT_EQ(vm_fault(v.map, a + 123 * K4, VM_PROT_WRITE), KERN_SUCCESS);
 	vm_size_t size;
@@ -557,9 +578,11 @@ KTEST(bpf_map_mmap, superpages_for_a_2m_value_area)
 
 	/* Less than 2 MiB of values: 4 KiB pages only. */
 	obj = NULL;
-	ASSERT_EQ(bpf_map_mmap_object(m, RW, 0, bpf_map_mmap_size(m), PRW, MAP_SHARED, &obj, &max), 0);
+	ASSERT_EQ(bpf_map_mmap_object(m, RW, 0, bpf_map_mmap_size(m), PRW, MAP_SHARED, &obj, &max),
+		  0);
 	vm_offset_t b = 0;
-	ASSERT_EQ(vm_map_find(v.map, obj, 0, &b, bpf_map_mmap_size(m), 0, VMFS_OPTIMAL_SPACE, PRW, max, 0),
+	ASSERT_EQ(vm_map_find(v.map, obj, 0, &b, bpf_map_mmap_size(m), 0, VMFS_OPTIMAL_SPACE, PRW,
+			      max, 0),
 		  KERN_SUCCESS);
 	EXPECT_EQ(vm_fault(v.map, b, VM_PROT_WRITE), KERN_SUCCESS);
 	pa = pa_at(v.pmap, b, &size);

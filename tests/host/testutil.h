@@ -49,11 +49,12 @@ double test_now(void);
 bool test_dies_with(void (*fn)(void), const char *needle, char *out, size_t outsz);
 
 /* Inside a KTEST: fail unless fn() dies with needle in its stderr, and show that stderr. */
-#define EXPECT_DIES(fn, needle)                                                                 \
-	do {                                                                                    \
-		static char out_[8192];                                                         \
-		if (!test_dies_with(fn, needle, out_, sizeof(out_)))                            \
-			KT_FAIL("%s did not die with \"%s\"; its stderr: %.300s", #fn, needle, out_); \
+#define EXPECT_DIES(fn, needle)                                                                \
+	do {                                                                                   \
+		static char out_[8192];                                                        \
+		if (!test_dies_with(fn, needle, out_, sizeof(out_)))                           \
+			KT_FAIL("%s did not die with \"%s\"; its stderr: %.300s", #fn, needle, \
+				out_);                                                         \
 	} while (0)
 
 /* Free frames once kmem has given back its empty slabs: what a leak check compares. */
@@ -75,10 +76,10 @@ void test_give_back_frames(struct test_hoard *h);
  * In a test file: leak-check every test of the file (kernel/ktest.c compares free frames after
  * reaping, before and after each test).
  */
-#define TEST_LEAK_CHECK_EVERY_TEST()                                                               \
-	__attribute__((constructor)) static void install_leak_check(void)                         \
-	{                                                                                          \
-		ktest_free_frames = free_frames_after_reap;                                        \
+#define TEST_LEAK_CHECK_EVERY_TEST()                                      \
+	__attribute__((constructor)) static void install_leak_check(void) \
+	{                                                                 \
+		ktest_free_frames = free_frames_after_reap;               \
 	}
 
 #endif

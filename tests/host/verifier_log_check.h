@@ -14,7 +14,8 @@
 static inline long verifier_log_insn_before(const char *log, const char *pos)
 {
 	long found = -1;
-	for (const char *line = log; line && line < pos; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+	for (const char *line = log; line && line < pos;
+	     line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
 		char *end;
 		long v = strtol(line, &end, 10);
 		if (end != line && end[0] == ':' && end[1] == ' ' && end[2] == '(')
@@ -24,8 +25,8 @@ static inline long verifier_log_insn_before(const char *log, const char *pos)
 }
 
 /* log holds msg, and (insn >= 0) the instruction line just before it is insn's; else a failure. */
-static inline void verifier_check_log(struct ktest_state *kt, const char *file, int line, const char *log,
-				      const char *msg, long insn)
+static inline void verifier_check_log(struct ktest_state *kt, const char *file, int line,
+				      const char *log, const char *msg, long insn)
 {
 	const char *p = strstr(log, msg);
 	if (!p) {
@@ -33,7 +34,8 @@ static inline void verifier_check_log(struct ktest_state *kt, const char *file, 
 		return;
 	}
 	if (insn >= 0 && verifier_log_insn_before(log, p) != insn)
-		ktest_fail(kt, file, line, "\"%s\" is logged after insn %ld, not %ld; log:\n%.3000s", msg,
+		ktest_fail(kt, file, line,
+			   "\"%s\" is logged after insn %ld, not %ld; log:\n%.3000s", msg,
 			   verifier_log_insn_before(log, p), insn, log);
 }
 

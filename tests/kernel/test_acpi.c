@@ -26,9 +26,18 @@ static vm_paddr_t pa_of(size_t off)
 	return kimg_to_phys(buf + off);
 }
 
-static void put16(size_t off, uint16_t v) { memcpy(buf + off, &v, 2); }
-static void put32(size_t off, uint32_t v) { memcpy(buf + off, &v, 4); }
-static void put64(size_t off, uint64_t v) { memcpy(buf + off, &v, 8); }
+static void put16(size_t off, uint16_t v)
+{
+	memcpy(buf + off, &v, 2);
+}
+static void put32(size_t off, uint32_t v)
+{
+	memcpy(buf + off, &v, 4);
+}
+static void put64(size_t off, uint64_t v)
+{
+	memcpy(buf + off, &v, 8);
+}
 
 /* Set the byte at off so that [start, start + len) sums to 0. */
 static void fix_sum(size_t start, size_t len, size_t off)
@@ -233,7 +242,7 @@ KTEST(acpi, table_lengths_are_not_trusted)
 {
 	standard_madt();
 	EXPECT_EQ(madt_with_length((uint32_t)madt_len), 0);
-	EXPECT_EQ(madt_with_length(43), -EINVAL);  /* shorter than the MADT's fixed fields */
+	EXPECT_EQ(madt_with_length(43), -EINVAL); /* shorter than the MADT's fixed fields */
 	EXPECT_EQ(madt_with_length(0), -EINVAL);
 	EXPECT_EQ(madt_with_length(ACPI_TABLE_MAX + 1), -EINVAL);
 	EXPECT_EQ(madt_with_length(0xffffffffu), -EINVAL);
@@ -279,7 +288,8 @@ KTEST(acpi, malformed_entries_are_refused)
 		madt_len += bad[i].len < 2 ? 2 : bad[i].len;
 		madt_end();
 		if (acpi_parse_madt(pa_of(MADT_OFF), &info) != -EINVAL)
-			KT_FAIL("MADT entry type %u with length %u was accepted", bad[i].type, bad[i].len);
+			KT_FAIL("MADT entry type %u with length %u was accepted", bad[i].type,
+				bad[i].len);
 	}
 	/* An entry that claims more than the table has left. */
 	madt_begin();

@@ -81,9 +81,10 @@ KTEST(aslr, on_gives_random_layouts_in_range)
 	const struct built *both[] = {&a, &b};
 	for (int i = 0; i < 2; i++) {
 		const struct built *l = both[i];
-		EXPECT_TRUE(l->stack_top >= ASLR_STACK_TOP_MIN && l->stack_top <= ASLR_STACK_TOP_MAX &&
-			    l->stack_top % PAGE_SIZE == 0);
-		EXPECT_TRUE(l->mmap_base >= ASLR_MMAP_BASE_MIN && l->mmap_base <= ASLR_MMAP_BASE_MAX &&
+		EXPECT_TRUE(l->stack_top >= ASLR_STACK_TOP_MIN &&
+			    l->stack_top <= ASLR_STACK_TOP_MAX && l->stack_top % PAGE_SIZE == 0);
+		EXPECT_TRUE(l->mmap_base >= ASLR_MMAP_BASE_MIN &&
+			    l->mmap_base <= ASLR_MMAP_BASE_MAX &&
 			    l->mmap_base % SUPERPAGE_SIZE == 0);
 		/* The arguments are on the drawn stack. */
 		EXPECT_TRUE(l->sp < l->stack_top && l->sp >= l->stack_top - USER_STACK_SIZE);

@@ -71,7 +71,8 @@ KTEST(bpf, trampoline_page_in_every_task)
 	VM_MAP_ENTRY_FOREACH(s, t->map)
 		if (s->eflags & MAP_ENTRY_STACK)
 			break;
-	EXPECT_TRUE(s != &t->map->header && (s->prev->eflags & MAP_ENTRY_GUARD) && s->prev->end == s->start);
+	EXPECT_TRUE(s != &t->map->header && (s->prev->eflags & MAP_ENTRY_GUARD) &&
+		    s->prev->end == s->start);
 	size_t len = (size_t)(callback_trampoline_end - callback_trampoline_start);
 	EXPECT_TRUE(pmap_query(t->map->pmap, BPF_CB_TRAMPOLINE, &pa, NULL, NULL));
 	EXPECT_EQ(memcmp(phys_to_virt(pa), callback_trampoline_start, len), 0);
@@ -87,8 +88,9 @@ KTEST(bpf, callbacks_that_end_their_task_leave_nothing)
 		char *role;
 		int status;
 	} roles[] = {
-		{"fault_self", W_FAULTCODE(14)},  {"fault_map", W_FAULTCODE(14)}, {"deep_fault", W_FAULTCODE(14)},
-		{"exit_in_cb", W_EXITCODE(7)},    {"wrong_depth", W_FAULTCODE(6)}, {"escape_and_exit", W_EXITCODE(3)},
+		{"fault_self", W_FAULTCODE(14)}, {"fault_map", W_FAULTCODE(14)},
+		{"deep_fault", W_FAULTCODE(14)}, {"exit_in_cb", W_EXITCODE(7)},
+		{"wrong_depth", W_FAULTCODE(6)}, {"escape_and_exit", W_EXITCODE(3)},
 	};
 	size_t files = bpf_map_files_live();
 
@@ -98,7 +100,8 @@ KTEST(bpf, callbacks_that_end_their_task_leave_nothing)
 		ASSERT_GT(pid, 0);
 		int st = finish(pid);
 		if (st != roles[i].status)
-			KT_FAIL("role %s: status %#x, want %#x", roles[i].role, st, roles[i].status);
+			KT_FAIL("role %s: status %#x, want %#x", roles[i].role, st,
+				roles[i].status);
 		EXPECT_EQ(bpf_map_files_live(), files);
 		EXPECT_EQ(task_count_user(), 0);
 	}
@@ -118,7 +121,8 @@ KTEST(bpf, killed_inside_nested_callbacks)
 	bool held = false;
 	for (;;) {
 		ASSERT_EQ(task_map_get(pid, &t), 0);
-		held = t->map_lock_depth == 1 && t->cb_top && t->cb_top->depth == 2 && t->cb_top->running;
+		held = t->map_lock_depth == 1 && t->cb_top && t->cb_top->depth == 2 &&
+		       t->cb_top->running;
 		task_map_put(t);
 		if (held || timer_ticks >= deadline)
 			break;

@@ -30,8 +30,8 @@ static struct bpf_jit_image *compile(const struct bpf_insn *in, uint32_t n)
 KTEST(bpf_jit, code_is_read_execute_in_its_range_and_unmapped_when_freed)
 {
 	static const struct bpf_insn prog[] = {
-		ASM_MOV64_IMM(2, 10), ASM_MOV64_IMM(3, 100), ASM_MOV64_IMM(4, 1000), ASM_MOV64_IMM(5, 10000),
-		ASM_CALL_HELPER(1), ASM_EXIT(),
+		ASM_MOV64_IMM(2, 10),    ASM_MOV64_IMM(3, 100), ASM_MOV64_IMM(4, 1000),
+		ASM_MOV64_IMM(5, 10000), ASM_CALL_HELPER(1),    ASM_EXIT(),
 	};
 	struct bpf_jit_image *img = compile(prog, sizeof(prog) / sizeof(prog[0]));
 	ASSERT_NONNULL(img);
@@ -68,7 +68,7 @@ KTEST(bpf_jit, probing_load_that_faults_reads_zero)
 		ASM_MOV64_IMM(3, -1),
 		ASM_PROBE(BPF_W, 3, 2, 0),
 		ASM_ALU64_REG(BPF_ADD, 0, 3),
-		ASM_PROBES(BPF_H, 2, 2, 6),  /* dst == src */
+		ASM_PROBES(BPF_H, 2, 2, 6), /* dst == src */
 		ASM_ALU64_REG(BPF_ADD, 0, 2),
 		ASM_MOV64_IMM(4, 0x400000),
 		ASM_PROBE(BPF_DW, 4, 4, 0),
@@ -84,7 +84,8 @@ KTEST(bpf_jit, probing_load_that_faults_reads_zero)
 	struct probe_run r = {bpf_jit_entry(img, 0), {(uintptr_t)obj, unmapped}, 0};
 	struct fault_info fi;
 	if (trap_catch(run_probe, &r, &fi))
-		KT_FAIL("fault escaped the fixup: vector %lu at %#lx, address %#lx", fi.vector, fi.rip, fi.addr);
+		KT_FAIL("fault escaped the fixup: vector %lu at %#lx, address %#lx", fi.vector,
+			fi.rip, fi.addr);
 	else
 		EXPECT_EQ(r.r0, 0x1122334455667788ull);
 	bpf_jit_free(img);

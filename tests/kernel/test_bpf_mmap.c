@@ -75,11 +75,11 @@ struct maps {
 /* Make the maps the role expects, filled as it expects, or fail. */
 static bool make_maps(struct maps *m)
 {
-	m->a = array(1024, BPF_F_MMAPABLE);                            /* 2 pages */
-	m->frozen = array(512, BPF_F_MMAPABLE);                        /* 1 page */
+	m->a = array(1024, BPF_F_MMAPABLE);     /* 2 pages */
+	m->frozen = array(512, BPF_F_MMAPABLE); /* 1 page */
 	m->rdonly_prog = array(512, BPF_F_MMAPABLE | BPF_F_RDONLY_PROG);
-	m->lifetime = array(8192, BPF_F_MMAPABLE);                     /* 16 pages */
-	m->big = array(262144, BPF_F_MMAPABLE);                        /* 2 MiB */
+	m->lifetime = array(8192, BPF_F_MMAPABLE); /* 16 pages */
+	m->big = array(262144, BPF_F_MMAPABLE);    /* 2 MiB */
 	m->x = array(4, 0);
 	if (!m->a || !m->frozen || !m->rdonly_prog || !m->lifetime || !m->big || !m->x)
 		return false;
@@ -109,9 +109,9 @@ static int give_maps(struct task *child, struct maps *m)
 {
 	static const int slots[] = {3, 4, 5, 7, 8, 9, 10};
 	struct bpf_map *maps[] = {m->a, m->frozen, m->rdonly_prog, m->big, m->a, m->a, m->x};
-	static const unsigned modes[] = {BPF_MAP_FMODE_RDWR, BPF_MAP_FMODE_RDWR, BPF_MAP_FMODE_RDWR,
-					 BPF_MAP_FMODE_RDWR, BPF_MAP_FMODE_READ,  BPF_MAP_FMODE_WRITE,
-					 BPF_MAP_FMODE_RDWR};
+	static const unsigned modes[] = {
+		BPF_MAP_FMODE_RDWR, BPF_MAP_FMODE_RDWR,  BPF_MAP_FMODE_RDWR, BPF_MAP_FMODE_RDWR,
+		BPF_MAP_FMODE_READ, BPF_MAP_FMODE_WRITE, BPF_MAP_FMODE_RDWR};
 	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
 		bpf_map_get(maps[i]);
 		int r = give_map(child, slots[i], maps[i], modes[i]);
@@ -137,7 +137,8 @@ static int serve(int pid, struct maps *m)
 		}
 		uint64_t req = get_value(m->x, 0);
 		if (req != served) {
-			put_value(m->x, 2, (uint64_t)(int64_t)bpf_map_freeze(m->a, BPF_MAP_FMODE_RDWR));
+			put_value(m->x, 2,
+				  (uint64_t)(int64_t)bpf_map_freeze(m->a, BPF_MAP_FMODE_RDWR));
 			put_value(m->x, 1, req);
 			served = req;
 		}

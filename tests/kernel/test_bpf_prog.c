@@ -96,18 +96,20 @@ static void run_case(struct ktest_state *kt, const struct tp_case *c, bool jit)
 	if (r || b.overflow) {
 		KT_FAIL("%s: build failed: %d", c->name, r);
 	} else if ((r = load(&b, jit, &prog))) {
-		KT_FAIL("%s (%s): load failed: %d; log: %s", c->name, jit ? "jit" : "interpreter", r, log);
+		KT_FAIL("%s (%s): load failed: %d; log: %s", c->name, jit ? "jit" : "interpreter",
+			r, log);
 	} else {
 		struct bpf_prog_stats st;
 		bpf_prog_stats(prog, &st);
 		if (!st.jited != !jit)
-			KT_FAIL("%s: runs in the %s, asked for the %s", c->name, st.jited ? "JIT" : "interpreter",
-				jit ? "JIT" : "interpreter");
+			KT_FAIL("%s: runs in the %s, asked for the %s", c->name,
+				st.jited ? "JIT" : "interpreter", jit ? "JIT" : "interpreter");
 		uint64_t r0 = bpf_prog_run(prog, ctx);
 		const char *why = c->check(&env, r0, ctx);
 		if (why)
-			KT_FAIL("%s (%s): %s (r0 %lx, ctx %lx %lx %lx %lx)", c->name, jit ? "jit" : "interpreter", why,
-				r0, ctx[0], ctx[1], ctx[2], ctx[3]);
+			KT_FAIL("%s (%s): %s (r0 %lx, ctx %lx %lx %lx %lx)", c->name,
+				jit ? "jit" : "interpreter", why, r0, ctx[0], ctx[1], ctx[2],
+				ctx[3]);
 		bpf_prog_put(prog);
 	}
 	for (int i = 0; i < TP_MAX_MAPS; i++)
@@ -167,8 +169,9 @@ KTEST(bpf_prog, failed_loads_leave_nothing)
 	size_t progs = bpf_progs_live(), maps = bpf_maps_live();
 
 	kenv(&env);
-	ASSERT_EQ(tp_cases[7].build(&env, &b, fds), 0); /* for_each_array: a map and function values */
-	b.insns[b.n - 1] = ASM_MOV64_IMM(0, 2);          /* the stopping callback returns 2: refused */
+	ASSERT_EQ(tp_cases[7].build(&env, &b, fds),
+		  0);                           /* for_each_array: a map and function values */
+	b.insns[b.n - 1] = ASM_MOV64_IMM(0, 2); /* the stopping callback returns 2: refused */
 	b.insns[b.n++] = ASM_EXIT();
 	EXPECT_NE(load(&b, true, &prog), 0);
 	EXPECT_EQ(bpf_progs_live(), progs);
@@ -176,7 +179,8 @@ KTEST(bpf_prog, failed_loads_leave_nothing)
 	E(&b, ASM_LD_MAP_FD(1, 60), ASM_MOV64_IMM(0, 0), ASM_EXIT()); /* fd 60 is not open */
 	EXPECT_EQ(load(&b, false, &prog), -EBADF);
 	b.n = 0;
-	E(&b, ASM_LD_PSEUDO(1, BPF_PSEUDO_MAP_IDX, 0, 0), ASM_MOV64_IMM(0, 0), ASM_EXIT()); /* no fd_array */
+	E(&b, ASM_LD_PSEUDO(1, BPF_PSEUDO_MAP_IDX, 0, 0), ASM_MOV64_IMM(0, 0),
+	  ASM_EXIT()); /* no fd_array */
 	EXPECT_EQ(load(&b, false, &prog), -EPROTO);
 	fd_close(&task_current()->fds, fds[0]);
 	EXPECT_EQ(bpf_progs_live(), progs);
@@ -192,7 +196,8 @@ KTEST(bpf_prog, complexity_limit)
 	uint32_t verified, true_size;
 	size_t progs = bpf_progs_live();
 
-	E(&b, ASM_MOV64_IMM(0, 0), ASM_ALU64_IMM(BPF_ADD, 0, 1), ASM_JMP_IMM(BPF_JNE, 0, 0, -2), ASM_EXIT());
+	E(&b, ASM_MOV64_IMM(0, 0), ASM_ALU64_IMM(BPF_ADD, 0, 1), ASM_JMP_IMM(BPF_JNE, 0, 0, -2),
+	  ASM_EXIT());
 	req.insns = b.insns;
 	req.insn_cnt = b.n;
 	EXPECT_EQ(bpf_prog_load(&req, &prog, &verified, &true_size), -E2BIG);

@@ -57,7 +57,8 @@ KTEST(bpf_tracing, tp_btf_contexts)
 	EXPECT_EQ(c.fields[0].flags, 0);
 	for (int i = 1; i < 5; i++) {
 		EXPECT_EQ(c.fields[i].btf_id, 0u);
-		EXPECT_EQ(c.fields[i].read_sizes, BPF_CTX_SZ1 | BPF_CTX_SZ2 | BPF_CTX_SZ4 | BPF_CTX_SZ8);
+		EXPECT_EQ(c.fields[i].read_sizes,
+			  BPF_CTX_SZ1 | BPF_CTX_SZ2 | BPF_CTX_SZ4 | BPF_CTX_SZ8);
 	}
 	EXPECT_FALSE(bpf_prog_type_has_helper(&c.desc, BPF_FUNC_seq_printf));
 	ASSERT_EQ(bpf_tracing_tp_of(fault, &tp), 0);
@@ -82,8 +83,11 @@ KTEST(bpf_tracing, refused_attach_points)
 	EXPECT_EQ(bpf_tracing_prog_ctx(BPF_TRACE_ITER, tp, &c), -EINVAL);
 	EXPECT_EQ(bpf_tracing_prog_ctx(BPF_TRACE_RAW_TP, iter, &c), -EINVAL);
 	/* a FUNC that is not an iterator target, a struct, an id past the end */
-	EXPECT_EQ(bpf_tracing_prog_ctx(BPF_TRACE_ITER, id_of("bpf_iter_task_vma_new", BTF_KIND_FUNC), &c), -EINVAL);
-	EXPECT_EQ(bpf_tracing_prog_ctx(BPF_TRACE_RAW_TP, id_of("task_struct", BTF_KIND_STRUCT), &c), -EINVAL);
+	EXPECT_EQ(bpf_tracing_prog_ctx(BPF_TRACE_ITER,
+				       id_of("bpf_iter_task_vma_new", BTF_KIND_FUNC), &c),
+		  -EINVAL);
+	EXPECT_EQ(bpf_tracing_prog_ctx(BPF_TRACE_RAW_TP, id_of("task_struct", BTF_KIND_STRUCT), &c),
+		  -EINVAL);
 	EXPECT_EQ(bpf_tracing_prog_ctx(BPF_TRACE_RAW_TP, 0xffffff, &c), -EINVAL);
 	/* attach types Kestrel has no attach point for */
 	EXPECT_EQ(bpf_tracing_prog_ctx(BPF_TRACE_FENTRY, iter, &c), -EINVAL);

@@ -57,7 +57,9 @@ KTEST(mm, superpage_mapping_reports_2m_and_splits_on_partial_unmap)
 	vm_page_t p = pmm_alloc_order(SUPERPAGE_ORDER, PMM_ZERO);
 	ASSERT_NONNULL(p);
 	vm_paddr_t pa = vm_page_to_phys(p);
-	ASSERT_EQ(pmap_enter(pmap_kernel(), VA(SUPERPAGE_SIZE), pa, SUPERPAGE_SIZE, MMU_READ | MMU_WRITE), 0);
+	ASSERT_EQ(pmap_enter(pmap_kernel(), VA(SUPERPAGE_SIZE), pa, SUPERPAGE_SIZE,
+			     MMU_READ | MMU_WRITE),
+		  0);
 
 	vm_size_t size = 0;
 	vm_paddr_t qpa = 0;
@@ -70,7 +72,8 @@ KTEST(mm, superpage_mapping_reports_2m_and_splits_on_partial_unmap)
 		*(volatile uint64_t *)VA(SUPERPAGE_SIZE + i * PAGE_SIZE) = i;
 	ASSERT_EQ(pmap_remove(pmap_kernel(), VA(SUPERPAGE_SIZE + 100 * PAGE_SIZE), PAGE_SIZE), 0);
 	EXPECT_FALSE(pmap_query(pmap_kernel(), VA(SUPERPAGE_SIZE + 100 * PAGE_SIZE), 0, 0, 0));
-	ASSERT_TRUE(pmap_query(pmap_kernel(), VA(SUPERPAGE_SIZE + 101 * PAGE_SIZE), &qpa, 0, &size));
+	ASSERT_TRUE(
+		pmap_query(pmap_kernel(), VA(SUPERPAGE_SIZE + 101 * PAGE_SIZE), &qpa, 0, &size));
 	EXPECT_EQ(size, PAGE_SIZE);
 	EXPECT_EQ(qpa, pa + 101 * PAGE_SIZE);
 	size_t bad = 0;
@@ -103,7 +106,8 @@ KTEST(mm, write_to_read_only_page_faults)
 	ASSERT_TRUE(trap_catch(store_byte, (void *)VA(8), &fi));
 	EXPECT_EQ(fi.vector, T_PF);
 	EXPECT_EQ(fi.addr, VA(8));
-	EXPECT_EQ(fi.error & (PF_ERR_PRESENT | PF_ERR_WRITE | PF_ERR_FETCH), PF_ERR_PRESENT | PF_ERR_WRITE);
+	EXPECT_EQ(fi.error & (PF_ERR_PRESENT | PF_ERR_WRITE | PF_ERR_FETCH),
+		  PF_ERR_PRESENT | PF_ERR_WRITE);
 
 	/* protect to read+write: the same store now succeeds (the TLB was invalidated). */
 	ASSERT_EQ(pmap_protect(pmap_kernel(), VA(0), PAGE_SIZE, MMU_READ | MMU_WRITE), 0);
@@ -118,7 +122,9 @@ KTEST(mm, instruction_fetch_from_nx_page_faults)
 	vm_page_t p = pmm_alloc_order(0, PMM_ZERO);
 	ASSERT_NONNULL(p);
 	*(volatile uint8_t *)phys_to_virt(vm_page_to_phys(p)) = 0xc3; /* ret */
-	ASSERT_EQ(pmap_enter(pmap_kernel(), VA(0), vm_page_to_phys(p), PAGE_SIZE, MMU_READ | MMU_WRITE), 0);
+	ASSERT_EQ(pmap_enter(pmap_kernel(), VA(0), vm_page_to_phys(p), PAGE_SIZE,
+			     MMU_READ | MMU_WRITE),
+		  0);
 	struct fault_info fi;
 	ASSERT_TRUE(trap_catch(call_at, (void *)VA(0), &fi));
 	EXPECT_EQ(fi.vector, T_PF);

@@ -123,10 +123,8 @@ static void check_map(struct ktest_state *kt, const uint64_t (*want)[3], size_t 
 }
 
 static const uint64_t bios_map[][3] = {
-	{0x100000, 0x7ee0000, MB2_MEM_AVAILABLE},
-	{0, 0x9fc00, MB2_MEM_AVAILABLE},
-	{0x9fc00, 0x400, MB2_MEM_RESERVED},
-	{0xa0000, 0x60000, MB2_MEM_RESERVED},
+	{0x100000, 0x7ee0000, MB2_MEM_AVAILABLE}, {0, 0x9fc00, MB2_MEM_AVAILABLE},
+	{0x9fc00, 0x400, MB2_MEM_RESERVED},       {0xa0000, 0x60000, MB2_MEM_RESERVED},
 	{0xfffc0000, 0x40000, MB2_MEM_RESERVED},
 };
 
@@ -384,6 +382,7 @@ KTEST(multiboot, this_boot_has_a_valid_rsdp_and_map)
 		sum += r[i];
 	EXPECT_EQ(memcmp(r, "RSD PTR ", 8), 0);
 	EXPECT_EQ(sum, 0);
+	/* OVMF's tables are ACPI 2.0+ */
 	if (boot_info.efi)
-		EXPECT_TRUE(boot_info.acpi_rsdp_v2); /* OVMF's tables are ACPI 2.0+ */
+		EXPECT_TRUE(boot_info.acpi_rsdp_v2);
 }

@@ -79,7 +79,8 @@ static int spinner(void *p)
 	for (;;) {
 		cpuset_t me = CPUSET_CPU(cpu_this_id());
 		spread.ran_on[i] |= me;
-		if ((__atomic_or_fetch(&spread.all, me, __ATOMIC_RELAXED) & spread.want) == spread.want ||
+		if ((__atomic_or_fetch(&spread.all, me, __ATOMIC_RELAXED) & spread.want) ==
+			    spread.want ||
 		    timer_ticks >= spread.deadline)
 			return 0;
 		__asm__ volatile("pause");
@@ -96,7 +97,8 @@ KTEST(sched_smp, threads_run_on_several_cpus)
 	spread = (struct spread){.want = n == CPU_MAX ? ~(cpuset_t)0 : CPUSET_CPU(n) - 1,
 				 .deadline = timer_ticks + SPREAD_TICKS};
 	for (unsigned i = 0; i < SPREAD_THREADS; i++) {
-		t[i] = task_create_kthread("spinner", spinner, (void *)(uintptr_t)i, TASK_PREEMPTIBLE);
+		t[i] = task_create_kthread("spinner", spinner, (void *)(uintptr_t)i,
+					   TASK_PREEMPTIBLE);
 		ASSERT_NONNULL(t[i]);
 	}
 	for (unsigned i = 0; i < SPREAD_THREADS; i++)
@@ -136,7 +138,8 @@ KTEST(sched_smp, bound_threads_stay_on_their_cpu)
 	EXPECT_EQ(sched_bind(-2), -EINVAL);
 	EXPECT_EQ(sched_bind((int)n), -EINVAL);
 	for (unsigned cpu = 0; cpu < n; cpu++) {
-		struct task *t = task_create_kthread("bound", bound_main, (void *)(uintptr_t)cpu, 0);
+		struct task *t =
+			task_create_kthread("bound", bound_main, (void *)(uintptr_t)cpu, 0);
 		ASSERT_NONNULL(t);
 		EXPECT_EQ(reap(t, timer_ticks + 10 * TIMER_HZ), 0);
 	}
@@ -207,8 +210,8 @@ KTEST(sched_smp, cross_cpu_pingpong_loses_no_wakeup)
 		sched_wakeup_locked(&pp_chan[0]);
 		sched_wakeup_locked(&pp_chan[1]);
 		sched_unlock();
-		KT_FAIL("%u of %u rounds in %u s: a woken CPU waited for its tick", pp.rounds, PINGPONG_ROUNDS,
-			PINGPONG_LIMIT_TICKS / TIMER_HZ);
+		KT_FAIL("%u of %u rounds in %u s: a woken CPU waited for its tick", pp.rounds,
+			PINGPONG_ROUNDS, PINGPONG_LIMIT_TICKS / TIMER_HZ);
 		ra = task_wait(a->pid, 0, 0, &z);
 	}
 	if (ra == 0 && z)
@@ -218,9 +221,10 @@ KTEST(sched_smp, cross_cpu_pingpong_loses_no_wakeup)
 	for (int i = 0; i < 2; i++)
 		sched_cpu_stat((unsigned)pp.cpu[i], &after[i]);
 	kprintf("    # %u rounds between CPUs %d and %d in %lu ms (%lu us a round), %u of %u handoffs across a "
-		"tick, %lu + %lu IPI kicks\n", pp.rounds, pp.cpu[0], pp.cpu[1], ns / 1000000,
-		pp.rounds ? ns / 1000 / pp.rounds : 0, pp.slow, 2 * pp.rounds, after[0].kicks - before[0].kicks,
-		after[1].kicks - before[1].kicks);
+		"tick, %lu + %lu IPI kicks\n",
+		pp.rounds, pp.cpu[0], pp.cpu[1], ns / 1000000,
+		pp.rounds ? ns / 1000 / pp.rounds : 0, pp.slow, 2 * pp.rounds,
+		after[0].kicks - before[0].kicks, after[1].kicks - before[1].kicks);
 	EXPECT_EQ(pp.rounds, PINGPONG_ROUNDS);
 	EXPECT_LE(pp.slow * 100, 2 * pp.rounds * PINGPONG_SLOW_MAX_PERCENT);
 	EXPECT_EQ(pp.lost, 0);
@@ -257,7 +261,8 @@ static uint64_t yield_rate(struct ktest_state *kt, unsigned ncpus)
 	ys.end = ktime_get_ns() + YIELD_NS;
 	for (unsigned i = 0; i < YIELD_THREADS; i++) {
 		ys.yields[i] = 0;
-		t[i] = task_create_kthread("yielder", yielder, (void *)(uintptr_t)(i | (i % ncpus) << 8), 0);
+		t[i] = task_create_kthread("yielder", yielder,
+					   (void *)(uintptr_t)(i | (i % ncpus) << 8), 0);
 		if (!t[i])
 			return 0;
 	}
@@ -278,8 +283,8 @@ KTEST(sched_smp, yield_rate_one_cpu_and_all)
 	unsigned n = cpu_possible_count();
 	uint64_t one = yield_rate(kt, 1), all = n > 1 ? yield_rate(kt, n) : one;
 
-	kprintf("    # sched_lock: %u threads yield %lu times/s on 1 CPU, %lu on %u CPUs\n", YIELD_THREADS,
-		one, all, n);
+	kprintf("    # sched_lock: %u threads yield %lu times/s on 1 CPU, %lu on %u CPUs\n",
+		YIELD_THREADS, one, all, n);
 	EXPECT_GT(one, 0);
 	EXPECT_GT(all, 0);
 }

@@ -68,7 +68,8 @@ KTEST(smp, every_cpu_online_with_its_own_area)
 		EXPECT_TRUE(smp_cpu_online(id));
 		for (unsigned j = 0; j < id; j++)
 			if (smp_cpu_apic_id(j) == smp_cpu_apic_id(id))
-				KT_FAIL("CPUs %u and %u share APIC id %u", j, id, smp_cpu_apic_id(id));
+				KT_FAIL("CPUs %u and %u share APIC id %u", j, id,
+					smp_cpu_apic_id(id));
 	}
 	EXPECT_FALSE(smp_cpu_online(n));
 	EXPECT_FALSE(smp_cpu_online(SMP_CPUS_MAX));
@@ -108,7 +109,8 @@ KTEST(smp, ipis_reach_each_cpu)
 	for (unsigned id = 1; id < n; id++) {
 		EXPECT_EQ(ipi_send(id, IPI_PING), 0);
 		uint64_t deadline = ktime_get_ns() + ACK_TIMEOUT_NS;
-		while (__atomic_load_n(&pings[id], __ATOMIC_ACQUIRE) < 1 && ktime_get_ns() < deadline)
+		while (__atomic_load_n(&pings[id], __ATOMIC_ACQUIRE) < 1 &&
+		       ktime_get_ns() < deadline)
 			cpu_relax();
 		EXPECT_EQ(__atomic_load_n(&pings[id], __ATOMIC_ACQUIRE), 1);
 		others |= CPUSET_CPU(id);

@@ -88,7 +88,8 @@ KTEST(task, preemptible_kthread_is_preempted)
 {
 	flag = 0;
 	/* On one CPU: another CPU would run the setter without any preemption. */
-	struct task *s = task_create_kthread("spinner", spinner, NULL, TASK_PREEMPTIBLE | TASK_BOUND_HERE);
+	struct task *s =
+		task_create_kthread("spinner", spinner, NULL, TASK_PREEMPTIBLE | TASK_BOUND_HERE);
 	struct task *f = task_create_kthread("setter", setter, NULL, TASK_BOUND_HERE);
 	ASSERT_NONNULL(s);
 	ASSERT_NONNULL(f);

@@ -36,7 +36,10 @@ struct image {
 static void make_valid(struct image *im)
 {
 	memset(im, 0, sizeof(*im));
-	memcpy(im->h.ident, "\x7f" "ELF\x02\x01\x01", 7);
+	memcpy(im->h.ident,
+	       "\x7f"
+	       "ELF\x02\x01\x01",
+	       7);
 	im->h.type = 2;
 	im->h.machine = 62;
 	im->h.version = 1;
@@ -46,7 +49,8 @@ static void make_valid(struct image *im)
 	im->h.phentsize = sizeof(struct phdr);
 	im->h.phnum = NPH;
 	im->ph[0] = (struct phdr){1, 5, 0, 0x400000, 0x400000, sizeof(*im), sizeof(*im), 0x1000};
-	im->ph[1] = (struct phdr){1, 6, offsetof(struct image, body), 0x401000, 0x401000, 64, 0x3000, 0x1000};
+	im->ph[1] = (struct phdr){
+		1, 6, offsetof(struct image, body), 0x401000, 0x401000, 64, 0x3000, 0x1000};
 	for (int i = 2; i < NPH; i++)
 		im->ph[i] = (struct phdr){4, 4, 0, 0, 0, 0, 0, 4};
 }
@@ -55,7 +59,8 @@ static void make_valid(struct image *im)
 static int add_loads(struct image *im, int n)
 {
 	for (int i = 0; i < n; i++)
-		im->ph[2 + i] = (struct phdr){1, 4, 0, 0x500000 + 0x100000ul * i, 0, 0, 0x1000, 0x1000};
+		im->ph[2 + i] =
+			(struct phdr){1, 4, 0, 0x500000 + 0x100000ul * i, 0, 0, 0x1000, 0x1000};
 	return n;
 }
 
@@ -85,12 +90,12 @@ KTEST(elf, refuses_each_corruption)
 {
 	struct image im;
 	/* Each line: one corruption of the valid image; all must be refused. */
-#define REFUSE(what, stmt)                                                          \
-	do {                                                                        \
-		make_valid(&im);                                                    \
-		stmt;                                                               \
-		if (parse(&im, sizeof(im)) != -ENOEXEC)                             \
-			KT_FAIL("accepted an image with %s", what);                 \
+#define REFUSE(what, stmt)                                          \
+	do {                                                        \
+		make_valid(&im);                                    \
+		stmt;                                               \
+		if (parse(&im, sizeof(im)) != -ENOEXEC)             \
+			KT_FAIL("accepted an image with %s", what); \
 	} while (0)
 	REFUSE("bad magic", im.h.ident[1] = 'X');
 	REFUSE("32-bit class", im.h.ident[4] = 1);

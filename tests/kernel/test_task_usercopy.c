@@ -58,18 +58,22 @@ KTEST(usercopy, inside_an_address_space)
 	static const char ro_text[] = "read-only string";
 
 	vm_map_lock(map);
-	EXPECT_EQ(vm_map_insert(map, NULL, 0, RW_BASE, RO_BASE, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, 0),
+	EXPECT_EQ(vm_map_insert(map, NULL, 0, RW_BASE, RO_BASE, VM_PROT_READ | VM_PROT_WRITE,
+				VM_PROT_ALL, 0),
 		  KERN_SUCCESS);
-	EXPECT_EQ(vm_map_insert(map, NULL, 0, RO_BASE, GUARD_BASE, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, 0),
+	EXPECT_EQ(vm_map_insert(map, NULL, 0, RO_BASE, GUARD_BASE, VM_PROT_READ | VM_PROT_WRITE,
+				VM_PROT_ALL, 0),
 		  KERN_SUCCESS);
-	EXPECT_EQ(vm_map_insert(map, NULL, 0, GUARD_BASE, GUARD_BASE + 0x1000, VM_PROT_NONE, VM_PROT_NONE,
-				MAP_CREATE_GUARD),
+	EXPECT_EQ(vm_map_insert(map, NULL, 0, GUARD_BASE, GUARD_BASE + 0x1000, VM_PROT_NONE,
+				VM_PROT_NONE, MAP_CREATE_GUARD),
 		  KERN_SUCCESS);
 	vm_map_unlock(map);
 	static const char no_nul[32] = "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz";
 	EXPECT_EQ(exec_write_map(map, RO_BASE + 0x100, ro_text, sizeof(ro_text)), 0);
 	EXPECT_EQ(exec_write_map(map, GUARD_BASE - sizeof(no_nul), no_nul, sizeof(no_nul)), 0);
-	EXPECT_EQ(vm_map_protect(map, RO_BASE, GUARD_BASE, VM_PROT_READ, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	EXPECT_EQ(
+		vm_map_protect(map, RO_BASE, GUARD_BASE, VM_PROT_READ, 0, VM_MAP_PROTECT_SET_PROT),
+		KERN_SUCCESS);
 
 	cur->map = map;
 	sched_set_pmap(cur, pmap);

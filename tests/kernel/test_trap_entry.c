@@ -27,7 +27,10 @@ KTEST(trap_entry, handlers_run_with_ac_clear)
 	seen_calls = 0;
 	if (cpu_features.smap) {
 		uint64_t after;
-		__asm__ volatile("stac; int $0x81; pushfq; popq %0; clac" : "=r"(after) : : "memory", "cc");
+		__asm__ volatile("stac; int $0x81; pushfq; popq %0; clac"
+				 : "=r"(after)
+				 :
+				 : "memory", "cc");
 		EXPECT_EQ(seen_rflags & RFLAGS_AC, 0);
 		EXPECT_EQ(after & RFLAGS_AC, RFLAGS_AC); /* the interrupted code's AC is back */
 	} else {

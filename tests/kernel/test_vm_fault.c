@@ -35,7 +35,8 @@ KTEST(vm_fault, superpages_where_aligned_and_partial_remove_keeps_data)
 		  KERN_SUCCESS);
 	EXPECT_EQ(a & SUPERPAGE_MASK, 0);
 	for (int i = 0; i < 4; i++)
-		ASSERT_EQ(vm_fault(map, a + i * SUPERPAGE_SIZE + 0x1234, VM_PROT_WRITE), KERN_SUCCESS);
+		ASSERT_EQ(vm_fault(map, a + i * SUPERPAGE_SIZE + 0x1234, VM_PROT_WRITE),
+			  KERN_SUCCESS);
 	for (int i = 0; i < 4; i++) {
 		vm_size_t size = 0;
 		ASSERT_TRUE(pmap_query(pmap_kernel(), a + i * SUPERPAGE_SIZE, 0, 0, &size));
@@ -86,7 +87,8 @@ KTEST(vm_fault, misaligned_range_gets_4k_pages_and_rights_are_enforced)
 
 	/* Starts 4 KiB past a 2 MiB boundary: no whole aligned 2 MiB around the faults. */
 	vm_offset_t a = KVA_SCRATCH + PAGE_SIZE;
-	ASSERT_EQ(vm_map_find(map, NULL, 0, &a, SUPERPAGE_SIZE, 0, VMFS_NO_SPACE, VM_PROT_READ, RW, 0),
+	ASSERT_EQ(vm_map_find(map, NULL, 0, &a, SUPERPAGE_SIZE, 0, VMFS_NO_SPACE, VM_PROT_READ, RW,
+			      0),
 		  KERN_SUCCESS);
 	EXPECT_EQ(vm_fault(map, a, VM_PROT_WRITE), KERN_PROTECTION_FAILURE);
 	ASSERT_EQ(vm_fault(map, a + 5 * PAGE_SIZE, VM_PROT_READ), KERN_SUCCESS);
@@ -101,7 +103,8 @@ KTEST(vm_fault, misaligned_range_gets_4k_pages_and_rights_are_enforced)
 	struct fault_info fi;
 	ASSERT_TRUE(trap_catch(touch, (void *)(a + 5 * PAGE_SIZE), &fi));
 	EXPECT_TRUE(fi.error & PF_ERR_WRITE);
-	ASSERT_EQ(vm_map_protect(map, a, a + SUPERPAGE_SIZE, RW, 0, VM_MAP_PROTECT_SET_PROT), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_protect(map, a, a + SUPERPAGE_SIZE, RW, 0, VM_MAP_PROTECT_SET_PROT),
+		  KERN_SUCCESS);
 	EXPECT_FALSE(trap_catch(touch, (void *)(a + 5 * PAGE_SIZE), &fi));
 	EXPECT_EQ(vm_fault(map, a + SUPERPAGE_SIZE, VM_PROT_READ), KERN_INVALID_ADDRESS);
 

@@ -66,7 +66,8 @@ KTEST(image_btf, every_module_by_every_spawn_name)
 		EXPECT_TRUE(f->f_inode == d->d_inode);
 		EXPECT_EQ(f->f_inode->i_ino, IMAGE_BTF_INO_BASE + i);
 		EXPECT_EQ(f->f_inode->i_sb->s_dev, IMAGE_BTF_DEV);
-		EXPECT_EQ(f->f_inode->i_size, boot_info.modules[i].end - boot_info.modules[i].start);
+		EXPECT_EQ(f->f_inode->i_size,
+			  boot_info.modules[i].end - boot_info.modules[i].start);
 		/* Up the parents to the root, which is its own parent and the mount's root. */
 		int depth = 0;
 		while (d->d_parent != d && depth < 40) {
@@ -86,16 +87,19 @@ KTEST(image_btf, every_module_by_every_spawn_name)
 		/* Its segments, page by page, and nothing just outside them. */
 		struct elf_image elf;
 		ASSERT_EQ(elf_parse(phys_to_virt(boot_info.modules[i].start),
-				    boot_info.modules[i].end - boot_info.modules[i].start, USER_IMAGE_LIMIT, &elf),
+				    boot_info.modules[i].end - boot_info.modules[i].start,
+				    USER_IMAGE_LIMIT, &elf),
 			  0);
 		vm_offset_t text_start, text_end;
 		image_btf_text(img, &text_start, &text_end);
 		EXPECT_NE(text_start, 0);
 		for (unsigned s = 0; s < elf.nsegs; s++) {
-			vm_offset_t start = trunc_page(elf.seg[s].vaddr), end = round_page(elf.seg[s].vaddr + elf.seg[s].memsz);
+			vm_offset_t start = trunc_page(elf.seg[s].vaddr),
+				    end = round_page(elf.seg[s].vaddr + elf.seg[s].memsz);
 			uint64_t pgoff = ~0ull;
 			EXPECT_TRUE(image_btf_segment(img, start, end, &pgoff));
-			EXPECT_EQ(pgoff, (elf.seg[s].offset - (elf.seg[s].vaddr & PAGE_MASK)) >> PAGE_SHIFT);
+			EXPECT_EQ(pgoff, (elf.seg[s].offset - (elf.seg[s].vaddr & PAGE_MASK)) >>
+						 PAGE_SHIFT);
 			EXPECT_TRUE(image_btf_segment(img, end - PAGE_SIZE, end, &pgoff));
 			EXPECT_FALSE(image_btf_segment(img, start, end + PAGE_SIZE, &pgoff));
 			if (elf.seg[s].prot & VM_PROT_EXECUTE) {
@@ -126,7 +130,8 @@ KTEST(vma_btf, fill_image_anonymous_guard_stack)
 	const char *name = boot_info.modules[0].name;
 	struct elf_image elf;
 	ASSERT_EQ(elf_parse(phys_to_virt(boot_info.modules[0].start),
-			    boot_info.modules[0].end - boot_info.modules[0].start, USER_IMAGE_LIMIT, &elf),
+			    boot_info.modules[0].end - boot_info.modules[0].start, USER_IMAGE_LIMIT,
+			    &elf),
 		  0);
 	vm_map_t map = vm_map_create(NULL, USER_MIN, USER_MAX);
 	ASSERT_NONNULL(map);
@@ -135,14 +140,15 @@ KTEST(vma_btf, fill_image_anonymous_guard_stack)
 	vm_map_lock(map);
 	for (unsigned s = 0; s < elf.nsegs; s++)
 		ASSERT_EQ(vm_map_insert(map, NULL, 0, trunc_page(elf.seg[s].vaddr),
-					round_page(elf.seg[s].vaddr + elf.seg[s].memsz), elf.seg[s].prot,
-					elf.seg[s].prot, MAP_CREATE_IMAGE),
+					round_page(elf.seg[s].vaddr + elf.seg[s].memsz),
+					elf.seg[s].prot, elf.seg[s].prot, MAP_CREATE_IMAGE),
 			  KERN_SUCCESS);
 	vm_offset_t anon = 0x100000000ull, top = USER_CB_TRAMPOLINE - 16 * PAGE_SIZE;
 	vm_offset_t bottom = top - USER_STACK_SIZE;
-	ASSERT_EQ(vm_map_insert(map, NULL, 0, anon, anon + 4 * PAGE_SIZE, RW, VM_PROT_ALL, 0), KERN_SUCCESS);
-	ASSERT_EQ(vm_map_insert(map, NULL, 0, bottom - USER_STACK_GUARD, bottom, VM_PROT_NONE, VM_PROT_NONE,
-				MAP_CREATE_GUARD),
+	ASSERT_EQ(vm_map_insert(map, NULL, 0, anon, anon + 4 * PAGE_SIZE, RW, VM_PROT_ALL, 0),
+		  KERN_SUCCESS);
+	ASSERT_EQ(vm_map_insert(map, NULL, 0, bottom - USER_STACK_GUARD, bottom, VM_PROT_NONE,
+				VM_PROT_NONE, MAP_CREATE_GUARD),
 		  KERN_SUCCESS);
 	ASSERT_EQ(vm_map_insert(map, NULL, 0, bottom, top, RW, RW, MAP_CREATE_STACK), KERN_SUCCESS);
 	vm_map_unlock(map);
@@ -177,8 +183,10 @@ KTEST(vma_btf, fill_image_anonymous_guard_stack)
 		vma_btf_fill(&v, &fake, entry_at(map, elf.seg[s].vaddr));
 		EXPECT_TRUE(v.vma.vm_file == image_btf_file(img));
 		EXPECT_EQ(v.vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC), elf.seg[s].prot);
-		EXPECT_EQ(v.vma.vm_flags & (VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC), (uint64_t)elf.seg[s].prot << 4);
-		EXPECT_EQ(v.vma.vm_pgoff, (elf.seg[s].offset - (elf.seg[s].vaddr & PAGE_MASK)) >> PAGE_SHIFT);
+		EXPECT_EQ(v.vma.vm_flags & (VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC),
+			  (uint64_t)elf.seg[s].prot << 4);
+		EXPECT_EQ(v.vma.vm_pgoff,
+			  (elf.seg[s].offset - (elf.seg[s].vaddr & PAGE_MASK)) >> PAGE_SHIFT);
 		EXPECT_TRUE(v.vma.vm_mm == task->mm);
 	}
 	vma_btf_fill(&v, &fake, entry_at(map, bottom));
@@ -221,9 +229,14 @@ KTEST(vma_btf, superpage_flag)
 	fake_task("no/such/module", map);
 
 	/* 3 MiB from 3 MiB past a 1 GiB boundary: only [4 MiB, 6 MiB) can be a 2 MiB page. */
-	vm_offset_t a = KVA_SCRATCH + 3 * SUPERPAGE_SIZE / 2, small = KVA_SCRATCH + 4 * SUPERPAGE_SIZE;
-	ASSERT_EQ(vm_map_find(map, NULL, 0, &a, 3 * SUPERPAGE_SIZE / 2, 0, VMFS_NO_SPACE, RW, RW, 0), KERN_SUCCESS);
-	ASSERT_EQ(vm_map_find(map, NULL, 0, &small, SUPERPAGE_SIZE / 2, 0, VMFS_NO_SPACE, RW, RW, 0), KERN_SUCCESS);
+	vm_offset_t a = KVA_SCRATCH + 3 * SUPERPAGE_SIZE / 2,
+		    small = KVA_SCRATCH + 4 * SUPERPAGE_SIZE;
+	ASSERT_EQ(
+		vm_map_find(map, NULL, 0, &a, 3 * SUPERPAGE_SIZE / 2, 0, VMFS_NO_SPACE, RW, RW, 0),
+		KERN_SUCCESS);
+	ASSERT_EQ(
+		vm_map_find(map, NULL, 0, &small, SUPERPAGE_SIZE / 2, 0, VMFS_NO_SPACE, RW, RW, 0),
+		KERN_SUCCESS);
 	EXPECT_EQ(superpage_of(map, a), 0); /* nothing resident */
 	ASSERT_EQ(vm_fault(map, a + 0x1000, VM_PROT_WRITE), KERN_SUCCESS);
 	ASSERT_EQ(vm_fault(map, small, VM_PROT_WRITE), KERN_SUCCESS);

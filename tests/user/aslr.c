@@ -26,10 +26,10 @@
 #define STACK_GUARD MB
 
 /* Bits of a child's exit status: the checks that failed. */
-#define BAD_LAYOUT 1     /* its own layout is out of range or misshapen */
-#define SAME_STACK 2     /* its stack top is the parent's */
-#define SAME_BASE 4      /* its mmap base is the parent's */
-#define BAD_PLACEMENT 8  /* MAP_ALIGNED_SUPER, a hint or MAP_FIXED went elsewhere */
+#define BAD_LAYOUT 1    /* its own layout is out of range or misshapen */
+#define SAME_STACK 2    /* its stack top is the parent's */
+#define SAME_BASE 4     /* its mmap base is the parent's */
+#define BAD_PLACEMENT 8 /* MAP_ALIGNED_SUPER, a hint or MAP_FIXED went elsewhere */
 
 struct layout {
 	uint64_t stack_top, base;
@@ -49,11 +49,13 @@ static uint64_t stack_top(void)
 		const struct vm_map_ent *s = &l.e[i], *g = &l.e[i - 1];
 		if (!(s->flags & VM_ENT_STACK))
 			continue;
-		bool ok = s->end - s->start == STACK_SIZE && g->flags == VM_ENT_GUARD && g->end == s->start &&
-			  g->end - g->start == STACK_GUARD && s->start <= (uint64_t)&here && (uint64_t)&here < s->end;
+		bool ok = s->end - s->start == STACK_SIZE && g->flags == VM_ENT_GUARD &&
+			  g->end == s->start && g->end - g->start == STACK_GUARD &&
+			  s->start <= (uint64_t)&here && (uint64_t)&here < s->end;
 		if (!ok)
-			printf("# stack [%#lx, %#lx), below it [%#lx, %#lx) flags %#x\n", (unsigned long)s->start,
-			       (unsigned long)s->end, (unsigned long)g->start, (unsigned long)g->end, g->flags);
+			printf("# stack [%#lx, %#lx), below it [%#lx, %#lx) flags %#x\n",
+			       (unsigned long)s->start, (unsigned long)s->end,
+			       (unsigned long)g->start, (unsigned long)g->end, g->flags);
 		return ok ? s->end : 0;
 	}
 	printf("# no stack entry with a guard below it\n");
@@ -63,12 +65,14 @@ static uint64_t stack_top(void)
 /* Whether the layout lies in ASLR's ranges (printed if not). */
 static bool in_range(const struct layout *me)
 {
-	bool ok = me->stack_top >= STACK_TOP_MIN && me->stack_top <= STACK_TOP_MAX && me->stack_top % PG == 0 &&
-		  me->base >= BASE_MIN && me->base <= BASE_MAX && me->base % SUPER == 0;
+	bool ok = me->stack_top >= STACK_TOP_MIN && me->stack_top <= STACK_TOP_MAX &&
+		  me->stack_top % PG == 0 && me->base >= BASE_MIN && me->base <= BASE_MAX &&
+		  me->base % SUPER == 0;
 
 	if (!ok)
-		printf("# stack top %#lx, mmap base %#lx: outside ASLR's ranges%s\n", (unsigned long)me->stack_top,
-		       (unsigned long)me->base, me->stack_top == USER_TOP ? " (booted with aslr=0?)" : "");
+		printf("# stack top %#lx, mmap base %#lx: outside ASLR's ranges%s\n",
+		       (unsigned long)me->stack_top, (unsigned long)me->base,
+		       me->stack_top == USER_TOP ? " (booted with aslr=0?)" : "");
 	return ok;
 }
 
@@ -76,13 +80,14 @@ static bool in_range(const struct layout *me)
 static bool placement_ok(const struct layout *me)
 {
 	const uint64_t hint = 0x20000000, fixed = 0x30000000; /* below every base, free */
-	long s = anon(0, SUPER, MAP_ALIGNED_SUPER), h = anon(hint, PG, 0), f = anon(fixed, PG, MAP_FIXED);
+	long s = anon(0, SUPER, MAP_ALIGNED_SUPER), h = anon(hint, PG, 0),
+	     f = anon(fixed, PG, MAP_FIXED);
 	bool ok = (uint64_t)s == me->base + SUPER && (uint64_t)h == hint && (uint64_t)f == fixed;
 
 	if (!ok)
 		printf("# base %#lx: MAP_ALIGNED_SUPER at %#lx, hint %#lx at %#lx, fixed %#lx at %#lx\n",
-		       (unsigned long)me->base, (unsigned long)s, (unsigned long)hint, (unsigned long)h,
-		       (unsigned long)fixed, (unsigned long)f);
+		       (unsigned long)me->base, (unsigned long)s, (unsigned long)hint,
+		       (unsigned long)h, (unsigned long)fixed, (unsigned long)f);
 	return ok && vm_check_map() == 0;
 }
 
@@ -126,8 +131,8 @@ int main(int argc, char **argv)
 		if (!WIFEXITED(st))
 			printf("# child %d: wait status %#x\n", i, st);
 		else if (WEXITSTATUS(st))
-			printf("# child %d: exit %d (1 bad layout, 2 same stack, 4 same base, 8 bad placement)\n", i,
-			       WEXITSTATUS(st));
+			printf("# child %d: exit %d (1 bad layout, 2 same stack, 4 same base, 8 bad placement)\n",
+			       i, WEXITSTATUS(st));
 		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	}
 	CHECK(placement_ok(&me));

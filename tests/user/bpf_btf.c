@@ -22,11 +22,11 @@ static char logbuf[4096];
 static uint32_t build_blob(void)
 {
 	bb_init(&bb);
-	uint32_t i32 = bb_int(&bb, "int", 4, BTF_INT_SIGNED);            /* 1 */
-	uint32_t pair = bb_type(&bb, "pair", BTF_KIND_STRUCT, 0, 2, 8);   /* 2 */
+	uint32_t i32 = bb_int(&bb, "int", 4, BTF_INT_SIGNED);           /* 1 */
+	uint32_t pair = bb_type(&bb, "pair", BTF_KIND_STRUCT, 0, 2, 8); /* 2 */
 	bb_member(&bb, "a", i32, 0);
 	bb_member(&bb, "b", i32, 32);
-	uint32_t ptr = bb_ref(&bb, BTF_KIND_PTR, NULL, pair);             /* 3 */
+	uint32_t ptr = bb_ref(&bb, BTF_KIND_PTR, NULL, pair);                /* 3 */
 	uint32_t proto = bb_type(&bb, NULL, BTF_KIND_FUNC_PROTO, 0, 1, i32); /* 4 */
 	bb_word(&bb, bb_str(&bb, "p"));
 	bb_word(&bb, ptr);
@@ -34,12 +34,12 @@ static uint32_t build_blob(void)
 	bb_type(&bb, "helper", BTF_KIND_FUNC, 0, BTF_FUNC_STATIC, proto); /* 6 */
 	uint32_t x = bb_type(&bb, "x", BTF_KIND_VAR, 0, 0, i32);          /* 7 */
 	bb_word(&bb, BTF_VAR_GLOBAL_ALLOCATED);
-	bb_type(&bb, ".data", BTF_KIND_DATASEC, 0, 1, 4);                 /* 8 */
+	bb_type(&bb, ".data", BTF_KIND_DATASEC, 0, 1, 4); /* 8 */
 	bb_word(&bb, x);
 	bb_word(&bb, 0);
 	bb_word(&bb, 4);
-	bb_ref(&bb, BTF_KIND_TYPEDEF, "u32", i32);                        /* 9 */
-	bb_type(&bb, "four", BTF_KIND_STRUCT, 0, 1, 4);                   /* 10 */
+	bb_ref(&bb, BTF_KIND_TYPEDEF, "u32", i32);      /* 9 */
+	bb_type(&bb, "four", BTF_KIND_STRUCT, 0, 1, 4); /* 10 */
 	bb_member(&bb, "v", i32, 0);
 	bb_str(&bb, "prog.c");
 	bb_str(&bb, "return 0;");
@@ -297,7 +297,8 @@ static void test_load_errors(void)
 	static const struct {
 		uint32_t level, size;
 		bool buf;
-	} bad_logs[] = {{1, 0, true}, {1, 64, false}, {0, 64, true}, {16, 64, true}, {1, 1u << 30, true}};
+	} bad_logs[] = {
+		{1, 0, true}, {1, 64, false}, {0, 64, true}, {16, 64, true}, {1, 1u << 30, true}};
 	for (size_t i = 0; i < sizeof(bad_logs) / sizeof(bad_logs[0]); i++) {
 		btf_load_attr(&a, (void *)KERNEL_TEXT, size);
 		a.btf_log_level = bad_logs[i].level;
@@ -416,8 +417,8 @@ static void test_id_errors(void)
  * BTF at BPF_MAP_CREATE: the key and value types must be what the map holds
  */
 
-static int map_create_btf(uint32_t type, uint32_t ks, uint32_t vs, uint32_t max, int btf_fd, uint32_t key_id,
-			  uint32_t value_id)
+static int map_create_btf(uint32_t type, uint32_t ks, uint32_t vs, uint32_t max, int btf_fd,
+			  uint32_t key_id, uint32_t value_id)
 {
 	union bpf_attr a;
 
@@ -443,7 +444,8 @@ static void test_map_btf(void)
 		int err; /* 0: created */
 	} cases[] = {
 		{"array of pairs", BPF_MAP_TYPE_ARRAY, 4, 8, 4, 1, 2, 0},
-		{"per-CPU array, key through a typedef", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 4, 9, 2, 0},
+		{"per-CPU array, key through a typedef", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 4, 9, 2,
+		 0},
 		{"hash with a struct key", BPF_MAP_TYPE_HASH, 4, 4, 4, 10, 1, 0},
 		{"global data: keyless array of a DATASEC", BPF_MAP_TYPE_ARRAY, 4, 4, 1, 0, 8, 0},
 		{"array keyed by a struct", BPF_MAP_TYPE_ARRAY, 4, 4, 4, 10, 1, -EINVAL},
@@ -459,8 +461,8 @@ static void test_map_btf(void)
 
 	CHECK(btf_fd >= 0 && kfd >= 0 && mfd >= 0);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int r = map_create_btf(cases[i].type, cases[i].ks, cases[i].vs, cases[i].max, btf_fd, cases[i].key,
-				       cases[i].value);
+		int r = map_create_btf(cases[i].type, cases[i].ks, cases[i].vs, cases[i].max,
+				       btf_fd, cases[i].key, cases[i].value);
 		if (cases[i].err ? r != cases[i].err : r < 0) {
 			printf("# map %s: %d, expected %d\n", cases[i].what, r, cases[i].err);
 			utest_failures++;
@@ -483,12 +485,8 @@ static void test_map_btf(void)
 /* r6 = 7 (a 64-bit load: instructions 0 and 1); r0 = sub() + r6 with sub at 5 returning 35: 7
    instructions, two functions. */
 static const struct bpf_insn two_funcs[] = {
-	ASM_LD_IMM64(6, 7),
-	ASM_CALL_LOCAL(2),
-	ASM_ALU64_REG(BPF_ADD, 0, 6),
-	ASM_EXIT(),
-	ASM_MOV64_IMM(0, 35),
-	ASM_EXIT(),
+	ASM_LD_IMM64(6, 7), ASM_CALL_LOCAL(2),    ASM_ALU64_REG(BPF_ADD, 0, 6),
+	ASM_EXIT(),         ASM_MOV64_IMM(0, 35), ASM_EXIT(),
 };
 
 static struct bpf_func_info finfo[2];
@@ -500,9 +498,12 @@ static void good_records(void)
 	finfo[0] = (struct bpf_func_info){.insn_off = 0, .type_id = 5};
 	finfo[1] = (struct bpf_func_info){.insn_off = 5, .type_id = 6};
 	uint32_t file = str_off("prog.c"), line = str_off("return 0;");
-	linfo[0] = (struct bpf_line_info){.insn_off = 0, .file_name_off = file, .line_off = line, .line_col = 1 << 10};
-	linfo[1] = (struct bpf_line_info){.insn_off = 2, .file_name_off = file, .line_off = line, .line_col = 2 << 10};
-	linfo[2] = (struct bpf_line_info){.insn_off = 5, .file_name_off = file, .line_off = line, .line_col = 3 << 10};
+	linfo[0] = (struct bpf_line_info){
+		.insn_off = 0, .file_name_off = file, .line_off = line, .line_col = 1 << 10};
+	linfo[1] = (struct bpf_line_info){
+		.insn_off = 2, .file_name_off = file, .line_off = line, .line_col = 2 << 10};
+	linfo[2] = (struct bpf_line_info){
+		.insn_off = 5, .file_name_off = file, .line_off = line, .line_col = 3 << 10};
 }
 
 /* A load of two_funcs with the records above, a level-1 log in logbuf. */
@@ -616,30 +617,115 @@ struct prog_btf_case {
 
 static int kernel_btf_fd, map_fd;
 
-static void no_fd(union bpf_attr *a) { a->prog_btf_fd = 60; }
-static void map_as_btf(union bpf_attr *a) { a->prog_btf_fd = (uint32_t)map_fd; }
-static void kernel_as_btf(union bpf_attr *a) { a->prog_btf_fd = (uint32_t)kernel_btf_fd; }
-static void frec_small(union bpf_attr *a) { a->func_info_rec_size = 4; }
-static void frec_odd(union bpf_attr *a) { a->func_info_rec_size = 10; }
-static void frec_huge(union bpf_attr *a) { a->func_info_rec_size = 256; }
-static void finfo_fault(union bpf_attr *a) { a->func_info = (uint64_t)KERNEL_TEXT; }
-static void finfo_first(union bpf_attr *a) { (void)a; finfo[0].insn_off = 1; }
-static void finfo_order(union bpf_attr *a) { (void)a; finfo[1].insn_off = 0; }
-static void finfo_not_func(union bpf_attr *a) { (void)a; finfo[1].type_id = 1; }
-static void finfo_bad_id(union bpf_attr *a) { (void)a; finfo[1].type_id = 1000; }
-static void finfo_count(union bpf_attr *a) { a->func_info_cnt = 1; }
-static void finfo_layout(union bpf_attr *a) { (void)a; finfo[1].insn_off = 4; }
-static void lrec_small(union bpf_attr *a) { a->line_info_rec_size = 8; }
-static void lcount_huge(union bpf_attr *a) { a->line_info_cnt = 0x10000000; }
-static void linfo_fault(union bpf_attr *a) { a->line_info = (uint64_t)UNMAPPED_LOW; }
-static void linfo_half(union bpf_attr *a) { (void)a; linfo[0].insn_off = 0; linfo[1].insn_off = 1; }
-static void linfo_past(union bpf_attr *a) { (void)a; linfo[2].insn_off = 7; }
-static void linfo_order(union bpf_attr *a) { (void)a; linfo[2].insn_off = 2; }
-static void linfo_name(union bpf_attr *a) { (void)a; linfo[1].line_off = 100000; }
-static void linfo_file(union bpf_attr *a) { (void)a; linfo[0].file_name_off = 1u << 31; }
-static void linfo_missing(union bpf_attr *a) { (void)a; linfo[2].insn_off = 6; }
-static void linfo_missing_end(union bpf_attr *a) { a->line_info_cnt = 2; }
-static void small_log(union bpf_attr *a) { finfo[0].insn_off = 1; a->log_size = 16; }
+static void no_fd(union bpf_attr *a)
+{
+	a->prog_btf_fd = 60;
+}
+static void map_as_btf(union bpf_attr *a)
+{
+	a->prog_btf_fd = (uint32_t)map_fd;
+}
+static void kernel_as_btf(union bpf_attr *a)
+{
+	a->prog_btf_fd = (uint32_t)kernel_btf_fd;
+}
+static void frec_small(union bpf_attr *a)
+{
+	a->func_info_rec_size = 4;
+}
+static void frec_odd(union bpf_attr *a)
+{
+	a->func_info_rec_size = 10;
+}
+static void frec_huge(union bpf_attr *a)
+{
+	a->func_info_rec_size = 256;
+}
+static void finfo_fault(union bpf_attr *a)
+{
+	a->func_info = (uint64_t)KERNEL_TEXT;
+}
+static void finfo_first(union bpf_attr *a)
+{
+	(void)a;
+	finfo[0].insn_off = 1;
+}
+static void finfo_order(union bpf_attr *a)
+{
+	(void)a;
+	finfo[1].insn_off = 0;
+}
+static void finfo_not_func(union bpf_attr *a)
+{
+	(void)a;
+	finfo[1].type_id = 1;
+}
+static void finfo_bad_id(union bpf_attr *a)
+{
+	(void)a;
+	finfo[1].type_id = 1000;
+}
+static void finfo_count(union bpf_attr *a)
+{
+	a->func_info_cnt = 1;
+}
+static void finfo_layout(union bpf_attr *a)
+{
+	(void)a;
+	finfo[1].insn_off = 4;
+}
+static void lrec_small(union bpf_attr *a)
+{
+	a->line_info_rec_size = 8;
+}
+static void lcount_huge(union bpf_attr *a)
+{
+	a->line_info_cnt = 0x10000000;
+}
+static void linfo_fault(union bpf_attr *a)
+{
+	a->line_info = (uint64_t)UNMAPPED_LOW;
+}
+static void linfo_half(union bpf_attr *a)
+{
+	(void)a;
+	linfo[0].insn_off = 0;
+	linfo[1].insn_off = 1;
+}
+static void linfo_past(union bpf_attr *a)
+{
+	(void)a;
+	linfo[2].insn_off = 7;
+}
+static void linfo_order(union bpf_attr *a)
+{
+	(void)a;
+	linfo[2].insn_off = 2;
+}
+static void linfo_name(union bpf_attr *a)
+{
+	(void)a;
+	linfo[1].line_off = 100000;
+}
+static void linfo_file(union bpf_attr *a)
+{
+	(void)a;
+	linfo[0].file_name_off = 1u << 31;
+}
+static void linfo_missing(union bpf_attr *a)
+{
+	(void)a;
+	linfo[2].insn_off = 6;
+}
+static void linfo_missing_end(union bpf_attr *a)
+{
+	a->line_info_cnt = 2;
+}
+static void small_log(union bpf_attr *a)
+{
+	finfo[0].insn_off = 1;
+	a->log_size = 16;
+}
 
 static const struct prog_btf_case prog_btf_cases[] = {
 	{"prog_btf_fd not open", no_fd, -EBADF, ""},
@@ -649,22 +735,33 @@ static const struct prog_btf_case prog_btf_cases[] = {
 	{"func_info_rec_size 10", frec_odd, -EINVAL, "invalid func info rec size 10"},
 	{"func_info_rec_size 256", frec_huge, -EINVAL, "invalid func info rec size 256"},
 	{"func_info unreadable", finfo_fault, -EFAULT, ""},
-	{"first insn_off 1", finfo_first, -EINVAL, "nonzero insn_off 1 for the first func info record"},
-	{"insn_off going back", finfo_order, -EINVAL, "same or smaller insn offset (0) than previous func info record (0)"},
+	{"first insn_off 1", finfo_first, -EINVAL,
+	 "nonzero insn_off 1 for the first func info record"},
+	{"insn_off going back", finfo_order, -EINVAL,
+	 "same or smaller insn offset (0) than previous func info record (0)"},
 	{"type id of an int", finfo_not_func, -EINVAL, "invalid type id 1 in func info"},
 	{"type id out of range", finfo_bad_id, -EINVAL, "invalid type id 1000 in func info"},
-	{"one record for two functions", finfo_count, -EINVAL, "number of funcs in func_info doesn't match number of subprogs"},
-	{"a record off a function's start", finfo_layout, -EINVAL, "func_info BTF section doesn't match subprog layout"},
+	{"one record for two functions", finfo_count, -EINVAL,
+	 "number of funcs in func_info doesn't match number of subprogs"},
+	{"a record off a function's start", finfo_layout, -EINVAL,
+	 "func_info BTF section doesn't match subprog layout"},
 	{"line_info_rec_size 8", lrec_small, -EINVAL, ""},
 	{"line_info_cnt 2^28", lcount_huge, -EINVAL, ""},
 	{"line_info unreadable", linfo_fault, -EFAULT, ""},
-	{"a line in a 64-bit load's second half", linfo_half, -EINVAL, "Invalid insn code at line_info[1].insn_off"},
-	{"a line past the end", linfo_past, -EINVAL, "Invalid line_info[2].insn_off:7 (prev_offset:2 prog->len:7)"},
-	{"lines going back", linfo_order, -EINVAL, "Invalid line_info[2].insn_off:2 (prev_offset:2 prog->len:7)"},
-	{"a line's text outside the strings", linfo_name, -EINVAL, "Invalid line_info[1].line_off or .file_name_off"},
-	{"a line's file outside the strings", linfo_file, -EINVAL, "Invalid line_info[0].line_off or .file_name_off"},
-	{"no line at a function's start", linfo_missing, -EINVAL, "missing bpf_line_info for func#1"},
-	{"no line for the last function", linfo_missing_end, -EINVAL, "missing bpf_line_info for 1 funcs starting from func#1"},
+	{"a line in a 64-bit load's second half", linfo_half, -EINVAL,
+	 "Invalid insn code at line_info[1].insn_off"},
+	{"a line past the end", linfo_past, -EINVAL,
+	 "Invalid line_info[2].insn_off:7 (prev_offset:2 prog->len:7)"},
+	{"lines going back", linfo_order, -EINVAL,
+	 "Invalid line_info[2].insn_off:2 (prev_offset:2 prog->len:7)"},
+	{"a line's text outside the strings", linfo_name, -EINVAL,
+	 "Invalid line_info[1].line_off or .file_name_off"},
+	{"a line's file outside the strings", linfo_file, -EINVAL,
+	 "Invalid line_info[0].line_off or .file_name_off"},
+	{"no line at a function's start", linfo_missing, -EINVAL,
+	 "missing bpf_line_info for func#1"},
+	{"no line for the last function", linfo_missing_end, -EINVAL,
+	 "missing bpf_line_info for 1 funcs starting from func#1"},
 	{"a reason longer than the log", small_log, -ENOSPC, "info record"},
 };
 
@@ -683,7 +780,8 @@ static void test_prog_btf_errors(void)
 		c->spoil(&a);
 		int r = sys_bpf(BPF_PROG_LOAD, &a);
 		if (r != c->err || (c->log[0] ? !contains(logbuf, c->log) : logbuf[0] != 0)) {
-			printf("# %s: %d, log \"%s\"; expected %d and \"%s\"\n", c->what, r, logbuf, c->err, c->log);
+			printf("# %s: %d, log \"%s\"; expected %d and \"%s\"\n", c->what, r, logbuf,
+			       c->err, c->log);
 			utest_failures++;
 		}
 		if (r >= 0)

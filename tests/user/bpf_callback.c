@@ -13,7 +13,10 @@
 
 #include "bpf_util.h"
 
-__attribute__((noinline)) static int text_fn(int x) { return x + 1; }
+__attribute__((noinline)) static int text_fn(int x)
+{
+	return x + 1;
+}
 #define TEXT ((uint64_t)text_fn)
 
 static int map_with(uint32_t n)
@@ -220,9 +223,18 @@ __asm__(".text\n"
 
 static void check_probe(long a1, long a2, long a3, const char *what)
 {
-	static const uint64_t want[12] = {0x1111111111111111ul, 0x2222222222222222ul, 0x3333333333333333ul,
-					  0x4444444444444444ul, 0x5555555555555555ul, 0x6666666666666666ul,
-					  0, 0, 0, 0, 0, 0x0909090909090909ul};
+	static const uint64_t want[12] = {0x1111111111111111ul,
+					  0x2222222222222222ul,
+					  0x3333333333333333ul,
+					  0x4444444444444444ul,
+					  0x5555555555555555ul,
+					  0x6666666666666666ul,
+					  0,
+					  0,
+					  0,
+					  0,
+					  0,
+					  0x0909090909090909ul};
 	uint64_t w[12];
 
 	memcpy(w, want, sizeof(w));
@@ -233,8 +245,8 @@ static void check_probe(long a1, long a2, long a3, const char *what)
 	w[10] = 0; /* r8: find_vma's flags */
 	for (int i = 0; i < 12; i++) {
 		if (probe_after[i] != w[i])
-			printf("# %s: register %d is %#lx, want %#lx\n", what, i, (unsigned long)probe_after[i],
-			       (unsigned long)w[i]);
+			printf("# %s: register %d is %#lx, want %#lx\n", what, i,
+			       (unsigned long)probe_after[i], (unsigned long)w[i]);
 		CHECK_EQ(probe_after[i], w[i]);
 	}
 	CHECK_EQ(probe_after[12] & (1ul << 10), 0); /* DF */
@@ -284,7 +296,8 @@ static void test_stacks(void)
 	/* An mmap'd stack: the callback runs there, its records below the red zone. */
 	uint64_t top = (uint64_t)alt + 16 * PG;
 	memset(&s, 0, sizeof(s));
-	CHECK_EQ(syscall_on_stack(SYS_bpf_find_vma, 0, (long)TEXT, (long)seen_cb, (long)&s, top), 0);
+	CHECK_EQ(syscall_on_stack(SYS_bpf_find_vma, 0, (long)TEXT, (long)seen_cb, (long)&s, top),
+		 0);
 	CHECK_EQ(s.calls, 1);
 	CHECK(s.frame > (uint64_t)alt && s.frame < top - 128);
 	CHECK(s.vma_at > s.frame && s.vma_at + sizeof(struct bpf_vma) <= top - 128);
@@ -292,13 +305,19 @@ static void test_stacks(void)
 	/* No room below rsp: EFAULT and no call. The guard page under alt is unmapped. */
 	CHECK_EQ(raw_munmap((uint64_t)alt, PG), 0);
 	seen_g.calls = 0;
-	CHECK_EQ(syscall_on_stack(SYS_bpf_find_vma, 0, (long)TEXT, (long)seen_cb, 0, (uint64_t)alt + PG + 64),
+	CHECK_EQ(syscall_on_stack(SYS_bpf_find_vma, 0, (long)TEXT, (long)seen_cb, 0,
+				  (uint64_t)alt + PG + 64),
 		 -EFAULT);
-	CHECK_EQ(syscall_on_stack(SYS_bpf_find_vma, 0, (long)TEXT, (long)seen_cb, 0, 0x100), -EFAULT);
-	CHECK_EQ(syscall_on_stack(SYS_bpf_find_vma, 0, (long)TEXT, (long)seen_cb, 0, KERNEL_TEXT), -EFAULT);
-	CHECK_EQ(syscall_on_stack(SYS_bpf_find_vma, 0, (long)TEXT, (long)seen_cb, 0, 0x800000000100ul), -EFAULT);
+	CHECK_EQ(syscall_on_stack(SYS_bpf_find_vma, 0, (long)TEXT, (long)seen_cb, 0, 0x100),
+		 -EFAULT);
+	CHECK_EQ(syscall_on_stack(SYS_bpf_find_vma, 0, (long)TEXT, (long)seen_cb, 0, KERNEL_TEXT),
+		 -EFAULT);
+	CHECK_EQ(syscall_on_stack(SYS_bpf_find_vma, 0, (long)TEXT, (long)seen_cb, 0,
+				  0x800000000100ul),
+		 -EFAULT);
 	int fd = map_with(1);
-	CHECK_EQ(syscall_on_stack(SYS_bpf_for_each_map_elem, fd, (long)seen_cb, 0, 0, (uint64_t)alt + PG + 160),
+	CHECK_EQ(syscall_on_stack(SYS_bpf_for_each_map_elem, fd, (long)seen_cb, 0, 0,
+				  (uint64_t)alt + PG + 160),
 		 -EFAULT);
 	CHECK_EQ(seen_g.calls, 0);
 	close(fd);
@@ -407,7 +426,8 @@ __attribute__((noinline)) static void escape_once(int fd)
 			r = raw_find_vma(0, TEXT, (const void *)escape_to_main_cb, NULL, 0);
 		else
 			r = raw_for_each(fd, (const void *)escape_to_main_cb, NULL, 0);
-		printf("# the call returned %ld after its callback jumped out (round %d)\n", r, escapes);
+		printf("# the call returned %ld after its callback jumped out (round %d)\n", r,
+		       escapes);
 		abort();
 	}
 	escapes++;
@@ -512,7 +532,8 @@ static int role_fault_on_child(const char *self)
 	if (g <= 0 || vma_of(g, TEXT, &v))
 		return 2;
 	/* The child runs on another CPU meanwhile: its own map calls may make find_vma EBUSY. */
-	for (int i = 0; i < 1000 && raw_find_vma(g, TEXT, (const void *)fault_cb, NULL, 0) == -EBUSY; i++)
+	for (int i = 0;
+	     i < 1000 && raw_find_vma(g, TEXT, (const void *)fault_cb, NULL, 0) == -EBUSY; i++)
 		sched_yield();
 	return 1;
 }
@@ -564,7 +585,8 @@ static int role_yield(void)
 
 static void test_endings(const char *self)
 {
-	static const char *const pf_roles[] = {"fault_self", "fault_map", "deep_fault", "fault_on_child"};
+	static const char *const pf_roles[] = {"fault_self", "fault_map", "deep_fault",
+					       "fault_on_child"};
 	for (size_t i = 0; i < sizeof(pf_roles) / sizeof(pf_roles[0]); i++) {
 		int st = run_self(self, pf_roles[i], NULL);
 		if (!KILLED_BY_PF(st))

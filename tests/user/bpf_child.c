@@ -11,7 +11,10 @@
 
 #include "bpf_util.h"
 
-__attribute__((noinline)) static int text_fn(int x) { return x * 5; }
+__attribute__((noinline)) static int text_fn(int x)
+{
+	return x * 5;
+}
 #define TEXT ((uint64_t)text_fn)
 
 static const char *self;
@@ -33,7 +36,10 @@ static int wait_status(long pid)
 	return st;
 }
 
-static bool exited_0(int st) { return WIFEXITED(st) && WEXITSTATUS(st) == 0; }
+static bool exited_0(int st)
+{
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
 
 /* Yield until find_vma(pid, TEXT) gives want (at most `tries` times); the last result. */
 static long poll_find_vma(long pid, long want, int tries)
@@ -93,7 +99,8 @@ static void test_child_map(void)
 	CHECK_EQ(bpf_iter_task_vma_new(&it, (int)child, 0), 0);
 	while ((v = bpf_iter_task_vma_next(&it)) != NULL) {
 		bad += i >= l.n || v->vm_start != l.e[i].start || v->vm_end != l.e[i].end ||
-		       (v->vm_flags & 7) != l.e[i].prot || (v->vm_flags >> 4 & 7) != l.e[i].max_prot;
+		       (v->vm_flags & 7) != l.e[i].prot ||
+		       (v->vm_flags >> 4 & 7) != l.e[i].max_prot;
 		i++;
 	}
 	bpf_iter_task_vma_destroy(&it);

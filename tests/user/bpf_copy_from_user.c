@@ -73,7 +73,8 @@ static void test_fault_in(void)
 /* -EFAULT, with every byte of the buffer zeroed (a partial copy included). */
 static void test_efault(void)
 {
-	unsigned char *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
+	unsigned char *p =
+		mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
 
 	CHECK(p != MAP_FAILED);
 	memset(p, 0x5a, PAGE);
@@ -155,7 +156,8 @@ static void test_sleepable_flag(void)
 		{.code = BPF_JMP | BPF_EXIT},
 	};
 	static char log[4096];
-	LIBBPF_OPTS(bpf_prog_load_opts, opts, .log_buf = log, .log_size = sizeof(log), .log_level = 1);
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .log_buf = log, .log_size = sizeof(log),
+		    .log_level = 1);
 
 	log[0] = 0;
 	int fd = bpf_prog_load(BPF_PROG_TYPE_SYSCALL, "cfu", "GPL", insns, 7, &opts);

@@ -10,7 +10,10 @@
 #define A_ (MAP_PRIVATE | MAP_ANON)
 #define MAY_ALL (VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC)
 
-__attribute__((noinline)) static int text_fn(int x) { return x * 3 + 1; }
+__attribute__((noinline)) static int text_fn(int x)
+{
+	return x * 3 + 1;
+}
 
 /* F1, and the records and calling convention the callback sees. */
 static void test_own_text(void)
@@ -27,7 +30,7 @@ static void test_own_text(void)
 	CHECK_EQ(s.vma.vm_flags & (VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC), VM_MAYREAD | VM_MAYEXEC);
 	CHECK(s.ctx == &s);
 	CHECK_EQ(s.task.pid, getpid());
-	CHECK_EQ(s.task.ppid, 0); /* started by the kernel's test runner */
+	CHECK_EQ(s.task.ppid, 0);                       /* started by the kernel's test runner */
 	CHECK(!strcmp(s.task.comm, "test/bpf_find_v")); /* "test/bpf_find_vma", cut to 15 + NUL */
 
 	/* System V: rsp + 8 16-byte aligned at entry (so the frame pointer is), records aligned, on
@@ -75,7 +78,7 @@ static void test_args(void)
 	int n = 0;
 
 	seen_g.calls = 0;
-	CHECK_EQ(raw_find_vma(0, 0, (const void *)seen_cb, NULL, 0), -ENOENT);   /* F5 */
+	CHECK_EQ(raw_find_vma(0, 0, (const void *)seen_cb, NULL, 0), -ENOENT); /* F5 */
 	CHECK_EQ(raw_find_vma(0, ~0ul, (const void *)seen_cb, NULL, 0), -ENOENT);
 	CHECK_EQ(raw_find_vma(0, UNMAPPED_LOW, (const void *)seen_cb, NULL, 0), -ENOENT);
 	CHECK_EQ(raw_find_vma(0, addr, (const void *)seen_cb, NULL, 1), -EINVAL); /* F6 */
@@ -88,9 +91,17 @@ static void test_args(void)
 	/* cb must be in an executable mapping of the caller (.rodata shares the text segment). */
 	static char data[64];
 	char stack[64];
-	const uint64_t bad_cbs[] = {0, (uint64_t)data, (uint64_t)stack, KERNEL_TEXT, DIRECT_MAP,
-				    UNMAPPED_LOW, USER_TOP, 0x800000000000ul, ~0ul,
-				    BPF_CB_TRAMPOLINE, BPF_CB_TRAMPOLINE + 8};
+	const uint64_t bad_cbs[] = {0,
+				    (uint64_t)data,
+				    (uint64_t)stack,
+				    KERNEL_TEXT,
+				    DIRECT_MAP,
+				    UNMAPPED_LOW,
+				    USER_TOP,
+				    0x800000000000ul,
+				    ~0ul,
+				    BPF_CB_TRAMPOLINE,
+				    BPF_CB_TRAMPOLINE + 8};
 	for (size_t i = 0; i < sizeof(bad_cbs) / sizeof(bad_cbs[0]); i++)
 		CHECK_EQ(raw_find_vma(0, addr, (const void *)bad_cbs[i], NULL, 0), -EFAULT);
 	CHECK_EQ(seen_g.calls, 0);
@@ -239,7 +250,7 @@ static long busy_cb(struct bpf_task *task, struct bpf_vma *vma, void *ctx)
 	b->munmap_r = raw_munmap(b->page, PG);
 	b->mprotect_r = raw_mprotect(b->page, PG, PROT_READ);
 	b->lock_r = sys2(SYS_task_lock_map, 0, 1);
-	b->list_r = vm_list_all(0, &l);      /* reading the map is fine */
+	b->list_r = vm_list_all(0, &l);       /* reading the map is fine */
 	b->nested_r = vma_of(0, b->page, &v); /* so is another find_vma */
 	*(volatile char *)(b->page + 10) = 7; /* and a page fault in the held map is served */
 	b->fault_ok = *(volatile char *)(b->page + 10) == 7;

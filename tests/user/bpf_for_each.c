@@ -9,7 +9,7 @@
 
 struct walk {
 	int calls;
-	int stop_at;     /* return 1 at this key (-1: never) */
+	int stop_at; /* return 1 at this key (-1: never) */
 	long sum;
 	uint32_t keys[MAX_SEEN];
 	uint64_t values[MAX_SEEN];
@@ -130,8 +130,9 @@ static long reinsert_cb(int fd, const void *key, void *value, void *ctx)
 	int *n = ctx;
 
 	++*n;
+	/* a walk that does not terminate: give up, the count shows it */
 	if (*n > 10000)
-		return 1; /* a walk that does not terminate: give up, the count shows it */
+		return 1;
 	if (bpf_map_delete_elem(fd, key) || bpf_map_update_elem(fd, key, &v, BPF_NOEXIST))
 		return 1;
 	return 0;
@@ -160,7 +161,8 @@ static void test_delete_reinsert(void)
 	for (uint32_t i = 0; i < 128; i++)
 		CHECK_EQ(get(fd, i * 7919), i);
 	uint32_t cur, next, count = 0;
-	for (int r = bpf_map_get_next_key(fd, NULL, &next); r == 0; r = bpf_map_get_next_key(fd, &cur, &next)) {
+	for (int r = bpf_map_get_next_key(fd, NULL, &next); r == 0;
+	     r = bpf_map_get_next_key(fd, &cur, &next)) {
 		cur = next;
 		count++;
 	}

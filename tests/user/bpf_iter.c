@@ -11,7 +11,10 @@
 #define NMAPS 1500
 #define MAX_VMAS 2048
 
-__attribute__((noinline)) static int text_fn(int x) { return x - 1; }
+__attribute__((noinline)) static int text_fn(int x)
+{
+	return x - 1;
+}
 #define TEXT ((uint64_t)text_fn)
 
 /* The whole map listing, however long. */
@@ -23,7 +26,8 @@ static size_t list_all(void)
 	long r;
 
 	memset(listing, 0, sizeof(listing));
-	while (n < MAX_VMAS && (r = raw_map_list(0, (uint64_t)&listing[n], MAX_VMAS - n, from)) > 0) {
+	while (n < MAX_VMAS &&
+	       (r = raw_map_list(0, (uint64_t)&listing[n], MAX_VMAS - n, from)) > 0) {
 		n += (size_t)r;
 		from = listing[n - 1].end;
 	}
@@ -56,8 +60,9 @@ static bool ascending(const struct bpf_vma *v, size_t n)
 /* Whether v and listing entry e describe the same map entry. */
 static bool same_entry(const struct bpf_vma *v, const struct vm_map_ent *e)
 {
-	uint64_t flags = e->prot | (uint64_t)e->max_prot << 4 | (e->flags & VM_ENT_GUARD ? VM_GUARD : 0) |
-			 (e->flags & VM_ENT_STACK ? VM_STACK : 0) | (e->resident_2m ? VM_SUPERPAGE : 0);
+	uint64_t flags =
+		e->prot | (uint64_t)e->max_prot << 4 | (e->flags & VM_ENT_GUARD ? VM_GUARD : 0) |
+		(e->flags & VM_ENT_STACK ? VM_STACK : 0) | (e->resident_2m ? VM_SUPERPAGE : 0);
 	return v->vm_start == e->start && v->vm_end == e->end && v->vm_flags == flags;
 }
 
@@ -72,10 +77,10 @@ static void check_equals_listing(const char *what)
 	CHECK_EQ(n, m);
 	for (size_t i = 0; i < n && i < m; i++) {
 		if (!same_entry(&walked[i], &listing[i]) && bad++ < 5)
-			printf("# %s: entry %zu: iterator [%#lx, %#lx) %#lx, listing [%#lx, %#lx)\n", what, i,
-			       (unsigned long)walked[i].vm_start, (unsigned long)walked[i].vm_end,
-			       (unsigned long)walked[i].vm_flags, (unsigned long)listing[i].start,
-			       (unsigned long)listing[i].end);
+			printf("# %s: entry %zu: iterator [%#lx, %#lx) %#lx, listing [%#lx, %#lx)\n",
+			       what, i, (unsigned long)walked[i].vm_start,
+			       (unsigned long)walked[i].vm_end, (unsigned long)walked[i].vm_flags,
+			       (unsigned long)listing[i].start, (unsigned long)listing[i].end);
 	}
 	CHECK_EQ(bad, 0);
 }
@@ -107,7 +112,8 @@ static void test_positions(void)
 	bpf_iter_task_vma_destroy(&it);
 	CHECK(bpf_iter_task_vma_next(&it) == NULL); /* destroyed */
 
-	CHECK_EQ(bpf_iter_task_vma_new(&it, 0, (uint64_t)g + p + 5), 0); /* I3: in the gap before K */
+	CHECK_EQ(bpf_iter_task_vma_new(&it, 0, (uint64_t)g + p + 5),
+		 0); /* I3: in the gap before K */
 	v = bpf_iter_task_vma_next(&it);
 	CHECK(v && v->vm_start == (uint64_t)g + 2 * p);
 	bpf_iter_task_vma_destroy(&it);
@@ -164,14 +170,16 @@ static void test_many(void)
 		return;
 	/* Alternating protections: neighbours never merge. */
 	for (uint64_t i = 0; i < NMAPS && !bad; i++)
-		bad += raw_mmap((uint64_t)g + i * p, p, i & 1 ? PROT_READ : RW, A_ | MAP_FIXED, -1, 0) != g + (long)(i * p);
+		bad += raw_mmap((uint64_t)g + i * p, p, i & 1 ? PROT_READ : RW, A_ | MAP_FIXED, -1,
+				0) != g + (long)(i * p);
 	CHECK_EQ(bad, 0);
 
 	static struct bpf_vma block[MAX_VMAS];
 	size_t n = iter_all(0, (uint64_t)g, block, MAX_VMAS); /* I6 */
 	CHECK(n >= NMAPS);
 	for (uint64_t i = 0; i < NMAPS && i < n; i++)
-		bad += block[i].vm_start != (uint64_t)g + i * p || block[i].vm_end != (uint64_t)g + (i + 1) * p ||
+		bad += block[i].vm_start != (uint64_t)g + i * p ||
+		       block[i].vm_end != (uint64_t)g + (i + 1) * p ||
 		       (block[i].vm_flags & 7) != (i & 1 ? PROT_READ : (uint64_t)RW);
 	CHECK_EQ(bad, 0);
 	check_equals_listing("1500 mappings");
@@ -193,10 +201,12 @@ static void test_many(void)
 	size_t k = 0;
 	bpf_for_each(task_vma, it_v, 0, (uint64_t)g) {
 		struct bpf_vma copy = *it_v;
-		if (raw_find_vma(0, copy.vm_start, (const void *)find_cb, &v, 0) || !vma_eq(&v, &copy))
+		if (raw_find_vma(0, copy.vm_start, (const void *)find_cb, &v, 0) ||
+		    !vma_eq(&v, &copy))
 			bad++;
-		if (k > 0 && (raw_find_vma(0, block[k - 1].vm_start, (const void *)find_cb, &v, 0) ||
-			      !vma_eq(&v, &block[k - 1])))
+		if (k > 0 &&
+		    (raw_find_vma(0, block[k - 1].vm_start, (const void *)find_cb, &v, 0) ||
+		     !vma_eq(&v, &block[k - 1])))
 			bad++;
 		if (++k == NMAPS)
 			break;
@@ -224,7 +234,8 @@ static void test_changes(void)
 	/* Every other page mapped, the rest left as gaps: [g + 2ip, g + (2i+1)p). */
 	CHECK_EQ(raw_munmap((uint64_t)g, 2 * n * p), 0);
 	for (uint64_t i = 0; i < n; i++)
-		bad += raw_mmap((uint64_t)g + 2 * i * p, p, i & 1 ? PROT_READ : RW, A_ | MAP_FIXED, -1, 0) < 0;
+		bad += raw_mmap((uint64_t)g + 2 * i * p, p, i & 1 ? PROT_READ : RW, A_ | MAP_FIXED,
+				-1, 0) < 0;
 	CHECK_EQ(bad, 0);
 
 	uint64_t prev_end = 0;
@@ -234,7 +245,8 @@ static void test_changes(void)
 		if (v->vm_start < prev_end)
 			bad++;
 		/* Created below the cursor (in the gap before this VMA): must never come back. */
-		if (v->vm_start >= (uint64_t)g + 2 * p && (v->vm_start - (uint64_t)g) % (2 * p) == p)
+		if (v->vm_start >= (uint64_t)g + 2 * p &&
+		    (v->vm_start - (uint64_t)g) % (2 * p) == p)
 			below++;
 		prev_end = v->vm_end;
 		if (v->vm_start > (uint64_t)g && (k & 3) == 1) {
@@ -280,10 +292,12 @@ static void test_straddle(void)
 	CHECK_EQ(bpf_iter_task_vma_new(&it, 0, (uint64_t)g), 0);
 	while ((v = bpf_iter_task_vma_next(&it)) != NULL && v->vm_start < (uint64_t)g + 2 * n * p) {
 		bad += v->vm_start < prev_end;
-		returned += (v->vm_flags & 7) == PROT_READ; /* only the straddling mappings are read-only */
+		/* only the straddling mappings are read-only */
+		returned += (v->vm_flags & 7) == PROT_READ;
 		prev_end = v->vm_end;
 		if (it.pos == it.count && v->vm_end + p <= (uint64_t)g + 2 * n * p) {
-			bad += raw_mmap(v->vm_start, 2 * p, PROT_READ, A_ | MAP_FIXED, -1, 0) != (long)v->vm_start;
+			bad += raw_mmap(v->vm_start, 2 * p, PROT_READ, A_ | MAP_FIXED, -1, 0) !=
+			       (long)v->vm_start;
 			straddles++;
 		}
 	}

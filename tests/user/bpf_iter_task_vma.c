@@ -215,7 +215,8 @@ static void test_other_task(void)
 		CHECK_EQ(bpf_program__set_autoload(skel->progs.count_each_task, true), 0);
 		CHECK_EQ(task_vma_iter__load(skel), 0);
 	}
-	struct bpf_link *link = skel ? bpf_program__attach_iter(skel->progs.count_each_task, NULL) : NULL;
+	struct bpf_link *link =
+		skel ? bpf_program__attach_iter(skel->progs.count_each_task, NULL) : NULL;
 	CHECK(link != NULL);
 	if (link) {
 		int fd = bpf_iter_create(bpf_link__fd(link));
@@ -227,7 +228,9 @@ static void test_other_task(void)
 		int pids[] = {getpid(), child};
 		for (int i = 0; i < 2; i++) {
 			unsigned int n = 0;
-			CHECK_EQ(bpf_map_lookup_elem(bpf_map__fd(skel->maps.per_task), &pids[i], &n), 0);
+			CHECK_EQ(
+				bpf_map_lookup_elem(bpf_map__fd(skel->maps.per_task), &pids[i], &n),
+				0);
 			CHECK_EQ((int)n, list_map_of(pids[i]));
 		}
 		bpf_link__destroy(link);
@@ -245,7 +248,8 @@ static void test_refused(void)
 		const char *prog, *why;
 		int err;
 	} cases[] = {
-		{"not_a_kfunc", "calling kernel function bpf_iter_task_vma is not allowed", -EACCES},
+		{"not_a_kfunc", "calling kernel function bpf_iter_task_vma is not allowed",
+		 -EACCES},
 		{"no_destroy", "Unreleased reference", -EINVAL},
 		{"write_vma", "only read is supported", -EACCES},
 	};

@@ -32,7 +32,8 @@ static void test_create(void)
 		{BPF_MAP_TYPE_ARRAY, 4, 8, 1l << 32 | 4, -E2BIG},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		long r = __syscall6(SYS_bpf_map_create, cases[i].type, cases[i].ks, cases[i].vs, cases[i].max, 0, 0);
+		long r = __syscall6(SYS_bpf_map_create, cases[i].type, cases[i].ks, cases[i].vs,
+				    cases[i].max, 0, 0);
 		if (r != cases[i].want)
 			printf("# create case %zu: got %ld, want %ld\n", i, r, cases[i].want);
 		CHECK_EQ(r, cases[i].want);
@@ -64,7 +65,7 @@ static void test_hash_errors(void)
 	CHECK_EQ(out, 12);
 	CHECK_EQ(bpf_map_update_elem(fd, &k2, &v, BPF_ANY), 0);
 	CHECK_EQ(bpf_map_update_elem(fd, &k3, &v, BPF_ANY), -E2BIG); /* full */
-	CHECK_EQ(bpf_map_update_elem(fd, &k2, &v, BPF_ANY), 0);      /* overwriting a full map is fine */
+	CHECK_EQ(bpf_map_update_elem(fd, &k2, &v, BPF_ANY), 0); /* overwriting a full map is fine */
 
 	/* next_key: NULL or an absent key gives the first; every key once; the last gives ENOENT. */
 	uint32_t first, second;
@@ -99,7 +100,8 @@ static void test_hash_errors(void)
 
 static void test_array_errors(void)
 {
-	int fd = bpf_native_map_create(BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), 3, 4); /* odd value size */
+	int fd = bpf_native_map_create(BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), 3,
+				       4); /* odd value size */
 	uint32_t k = 2, far = 4, next;
 	uint8_t v[3] = {1, 2, 3}, out[3] = {9, 9, 9};
 
@@ -171,7 +173,8 @@ static void test_fds(void)
 static int role_leave_open(void)
 {
 	for (uint32_t i = 0; i < 20; i++) {
-		int fd = bpf_native_map_create(i & 1 ? BPF_MAP_TYPE_HASH : BPF_MAP_TYPE_ARRAY, 4, 256, 1000);
+		int fd = bpf_native_map_create(i & 1 ? BPF_MAP_TYPE_HASH : BPF_MAP_TYPE_ARRAY, 4,
+					       256, 1000);
 		if (fd < 0)
 			return 1;
 		for (uint32_t k = 0; k < 1000; k += 3) {

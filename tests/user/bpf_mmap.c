@@ -213,9 +213,12 @@ static void read_only_maps(void)
 	long g = anon(0, 4 * PG, 0);
 	CHECK(g > 0);
 	if (g > 0) {
-		CHECK_EQ(raw_mmap((uint64_t)g + PG, PG, PROT_READ, MAP_SHARED | MAP_FIXED, FD_FROZEN, 0), g + (long)PG);
+		CHECK_EQ(raw_mmap((uint64_t)g + PG, PG, PROT_READ, MAP_SHARED | MAP_FIXED,
+				  FD_FROZEN, 0),
+			 g + (long)PG);
 		CHECK_EQ(((volatile uint64_t *)(g + (long)PG))[2], 1002);
-		CHECK_EQ(raw_mmap((uint64_t)g + PG, PG, PROT_READ, MAP_SHARED | MAP_FIXED | MAP_EXCL, FD_FROZEN, 0),
+		CHECK_EQ(raw_mmap((uint64_t)g + PG, PG, PROT_READ,
+				  MAP_SHARED | MAP_FIXED | MAP_EXCL, FD_FROZEN, 0),
 			 -EEXIST);
 		CHECK_EQ(entry_at((uint64_t)g + PG).flags, VM_ENT_SHARED);
 		CHECK_EQ(entry_at((uint64_t)g).flags, VM_ENT_ANON);

@@ -12,8 +12,8 @@
 #include "bpf_sys_util.h"
 
 #define SUPER (2ul << 20)
-#define PT_REGS_DI 112   /* offsetof(struct pt_regs, di), include/uapi/kestrel_btf_types.h */
-#define TASK_PID 8       /* offsetof(struct task_struct, pid) */
+#define PT_REGS_DI 112 /* offsetof(struct pt_regs, di), include/uapi/kestrel_btf_types.h */
+#define TASK_PID 8     /* offsetof(struct task_struct, pid) */
 
 /* The value the programs fill: v[0] a count, v[1..3] what the last run read. */
 struct rec {
@@ -135,7 +135,10 @@ static void test_sys_enter(void)
 	CHECK(link >= 0);
 	CHECK_EQ(count_ids(BPF_LINK_GET_NEXT_ID), links + 1);
 	for (int i = 0; i < 5; i++)
-		__asm__ volatile("syscall" : "=a"(secret) : "a"(3), "D"(&secret) : "rcx", "r11", "memory");
+		__asm__ volatile("syscall"
+				 : "=a"(secret)
+				 : "a"(3), "D"(&secret)
+				 : "rcx", "r11", "memory");
 	struct rec r = stats(map);
 	CHECK_EQ(r.v[0], 5);
 	CHECK_EQ(r.v[1], (uint64_t)(uintptr_t)&secret);
@@ -191,7 +194,8 @@ static void test_vm_fault(void)
 	int link = raw_tp_open("vm_fault", prog);
 	CHECK(link >= 0);
 	char *small = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
-	char *big = mmap(NULL, 2 * SUPER, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON | MAP_ALIGNED_SUPER, -1, 0);
+	char *big = mmap(NULL, 2 * SUPER, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANON | MAP_ALIGNED_SUPER, -1, 0);
 	CHECK(small != MAP_FAILED && big != MAP_FAILED);
 	small[0] = 1;
 	big[0] = 1;
@@ -211,20 +215,13 @@ static void test_sys_exit(void)
 {
 	int map = stats_map();
 	const struct bpf_insn p[] = {
-		ASM_MOV64_REG(6, 1),
-		ASM_ST(BPF_W, 10, -4, 0),
-		ASM_LD_MAP_FD(1, map),
-		ASM_MOV64_REG(2, 10),
-		ASM_ALU64_IMM(BPF_ADD, 2, -4),
-		ASM_CALL_HELPER(BPF_FUNC_map_lookup_elem),
-		ASM_JMP_IMM(BPF_JEQ, 0, 0, 5),
-		ASM_LDX(BPF_DW, 1, 0, 0),
-		ASM_ALU64_IMM(BPF_ADD, 1, 1),
-		ASM_STX(BPF_DW, 0, 1, 0),
-		ASM_LDX(BPF_DW, 1, 6, 8),
-		ASM_STX(BPF_DW, 0, 1, 8),
-		ASM_MOV64_IMM(0, 0),
-		ASM_EXIT(),
+		ASM_MOV64_REG(6, 1),           ASM_ST(BPF_W, 10, -4, 0),
+		ASM_LD_MAP_FD(1, map),         ASM_MOV64_REG(2, 10),
+		ASM_ALU64_IMM(BPF_ADD, 2, -4), ASM_CALL_HELPER(BPF_FUNC_map_lookup_elem),
+		ASM_JMP_IMM(BPF_JEQ, 0, 0, 5), ASM_LDX(BPF_DW, 1, 0, 0),
+		ASM_ALU64_IMM(BPF_ADD, 1, 1),  ASM_STX(BPF_DW, 0, 1, 0),
+		ASM_LDX(BPF_DW, 1, 6, 8),      ASM_STX(BPF_DW, 0, 1, 8),
+		ASM_MOV64_IMM(0, 0),           ASM_EXIT(),
 	};
 	int prog = prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, p, NINSNS(p));
 
@@ -247,7 +244,8 @@ static void test_errors(void)
 	int map = stats_map();
 	int prog = sys_enter_prog(map);
 	/* Reads args[2]: fine for vm_fault (5 arguments), past sys_enter's 2. */
-	const struct bpf_insn third[] = {ASM_LDX(BPF_DW, 0, 1, 16), ASM_MOV64_IMM(0, 0), ASM_EXIT()};
+	const struct bpf_insn third[] = {ASM_LDX(BPF_DW, 0, 1, 16), ASM_MOV64_IMM(0, 0),
+					 ASM_EXIT()};
 	int p3 = prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, third, NINSNS(third));
 	const struct bpf_insn ret0[] = {ASM_MOV64_IMM(0, 0), ASM_EXIT()};
 	int sys = prog_load(BPF_PROG_TYPE_SYSCALL, ret0, NINSNS(ret0));
@@ -267,8 +265,10 @@ static void test_errors(void)
 	int l = raw_tp_open("vm_fault", p3);
 	CHECK(l >= 0);
 	close(l);
-	CHECK(prog_load_log(BPF_PROG_TYPE_RAW_TRACEPOINT, write, NINSNS(write), log, sizeof(log)) < 0);
-	CHECK(prog_load_log(BPF_PROG_TYPE_RAW_TRACEPOINT, past, NINSNS(past), log, sizeof(log)) < 0);
+	CHECK(prog_load_log(BPF_PROG_TYPE_RAW_TRACEPOINT, write, NINSNS(write), log, sizeof(log)) <
+	      0);
+	CHECK(prog_load_log(BPF_PROG_TYPE_RAW_TRACEPOINT, past, NINSNS(past), log, sizeof(log)) <
+	      0);
 	union bpf_attr a;
 	memset(&a, 0, sizeof(a));
 	a.link_detach.link_fd = (uint32_t)prog;

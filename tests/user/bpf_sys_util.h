@@ -51,17 +51,19 @@ static inline int map_elem(int cmd, int fd, const void *key, void *value, uint64
 }
 
 /* A BPF_PROG_LOAD attribute block with license "GPL" and no log. */
-static inline void load_attr(union bpf_attr *a, uint32_t type, const struct bpf_insn *insns, uint32_t n)
+static inline void load_attr(union bpf_attr *a, uint32_t type, const struct bpf_insn *insns,
+			     uint32_t n)
 {
 	memset(a, 0, sizeof(*a));
 	a->prog_type = type;
 	a->insns = (uint64_t)(uintptr_t)insns;
 	a->insn_cnt = n;
-	a->license = (uint64_t)(uintptr_t)"GPL";
+	a->license = (uint64_t)(uintptr_t) "GPL";
 }
 
 /* Load a program; the verifier's log (level 1) goes to log (size bytes) if log is not NULL. */
-static inline int prog_load_log(uint32_t type, const struct bpf_insn *insns, uint32_t n, char *log, uint32_t size)
+static inline int prog_load_log(uint32_t type, const struct bpf_insn *insns, uint32_t n, char *log,
+				uint32_t size)
 {
 	union bpf_attr a;
 
@@ -81,7 +83,8 @@ static inline int prog_load(uint32_t type, const struct bpf_insn *insns, uint32_
 }
 
 /* BPF_PROG_TEST_RUN of a SYSCALL program on ctx (size bytes, may be 0): the result, r0 in *retval. */
-static inline int run_syscall_prog(int fd, void *ctx, uint32_t size, uint32_t repeat, uint32_t *retval)
+static inline int run_syscall_prog(int fd, void *ctx, uint32_t size, uint32_t repeat,
+				   uint32_t *retval)
 {
 	union bpf_attr a;
 
@@ -135,7 +138,8 @@ static inline bool jit_enabled(void)
 	int fd = prog_load(BPF_PROG_TYPE_SYSCALL, ret0, NINSNS(ret0));
 
 	memset(&info, 0, sizeof(info));
-	bool jited = fd >= 0 && obj_info(fd, &info, sizeof(info), NULL) == 0 && info.jited_prog_len > 0;
+	bool jited =
+		fd >= 0 && obj_info(fd, &info, sizeof(info), NULL) == 0 && info.jited_prog_len > 0;
 	if (fd >= 0)
 		close(fd);
 	return jited;

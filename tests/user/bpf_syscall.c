@@ -70,8 +70,9 @@ static void test_size_rules(void)
 
 static void test_unknown_cmds(void)
 {
-	static const int cmds[] = {-1, BPF_OBJ_PIN, BPF_OBJ_GET, BPF_PROG_ATTACH, BPF_BTF_LOAD,
-				   BPF_PROG_DETACH, BPF_TOKEN_CREATE, __MAX_BPF_CMD, 1000, 1 << 30};
+	static const int cmds[] = {-1,           BPF_OBJ_PIN,     BPF_OBJ_GET,      BPF_PROG_ATTACH,
+				   BPF_BTF_LOAD, BPF_PROG_DETACH, BPF_TOKEN_CREATE, __MAX_BPF_CMD,
+				   1000,         1 << 30};
 	union bpf_attr a;
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
@@ -82,7 +83,8 @@ static void test_unknown_cmds(void)
 	CHECK_EQ(bpf(1000, (void *)KERNEL_TEXT, sizeof(a)), -EFAULT);
 	/* The command is an int: the upper half of the register is ignored. */
 	memset(&a, 0, sizeof(a));
-	CHECK_EQ(__syscall6(SYS_bpf, 1l << 32 | BPF_MAP_CREATE, (long)&a, sizeof(a), 0, 0, 0), -EINVAL);
+	CHECK_EQ(__syscall6(SYS_bpf, 1l << 32 | BPF_MAP_CREATE, (long)&a, sizeof(a), 0, 0, 0),
+		 -EINVAL);
 }
 
 /* A byte past each command's last field makes it EINVAL before anything else (CHECK_ATTR). */
@@ -140,9 +142,9 @@ static void test_check_attr(void)
 static void test_map_create(void)
 {
 	int ids_before = count_ids(BPF_MAP_GET_NEXT_ID);
-	static const uint32_t types[] = {BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PERCPU_HASH,
-					 BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_LRU_HASH,
-					 BPF_MAP_TYPE_LRU_PERCPU_HASH};
+	static const uint32_t types[] = {BPF_MAP_TYPE_HASH,        BPF_MAP_TYPE_ARRAY,
+					 BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_ARRAY,
+					 BPF_MAP_TYPE_LRU_HASH,    BPF_MAP_TYPE_LRU_PERCPU_HASH};
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		int fd = map_create(types[i], 4, 16, 8, 0);
 		CHECK(fd >= 0);
@@ -227,7 +229,8 @@ static void test_map_create(void)
 	CHECK_EQ(sys_bpf(BPF_MAP_CREATE, &a), -EINVAL);
 	a.key_size = 8;
 	CHECK_EQ(sys_bpf(BPF_MAP_CREATE, &a), -EINVAL);
-	CHECK_EQ(count_ids(BPF_MAP_GET_NEXT_ID), ids_before); /* nothing failed halfway stays behind */
+	CHECK_EQ(count_ids(BPF_MAP_GET_NEXT_ID),
+		 ids_before); /* nothing failed halfway stays behind */
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -252,7 +255,8 @@ static void test_elem_errors(void)
 	CHECK_EQ(map_elem(BPF_MAP_LOOKUP_AND_DELETE_ELEM, 40, &k, &out, 1), -EINVAL);
 	CHECK_EQ(map_elem(BPF_MAP_LOOKUP_ELEM, 40, &k, &out, BPF_F_LOCK), -EBADF);
 	CHECK_EQ(map_elem(BPF_MAP_LOOKUP_ELEM, fd, &k, &out, BPF_F_LOCK), -EINVAL);
-	CHECK_EQ(map_elem(BPF_MAP_UPDATE_ELEM, fd, NULL, &v, BPF_F_LOCK), -EINVAL); /* before the key */
+	CHECK_EQ(map_elem(BPF_MAP_UPDATE_ELEM, fd, NULL, &v, BPF_F_LOCK),
+		 -EINVAL); /* before the key */
 	/* Updates check their flags after the copies: EFAULT first. */
 	CHECK_EQ(map_elem(BPF_MAP_UPDATE_ELEM, fd, NULL, &v, 3), -EFAULT);
 	CHECK_EQ(map_elem(BPF_MAP_UPDATE_ELEM, fd, &k, &v, 3), -EINVAL);
@@ -420,7 +424,8 @@ static void test_lru_order(void)
 	uint32_t k = 1;
 	CHECK_EQ(map_elem(BPF_MAP_LOOKUP_ELEM, fd, &k, &v, 0), 0); /* not a use */
 	k = 2;
-	CHECK_EQ(map_elem(BPF_MAP_UPDATE_ELEM, fd, &k, &v, BPF_EXIST), 0); /* a use: order 1 3 4 2 */
+	CHECK_EQ(map_elem(BPF_MAP_UPDATE_ELEM, fd, &k, &v, BPF_EXIST),
+		 0); /* a use: order 1 3 4 2 */
 	k = 5;
 	CHECK_EQ(map_elem(BPF_MAP_UPDATE_ELEM, fd, &k, &v, 0), 0); /* evicts 1 */
 	k = 6;
@@ -475,7 +480,8 @@ static void test_ids(void)
 	a.start_id = 0;
 	CHECK_EQ(bpf(BPF_MAP_GET_NEXT_ID, (void *)KERNEL_TEXT, sizeof(a)), -EFAULT);
 	/* The next id is written back into the caller's attributes: a read-only block is EFAULT. */
-	union bpf_attr *ro = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
+	union bpf_attr *ro =
+		mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
 	memset(ro, 0, sizeof(*ro));
 	mprotect(ro, PAGE, PROT_READ);
 	CHECK_EQ(sys_bpf(BPF_MAP_GET_NEXT_ID, ro), -EFAULT);

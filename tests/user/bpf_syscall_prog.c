@@ -85,8 +85,8 @@ static void test_shared_programs(const char *self)
 			/* retval is r0's low half; every case's r0 fits in a sign-extended one */
 			const char *why = c->check(&env, (uint64_t)(int64_t)(int32_t)r0, ctx);
 			if (why)
-				printf("# %s: %s (r0 %x, ctx %lx %lx %lx %lx)\n", c->name, why, r0, ctx[0], ctx[1],
-				       ctx[2], ctx[3]);
+				printf("# %s: %s (r0 %x, ctx %lx %lx %lx %lx)\n", c->name, why, r0,
+				       ctx[0], ctx[1], ctx[2], ctx[3]);
 			CHECK(!why);
 			close(fd);
 		}
@@ -146,7 +146,7 @@ static void test_load_errors(void)
 	CHECK_EQ(sys_bpf(BPF_PROG_LOAD, &a), -EFAULT);
 	a.license = KERNEL_TEXT;
 	CHECK_EQ(sys_bpf(BPF_PROG_LOAD, &a), -EFAULT);
-	a.license = (uint64_t)(uintptr_t)"GPL";
+	a.license = (uint64_t)(uintptr_t) "GPL";
 	CHECK_EQ(sys_bpf(BPF_PROG_LOAD, &a), -EINVAL);
 	a.prog_type = BPF_PROG_TYPE_KPROBE;
 	CHECK_EQ(sys_bpf(BPF_PROG_LOAD, &a), -EINVAL);
@@ -201,7 +201,8 @@ static void test_license(void)
 	static const struct {
 		const char *license;
 		int gpl;
-	} cases[] = {{"GPL", 1}, {"GPL v2", 1}, {"Dual BSD/GPL", 1}, {"Dual MIT/GPL", 1}, {"MIT", 0}, {"", 0}};
+	} cases[] = {{"GPL", 1},          {"GPL v2", 1}, {"Dual BSD/GPL", 1},
+		     {"Dual MIT/GPL", 1}, {"MIT", 0},    {"", 0}};
 	union bpf_attr a;
 	struct bpf_prog_info info;
 
@@ -229,8 +230,9 @@ static void test_license(void)
 
 /* A program the verifier refuses with a long log: r0 is never set. */
 static const struct bpf_insn no_r0[] = {
-	ASM_MOV64_IMM(1, 1), ASM_MOV64_IMM(2, 2), ASM_MOV64_IMM(3, 3), ASM_MOV64_IMM(4, 4), ASM_MOV64_IMM(5, 5),
-	ASM_MOV64_IMM(6, 6), ASM_MOV64_IMM(7, 7), ASM_MOV64_IMM(8, 8), ASM_MOV64_IMM(9, 9), ASM_EXIT(),
+	ASM_MOV64_IMM(1, 1), ASM_MOV64_IMM(2, 2), ASM_MOV64_IMM(3, 3), ASM_MOV64_IMM(4, 4),
+	ASM_MOV64_IMM(5, 5), ASM_MOV64_IMM(6, 6), ASM_MOV64_IMM(7, 7), ASM_MOV64_IMM(8, 8),
+	ASM_MOV64_IMM(9, 9), ASM_EXIT(),
 };
 
 static void test_log(void)
@@ -317,9 +319,14 @@ static void test_map_refs(void)
 	CHECK_EQ(map_elem(BPF_MAP_UPDATE_ELEM, mfd, &k, &v, 0), 0);
 	/* r0 = *(u64 *)lookup(fd_array[1], 0) */
 	struct bpf_insn idx[] = {
-		ASM_ST(BPF_W, 10, -4, 0), ASM_LD_PSEUDO(1, BPF_PSEUDO_MAP_IDX, 1, 0), ASM_MOV64_REG(2, 10),
-		ASM_ALU64_IMM(BPF_ADD, 2, -4), ASM_CALL_HELPER(BPF_FUNC_map_lookup_elem), ASM_JMP_IMM(BPF_JEQ, 0, 0, 1),
-		ASM_LDX(BPF_DW, 0, 0, 0), ASM_EXIT(),
+		ASM_ST(BPF_W, 10, -4, 0),
+		ASM_LD_PSEUDO(1, BPF_PSEUDO_MAP_IDX, 1, 0),
+		ASM_MOV64_REG(2, 10),
+		ASM_ALU64_IMM(BPF_ADD, 2, -4),
+		ASM_CALL_HELPER(BPF_FUNC_map_lookup_elem),
+		ASM_JMP_IMM(BPF_JEQ, 0, 0, 1),
+		ASM_LDX(BPF_DW, 0, 0, 0),
+		ASM_EXIT(),
 	};
 	int fd_array[2] = {-1, mfd};
 	load_attr(&a, BPF_PROG_TYPE_SYSCALL, idx, NINSNS(idx));
@@ -340,7 +347,8 @@ static void test_map_refs(void)
 	CHECK_EQ(sys_bpf(BPF_PROG_LOAD, &a), -EINVAL);
 
 	/* BPF_PSEUDO_MAP_VALUE: a single-element array's value, read directly (global data). */
-	struct bpf_insn val[] = {ASM_LD_PSEUDO(1, BPF_PSEUDO_MAP_VALUE, mfd, 0), ASM_LDX(BPF_DW, 0, 1, 0), ASM_EXIT()};
+	struct bpf_insn val[] = {ASM_LD_PSEUDO(1, BPF_PSEUDO_MAP_VALUE, mfd, 0),
+				 ASM_LDX(BPF_DW, 0, 1, 0), ASM_EXIT()};
 	fd = prog_load_log(BPF_PROG_TYPE_SYSCALL, val, NINSNS(val), log, sizeof(log));
 	CHECK(fd >= 0);
 	CHECK_EQ(run_syscall_prog(fd, NULL, 0, 1, &r0), 0);
@@ -393,8 +401,13 @@ static void test_prog_info(void)
 {
 	int mfd = map_create(BPF_MAP_TYPE_HASH, 4, 8, 4, 0);
 	struct bpf_insn insns[] = {
-		ASM_ST(BPF_W, 10, -4, 0), ASM_LD_MAP_FD(1, mfd), ASM_MOV64_REG(2, 10), ASM_ALU64_IMM(BPF_ADD, 2, -4),
-		ASM_CALL_HELPER(BPF_FUNC_map_lookup_elem), ASM_MOV64_IMM(0, 3), ASM_EXIT(),
+		ASM_ST(BPF_W, 10, -4, 0),
+		ASM_LD_MAP_FD(1, mfd),
+		ASM_MOV64_REG(2, 10),
+		ASM_ALU64_IMM(BPF_ADD, 2, -4),
+		ASM_CALL_HELPER(BPF_FUNC_map_lookup_elem),
+		ASM_MOV64_IMM(0, 3),
+		ASM_EXIT(),
 	};
 	union bpf_attr a;
 	struct bpf_prog_info info;
@@ -611,7 +624,8 @@ static void test_run_syscall(void)
 	CHECK_EQ(sys_bpf(BPF_PROG_TEST_RUN, &a), -EBADF);
 	close(mfd);
 	/* The results are written into the caller's attributes: read-only ones are EFAULT. */
-	union bpf_attr *ro = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
+	union bpf_attr *ro =
+		mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
 	memset(ro, 0, sizeof(*ro));
 	ro->test.prog_fd = (uint32_t)fd;
 	ro->test.ctx_in = (uint64_t)(uintptr_t)ctx;
@@ -622,7 +636,10 @@ static void test_run_syscall(void)
 
 	/* A long repeat: the mean duration is reported, and it is preemptible (other tests run on). */
 	static const struct bpf_insn busy[] = {
-		ASM_MOV64_IMM(0, 0), ASM_ALU64_IMM(BPF_ADD, 0, 1), ASM_JMP_IMM(BPF_JLT, 0, 1000, -2), ASM_EXIT(),
+		ASM_MOV64_IMM(0, 0),
+		ASM_ALU64_IMM(BPF_ADD, 0, 1),
+		ASM_JMP_IMM(BPF_JLT, 0, 1000, -2),
+		ASM_EXIT(),
 	};
 	int bfd = prog_load(BPF_PROG_TYPE_SYSCALL, busy, NINSNS(busy));
 	memset(&a, 0, sizeof(a));
@@ -654,7 +671,8 @@ static const struct bpf_insn skb_prog[] = {
 
 static void test_run_skb(void)
 {
-	int fd = prog_load_log(BPF_PROG_TYPE_SCHED_CLS, skb_prog, NINSNS(skb_prog), log, sizeof(log));
+	int fd = prog_load_log(BPF_PROG_TYPE_SCHED_CLS, skb_prog, NINSNS(skb_prog), log,
+			       sizeof(log));
 	uint8_t pkt[64], out[64];
 	struct __sk_buff ctx, ctx_out;
 	union bpf_attr a;
@@ -663,8 +681,8 @@ static void test_run_skb(void)
 		printf("# tc program refused: %d: %s\n", fd, log);
 	CHECK(fd >= 0);
 	memset(pkt, 0, sizeof(pkt));
-	memset(pkt, 0xff, 6);  /* broadcast */
-	pkt[12] = 0x08;        /* IPv4 */
+	memset(pkt, 0xff, 6); /* broadcast */
+	pkt[12] = 0x08;       /* IPv4 */
 	pkt[20] = 0x5a;
 	memset(&a, 0, sizeof(a));
 	a.test.prog_fd = (uint32_t)fd;
@@ -673,7 +691,8 @@ static void test_run_skb(void)
 	a.test.data_out = (uint64_t)(uintptr_t)out;
 	a.test.repeat = 3;
 	CHECK_EQ(sys_bpf(BPF_PROG_TEST_RUN, &a), 0);
-	CHECK_EQ(a.test.retval, 0x0008 | 1 << 16 | 1 << 24); /* big-endian ETH_P_IP, loopback, broadcast */
+	CHECK_EQ(a.test.retval,
+		 0x0008 | 1 << 16 | 1 << 24); /* big-endian ETH_P_IP, loopback, broadcast */
 	CHECK_EQ(a.test.data_size_out, sizeof(pkt));
 	CHECK_EQ(memcmp(out, pkt, sizeof(pkt)), 0);
 	/* data_size_out smaller: ENOSPC, the data cut, the results still written. */
@@ -751,8 +770,13 @@ static void test_lru_from_program(void)
 	for (k = 1; k <= 2; k++)
 		CHECK_EQ(map_elem(BPF_MAP_UPDATE_ELEM, mfd, &k, &v, 0), 0);
 	struct bpf_insn insns[] = {
-		ASM_ST(BPF_W, 10, -4, 1), ASM_LD_MAP_FD(1, mfd), ASM_MOV64_REG(2, 10), ASM_ALU64_IMM(BPF_ADD, 2, -4),
-		ASM_CALL_HELPER(BPF_FUNC_map_lookup_elem), ASM_MOV64_IMM(0, 0), ASM_EXIT(),
+		ASM_ST(BPF_W, 10, -4, 1),
+		ASM_LD_MAP_FD(1, mfd),
+		ASM_MOV64_REG(2, 10),
+		ASM_ALU64_IMM(BPF_ADD, 2, -4),
+		ASM_CALL_HELPER(BPF_FUNC_map_lookup_elem),
+		ASM_MOV64_IMM(0, 0),
+		ASM_EXIT(),
 	};
 	CHECK_EQ(load_and_run(insns, NINSNS(insns)), 0); /* 1 is now the most recently used */
 	k = 3;
@@ -772,18 +796,27 @@ static void test_lru_from_program(void)
 static int role_leave(void)
 {
 	for (int i = 0; i < 8; i++) {
-		int mfd = map_create(i & 1 ? BPF_MAP_TYPE_HASH : BPF_MAP_TYPE_LRU_HASH, 4, 8, 16, 0);
+		int mfd =
+			map_create(i & 1 ? BPF_MAP_TYPE_HASH : BPF_MAP_TYPE_LRU_HASH, 4, 8, 16, 0);
 		struct bpf_insn insns[] = {
-			ASM_ST(BPF_W, 10, -4, 1), ASM_ST(BPF_DW, 10, -16, 5), ASM_LD_MAP_FD(1, mfd), ASM_MOV64_REG(2, 10),
-			ASM_ALU64_IMM(BPF_ADD, 2, -4), ASM_MOV64_REG(3, 10), ASM_ALU64_IMM(BPF_ADD, 3, -16),
-			ASM_MOV64_IMM(4, 0), ASM_CALL_HELPER(BPF_FUNC_map_update_elem), ASM_EXIT(),
+			ASM_ST(BPF_W, 10, -4, 1),
+			ASM_ST(BPF_DW, 10, -16, 5),
+			ASM_LD_MAP_FD(1, mfd),
+			ASM_MOV64_REG(2, 10),
+			ASM_ALU64_IMM(BPF_ADD, 2, -4),
+			ASM_MOV64_REG(3, 10),
+			ASM_ALU64_IMM(BPF_ADD, 3, -16),
+			ASM_MOV64_IMM(4, 0),
+			ASM_CALL_HELPER(BPF_FUNC_map_update_elem),
+			ASM_EXIT(),
 		};
 		int fd = prog_load(BPF_PROG_TYPE_SYSCALL, insns, NINSNS(insns));
 		uint32_t r0 = 1;
 		if (mfd < 0 || fd < 0 || run_syscall_prog(fd, NULL, 0, 1, &r0) || r0)
 			return 1;
+		/* the program alone holds this one */
 		if (i & 2)
-			close(mfd); /* the program alone holds this one */
+			close(mfd);
 	}
 	return 0;
 }
@@ -812,7 +845,9 @@ static void test_exit_releases(const char *self)
 int main(int argc, char **argv)
 {
 	if (argc >= 2)
-		return !strcmp(argv[1], "leave") ? role_leave() : !strcmp(argv[1], "spin") ? role_spin() : 101;
+		return !strcmp(argv[1], "leave")  ? role_leave()
+		       : !strcmp(argv[1], "spin") ? role_spin()
+						  : 101;
 	test_shared_programs(argv[0]);
 	test_load_errors();
 	test_license();

@@ -67,11 +67,15 @@ static int native_listing(int pid, size_t *len)
 
 	while ((k = vm_map_list(pid, e, 32, from)) > 0) {
 		for (ssize_t i = 0; i < k; i++) {
-			*len += (size_t)snprintf(native + *len, OUT_MAX - *len, "%5d %#18lx %#18lx %c%c%c %c%c%c\n", pid,
+			*len += (size_t)snprintf(native + *len, OUT_MAX - *len,
+						 "%5d %#18lx %#18lx %c%c%c %c%c%c\n", pid,
 						 (unsigned long)e[i].start, (unsigned long)e[i].end,
-						 e[i].prot & PROT_READ ? 'r' : '-', e[i].prot & PROT_WRITE ? 'w' : '-',
-						 e[i].prot & PROT_EXEC ? 'x' : '-', e[i].flags & VM_ENT_GUARD ? 'G' : '-',
-						 e[i].flags & VM_ENT_STACK ? 'S' : '-', e[i].flags & VM_ENT_IMAGE ? 'I' : '-');
+						 e[i].prot & PROT_READ ? 'r' : '-',
+						 e[i].prot & PROT_WRITE ? 'w' : '-',
+						 e[i].prot & PROT_EXEC ? 'x' : '-',
+						 e[i].flags & VM_ENT_GUARD ? 'G' : '-',
+						 e[i].flags & VM_ENT_STACK ? 'S' : '-',
+						 e[i].flags & VM_ENT_IMAGE ? 'I' : '-');
 			lines++;
 		}
 		from = e[k - 1].end;
@@ -131,7 +135,8 @@ static void test_iter_vmmap(int child)
 		size_t len;
 		int lines = native_for_output(&len);
 		if (strcmp(out, native)) {
-			printf("# chunk %lu: iterator output differs from the native listing\n", (unsigned long)chunks[c]);
+			printf("# chunk %lu: iterator output differs from the native listing\n",
+			       (unsigned long)chunks[c]);
 			printf("# iterator:\n%s# native:\n%s", out, native);
 			CHECK(0);
 		}
@@ -237,9 +242,10 @@ static int own_iter(struct bpf_program *prog, struct bpf_link **link)
 
 static void test_seq_helpers(void)
 {
-	static const char want[] = "[42   |00042|+42| 42|-42|7]\n"
-				   "[ff|FF|0xff|          0x400000|-5|18446744073709551615|4294967295]\n"
-				   "[k|str|   ab|ab   |%|0x1000]\n";
+	static const char want[] =
+		"[42   |00042|+42| 42|-42|7]\n"
+		"[ff|FF|0xff|          0x400000|-5|18446744073709551615|4294967295]\n"
+		"[k|str|   ab|ab   |%|0x1000]\n";
 	struct iter_seq *skel = iter_seq__open_and_load();
 	struct bpf_link *link;
 
@@ -338,11 +344,13 @@ static void test_tp_btf(void)
 	CHECK(skel->bss->enter_di != 999);
 
 	/* vm_fault through BPF_LINK_CREATE: 4 KiB pages, then 2 MiB ones, as vm_stat counts them. */
-	int lfd = bpf_link_create(bpf_program__fd(skel->progs.on_vm_fault), 0, BPF_TRACE_RAW_TP, NULL);
+	int lfd = bpf_link_create(bpf_program__fd(skel->progs.on_vm_fault), 0, BPF_TRACE_RAW_TP,
+				  NULL);
 	CHECK(lfd >= 0);
 	struct vm_stat before, after;
 	char *small = mmap(NULL, 16 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
-	char *big = mmap(NULL, 4 * SUPER, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON | MAP_ALIGNED_SUPER, -1, 0);
+	char *big = mmap(NULL, 4 * SUPER, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANON | MAP_ALIGNED_SUPER, -1, 0);
 	CHECK(small != MAP_FAILED && big != MAP_FAILED);
 	CHECK_EQ(vm_stat(0, &before), 0);
 	for (int i = 0; i < 16; i++)
@@ -361,8 +369,10 @@ static void test_tp_btf(void)
 	munmap(big, 4 * SUPER);
 
 	/* Errors: a tp_btf program has no name to give, and attach types must match. */
-	CHECK_EQ(bpf_raw_tracepoint_open("vm_fault", bpf_program__fd(skel->progs.on_vm_fault)), -EINVAL);
-	CHECK_EQ(bpf_link_create(bpf_program__fd(skel->progs.on_vm_fault), 0, BPF_TRACE_ITER, NULL), -EINVAL);
+	CHECK_EQ(bpf_raw_tracepoint_open("vm_fault", bpf_program__fd(skel->progs.on_vm_fault)),
+		 -EINVAL);
+	CHECK_EQ(bpf_link_create(bpf_program__fd(skel->progs.on_vm_fault), 0, BPF_TRACE_ITER, NULL),
+		 -EINVAL);
 	tp_btf_trace__destroy(skel);
 }
 

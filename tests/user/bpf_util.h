@@ -11,7 +11,8 @@
 #include "vm_util.h"
 
 /* The raw calls, whatever the library does. */
-static inline long raw_find_vma(long pid, uint64_t addr, const void *cb, const void *ctx, uint64_t flags)
+static inline long raw_find_vma(long pid, uint64_t addr, const void *cb, const void *ctx,
+				uint64_t flags)
 {
 	return __syscall6(SYS_bpf_find_vma, pid, (long)addr, (long)cb, (long)ctx, (long)flags, 0);
 }
@@ -30,7 +31,7 @@ struct seen {
 	struct bpf_task task;
 	struct bpf_vma vma;
 	void *ctx;
-	uintptr_t frame;   /* the callback's frame address: the stack it ran on */
+	uintptr_t frame; /* the callback's frame address: the stack it ran on */
 	uintptr_t task_at, vma_at;
 };
 
@@ -59,8 +60,9 @@ static inline long vma_of(long pid, uint64_t addr, struct bpf_vma *vma)
 	long r = raw_find_vma(pid, addr, (const void *)seen_cb, &s, 0);
 	if (r == 0 && s.calls == 1)
 		*vma = s.vma;
+	/* ran 0 or several times: never a kernel result */
 	else if (r == 0)
-		r = -1000 - s.calls; /* ran 0 or several times: never a kernel result */
+		r = -1000 - s.calls;
 	return r;
 }
 

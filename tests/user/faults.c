@@ -37,17 +37,50 @@ static void call_at(uintptr_t addr)
 	((void (*)(void))addr)();
 }
 
-static void role_null_read(void) { sink = *(volatile long *)opaque(0); }
-static void role_null_write(void) { *(volatile long *)opaque(8) = 1; }
-static void role_kernel_read(void) { sink = *(volatile long *)opaque(KERNEL_TEXT); }
-static void role_kernel_write(void) { *(volatile long *)opaque(DIRECT_MAP) = 1; }
-static void role_kernel_exec(void) { call_at(KERNEL_TEXT); }
-static void role_noncanonical(void) { sink = *(volatile long *)opaque(0x0000800000000000l); }
-static void role_exec_data(void) { call_at((uintptr_t)data_code); }
-static void role_write_text(void) { *(volatile uint8_t *)opaque((uintptr_t)role_write_text) = 0x90; }
-static void role_hlt(void) { __asm__ volatile("hlt"); }
-static void role_cli(void) { __asm__ volatile("cli"); }
-static void role_outb(void) { __asm__ volatile("outb %%al, $0x80" ::"a"(0)); }
+static void role_null_read(void)
+{
+	sink = *(volatile long *)opaque(0);
+}
+static void role_null_write(void)
+{
+	*(volatile long *)opaque(8) = 1;
+}
+static void role_kernel_read(void)
+{
+	sink = *(volatile long *)opaque(KERNEL_TEXT);
+}
+static void role_kernel_write(void)
+{
+	*(volatile long *)opaque(DIRECT_MAP) = 1;
+}
+static void role_kernel_exec(void)
+{
+	call_at(KERNEL_TEXT);
+}
+static void role_noncanonical(void)
+{
+	sink = *(volatile long *)opaque(0x0000800000000000l);
+}
+static void role_exec_data(void)
+{
+	call_at((uintptr_t)data_code);
+}
+static void role_write_text(void)
+{
+	*(volatile uint8_t *)opaque((uintptr_t)role_write_text) = 0x90;
+}
+static void role_hlt(void)
+{
+	__asm__ volatile("hlt");
+}
+static void role_cli(void)
+{
+	__asm__ volatile("cli");
+}
+static void role_outb(void)
+{
+	__asm__ volatile("outb %%al, $0x80" ::"a"(0));
+}
 static void role_cr3(void)
 {
 	long v;
@@ -60,9 +93,18 @@ static void role_sgdt(void)
 	__asm__ volatile("sgdt %0" : "=m"(gdtr));
 	sink = gdtr[0];
 }
-static void role_ud2(void) { __asm__ volatile("ud2"); }
-static void role_int3(void) { __asm__ volatile("int3"); }
-static void role_int80(void) { __asm__ volatile("int $0x80"); }
+static void role_ud2(void)
+{
+	__asm__ volatile("ud2");
+}
+static void role_int3(void)
+{
+	__asm__ volatile("int3");
+}
+static void role_int80(void)
+{
+	__asm__ volatile("int $0x80");
+}
 static void role_div0(void)
 {
 	volatile int zero = 0;
@@ -83,7 +125,10 @@ static long recurse(long n)
 	pad[0] = (char)n;
 	return n ? recurse(n - 1) + pad[0] : 0;
 }
-static void role_stack_overflow(void) { sink = recurse(1 << 20); }
+static void role_stack_overflow(void)
+{
+	sink = recurse(1 << 20);
+}
 /* Just below the stack (wherever ASLR put it): its guard entry. */
 static void role_guard_write(void)
 {
@@ -165,8 +210,8 @@ static void role_iretq_same(void)
 			 "leaq 1f(%%rip), %%rcx\n\t"
 			 "pushq %%rcx\n\t"
 			 "iretq\n"
-			 "1:"
-			 ::: "rax", "rcx", "memory", "cc");
+			 "1:" ::
+				 : "rax", "rcx", "memory", "cc");
 }
 
 /* iretq to ring 0: the kernel's code and stack selectors (GDT entries 1 and 2). */
@@ -180,8 +225,8 @@ static void role_iretq_ring0(void)
 			 "leaq 1f(%%rip), %%rcx\n\t"
 			 "pushq %%rcx\n\t"
 			 "iretq\n"
-			 "1:"
-			 ::: "rax", "rcx", "memory", "cc");
+			 "1:" ::
+				 : "rax", "rcx", "memory", "cc");
 }
 
 /* lretq (far return) to the next instruction with the current code selector. */
@@ -193,8 +238,8 @@ static void role_lretq_same(void)
 			 "leaq 1f(%%rip), %%rcx\n\t"
 			 "pushq %%rcx\n\t"
 			 "lretq\n"
-			 "1:"
-			 ::: "rcx", "memory");
+			 "1:" ::
+				 : "rcx", "memory");
 }
 
 /* lretq to ring 0's code selector. */
@@ -204,8 +249,8 @@ static void role_lretq_ring0(void)
 			 "leaq 1f(%%rip), %%rcx\n\t"
 			 "pushq %%rcx\n\t"
 			 "lretq\n"
-			 "1:"
-			 ::: "rcx", "memory");
+			 "1:" ::
+				 : "rcx", "memory");
 }
 
 struct role {
@@ -289,26 +334,31 @@ int main(int argc, char **argv)
 		int st = run_self(argv[0], roles[i].name, NULL);
 		if (roles[i].vector == UMIP_GP && !umip) {
 			if (!WIFEXITED(st) || WEXITSTATUS(st) != 100)
-				printf("# role %s: status 0x%x, expected to survive without UMIP\n", roles[i].name, st);
+				printf("# role %s: status 0x%x, expected to survive without UMIP\n",
+				       roles[i].name, st);
 			CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 100);
 		} else if (roles[i].vector == ENDS || roles[i].vector == PF_OR_GP) {
-			bool killed = st >= 0 && WIFFAULTED(st) && (WFAULTVEC(st) == T_PF || WFAULTVEC(st) == T_GP);
-			bool ok = killed || (roles[i].vector == ENDS && WIFEXITED(st) && WEXITSTATUS(st) == 100);
+			bool killed = st >= 0 && WIFFAULTED(st) &&
+				      (WFAULTVEC(st) == T_PF || WFAULTVEC(st) == T_GP);
+			bool ok = killed || (roles[i].vector == ENDS && WIFEXITED(st) &&
+					     WEXITSTATUS(st) == 100);
 			printf("# role %s: %s (status 0x%x)\n", roles[i].name,
 			       WIFEXITED(st) ? "the instruction worked" : "killed", st);
 			CHECK(ok);
-		} else if (roles[i].vector == T_XM && WIFEXITED(st) && WEXITSTATUS(st) == SSE_NOT_RAISED) {
+		} else if (roles[i].vector == T_XM && WIFEXITED(st) &&
+			   WEXITSTATUS(st) == SSE_NOT_RAISED) {
 			printf("# role %s: the CPU flagged the unmasked exception without raising #XM (TCG)\n",
 			       roles[i].name);
 		} else if (roles[i].vector == -1) {
 			if (st != 0)
-				printf("# role %s: status 0x%x, expected exit 0\n", roles[i].name, st);
+				printf("# role %s: status 0x%x, expected exit 0\n", roles[i].name,
+				       st);
 			CHECK_EQ(st, 0);
 		} else {
 			int vec = roles[i].vector == UMIP_GP ? T_GP : roles[i].vector;
 			if (st < 0 || !WIFFAULTED(st) || WFAULTVEC(st) != vec)
-				printf("# role %s: status 0x%x, expected a fault with vector %d\n", roles[i].name,
-				       st, vec);
+				printf("# role %s: status 0x%x, expected a fault with vector %d\n",
+				       roles[i].name, st, vec);
 			CHECK(st >= 0 && WIFFAULTED(st) && WFAULTVEC(st) == vec);
 		}
 	}

@@ -20,7 +20,10 @@
 #define IMAGE_INO_BASE 16 /* kernel/image_btf.h: module inode numbers start here */
 #define MODULES_DEV 1     /* kernel/image_btf.h: the boot modules' device, 0:1 */
 
-static __attribute__((noinline)) int text_fn(int x) { return x * 5 + 2; }
+static __attribute__((noinline)) int text_fn(int x)
+{
+	return x * 5 + 2;
+}
 static volatile int data_var = 7;
 
 static struct find_vma *skel;

@@ -20,9 +20,10 @@
 
 /* The program's context (BPF_PROG_TEST_RUN's ctx_in, written back). */
 struct rec_ctx {
-	uint64_t addr, flags, which; /* which: 0 the current task, 1 its group_leader, 2 real_parent */
-	int64_t ret;                 /* bpf_find_vma's */
-	uint64_t f[6];               /* what the callback read, in the order of fields[] */
+	/* which: 0 the current task, 1 its group_leader, 2 real_parent */
+	uint64_t addr, flags, which;
+	int64_t ret;   /* bpf_find_vma's */
+	uint64_t f[6]; /* what the callback read, in the order of fields[] */
 };
 
 static const int16_t fields[6] = {
@@ -33,15 +34,19 @@ static const int16_t fields[6] = {
 enum { F_START, F_END, F_FLAGS, F_PGOFF, F_FILE, F_MM };
 
 #define SLOT(i) (-48 + 8 * (i)) /* the callback's record of field i, on the main frame's stack */
-#define CB_AT 36                 /* the callback's first instruction */
+#define CB_AT 36                /* the callback's first instruction */
 #define LD_FUNC_AT 15
 
 static int load_records_prog(void)
 {
 	const struct bpf_insn p[] = {
 		/* 0 */ ASM_MOV64_REG(6, 1),
-		ASM_ST(BPF_DW, 10, SLOT(0), 0), ASM_ST(BPF_DW, 10, SLOT(1), 0), ASM_ST(BPF_DW, 10, SLOT(2), 0),
-		ASM_ST(BPF_DW, 10, SLOT(3), 0), ASM_ST(BPF_DW, 10, SLOT(4), 0), ASM_ST(BPF_DW, 10, SLOT(5), 0),
+		ASM_ST(BPF_DW, 10, SLOT(0), 0),
+		ASM_ST(BPF_DW, 10, SLOT(1), 0),
+		ASM_ST(BPF_DW, 10, SLOT(2), 0),
+		ASM_ST(BPF_DW, 10, SLOT(3), 0),
+		ASM_ST(BPF_DW, 10, SLOT(4), 0),
+		ASM_ST(BPF_DW, 10, SLOT(5), 0),
 		/* 7 */ ASM_CALL_HELPER(BPF_FUNC_get_current_task_btf),
 		ASM_LDX(BPF_DW, 7, 6, offsetof(struct rec_ctx, which)),
 		ASM_JMP_IMM(BPF_JNE, 7, 1, 1),
@@ -56,21 +61,33 @@ static int load_records_prog(void)
 		ASM_LDX(BPF_DW, 5, 6, offsetof(struct rec_ctx, flags)),
 		/* 20 */ ASM_CALL_HELPER(BPF_FUNC_find_vma),
 		ASM_STX(BPF_DW, 6, 0, offsetof(struct rec_ctx, ret)),
-		/* 22 */ ASM_LDX(BPF_DW, 1, 10, SLOT(0)), ASM_STX(BPF_DW, 6, 1, offsetof(struct rec_ctx, f[0])),
-		ASM_LDX(BPF_DW, 1, 10, SLOT(1)), ASM_STX(BPF_DW, 6, 1, offsetof(struct rec_ctx, f[1])),
-		ASM_LDX(BPF_DW, 1, 10, SLOT(2)), ASM_STX(BPF_DW, 6, 1, offsetof(struct rec_ctx, f[2])),
-		ASM_LDX(BPF_DW, 1, 10, SLOT(3)), ASM_STX(BPF_DW, 6, 1, offsetof(struct rec_ctx, f[3])),
-		ASM_LDX(BPF_DW, 1, 10, SLOT(4)), ASM_STX(BPF_DW, 6, 1, offsetof(struct rec_ctx, f[4])),
-		ASM_LDX(BPF_DW, 1, 10, SLOT(5)), ASM_STX(BPF_DW, 6, 1, offsetof(struct rec_ctx, f[5])),
+		/* 22 */ ASM_LDX(BPF_DW, 1, 10, SLOT(0)),
+		ASM_STX(BPF_DW, 6, 1, offsetof(struct rec_ctx, f[0])),
+		ASM_LDX(BPF_DW, 1, 10, SLOT(1)),
+		ASM_STX(BPF_DW, 6, 1, offsetof(struct rec_ctx, f[1])),
+		ASM_LDX(BPF_DW, 1, 10, SLOT(2)),
+		ASM_STX(BPF_DW, 6, 1, offsetof(struct rec_ctx, f[2])),
+		ASM_LDX(BPF_DW, 1, 10, SLOT(3)),
+		ASM_STX(BPF_DW, 6, 1, offsetof(struct rec_ctx, f[3])),
+		ASM_LDX(BPF_DW, 1, 10, SLOT(4)),
+		ASM_STX(BPF_DW, 6, 1, offsetof(struct rec_ctx, f[4])),
+		ASM_LDX(BPF_DW, 1, 10, SLOT(5)),
+		ASM_STX(BPF_DW, 6, 1, offsetof(struct rec_ctx, f[5])),
 		/* 34 */ ASM_MOV64_IMM(0, 0),
 		ASM_EXIT(),
 		/* 36: callback(task r1, vma r2, ctx r3 = the main frame's SLOT(0)) */
-		ASM_LDX(BPF_DW, 4, 2, fields[0]), ASM_STX(BPF_DW, 3, 4, 0),
-		ASM_LDX(BPF_DW, 4, 2, fields[1]), ASM_STX(BPF_DW, 3, 4, 8),
-		ASM_LDX(BPF_DW, 4, 2, fields[2]), ASM_STX(BPF_DW, 3, 4, 16),
-		ASM_LDX(BPF_DW, 4, 2, fields[3]), ASM_STX(BPF_DW, 3, 4, 24),
-		ASM_LDX(BPF_DW, 4, 2, fields[4]), ASM_STX(BPF_DW, 3, 4, 32),
-		ASM_LDX(BPF_DW, 4, 2, fields[5]), ASM_STX(BPF_DW, 3, 4, 40),
+		ASM_LDX(BPF_DW, 4, 2, fields[0]),
+		ASM_STX(BPF_DW, 3, 4, 0),
+		ASM_LDX(BPF_DW, 4, 2, fields[1]),
+		ASM_STX(BPF_DW, 3, 4, 8),
+		ASM_LDX(BPF_DW, 4, 2, fields[2]),
+		ASM_STX(BPF_DW, 3, 4, 16),
+		ASM_LDX(BPF_DW, 4, 2, fields[3]),
+		ASM_STX(BPF_DW, 3, 4, 24),
+		ASM_LDX(BPF_DW, 4, 2, fields[4]),
+		ASM_STX(BPF_DW, 3, 4, 32),
+		ASM_LDX(BPF_DW, 4, 2, fields[5]),
+		ASM_STX(BPF_DW, 3, 4, 40),
 		ASM_MOV64_IMM(0, 0),
 		ASM_EXIT(),
 	};
@@ -144,7 +161,10 @@ static void test_every_entry(int fd)
 	CHECK_EQ(raw_munmap((uint64_t)m, 2 * SUPER), 0);
 }
 
-static __attribute__((noinline)) int text_fn(int x) { return x + 1; }
+static __attribute__((noinline)) int text_fn(int x)
+{
+	return x + 1;
+}
 
 static void test_tasks_and_errors(int fd)
 {
@@ -193,20 +213,18 @@ static void test_refused(void)
 		ASM_EXIT(),
 	};
 	const struct bpf_insn scalar[] = {
-		ASM_MOV64_IMM(1, 4096),
-		ASM_MOV64_IMM(2, 0),
-		ASM_LD_FUNC(3, 6),
-		ASM_MOV64_IMM(4, 0),
-		ASM_MOV64_IMM(5, 0),
-		ASM_CALL_HELPER(BPF_FUNC_find_vma),
-		ASM_MOV64_IMM(0, 0),
-		ASM_EXIT(),
-		ASM_MOV64_IMM(0, 0),
-		ASM_EXIT(),
+		ASM_MOV64_IMM(1, 4096), ASM_MOV64_IMM(2, 0),
+		ASM_LD_FUNC(3, 6),      ASM_MOV64_IMM(4, 0),
+		ASM_MOV64_IMM(5, 0),    ASM_CALL_HELPER(BPF_FUNC_find_vma),
+		ASM_MOV64_IMM(0, 0),    ASM_EXIT(),
+		ASM_MOV64_IMM(0, 0),    ASM_EXIT(),
 	};
-	CHECK_EQ(prog_load_log(BPF_PROG_TYPE_SYSCALL, wrong_type, NINSNS(wrong_type), vlog, sizeof(vlog)), -EACCES);
+	CHECK_EQ(prog_load_log(BPF_PROG_TYPE_SYSCALL, wrong_type, NINSNS(wrong_type), vlog,
+			       sizeof(vlog)),
+		 -EACCES);
 	CHECK(contains(vlog, "R1 is of type mm_struct but task_struct is expected"));
-	CHECK_EQ(prog_load_log(BPF_PROG_TYPE_SYSCALL, scalar, NINSNS(scalar), vlog, sizeof(vlog)), -EACCES);
+	CHECK_EQ(prog_load_log(BPF_PROG_TYPE_SYSCALL, scalar, NINSNS(scalar), vlog, sizeof(vlog)),
+		 -EACCES);
 	CHECK(contains(vlog, "R1 type=scalar"));
 }
 

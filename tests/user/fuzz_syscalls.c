@@ -58,7 +58,8 @@
 
 #define ARENA_SIZE (256 * PAGE)
 #define SCRATCH_SIZE (128 * 1024) /* pointers land in the first half; writes up to 64 KiB fit */
-#define STACK_SCRATCH (96 * 1024) /* pointers in the first 16 KiB; the kernel writes <= 64 KiB + key */
+#define STACK_SCRATCH \
+	(96 * 1024) /* pointers in the first 16 KiB; the kernel writes <= 64 KiB + key */
 
 /* ------------------------------------------------------------------------------------------- */
 /* splitmix64: one stream per child (and one per callback) from a 64-bit seed. */
@@ -74,13 +75,17 @@ static uint64_t rnd(struct rng *r)
 	return z ^ (z >> 31);
 }
 
-static uint64_t below(struct rng *r, uint64_t n) { return rnd(r) % n; }
+static uint64_t below(struct rng *r, uint64_t n)
+{
+	return rnd(r) % n;
+}
 
 /* ------------------------------------------------------------------------------------------- */
 /* Addresses the generator aims at (the child's; the parent only replays the first draw). */
 static struct {
 	uint64_t stack_scratch, arena, garbage, text_lo, text_hi, image_lo, image_hi;
-	uint64_t guard_lo, stack_lo, stack_hi; /* the stack's guard and the stack, where ASLR put them */
+	/* the stack's guard and the stack, where ASLR put them */
+	uint64_t guard_lo, stack_lo, stack_hi;
 	long pid, ppid;
 } at;
 
@@ -97,51 +102,99 @@ static const struct timespec short_sleep = {0, 1000};
 static uint64_t edge(struct rng *r)
 {
 	switch (below(r, 26)) {
-	case 0: return 0;
-	case 1: return 1;
-	case 2: return (uint64_t)-1;
-	case 3: return 1ull << 63;
-	case 4: return (1ull << 63) - 1;
-	case 5: return 0xffffffff80100000ull;                 /* kernel text */
-	case 6: return 0xffff800000000000ull + below(r, 3) * PAGE; /* direct map */
-	case 7: return USER_TOP;
-	case 8: return USER_TOP - 1 - below(r, 64);
-	case 9: return 0x0000800000000000ull;                 /* first non-canonical address */
-	case 10: return 0x1000 + below(r, 16) * PAGE;         /* unmapped low pages */
-	case 11: return (uint64_t)-4096;
-	case 12: return rnd(r);
-	case 13: return below(r, 64);
-	case 14: return (1ull << 32) | below(r, 16);
-	case 15: return 0x7fffffff;
-	case 16: return 0x80000000;
-	case 17: return at.stack_scratch + below(r, 16 * 1024);
-	case 18: return (uint64_t)scratch + below(r, SCRATCH_SIZE / 2);
-	case 19: return at.text_lo + below(r, at.text_hi - at.text_lo);
-	case 20: return at.arena + below(r, ARENA_SIZE);
-	case 21: return at.arena + ARENA_SIZE - below(r, 64);  /* runs off the arena's end */
-	case 22: return BPF_CB_TRAMPOLINE + below(r, PAGE);
-	case 23: return (uint64_t)unterminated;
-	case 24: return at.garbage + below(r, PAGE);
-	default: return at.guard_lo + below(r, (at.stack_lo - at.guard_lo) / PAGE) * PAGE;
+	case 0:
+		return 0;
+	case 1:
+		return 1;
+	case 2:
+		return (uint64_t)-1;
+	case 3:
+		return 1ull << 63;
+	case 4:
+		return (1ull << 63) - 1;
+	case 5:
+		return 0xffffffff80100000ull; /* kernel text */
+	case 6:
+		return 0xffff800000000000ull + below(r, 3) * PAGE; /* direct map */
+	case 7:
+		return USER_TOP;
+	case 8:
+		return USER_TOP - 1 - below(r, 64);
+	case 9:
+		return 0x0000800000000000ull; /* first non-canonical address */
+	case 10:
+		return 0x1000 + below(r, 16) * PAGE; /* unmapped low pages */
+	case 11:
+		return (uint64_t)-4096;
+	case 12:
+		return rnd(r);
+	case 13:
+		return below(r, 64);
+	case 14:
+		return (1ull << 32) | below(r, 16);
+	case 15:
+		return 0x7fffffff;
+	case 16:
+		return 0x80000000;
+	case 17:
+		return at.stack_scratch + below(r, 16 * 1024);
+	case 18:
+		return (uint64_t)scratch + below(r, SCRATCH_SIZE / 2);
+	case 19:
+		return at.text_lo + below(r, at.text_hi - at.text_lo);
+	case 20:
+		return at.arena + below(r, ARENA_SIZE);
+	case 21:
+		return at.arena + ARENA_SIZE - below(r, 64); /* runs off the arena's end */
+	case 22:
+		return BPF_CB_TRAMPOLINE + below(r, PAGE);
+	case 23:
+		return (uint64_t)unterminated;
+	case 24:
+		return at.garbage + below(r, PAGE);
+	default:
+		return at.guard_lo + below(r, (at.stack_lo - at.guard_lo) / PAGE) * PAGE;
 	}
 }
 
 static uint64_t small_int(struct rng *r)
 {
 	switch (below(r, 6)) {
-	case 0: return (uint64_t)-1;
-	case 1: return below(r, 4);
-	case 2: return 3 + below(r, 8); /* map fds */
-	case 3: return at.pid;
-	case 4: return at.ppid;
-	default: return edge(r);
+	case 0:
+		return (uint64_t)-1;
+	case 1:
+		return below(r, 4);
+	case 2:
+		return 3 + below(r, 8); /* map fds */
+	case 3:
+		return at.pid;
+	case 4:
+		return at.ppid;
+	default:
+		return edge(r);
 	}
 }
 
 static uint64_t length(struct rng *r)
 {
-	static const uint64_t lens[] = {0, 1, 4, 8, 16, 24, 32, 40, 48, 4095, 4096, 4097, 1 << 20, (2 << 20) + 1,
-					1ull << 47, (uint64_t)-1, (uint64_t)-4096, 1ull << 63};
+	static const uint64_t lens[] = {0,
+					1,
+					4,
+					8,
+					16,
+					24,
+					32,
+					40,
+					48,
+					4095,
+					4096,
+					4097,
+					1 << 20,
+					(2 << 20) + 1,
+					1ull << 47,
+					(uint64_t)-1,
+					(uint64_t)-4096,
+					1ull << 63};
 	return below(r, 3) ? lens[below(r, sizeof(lens) / sizeof(lens[0]))] : edge(r);
 }
 
@@ -154,9 +207,19 @@ static uint64_t page_addr(struct rng *r)
 
 static uint64_t mmap_flags(struct rng *r)
 {
-	static const uint64_t bits[] = {MAP_SHARED, MAP_PRIVATE, MAP_FIXED, MAP_ANON, MAP_GUARD, MAP_EXCL,
-					MAP_ALIGNED_SUPER, MAP_ALIGNED(12), MAP_ALIGNED(21), MAP_ALIGNED(47),
-					MAP_ALIGNED(48), MAP_ALIGNED(11), 0x8};
+	static const uint64_t bits[] = {MAP_SHARED,
+					MAP_PRIVATE,
+					MAP_FIXED,
+					MAP_ANON,
+					MAP_GUARD,
+					MAP_EXCL,
+					MAP_ALIGNED_SUPER,
+					MAP_ALIGNED(12),
+					MAP_ALIGNED(21),
+					MAP_ALIGNED(47),
+					MAP_ALIGNED(48),
+					MAP_ALIGNED(11),
+					0x8};
 	if (!below(r, 8))
 		return edge(r);
 	uint64_t f = below(r, 4) ? MAP_PRIVATE | MAP_ANON : 0;
@@ -176,8 +239,16 @@ static bool stack_left_ok(void)
 	return (uint64_t)__builtin_frame_address(0) - at.stack_lo > 16 * 1024;
 }
 
-static long cb_zero(long a, long b, long c, long d) { (void)a, (void)b, (void)c, (void)d; return 0; }
-static long cb_one(long a, long b, long c, long d) { (void)a, (void)b, (void)c, (void)d; return 1; }
+static long cb_zero(long a, long b, long c, long d)
+{
+	(void)a, (void)b, (void)c, (void)d;
+	return 0;
+}
+static long cb_one(long a, long b, long c, long d)
+{
+	(void)a, (void)b, (void)c, (void)d;
+	return 1;
+}
 
 /* Make one or two random system calls from inside the callback (nested callbacks included). */
 static long cb_fuzz(long a, long b, long c, long d)
@@ -196,15 +267,23 @@ static long cb_fuzz(long a, long b, long c, long d)
 static uint64_t callback(struct rng *r)
 {
 	switch (below(r, 9)) {
-	case 0: return (uint64_t)cb_zero;
-	case 1: return (uint64_t)cb_one;
+	case 0:
+		return (uint64_t)cb_zero;
+	case 1:
+		return (uint64_t)cb_one;
 	case 2:
-	case 3: return (uint64_t)cb_fuzz;
-	case 4: return 0xffffffff80100000ull + below(r, 4096);
-	case 5: return below(r, 2) ? 0x0000800000000000ull : (uint64_t)-1 - below(r, 8);
-	case 6: return at.stack_scratch + below(r, 4096);
-	case 7: return (uint64_t)scratch + below(r, 4096);
-	default: return BPF_CB_TRAMPOLINE + below(r, 16); /* executable, but refused */
+	case 3:
+		return (uint64_t)cb_fuzz;
+	case 4:
+		return 0xffffffff80100000ull + below(r, 4096);
+	case 5:
+		return below(r, 2) ? 0x0000800000000000ull : (uint64_t)-1 - below(r, 8);
+	case 6:
+		return at.stack_scratch + below(r, 4096);
+	case 7:
+		return (uint64_t)scratch + below(r, 4096);
+	default:
+		return BPF_CB_TRAMPOLINE + below(r, 16); /* executable, but refused */
 	}
 }
 
@@ -213,11 +292,16 @@ static uint64_t callback(struct rng *r)
 static uint64_t spawn_name(struct rng *r)
 {
 	switch (below(r, 5)) {
-	case 0: return (uint64_t)no_such_program;
-	case 1: return (uint64_t)long_name;
-	case 2: return (uint64_t)unterminated;
-	case 3: return 0xffffffff80100000ull;
-	default: return below(r, 2) ? 0 : USER_TOP - 1;
+	case 0:
+		return (uint64_t)no_such_program;
+	case 1:
+		return (uint64_t)long_name;
+	case 2:
+		return (uint64_t)unterminated;
+	case 3:
+		return 0xffffffff80100000ull;
+	default:
+		return below(r, 2) ? 0 : USER_TOP - 1;
 	}
 }
 
@@ -230,10 +314,18 @@ static uint64_t spawn_argv(struct rng *r)
 	size_t n = below(r, 2) ? below(r, 8) : 250 + below(r, 20);
 	for (size_t i = 0; i < n; i++) {
 		switch (below(r, 4)) {
-		case 0: v[i] = (uint64_t)long_arg; break;
-		case 1: v[i] = (uint64_t)no_such_program; break;
-		case 2: v[i] = edge(r); break;
-		default: v[i] = (uint64_t)long_name; break;
+		case 0:
+			v[i] = (uint64_t)long_arg;
+			break;
+		case 1:
+			v[i] = (uint64_t)no_such_program;
+			break;
+		case 2:
+			v[i] = edge(r);
+			break;
+		default:
+			v[i] = (uint64_t)long_name;
+			break;
 		}
 	}
 	v[n] = 0;
@@ -273,10 +365,18 @@ static uint64_t bpf_attr(struct rng *r, uint64_t cmd)
 		return edge(r);
 	for (int i = 0; i < BPF_ATTR_WORDS; i++) {
 		switch (below(r, 4)) {
-		case 0: bpf_attr_block[i] = 0; break;
-		case 1: bpf_attr_block[i] = edge(r); break;
-		case 2: bpf_attr_block[i] = small_int(r) | small_int(r) << 32; break;
-		default: bpf_attr_block[i] = below(r, 64) | below(r, 64) << 32; break;
+		case 0:
+			bpf_attr_block[i] = 0;
+			break;
+		case 1:
+			bpf_attr_block[i] = edge(r);
+			break;
+		case 2:
+			bpf_attr_block[i] = small_int(r) | small_int(r) << 32;
+			break;
+		default:
+			bpf_attr_block[i] = below(r, 64) | below(r, 64) << 32;
+			break;
 		}
 	}
 	if ((uint32_t)cmd == BPF_PROG_TEST_RUN)
@@ -289,11 +389,16 @@ static uint64_t call_number(struct rng *r)
 	if (below(r, 8))
 		return below(r, SYS_COUNT);
 	switch (below(r, 5)) {
-	case 0: return SYS_COUNT + below(r, 4);
-	case 1: return (1ull << 32) | below(r, SYS_COUNT); /* low half valid */
-	case 2: return (uint64_t)-1 - below(r, 2);
-	case 3: return 1ull << 63;
-	default: return rnd(r);
+	case 0:
+		return SYS_COUNT + below(r, 4);
+	case 1:
+		return (1ull << 32) | below(r, SYS_COUNT); /* low half valid */
+	case 2:
+		return (uint64_t)-1 - below(r, 2);
+	case 3:
+		return 1ull << 63;
+	default:
+		return rnd(r);
 	}
 }
 
@@ -306,20 +411,51 @@ static void gen(struct rng *r, struct call *c)
 	for (int i = 0; i < 6; i++) {
 		char kind = k[0] ? *k++ : 'x';
 		switch (kind) {
-		case 'i': c->a[i] = small_int(r); break;
-		case 'z': c->a[i] = below(r, 4) ? 0 : small_int(r); break;
-		case 'd': c->a[i] = below(r, 4) ? 3 + below(r, 6) : small_int(r); break;
-		case 'q': c->a[i] = below(r, 2) ? 0 : small_int(r); break;
-		case 'P': c->a[i] = below(r, 4) ? (below(r, 2) ? at.stack_scratch : (uint64_t)scratch) + below(r, 4096) : edge(r); break;
-		case 'p': c->a[i] = edge(r); break;
-		case 'l': c->a[i] = length(r); break;
-		case 'g': c->a[i] = page_addr(r); break;
-		case 'f': c->a[i] = mmap_flags(r); break;
-		case 'c': c->a[i] = callback(r); break;
-		case 'n': c->a[i] = spawn_name(r); break;
-		case 'v': c->a[i] = spawn_argv(r); break;
-		case 'B': c->a[i] = bpf_attr(r, c->a[0]); break;
-		default: c->a[i] = below(r, 2) ? edge(r) : small_int(r); break;
+		case 'i':
+			c->a[i] = small_int(r);
+			break;
+		case 'z':
+			c->a[i] = below(r, 4) ? 0 : small_int(r);
+			break;
+		case 'd':
+			c->a[i] = below(r, 4) ? 3 + below(r, 6) : small_int(r);
+			break;
+		case 'q':
+			c->a[i] = below(r, 2) ? 0 : small_int(r);
+			break;
+		case 'P':
+			c->a[i] = below(r, 4)
+					  ? (below(r, 2) ? at.stack_scratch : (uint64_t)scratch) +
+						    below(r, 4096)
+					  : edge(r);
+			break;
+		case 'p':
+			c->a[i] = edge(r);
+			break;
+		case 'l':
+			c->a[i] = length(r);
+			break;
+		case 'g':
+			c->a[i] = page_addr(r);
+			break;
+		case 'f':
+			c->a[i] = mmap_flags(r);
+			break;
+		case 'c':
+			c->a[i] = callback(r);
+			break;
+		case 'n':
+			c->a[i] = spawn_name(r);
+			break;
+		case 'v':
+			c->a[i] = spawn_argv(r);
+			break;
+		case 'B':
+			c->a[i] = bpf_attr(r, c->a[0]);
+			break;
+		default:
+			c->a[i] = below(r, 2) ? edge(r) : small_int(r);
+			break;
 		}
 	}
 	if (c->nr == SYS_bpf_map_create && !below(r, 2)) {
@@ -340,7 +476,8 @@ static bool overlaps(uint64_t a, uint64_t size, uint64_t lo, uint64_t hi)
 
 static bool touches_own(uint64_t a, uint64_t size)
 {
-	return overlaps(a, size, at.image_lo, at.image_hi) || overlaps(a, size, at.guard_lo, at.stack_hi) ||
+	return overlaps(a, size, at.image_lo, at.image_hi) ||
+	       overlaps(a, size, at.guard_lo, at.stack_hi) ||
 	       overlaps(a, size, BPF_CB_TRAMPOLINE, BPF_CB_TRAMPOLINE + PAGE) ||
 	       overlaps(a, size, at.garbage, at.garbage + 2 * PAGE);
 }
@@ -389,10 +526,10 @@ static void constrain(struct call *c)
 /* ------------------------------------------------------------------------------------------- */
 static bool known_errno(long r)
 {
-	static const long ok[] = {EPERM, ENOENT, ESRCH, EINTR, EIO, E2BIG, ENOEXEC, EBADF, ECHILD, EAGAIN,
-				  ENOMEM, EACCES, EFAULT, EBUSY, EEXIST, ENODEV, EINVAL, EMFILE, ENOSPC,
-				  ERANGE, ENAMETOOLONG, ENOSYS, ELOOP, EPROTO, EOVERFLOW, EBADFD,
-				  ENOTSUPP};
+	static const long ok[] = {EPERM,  ENOENT, ESRCH,  EINTR,     EIO,    E2BIG,   ENOEXEC,
+				  EBADF,  ECHILD, EAGAIN, ENOMEM,    EACCES, EFAULT,  EBUSY,
+				  EEXIST, ENODEV, EINVAL, EMFILE,    ENOSPC, ERANGE,  ENAMETOOLONG,
+				  ENOSYS, ELOOP,  EPROTO, EOVERFLOW, EBADFD, ENOTSUPP};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
 		if (r == -ok[i])
 			return true;
@@ -403,9 +540,9 @@ static long n_calls, n_ok;
 
 static void report(long index, const struct call *c, long r, const char *why)
 {
-	printf("# fuzz_syscalls: call %ld%s: nr %#lx (%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) -> %ld: %s\n", index,
-	       in_callback ? " (in a callback)" : "", c->nr, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4],
-	       c->a[5], r, why);
+	printf("# fuzz_syscalls: call %ld%s: nr %#lx (%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) -> %ld: %s\n",
+	       index, in_callback ? " (in a callback)" : "", c->nr, c->a[0], c->a[1], c->a[2],
+	       c->a[3], c->a[4], c->a[5], r, why);
 	utest_failures++;
 }
 
@@ -468,7 +605,8 @@ static long one_call(struct rng *r, long index, bool top)
 			report(index, &c, res, "locked a map that is neither ours nor a child's");
 		else if (top)
 			own_lock_probes(index, &c);
-		else if (sys2(SYS_task_lock_map, 0, 0)) /* no frame here may be new: release at once */
+		else if (sys2(SYS_task_lock_map, 0,
+			      0)) /* no frame here may be new: release at once */
 			report(index, &c, res, "could not release the own map lock");
 	}
 	return res;
@@ -478,15 +616,17 @@ static long one_call(struct rng *r, long index, bool top)
 /* The garbage page: random bytes, every control-transfer opcode byte replaced by a nop. */
 static bool control_transfer(uint8_t b)
 {
-	return b == 0x0f || (b >= 0x70 && b <= 0x7f) || b == 0xc2 || b == 0xc3 || b == 0xca || b == 0xcb ||
-	       b == 0xcd || b == 0xcf || (b >= 0xe0 && b <= 0xe3) || b == 0xe8 || b == 0xe9 || b == 0xea ||
-	       b == 0xeb || b == 0xff || b == 0x9a;
+	return b == 0x0f || (b >= 0x70 && b <= 0x7f) || b == 0xc2 || b == 0xc3 || b == 0xca ||
+	       b == 0xcb || b == 0xcd || b == 0xcf || (b >= 0xe0 && b <= 0xe3) || b == 0xe8 ||
+	       b == 0xe9 || b == 0xea || b == 0xeb || b == 0xff || b == 0x9a;
 }
 
 static int setup(struct rng *r)
 {
-	long a = __syscall6(SYS_mmap, 0, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
-	long g = __syscall6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
+	long a = __syscall6(SYS_mmap, 0, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON,
+			    -1, 0);
+	long g = __syscall6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON,
+			    -1, 0);
 	if (a < 0 || g < 0)
 		return 1;
 	at.arena = (uint64_t)a;
@@ -497,7 +637,8 @@ static int setup(struct rng *r)
 		p[i] = control_transfer(b) ? 0x90 : b;
 	}
 	if (sys3(SYS_mprotect, g, PAGE, PROT_READ | PROT_EXEC) ||
-	    __syscall6(SYS_mmap, g + (long)PAGE, PAGE, PROT_NONE, MAP_GUARD | MAP_FIXED, -1, 0) != g + (long)PAGE)
+	    __syscall6(SYS_mmap, g + (long)PAGE, PAGE, PROT_NONE, MAP_GUARD | MAP_FIXED, -1, 0) !=
+		    g + (long)PAGE)
 		return 1;
 	/* The unterminated string: the last 16 bytes of a page below a guard. */
 	unterminated = (char *)(at.arena + 16 * PAGE - 16);
@@ -511,7 +652,8 @@ static int setup(struct rng *r)
 	long n = __syscall6(SYS_vm_map_list, 0, (long)e, 64, 0, 0, 0);
 	at.image_lo = ~0ull;
 	for (long i = 0; i < n; i++) {
-		if ((e[i].flags & VM_ENT_STACK) && i > 0 && e[i - 1].flags == VM_ENT_GUARD && e[i - 1].end == e[i].start) {
+		if ((e[i].flags & VM_ENT_STACK) && i > 0 && e[i - 1].flags == VM_ENT_GUARD &&
+		    e[i - 1].end == e[i].start) {
 			at.guard_lo = e[i - 1].start;
 			at.stack_lo = e[i].start;
 			at.stack_hi = e[i].end;
@@ -526,7 +668,10 @@ static int setup(struct rng *r)
 		}
 	}
 	at.pid = sys0(SYS_getpid);
-	return at.text_hi && at.image_lo < (uint64_t)scratch && (uint64_t)scratch < at.image_hi && at.stack_hi ? 0 : 1;
+	return at.text_hi && at.image_lo < (uint64_t)scratch && (uint64_t)scratch < at.image_hi &&
+			       at.stack_hi
+		       ? 0
+		       : 1;
 }
 
 /* The planned last call: run garbage as a callback (see the top comment). */
@@ -572,7 +717,8 @@ static int child(uint64_t seed, long ppid)
 	touch_stack();
 	for (long i = 0; i < CALLS; i++)
 		one_call(&r, i, true);
-	printf("# fuzz_syscalls: seed %#lx: %ld calls (callbacks' included), %ld succeeded\n", seed, n_calls, n_ok);
+	printf("# fuzz_syscalls: seed %#lx: %ld calls (callbacks' included), %ld succeeded\n", seed,
+	       n_calls, n_ok);
 	if (garbage)
 		garbage_call(&r);
 	return utest_result("fuzz_syscalls child");
@@ -616,7 +762,8 @@ static void run_child(const char *self, uint64_t cs, uint64_t base)
 		utest_failures++;
 	}
 	if (now != base) {
-		printf("# fuzz_syscalls: seed %s: %lu free frames before, %lu after\n", seedbuf, base, now);
+		printf("# fuzz_syscalls: seed %s: %lu free frames before, %lu after\n", seedbuf,
+		       base, now);
 		utest_failures++;
 	}
 }

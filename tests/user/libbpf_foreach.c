@@ -15,8 +15,8 @@
 #define NMAPS 6
 #define MAX_ENTRIES 8
 
-static const char *const map_names[NMAPS] = {"array", "hash", "percpu_array", "percpu_hash", "lru_hash",
-					     "lru_percpu_hash"};
+static const char *const map_names[NMAPS] = {"array",       "hash",     "percpu_array",
+					     "percpu_hash", "lru_hash", "lru_percpu_hash"};
 
 static bool is_array(int m)
 {
@@ -66,7 +66,10 @@ static void check_percpu_values(struct libbpf_foreach *skel, int m)
 
 	for (int c = 0; c <= ncpus; c++)
 		vals[c] = 0xa5a5a5a5a5a5a5a5ull;
-	CHECK_EQ(bpf_map_lookup_elem(bpf_map__fd(bpf_object__find_map_by_name(skel->obj, map_names[m])), &k, vals), 0);
+	CHECK_EQ(bpf_map_lookup_elem(
+			 bpf_map__fd(bpf_object__find_map_by_name(skel->obj, map_names[m])), &k,
+			 vals),
+		 0);
 	for (int c = 0; c < ncpus; c++)
 		CHECK_EQ(vals[c], value_of(k, c));
 	CHECK_EQ(vals[ncpus], 0xa5a5a5a5a5a5a5a5ull);
@@ -166,7 +169,8 @@ static void test_write_key_refused(void)
 	if (utest_failures)
 		capture_show();
 	CHECK_EQ(bpf_program__fd(skel->progs.bad_write_key), -ENOENT);
-	CHECK_EQ(bpf_program__fd(skel->progs.walk_syscall), -ENOENT); /* a failed load keeps nothing */
+	CHECK_EQ(bpf_program__fd(skel->progs.walk_syscall),
+		 -ENOENT); /* a failed load keeps nothing */
 	libbpf_foreach__destroy(skel);
 }
 

@@ -220,7 +220,8 @@ static void after_load(struct libbpf_globals *skel)
 		struct bpf_prog_info pinfo;
 		memset(&pinfo, 0, sizeof(pinfo));
 		len = sizeof(pinfo);
-		CHECK_EQ(bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.bump), &pinfo, &len), 0);
+		CHECK_EQ(bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.bump), &pinfo, &len),
+			 0);
 		CHECK(pinfo.btf_id != 0);
 		CHECK_EQ(pinfo.nr_func_info, 2);
 		CHECK(pinfo.nr_line_info > 0);
@@ -271,7 +272,8 @@ static void after_load(struct libbpf_globals *skel)
 	capture_begin();
 	CHECK_EQ(bpf_map__lookup_elem(skel->maps.counts, &one, 2, &v, sizeof(v), 0), -EINVAL);
 	CHECK_EQ(bpf_map__lookup_elem(skel->maps.counts, &one, sizeof(one), &v, 4, 0), -EINVAL);
-	CHECK_EQ(bpf_map__update_elem(skel->maps.counts, &one, sizeof(one), &v, 16, BPF_ANY), -EINVAL);
+	CHECK_EQ(bpf_map__update_elem(skel->maps.counts, &one, sizeof(one), &v, 16, BPF_ANY),
+		 -EINVAL);
 	CHECK_EQ(errno, EINVAL);
 	CHECK_EQ(bpf_map__delete_elem(skel->maps.counts, &zero, sizeof(zero), 0), -ENOENT);
 	CHECK_EQ(bpf_map__delete_elem(skel->maps.counts, &one, sizeof(one), 0), 0);
@@ -327,7 +329,8 @@ static int load_with(const char *name, struct libbpf_globals **out)
 	CHECK(skel != NULL);
 	if (!skel)
 		return -10000;
-	CHECK_EQ(bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj, name), true), 0);
+	CHECK_EQ(bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj, name), true),
+		 0);
 	capture_begin();
 	r = libbpf_globals__load(skel);
 	capture_end();
@@ -397,7 +400,8 @@ static void test_refusals(void)
 			return;
 		CHECK_EQ(r, -EOPNOTSUPP);
 		CHECK_EQ(errno, EOPNOTSUPP);
-		snprintf(want, sizeof(want), "prog '%s': the kernel cannot load programs of type", unsupported[i]);
+		snprintf(want, sizeof(want), "prog '%s': the kernel cannot load programs of type",
+			 unsupported[i]);
 		CHECK(captured(want));
 		CHECK_EQ(bpf_program__fd(skel->progs.bump), -ENOENT);
 		CHECK_EQ(bpf_map__fd(skel->maps.counts), -EINVAL);
@@ -420,7 +424,8 @@ static void test_refusals(void)
 	r = load_with("core_task", &skel);
 	if (!skel)
 		return;
-	printf("# the kernel %s BTF: CO-RE %s\n", kernel_btf ? "has" : "has no", kernel_btf ? "resolved" : "refused");
+	printf("# the kernel %s BTF: CO-RE %s\n", kernel_btf ? "has" : "has no",
+	       kernel_btf ? "resolved" : "refused");
 	if (kernel_btf) {
 		CHECK_EQ(r, 0);
 		if (!r) {

@@ -47,7 +47,8 @@ static int lb_capture(enum libbpf_print_level level, const char *fmt, va_list ap
 		return 0;
 	int n = vsnprintf(lb_msgs + lb_len, sizeof(lb_msgs) - lb_len, fmt, ap);
 	if (n > 0)
-		lb_len += (size_t)n < sizeof(lb_msgs) - lb_len ? (size_t)n : sizeof(lb_msgs) - 1 - lb_len;
+		lb_len += (size_t)n < sizeof(lb_msgs) - lb_len ? (size_t)n
+							       : sizeof(lb_msgs) - 1 - lb_len;
 	return n;
 }
 

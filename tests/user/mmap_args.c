@@ -63,29 +63,39 @@ static const struct mcase failing[] = {
 	{0, PG, RW, A | MAP_FIXED, -1, 0, -EINVAL, "fixed at 0"},
 	{USER_TOP, PG, RW, A | MAP_FIXED, -1, 0, -EINVAL, "fixed at USER_MAX"},
 	{USER_TOP - PG, 2 * PG, RW, A | MAP_FIXED, -1, 0, -EINVAL, "fixed across USER_MAX"},
-	{AT_STACK_TOP_PAGE, PG, RW, A | MAP_FIXED | MAP_EXCL, -1, 0, -EEXIST, "fixed excl on the stack"},
+	{AT_STACK_TOP_PAGE, PG, RW, A | MAP_FIXED | MAP_EXCL, -1, 0, -EEXIST,
+	 "fixed excl on the stack"},
 	{KERNEL_TEXT, PG, RW, A | MAP_FIXED, -1, 0, -EINVAL, "fixed in the kernel"},
 	{DIRECT_MAP, 1ul << 30, RW, A | MAP_FIXED, -1, 0, -EINVAL, "fixed on the direct map"},
 	{0x7fff00000000ul, -(1ul << 40), RW, A | MAP_FIXED, -1, 0, -EINVAL, "fixed, end wraps"},
 	{0x10000000, 1ul << 47, RW, A | MAP_FIXED, -1, 0, -EINVAL, "fixed, 2^47 long"},
 	{0x10000000, PG, 8, A | MAP_FIXED, -1, 0, -EINVAL, "fixed, bad prot"},
-	{0x10000000, PG, 0, MAP_GUARD | MAP_FIXED | MAP_PRIVATE, -1, 0, -EINVAL, "fixed guard private"},
+	{0x10000000, PG, 0, MAP_GUARD | MAP_FIXED | MAP_PRIVATE, -1, 0, -EINVAL,
+	 "fixed guard private"},
 	{0, ~0ul, 8, A, -1, 0, -EINVAL, "order: prot before the length"},
 	{0, ~0ul, RW, A, 1, 0, -EINVAL, "order: anon with an fd before the length"},
 	{0, ~0ul, RW, A | 0x20, -1, 0, -EINVAL, "order: unknown flag before the length"},
 	{0, ~0ul, RW, A | MAP_EXCL, -1, 0, -EINVAL, "order: excl without fixed before the length"},
-	{0, ~0ul, RW, A | MAP_SHARED, -1, 0, -EINVAL, "order: shared and private before the length"},
-	{0, ~0ul, 0, MAP_GUARD | MAP_PRIVATE, -1, 0, -EINVAL, "order: guard flags before the length"},
-	{0, ~0ul, RW, MAP_SHARED | MAP_ANON, -1, 0, -EINVAL, "order: shared anonymous before the length"},
+	{0, ~0ul, RW, A | MAP_SHARED, -1, 0, -EINVAL,
+	 "order: shared and private before the length"},
+	{0, ~0ul, 0, MAP_GUARD | MAP_PRIVATE, -1, 0, -EINVAL,
+	 "order: guard flags before the length"},
+	{0, ~0ul, RW, MAP_SHARED | MAP_ANON, -1, 0, -EINVAL,
+	 "order: shared anonymous before the length"},
 	{0, ~0ul, RW, A | MAP_ALIGNED(2), -1, 0, -ENOMEM, "order: the length before the alignment"},
-	{0x10000001, ~0ul, RW, A | MAP_FIXED, -1, 0, -ENOMEM, "order: the length before the fixed address"},
+	{0x10000001, ~0ul, RW, A | MAP_FIXED, -1, 0, -ENOMEM,
+	 "order: the length before the fixed address"},
 	{0, ~0ul, RW, MAP_PRIVATE, -1, 0, -ENOMEM, "order: the length before the fd"},
 	{0, 0, RW, MAP_PRIVATE, -1, 0, -EINVAL, "order: length 0 before the fd"},
 	{0, PG, RW, MAP_PRIVATE | 0x20, 1, 0, -EINVAL, "order: unknown flag before the file"},
-	{0, PG, RW, MAP_PRIVATE | MAP_ALIGNED(2), -1, 0, -EINVAL, "order: the alignment before the fd"},
-	{0x10000001, PG, RW, MAP_PRIVATE | MAP_FIXED, -1, 0, -EINVAL, "order: fixed misaligned, fd -1"},
-	{0x10000800, PG, RW, MAP_SHARED | MAP_FIXED, 1, 0, -EINVAL, "order: fixed misaligned, the console"},
-	{USER_TOP, PG, RW, MAP_PRIVATE | MAP_FIXED, 77, 0, -EINVAL, "order: fixed at USER_MAX, fd not open"},
+	{0, PG, RW, MAP_PRIVATE | MAP_ALIGNED(2), -1, 0, -EINVAL,
+	 "order: the alignment before the fd"},
+	{0x10000001, PG, RW, MAP_PRIVATE | MAP_FIXED, -1, 0, -EINVAL,
+	 "order: fixed misaligned, fd -1"},
+	{0x10000800, PG, RW, MAP_SHARED | MAP_FIXED, 1, 0, -EINVAL,
+	 "order: fixed misaligned, the console"},
+	{USER_TOP, PG, RW, MAP_PRIVATE | MAP_FIXED, 77, 0, -EINVAL,
+	 "order: fixed at USER_MAX, fd not open"},
 	{0, PG, RW, 0, -1, 0, -EBADF, "order: the fd before neither shared nor private"},
 	{0, PG, RW, MAP_SHARED, 1, PG + 1, -ENODEV, "order: no mmap method before the offset"},
 	{0, PG, RW, MAP_SHARED, 1, -PG, -ENODEV, "order: no mmap method before a negative offset"},
@@ -119,7 +129,8 @@ static void test_failures_change_nothing(void)
 
 	for (size_t i = 0; i < NFAIL; i++) {
 		if (got[i] != failing[i].want)
-			printf("# mmap %s: got %ld, want %ld\n", failing[i].what, got[i], failing[i].want);
+			printf("# mmap %s: got %ld, want %ld\n", failing[i].what, got[i],
+			       failing[i].want);
 		CHECK_EQ(got[i], failing[i].want);
 	}
 	CHECK_EQ(s1.free_frames, s0.free_frames);
@@ -166,8 +177,10 @@ static void check_rounding(uint64_t len, uint64_t size)
 	CHECK_EQ(vm_list_all(0, &l), 0);
 	const struct vm_map_ent *e = vm_find(&l, (uint64_t)g);
 	const struct vm_map_ent *n = vm_find(&l, (uint64_t)g + size);
-	CHECK(e && e->start == (uint64_t)g && e->end == (uint64_t)g + size && e->flags == VM_ENT_ANON);
-	CHECK(n && n->start == (uint64_t)g + size && n->end == (uint64_t)g + 16 * PG && n->flags == VM_ENT_GUARD);
+	CHECK(e && e->start == (uint64_t)g && e->end == (uint64_t)g + size &&
+	      e->flags == VM_ENT_ANON);
+	CHECK(n && n->start == (uint64_t)g + size && n->end == (uint64_t)g + 16 * PG &&
+	      n->flags == VM_ENT_GUARD);
 	CHECK_EQ(raw_munmap((uint64_t)g, 16 * PG), 0);
 }
 

@@ -50,7 +50,8 @@ int main(void)
 	CHECK_EQ(anon(G + 4 * PG, 2 * PG, MAP_FIXED | MAP_EXCL), -EEXIST);
 	CHECK_EQ(anon(G + 20 * PG, 2 * PG, MAP_FIXED | MAP_EXCL), -EEXIST);
 	CHECK_EQ(anon(G + 15 * PG, 2 * PG, MAP_FIXED | MAP_EXCL), -EEXIST);
-	CHECK_EQ(raw_mmap(G + 4 * PG, PG, PROT_NONE, MAP_GUARD | MAP_FIXED | MAP_EXCL, -1, 0), -EEXIST);
+	CHECK_EQ(raw_mmap(G + 4 * PG, PG, PROT_NONE, MAP_GUARD | MAP_FIXED | MAP_EXCL, -1, 0),
+		 -EEXIST);
 	CHECK_EQ(count_pages(G, 16, 1000, false), 16);
 	relist();
 	CHECK_EQ(l.n, entries);
@@ -65,7 +66,8 @@ int main(void)
 	CHECK_EQ(raw_munmap(G + 16 * PG, 2 * PG), 0);
 
 	/* Plain MAP_FIXED replaces: [4, 6) becomes fresh read-only memory. */
-	CHECK_EQ(raw_mmap(G + 4 * PG, 2 * PG, PROT_READ, MAP_PRIVATE | MAP_ANON | MAP_FIXED, -1, 0), (long)(G + 4 * PG));
+	CHECK_EQ(raw_mmap(G + 4 * PG, 2 * PG, PROT_READ, MAP_PRIVATE | MAP_ANON | MAP_FIXED, -1, 0),
+		 (long)(G + 4 * PG));
 	CHECK_EQ(count_pages(G, 4, 1000, false), 4);
 	CHECK_EQ(count_pages(G + 4 * PG, 2, 0, true), 2);
 	CHECK_EQ(count_pages(G + 6 * PG, 10, 1006, false), 10);
@@ -78,7 +80,8 @@ int main(void)
 	CHECK_EQ(vm_check_map(), 0);
 
 	/* Over two entries, a hole and a guard: [2, 24) becomes one fresh entry. */
-	CHECK_EQ(raw_mmap(G + 20 * PG, 4 * PG, PROT_NONE, MAP_GUARD | MAP_FIXED, -1, 0), (long)(G + 20 * PG));
+	CHECK_EQ(raw_mmap(G + 20 * PG, 4 * PG, PROT_NONE, MAP_GUARD | MAP_FIXED, -1, 0),
+		 (long)(G + 20 * PG));
 	CHECK_EQ(anon(G + 2 * PG, 22 * PG, MAP_FIXED), (long)(G + 2 * PG));
 	CHECK_EQ(count_pages(G, 2, 1000, false), 2);
 	CHECK_EQ(count_pages(G + 2 * PG, 22, 0, true), 22);
@@ -102,7 +105,8 @@ int main(void)
 	CHECK_EQ(anon((uint64_t)big, 4 * MB, MAP_FIXED), big);
 	CHECK_EQ(raw_vm_stat(0, (uint64_t)&s1), 0);
 	CHECK(s1.free_frames + 8 >= s0.free_frames + 4 * MB / PG);
-	CHECK_EQ(s1.resident_4k + s1.resident_2m * 512 + 4 * MB / PG, s0.resident_4k + s0.resident_2m * 512);
+	CHECK_EQ(s1.resident_4k + s1.resident_2m * 512 + 4 * MB / PG,
+		 s0.resident_4k + s0.resident_2m * 512);
 
 	CHECK_EQ(raw_munmap((uint64_t)big, 4 * MB), 0);
 	CHECK_EQ(raw_munmap(G, 32 * PG), 0);

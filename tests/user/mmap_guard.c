@@ -99,7 +99,8 @@ static void test_in_parent(void)
 	CHECK_EQ(raw_mprotect(G + PG, PG, PROT_READ | PROT_WRITE | PROT_EXEC), 0);
 	relist();
 	e = vm_find(&l, G);
-	CHECK(e && e->start == G && e->end == G + 16 * PG && e->prot == 0 && e->flags == VM_ENT_GUARD);
+	CHECK(e && e->start == G && e->end == G + 16 * PG && e->prot == 0 &&
+	      e->flags == VM_ENT_GUARD);
 
 	/* Memory in the middle of it, then a guard back over half of that memory. */
 	CHECK_EQ(anon(G + 4 * PG, 4 * PG, MAP_FIXED), (long)(G + 4 * PG));
@@ -111,7 +112,8 @@ static void test_in_parent(void)
 	/* The new guard merges with the guard after it. */
 	CHECK_EQ(vm_count_in(&l, G, G + 16 * PG), 3);
 	e = vm_find(&l, G + 4 * PG);
-	CHECK(e && e->start == G + 4 * PG && e->end == G + 6 * PG && e->flags == VM_ENT_ANON && e->resident_4k == 1);
+	CHECK(e && e->start == G + 4 * PG && e->end == G + 6 * PG && e->flags == VM_ENT_ANON &&
+	      e->resident_4k == 1);
 	e = vm_find(&l, G + 6 * PG);
 	CHECK(e && e->start == G + 6 * PG && e->end == G + 16 * PG && e->flags == VM_ENT_GUARD);
 	CHECK_EQ(vm_check_map(), 0);
@@ -149,7 +151,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < NROLES; i++) {
 		int st = run_self(argv[0], roles[i].name, NULL);
 		if (!KILLED_BY_PF(st))
-			printf("# role %s: status 0x%x, expected death by page fault\n", roles[i].name, st);
+			printf("# role %s: status 0x%x, expected death by page fault\n",
+			       roles[i].name, st);
 		CHECK(KILLED_BY_PF(st));
 	}
 	return utest_result("mmap_guard");

@@ -18,7 +18,10 @@ static struct vm_listing before, after;
 static uint64_t seed = SEED;
 static uint64_t sandbox;
 
-static uint64_t pick(const uint64_t *v, size_t n) { return v[vm_rand(&seed) % n]; }
+static uint64_t pick(const uint64_t *v, size_t n)
+{
+	return v[vm_rand(&seed) % n];
+}
 
 static uint64_t rand_addr(void)
 {
@@ -26,8 +29,16 @@ static uint64_t rand_addr(void)
 	uint64_t pages = vm_rand(&seed) % (vm_rand(&seed) % 8 ? 4096 : SANDBOX / PG);
 	switch (vm_rand(&seed) % 8) {
 	case 0: {
-		static const uint64_t odd[] = {0, 1, PG, USER_TOP - PG, USER_TOP, KERNEL_TEXT, DIRECT_MAP,
-					       0x0000800000000000ul, ~0ul - PG + 1, ~0ul};
+		static const uint64_t odd[] = {0,
+					       1,
+					       PG,
+					       USER_TOP - PG,
+					       USER_TOP,
+					       KERNEL_TEXT,
+					       DIRECT_MAP,
+					       0x0000800000000000ul,
+					       ~0ul - PG + 1,
+					       ~0ul};
 		return pick(odd, sizeof(odd) / sizeof(odd[0]));
 	}
 	case 1:
@@ -39,7 +50,8 @@ static uint64_t rand_addr(void)
 
 static uint64_t rand_len(void)
 {
-	static const uint64_t odd[] = {0, 1, PG - 1, 1ul << 46, 1ul << 47, 1ul << 63, ~0ul, -PG, -PG + 1};
+	static const uint64_t odd[] = {0,         1,    PG - 1, 1ul << 46, 1ul << 47,
+				       1ul << 63, ~0ul, -PG,    -PG + 1};
 	if (vm_rand(&seed) % 6 == 0)
 		return pick(odd, sizeof(odd) / sizeof(odd[0]));
 	return (1 + vm_rand(&seed) % 64) * PG - (vm_rand(&seed) % 4 == 0 ? vm_rand(&seed) % PG : 0);
@@ -47,12 +59,14 @@ static uint64_t rand_len(void)
 
 static long rand_prot(void)
 {
-	return vm_rand(&seed) % 10 == 0 ? (long)(vm_rand(&seed) & 0xff) : (long)(vm_rand(&seed) % 8);
+	return vm_rand(&seed) % 10 == 0 ? (long)(vm_rand(&seed) & 0xff)
+					: (long)(vm_rand(&seed) % 8);
 }
 
 static long rand_flags(void)
 {
-	static const long base[] = {MAP_PRIVATE | MAP_ANON, MAP_ANON, MAP_GUARD, MAP_PRIVATE, MAP_SHARED | MAP_ANON, 0};
+	static const long base[] = {MAP_PRIVATE | MAP_ANON, MAP_ANON, MAP_GUARD, MAP_PRIVATE,
+				    MAP_SHARED | MAP_ANON,  0};
 	long f = (long)pick((const uint64_t *)base, sizeof(base) / sizeof(base[0]));
 	uint64_t r = vm_rand(&seed);
 	if (r & 1)
@@ -78,8 +92,8 @@ static uint64_t rand_out(void)
 static bool mmap_result_ok(long r, uint64_t addr, long flags)
 {
 	if (r >= 0)
-		return r % (long)PG == 0 && (uint64_t)r >= USER_MIN_ADDR && (uint64_t)r < USER_TOP &&
-		       (!(flags & MAP_FIXED) || (uint64_t)r == addr);
+		return r % (long)PG == 0 && (uint64_t)r >= USER_MIN_ADDR &&
+		       (uint64_t)r < USER_TOP && (!(flags & MAP_FIXED) || (uint64_t)r == addr);
 	return r == -EINVAL || r == -ENOMEM || r == -EEXIST || r == -EBADF || r == -ENODEV;
 }
 
@@ -101,18 +115,20 @@ static void storm(void)
 			long fd = vm_rand(&seed) % 8 == 0 ? (long)(vm_rand(&seed) % 4) - 2 : -1;
 			long off = vm_rand(&seed) % 8 == 0 ? (long)PG : 0;
 			/* Fixed mappings stay in the sandbox (and so does a huge length's start). */
-			if ((flags & MAP_FIXED) && addr >= sandbox && addr < sandbox + SANDBOX && len <= SANDBOX &&
-			    addr + len > sandbox + SANDBOX)
+			if ((flags & MAP_FIXED) && addr >= sandbox && addr < sandbox + SANDBOX &&
+			    len <= SANDBOX && addr + len > sandbox + SANDBOX)
 				len = sandbox + SANDBOX - addr;
 			if ((flags & MAP_FIXED) && len > SANDBOX && len < (1ul << 47))
 				len = 1ul << 47;
 			name = "mmap";
 			r = raw_mmap(addr, len, prot, flags, fd, off);
 			ok = mmap_result_ok(r, addr, flags);
-			if (r > 0 && ((uint64_t)r < sandbox || (uint64_t)r + len > sandbox + SANDBOX))
+			if (r > 0 &&
+			    ((uint64_t)r < sandbox || (uint64_t)r + len > sandbox + SANDBOX))
 				ok = ok && raw_munmap((uint64_t)r, len) == 0;
 		} else if (op < 6) {
-			if (addr >= sandbox && addr < sandbox + SANDBOX && len <= SANDBOX && addr + len > sandbox + SANDBOX)
+			if (addr >= sandbox && addr < sandbox + SANDBOX && len <= SANDBOX &&
+			    addr + len > sandbox + SANDBOX)
 				len = sandbox + SANDBOX - addr;
 			if (len > SANDBOX && len < (1ul << 47))
 				len = 1ul << 47;
@@ -120,7 +136,8 @@ static void storm(void)
 			r = raw_munmap(addr, len);
 			ok = r == 0 || r == -EINVAL;
 		} else if (op < 8) {
-			if (addr >= sandbox && addr < sandbox + SANDBOX && len <= SANDBOX && addr + len > sandbox + SANDBOX)
+			if (addr >= sandbox && addr < sandbox + SANDBOX && len <= SANDBOX &&
+			    addr + len > sandbox + SANDBOX)
 				len = sandbox + SANDBOX - addr;
 			if (len > SANDBOX && len < (1ul << 47))
 				len = 1ul << 47;
@@ -129,12 +146,15 @@ static void storm(void)
 			ok = r == 0 || r == -EINVAL;
 		} else if (op == 8) {
 			name = "vm_stat";
-			r = raw_vm_stat(vm_rand(&seed) % 4 ? 0 : (long)(vm_rand(&seed) % 100000), out ? out : (uint64_t)&st);
+			r = raw_vm_stat(vm_rand(&seed) % 4 ? 0 : (long)(vm_rand(&seed) % 100000),
+					out ? out : (uint64_t)&st);
 			ok = r == 0 || r == -EFAULT || r == -ESRCH || r == -ENOENT || r == -EPERM;
 		} else {
 			name = "vm_map_list";
-			uint64_t max = vm_rand(&seed) % 5 == 0 ? vm_rand(&seed) : vm_rand(&seed) % 5;
-			r = raw_map_list(0, out ? out : (uint64_t)ents, out ? max : (max > 4 ? 4 : max), addr);
+			uint64_t max =
+				vm_rand(&seed) % 5 == 0 ? vm_rand(&seed) : vm_rand(&seed) % 5;
+			r = raw_map_list(0, out ? out : (uint64_t)ents,
+					 out ? max : (max > 4 ? 4 : max), addr);
 			ok = (r >= 0 && r <= 256) || r == -EFAULT;
 		}
 		int broken = vm_check_map();
@@ -142,9 +162,10 @@ static void storm(void)
 		if (raw_vm_stat(0, (uint64_t)&st) == 0 && st.map_entries > most_entries)
 			most_entries = st.map_entries;
 		if (!ok || broken) {
-			printf("# call %d (seed %#lx): %s(%#lx, %#lx, prot %#lx, flags %#lx) = %ld%s\n", i,
-			       (unsigned long)SEED, name, (unsigned long)addr, (unsigned long)len, (unsigned long)prot,
-			       (unsigned long)flags, r, broken ? ", map check failed" : "");
+			printf("# call %d (seed %#lx): %s(%#lx, %#lx, prot %#lx, flags %#lx) = %ld%s\n",
+			       i, (unsigned long)SEED, name, (unsigned long)addr,
+			       (unsigned long)len, (unsigned long)prot, (unsigned long)flags, r,
+			       broken ? ", map check failed" : "");
 			bad++;
 		}
 	}
@@ -208,14 +229,18 @@ static void wreck(const char *how)
 	else if (!strcmp(how, "map_over_text"))
 		r = anon(ts, tl, MAP_FIXED) == (long)ts ? 0 : -1;
 	else if (!strcmp(how, "guard_over_stack"))
-		r = raw_mmap(stack, 256 * 1024, PROT_NONE, MAP_GUARD | MAP_FIXED, -1, 0) == (long)stack ? 0 : -1;
+		r = raw_mmap(stack, 256 * 1024, PROT_NONE, MAP_GUARD | MAP_FIXED, -1, 0) ==
+				    (long)stack
+			    ? 0
+			    : -1;
 	_exit(r == 0 ? 100 : 3);
 }
 
 int main(int argc, char **argv)
 {
-	static const char *const wrecks[] = {"unmap_text", "unmap_stack", "unmap_everything", "none_text",
-					     "none_stack", "map_over_text", "guard_over_stack"};
+	static const char *const wrecks[] = {"unmap_text",      "unmap_stack", "unmap_everything",
+					     "none_text",       "none_stack",  "map_over_text",
+					     "guard_over_stack"};
 
 	if (argc >= 2) {
 		wreck(argv[1]);
@@ -225,7 +250,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(wrecks) / sizeof(wrecks[0]); i++) {
 		int st = run_self(argv[0], wrecks[i], NULL);
 		if (!KILLED_BY_PF(st))
-			printf("# wreck %s: status 0x%x, expected death by page fault\n", wrecks[i], st);
+			printf("# wreck %s: status 0x%x, expected death by page fault\n", wrecks[i],
+			       st);
 		CHECK(KILLED_BY_PF(st));
 	}
 	CHECK_EQ(vm_check_map(), 0);

@@ -46,8 +46,9 @@ static long place(uint64_t hint, uint64_t len, long extra, uint64_t align)
 	if (!want)
 		want = (uint64_t)-ENOMEM;
 	if ((uint64_t)a != want)
-		printf("# place(hint %#lx, len %#lx, align %#lx): got %#lx, want %#lx\n", (unsigned long)hint,
-		       (unsigned long)len, (unsigned long)align, (unsigned long)a, (unsigned long)want);
+		printf("# place(hint %#lx, len %#lx, align %#lx): got %#lx, want %#lx\n",
+		       (unsigned long)hint, (unsigned long)len, (unsigned long)align,
+		       (unsigned long)a, (unsigned long)want);
 	CHECK_EQ(a, want);
 	return a;
 }
@@ -67,10 +68,10 @@ static void test_hints(void)
 	CHECK_EQ(place(R + 5 * PG, 1 * PG, 0, PG), R + 8 * PG);   /* taken: the next hole */
 	CHECK_EQ(place(R + 10 * PG, PG + 1, 0, PG), R + 28 * PG); /* rounded to 2 pages */
 	place(R + 7 * PG, 1, 0, PG);                              /* whatever is first above */
-	place(USER_TOP - PG, 2 * PG, 0, PG);                      /* nothing above: from the bottom */
+	place(USER_TOP - PG, 2 * PG, 0, PG); /* nothing above: from the bottom */
 	place(USER_TOP, PG, 0, PG);
 	place(0, 3 * PG, 0, PG);
-	place(0x123456789ul, 5 * PG, 0, PG);                       /* unaligned hint: rounded up */
+	place(0x123456789ul, 5 * PG, 0, PG); /* unaligned hint: rounded up */
 	CHECK_EQ(vm_check_map(), 0);
 }
 

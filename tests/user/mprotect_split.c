@@ -24,7 +24,8 @@ static void relist(void)
 static bool has_entry(uint64_t s, uint64_t e, uint32_t prot, uint64_t r4k)
 {
 	const struct vm_map_ent *x = vm_find(&l, s);
-	return x && x->start == s && x->end == e && x->prot == prot && x->max_prot == 7 && x->resident_4k == r4k;
+	return x && x->start == s && x->end == e && x->prot == prot && x->max_prot == 7 &&
+	       x->resident_4k == r4k;
 }
 
 static void test_split_and_merge(void)
@@ -127,7 +128,8 @@ static void test_errors(void)
 	CHECK_EQ(raw_mprotect(ts, te - ts, PROT_READ | PROT_WRITE), -EACCES);
 	CHECK_EQ(raw_mprotect(ts, te - ts, PROT_READ | PROT_EXEC | PROT_WRITE), -EACCES);
 	CHECK_EQ(raw_mprotect(ds, de - ds, PROT_READ | PROT_WRITE | PROT_EXEC), -EACCES);
-	CHECK_EQ(raw_mprotect(ts, de - ts, PROT_READ | PROT_WRITE), -EACCES); /* data would allow it */
+	CHECK_EQ(raw_mprotect(ts, de - ts, PROT_READ | PROT_WRITE),
+		 -EACCES); /* data would allow it */
 	CHECK_EQ(raw_mprotect(stack, PG, PROT_EXEC), -EACCES);
 	CHECK_EQ(raw_mprotect((uint64_t)a, 4 * PG, 8), -EINVAL);
 	CHECK_EQ(raw_mprotect((uint64_t)a, 4 * PG, -1), -EINVAL);
@@ -196,7 +198,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(killers) / sizeof(killers[0]); i++) {
 		int st = run_self(argv[0], killers[i], NULL);
 		if (!KILLED_BY_PF(st))
-			printf("# role %s: status 0x%x, expected death by page fault\n", killers[i], st);
+			printf("# role %s: status 0x%x, expected death by page fault\n", killers[i],
+			       st);
 		CHECK(KILLED_BY_PF(st));
 	}
 	int st = run_self(argv[0], "exec_after_mprotect", NULL);

@@ -20,8 +20,8 @@ static void relist(void)
 static bool has_piece(uint64_t s, uint64_t e, uint64_t r4k)
 {
 	const struct vm_map_ent *x = vm_find(&l, s);
-	return x && x->start == s && x->end == e && x->prot == (PROT_READ | PROT_WRITE) && x->flags == VM_ENT_ANON &&
-	       x->resident_4k == r4k;
+	return x && x->start == s && x->end == e && x->prot == (PROT_READ | PROT_WRITE) &&
+	       x->flags == VM_ENT_ANON && x->resident_4k == r4k;
 }
 
 static void test_pieces(void)
@@ -113,9 +113,10 @@ static void test_superpage_hole(void)
 	CHECK_EQ(s1.resident_4k, s0.resident_4k + 511);
 	relist();
 	const struct vm_map_ent *lo = vm_find(&l, S), *hi = vm_find(&l, S + 257 * PG);
-	CHECK(lo && lo->start == S && lo->end == S + 256 * PG && lo->resident_4k == 256 && lo->resident_2m == 0);
-	CHECK(hi && hi->start == S + 257 * PG && hi->end == S + 2 * SUPER && hi->resident_4k == 255 &&
-	      hi->resident_2m == 1);
+	CHECK(lo && lo->start == S && lo->end == S + 256 * PG && lo->resident_4k == 256 &&
+	      lo->resident_2m == 0);
+	CHECK(hi && hi->start == S + 257 * PG && hi->end == S + 2 * SUPER &&
+	      hi->resident_4k == 255 && hi->resident_2m == 1);
 	CHECK_EQ(vm_intact(S, 0, 256, 5000) + vm_intact(S, 257, pages, 5000), pages - 1);
 	CHECK_EQ(vm_check_map(), 0);
 

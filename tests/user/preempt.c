@@ -25,7 +25,8 @@
 static int hog(void)
 {
 	static struct vm_map_ent ents[256];
-	char *guards = mmap(NULL, HOG_MAPPINGS * 2 * 4096ul, PROT_NONE, MAP_ANON | MAP_PRIVATE, -1, 0);
+	char *guards =
+		mmap(NULL, HOG_MAPPINGS * 2 * 4096ul, PROT_NONE, MAP_ANON | MAP_PRIVATE, -1, 0);
 
 	if (guards == MAP_FAILED)
 		return 2;

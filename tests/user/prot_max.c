@@ -26,7 +26,8 @@ static void test_prot_max_mmap(void)
 	CHECK(a > 0);
 	const struct vm_map_ent *e = entry_at((uint64_t)a);
 	CHECK(e && e->prot == RW && e->max_prot == RW);
-	CHECK(e && (e->flags & VM_ENT_ANON) && !(e->flags & VM_ENT_IMAGE)); /* not the program image */
+	/* not the program image */
+	CHECK(e && (e->flags & VM_ENT_ANON) && !(e->flags & VM_ENT_IMAGE));
 	*(volatile long *)vm_opaque((uintptr_t)a) = 7;
 	CHECK_EQ(raw_mprotect((uint64_t)a, PG, RWX), -EACCES);
 	CHECK_EQ(raw_mprotect((uint64_t)a, 4 * PG, PROT_EXEC), -EACCES);

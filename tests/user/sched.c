@@ -42,9 +42,9 @@ static void test_preemption(const char *self)
 	CHECK_EQ(st, 0);
 }
 
-#define SET(n)                                             \
-	"movq %[s], %%xmm" #n "\n\t"                       \
-	"punpcklqdq %%xmm" #n ", %%xmm" #n "\n\t"          \
+#define SET(n)                                    \
+	"movq %[s], %%xmm" #n "\n\t"              \
+	"punpcklqdq %%xmm" #n ", %%xmm" #n "\n\t" \
 	"addq %%rax, %[s]\n\t"
 #define GET(n) "movdqu %%xmm" #n ", " #n "*16(%[o])\n\t"
 
@@ -57,29 +57,29 @@ static int fpu_hold(uint64_t seed, uint64_t cycles)
 	uint64_t out[32], s = seed, deadline = rdtsc() + cycles;
 	uint32_t mxcsr_in = 0x1f80 | (uint32_t)((seed & 3) << 13), mxcsr_out = 0;
 
-	__asm__ volatile("ldmxcsr %[mi]\n\t"
-			 "movabsq $0x0101010101010101, %%rax\n\t"
-			 SET(0) SET(1) SET(2) SET(3) SET(4) SET(5) SET(6) SET(7)
-			 SET(8) SET(9) SET(10) SET(11) SET(12) SET(13) SET(14) SET(15)
-			 "1: rdtsc\n\t"
-			 "shlq $32, %%rdx\n\t"
-			 "orq %%rax, %%rdx\n\t"
-			 "cmpq %[dl], %%rdx\n\t"
-			 "jb 1b\n\t"
-			 GET(0) GET(1) GET(2) GET(3) GET(4) GET(5) GET(6) GET(7)
-			 GET(8) GET(9) GET(10) GET(11) GET(12) GET(13) GET(14) GET(15)
-			 "stmxcsr %[mo]"
-			 : [s] "+r"(s), [mo] "=m"(mxcsr_out)
-			 : [mi] "m"(mxcsr_in), [dl] "r"(deadline), [o] "r"(out)
-			 : "rax", "rdx", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
-			   "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+	__asm__ volatile(
+		"ldmxcsr %[mi]\n\t"
+		"movabsq $0x0101010101010101, %%rax\n\t" SET(0) SET(1) SET(2) SET(3) SET(4) SET(5)
+			SET(6) SET(7) SET(8) SET(9) SET(10) SET(11) SET(12) SET(13) SET(14)
+				SET(15) "1: rdtsc\n\t"
+					"shlq $32, %%rdx\n\t"
+					"orq %%rax, %%rdx\n\t"
+					"cmpq %[dl], %%rdx\n\t"
+					"jb 1b\n\t" GET(0) GET(1) GET(2) GET(3) GET(4) GET(5) GET(6)
+						GET(7) GET(8) GET(9) GET(10) GET(11) GET(12) GET(13)
+							GET(14) GET(15) "stmxcsr %[mo]"
+		: [s] "+r"(s), [mo] "=m"(mxcsr_out)
+		: [mi] "m"(mxcsr_in), [dl] "r"(deadline), [o] "r"(out)
+		: "rax", "rdx", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
+		  "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
 	int bad = mxcsr_out != mxcsr_in;
 	for (int n = 0; n < 16; n++) {
 		uint64_t want = seed + (uint64_t)n * 0x0101010101010101ull;
 		bad |= out[2 * n] != want || out[2 * n + 1] != want;
 	}
 	if (bad)
-		printf("# fpu_hold(%lx): registers changed while switched out\n", (unsigned long)seed);
+		printf("# fpu_hold(%lx): registers changed while switched out\n",
+		       (unsigned long)seed);
 	return bad;
 }
 
@@ -153,7 +153,8 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		if (!strcmp(argv[1], "fpu"))
-			return fpu_hold(0x1111111111111111ull * (uint64_t)atoi(argv[2]), SPIN_CYCLES);
+			return fpu_hold(0x1111111111111111ull * (uint64_t)atoi(argv[2]),
+					SPIN_CYCLES);
 		if (!strcmp(argv[1], "churn"))
 			return churn(atoi(argv[2]));
 		if (!strcmp(argv[1], "fpu_initial"))

@@ -102,7 +102,8 @@ static void test_waitpid(const char *self)
 	CHECK_EQ(sys3(SYS_waitpid, child, KERNEL_TEXT, 0), -EFAULT);
 	CHECK_EQ(sys3(SYS_waitpid, child, USER_TOP - 2, 0), -EFAULT);
 	CHECK_EQ(sys3(SYS_waitpid, child, -2l, 0), -EFAULT);
-	CHECK_EQ(sys3(SYS_waitpid, child, (long)(uintptr_t)test_waitpid, 0), -EFAULT); /* read-only text */
+	CHECK_EQ(sys3(SYS_waitpid, child, (long)(uintptr_t)test_waitpid, 0),
+		 -EFAULT); /* read-only text */
 	CHECK_EQ(sys3(SYS_waitpid, child, (long)&fresh_status[512], 0), child);
 	CHECK_EQ(fresh_status[512], W_EXITCODE(7));
 	CHECK_EQ(sys3(SYS_waitpid, child, (long)&st, 0), -ECHILD);

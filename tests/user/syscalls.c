@@ -25,9 +25,9 @@ static void test_write(void)
 	CHECK_EQ(sys3(SYS_write, 1, UNMAPPED_LOW, 16), -EFAULT);
 	CHECK_EQ(sys3(SYS_write, 1, KERNEL_TEXT, 16), -EFAULT);
 	CHECK_EQ(sys3(SYS_write, 1, DIRECT_MAP, 16), -EFAULT);
-	CHECK_EQ(sys3(SYS_write, 1, USER_TOP - 8, 16), -EFAULT);    /* runs past the user half */
-	CHECK_EQ(sys3(SYS_write, 1, -4096l, 8192), -EFAULT);        /* wraps around */
-	CHECK_EQ(sys3(SYS_write, 1, UNMAPPED_LOW, -1l), -EFAULT);   /* huge length, nothing mapped */
+	CHECK_EQ(sys3(SYS_write, 1, USER_TOP - 8, 16), -EFAULT);  /* runs past the user half */
+	CHECK_EQ(sys3(SYS_write, 1, -4096l, 8192), -EFAULT);      /* wraps around */
+	CHECK_EQ(sys3(SYS_write, 1, UNMAPPED_LOW, -1l), -EFAULT); /* huge length, nothing mapped */
 }
 
 static void test_getpid_yield_uptime(const char *self)
@@ -113,8 +113,8 @@ static void syscall_with_regs(long nr, long *regs)
 			 "popq %%rbp"
 			 : "+D"(regs), "+a"(nr)
 			 :
-			 : "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
-			   "memory");
+			 : "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "r12", "r13",
+			   "r14", "r15", "memory");
 }
 
 /* Every register but rax, rcx and r11 comes back from a system call as it went in. */

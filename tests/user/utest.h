@@ -27,19 +27,19 @@ static int utest_failures;
 #define CHECK(cond)                                                                       \
 	do {                                                                              \
 		if (!(cond)) {                                                            \
-			printf("# %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);  \
+			printf("# %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
 			utest_failures++;                                                 \
 		}                                                                         \
 	} while (0)
 
-#define CHECK_EQ(a, b)                                                                    \
-	do {                                                                              \
-		long ua_ = (long)(a), ub_ = (long)(b);                                    \
-		if (ua_ != ub_) {                                                         \
+#define CHECK_EQ(a, b)                                                                     \
+	do {                                                                               \
+		long ua_ = (long)(a), ub_ = (long)(b);                                     \
+		if (ua_ != ub_) {                                                          \
 			printf("# %s:%d: CHECK_EQ(%s, %s) failed: %ld != %ld\n", __FILE__, \
-			       __LINE__, #a, #b, ua_, ub_);                               \
-			utest_failures++;                                                 \
-		}                                                                         \
+			       __LINE__, #a, #b, ua_, ub_);                                \
+			utest_failures++;                                                  \
+		}                                                                          \
 	} while (0)
 
 /* The test's exit status: 0 if every check passed. */
@@ -50,10 +50,22 @@ static inline int utest_result(const char *name)
 	return utest_failures ? 1 : 0;
 }
 
-static inline long sys0(long nr) { return __syscall6(nr, 0, 0, 0, 0, 0, 0); }
-static inline long sys1(long nr, long a) { return __syscall6(nr, a, 0, 0, 0, 0, 0); }
-static inline long sys2(long nr, long a, long b) { return __syscall6(nr, a, b, 0, 0, 0, 0); }
-static inline long sys3(long nr, long a, long b, long c) { return __syscall6(nr, a, b, c, 0, 0, 0); }
+static inline long sys0(long nr)
+{
+	return __syscall6(nr, 0, 0, 0, 0, 0, 0);
+}
+static inline long sys1(long nr, long a)
+{
+	return __syscall6(nr, a, 0, 0, 0, 0, 0);
+}
+static inline long sys2(long nr, long a, long b)
+{
+	return __syscall6(nr, a, b, 0, 0, 0, 0);
+}
+static inline long sys3(long nr, long a, long b, long c)
+{
+	return __syscall6(nr, a, b, c, 0, 0, 0);
+}
 
 /* Addresses no user pointer may reach. */
 #define KERNEL_TEXT 0xffffffff80100000l

@@ -40,8 +40,9 @@ static int role_self_locked(void)
 		}
 	}
 	/* Nothing happened meanwhile; now everything works. */
-	if (*(volatile char *)a != 1 || raw_mprotect((uint64_t)a, PG, PROT_READ) || raw_munmap((uint64_t)a, 4 * PG) ||
-	    anon(0, PG, 0) <= 0 || raw_vm_stat(0, (uint64_t)&st) || raw_map_list(0, (uint64_t)ent, 2, 0) != 2)
+	if (*(volatile char *)a != 1 || raw_mprotect((uint64_t)a, PG, PROT_READ) ||
+	    raw_munmap((uint64_t)a, 4 * PG) || anon(0, PG, 0) <= 0 ||
+	    raw_vm_stat(0, (uint64_t)&st) || raw_map_list(0, (uint64_t)ent, 2, 0) != 2)
 		return 6;
 	return 0;
 }

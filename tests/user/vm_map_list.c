@@ -24,7 +24,8 @@ static void test_batches(void)
 		uint64_t from = 0;
 		size_t n = 0;
 		long r;
-		while (n < VM_LIST_MAX && (r = raw_map_list(0, (uint64_t)&part.e[n], sizes[s], from)) > 0) {
+		while (n < VM_LIST_MAX &&
+		       (r = raw_map_list(0, (uint64_t)&part.e[n], sizes[s], from)) > 0) {
 			CHECK(r <= (long)sizes[s]);
 			n += (size_t)r;
 			from = part.e[n - 1].end;
@@ -72,19 +73,21 @@ static void test_flags_and_resident(void)
 	const struct vm_map_ent *e = vm_find(&full, (uint64_t)a);
 	CHECK(e && e->flags == VM_ENT_ANON && e->resident_4k == 3 && e->resident_2m == 0);
 	e = vm_find(&full, (uint64_t)s);
-	CHECK(e && e->start == (uint64_t)s && e->end == (uint64_t)s + SUPER + 100 * PG && e->resident_2m == 1 &&
-	      e->resident_4k == 100);
+	CHECK(e && e->start == (uint64_t)s && e->end == (uint64_t)s + SUPER + 100 * PG &&
+	      e->resident_2m == 1 && e->resident_4k == 100);
 	e = vm_find(&full, (uint64_t)s + SUPER + 100 * PG);
 	CHECK(e && e->prot == PROT_READ && e->resident_4k == 1 && e->resident_2m == 0);
 	e = vm_find(&full, (uint64_t)s + SUPER + 101 * PG);
-	CHECK(e && e->end == (uint64_t)s + 2 * SUPER && e->resident_4k == 411 && e->resident_2m == 0);
+	CHECK(e && e->end == (uint64_t)s + 2 * SUPER && e->resident_4k == 411 &&
+	      e->resident_2m == 0);
 	e = vm_find(&full, (uint64_t)g);
 	CHECK(e && e->flags == VM_ENT_GUARD && e->prot == 0 && e->max_prot == 0);
 	e = vm_find(&full, (uint64_t)vm_opaque((uintptr_t)test_batches));
-	CHECK(e && e->flags == VM_ENT_IMAGE && e->prot == (PROT_READ | PROT_EXEC) && e->max_prot == e->prot &&
-	      e->resident_4k >= 1);
+	CHECK(e && e->flags == VM_ENT_IMAGE && e->prot == (PROT_READ | PROT_EXEC) &&
+	      e->max_prot == e->prot && e->resident_4k >= 1);
 	e = vm_find(&full, (uint64_t)&full);
-	CHECK(e && e->flags == VM_ENT_IMAGE && e->prot == (PROT_READ | PROT_WRITE) && e->max_prot == e->prot);
+	CHECK(e && e->flags == VM_ENT_IMAGE && e->prot == (PROT_READ | PROT_WRITE) &&
+	      e->max_prot == e->prot);
 	char here; /* the stack, wherever ASLR put it, with its guard entry right below */
 	e = vm_find(&full, (uint64_t)&here);
 	CHECK(e && e->flags == (VM_ENT_STACK | VM_ENT_ANON) && e->end - e->start == 256 * 1024 &&
@@ -170,7 +173,8 @@ static void test_other_task(const char *self)
 	CHECK(image == 2 && stack == 1 && guard >= 1);
 	for (size_t i = 1; i < full.n; i++)
 		if (full.e[i].flags & VM_ENT_STACK)
-			CHECK(full.e[i - 1].flags == VM_ENT_GUARD && full.e[i - 1].end == full.e[i].start);
+			CHECK(full.e[i - 1].flags == VM_ENT_GUARD &&
+			      full.e[i - 1].end == full.e[i].start);
 
 	/* bin/vmmap prints it (exit 0), and fails (exit 1) for a pid nobody has. */
 	snprintf(pidbuf, sizeof(pidbuf), "%ld", pid);

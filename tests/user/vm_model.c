@@ -26,7 +26,10 @@ static struct vm_listing l;
 static uint64_t W, seed = VM_MODEL_SEED;
 static int op_index;
 
-static uint64_t rnd(uint64_t n) { return vm_rand(&seed) % n; }
+static uint64_t rnd(uint64_t n)
+{
+	return vm_rand(&seed) % n;
+}
 
 static void set_range(size_t first, size_t n, uint8_t state, uint8_t prot)
 {
@@ -49,8 +52,9 @@ static size_t model_fit(size_t from, size_t n, size_t align)
 
 static int fail(const char *what, long got, long want)
 {
-	printf("# op %d (seed %#lx): %s: got %ld (%#lx), want %ld (%#lx)\n", op_index, (unsigned long)VM_MODEL_SEED,
-	       what, got, (unsigned long)got, want, (unsigned long)want);
+	printf("# op %d (seed %#lx): %s: got %ld (%#lx), want %ld (%#lx)\n", op_index,
+	       (unsigned long)VM_MODEL_SEED, what, got, (unsigned long)got, want,
+	       (unsigned long)want);
 	utest_failures++;
 	return 1;
 }
@@ -71,8 +75,10 @@ static int verify(void)
 			bad += fail("page state", state, m->state);
 		else if (state == MEM && e->prot != m->prot)
 			bad += fail("page protection", e->prot, m->prot);
-		else if (state == MEM && (m->prot & PROT_READ) && *(volatile uint64_t *)(W + i * PG) != m->value)
-			bad += fail("page value", (long)*(volatile uint64_t *)(W + i * PG), (long)m->value);
+		else if (state == MEM && (m->prot & PROT_READ) &&
+			 *(volatile uint64_t *)(W + i * PG) != m->value)
+			bad += fail("page value", (long)*(volatile uint64_t *)(W + i * PG),
+				    (long)m->value);
 	}
 	/* The fences stay. */
 	const struct vm_map_ent *lo = vm_find(&l, W - PG), *hi = vm_find(&l, W + WPAGES * PG);
@@ -96,7 +102,10 @@ static void rand_range(size_t *first, size_t *n)
 	*first = rnd(WPAGES - *n + 1);
 }
 
-static long rand_prot(void) { return (long)rnd(8); }
+static long rand_prot(void)
+{
+	return (long)rnd(8);
+}
 
 static void step(void)
 {
@@ -119,7 +128,8 @@ static void step(void)
 		if (guard)
 			r = raw_mmap(a, n * PG, PROT_NONE, MAP_GUARD | MAP_FIXED | MAP_EXCL, -1, 0);
 		else
-			r = raw_mmap(a, n * PG, prot, MAP_PRIVATE | MAP_ANON | MAP_FIXED | MAP_EXCL, -1, 0);
+			r = raw_mmap(a, n * PG, prot, MAP_PRIVATE | MAP_ANON | MAP_FIXED | MAP_EXCL,
+				     -1, 0);
 		want = free ? (long)a : -EEXIST;
 		if (r != want)
 			fail("mmap fixed excl", r, want);
@@ -149,7 +159,8 @@ static void step(void)
 		break;
 	case 6: { /* non-fixed, hinted, maybe aligned: the model knows the answer inside the window */
 		size_t k = 1 + rnd(32), align = rnd(3) ? 1 : (size_t)1 << (1 + rnd(4));
-		long flags = MAP_PRIVATE | MAP_ANON | (align > 1 ? MAP_ALIGNED(12 + __builtin_ctzl(align)) : 0);
+		long flags = MAP_PRIVATE | MAP_ANON |
+			     (align > 1 ? MAP_ALIGNED(12 + __builtin_ctzl(align)) : 0);
 		uint64_t off = rnd(4) == 0 ? rnd(PG) : 0; /* an unaligned hint is rounded up */
 		size_t fit = model_fit(first + (off != 0), k, align);
 		r = raw_mmap(a + off, k * PG, prot, flags, -1, 0);
@@ -157,7 +168,8 @@ static void step(void)
 			if (r != (long)(W + fit * PG))
 				fail("mmap hint", r, (long)(W + fit * PG));
 			set_range(fit, k, MEM, (uint8_t)prot);
-		} else if (r < 0 || ((uint64_t)r + k * PG > W - PG && (uint64_t)r < W + (WPAGES + 1) * PG)) {
+		} else if (r < 0 ||
+			   ((uint64_t)r + k * PG > W - PG && (uint64_t)r < W + (WPAGES + 1) * PG)) {
 			fail("mmap hint outside the window", r, 0);
 		} else {
 			raw_munmap((uint64_t)r, k * PG);
@@ -181,7 +193,8 @@ int main(void)
 	struct vm_stat s0, s1;
 
 	/* The window with a guard page on each side, 2 MiB aligned. */
-	long g = raw_mmap(0, (WPAGES + 2 * 512) * PG, PROT_NONE, MAP_GUARD | MAP_ALIGNED_SUPER, -1, 0);
+	long g = raw_mmap(0, (WPAGES + 2 * 512) * PG, PROT_NONE, MAP_GUARD | MAP_ALIGNED_SUPER, -1,
+			  0);
 	CHECK(g > 0);
 	if (g <= 0)
 		return utest_result("vm_model");
@@ -202,7 +215,8 @@ int main(void)
 	CHECK_EQ(s1.resident_4k, s0.resident_4k);
 	CHECK_EQ(s1.resident_2m, s0.resident_2m);
 	CHECK(s1.free_frames + 64 >= s0.free_frames);
-	printf("# vm_model: %d operations, %lu faults (%lu of 2 MiB)\n", op_index, (unsigned long)(s1.faults - s0.faults),
+	printf("# vm_model: %d operations, %lu faults (%lu of 2 MiB)\n", op_index,
+	       (unsigned long)(s1.faults - s0.faults),
 	       (unsigned long)(s1.faults_2m - s0.faults_2m));
 	return utest_result("vm_model");
 }

@@ -55,7 +55,10 @@ static void test_self(void)
 }
 
 /* Pages (4 KiB units) a vm_stat shows resident. */
-static uint64_t resident_pages(const struct vm_stat *s) { return s->resident_4k + 512 * s->resident_2m; }
+static uint64_t resident_pages(const struct vm_stat *s)
+{
+	return s->resident_4k + 512 * s->resident_2m;
+}
 
 /* Another task: a child that maps and touches 3 MiB, then yields for a while before it exits. */
 static void test_child(const char *self)

@@ -25,12 +25,18 @@ static inline long raw_mmap(uint64_t addr, uint64_t len, long prot, long flags, 
 {
 	return __syscall6(SYS_mmap, (long)addr, (long)len, prot, flags, fd, off);
 }
-static inline long raw_munmap(uint64_t addr, uint64_t len) { return sys2(SYS_munmap, (long)addr, (long)len); }
+static inline long raw_munmap(uint64_t addr, uint64_t len)
+{
+	return sys2(SYS_munmap, (long)addr, (long)len);
+}
 static inline long raw_mprotect(uint64_t addr, uint64_t len, long prot)
 {
 	return sys3(SYS_mprotect, (long)addr, (long)len, prot);
 }
-static inline long raw_vm_stat(long pid, uint64_t out) { return sys2(SYS_vm_stat, pid, (long)out); }
+static inline long raw_vm_stat(long pid, uint64_t out)
+{
+	return sys2(SYS_vm_stat, pid, (long)out);
+}
 static inline long raw_map_list(long pid, uint64_t out, uint64_t max, uint64_t from)
 {
 	return __syscall6(SYS_vm_map_list, pid, (long)out, (long)max, (long)from, 0, 0);
@@ -56,7 +62,8 @@ static inline long vm_list_all(long pid, struct vm_listing *l)
 	long r;
 
 	l->n = 0;
-	while (l->n < VM_LIST_MAX && (r = raw_map_list(pid, (uint64_t)&l->e[l->n], VM_LIST_MAX - l->n, from)) > 0) {
+	while (l->n < VM_LIST_MAX &&
+	       (r = raw_map_list(pid, (uint64_t)&l->e[l->n], VM_LIST_MAX - l->n, from)) > 0) {
 		l->n += (size_t)r;
 		from = l->e[l->n - 1].end;
 	}
@@ -126,25 +133,28 @@ static inline int vm_check_map(void)
 	for (size_t i = 0; i < l.n; i++) {
 		const struct vm_map_ent *e = &l.e[i];
 		uint64_t pages = (e->end - e->start) / PG;
-		bool ok = !(e->start % PG) && !(e->end % PG) && e->start < e->end && e->start >= USER_MIN_ADDR &&
-			  e->end <= USER_TOP && (i == 0 || l.e[i - 1].end <= e->start) &&
-			  !(e->prot & ~e->max_prot) && !(e->max_prot & ~7u) &&
-			  (!(e->flags & VM_ENT_GUARD) || (e->prot == 0 && e->max_prot == 0 && !e->resident_4k && !e->resident_2m)) &&
+		bool ok = !(e->start % PG) && !(e->end % PG) && e->start < e->end &&
+			  e->start >= USER_MIN_ADDR && e->end <= USER_TOP &&
+			  (i == 0 || l.e[i - 1].end <= e->start) && !(e->prot & ~e->max_prot) &&
+			  !(e->max_prot & ~7u) &&
+			  (!(e->flags & VM_ENT_GUARD) || (e->prot == 0 && e->max_prot == 0 &&
+							  !e->resident_4k && !e->resident_2m)) &&
 			  e->resident_4k + (uint64_t)e->resident_2m * 512 <= pages &&
 			  e->inheritance <= INHERIT_ZERO && e->wired_count <= 1 &&
 			  (!(e->flags & VM_ENT_GUARD) || !e->wired_count);
 		if (!ok) {
-			printf("# vm_check_map: bad entry %zu [%#lx, %#lx) prot %u max %u flags %#x res %lu/%u\n", i,
-			       (unsigned long)e->start, (unsigned long)e->end, e->prot, e->max_prot, e->flags,
-			       (unsigned long)e->resident_4k, e->resident_2m);
+			printf("# vm_check_map: bad entry %zu [%#lx, %#lx) prot %u max %u flags %#x res %lu/%u\n",
+			       i, (unsigned long)e->start, (unsigned long)e->end, e->prot,
+			       e->max_prot, e->flags, (unsigned long)e->resident_4k,
+			       e->resident_2m);
 			bad++;
 		}
 		r4k += e->resident_4k;
 		r2m += e->resident_2m;
 	}
 	if (r4k != st.resident_4k || r2m != st.resident_2m || st.map_entries != l.n) {
-		printf("# vm_check_map: listing %zu entries %lu+%lu resident, vm_stat %lu entries %lu+%lu\n", l.n,
-		       (unsigned long)r4k, (unsigned long)r2m, (unsigned long)st.map_entries,
+		printf("# vm_check_map: listing %zu entries %lu+%lu resident, vm_stat %lu entries %lu+%lu\n",
+		       l.n, (unsigned long)r4k, (unsigned long)r2m, (unsigned long)st.map_entries,
 		       (unsigned long)st.resident_4k, (unsigned long)st.resident_2m);
 		bad++;
 	}

@@ -65,7 +65,10 @@ static void fail(const char *what, long r)
 	failed = 1;
 }
 
-__attribute__((noinline)) static int text_fn(int x) { return x + 2; }
+__attribute__((noinline)) static int text_fn(int x)
+{
+	return x + 2;
+}
 
 static long nop_vma_cb(struct bpf_task *task, struct bpf_vma *vma, void *ctx)
 {
@@ -270,7 +273,7 @@ static int load_walker(int fd, bool *jited)
 	a.prog_type = BPF_PROG_TYPE_SYSCALL;
 	a.insns = (uint64_t)(uintptr_t)insns;
 	a.insn_cnt = sizeof(insns) / sizeof(insns[0]);
-	a.license = (uint64_t)(uintptr_t)"GPL";
+	a.license = (uint64_t)(uintptr_t) "GPL";
 	int pfd = (int)sys_bpf(BPF_PROG_LOAD, &a);
 	if (pfd < 0)
 		return pfd;
@@ -436,7 +439,8 @@ int main(void)
 	uint64_t open_c = bench_open_iter(&open_jit);
 	printf("bench_bpf: getpid round trip: %lu cycles\n", (unsigned long)getpid_c);
 	ratio(r1, sizeof(r1), cb_c, getpid_c);
-	printf("bench_bpf: find_vma callback round trip: %lu cycles (%s x getpid)\n", (unsigned long)cb_c, r1);
+	printf("bench_bpf: find_vma callback round trip: %lu cycles (%s x getpid)\n",
+	       (unsigned long)cb_c, r1);
 	ratio(r1, sizeof(r1), pfv_c, getpid_c);
 	ratio(r2, sizeof(r2), cb_c, pfv_c);
 	printf("bench_bpf: BPF find_vma round trip (%s, BPF_PROG_TEST_RUN per call): %lu cycles (%s x getpid; "
@@ -467,8 +471,8 @@ int main(void)
 	       "(%s x getpid; the native callback takes %s x as long)\n",
 	       ELEMS, hash_jit ? "JIT" : "interpreter", (unsigned long)phash_c, r1, r2);
 	ratio(r1, sizeof(r1), chain_c, iter_c);
-	printf("bench_bpf: task_vma iterator, %d mappings: %lu cycles/VMA, %lu VMAs per 10^6 cycles\n", NMAPS,
-	       (unsigned long)iter_c, (unsigned long)(iter_c ? 1000000 / iter_c : 0));
+	printf("bench_bpf: task_vma iterator, %d mappings: %lu cycles/VMA, %lu VMAs per 10^6 cycles\n",
+	       NMAPS, (unsigned long)iter_c, (unsigned long)(iter_c ? 1000000 / iter_c : 0));
 	printf("bench_bpf: find_vma chain, %d mappings: %lu cycles/VMA, %lu VMAs per 10^6 cycles "
 	       "(iterator %s x faster)\n",
 	       NMAPS, (unsigned long)chain_c, (unsigned long)(chain_c ? 1000000 / chain_c : 0), r1);

@@ -61,7 +61,7 @@ static int load_raw_tp(const struct bpf_insn *insns, uint32_t n)
 	a.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT;
 	a.insns = (uint64_t)(uintptr_t)insns;
 	a.insn_cnt = n;
-	a.license = (uint64_t)(uintptr_t)"GPL";
+	a.license = (uint64_t)(uintptr_t) "GPL";
 	return (int)sys_bpf(BPF_PROG_LOAD, &a);
 }
 
@@ -131,7 +131,8 @@ static uint64_t count(int map, uint32_t key)
 static uint64_t fault_round(void)
 {
 	/* Every other MiB read+write+exec: entries of 1 MiB, which no 2 MiB page fits. */
-	char *base = mmap(NULL, REGIONS * MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
+	char *base =
+		mmap(NULL, REGIONS * MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
 	char *r[REGIONS];
 
 	if (base == MAP_FAILED) {
@@ -196,8 +197,8 @@ int main(void)
 	long permille = ((long)traced - (long)plain) * 1000 / (long)plain;
 	long mag = permille < 0 ? -permille : permille;
 	printf("bench_trace: 4 KiB fault: %lu cycles; with a vm_fault program: %lu cycles "
-	       "(the tracepoint: %s%ld.%ld%% of a fault)\n", plain, traced, permille < 0 ? "-" : "",
-	       mag / 10, mag % 10);
+	       "(the tracepoint: %s%ld.%ld%% of a fault)\n",
+	       plain, traced, permille < 0 ? "-" : "", mag / 10, mag % 10);
 
 	uint64_t g = bench_getpid_cycles(GETPID_ROUNDS, GETPID_CALLS / GETPID_ROUNDS, NULL);
 	int nop = nop_prog(), l0 = attach("sys_enter", nop);
@@ -213,8 +214,8 @@ int main(void)
 	close(l1);
 	close(l2);
 	printf("bench_trace: getpid round trip: %lu cycles; with an empty program on sys_enter: %lu; "
-	       "with counting programs on sys_enter and sys_exit: %lu (%lu.%02lu x)\n", g, gn, gt, gt / g,
-	       gt * 100 / g % 100);
+	       "with counting programs on sys_enter and sys_exit: %lu (%lu.%02lu x)\n",
+	       g, gn, gt, gt / g, gt * 100 / g % 100);
 	close(fault_prog);
 	close(sys_prog);
 	close(map);

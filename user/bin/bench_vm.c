@@ -41,8 +41,8 @@ static void bench_getpid(void)
 {
 	uint64_t mean, best = bench_getpid_cycles(10, GETPID_CALLS / 10, &mean);
 
-	printf("bench_vm: getpid round trip: %lu cycles (best round; mean %lu)\n", (unsigned long)best,
-	       (unsigned long)mean);
+	printf("bench_vm: getpid round trip: %lu cycles (best round; mean %lu)\n",
+	       (unsigned long)best, (unsigned long)mean);
 }
 
 /*
@@ -70,7 +70,8 @@ static void bench_map_unmap(size_t entries, int flags, const char *label)
 	for (int batch = 0; batch < 3; batch++) {
 		uint64_t t0 = uptime();
 		for (int i = 0; i < MAP_ROUNDS; i++) {
-			void *p = mmap(NULL, 2 * MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON | flags, -1, 0);
+			void *p = mmap(NULL, 2 * MIB, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANON | flags, -1, 0);
 			if (p == MAP_FAILED || munmap(p, 2 * MIB)) {
 				fail("mmap+munmap");
 				return;
@@ -80,8 +81,8 @@ static void bench_map_unmap(size_t entries, int flags, const char *label)
 		if (t < best)
 			best = t;
 	}
-	printf("bench_vm: mmap+munmap 2 MiB%-18s with %5lu mappings: %6lu cycles\n", label, (unsigned long)entries,
-	       (unsigned long)best);
+	printf("bench_vm: mmap+munmap 2 MiB%-18s with %5lu mappings: %6lu cycles\n", label,
+	       (unsigned long)entries, (unsigned long)best);
 }
 
 /*
@@ -148,9 +149,10 @@ static uint64_t bench_touch_one(enum layout how, const char *label)
 		munmap((void *)p, TOUCH_LEN);
 	}
 	char where[64];
-	snprintf(where, sizeof(where), "%s (+%lu KiB)", label, (unsigned long)((at % (2 * MIB)) / 1024));
-	printf("bench_vm: first touch 64 MiB, %-40s: %5lu faults (%2lu of 2 MiB), %8lu cycles/MiB\n", where,
-	       (unsigned long)faults, (unsigned long)faults_2m, (unsigned long)best);
+	snprintf(where, sizeof(where), "%s (+%lu KiB)", label,
+		 (unsigned long)((at % (2 * MIB)) / 1024));
+	printf("bench_vm: first touch 64 MiB, %-40s: %5lu faults (%2lu of 2 MiB), %8lu cycles/MiB\n",
+	       where, (unsigned long)faults, (unsigned long)faults_2m, (unsigned long)best);
 	return faults;
 }
 
@@ -162,7 +164,8 @@ static uint64_t bench_touch_one(enum layout how, const char *label)
 static void warm_up(void)
 {
 	size_t len = 3 * TOUCH_LEN;
-	volatile char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON | MAP_ALIGNED_SUPER, -1, 0);
+	volatile char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANON | MAP_ALIGNED_SUPER, -1, 0);
 
 	if (p == MAP_FAILED) {
 		fail("mmap (warm-up)");
@@ -178,8 +181,8 @@ static void bench_touch(void **pages, size_t npages)
 	warm_up();
 	uint64_t faults = bench_touch_one(ALIGNED, "MAP_ALIGNED_SUPER");
 	if (faults != TOUCH_LEN / (2 * MIB)) {
-		printf("bench_vm: MAP_ALIGNED_SUPER took %lu faults, expected %lu\n", (unsigned long)faults,
-		       (unsigned long)(TOUCH_LEN / (2 * MIB)));
+		printf("bench_vm: MAP_ALIGNED_SUPER took %lu faults, expected %lu\n",
+		       (unsigned long)faults, (unsigned long)(TOUCH_LEN / (2 * MIB)));
 		failed = 1;
 	}
 	bench_touch_one(SPLIT, "4 KiB pages only");

@@ -39,7 +39,8 @@ static int fail(const char *what)
 
 static int touch_run(struct run *r)
 {
-	r->p = mmap(NULL, DEMO_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON | r->flags, -1, 0);
+	r->p = mmap(NULL, DEMO_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON | r->flags, -1,
+		    0);
 	if (r->p == MAP_FAILED)
 		return fail("mmap");
 	if (vm_stat(0, &r->before))
@@ -49,7 +50,8 @@ static int touch_run(struct run *r)
 	if (vm_stat(0, &r->after))
 		return fail("vm_stat");
 
-	uint64_t faults = r->after.faults - r->before.faults, big = r->after.faults_2m - r->before.faults_2m;
+	uint64_t faults = r->after.faults - r->before.faults,
+		 big = r->after.faults_2m - r->before.faults_2m;
 	size_t skew = (uintptr_t)r->p % DEMO_SUPER;
 	printf("  %-32s at %#10lx: %5lu faults (%lu of 2 MiB, %lu of 4 KiB)\n", r->name,
 	       (unsigned long)(uintptr_t)r->p, (unsigned long)faults, (unsigned long)big,
@@ -97,19 +99,21 @@ int main(void)
 	printf("demo: free 4 KiB frames: %lu before, %lu with both touched, %lu after unmapping both\n"
 	       "      (the difference: the kernel heap keeps the slabs it freed, page-tree nodes and map\n"
 	       "      entries, cached for reuse)\n",
-	       (unsigned long)start.free_frames, (unsigned long)during.free_frames, (unsigned long)end.free_frames);
+	       (unsigned long)start.free_frames, (unsigned long)during.free_frames,
+	       (unsigned long)end.free_frames);
 
 	printf("demo: the BPF program on the vm_fault tracepoint counted %lu faults that mapped 4 KiB pages\n"
 	       "      and %lu that mapped 2 MiB pages (vm_stat: %lu faults, %lu of them 2 MiB ones)\n",
 	       (unsigned long)bpf->bss->faults_4k, (unsigned long)bpf->bss->faults_2m,
-	       (unsigned long)(end.faults - start.faults), (unsigned long)(end.faults_2m - start.faults_2m));
+	       (unsigned long)(end.faults - start.faults),
+	       (unsigned long)(end.faults_2m - start.faults_2m));
 	uint64_t bpf_2m = bpf->bss->faults_2m;
 	demo_faults__destroy(bpf);
 
 	uint64_t super_faults = runs[1].after.faults - runs[1].before.faults;
 	if (super_faults != DEMO_SUPER_FAULTS) {
-		printf("demo: MAP_ALIGNED_SUPER took %lu faults, expected %lu\n", (unsigned long)super_faults,
-		       (unsigned long)DEMO_SUPER_FAULTS);
+		printf("demo: MAP_ALIGNED_SUPER took %lu faults, expected %lu\n",
+		       (unsigned long)super_faults, (unsigned long)DEMO_SUPER_FAULTS);
 		return 1;
 	}
 	if (bpf_2m < DEMO_SUPER_FAULTS) {

@@ -252,9 +252,11 @@ static void print_task(const struct task_info *t)
 	else
 		snprintf(cpu, sizeof(cpu), "%d", t->cpu);
 	if (t->flags & TASK_INFO_USER)
-		printf("%5d %5d %-6s %3s %9lu %s\n", t->pid, t->ppid, state_name(t), cpu, kib, t->name);
+		printf("%5d %5d %-6s %3s %9lu %s\n", t->pid, t->ppid, state_name(t), cpu, kib,
+		       t->name);
 	else
-		printf("%5d %5d %-6s %3s %9s [%s]\n", t->pid, t->ppid, state_name(t), cpu, "-", t->name);
+		printf("%5d %5d %-6s %3s %9s [%s]\n", t->pid, t->ppid, state_name(t), cpu, "-",
+		       t->name);
 }
 
 static int cmd_ps(int argc, char **argv)
@@ -349,24 +351,36 @@ static int cmd_uptime(int argc, char **argv)
 static const char *prog_type_name(unsigned t)
 {
 	switch (t) {
-	case BPF_PROG_TYPE_SOCKET_FILTER: return "socket_filter";
-	case BPF_PROG_TYPE_SCHED_CLS: return "sched_cls";
-	case BPF_PROG_TYPE_TRACING: return "tracing";
-	case BPF_PROG_TYPE_SYSCALL: return "syscall";
-	default: return "other";
+	case BPF_PROG_TYPE_SOCKET_FILTER:
+		return "socket_filter";
+	case BPF_PROG_TYPE_SCHED_CLS:
+		return "sched_cls";
+	case BPF_PROG_TYPE_TRACING:
+		return "tracing";
+	case BPF_PROG_TYPE_SYSCALL:
+		return "syscall";
+	default:
+		return "other";
 	}
 }
 
 static const char *map_type_name(unsigned t)
 {
 	switch (t) {
-	case BPF_MAP_TYPE_HASH: return "hash";
-	case BPF_MAP_TYPE_ARRAY: return "array";
-	case BPF_MAP_TYPE_PERCPU_HASH: return "percpu_hash";
-	case BPF_MAP_TYPE_PERCPU_ARRAY: return "percpu_array";
-	case BPF_MAP_TYPE_LRU_HASH: return "lru_hash";
-	case BPF_MAP_TYPE_LRU_PERCPU_HASH: return "lru_percpu_hash";
-	default: return "other";
+	case BPF_MAP_TYPE_HASH:
+		return "hash";
+	case BPF_MAP_TYPE_ARRAY:
+		return "array";
+	case BPF_MAP_TYPE_PERCPU_HASH:
+		return "percpu_hash";
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+		return "percpu_array";
+	case BPF_MAP_TYPE_LRU_HASH:
+		return "lru_hash";
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+		return "lru_percpu_hash";
+	default:
+		return "other";
 	}
 }
 
@@ -380,8 +394,9 @@ static void bpf_list_progs(void)
 		struct bpf_prog_info info;
 		__u32 len = sizeof(info);
 		int fd = bpf_prog_get_fd_by_id(id);
+		/* unloaded meanwhile */
 		if (fd < 0)
-			continue; /* unloaded meanwhile */
+			continue;
 		memset(&info, 0, sizeof(info));
 		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
 			printf("%5u %-14s %-16s %8u %8u\n", info.id, prog_type_name(info.type),
@@ -437,8 +452,8 @@ static const struct builtin {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } builtins[] = {
-	{"help", cmd_help},     {"ps", cmd_ps},         {"kill", cmd_kill}, {"vmmap", cmd_vmmap},
-	{"vmstat", cmd_vmstat}, {"bpf", cmd_bpf},       {"uptime", cmd_uptime}, {"exit", cmd_exit},
+	{"help", cmd_help},     {"ps", cmd_ps},   {"kill", cmd_kill},     {"vmmap", cmd_vmmap},
+	{"vmstat", cmd_vmstat}, {"bpf", cmd_bpf}, {"uptime", cmd_uptime}, {"exit", cmd_exit},
 };
 
 /* ------------------------------------------------------------------------------------------- */

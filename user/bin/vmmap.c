@@ -88,13 +88,15 @@ int main(int argc, char **argv)
 	if (bpf) {
 		int r = bpf_listing(pid ? pid : getpid());
 		if (r < 0) {
-			dprintf(STDERR_FILENO, "vmmap: pid %d: %s\n", pid ? pid : getpid(), strerror(-r));
+			dprintf(STDERR_FILENO, "vmmap: pid %d: %s\n", pid ? pid : getpid(),
+				strerror(-r));
 			return 1;
 		}
 		return 0;
 	}
 	if (vmmap_print(pid) < 0) {
-		dprintf(STDERR_FILENO, "vmmap: pid %d: %s\n", pid ? pid : getpid(), strerror(errno));
+		dprintf(STDERR_FILENO, "vmmap: pid %d: %s\n", pid ? pid : getpid(),
+			strerror(errno));
 		return 1;
 	}
 	return 0;

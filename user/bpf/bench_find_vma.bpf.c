@@ -5,8 +5,8 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
-__u64 addr;     /* set by the benchmark: an address of its text */
-long ret = -1;  /* bpf_find_vma's result, for the benchmark to check */
+__u64 addr;    /* set by the benchmark: an address of its text */
+long ret = -1; /* bpf_find_vma's result, for the benchmark to check */
 
 static long nop_cb(struct task_struct *task, struct vm_area_struct *vma, void *ctx)
 {

@@ -32,9 +32,10 @@ int dump_task_vma(struct bpf_iter__task_vma *ctx)
 		return 0;
 	}
 	unsigned long f = vma->vm_flags;
-	BPF_SEQ_PRINTF(seq, "%5d %#18lx %#18lx %c%c%c %c%c%c\n", task->pid, vma->vm_start, vma->vm_end,
-		       f & VM_READ ? 'r' : '-', f & VM_WRITE ? 'w' : '-', f & VM_EXEC ? 'x' : '-',
-		       f & VM_GUARD ? 'G' : '-', f & VM_STACK ? 'S' : '-', vma->vm_file ? 'I' : '-');
+	BPF_SEQ_PRINTF(seq, "%5d %#18lx %#18lx %c%c%c %c%c%c\n", task->pid, vma->vm_start,
+		       vma->vm_end, f & VM_READ ? 'r' : '-', f & VM_WRITE ? 'w' : '-',
+		       f & VM_EXEC ? 'x' : '-', f & VM_GUARD ? 'G' : '-', f & VM_STACK ? 'S' : '-',
+		       vma->vm_file ? 'I' : '-');
 	vmas_shown++;
 	return 0;
 }

@@ -74,9 +74,9 @@ struct bpf_iter_task_vma {
 	int state;           /* 0 active, 1 ended, < 0 the -errno that ended it */
 	uint64_t fetch_from; /* the next batch has VMAs with vm_end above this */
 	uint64_t floor;      /* vm_end of the last VMA returned: later ones start at or above it */
-	bool returned;       /* whether floor is set (before that, anything the kernel gives goes) */
-	uint32_t count;      /* VMAs in batch */
-	uint32_t pos;        /* batch[pos..count) not yet looked at */
+	bool returned;  /* whether floor is set (before that, anything the kernel gives goes) */
+	uint32_t count; /* VMAs in batch */
+	uint32_t pos;   /* batch[pos..count) not yet looked at */
 	struct bpf_vma batch[BPF_ITER_TASK_VMA_BATCH];
 };
 
@@ -93,11 +93,10 @@ void bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it);
  * The iterator lives in the loop's scope and is destroyed (cleanup attribute) on every way out:
  * the end of the walk, break, return and goto. If new fails the body never runs.
  */
-#define bpf_for_each(type, cur, ...)                                                          \
-	for (struct bpf_iter_##type __bpf_it                                                  \
-		     __attribute__((cleanup(bpf_iter_##type##_destroy))),                     \
-	     *__bpf_started __attribute__((unused)) =                                         \
-		     (bpf_iter_##type##_new(&__bpf_it, __VA_ARGS__), (void *)0);             \
+#define bpf_for_each(type, cur, ...)                                                               \
+	for (struct bpf_iter_##type __bpf_it __attribute__((cleanup(bpf_iter_##type##_destroy))),  \
+	     *__bpf_started                                                                        \
+	     __attribute__((unused)) = (bpf_iter_##type##_new(&__bpf_it, __VA_ARGS__), (void *)0); \
 	     ((cur) = bpf_iter_##type##_next(&__bpf_it)) != NULL;)
 
 #endif

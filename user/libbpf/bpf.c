@@ -25,8 +25,8 @@ static void copy_name(char dst[BPF_OBJ_NAME_LEN], const char *name)
 		dst[i] = name[i];
 }
 
-int bpf_map_create(enum bpf_map_type map_type, const char *map_name, __u32 key_size, __u32 value_size,
-		   __u32 max_entries, const struct bpf_map_create_opts *opts)
+int bpf_map_create(enum bpf_map_type map_type, const char *map_name, __u32 key_size,
+		   __u32 value_size, __u32 max_entries, const struct bpf_map_create_opts *opts)
 {
 	union bpf_attr a;
 
@@ -51,7 +51,8 @@ int bpf_map_create(enum bpf_map_type map_type, const char *map_name, __u32 key_s
 }
 
 int bpf_prog_load(enum bpf_prog_type prog_type, const char *prog_name, const char *license,
-		  const struct bpf_insn *insns, size_t insn_cnt, const struct bpf_prog_load_opts *opts)
+		  const struct bpf_insn *insns, size_t insn_cnt,
+		  const struct bpf_prog_load_opts *opts)
 {
 	union bpf_attr a;
 	int fd;
@@ -264,7 +265,8 @@ struct attr_link_create {
 	};
 };
 
-int bpf_link_create(int prog_fd, int target_fd, __u32 attach_type, const struct bpf_link_create_opts *opts)
+int bpf_link_create(int prog_fd, int target_fd, __u32 attach_type,
+		    const struct bpf_link_create_opts *opts)
 {
 	struct attr_link_create a;
 

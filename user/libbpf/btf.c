@@ -82,7 +82,8 @@ static bool type_refs_ok(const struct btf *btf, const struct btf_type *t)
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION:
 		for (uint16_t i = 0; i < vlen; i++)
-			if (!name_ok(btf, btf_members(t)[i].name_off) || !id_ok(btf, btf_members(t)[i].type))
+			if (!name_ok(btf, btf_members(t)[i].name_off) ||
+			    !id_ok(btf, btf_members(t)[i].type))
 				return false;
 		return true;
 	case BTF_KIND_ENUM:
@@ -95,7 +96,8 @@ static bool type_refs_ok(const struct btf *btf, const struct btf_type *t)
 		if (!id_ok(btf, t->type))
 			return false;
 		for (uint16_t i = 0; i < vlen; i++)
-			if (!name_ok(btf, btf_params(t)[i].name_off) || !id_ok(btf, btf_params(t)[i].type))
+			if (!name_ok(btf, btf_params(t)[i].name_off) ||
+			    !id_ok(btf, btf_params(t)[i].type))
 				return false;
 		return true;
 	case BTF_KIND_DATASEC:
@@ -126,8 +128,8 @@ int btf_parse(const void *data, size_t size, struct btf **out, const char **why)
 		return -EINVAL;
 	uint64_t body = size - hdr.hdr_len;
 	*why = "type or string section outside the blob";
-	if ((uint64_t)hdr.type_off + hdr.type_len > body || (uint64_t)hdr.str_off + hdr.str_len > body ||
-	    hdr.type_off % 4)
+	if ((uint64_t)hdr.type_off + hdr.type_len > body ||
+	    (uint64_t)hdr.str_off + hdr.str_len > body || hdr.type_off % 4)
 		return -EINVAL;
 	*why = "type and string sections overlap";
 	if (hdr.type_len && hdr.str_len && hdr.type_off < (uint64_t)hdr.str_off + hdr.str_len &&

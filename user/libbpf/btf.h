@@ -156,7 +156,8 @@ static inline uint32_t btf_member_bitfield_size(const struct btf_type *t, uint32
 static inline int64_t btf_enum_value(const struct btf_type *t, uint32_t i)
 {
 	if (btf_kind(t) == BTF_KIND_ENUM)
-		return btf_kflag(t) ? (int64_t)btf_enums(t)[i].val : (int64_t)(uint32_t)btf_enums(t)[i].val;
+		return btf_kflag(t) ? (int64_t)btf_enums(t)[i].val
+				    : (int64_t)(uint32_t)btf_enums(t)[i].val;
 	const struct btf_enum64 *e = &btf_enums64(t)[i];
 	return (int64_t)(((uint64_t)e->val_hi32 << 32) | e->val_lo32);
 }

@@ -25,8 +25,9 @@ struct btf_ext_header {
  * Indexes one kind's blocks in body[off, off + len): the record size (at least min_rec, a
  * multiple of 4), then whole blocks up to the end. Two passes: count, then fill.
  */
-static int parse_info(struct btf_ext_info *info, const uint8_t *body, uint64_t body_len, uint32_t off,
-		      uint32_t len, uint32_t min_rec, const struct btf *btf, const char **why)
+static int parse_info(struct btf_ext_info *info, const uint8_t *body, uint64_t body_len,
+		      uint32_t off, uint32_t len, uint32_t min_rec, const struct btf *btf,
+		      const char **why)
 {
 	memset(info, 0, sizeof(*info));
 	if (len == 0)
@@ -105,11 +106,11 @@ int btf_ext_parse(const void *data, size_t size, const struct btf *btf, struct b
 	r = parse_info(&ext->func_info, body, body_len, hdr.func_info_off, hdr.func_info_len,
 		       sizeof(struct bpf_func_info_rec), btf, why);
 	if (!r)
-		r = parse_info(&ext->line_info, body, body_len, hdr.line_info_off, hdr.line_info_len,
-			       sizeof(struct bpf_line_info_rec), btf, why);
+		r = parse_info(&ext->line_info, body, body_len, hdr.line_info_off,
+			       hdr.line_info_len, sizeof(struct bpf_line_info_rec), btf, why);
 	if (!r)
-		r = parse_info(&ext->core_relo, body, body_len, hdr.core_relo_off, hdr.core_relo_len,
-			       sizeof(struct bpf_core_relo_rec), btf, why);
+		r = parse_info(&ext->core_relo, body, body_len, hdr.core_relo_off,
+			       hdr.core_relo_len, sizeof(struct bpf_core_relo_rec), btf, why);
 	if (r) {
 		btf_ext_free(ext);
 		return r;

@@ -57,9 +57,9 @@ struct bpf_core_relo_rec {
 
 /* One block: the records of one ELF section. */
 struct btf_ext_sec {
-	const char *sec_name;  /* in the object's BTF strings */
+	const char *sec_name; /* in the object's BTF strings */
 	uint32_t num;
-	const uint8_t *recs;   /* num records of the kind's rec_size, 4-byte aligned */
+	const uint8_t *recs; /* num records of the kind's rec_size, 4-byte aligned */
 };
 
 struct btf_ext_info {

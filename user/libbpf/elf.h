@@ -49,7 +49,7 @@
 
 /* BPF relocation types (Linux's Documentation/bpf/llvm_reloc.rst). */
 #define R_BPF_NONE 0
-#define R_BPF_64_64 1  /* ld_imm64's 64-bit immediate */
+#define R_BPF_64_64 1 /* ld_imm64's 64-bit immediate */
 #define R_BPF_64_ABS64 2
 #define R_BPF_64_ABS32 3
 #define R_BPF_64_NODYLD32 4
@@ -65,8 +65,8 @@ struct elf64_sym {
 };
 
 #define ELF_ST_BIND(info) ((info) >> 4)
-#define ELF_ST_TYPE(info) ((info) & 0xf)
-#define ELF_ST_VISIBILITY(other) ((other) & 0x3)
+#define ELF_ST_TYPE(info) ((info)&0xf)
+#define ELF_ST_VISIBILITY(other) ((other)&0x3)
 
 struct elf64_rel {
 	uint64_t r_offset;
@@ -94,10 +94,10 @@ struct elf_file {
 	size_t size;
 	struct elf_sec *secs; /* secs[0] is the null section */
 	uint32_t nr_secs;
-	uint32_t symtab_sec;       /* 0: no symbol table */
-	struct elf64_sym *syms;    /* copied out, nr_syms of them (syms[0] the null symbol) */
+	uint32_t symtab_sec;    /* 0: no symbol table */
+	struct elf64_sym *syms; /* copied out, nr_syms of them (syms[0] the null symbol) */
 	uint32_t nr_syms;
-	const char *strtab;        /* the symbol names, strtab_size bytes, NUL-terminated */
+	const char *strtab; /* the symbol names, strtab_size bytes, NUL-terminated */
 	size_t strtab_size;
 };
 

@@ -85,8 +85,8 @@ static bool func_compat(const struct btf *lb, const struct btf_type *lf, const s
 	const struct btf_type *lp = btf_type_by_id(lb, lf->type);
 	const struct btf_type *kp = btf_type_by_id(kb, kf->type);
 
-	return lp && kp && btf_kind(lp) == BTF_KIND_FUNC_PROTO && btf_kind(kp) == BTF_KIND_FUNC_PROTO &&
-	       btf_vlen(lp) == btf_vlen(kp);
+	return lp && kp && btf_kind(lp) == BTF_KIND_FUNC_PROTO &&
+	       btf_kind(kp) == BTF_KIND_FUNC_PROTO && btf_vlen(lp) == btf_vlen(kp);
 }
 
 int externs_resolve(struct bpf_object *obj)
@@ -98,7 +98,8 @@ int externs_resolve(struct bpf_object *obj)
 		return 0;
 	kbtf = obj_kernel_btf(obj, &err);
 	if (!kbtf) {
-		pr_warn("extern '%s': cannot be resolved without the kernel's BTF\n", obj->externs[0].name);
+		pr_warn("extern '%s': cannot be resolved without the kernel's BTF\n",
+			obj->externs[0].name);
 		return err;
 	}
 	for (uint32_t i = 0; i < obj->nr_externs; i++) {
@@ -116,16 +117,18 @@ int externs_resolve(struct bpf_object *obj)
 		if (id < 0) {
 			if (e->weak) {
 				e->kernel_btf_id = 0;
-				pr_debug("extern '%s': not in the kernel, weak: resolved to 0\n", e->name);
+				pr_debug("extern '%s': not in the kernel, weak: resolved to 0\n",
+					 e->name);
 				continue;
 			}
-			pr_warn("extern (%s ksym) '%s': not found in the kernel's BTF\n", e->is_func ? "func" : "var",
-				e->name);
+			pr_warn("extern (%s ksym) '%s': not found in the kernel's BTF\n",
+				e->is_func ? "func" : "var", e->name);
 			return -ESRCH;
 		}
-		if (e->is_func && !func_compat(obj->btf, btf_type_by_id(obj->btf, e->local_btf_id), kbtf,
-					       btf_type_by_id(kbtf, (uint32_t)id))) {
-			pr_warn("extern (func ksym) '%s': its declaration does not match the kernel's\n", e->name);
+		if (e->is_func && !func_compat(obj->btf, btf_type_by_id(obj->btf, e->local_btf_id),
+					       kbtf, btf_type_by_id(kbtf, (uint32_t)id))) {
+			pr_warn("extern (func ksym) '%s': its declaration does not match the kernel's\n",
+				e->name);
 			return -EINVAL;
 		}
 		e->kernel_btf_id = id;

@@ -59,8 +59,9 @@ int kernel_btf_fetch(struct btf **out)
 	*out = NULL;
 	while (!bpf_btf_get_next_id(id, &id)) {
 		int fd = bpf_btf_get_fd_by_id(id);
+		/* gone since it was listed */
 		if (fd == -ENOENT)
-			continue; /* gone since it was listed */
+			continue;
 		if (fd < 0)
 			return fd;
 		int r = fetch_if_vmlinux(fd, out);

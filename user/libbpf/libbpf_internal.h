@@ -45,7 +45,8 @@
 /* ---------------------------------------------------------------------------------------------
  * Messages and errno (print.c)
  */
-void libbpf_print(enum libbpf_print_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void libbpf_print(enum libbpf_print_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 #define pr_warn(fmt, ...) libbpf_print(LIBBPF_WARN, "libbpf: " fmt, ##__VA_ARGS__)
 #define pr_info(fmt, ...) libbpf_print(LIBBPF_INFO, "libbpf: " fmt, ##__VA_ARGS__)
 #define pr_debug(fmt, ...) libbpf_print(LIBBPF_DEBUG, "libbpf: " fmt, ##__VA_ARGS__)
@@ -74,7 +75,7 @@ static inline void *libbpf_err_ptr(int err)
  * and every byte past lib_sz (when the caller's struct is longer) zero. Prints why not.
  */
 bool libbpf_opts_valid(const void *opts, size_t lib_sz, const char *type_name);
-#define OPTS_VALID(opts, type)                                                            \
+#define OPTS_VALID(opts, type) \
 	(!(opts) || libbpf_opts_valid((opts), offsetofend(struct type, type##__last_field), #type))
 #define OPTS_HAS(opts, field) ((opts) && (opts)->sz >= offsetofend(__typeof__(*(opts)), field))
 #define OPTS_GET(opts, field, fallback) (OPTS_HAS(opts, field) ? (opts)->field : (fallback))
@@ -83,21 +84,22 @@ bool libbpf_opts_valid(const void *opts, size_t lib_sz, const char *type_name);
  * Section definitions (program.c): what a program's ELF section name means, as libbpf reads it.
  */
 enum attach_kind {
-	ATTACH_NONE,    /* nothing to attach to (syscall, tc, perf_event, ...) */
-	ATTACH_RAW_TP,  /* BPF_RAW_TRACEPOINT_OPEN with the name after '/' */
-	ATTACH_TRACE,   /* BPF_RAW_TRACEPOINT_OPEN on the program's BTF target */
-	ATTACH_ITER,    /* BPF_LINK_CREATE, BPF_TRACE_ITER */
+	ATTACH_NONE,   /* nothing to attach to (syscall, tc, perf_event, ...) */
+	ATTACH_RAW_TP, /* BPF_RAW_TRACEPOINT_OPEN with the name after '/' */
+	ATTACH_TRACE,  /* BPF_RAW_TRACEPOINT_OPEN on the program's BTF target */
+	ATTACH_ITER,   /* BPF_LINK_CREATE, BPF_TRACE_ITER */
 };
 
 struct sec_def {
 	const char *prefix;
-	bool plus;              /* matches "prefix" and "prefix/..." (libbpf's "prefix+") */
+	bool plus; /* matches "prefix" and "prefix/..." (libbpf's "prefix+") */
 	enum bpf_prog_type type;
-	uint32_t attach_type;   /* expected_attach_type */
+	uint32_t attach_type; /* expected_attach_type */
 	bool sleepable;
 	enum attach_kind attach;
-	const char *btf_prefix; /* non-NULL: the target after '/' is kernel BTF btf_prefix + target */
-	int btf_kind;           /* ... of this BTF kind */
+	/* non-NULL: the target after '/' is kernel BTF btf_prefix + target */
+	const char *btf_prefix;
+	int btf_kind; /* ... of this BTF kind */
 };
 
 /* The definition section name sec falls under (a leading '?' already removed), or NULL. */
@@ -112,17 +114,17 @@ const char *sec_target(const char *sec);
 /* A BPF function: an STT_FUNC symbol of a code section (an entry program, or a .text subprogram). */
 struct code_func {
 	const char *name;
-	uint32_t sec;  /* ELF section */
-	uint32_t off;  /* first instruction in the section */
-	uint32_t cnt;  /* instructions */
-	int prog;      /* index in obj->progs, or -1 for a subprogram */
+	uint32_t sec; /* ELF section */
+	uint32_t off; /* first instruction in the section */
+	uint32_t cnt; /* instructions */
+	int prog;     /* index in obj->progs, or -1 for a subprogram */
 };
 
 struct bpf_program {
 	struct bpf_object *obj;
 	const char *name;
-	const char *sec_name;     /* as written, '?' included */
-	uint32_t func;            /* obj->funcs index */
+	const char *sec_name;      /* as written, '?' included */
+	uint32_t func;             /* obj->funcs index */
 	const struct sec_def *def; /* NULL: a section name this loader does not know */
 	enum bpf_prog_type type;
 	uint32_t expected_attach_type;
@@ -130,9 +132,9 @@ struct bpf_program {
 	bool autoload;
 	bool autoattach;
 	uint32_t log_level;
-	char *log_buf;            /* the caller's, or NULL */
+	char *log_buf; /* the caller's, or NULL */
 	size_t log_size;
-	int fd;                   /* -1 until loaded */
+	int fd; /* -1 until loaded */
 };
 
 enum map_kind {
@@ -147,13 +149,13 @@ struct bpf_map {
 	char name[BPF_OBJ_NAME_LEN]; /* what the kernel is told (cut, sanitized as libbpf does) */
 	const char *real_name;       /* the .maps variable, or the data section's name */
 	enum map_kind kind;
-	uint32_t sec;                /* ELF section */
-	uint64_t sec_off;            /* .maps: where the definition starts */
+	uint32_t sec;     /* ELF section */
+	uint64_t sec_off; /* .maps: where the definition starts */
 	uint32_t type, key_size, value_size, max_entries, map_flags, numa_node;
 	uint64_t map_extra;
 	uint32_t btf_key_type_id, btf_value_type_id; /* in the object's BTF; 0 for none */
-	int fd;                      /* -1 until created */
-	void *mmaped;                /* data maps: the image, then the map itself (mmap) */
+	int fd;                                      /* -1 until created */
+	void *mmaped; /* data maps: the image, then the map itself (mmap) */
 	size_t mmap_sz;
 };
 
@@ -162,8 +164,8 @@ struct extern_desc {
 	const char *name;
 	bool is_func;
 	bool weak;
-	uint32_t local_btf_id;  /* FUNC or VAR in the object's BTF */
-	int32_t kernel_btf_id;  /* after resolution: its id in the kernel's BTF (0: weak, absent) */
+	uint32_t local_btf_id; /* FUNC or VAR in the object's BTF */
+	int32_t kernel_btf_id; /* after resolution: its id in the kernel's BTF (0: weak, absent) */
 };
 
 enum reloc_kind {
@@ -175,12 +177,12 @@ enum reloc_kind {
 };
 
 struct reloc {
-	uint32_t insn;       /* instruction index in its section */
+	uint32_t insn; /* instruction index in its section */
 	enum reloc_kind kind;
-	uint32_t map;        /* MAP, DATA: obj->maps index */
-	uint32_t data_off;   /* DATA: offset in the map's value */
-	uint32_t ext;        /* EXTERN: obj->externs index */
-	uint32_t tgt_sec;    /* CALL, FUNC_ADDR: the target instruction */
+	uint32_t map;      /* MAP, DATA: obj->maps index */
+	uint32_t data_off; /* DATA: offset in the map's value */
+	uint32_t ext;      /* EXTERN: obj->externs index */
+	uint32_t tgt_sec;  /* CALL, FUNC_ADDR: the target instruction */
 	uint32_t tgt_insn;
 };
 
@@ -212,13 +214,13 @@ struct bpf_object {
 	uint32_t nr_maps;
 	struct extern_desc *externs;
 	uint32_t nr_externs;
-	char *log_buf;           /* from the open options */
+	char *log_buf; /* from the open options */
 	size_t log_size;
 	uint32_t log_level;
-	bool loaded;             /* bpf_object__load ran (successfully or not) */
-	struct btf *kernel_btf;  /* during load only */
-	int kernel_btf_err;      /* why it could not be had (0: not tried yet) */
-	int btf_fd;              /* the object's BTF in the kernel, or -1 */
+	bool loaded;            /* bpf_object__load ran (successfully or not) */
+	struct btf *kernel_btf; /* during load only */
+	int kernel_btf_err;     /* why it could not be had (0: not tried yet) */
+	int btf_fd;             /* the object's BTF in the kernel, or -1 */
 };
 
 /* object.c */
@@ -264,7 +266,8 @@ struct prog_image {
 	struct bpf_line_info_rec *line_info;
 	uint32_t nr_line_info;
 };
-int link_program(struct bpf_object *obj, struct bpf_program *prog, bool with_btf_info, struct prog_image *img);
+int link_program(struct bpf_object *obj, struct bpf_program *prog, bool with_btf_info,
+		 struct prog_image *img);
 void prog_image_free(struct prog_image *img);
 
 /* load.c */

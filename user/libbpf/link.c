@@ -35,7 +35,8 @@ static int loaded_fd(const struct bpf_program *prog)
 	return prog->fd;
 }
 
-struct bpf_link *bpf_program__attach_raw_tracepoint(const struct bpf_program *prog, const char *tp_name)
+struct bpf_link *bpf_program__attach_raw_tracepoint(const struct bpf_program *prog,
+						    const char *tp_name)
 {
 	int pfd = loaded_fd(prog);
 
@@ -43,8 +44,8 @@ struct bpf_link *bpf_program__attach_raw_tracepoint(const struct bpf_program *pr
 		return libbpf_err_ptr(pfd);
 	int fd = bpf_raw_tracepoint_open(tp_name, pfd);
 	if (fd < 0) {
-		pr_warn("prog '%s': failed to attach to raw tracepoint '%s': %s\n", prog->name, tp_name,
-			libbpf_errstr(fd));
+		pr_warn("prog '%s': failed to attach to raw tracepoint '%s': %s\n", prog->name,
+			tp_name, libbpf_errstr(fd));
 		return libbpf_err_ptr(fd);
 	}
 	return new_link(fd);
@@ -64,7 +65,8 @@ struct bpf_link *bpf_program__attach_trace(const struct bpf_program *prog)
 	return new_link(fd);
 }
 
-struct bpf_link *bpf_program__attach_iter(const struct bpf_program *prog, const struct bpf_iter_attach_opts *opts)
+struct bpf_link *bpf_program__attach_iter(const struct bpf_program *prog,
+					  const struct bpf_iter_attach_opts *opts)
 {
 	if (!OPTS_VALID(opts, bpf_iter_attach_opts))
 		return libbpf_err_ptr(-EINVAL);
@@ -75,7 +77,8 @@ struct bpf_link *bpf_program__attach_iter(const struct bpf_program *prog, const 
 		    .iter_info_len = OPTS_GET(opts, link_info_len, 0));
 	int fd = bpf_link_create(pfd, 0, ATTACH_TRACE_ITER, &lopts);
 	if (fd < 0) {
-		pr_warn("prog '%s': failed to attach to iterator: %s\n", prog->name, libbpf_errstr(fd));
+		pr_warn("prog '%s': failed to attach to iterator: %s\n", prog->name,
+			libbpf_errstr(fd));
 		return libbpf_err_ptr(fd);
 	}
 	return new_link(fd);
@@ -89,7 +92,8 @@ struct bpf_link *bpf_program__attach(const struct bpf_program *prog)
 	switch (prog->def ? prog->def->attach : ATTACH_NONE) {
 	case ATTACH_RAW_TP:
 		if (!target) {
-			pr_warn("prog '%s': section '%s' names no tracepoint to attach to\n", prog->name, prog->sec_name);
+			pr_warn("prog '%s': section '%s' names no tracepoint to attach to\n",
+				prog->name, prog->sec_name);
 			return libbpf_err_ptr(-EINVAL);
 		}
 		return bpf_program__attach_raw_tracepoint(prog, target);
@@ -98,7 +102,8 @@ struct bpf_link *bpf_program__attach(const struct bpf_program *prog)
 	case ATTACH_ITER:
 		return bpf_program__attach_iter(prog, NULL);
 	default:
-		pr_warn("prog '%s': section '%s' has nothing to attach to\n", prog->name, prog->sec_name);
+		pr_warn("prog '%s': section '%s' has nothing to attach to\n", prog->name,
+			prog->sec_name);
 		return libbpf_err_ptr(-EOPNOTSUPP);
 	}
 }

@@ -51,7 +51,8 @@ static int place(struct linker *l, uint32_t f)
 	struct prog_image *img = l->img;
 
 	if (img->cnt + (uint64_t)fn->cnt > 1000000) {
-		pr_warn("prog '%s': more than 10^6 instructions with its subprograms\n", l->prog->name);
+		pr_warn("prog '%s': more than 10^6 instructions with its subprograms\n",
+			l->prog->name);
 		return -E2BIG;
 	}
 	if (img->cnt + fn->cnt > l->cap) {
@@ -67,7 +68,8 @@ static int place(struct linker *l, uint32_t f)
 		return -ENOMEM;
 	l->placed = p;
 	p[l->nr_placed] = (struct placed){f, img->cnt};
-	memcpy(img->insns + img->cnt, l->obj->code[fn->sec].insns + fn->off, (size_t)fn->cnt * sizeof(struct bpf_insn));
+	memcpy(img->insns + img->cnt, l->obj->code[fn->sec].insns + fn->off,
+	       (size_t)fn->cnt * sizeof(struct bpf_insn));
 	img->cnt += fn->cnt;
 	return (int)l->nr_placed++;
 }
@@ -76,7 +78,8 @@ static int place(struct linker *l, uint32_t f)
  * The image index of section instruction tgt_insn of tgt_sec, placing its function if needed, for
  * a reference from function `from`: -errno if the target is not code this program may contain.
  */
-static int64_t target_pos(struct linker *l, uint32_t from, uint32_t tgt_sec, uint32_t tgt_insn, uint32_t at)
+static int64_t target_pos(struct linker *l, uint32_t from, uint32_t tgt_sec, uint32_t tgt_insn,
+			  uint32_t at)
 {
 	const struct code_func *fn = obj_func_at(l->obj, tgt_sec, tgt_insn);
 	const struct code_func *src = &l->obj->funcs[l->placed[from].func];
@@ -89,7 +92,8 @@ static int64_t target_pos(struct linker *l, uint32_t from, uint32_t tgt_sec, uin
 	uint32_t f = (uint32_t)(fn - l->obj->funcs);
 	if (fn->sec != l->obj->text_sec && fn != src) {
 		pr_warn("prog '%s': insn %u refers to '%s', an entry program of section '%s'; only .text functions "
-			"can be called\n", l->prog->name, at, fn->name, l->obj->elf.secs[fn->sec].name);
+			"can be called\n",
+			l->prog->name, at, fn->name, l->obj->elf.secs[fn->sec].name);
 		return -EINVAL;
 	}
 	for (uint32_t i = 0; i < l->nr_placed; i++)
@@ -170,8 +174,8 @@ static int apply_core(struct linker *l, uint32_t k)
 
 		memcpy(&rec, es->recs + (size_t)i * obj->btf_ext->core_relo.rec_size, sizeof(rec));
 		if (rec.insn_off % 8) {
-			pr_warn("prog '%s': CO-RE relocation #%u of '%s' is not on an instruction\n", l->prog->name, i,
-				sname);
+			pr_warn("prog '%s': CO-RE relocation #%u of '%s' is not on an instruction\n",
+				l->prog->name, i, sname);
 			return -EINVAL;
 		}
 		uint32_t si = rec.insn_off / 8;
@@ -187,16 +191,18 @@ static int apply_core(struct linker *l, uint32_t k)
 		}
 		r = core_calc_relo(obj->btf, &rec, targ, &res, msg, sizeof(msg));
 		if (!r)
-			r = core_patch_insn(l->img->insns, l->img->cnt, l->placed[k].at + (si - fn->off), &rec, &res,
-					    msg, sizeof(msg));
+			r = core_patch_insn(l->img->insns, l->img->cnt,
+					    l->placed[k].at + (si - fn->off), &rec, &res, msg,
+					    sizeof(msg));
 		if (r) {
 			pr_warn("prog '%s': CO-RE relocation #%u (kind %u, insn %u of '%s') failed: %s\n",
 				l->prog->name, i, rec.kind, si, sname, msg);
 			return r;
 		}
 		if (res.poison)
-			pr_debug("prog '%s': CO-RE relocation #%u: no match in the kernel, insn %u poisoned\n",
-				 l->prog->name, i, si);
+			pr_debug(
+				"prog '%s': CO-RE relocation #%u: no match in the kernel, insn %u poisoned\n",
+				l->prog->name, i, si);
 	}
 	return 0;
 }
@@ -210,7 +216,8 @@ static int add_btf_info(struct linker *l, uint32_t k)
 	const char *sname = obj->elf.secs[fn->sec].name;
 
 	for (int kind = 0; kind < 2; kind++) {
-		const struct btf_ext_info *info = kind ? &obj->btf_ext->line_info : &obj->btf_ext->func_info;
+		const struct btf_ext_info *info =
+			kind ? &obj->btf_ext->line_info : &obj->btf_ext->func_info;
 		const struct btf_ext_sec *es = btf_ext_find_sec(info, sname);
 
 		for (uint32_t i = 0; es && i < es->num; i++) {
@@ -222,14 +229,16 @@ static int add_btf_info(struct linker *l, uint32_t k)
 				continue;
 			uint32_t pos = l->placed[k].at + (off / 8 - fn->off);
 			if (kind == 0) {
-				struct bpf_func_info_rec *p = realloc(img->func_info, (img->nr_func_info + 1) * sizeof(*p));
+				struct bpf_func_info_rec *p = realloc(
+					img->func_info, (img->nr_func_info + 1) * sizeof(*p));
 				if (!p)
 					return -ENOMEM;
 				img->func_info = p;
 				memcpy(&p[img->nr_func_info], rec, sizeof(*p));
 				p[img->nr_func_info++].insn_off = pos;
 			} else {
-				struct bpf_line_info_rec *p = realloc(img->line_info, (img->nr_line_info + 1) * sizeof(*p));
+				struct bpf_line_info_rec *p = realloc(
+					img->line_info, (img->nr_line_info + 1) * sizeof(*p));
 				if (!p)
 					return -ENOMEM;
 				img->line_info = p;
@@ -255,7 +264,8 @@ static int link_func(struct linker *l, uint32_t k)
 		int err = 0;
 
 		if (is_ldimm64(&insn) && i + 1 == fn->cnt) {
-			pr_warn("prog '%s': function '%s' ends in the middle of an ld_imm64\n", l->prog->name, fn->name);
+			pr_warn("prog '%s': function '%s' ends in the middle of an ld_imm64\n",
+				l->prog->name, fn->name);
 			return -EINVAL;
 		}
 		if (r) {
@@ -263,8 +273,8 @@ static int link_func(struct linker *l, uint32_t k)
 		} else if (insn.code == (BPF_JMP | BPF_CALL) && insn.src_reg == BPF_PSEUDO_CALL) {
 			int64_t t = (int64_t)si + insn.imm + 1;
 			if (t < 0 || t >= obj->code[fn->sec].insn_cnt) {
-				pr_warn("prog '%s': call at insn %u of '%s' leaves the section\n", l->prog->name, si,
-					obj->elf.secs[fn->sec].name);
+				pr_warn("prog '%s': call at insn %u of '%s' leaves the section\n",
+					l->prog->name, si, obj->elf.secs[fn->sec].name);
 				return -EINVAL;
 			}
 			int64_t pos = target_pos(l, k, fn->sec, (uint32_t)t, si);
@@ -283,9 +293,11 @@ static int link_func(struct linker *l, uint32_t k)
 	return r;
 }
 
-int link_program(struct bpf_object *obj, struct bpf_program *prog, bool with_btf_info, struct prog_image *img)
+int link_program(struct bpf_object *obj, struct bpf_program *prog, bool with_btf_info,
+		 struct prog_image *img)
 {
-	struct linker l = {.obj = obj, .prog = prog, .img = img, .btf_info = with_btf_info && obj->btf_ext};
+	struct linker l = {
+		.obj = obj, .prog = prog, .img = img, .btf_info = with_btf_info && obj->btf_ext};
 	int r;
 
 	memset(img, 0, sizeof(*img));

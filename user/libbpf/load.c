@@ -36,18 +36,21 @@ static int attach_btf_id(struct bpf_object *obj, struct bpf_program *prog, uint3
 	if (!d || !d->btf_prefix || d->type != prog->type)
 		return 0;
 	if (!target) {
-		pr_warn("prog '%s': section '%s' names no attach target\n", prog->name, prog->sec_name);
+		pr_warn("prog '%s': section '%s' names no attach target\n", prog->name,
+			prog->sec_name);
 		return -EINVAL;
 	}
 	struct btf *kbtf = obj_kernel_btf(obj, &err);
 	if (!kbtf) {
-		pr_warn("prog '%s': attach target '%s' cannot be found without the kernel's BTF\n", prog->name, target);
+		pr_warn("prog '%s': attach target '%s' cannot be found without the kernel's BTF\n",
+			prog->name, target);
 		return err;
 	}
 	snprintf(name, sizeof(name), "%s%s", d->btf_prefix, target);
 	int r = btf_find_by_name_kind(kbtf, name, d->btf_kind);
 	if (r < 0) {
-		pr_warn("prog '%s': the kernel has no attach target '%s' (BTF %s)\n", prog->name, target, name);
+		pr_warn("prog '%s': the kernel has no attach target '%s' (BTF %s)\n", prog->name,
+			target, name);
 		return -ESRCH;
 	}
 	*id = (uint32_t)r;
@@ -55,7 +58,8 @@ static int attach_btf_id(struct bpf_object *obj, struct bpf_program *prog, uint3
 }
 
 /* Whether the kernel loads programs of prog's kind at all: 0 yes, -EOPNOTSUPP no. */
-static int probe_type(struct bpf_object *obj, struct bpf_program *prog, const struct bpf_prog_load_opts *base)
+static int probe_type(struct bpf_object *obj, struct bpf_program *prog,
+		      const struct bpf_prog_load_opts *base)
 {
 	const struct bpf_insn insns[] = {
 		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0},
@@ -77,8 +81,8 @@ static void print_log(const struct bpf_program *prog, const char *log)
 	if (!log || !log[0])
 		return;
 	size_t n = strlen(log);
-	pr_warn("prog '%s': -- BEGIN PROG LOAD LOG --\n%s%s-- END PROG LOAD LOG --\n", prog->name, log,
-		log[n - 1] == '\n' ? "" : "\n");
+	pr_warn("prog '%s': -- BEGIN PROG LOAD LOG --\n%s%s-- END PROG LOAD LOG --\n", prog->name,
+		log, log[n - 1] == '\n' ? "" : "\n");
 }
 
 int load_program(struct bpf_object *obj, struct bpf_program *prog)
@@ -90,7 +94,8 @@ int load_program(struct bpf_object *obj, struct bpf_program *prog)
 	int fd, r;
 
 	if (prog->type == BPF_PROG_TYPE_UNSPEC) {
-		pr_warn("prog '%s': section '%s' gives no program type\n", prog->name, prog->sec_name);
+		pr_warn("prog '%s': section '%s' gives no program type\n", prog->name,
+			prog->sec_name);
 		return -EINVAL;
 	}
 	r = attach_btf_id(obj, prog, &btf_id);
@@ -99,8 +104,8 @@ int load_program(struct bpf_object *obj, struct bpf_program *prog)
 		opts.expected_attach_type = prog->expected_attach_type;
 		opts.prog_flags = prog->prog_flags;
 		if (probe_type(obj, prog, &opts) == -EOPNOTSUPP) {
-			pr_warn("prog '%s': the kernel cannot load programs of type %u (section '%s')\n", prog->name,
-				prog->type, prog->sec_name);
+			pr_warn("prog '%s': the kernel cannot load programs of type %u (section '%s')\n",
+				prog->name, prog->type, prog->sec_name);
 			return -EOPNOTSUPP;
 		}
 	}
@@ -139,8 +144,8 @@ int load_program(struct bpf_object *obj, struct bpf_program *prog)
 
 	fd = bpf_prog_load(prog->type, prog->name, obj->license, img.insns, img.cnt, &opts);
 	if (fd < 0 && opts.func_info_cnt) {
-		pr_debug("prog '%s': load with BTF info failed (%s), retrying without\n", prog->name,
-			 libbpf_errstr(fd));
+		pr_debug("prog '%s': load with BTF info failed (%s), retrying without\n",
+			 prog->name, libbpf_errstr(fd));
 		opts.prog_btf_fd = opts.func_info_cnt = opts.line_info_cnt = 0;
 		opts.func_info = opts.line_info = NULL;
 		opts.func_info_rec_size = opts.line_info_rec_size = 0;
@@ -163,7 +168,8 @@ int load_program(struct bpf_object *obj, struct bpf_program *prog)
 				opts.log_buf = big;
 				opts.log_size = LOG_BUF_MAX;
 				big[0] = 0;
-				fd = bpf_prog_load(prog->type, prog->name, obj->license, img.insns, img.cnt, &opts);
+				fd = bpf_prog_load(prog->type, prog->name, obj->license, img.insns,
+						   img.cnt, &opts);
 			}
 		}
 	}
@@ -176,8 +182,8 @@ int load_program(struct bpf_object *obj, struct bpf_program *prog)
 	}
 	r = fd;
 	if (r == -EINVAL && probe_type(obj, prog, &opts) == -EOPNOTSUPP) {
-		pr_warn("prog '%s': the kernel cannot load programs of type %u (section '%s')\n", prog->name,
-			prog->type, prog->sec_name);
+		pr_warn("prog '%s': the kernel cannot load programs of type %u (section '%s')\n",
+			prog->name, prog->type, prog->sec_name);
 		r = -EOPNOTSUPP;
 		goto out;
 	}
@@ -214,7 +220,8 @@ static bool fixup_datasecs(struct bpf_object *obj)
 			bool found = false;
 			for (uint32_t s = 1; s < obj->elf.nr_syms && !found; s++) {
 				const struct elf64_sym *sym = &obj->elf.syms[s];
-				if (sym->st_shndx == sec && !strcmp(elf_sym_name(&obj->elf, sym), vname)) {
+				if (sym->st_shndx == sec &&
+				    !strcmp(elf_sym_name(&obj->elf, sym), vname)) {
 					vs[i].offset = (uint32_t)sym->st_value;
 					found = true;
 				}
@@ -233,8 +240,8 @@ static void upload_btf(struct bpf_object *obj)
 		return;
 	int fd = bpf_btf_load(obj->btf->data, obj->btf->size, NULL);
 	if (fd < 0) {
-		pr_debug("object '%s': the kernel did not take its BTF (%s); going on without\n", obj->name,
-			 libbpf_errstr(fd));
+		pr_debug("object '%s': the kernel did not take its BTF (%s); going on without\n",
+			 obj->name, libbpf_errstr(fd));
 		return;
 	}
 	obj->btf_fd = fd;

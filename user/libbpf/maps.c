@@ -21,7 +21,8 @@
 
 static bool name_char_ok(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '.';
 }
 
 /* The kernel name of a map (15 bytes at most, characters the kernel accepts). */
@@ -95,8 +96,8 @@ static int def_member(struct bpf_map *map, const struct btf *btf, const char *mn
 		uint32_t *size = mname[0] == 'k' ? &map->key_size : &map->value_size;
 		uint32_t *id = mname[0] == 'k' ? &map->btf_key_type_id : &map->btf_value_type_id;
 		if (*size && *size != (uint64_t)sz) {
-			pr_warn("map '%s': %s size %u and %s type of size %lld disagree\n", map->real_name, mname, *size,
-				mname, (long long)sz);
+			pr_warn("map '%s': %s size %u and %s type of size %lld disagree\n",
+				map->real_name, mname, *size, mname, (long long)sz);
 			return -EINVAL;
 		}
 		*size = (uint32_t)sz;
@@ -104,7 +105,8 @@ static int def_member(struct bpf_map *map, const struct btf *btf, const char *mn
 		return 0;
 	}
 	if (!strcmp(mname, "values")) {
-		pr_warn("map '%s': map-in-map and prog-array initial values are not supported\n", map->real_name);
+		pr_warn("map '%s': map-in-map and prog-array initial values are not supported\n",
+			map->real_name);
 		return -EOPNOTSUPP;
 	}
 	v = def_uint(btf, mtype);
@@ -123,14 +125,16 @@ static int def_member(struct bpf_map *map, const struct btf *btf, const char *mn
 	else if (!strcmp(mname, "key_size") || !strcmp(mname, "value_size")) {
 		uint32_t *size = mname[0] == 'k' ? &map->key_size : &map->value_size;
 		if (*size && *size != v) {
-			pr_warn("map '%s': %s %lld and the %.*s type's size %u disagree\n", map->real_name, mname,
-				(long long)v, mname[0] == 'k' ? 3 : 5, mname, *size);
+			pr_warn("map '%s': %s %lld and the %.*s type's size %u disagree\n",
+				map->real_name, mname, (long long)v, mname[0] == 'k' ? 3 : 5, mname,
+				*size);
 			return -EINVAL;
 		}
 		*size = (uint32_t)v;
 	} else if (!strcmp(mname, "pinning")) {
 		if (v) {
-			pr_warn("map '%s': pinning is not supported (no BPF file system)\n", map->real_name);
+			pr_warn("map '%s': pinning is not supported (no BPF file system)\n",
+				map->real_name);
 			return -EOPNOTSUPP;
 		}
 	} else {
@@ -150,7 +154,8 @@ int maps_collect_btf_defs(struct bpf_object *obj)
 	if (!obj->maps_sec)
 		return 0;
 	if (!btf) {
-		pr_warn("elf: object '%s' has map definitions (.maps) but no BTF to read them\n", obj->name);
+		pr_warn("elf: object '%s' has map definitions (.maps) but no BTF to read them\n",
+			obj->name);
 		return -EINVAL;
 	}
 	int ds = btf_find_by_name_kind(btf, ".maps", BTF_KIND_DATASEC);
@@ -164,9 +169,10 @@ int maps_collect_btf_defs(struct bpf_object *obj)
 		const char *name = btf_str(btf, var->name_off);
 		uint64_t off, size;
 
-		if (btf_kind(var) != BTF_KIND_VAR || !name[0] || def_symbol(obj, name, &off, &size)) {
-			pr_warn("elf: object '%s': entry %u of '.maps' is not a map variable with a symbol\n", obj->name,
-				i);
+		if (btf_kind(var) != BTF_KIND_VAR || !name[0] ||
+		    def_symbol(obj, name, &off, &size)) {
+			pr_warn("elf: object '%s': entry %u of '.maps' is not a map variable with a symbol\n",
+				obj->name, i);
 			return -EINVAL;
 		}
 		const struct btf_type *def = btf_skip_mods_typedefs(btf, var->type, NULL);
@@ -183,7 +189,8 @@ int maps_collect_btf_defs(struct bpf_object *obj)
 		map->sec_off = off;
 		set_name(map, "", 0, name);
 		for (uint16_t k = 0; k < btf_vlen(def); k++) {
-			int r = def_member(map, btf, btf_str(btf, btf_members(def)[k].name_off), btf_members(def)[k].type);
+			int r = def_member(map, btf, btf_str(btf, btf_members(def)[k].name_off),
+					   btf_members(def)[k].type);
 			if (r)
 				return r;
 		}
@@ -195,8 +202,8 @@ int maps_collect_btf_defs(struct bpf_object *obj)
 	for (uint32_t i = 0; i < obj->nr_maps; i++)
 		for (uint32_t k = 0; k < i; k++)
 			if (obj->maps[i].sec_off == obj->maps[k].sec_off) {
-				pr_warn("map '%s': shares its definition with map '%s'\n", obj->maps[i].real_name,
-					obj->maps[k].real_name);
+				pr_warn("map '%s': shares its definition with map '%s'\n",
+					obj->maps[i].real_name, obj->maps[k].real_name);
 				return -EINVAL;
 			}
 	return 0;
@@ -232,8 +239,8 @@ int maps_collect_data(struct bpf_object *obj)
 		const struct elf_sec *s = &ef->secs[i];
 		int kind = data_kind(s->name);
 
-		if (kind < 0 || !(s->flags & SHF_ALLOC) || (s->type != SHT_PROGBITS && s->type != SHT_NOBITS) ||
-		    s->size == 0)
+		if (kind < 0 || !(s->flags & SHF_ALLOC) ||
+		    (s->type != SHT_PROGBITS && s->type != SHT_NOBITS) || s->size == 0)
 			continue;
 		if (s->size > UINT32_MAX - PAGE_SIZE) {
 			pr_warn("map '%s': section too large\n", s->name);
@@ -266,7 +273,8 @@ int maps_collect_data(struct bpf_object *obj)
 			map->btf_value_type_id = ds > 0 ? (uint32_t)ds : 0;
 		}
 		map->mmap_sz = (s->size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-		void *p = mmap(NULL, map->mmap_sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
+		void *p = mmap(NULL, map->mmap_sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON,
+			       -1, 0);
 		if (p == MAP_FAILED)
 			return -ENOMEM;
 		map->mmaped = p;
@@ -289,26 +297,28 @@ int maps_of_data_sec(const struct bpf_object *obj, uint32_t sec)
  */
 static int create_one(struct bpf_object *obj, struct bpf_map *map)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = map->map_flags, .numa_node = map->numa_node,
-		    .map_extra = map->map_extra);
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = map->map_flags,
+		    .numa_node = map->numa_node, .map_extra = map->map_extra);
 	int fd = -1;
 
 	if (obj->btf_fd >= 0 && map->btf_value_type_id) {
 		opts.btf_fd = (uint32_t)obj->btf_fd;
 		opts.btf_key_type_id = map->btf_key_type_id;
 		opts.btf_value_type_id = map->btf_value_type_id;
-		fd = bpf_map_create(map->type, map->name, map->key_size, map->value_size, map->max_entries, &opts);
+		fd = bpf_map_create(map->type, map->name, map->key_size, map->value_size,
+				    map->max_entries, &opts);
 		if (fd < 0)
-			pr_debug("map '%s': creation with BTF failed (%s), retrying without\n", map->real_name,
-				 libbpf_errstr(fd));
+			pr_debug("map '%s': creation with BTF failed (%s), retrying without\n",
+				 map->real_name, libbpf_errstr(fd));
 		opts.btf_fd = opts.btf_key_type_id = opts.btf_value_type_id = 0;
 	}
 	if (fd < 0)
-		fd = bpf_map_create(map->type, map->name, map->key_size, map->value_size, map->max_entries, &opts);
+		fd = bpf_map_create(map->type, map->name, map->key_size, map->value_size,
+				    map->max_entries, &opts);
 	if (fd < 0) {
 		pr_warn("map '%s': failed to create: %s (type %u, key %u, value %u, max_entries %u, flags 0x%x)\n",
-			map->real_name, libbpf_errstr(fd), map->type, map->key_size, map->value_size,
-			map->max_entries, map->map_flags);
+			map->real_name, libbpf_errstr(fd), map->type, map->key_size,
+			map->value_size, map->max_entries, map->map_flags);
 		return fd;
 	}
 	map->fd = fd;
@@ -318,13 +328,15 @@ static int create_one(struct bpf_object *obj, struct bpf_map *map)
 	uint32_t zero = 0;
 	int r = bpf_map_update_elem(fd, &zero, map->mmaped, 0);
 	if (r) {
-		pr_warn("map '%s': failed to set its initial value: %s\n", map->real_name, libbpf_errstr(r));
+		pr_warn("map '%s': failed to set its initial value: %s\n", map->real_name,
+			libbpf_errstr(r));
 		return r;
 	}
 	if (map->kind == MAP_RODATA) {
 		r = bpf_map_freeze(fd);
 		if (r) {
-			pr_warn("map '%s': failed to freeze: %s\n", map->real_name, libbpf_errstr(r));
+			pr_warn("map '%s': failed to freeze: %s\n", map->real_name,
+				libbpf_errstr(r));
 			return r;
 		}
 	}
@@ -372,13 +384,13 @@ const char *bpf_map__name(const struct bpf_map *map)
 	return map->kind == MAP_BTF_DEF ? map->real_name : map->name;
 }
 
-#define MAP_SETTER(field, type_)                                              \
-	int bpf_map__set_##field(struct bpf_map *map, type_ v)                \
-	{                                                                     \
-		if (map->obj->loaded)                                         \
-			return libbpf_err(-EBUSY);                            \
-		map->field = v;                                               \
-		return 0;                                                     \
+#define MAP_SETTER(field, type_)                               \
+	int bpf_map__set_##field(struct bpf_map *map, type_ v) \
+	{                                                      \
+		if (map->obj->loaded)                          \
+			return libbpf_err(-EBUSY);             \
+		map->field = v;                                \
+		return 0;                                      \
 	}
 
 enum bpf_map_type bpf_map__type(const struct bpf_map *map)
@@ -461,7 +473,8 @@ static size_t elem_value_size(const struct bpf_map *map)
 	case BPF_MAP_TYPE_PERCPU_HASH:
 	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
 	case BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE:
-		return (((size_t)map->value_size + 7) & ~(size_t)7) * (size_t)libbpf_num_possible_cpus();
+		return (((size_t)map->value_size + 7) & ~(size_t)7) *
+		       (size_t)libbpf_num_possible_cpus();
 	default:
 		return map->value_size;
 	}
@@ -474,11 +487,13 @@ static int check_sizes(const struct bpf_map *map, size_t key_sz, const size_t *v
 		return -ENOENT;
 	}
 	if (key_sz != map->key_size) {
-		pr_warn("map '%s': key size %zu, expected %u\n", map->real_name, key_sz, map->key_size);
+		pr_warn("map '%s': key size %zu, expected %u\n", map->real_name, key_sz,
+			map->key_size);
 		return -EINVAL;
 	}
 	if (value_sz && *value_sz != elem_value_size(map)) {
-		pr_warn("map '%s': value size %zu, expected %zu\n", map->real_name, *value_sz, elem_value_size(map));
+		pr_warn("map '%s': value size %zu, expected %zu\n", map->real_name, *value_sz,
+			elem_value_size(map));
 		return -EINVAL;
 	}
 	return 0;
@@ -492,8 +507,8 @@ int bpf_map__lookup_elem(const struct bpf_map *map, const void *key, size_t key_
 	return r ? libbpf_err(r) : bpf_map_lookup_elem_flags(map->fd, key, value, flags);
 }
 
-int bpf_map__update_elem(const struct bpf_map *map, const void *key, size_t key_sz, const void *value,
-			 size_t value_sz, __u64 flags)
+int bpf_map__update_elem(const struct bpf_map *map, const void *key, size_t key_sz,
+			 const void *value, size_t value_sz, __u64 flags)
 {
 	int r = check_sizes(map, key_sz, &value_sz);
 
@@ -511,7 +526,8 @@ int bpf_map__delete_elem(const struct bpf_map *map, const void *key, size_t key_
 	return bpf_map_delete_elem(map->fd, key);
 }
 
-int bpf_map__get_next_key(const struct bpf_map *map, const void *cur_key, void *next_key, size_t key_sz)
+int bpf_map__get_next_key(const struct bpf_map *map, const void *cur_key, void *next_key,
+			  size_t key_sz)
 {
 	int r = check_sizes(map, key_sz, NULL);
 

@@ -41,7 +41,8 @@ static int read_license_version(struct bpf_object *obj)
 	if (sec) {
 		const struct elf_sec *s = &obj->elf.secs[sec];
 		if (s->size != sizeof(uint32_t) || !s->data) {
-			pr_warn("elf: section 'version' has size %llu, not 4\n", (unsigned long long)s->size);
+			pr_warn("elf: section 'version' has size %llu, not 4\n",
+				(unsigned long long)s->size);
 			return -EINVAL;
 		}
 		memcpy(&obj->kern_version, s->data, sizeof(uint32_t));
@@ -91,7 +92,8 @@ static int read_code(struct bpf_object *obj)
 		if (s->type != SHT_PROGBITS || !(s->flags & SHF_EXECINSTR) || !s->size)
 			continue;
 		if (s->size % BPF_INSN_SZ || s->size / BPF_INSN_SZ > UINT32_MAX) {
-			pr_warn("elf: section '%s' is not a whole number of instructions\n", s->name);
+			pr_warn("elf: section '%s' is not a whole number of instructions\n",
+				s->name);
 			return -EINVAL;
 		}
 		obj->code[i].insns = malloc(s->size);
@@ -149,7 +151,8 @@ static int extern_by_name(const struct bpf_object *obj, const char *name)
 }
 
 /* One REL entry of code section sec into *r: -EINVAL with a message for anything unexpected. */
-static int read_reloc(struct bpf_object *obj, uint32_t sec, const struct elf64_rel *rel, struct reloc *r)
+static int read_reloc(struct bpf_object *obj, uint32_t sec, const struct elf64_rel *rel,
+		      struct reloc *r)
 {
 	const struct elf_file *ef = &obj->elf;
 	const struct code_sec *cs = &obj->code[sec];
@@ -178,20 +181,21 @@ static int read_reloc(struct bpf_object *obj, uint32_t sec, const struct elf64_r
 		return -EINVAL;
 	}
 	if (type == R_BPF_64_32 && !is_call(insn)) {
-		pr_warn("elf: section '%s': R_BPF_64_32 relocation of '%s' at insn %u is not on a call\n", sname,
-			name, idx);
+		pr_warn("elf: section '%s': R_BPF_64_32 relocation of '%s' at insn %u is not on a call\n",
+			sname, name, idx);
 		return -EINVAL;
 	}
 	if (type != R_BPF_64_64 && type != R_BPF_64_32) {
-		pr_warn("elf: section '%s': relocation type %u of '%s' at insn %u is not supported\n", sname,
-			type, name, idx);
+		pr_warn("elf: section '%s': relocation type %u of '%s' at insn %u is not supported\n",
+			sname, type, name, idx);
 		return -EINVAL;
 	}
 
 	if (sym->st_shndx == SHN_UNDEF) {
 		int e = extern_by_name(obj, name);
 		if (e < 0 || (type == R_BPF_64_32 && !obj->externs[e].is_func)) {
-			pr_warn("elf: section '%s': insn %u refers to unknown extern '%s'\n", sname, idx, name);
+			pr_warn("elf: section '%s': insn %u refers to unknown extern '%s'\n", sname,
+				idx, name);
 			return -EINVAL;
 		}
 		r->kind = RELO_EXTERN;
@@ -199,23 +203,26 @@ static int read_reloc(struct bpf_object *obj, uint32_t sec, const struct elf64_r
 		return 0;
 	}
 	if (sym->st_shndx >= ef->nr_secs) {
-		pr_warn("elf: section '%s': insn %u refers to '%s' in section %u, which is not one\n", sname, idx,
-			name, sym->st_shndx);
+		pr_warn("elf: section '%s': insn %u refers to '%s' in section %u, which is not one\n",
+			sname, idx, name, sym->st_shndx);
 		return -EINVAL;
 	}
 	uint32_t tsec = sym->st_shndx;
 	if (obj->code[tsec].insns) {
 		/* A BPF function: the target is an instruction of its section. */
-		int64_t t = type == R_BPF_64_32 ? (int64_t)(sym->st_value / BPF_INSN_SZ) + insn->imm + 1
-						: ((int64_t)sym->st_value + insn->imm) / BPF_INSN_SZ;
-		if (sym->st_value % BPF_INSN_SZ || (type == R_BPF_64_64 && insn->imm % BPF_INSN_SZ) || t < 0 ||
+		int64_t t = type == R_BPF_64_32
+				    ? (int64_t)(sym->st_value / BPF_INSN_SZ) + insn->imm + 1
+				    : ((int64_t)sym->st_value + insn->imm) / BPF_INSN_SZ;
+		if (sym->st_value % BPF_INSN_SZ ||
+		    (type == R_BPF_64_64 && insn->imm % BPF_INSN_SZ) || t < 0 ||
 		    t >= obj->code[tsec].insn_cnt) {
-			pr_warn("elf: section '%s': insn %u calls '%s' outside section '%s'\n", sname, idx, name,
-				ef->secs[tsec].name);
+			pr_warn("elf: section '%s': insn %u calls '%s' outside section '%s'\n",
+				sname, idx, name, ef->secs[tsec].name);
 			return -EINVAL;
 		}
 		if (type == R_BPF_64_32 && insn->src_reg != BPF_PSEUDO_CALL) {
-			pr_warn("elf: section '%s': insn %u: call of '%s' is not a BPF-to-BPF call\n", sname, idx, name);
+			pr_warn("elf: section '%s': insn %u: call of '%s' is not a BPF-to-BPF call\n",
+				sname, idx, name);
 			return -EINVAL;
 		}
 		r->kind = type == R_BPF_64_32 ? RELO_CALL : RELO_FUNC_ADDR;
@@ -224,7 +231,8 @@ static int read_reloc(struct bpf_object *obj, uint32_t sec, const struct elf64_r
 		return 0;
 	}
 	if (type != R_BPF_64_64) {
-		pr_warn("elf: section '%s': insn %u calls '%s', which is not code\n", sname, idx, name);
+		pr_warn("elf: section '%s': insn %u calls '%s', which is not code\n", sname, idx,
+			name);
 		return -EINVAL;
 	}
 	uint64_t off = sym->st_value + (uint64_t)(int64_t)insn->imm;
@@ -236,19 +244,20 @@ static int read_reloc(struct bpf_object *obj, uint32_t sec, const struct elf64_r
 				return 0;
 			}
 		}
-		pr_warn("elf: section '%s': insn %u refers to '%s', which is not a map definition\n", sname, idx,
-			name);
+		pr_warn("elf: section '%s': insn %u refers to '%s', which is not a map definition\n",
+			sname, idx, name);
 		return -EINVAL;
 	}
 	int m = maps_of_data_sec(obj, tsec);
 	if (m < 0) {
 		pr_warn("elf: section '%s': insn %u refers to '%s' in section '%s', which is neither code, maps nor "
-			"global data\n", sname, idx, name, ef->secs[tsec].name);
+			"global data\n",
+			sname, idx, name, ef->secs[tsec].name);
 		return -EINVAL;
 	}
 	if (off >= obj->maps[m].value_size) {
-		pr_warn("elf: section '%s': insn %u refers to offset %lld of '%s', outside section '%s'\n", sname,
-			idx, (long long)off, name, ef->secs[tsec].name);
+		pr_warn("elf: section '%s': insn %u refers to offset %lld of '%s', outside section '%s'\n",
+			sname, idx, (long long)off, name, ef->secs[tsec].name);
 		return -EINVAL;
 	}
 	r->kind = RELO_DATA;
@@ -270,7 +279,8 @@ static int sort_relocs(struct reloc *r, uint32_t n, const char *sname)
 	}
 	for (uint32_t i = 1; i < n; i++) {
 		if (r[i].insn == r[i - 1].insn) {
-			pr_warn("elf: section '%s': two relocations of insn %u\n", sname, r[i].insn);
+			pr_warn("elf: section '%s': two relocations of insn %u\n", sname,
+				r[i].insn);
 			return -EINVAL;
 		}
 	}
@@ -287,9 +297,11 @@ static int read_relocs(struct bpf_object *obj)
 
 		if (s->type != SHT_REL && s->type != SHT_RELA)
 			continue;
+		/* relocations of debug info, .BTF and the like: not the loader's */
 		if (s->info >= ef->nr_secs || !obj->code[s->info].insns)
-			continue; /* relocations of debug info, .BTF and the like: not the loader's */
-		if (s->type == SHT_RELA || s->link != ef->symtab_sec || s->size % sizeof(struct elf64_rel)) {
+			continue;
+		if (s->type == SHT_RELA || s->link != ef->symtab_sec ||
+		    s->size % sizeof(struct elf64_rel)) {
 			pr_warn("elf: relocation section '%s' is malformed\n", s->name);
 			return -EINVAL;
 		}
@@ -356,7 +368,8 @@ struct bpf_object *bpf_object__open_mem(const void *obj_buf, size_t obj_buf_sz,
 	}
 	if (OPTS_GET(opts, kconfig, NULL) || OPTS_GET(opts, btf_custom_path, NULL) ||
 	    OPTS_GET(opts, pin_root_path, NULL)) {
-		pr_warn("object '%s': kconfig, btf_custom_path and pin_root_path are not supported\n", obj->name);
+		pr_warn("object '%s': kconfig, btf_custom_path and pin_root_path are not supported\n",
+			obj->name);
 		r = -EOPNOTSUPP;
 		goto fail;
 	}
@@ -379,7 +392,8 @@ struct bpf_object *bpf_object__open_mem(const void *obj_buf, size_t obj_buf_sz,
 	}
 	if (elf_find_sec(&obj->elf, "maps")) {
 		pr_warn("elf: object '%s': legacy map definitions (section 'maps') are not supported; use "
-			"BTF-defined maps in '.maps'\n", obj->name);
+			"BTF-defined maps in '.maps'\n",
+			obj->name);
 		r = -EOPNOTSUPP;
 		goto fail;
 	}

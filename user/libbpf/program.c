@@ -21,15 +21,22 @@ static const struct sec_def sec_defs[] = {
 	{"raw_tp", true, BPF_PROG_TYPE_RAW_TRACEPOINT, 0, false, ATTACH_RAW_TP, NULL, 0},
 	{"raw_tracepoint", true, BPF_PROG_TYPE_RAW_TRACEPOINT, 0, false, ATTACH_RAW_TP, NULL, 0},
 	{"raw_tp.w", true, BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE, 0, false, ATTACH_RAW_TP, NULL, 0},
-	{"raw_tracepoint.w", true, BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE, 0, false, ATTACH_RAW_TP, NULL, 0},
-	{"tp_btf", true, BPF_PROG_TYPE_TRACING, ATTACH_TRACE_RAW_TP, false, ATTACH_TRACE, "btf_trace_",
-	 BTF_KIND_TYPEDEF},
-	{"iter", true, BPF_PROG_TYPE_TRACING, ATTACH_TRACE_ITER, false, ATTACH_ITER, "bpf_iter_", BTF_KIND_FUNC},
-	{"iter.s", true, BPF_PROG_TYPE_TRACING, ATTACH_TRACE_ITER, true, ATTACH_ITER, "bpf_iter_", BTF_KIND_FUNC},
-	{"fentry", true, BPF_PROG_TYPE_TRACING, ATTACH_TRACE_FENTRY, false, ATTACH_TRACE, "", BTF_KIND_FUNC},
-	{"fexit", true, BPF_PROG_TYPE_TRACING, ATTACH_TRACE_FEXIT, false, ATTACH_TRACE, "", BTF_KIND_FUNC},
-	{"fmod_ret", true, BPF_PROG_TYPE_TRACING, ATTACH_MODIFY_RETURN, false, ATTACH_TRACE, "", BTF_KIND_FUNC},
-	{"lsm", true, BPF_PROG_TYPE_LSM, ATTACH_LSM_MAC, false, ATTACH_TRACE, "bpf_lsm_", BTF_KIND_FUNC},
+	{"raw_tracepoint.w", true, BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE, 0, false, ATTACH_RAW_TP,
+	 NULL, 0},
+	{"tp_btf", true, BPF_PROG_TYPE_TRACING, ATTACH_TRACE_RAW_TP, false, ATTACH_TRACE,
+	 "btf_trace_", BTF_KIND_TYPEDEF},
+	{"iter", true, BPF_PROG_TYPE_TRACING, ATTACH_TRACE_ITER, false, ATTACH_ITER, "bpf_iter_",
+	 BTF_KIND_FUNC},
+	{"iter.s", true, BPF_PROG_TYPE_TRACING, ATTACH_TRACE_ITER, true, ATTACH_ITER, "bpf_iter_",
+	 BTF_KIND_FUNC},
+	{"fentry", true, BPF_PROG_TYPE_TRACING, ATTACH_TRACE_FENTRY, false, ATTACH_TRACE, "",
+	 BTF_KIND_FUNC},
+	{"fexit", true, BPF_PROG_TYPE_TRACING, ATTACH_TRACE_FEXIT, false, ATTACH_TRACE, "",
+	 BTF_KIND_FUNC},
+	{"fmod_ret", true, BPF_PROG_TYPE_TRACING, ATTACH_MODIFY_RETURN, false, ATTACH_TRACE, "",
+	 BTF_KIND_FUNC},
+	{"lsm", true, BPF_PROG_TYPE_LSM, ATTACH_LSM_MAC, false, ATTACH_TRACE, "bpf_lsm_",
+	 BTF_KIND_FUNC},
 	{"perf_event", false, BPF_PROG_TYPE_PERF_EVENT, 0, false, ATTACH_NONE, NULL, 0},
 	{"kprobe", true, BPF_PROG_TYPE_KPROBE, 0, false, ATTACH_NONE, NULL, 0},
 	{"kretprobe", true, BPF_PROG_TYPE_KPROBE, 0, false, ATTACH_NONE, NULL, 0},
@@ -43,12 +50,13 @@ static const struct sec_def sec_defs[] = {
 	{"xdp", false, BPF_PROG_TYPE_XDP, ATTACH_XDP, false, ATTACH_NONE, NULL, 0},
 	{"sk_skb", true, BPF_PROG_TYPE_SK_SKB, 0, false, ATTACH_NONE, NULL, 0},
 	{"sk_msg", false, BPF_PROG_TYPE_SK_MSG, 0, false, ATTACH_NONE, NULL, 0},
-	{"sk_lookup", false, BPF_PROG_TYPE_SK_LOOKUP, ATTACH_SK_LOOKUP, false, ATTACH_NONE, NULL, 0},
+	{"sk_lookup", false, BPF_PROG_TYPE_SK_LOOKUP, ATTACH_SK_LOOKUP, false, ATTACH_NONE, NULL,
+	 0},
 	{"flow_dissector", false, BPF_PROG_TYPE_FLOW_DISSECTOR, 0, false, ATTACH_NONE, NULL, 0},
-	{"cgroup_skb/ingress", false, BPF_PROG_TYPE_CGROUP_SKB, ATTACH_CGROUP_INET_INGRESS, false, ATTACH_NONE,
-	 NULL, 0},
-	{"cgroup_skb/egress", false, BPF_PROG_TYPE_CGROUP_SKB, ATTACH_CGROUP_INET_EGRESS, false, ATTACH_NONE,
-	 NULL, 0},
+	{"cgroup_skb/ingress", false, BPF_PROG_TYPE_CGROUP_SKB, ATTACH_CGROUP_INET_INGRESS, false,
+	 ATTACH_NONE, NULL, 0},
+	{"cgroup_skb/egress", false, BPF_PROG_TYPE_CGROUP_SKB, ATTACH_CGROUP_INET_EGRESS, false,
+	 ATTACH_NONE, NULL, 0},
 	{"lwt_in", false, BPF_PROG_TYPE_LWT_IN, 0, false, ATTACH_NONE, NULL, 0},
 	{"lwt_out", false, BPF_PROG_TYPE_LWT_OUT, 0, false, ATTACH_NONE, NULL, 0},
 	{"lwt_xmit", false, BPF_PROG_TYPE_LWT_XMIT, 0, false, ATTACH_NONE, NULL, 0},
@@ -81,7 +89,9 @@ static void sort_funcs(struct code_func *f, uint32_t n)
 		struct code_func x = f[i];
 		uint32_t j = i;
 
-		for (; j > 0 && (f[j - 1].sec > x.sec || (f[j - 1].sec == x.sec && f[j - 1].off > x.off)); j--)
+		for (; j > 0 &&
+		       (f[j - 1].sec > x.sec || (f[j - 1].sec == x.sec && f[j - 1].off > x.off));
+		     j--)
 			f[j] = f[j - 1];
 		f[j] = x;
 	}
@@ -94,17 +104,20 @@ static int read_func(struct bpf_object *obj, const struct elf64_sym *sym, struct
 	const char *name = elf_sym_name(&obj->elf, sym);
 	uint64_t insns = s->size / 8;
 
-	if (!name[0] || sym->st_value % 8 || sym->st_size % 8 || !sym->st_size || sym->st_value / 8 > insns ||
-	    sym->st_size / 8 > insns - sym->st_value / 8) {
-		pr_warn("elf: section '%s': function '%s' (offset %llu, size %llu) does not fit the section\n", s->name,
-			name, (unsigned long long)sym->st_value, (unsigned long long)sym->st_size);
+	if (!name[0] || sym->st_value % 8 || sym->st_size % 8 || !sym->st_size ||
+	    sym->st_value / 8 > insns || sym->st_size / 8 > insns - sym->st_value / 8) {
+		pr_warn("elf: section '%s': function '%s' (offset %llu, size %llu) does not fit the section\n",
+			s->name, name, (unsigned long long)sym->st_value,
+			(unsigned long long)sym->st_size);
 		return -EINVAL;
 	}
 	if (sym->st_shndx != obj->text_sec && ELF_ST_BIND(sym->st_info) == STB_LOCAL) {
-		pr_warn("elf: section '%s': program '%s' is static, which is not supported\n", s->name, name);
+		pr_warn("elf: section '%s': program '%s' is static, which is not supported\n",
+			s->name, name);
 		return -EOPNOTSUPP;
 	}
-	*f = (struct code_func){name, sym->st_shndx, (uint32_t)(sym->st_value / 8), (uint32_t)(sym->st_size / 8), -1};
+	*f = (struct code_func){name, sym->st_shndx, (uint32_t)(sym->st_value / 8),
+				(uint32_t)(sym->st_size / 8), -1};
 	return 0;
 }
 

@@ -36,7 +36,8 @@ static bool kind_is_field(uint32_t kind)
 
 static bool kind_is_type(uint32_t kind)
 {
-	return (kind >= BPF_CORE_TYPE_ID_LOCAL && kind <= BPF_CORE_TYPE_SIZE) || kind == BPF_CORE_TYPE_MATCHES;
+	return (kind >= BPF_CORE_TYPE_ID_LOCAL && kind <= BPF_CORE_TYPE_SIZE) ||
+	       kind == BPF_CORE_TYPE_MATCHES;
 }
 
 static bool kind_is_enumval(uint32_t kind)
@@ -50,8 +51,8 @@ size_t core_essential_name_len(const char *name)
 
 	/* The last "___" with a non-underscore on each side starts the flavor. */
 	for (size_t i = n >= 5 ? n - 5 + 1 : 0; i-- > 0;)
-		if (name[i] != '_' && name[i + 1] == '_' && name[i + 2] == '_' && name[i + 3] == '_' &&
-		    name[i + 4] != '_')
+		if (name[i] != '_' && name[i + 1] == '_' && name[i + 2] == '_' &&
+		    name[i + 3] == '_' && name[i + 4] != '_')
 			return i + 1;
 	return n;
 }
@@ -89,8 +90,8 @@ static int parse_access(const char *s, uint32_t *raw, int *len)
 }
 
 /* The local spec of relo: -EINVAL with msg for one that does not fit the BTF. */
-static int local_spec(const struct btf *btf, const struct bpf_core_relo_rec *relo, struct core_spec *spec,
-		      char *msg, size_t msg_sz)
+static int local_spec(const struct btf *btf, const struct bpf_core_relo_rec *relo,
+		      struct core_spec *spec, char *msg, size_t msg_sz)
 {
 	const char *access = btf_str(btf, relo->access_str_off);
 	uint32_t id = relo->type_id;
@@ -99,7 +100,8 @@ static int local_spec(const struct btf *btf, const struct bpf_core_relo_rec *rel
 	memset(spec, 0, sizeof(*spec));
 	spec->btf = btf;
 	spec->root_id = id;
-	if (relo->access_str_off >= btf->str_len || parse_access(access, spec->raw, &spec->raw_len)) {
+	if (relo->access_str_off >= btf->str_len ||
+	    parse_access(access, spec->raw, &spec->raw_len)) {
 		snprintf(msg, msg_sz, "bad access string");
 		return -EINVAL;
 	}
@@ -116,11 +118,13 @@ static int local_spec(const struct btf *btf, const struct bpf_core_relo_rec *rel
 	}
 	if (kind_is_enumval(relo->kind)) {
 		t = btf_skip_mods_typedefs(btf, id, &id);
-		if (!t || !btf_is_any_enum(t) || spec->raw_len != 1 || spec->raw[0] >= btf_vlen(t)) {
+		if (!t || !btf_is_any_enum(t) || spec->raw_len != 1 ||
+		    spec->raw[0] >= btf_vlen(t)) {
 			snprintf(msg, msg_sz, "enum relocation on a non-enum or past its values");
 			return -EINVAL;
 		}
-		spec->acc[0] = (struct core_acc){id, spec->raw[0], btf_str(btf, btf_enum_name_off(t, spec->raw[0]))};
+		spec->acc[0] = (struct core_acc){id, spec->raw[0],
+						 btf_str(btf, btf_enum_name_off(t, spec->raw[0]))};
 		spec->len = 1;
 		return 0;
 	}
@@ -147,7 +151,8 @@ static int local_spec(const struct btf *btf, const struct bpf_core_relo_rec *rel
 			const struct btf_member *m = &btf_members(t)[idx];
 			spec->bit_offset += btf_member_bit_offset(t, idx);
 			if (m->name_off && btf_str(btf, m->name_off)[0])
-				spec->acc[spec->len++] = (struct core_acc){id, idx, btf_str(btf, m->name_off)};
+				spec->acc[spec->len++] =
+					(struct core_acc){id, idx, btf_str(btf, m->name_off)};
 			id = m->type;
 		} else if (t && btf_kind(t) == BTF_KIND_ARRAY) {
 			const struct btf_array *a = btf_array(t);
@@ -189,10 +194,12 @@ static int fields_compat(const struct btf *lb, uint32_t lid, const struct btf *t
 		case BTF_KIND_FLOAT:
 			return 1;
 		case BTF_KIND_FWD:
-		named: {
+		named : {
 			size_t ln = core_essential_name_len(btf_str(lb, l->name_off));
 			size_t tn = core_essential_name_len(btf_str(tb, t->name_off));
-			return !ln || !tn || (ln == tn && !strncmp(btf_str(lb, l->name_off), btf_str(tb, t->name_off), ln));
+			return !ln || !tn ||
+			       (ln == tn &&
+				!strncmp(btf_str(lb, l->name_off), btf_str(tb, t->name_off), ln));
 		}
 		case BTF_KIND_INT:
 			return !BTF_INT_OFFSET(btf_int_data(l)) && !BTF_INT_OFFSET(btf_int_data(t));
@@ -208,7 +215,8 @@ static int fields_compat(const struct btf *lb, uint32_t lid, const struct btf *t
 }
 
 /* Linux's rule for type-based relocations: same shape, names already matched at the root. */
-static int types_compat(const struct btf *lb, uint32_t lid, const struct btf *tb, uint32_t tid, int depth)
+static int types_compat(const struct btf *lb, uint32_t lid, const struct btf *tb, uint32_t tid,
+			int depth)
 {
 	for (; depth < BTF_MAX_CHAIN; depth++) {
 		const struct btf_type *l = btf_skip_mods_typedefs(lb, lid, &lid);
@@ -241,7 +249,8 @@ static int types_compat(const struct btf *lb, uint32_t lid, const struct btf *tb
 			if (btf_vlen(l) != btf_vlen(t))
 				return 0;
 			for (uint16_t i = 0; i < btf_vlen(l); i++) {
-				int r = types_compat(lb, btf_params(l)[i].type, tb, btf_params(t)[i].type, depth + 1);
+				int r = types_compat(lb, btf_params(l)[i].type, tb,
+						     btf_params(t)[i].type, depth + 1);
 				if (r <= 0)
 					return r;
 			}
@@ -256,7 +265,8 @@ static int types_compat(const struct btf *lb, uint32_t lid, const struct btf *tb
 }
 
 /* A stricter shape test for BPF_CORE_TYPE_MATCHES: names, sizes, members and enumerators agree. */
-static int types_match(const struct btf *lb, uint32_t lid, const struct btf *tb, uint32_t tid, int depth)
+static int types_match(const struct btf *lb, uint32_t lid, const struct btf *tb, uint32_t tid,
+		       int depth)
 {
 	if (depth >= BTF_MAX_CHAIN)
 		return -EINVAL;
@@ -279,7 +289,8 @@ static int types_match(const struct btf *lb, uint32_t lid, const struct btf *tb,
 		return 1;
 	}
 	if (btf_kind(l) == BTF_KIND_FWD && btf_is_composite(t))
-		return names_match_essential(ln, tn) && btf_kflag(l) == (btf_kind(t) == BTF_KIND_UNION);
+		return names_match_essential(ln, tn) &&
+		       btf_kflag(l) == (btf_kind(t) == BTF_KIND_UNION);
 	if (btf_kind(l) != btf_kind(t))
 		return 0;
 	switch (btf_kind(l)) {
@@ -307,7 +318,8 @@ static int types_match(const struct btf *lb, uint32_t lid, const struct btf *tb,
 			for (uint16_t j = 0; j < btf_vlen(t) && r == 0; j++) {
 				if (strcmp(mn, btf_str(tb, btf_members(t)[j].name_off)))
 					continue;
-				r = types_match(lb, btf_members(l)[i].type, tb, btf_members(t)[j].type, depth + 1);
+				r = types_match(lb, btf_members(l)[i].type, tb,
+						btf_members(t)[j].type, depth + 1);
 				if (r == 0)
 					return 0;
 			}
@@ -319,7 +331,8 @@ static int types_match(const struct btf *lb, uint32_t lid, const struct btf *tb,
 		if (btf_vlen(l) != btf_vlen(t))
 			return 0;
 		for (uint16_t i = 0; i < btf_vlen(l); i++) {
-			int r = types_match(lb, btf_params(l)[i].type, tb, btf_params(t)[i].type, depth + 1);
+			int r = types_match(lb, btf_params(l)[i].type, tb, btf_params(t)[i].type,
+					    depth + 1);
 			if (r <= 0)
 				return r;
 		}
@@ -333,8 +346,8 @@ static int types_match(const struct btf *lb, uint32_t lid, const struct btf *tb,
  * Finds local member acc (a named member) in target composite tid, descending into anonymous
  * members; on a match appends to spec and sets *next_id to the member's type. 1, 0 or -errno.
  */
-static int match_member(const struct btf *lb, const struct core_acc *acc, const struct btf *tb, uint32_t tid,
-			struct core_spec *spec, uint32_t *next_id, int depth)
+static int match_member(const struct btf *lb, const struct core_acc *acc, const struct btf *tb,
+			uint32_t tid, struct core_spec *spec, uint32_t *next_id, int depth)
 {
 	const struct btf_type *lt = btf_skip_mods_typedefs(lb, acc->type_id, NULL);
 	const struct btf_type *t = btf_skip_mods_typedefs(tb, tid, &tid);
@@ -357,7 +370,8 @@ static int match_member(const struct btf *lb, const struct core_acc *acc, const 
 		if (!name[0]) {
 			const struct btf_type *mt = btf_skip_mods_typedefs(tb, m->type, NULL);
 			if (mt && btf_is_composite(mt)) {
-				int r = match_member(lb, acc, tb, m->type, spec, next_id, depth + 1);
+				int r = match_member(lb, acc, tb, m->type, spec, next_id,
+						     depth + 1);
 				if (r)
 					return r;
 			}
@@ -391,8 +405,10 @@ static int spec_match(const struct core_spec *ls, uint32_t kind, const struct bt
 		if (!t || !btf_is_any_enum(t))
 			return 0;
 		for (uint16_t i = 0; i < btf_vlen(t); i++) {
-			if (names_match_essential(ls->acc[0].name, btf_str(tb, btf_enum_name_off(t, i)))) {
-				ts->acc[0] = (struct core_acc){tid, i, btf_str(tb, btf_enum_name_off(t, i))};
+			if (names_match_essential(ls->acc[0].name,
+						  btf_str(tb, btf_enum_name_off(t, i)))) {
+				ts->acc[0] = (struct core_acc){
+					tid, i, btf_str(tb, btf_enum_name_off(t, i))};
 				ts->len = 1;
 				ts->raw[0] = i;
 				ts->raw_len = 1;
@@ -479,8 +495,8 @@ static bool size_may_change(const struct btf *btf, uint32_t type_id)
 }
 
 /* A field relocation's value from spec s (Linux's arithmetic; little endian). */
-static int field_value(const struct core_spec *s, uint32_t kind, uint64_t *val, uint32_t *size, bool *validate,
-		       bool *fixed)
+static int field_value(const struct core_spec *s, uint32_t kind, uint64_t *val, uint32_t *size,
+		       bool *validate, bool *fixed)
 {
 	uint32_t type_id, bit_sz;
 	uint64_t bit_off = s->bit_offset, byte_off;
@@ -529,8 +545,9 @@ static int field_value(const struct core_spec *s, uint32_t kind, uint64_t *val, 
 		return 0;
 	case BPF_CORE_FIELD_SIGNED: {
 		const struct btf_type *t = btf_skip_mods_typedefs(s->btf, type_id, NULL);
-		*val = btf_kind(t) == BTF_KIND_INT ? !!(BTF_INT_ENCODING(btf_int_data(t)) & BTF_INT_SIGNED)
-						     : btf_is_any_enum(t) && btf_kflag(t);
+		*val = btf_kind(t) == BTF_KIND_INT
+			       ? !!(BTF_INT_ENCODING(btf_int_data(t)) & BTF_INT_SIGNED)
+			       : btf_is_any_enum(t) && btf_kflag(t);
 		*validate = true;
 		return 0;
 	}
@@ -553,8 +570,8 @@ static int field_value(const struct core_spec *s, uint32_t kind, uint64_t *val, 
 /*
  * The value relo gives in spec s (NULL: no target matched). Returns 0, or 1 to ask for poisoning.
  */
-static int relo_value(const struct core_spec *s, uint32_t kind, uint64_t *val, uint32_t *size, bool *validate,
-		      bool *fixed)
+static int relo_value(const struct core_spec *s, uint32_t kind, uint64_t *val, uint32_t *size,
+		      bool *validate, bool *fixed)
 {
 	*val = 0;
 	*size = 0;
@@ -595,8 +612,8 @@ static int relo_value(const struct core_spec *s, uint32_t kind, uint64_t *val, u
 	return field_value(s, kind, val, size, validate, fixed) ? -EINVAL : 0;
 }
 
-int core_calc_relo(const struct btf *local, const struct bpf_core_relo_rec *relo, const struct btf *targ,
-		   struct core_relo_res *res, char *msg, size_t msg_sz)
+int core_calc_relo(const struct btf *local, const struct bpf_core_relo_rec *relo,
+		   const struct btf *targ, struct core_relo_res *res, char *msg, size_t msg_sz)
 {
 	struct core_spec ls, ts;
 	bool found = false, validate, fixed;
@@ -704,8 +721,9 @@ static void poison(struct bpf_insn *insn)
 	*insn = (struct bpf_insn){.code = BPF_JMP | BPF_CALL, .imm = CORE_POISON_HELPER};
 }
 
-int core_patch_insn(struct bpf_insn *insns, size_t insn_cnt, size_t idx, const struct bpf_core_relo_rec *relo,
-		    const struct core_relo_res *res, char *msg, size_t msg_sz)
+int core_patch_insn(struct bpf_insn *insns, size_t insn_cnt, size_t idx,
+		    const struct bpf_core_relo_rec *relo, const struct core_relo_res *res,
+		    char *msg, size_t msg_sz)
 {
 	struct bpf_insn *insn = &insns[idx];
 	uint8_t cls = BPF_CLASS(insn->code);
@@ -732,7 +750,8 @@ int core_patch_insn(struct bpf_insn *insns, size_t insn_cnt, size_t idx, const s
 		bool fits = res->new_val <= UINT32_MAX ||
 			    ((int64_t)res->new_val < 0 && (int64_t)res->new_val >= INT32_MIN);
 		if (!fits) {
-			snprintf(msg, msg_sz, "value %llu does not fit insn %zu", (unsigned long long)res->new_val, idx);
+			snprintf(msg, msg_sz, "value %llu does not fit insn %zu",
+				 (unsigned long long)res->new_val, idx);
 			return -EINVAL;
 		}
 		insn->imm = (int32_t)(uint32_t)res->new_val;
@@ -741,21 +760,25 @@ int core_patch_insn(struct bpf_insn *insns, size_t insn_cnt, size_t idx, const s
 	if ((cls == BPF_LDX || cls == BPF_ST || cls == BPF_STX) &&
 	    (BPF_MODE(insn->code) == BPF_MEM || BPF_MODE(insn->code) == BPF_MEMSX)) {
 		if (res->validate && (int64_t)insn->off != (int64_t)res->orig_val) {
-			snprintf(msg, msg_sz, "insn %zu has offset %d, expected %llu", idx, insn->off,
-				 (unsigned long long)res->orig_val);
+			snprintf(msg, msg_sz, "insn %zu has offset %d, expected %llu", idx,
+				 insn->off, (unsigned long long)res->orig_val);
 			return -EINVAL;
 		}
 		if (res->new_val > INT16_MAX) {
-			snprintf(msg, msg_sz, "offset %llu does not fit insn %zu", (unsigned long long)res->new_val, idx);
+			snprintf(msg, msg_sz, "offset %llu does not fit insn %zu",
+				 (unsigned long long)res->new_val, idx);
 			return -EINVAL;
 		}
 		insn->off = (int16_t)res->new_val;
-		if (relo->kind == BPF_CORE_FIELD_BYTE_OFFSET && res->orig_sz && res->new_sz != res->orig_sz) {
+		if (relo->kind == BPF_CORE_FIELD_BYTE_OFFSET && res->orig_sz &&
+		    res->new_sz != res->orig_sz) {
 			int sz = bytes_bpf_size(res->new_sz);
-			if (res->sz_fixed || sz < 0 || bpf_size_bytes(insn->code) != (int)res->orig_sz ||
+			if (res->sz_fixed || sz < 0 ||
+			    bpf_size_bytes(insn->code) != (int)res->orig_sz ||
 			    BPF_MODE(insn->code) == BPF_MEMSX) {
-				snprintf(msg, msg_sz, "field size changed from %u to %u bytes at insn %zu", res->orig_sz,
-					 res->new_sz, idx);
+				snprintf(msg, msg_sz,
+					 "field size changed from %u to %u bytes at insn %zu",
+					 res->orig_sz, res->new_sz, idx);
 				return -EINVAL;
 			}
 			insn->code = (uint8_t)((insn->code & ~0x18) | sz);
@@ -763,20 +786,22 @@ int core_patch_insn(struct bpf_insn *insns, size_t insn_cnt, size_t idx, const s
 		return 0;
 	}
 	if (ldimm64) {
-		uint64_t imm = (uint64_t)(uint32_t)insn[0].imm | ((uint64_t)(uint32_t)insn[1].imm << 32);
+		uint64_t imm =
+			(uint64_t)(uint32_t)insn[0].imm | ((uint64_t)(uint32_t)insn[1].imm << 32);
 		if (insn->src_reg) {
 			snprintf(msg, msg_sz, "ld_imm64 at insn %zu is not a plain constant", idx);
 			return -EINVAL;
 		}
 		if (res->validate && imm != res->orig_val) {
-			snprintf(msg, msg_sz, "insn %zu holds %llu, expected %llu", idx, (unsigned long long)imm,
-				 (unsigned long long)res->orig_val);
+			snprintf(msg, msg_sz, "insn %zu holds %llu, expected %llu", idx,
+				 (unsigned long long)imm, (unsigned long long)res->orig_val);
 			return -EINVAL;
 		}
 		insn[0].imm = (int32_t)(uint32_t)res->new_val;
 		insn[1].imm = (int32_t)(uint32_t)(res->new_val >> 32);
 		return 0;
 	}
-	snprintf(msg, msg_sz, "insn %zu (code 0x%x) cannot take a CO-RE relocation", idx, insn->code);
+	snprintf(msg, msg_sz, "insn %zu (code 0x%x) cannot take a CO-RE relocation", idx,
+		 insn->code);
 	return -EINVAL;
 }

@@ -39,9 +39,9 @@ struct core_relo_res {
 	uint64_t new_val;  /* what the target gives */
 	uint32_t orig_sz;  /* field sizes, for load/store instructions whose size must follow */
 	uint32_t new_sz;
-	bool validate;     /* check the instruction holds orig_val */
-	bool poison;       /* no match: poison the instruction */
-	bool sz_fixed;     /* the access size may not change (signed or non-scalar field, bitfield) */
+	bool validate; /* check the instruction holds orig_val */
+	bool poison;   /* no match: poison the instruction */
+	bool sz_fixed; /* the access size may not change (signed or non-scalar field, bitfield) */
 };
 
 /*
@@ -50,8 +50,8 @@ struct core_relo_res {
  * bad access string, access past a non-composite type) or an ambiguous target, -ESRCH if targ is
  * NULL but needed; the reason goes to msg (msg_sz bytes).
  */
-int core_calc_relo(const struct btf *local, const struct bpf_core_relo_rec *relo, const struct btf *targ,
-		   struct core_relo_res *res, char *msg, size_t msg_sz);
+int core_calc_relo(const struct btf *local, const struct bpf_core_relo_rec *relo,
+		   const struct btf *targ, struct core_relo_res *res, char *msg, size_t msg_sz);
 
 /*
  * Patches insns[idx] (of insn_cnt) for relo with res: the immediate of an ALU instruction or
@@ -59,8 +59,9 @@ int core_calc_relo(const struct btf *local, const struct bpf_core_relo_rec *relo
  * poisons it. 0, or -EINVAL (instruction of another kind, value out of range for it, instruction
  * not holding orig_val) with the reason in msg.
  */
-int core_patch_insn(struct bpf_insn *insns, size_t insn_cnt, size_t idx, const struct bpf_core_relo_rec *relo,
-		    const struct core_relo_res *res, char *msg, size_t msg_sz);
+int core_patch_insn(struct bpf_insn *insns, size_t insn_cnt, size_t idx,
+		    const struct bpf_core_relo_rec *relo, const struct core_relo_res *res,
+		    char *msg, size_t msg_sz);
 
 /* The length of name without its "___flavor" suffix. */
 size_t core_essential_name_len(const char *name);

@@ -20,16 +20,19 @@ static struct bpf_prog_skeleton *prog_skel(const struct bpf_object_skeleton *s, 
 
 static bool skel_ok(const struct bpf_object_skeleton *s)
 {
-	if (!s || s->sz < offsetofend(struct bpf_object_skeleton, progs) || s->map_cnt < 0 || s->prog_cnt < 0 ||
+	if (!s || s->sz < offsetofend(struct bpf_object_skeleton, progs) || s->map_cnt < 0 ||
+	    s->prog_cnt < 0 ||
 	    (s->map_cnt && (!s->maps || s->map_skel_sz < (int)sizeof(struct bpf_map_skeleton))) ||
-	    (s->prog_cnt && (!s->progs || s->prog_skel_sz < (int)sizeof(struct bpf_prog_skeleton)))) {
+	    (s->prog_cnt &&
+	     (!s->progs || s->prog_skel_sz < (int)sizeof(struct bpf_prog_skeleton)))) {
 		pr_warn("skeleton: malformed bpf_object_skeleton\n");
 		return false;
 	}
 	return true;
 }
 
-int bpf_object__open_skeleton(struct bpf_object_skeleton *s, const struct bpf_object_open_opts *opts)
+int bpf_object__open_skeleton(struct bpf_object_skeleton *s,
+			      const struct bpf_object_open_opts *opts)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, o);
 
@@ -59,7 +62,8 @@ int bpf_object__open_skeleton(struct bpf_object_skeleton *s, const struct bpf_ob
 		struct bpf_prog_skeleton *p = prog_skel(s, i);
 		struct bpf_program *prog = bpf_object__find_program_by_name(obj, p->name);
 		if (!prog) {
-			pr_warn("skeleton '%s': program '%s' is not in the object\n", s->name, p->name);
+			pr_warn("skeleton '%s': program '%s' is not in the object\n", s->name,
+				p->name);
 			return libbpf_err(-ESRCH);
 		}
 		*p->prog = prog;
@@ -91,7 +95,8 @@ int bpf_object__attach_skeleton(struct bpf_object_skeleton *s)
 		struct bpf_prog_skeleton *p = prog_skel(s, i);
 		struct bpf_program *prog = *p->prog;
 
-		if (!prog->autoload || !prog->autoattach || !prog->def || prog->def->attach == ATTACH_NONE)
+		if (!prog->autoload || !prog->autoattach || !prog->def ||
+		    prog->def->attach == ATTACH_NONE)
 			continue;
 		/* A raw_tp section without a tracepoint name can only be attached by hand. */
 		const char *sec = prog->sec_name[0] == '?' ? prog->sec_name + 1 : prog->sec_name;
@@ -102,8 +107,8 @@ int bpf_object__attach_skeleton(struct bpf_object_skeleton *s)
 		*p->link = bpf_program__attach(prog);
 		if (!*p->link) {
 			int r = -errno;
-			pr_warn("skeleton '%s': failed to auto-attach program '%s': %s\n", s->name, prog->name,
-				libbpf_errstr(r));
+			pr_warn("skeleton '%s': failed to auto-attach program '%s': %s\n", s->name,
+				prog->name, libbpf_errstr(r));
 			return libbpf_err(r);
 		}
 	}

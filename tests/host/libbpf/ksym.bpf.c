@@ -8,7 +8,8 @@
 struct bpf_iter_task_vma;
 struct task_struct;
 
-extern int bpf_iter_task_vma_new(struct bpf_iter_task_vma *it, struct task_struct *task, __u64 addr) __ksym;
+extern int bpf_iter_task_vma_new(struct bpf_iter_task_vma *it, struct task_struct *task,
+				 __u64 addr) __ksym;
 extern int bpf_kestrel_no_such_kfunc(int x) __weak __ksym;
 
 SEC("syscall")

@@ -36,7 +36,8 @@ struct bpf_map_create_opts {
 
 /* BPF_MAP_CREATE: a new map's fd. map_name may be NULL; a longer one is cut to 15 bytes. */
 LIBBPF_API int bpf_map_create(enum bpf_map_type map_type, const char *map_name, __u32 key_size,
-			      __u32 value_size, __u32 max_entries, const struct bpf_map_create_opts *opts);
+			      __u32 value_size, __u32 max_entries,
+			      const struct bpf_map_create_opts *opts);
 
 struct bpf_prog_load_opts {
 	size_t sz;
@@ -67,8 +68,9 @@ struct bpf_prog_load_opts {
  * opts->log_level; a buffer with log_level 0 is filled only if the load fails (the load is then
  * retried once at level 1, as libbpf does). prog_name may be NULL; a longer one is cut to 15 bytes.
  */
-LIBBPF_API int bpf_prog_load(enum bpf_prog_type prog_type, const char *prog_name, const char *license,
-			     const struct bpf_insn *insns, size_t insn_cnt, const struct bpf_prog_load_opts *opts);
+LIBBPF_API int bpf_prog_load(enum bpf_prog_type prog_type, const char *prog_name,
+			     const char *license, const struct bpf_insn *insns, size_t insn_cnt,
+			     const struct bpf_prog_load_opts *opts);
 
 struct bpf_btf_load_opts {
 	size_t sz;
@@ -79,7 +81,8 @@ struct bpf_btf_load_opts {
 #define bpf_btf_load_opts__last_field log_size
 
 /* BPF_BTF_LOAD (Linux's command 18): the BTF object's fd. */
-LIBBPF_API int bpf_btf_load(const void *btf_data, size_t btf_size, const struct bpf_btf_load_opts *opts);
+LIBBPF_API int bpf_btf_load(const void *btf_data, size_t btf_size,
+			    const struct bpf_btf_load_opts *opts);
 
 /* The element commands (Linux's semantics; errors in include/uapi/bpf.h). */
 LIBBPF_API int bpf_map_update_elem(int fd, const void *key, const void *value, __u64 flags);

@@ -97,23 +97,25 @@ LIBBPF_API unsigned int bpf_object__kversion(const struct bpf_object *obj);
 
 /* The entry program (not a subprogram of .text) called name, or NULL with errno ENOENT. */
 LIBBPF_API struct bpf_program *bpf_object__find_program_by_name(const struct bpf_object *obj,
-								 const char *name);
+								const char *name);
 /*
  * The map called name: a map's own name, or for global data either its kernel name ("obj.bss")
  * or its section (".bss", ".data", ".rodata", ".rodata.str1.1"); NULL with errno ENOENT.
  */
-LIBBPF_API struct bpf_map *bpf_object__find_map_by_name(const struct bpf_object *obj, const char *name);
+LIBBPF_API struct bpf_map *bpf_object__find_map_by_name(const struct bpf_object *obj,
+							const char *name);
 LIBBPF_API int bpf_object__find_map_fd_by_name(const struct bpf_object *obj, const char *name);
 /* Iteration in ELF order: the first with prog/map NULL, NULL after the last. */
 LIBBPF_API struct bpf_program *bpf_object__next_program(const struct bpf_object *obj,
 							struct bpf_program *prog);
-LIBBPF_API struct bpf_map *bpf_object__next_map(const struct bpf_object *obj, const struct bpf_map *map);
+LIBBPF_API struct bpf_map *bpf_object__next_map(const struct bpf_object *obj,
+						const struct bpf_map *map);
 
-#define bpf_object__for_each_program(pos, obj)                                           \
-	for ((pos) = bpf_object__next_program((obj), NULL); (pos) != NULL;               \
+#define bpf_object__for_each_program(pos, obj)                             \
+	for ((pos) = bpf_object__next_program((obj), NULL); (pos) != NULL; \
 	     (pos) = bpf_object__next_program((obj), (pos)))
-#define bpf_object__for_each_map(pos, obj)                                               \
-	for ((pos) = bpf_object__next_map((obj), NULL); (pos) != NULL;                   \
+#define bpf_object__for_each_map(pos, obj)                             \
+	for ((pos) = bpf_object__next_map((obj), NULL); (pos) != NULL; \
 	     (pos) = bpf_object__next_map((obj), (pos)))
 
 /* ---------------------------------------------------------------------------------------------
@@ -252,7 +254,8 @@ struct bpf_object_skeleton {
  * Opens s->data as object s->name, then fills every map and program pointer the skeleton names
  * (-ESRCH if one is missing) and points each global-data pointer at its map's image.
  */
-LIBBPF_API int bpf_object__open_skeleton(struct bpf_object_skeleton *s, const struct bpf_object_open_opts *opts);
+LIBBPF_API int bpf_object__open_skeleton(struct bpf_object_skeleton *s,
+					 const struct bpf_object_open_opts *opts);
 /* bpf_object__load; afterwards the global-data pointers show the maps' memory. */
 LIBBPF_API int bpf_object__load_skeleton(struct bpf_object_skeleton *s);
 /*

@@ -24,13 +24,10 @@
  * Declares `struct TYPE NAME` zero-filled (padding included) with sz set and the given designated
  * initializers applied: LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 10);
  */
-#define LIBBPF_OPTS(TYPE, NAME, ...)                                                     \
-	struct TYPE NAME = ({                                                            \
-		memset(&NAME, 0, sizeof(struct TYPE));                                   \
-		(struct TYPE){                                                           \
-			.sz = sizeof(struct TYPE),                                       \
-			__VA_ARGS__                                                      \
-		};                                                                       \
+#define LIBBPF_OPTS(TYPE, NAME, ...)                                   \
+	struct TYPE NAME = ({                                          \
+		memset(&NAME, 0, sizeof(struct TYPE));                 \
+		(struct TYPE){.sz = sizeof(struct TYPE), __VA_ARGS__}; \
 	})
 
 #endif

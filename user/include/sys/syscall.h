@@ -42,11 +42,11 @@ long __syscall_ret(long raw);
 #define __SC_LONGS_1(t1, a1) (long)(a1), 0, 0, 0, 0, 0
 #define __SC_LONGS_2(t1, a1, t2, a2) (long)(a1), (long)(a2), 0, 0, 0, 0
 #define __SC_LONGS_3(t1, a1, t2, a2, t3, a3) (long)(a1), (long)(a2), (long)(a3), 0, 0, 0
-#define __SC_LONGS_4(t1, a1, t2, a2, t3, a3, t4, a4)                                              \
+#define __SC_LONGS_4(t1, a1, t2, a2, t3, a3, t4, a4) \
 	(long)(a1), (long)(a2), (long)(a3), (long)(a4), 0, 0
-#define __SC_LONGS_5(t1, a1, t2, a2, t3, a3, t4, a4, t5, a5)                                      \
+#define __SC_LONGS_5(t1, a1, t2, a2, t3, a3, t4, a4, t5, a5) \
 	(long)(a1), (long)(a2), (long)(a3), (long)(a4), (long)(a5), 0
-#define __SC_LONGS_6(t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, t6, a6)                              \
+#define __SC_LONGS_6(t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, t6, a6) \
 	(long)(a1), (long)(a2), (long)(a3), (long)(a4), (long)(a5), (long)(a6)
 #define __SC_PARAMS(n, pairs) __SC_PARAMS_##n pairs
 #define __SC_NAMES(n, pairs) __SC_NAMES_##n pairs
@@ -72,7 +72,7 @@ union bpf_attr;
  * One raw, typed wrapper per call: `long __sys_NAME(args)` makes system call SYS_NAME and returns
  * the kernel's result unchanged (a negated errno on failure; errno untouched).
  */
-#define SYSCALL(nr, name, wrap, ret, uname, fuzz, n, pairs)                                       \
+#define SYSCALL(nr, name, wrap, ret, uname, fuzz, n, pairs) \
 	long __sys_##name(__SC_VOID_##n __SC_PARAMS(n, pairs));
 #include "uapi/syscall_list.h"
 #undef SYSCALL
