@@ -4,17 +4,16 @@
 #include "kernel/panic.h"
 #include "arch/x86_64/cpu.h"
 
-#ifdef KESTREL_WITNESS
 #include "kernel/witness.h"
+
+#ifdef KESTREL_WITNESS
 _Static_assert(WITNESS_HELD == sizeof(((struct rwlock_thread *)0)->witness_cls), "witness_cls");
 #define WITNESS_ACQUIRE(t, l, try, at) \
 	witness_rw_acquire((t), (l)->name, &(l)->witness_cls, (try), (at))
 #define WITNESS_RELEASE(t, l) witness_rw_release((t), &(l)->witness_cls)
-#define WITNESS_MAY_SLEEP(what, at) witness_may_sleep((what), NULL, (at))
 #else
 #define WITNESS_ACQUIRE(t, l, try, at) ((void)(at))
 #define WITNESS_RELEASE(t, l) ((void)(t))
-#define WITNESS_MAY_SLEEP(what, at) ((void)(at))
 #endif
 #define CALLER ((uintptr_t)__builtin_return_address(0))
 
@@ -82,17 +81,13 @@ static bool try_wlock(struct rwlock *l, uint32_t waiter_units)
 	return false;
 }
 
-static void set_owner(struct rwlock *l)
-{
-	__atomic_store_n(&l->owner, self(), __ATOMIC_RELAXED);
-}
-
 bool rw_try_wlock(struct rwlock *l)
 {
 	if (!try_wlock(l, 0))
 		return false;
-	set_owner(l);
-	WITNESS_ACQUIRE(self(), l, true, CALLER);
+	struct rwlock_thread *t = self();
+	__atomic_store_n(&l->owner, t, __ATOMIC_RELAXED);
+	WITNESS_ACQUIRE(t, l, true, CALLER);
 	return true;
 }
 
@@ -108,7 +103,7 @@ void rw_rlock(struct rwlock *l)
 {
 	struct rwlock_thread *t = self();
 
-	WITNESS_MAY_SLEEP("rw_rlock", CALLER);
+	WITNESS_MAY_SLEEP("rw_rlock", NULL);
 	WITNESS_ACQUIRE(t, l, false, CALLER);
 	while (!try_rlock(l, t))
 		rw_wait();
@@ -117,20 +112,21 @@ void rw_rlock(struct rwlock *l)
 
 void rw_wlock(struct rwlock *l)
 {
-	KASSERT(!rw_wowned(l), "rw_wlock(%s): already held for writing by this thread", l->name);
-	WITNESS_MAY_SLEEP("rw_wlock", CALLER);
-	WITNESS_ACQUIRE(self(), l, false, CALLER);
-	if (try_wlock(l, 0)) {
-		set_owner(l);
-		return;
+	struct rwlock_thread *t = self();
+
+	KASSERT(__atomic_load_n(&l->owner, __ATOMIC_RELAXED) != t,
+		"rw_wlock(%s): already held for writing by this thread", l->name);
+	WITNESS_MAY_SLEEP("rw_wlock", NULL);
+	WITNESS_ACQUIRE(t, l, false, CALLER);
+	if (!try_wlock(l, 0)) {
+		/* Announce the wait: from now on only threads that already read may start reading. */
+		uint32_t old = __atomic_fetch_add(&l->state, RW_WWAITER, __ATOMIC_RELAXED);
+		KASSERT((old & RW_WWAITERS) != RW_WWAITERS,
+			"rw_wlock(%s): too many waiting writers", l->name);
+		while (!try_wlock(l, RW_WWAITER))
+			rw_wait();
 	}
-	/* Announce the wait: from now on only threads that already read may start reading. */
-	uint32_t old = __atomic_fetch_add(&l->state, RW_WWAITER, __ATOMIC_RELAXED);
-	KASSERT((old & RW_WWAITERS) != RW_WWAITERS, "rw_wlock(%s): too many waiting writers",
-		l->name);
-	while (!try_wlock(l, RW_WWAITER))
-		rw_wait();
-	set_owner(l);
+	__atomic_store_n(&l->owner, t, __ATOMIC_RELAXED);
 }
 
 void rw_runlock(struct rwlock *l)
@@ -154,12 +150,13 @@ void rw_wdisown(struct rwlock *l)
 
 void rw_wunlock(struct rwlock *l)
 {
-	KASSERT(rw_wowned(l) || (rw_wlocked(l) &&
-				 __atomic_load_n(&l->owner, __ATOMIC_RELAXED) == &disowned),
+	struct rwlock_thread *owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+
+	KASSERT(rw_wlocked(l) && (owner == self() || owner == &disowned),
 		"rw_wunlock(%s): not write-locked by this thread (state %#x)", l->name,
 		__atomic_load_n(&l->state, __ATOMIC_RELAXED));
-	if (__atomic_load_n(&l->owner, __ATOMIC_RELAXED) != &disowned)
-		WITNESS_RELEASE(self(), l);
+	if (owner != &disowned)
+		WITNESS_RELEASE(owner, l);
 	__atomic_store_n(&l->owner, NULL, __ATOMIC_RELAXED);
 	__atomic_fetch_and(&l->state, ~RW_WRITER, __ATOMIC_RELEASE);
 }

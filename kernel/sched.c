@@ -9,13 +9,7 @@
 #include "kernel/panic.h"
 #include "kernel/preempt.h"
 #include "kernel/task.h"
-#ifdef KESTREL_WITNESS
 #include "kernel/witness.h"
-#define WITNESS_MAY_SLEEP(what, allowed) \
-	witness_may_sleep((what), (allowed), (uintptr_t)__builtin_return_address(0))
-#else
-#define WITNESS_MAY_SLEEP(what, allowed) ((void)0)
-#endif
 #include "uapi/errno.h"
 
 spinlock_t sched_lock = SPINLOCK_INIT("sched");

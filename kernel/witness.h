@@ -59,6 +59,17 @@ void witness_rw_release(struct rwlock_thread *t, const uint8_t *cls);
  */
 void witness_may_sleep(const char *what, const uint8_t *allowed_cls, uintptr_t site);
 
+/*
+ * The check a primitive that may sleep makes at its entry (the site is where it was called from);
+ * nothing in a build without the witness.
+ */
+#ifdef KESTREL_WITNESS
+#define WITNESS_MAY_SLEEP(what, allowed_cls) \
+	witness_may_sleep((what), (allowed_cls), (uintptr_t)__builtin_return_address(0))
+#else
+#define WITNESS_MAY_SLEEP(what, allowed_cls) ((void)0)
+#endif
+
 /* How many reversals and sleeps with spinlocks held have been reported since boot. */
 unsigned witness_reports(void);
 /* Forget n reports (a test that provokes them on purpose). */

@@ -52,13 +52,6 @@ static struct vm_map_ent entry_at(uint64_t addr)
 	return e ? *e : none;
 }
 
-static uint64_t free_frames(void)
-{
-	struct vm_stat st;
-	CHECK_EQ(raw_vm_stat(0, (uint64_t)&st), 0);
-	return st.free_frames;
-}
-
 /* ------------------------------------------------------------------------------------------- */
 
 static void standalone(void)
@@ -270,9 +263,9 @@ static void lifetime(void)
 	CHECK_EQ(bpf_map_lookup_elem(FD_LIFETIME, &k, &v), -EBADF);
 	for (uint32_t i = 0; i < 8192; i += 97)
 		CHECK_EQ(p[i], i ^ 0x5a5a);
-	uint64_t before = free_frames();
+	uint64_t before = vm_free_frames();
 	CHECK_EQ(raw_munmap((uint64_t)r, 16 * PG), 0);
-	CHECK(free_frames() >= before + 16);
+	CHECK(vm_free_frames() >= before + 16);
 }
 
 /* A 2 MiB value area is placed and mapped as one 2 MiB page. */

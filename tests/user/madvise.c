@@ -11,24 +11,9 @@
 
 static struct vm_listing l;
 
-static const struct vm_map_ent *entry_at(uint64_t a)
-{
-	memset(&l, 0, sizeof(l));
-	CHECK_EQ(vm_list_all(0, &l), 0);
-	return vm_find(&l, a);
-}
-
 static long advise(uint64_t a, uint64_t len, long behav)
 {
 	return sys3(SYS_madvise, (long)a, (long)len, behav);
-}
-
-static uint64_t free_frames(void)
-{
-	struct vm_stat st;
-	memset(&st, 0, sizeof(st));
-	CHECK_EQ(raw_vm_stat(0, (uint64_t)&st), 0);
-	return st.free_frames;
 }
 
 static void test_release(long behav)
@@ -37,11 +22,11 @@ static void test_release(long behav)
 	CHECK(a > 0);
 	uint64_t A = (uint64_t)a;
 	vm_fill(A, 16, 77);
-	const struct vm_map_ent *e = entry_at(A);
+	const struct vm_map_ent *e = vm_entry_at(&l, A);
 	CHECK(e && e->resident_4k == 16);
 	size_t n = l.n;
 	CHECK_EQ(advise(A + 4 * PG, 4 * PG, behav), 0);
-	e = entry_at(A);
+	e = vm_entry_at(&l, A);
 	CHECK(e && e->start == A && e->end == A + 16 * PG && e->resident_4k == 12);
 	CHECK_EQ(l.n, n);
 	CHECK_EQ(vm_intact(A, 0, 4, 77), 4);
@@ -63,19 +48,19 @@ static void test_superpage(void)
 	uint64_t A = (uint64_t)a;
 	/* WILLNEED: both 2 MiB pages, nothing touched. */
 	CHECK_EQ(advise(A, 2 * SUPER, MADV_WILLNEED), 0);
-	const struct vm_map_ent *e = entry_at(A);
+	const struct vm_map_ent *e = vm_entry_at(&l, A);
 	CHECK(e && e->resident_2m == 2 && e->resident_4k == 0);
 	vm_fill(A, 1024, 91);
 	/* Four pages inside the first: it is split, the rest of it keeps its data. */
 	CHECK_EQ(advise(A + 8 * PG, 4 * PG, MADV_DONTNEED), 0);
-	e = entry_at(A);
+	e = vm_entry_at(&l, A);
 	CHECK(e && e->resident_2m == 1 && e->resident_4k == 508);
 	CHECK_EQ(vm_intact(A, 0, 8, 91), 8);
 	CHECK_EQ(vm_intact(A, 12, 1024, 91), 1012);
 	CHECK_EQ(*(volatile uint64_t *)vm_opaque((uintptr_t)(A + 9 * PG)), 0);
 	/* The whole second one: gone, no split. */
 	CHECK_EQ(advise(A + SUPER, SUPER, MADV_FREE), 0);
-	e = entry_at(A);
+	e = vm_entry_at(&l, A);
 	CHECK(e && e->resident_2m == 0 && e->resident_4k == 509);
 	CHECK_EQ(*(volatile uint64_t *)vm_opaque((uintptr_t)(A + SUPER + 3 * PG)), 0);
 	CHECK_EQ(raw_munmap(A, 2 * SUPER), 0);
@@ -92,7 +77,7 @@ static void test_willneed_and_accepted(void)
 	/* Over guards, a hole, a PROT_NONE entry and 4 pages of memory: the 4 are faulted in. */
 	CHECK_EQ(raw_munmap(A + 4 * PG, 2 * PG), 0);
 	CHECK_EQ(advise(G, 16 * PG, MADV_WILLNEED), 0);
-	const struct vm_map_ent *e = entry_at(A);
+	const struct vm_map_ent *e = vm_entry_at(&l, A);
 	CHECK(e && e->resident_4k == 4);
 	e = vm_find(&l, A + 6 * PG);
 	CHECK(e && e->resident_4k == 0);
@@ -104,7 +89,7 @@ static void test_willneed_and_accepted(void)
 	CHECK_EQ(vm_intact(A, 0, 4, 5), 4);
 	/* DONTNEED over the same mixture: only the memory loses its pages. */
 	CHECK_EQ(advise(G, 16 * PG, MADV_DONTNEED), 0);
-	e = entry_at(A);
+	e = vm_entry_at(&l, A);
 	CHECK(e && e->resident_4k == 0);
 	CHECK_EQ(advise(G, 0, MADV_DONTNEED), 0);
 	CHECK_EQ(raw_munmap(G, 16 * PG), 0);
@@ -143,13 +128,13 @@ int main(void)
 	/* Touch what the checks use first (the listings, the stack), so that only madvise's pages count. */
 	memset(&l, 0, sizeof(l));
 	CHECK_EQ(vm_check_map(), 0);
-	uint64_t before = free_frames();
+	uint64_t before = vm_free_frames();
 	test_release(MADV_DONTNEED);
 	test_release(MADV_FREE);
 	test_superpage();
 	test_willneed_and_accepted();
 	test_errors();
 	CHECK_EQ(vm_check_map(), 0);
-	CHECK_EQ(free_frames(), before);
+	CHECK_EQ(vm_free_frames(), before);
 	return utest_result("madvise");
 }

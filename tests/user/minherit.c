@@ -11,30 +11,15 @@
 
 static struct vm_listing l;
 
-static const struct vm_map_ent *entry_at(uint64_t a)
-{
-	memset(&l, 0, sizeof(l));
-	CHECK_EQ(vm_list_all(0, &l), 0);
-	return vm_find(&l, a);
-}
-
 static long inherit(uint64_t a, uint64_t len, long v)
 {
 	return sys3(SYS_minherit, (long)a, (long)len, v);
 }
 
-static uint64_t free_frames(void)
-{
-	struct vm_stat st;
-	memset(&st, 0, sizeof(st));
-	CHECK_EQ(raw_vm_stat(0, (uint64_t)&st), 0);
-	return st.free_frames;
-}
-
 /* Whether the entry at a is [s, e) with inheritance v. */
 static bool is(uint64_t a, uint64_t s, uint64_t e, uint32_t v)
 {
-	const struct vm_map_ent *x = entry_at(a);
+	const struct vm_map_ent *x = vm_entry_at(&l, a);
 	return x && x->start == s && x->end == e && x->inheritance == v;
 }
 
@@ -117,11 +102,11 @@ int main(void)
 {
 	memset(&l, 0, sizeof(l));
 	CHECK_EQ(vm_check_map(), 0);
-	uint64_t before = free_frames();
+	uint64_t before = vm_free_frames();
 	test_set_and_merge();
 	test_guards_and_holes();
 	test_errors();
 	CHECK_EQ(vm_check_map(), 0);
-	CHECK_EQ(free_frames(), before);
+	CHECK_EQ(vm_free_frames(), before);
 	return utest_result("minherit");
 }

@@ -14,13 +14,6 @@
 
 static struct vm_listing l;
 
-static const struct vm_map_ent *entry_at(uint64_t a)
-{
-	memset(&l, 0, sizeof(l));
-	CHECK_EQ(vm_list_all(0, &l), 0);
-	return vm_find(&l, a);
-}
-
 static long lock(uint64_t a, uint64_t len)
 {
 	return sys2(SYS_mlock, (long)a, (long)len);
@@ -28,14 +21,6 @@ static long lock(uint64_t a, uint64_t len)
 static long unlock(uint64_t a, uint64_t len)
 {
 	return sys2(SYS_munlock, (long)a, (long)len);
-}
-
-static uint64_t free_frames(void)
-{
-	struct vm_stat st;
-	memset(&st, 0, sizeof(st));
-	CHECK_EQ(raw_vm_stat(0, (uint64_t)&st), 0);
-	return st.free_frames;
 }
 
 /* Wired bytes of the whole map, from the listing. */
@@ -56,7 +41,7 @@ static void test_wire_unwire(void)
 	CHECK(a > 0);
 	uint64_t A = (uint64_t)a;
 	CHECK_EQ(lock(A + 4 * PG, 4 * PG), 0);
-	const struct vm_map_ent *e = entry_at(A + 4 * PG);
+	const struct vm_map_ent *e = vm_entry_at(&l, A + 4 * PG);
 	CHECK(e && e->start == A + 4 * PG && e->end == A + 8 * PG && e->wired_count == 1 &&
 	      e->resident_4k == 4);
 	e = vm_find(&l, A);
@@ -80,14 +65,14 @@ static void test_wire_unwire(void)
 	CHECK_EQ(wired_bytes(), 4 * PG);
 	CHECK_EQ(unlock(A + 4 * PG, 4 * PG), 0);
 	CHECK_EQ(wired_bytes(), 0);
-	e = entry_at(A);
+	e = vm_entry_at(&l, A);
 	CHECK(e && e->start == A && e->end == A + 16 * PG && e->wired_count == 0);
 	/* Not wired any more: munlock says so (FreeBSD's ENOMEM). */
 	CHECK_EQ(unlock(A + 4 * PG, PG), -ENOMEM);
 	CHECK_EQ(munlock((void *)(A + 4 * PG), PG), -1);
 	/* One byte wires its page; munmap of wired memory unwires it. */
 	CHECK_EQ(mlock((void *)(A + 9 * PG + 100), 1), 0);
-	e = entry_at(A + 9 * PG);
+	e = vm_entry_at(&l, A + 9 * PG);
 	CHECK(e && e->start == A + 9 * PG && e->end == A + 10 * PG && e->wired_count == 1);
 	CHECK_EQ(raw_munmap(A, 16 * PG), 0);
 	CHECK_EQ(wired_bytes(), 0);
@@ -99,16 +84,16 @@ static void test_superpage_and_limit(void)
 	long a = raw_mmap(0, len, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANON | MAP_ALIGNED_SUPER, -1, 0);
 	CHECK(a > 0 && a % SUPER == 0);
-	uint64_t A = (uint64_t)a, before = free_frames();
+	uint64_t A = (uint64_t)a, before = vm_free_frames();
 	/* Over the limit: refused before anything is faulted in. */
 	CHECK_EQ(lock(A, len), -ENOMEM);
-	CHECK_EQ(free_frames(), before);
-	const struct vm_map_ent *e = entry_at(A);
+	CHECK_EQ(vm_free_frames(), before);
+	const struct vm_map_ent *e = vm_entry_at(&l, A);
 	CHECK(e && e->end == A + len && e->wired_count == 0 && e->resident_2m == 0 &&
 	      e->resident_4k == 0);
 	/* Exactly the limit: 2 MiB pages. One page more is refused. */
 	CHECK_EQ(lock(A + SUPER, MEMLOCK_LIMIT), 0);
-	e = entry_at(A + SUPER);
+	e = vm_entry_at(&l, A + SUPER);
 	CHECK(e && e->wired_count == 1 && e->resident_2m == MEMLOCK_LIMIT / SUPER &&
 	      e->resident_4k == 0);
 	CHECK_EQ(lock(A, PG), -ENOMEM);
@@ -117,10 +102,10 @@ static void test_superpage_and_limit(void)
 	CHECK_EQ(raw_munmap(A + SUPER, MEMLOCK_LIMIT), 0);
 	CHECK_EQ(wired_bytes(), 0);
 	CHECK_EQ(lock(A, SUPER), 0);
-	e = entry_at(A);
+	e = vm_entry_at(&l, A);
 	CHECK(e && e->wired_count == 1 && e->resident_2m == 1);
 	CHECK_EQ(raw_munmap(A, SUPER), 0);
-	CHECK_EQ(free_frames(), before);
+	CHECK_EQ(vm_free_frames(), before);
 }
 
 static void test_errors(void)
@@ -195,7 +180,7 @@ static int role_all(void)
 	/* Without MCL_FUTURE a new mapping is not wired. */
 	long a = anon(0, 4 * PG, 0);
 	CHECK(a > 0);
-	const struct vm_map_ent *e = entry_at((uint64_t)a);
+	const struct vm_map_ent *e = vm_entry_at(&l, (uint64_t)a);
 	CHECK(e && e->wired_count == 0 && e->resident_4k == 0);
 	CHECK_EQ(munlockall(), 0);
 	CHECK_EQ(wired_bytes(), 0);
@@ -203,12 +188,12 @@ static int role_all(void)
 	CHECK_EQ(mlockall(MCL_FUTURE), 0);
 	long b = anon(0, 8 * PG, 0);
 	CHECK(b > 0);
-	e = entry_at((uint64_t)b);
+	e = vm_entry_at(&l, (uint64_t)b);
 	CHECK(e && e->wired_count == 1 && e->resident_4k == 8);
 	CHECK_EQ(anon(0, MEMLOCK_LIMIT, 0), -ENOMEM);
 	long g = raw_mmap(0, MEMLOCK_LIMIT, PROT_NONE, MAP_GUARD, -1, 0);
 	CHECK(g > 0);
-	e = entry_at((uint64_t)g);
+	e = vm_entry_at(&l, (uint64_t)g);
 	CHECK(e && e->wired_count == 0);
 	/* MCL_CURRENT over the limit: ENOMEM, nothing wired (the guard does not count). */
 	long big = raw_mmap(0, MEMLOCK_LIMIT, PROT_READ, MAP_PRIVATE | MAP_ANON, -1, 0);
@@ -216,13 +201,13 @@ static int role_all(void)
 	CHECK_EQ(munlockall(), 0);
 	big = raw_mmap(0, MEMLOCK_LIMIT, PROT_READ, MAP_PRIVATE | MAP_ANON, -1, 0);
 	CHECK(big > 0);
-	e = entry_at((uint64_t)big);
+	e = vm_entry_at(&l, (uint64_t)big);
 	CHECK(e && e->wired_count == 0); /* munlockall ended MCL_FUTURE */
 	CHECK_EQ(sys1(SYS_mlockall, MCL_CURRENT | MCL_FUTURE), -ENOMEM);
 	CHECK_EQ(wired_bytes(), 0);
 	long c = anon(0, PG, 0);
 	CHECK(c > 0);
-	e = entry_at((uint64_t)c);
+	e = vm_entry_at(&l, (uint64_t)c);
 	CHECK(e && e->wired_count == 0); /* refused over the limit: MCL_FUTURE not set either */
 	CHECK_EQ(vm_check_map(), 0);
 	return utest_result("mlock all");
@@ -235,12 +220,12 @@ int main(int argc, char **argv)
 	/* Touch what the checks use first (the listings, the stack), so that only mlock's pages count. */
 	memset(&l, 0, sizeof(l));
 	CHECK_EQ(vm_check_map(), 0);
-	uint64_t before = free_frames();
+	uint64_t before = vm_free_frames();
 	test_wire_unwire();
 	test_superpage_and_limit();
 	test_errors();
 	CHECK_EQ(run_self(argv[0], "all", NULL), 0);
 	CHECK_EQ(vm_check_map(), 0);
-	CHECK_EQ(free_frames(), before);
+	CHECK_EQ(vm_free_frames(), before);
 	return utest_result("mlock");
 }

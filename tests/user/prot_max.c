@@ -13,18 +13,11 @@
 
 static struct vm_listing l;
 
-static const struct vm_map_ent *entry_at(uint64_t a)
-{
-	memset(&l, 0, sizeof(l));
-	CHECK_EQ(vm_list_all(0, &l), 0);
-	return vm_find(&l, a);
-}
-
 static void test_prot_max_mmap(void)
 {
 	long a = raw_mmap(0, 4 * PG, RW | PROT_MAX(RW), MAP_PRIVATE | MAP_ANON, -1, 0);
 	CHECK(a > 0);
-	const struct vm_map_ent *e = entry_at((uint64_t)a);
+	const struct vm_map_ent *e = vm_entry_at(&l, (uint64_t)a);
 	CHECK(e && e->prot == RW && e->max_prot == RW);
 	/* not the program image */
 	CHECK(e && (e->flags & VM_ENT_ANON) && !(e->flags & VM_ENT_IMAGE));
@@ -39,7 +32,7 @@ static void test_prot_max_mmap(void)
 	/* PROT_MAX alone: no access now, up to its maximum later. */
 	a = raw_mmap(0, PG, PROT_MAX(PROT_READ), MAP_PRIVATE | MAP_ANON, -1, 0);
 	CHECK(a > 0);
-	e = entry_at((uint64_t)a);
+	e = vm_entry_at(&l, (uint64_t)a);
 	CHECK(e && e->prot == PROT_NONE && e->max_prot == PROT_READ);
 	CHECK_EQ(raw_mprotect((uint64_t)a, PG, PROT_READ), 0);
 	CHECK_EQ(raw_mprotect((uint64_t)a, PG, RW), -EACCES);
@@ -47,7 +40,7 @@ static void test_prot_max_mmap(void)
 
 	/* Without PROT_MAX an anonymous mapping may become anything. */
 	a = anon(0, PG, 0);
-	e = entry_at((uint64_t)a);
+	e = vm_entry_at(&l, (uint64_t)a);
 	CHECK(e && e->max_prot == RWX);
 	CHECK_EQ(raw_munmap((uint64_t)a, PG), 0);
 }
@@ -58,14 +51,14 @@ static void test_prot_max_mprotect(void)
 	CHECK(a > 0);
 	/* mprotect's PROT_MAX lowers max_protection of the range it names. */
 	CHECK_EQ(raw_mprotect((uint64_t)a + PG, PG, PROT_READ | PROT_MAX(PROT_READ)), 0);
-	const struct vm_map_ent *e = entry_at((uint64_t)a + PG);
+	const struct vm_map_ent *e = vm_entry_at(&l, (uint64_t)a + PG);
 	CHECK(e && e->start == (uint64_t)a + PG && e->end == (uint64_t)a + 2 * PG &&
 	      e->prot == PROT_READ && e->max_prot == PROT_READ);
 	CHECK_EQ(raw_mprotect((uint64_t)a + PG, PG, RW), -EACCES);
 	CHECK_EQ(raw_mprotect((uint64_t)a + PG, PG, PROT_READ | PROT_MAX(RW)), -EACCES);
 	CHECK_EQ(raw_mprotect((uint64_t)a, 4 * PG, RW), -EACCES);
 	/* Nothing changed on failure: the neighbours are still read+write. */
-	e = entry_at((uint64_t)a);
+	e = vm_entry_at(&l, (uint64_t)a);
 	CHECK(e && e->end == (uint64_t)a + PG && e->prot == RW && e->max_prot == RWX);
 	CHECK_EQ(raw_mprotect((uint64_t)a, PG, RW | PROT_MAX(RW)), 0);
 	CHECK_EQ(raw_mprotect((uint64_t)a, PG, RWX), -EACCES);
@@ -113,7 +106,7 @@ static void test_map_stack(void)
 	long a = raw_mmap(0, 8 * PG, RW, MAP_PRIVATE | MAP_STACK, -1, 0);
 	CHECK(a > 0);
 	uint64_t A = (uint64_t)a;
-	const struct vm_map_ent *g = entry_at(A);
+	const struct vm_map_ent *g = vm_entry_at(&l, A);
 	CHECK(g && g->start == A && g->end == A + PG && g->flags == VM_ENT_GUARD && g->prot == 0);
 	const struct vm_map_ent *s = vm_find(&l, A + PG);
 	CHECK(s && s->start == A + PG && s->end == A + 8 * PG && s->prot == RW &&

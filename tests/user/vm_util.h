@@ -79,6 +79,23 @@ static inline const struct vm_map_ent *vm_find(const struct vm_listing *l, uint6
 	return NULL;
 }
 
+/* List the caller's whole map into l (a failure is a failed check) and find addr's entry in it. */
+static inline const struct vm_map_ent *vm_entry_at(struct vm_listing *l, uint64_t addr)
+{
+	memset(l, 0, sizeof(*l));
+	CHECK_EQ(vm_list_all(0, l), 0);
+	return vm_find(l, addr);
+}
+
+/* The free frames vm_stat reports (a failure is a failed check). */
+static inline uint64_t vm_free_frames(void)
+{
+	struct vm_stat st;
+	memset(&st, 0, sizeof(st));
+	CHECK_EQ(raw_vm_stat(0, (uint64_t)&st), 0);
+	return st.free_frames;
+}
+
 /*
  * The caller's stack entry (VM_ENT_STACK) in [*start, *end); its guard entry ends at *start.
  * ASLR draws where it lies for every spawn (mm/memlayout.h), so tests look it up here rather than
