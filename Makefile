@@ -3,6 +3,10 @@
 
 BUILD   := build
 CC      := gcc
+# The architecture: arch/$(ARCH)/ holds its code, arch/$(ARCH)/include/machine/ the <machine/...>
+# headers through which mm/ and kernel/ reach it (FreeBSD's scheme).
+ARCH    ?= x86_64
+ARCH_INC := -Iarch/$(ARCH)/include
 QEMU    := qemu-system-x86_64
 # Plain `make` builds `all`, although rules come before it.
 .DEFAULT_GOAL := all
@@ -30,17 +34,17 @@ WITNESS ?= 1
 KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie \
 	-mcmodel=kernel -mno-red-zone -mgeneral-regs-only -mno-mmx -mno-sse -mno-sse2 -mno-80387 \
 	-fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
-	-fno-strict-aliasing -fno-delete-null-pointer-checks -Wall -Wextra -Werror -I. -Iinclude \
+	-fno-strict-aliasing -fno-delete-null-pointer-checks -Wall -Wextra -Werror -I. -Iinclude $(ARCH_INC) \
 	-Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wcast-qual \
 	-DKESTREL_KMEM_DEBUG $(if $(filter 1,$(WITNESS)),-DKESTREL_WITNESS) -MMD -MP
-KASFLAGS := -g -I. -Iinclude -MMD -MP
+KASFLAGS := -g -I. -Iinclude $(ARCH_INC) -MMD -MP
 KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack -T linker.ld
 # Each compile step's command, $(call NAME,SOURCE,OBJECT): the rules below run them and
 # compile_commands.json lists them, so the editor sees the flags the build uses.
 kernel_cc_cmd = $(CC) $(KCFLAGS) -c $(1) -o $(2)
 kernel_as_cmd = $(CC) $(KASFLAGS) -c $(1) -o $(2)
 
-KSRCS := $(wildcard boot/*.S arch/x86_64/*.S arch/x86_64/*.c mm/*.c kernel/*.c kernel/bpf/*.c tests/kernel/*.c)
+KSRCS := $(wildcard arch/$(ARCH)/boot/*.S arch/$(ARCH)/*.S arch/$(ARCH)/*.c mm/*.c kernel/*.c kernel/bpf/*.c tests/kernel/*.c)
 KOBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KSRCS))
 
 # ---------------------------------------------------------------------------------------------
@@ -50,10 +54,10 @@ KOBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KSRCS))
 # helpers) are the kernel's only.
 BPF_KERNEL_ONLY := $(addprefix kernel/bpf/,bpf_iter.c btf_sys.c file.c find_vma.c helpers.c helpers_trace.c info.c kfunc.c link.c \
 	printk.c prog.c prog_btf.c prog_load.c raw_tp.c raw_tp_link.c seq.c syscall.c task_vma_iter.c test_run.c tracing.c)
-HOST_SRCS := $(wildcard mm/*.c) $(wildcard arch/x86_64/pmap.c arch/x86_64/bpf_jit.c) kernel/rwlock.c \
+HOST_SRCS := $(wildcard mm/*.c) $(wildcard arch/$(ARCH)/pmap.c arch/$(ARCH)/bpf_jit.c) kernel/rwlock.c \
 	kernel/ktest.c kernel/random.c kernel/rcu.c kernel/siphash.c \
 	$(filter-out $(BPF_KERNEL_ONLY),$(wildcard kernel/bpf/*.c)) tests/host/shim.c
-HCFLAGS_COMMON := -std=gnu11 -g -I. -Iinclude -DKESTREL_HOST -DKESTREL_KMEM_DEBUG -Wall -Wextra \
+HCFLAGS_COMMON := -std=gnu11 -g -I. -Iinclude $(ARCH_INC) -DKESTREL_HOST -DKESTREL_KMEM_DEBUG -Wall -Wextra \
 	-Werror -fno-strict-aliasing -MMD -MP
 HCFLAGS := $(HCFLAGS_COMMON) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer
@@ -164,29 +168,29 @@ $(ELF): $(KOBJS) $(BUILD)/kernel/ksyms.o linker.ld
 	$(Q)$(CC) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/kernel/ksyms.o
 	$(Q)scripts/check-elf.sh $@
 
-$(ISO): $(ELF) boot/grub.cfg $(UPROGS) scripts/mkiso.sh
+$(ISO): $(ELF) arch/$(ARCH)/boot/grub.cfg $(UPROGS) scripts/mkiso.sh
 	$(call say,ISO,$@)
 	$(Q)scripts/mkiso.sh $@ $(ELF) "" $(UPROGS)
 # The same tests with the JIT off (make test's qemu64 machine), so every BPF program of the user
 # tests also runs in the interpreter.
 NOJIT_ISO := $(BUILD)/kestrel.nojit.iso
-$(NOJIT_ISO): $(ELF) boot/grub.cfg $(UPROGS) scripts/mkiso.sh
+$(NOJIT_ISO): $(ELF) arch/$(ARCH)/boot/grub.cfg $(UPROGS) scripts/mkiso.sh
 	$(call say,ISO,$@)
 	$(Q)scripts/mkiso.sh $@ $(ELF) "bpf.jit=0" $(UPROGS)
-$(BUILD)/kestrel-%.iso: $(ELF) boot/grub.cfg $(UPROGS) scripts/mkiso.sh
+$(BUILD)/kestrel-%.iso: $(ELF) arch/$(ARCH)/boot/grub.cfg $(UPROGS) scripts/mkiso.sh
 	$(call say,ISO,$@)
 	$(Q)scripts/mkiso.sh $@ $(ELF) "ktest.inject=$*" $(UPROGS)
 # The benchmark images: the kernel runs every bin/bench_* program instead of the tests; the second
 # runs bin/bench_bpf alone with the JIT off, so that its BPF programs run in the interpreter.
-$(BUILD)/kestrel.bench.iso: $(ELF) boot/grub.cfg $(UPROGS) scripts/mkiso.sh
+$(BUILD)/kestrel.bench.iso: $(ELF) arch/$(ARCH)/boot/grub.cfg $(UPROGS) scripts/mkiso.sh
 	$(call say,ISO,$@)
 	$(Q)scripts/mkiso.sh $@ $(ELF) "kestrel.bench=1" $(UPROGS)
-$(BUILD)/kestrel.bench-interp.iso: $(ELF) boot/grub.cfg $(UPROGS) scripts/mkiso.sh
+$(BUILD)/kestrel.bench-interp.iso: $(ELF) arch/$(ARCH)/boot/grub.cfg $(UPROGS) scripts/mkiso.sh
 	$(call say,ISO,$@)
 	$(Q)scripts/mkiso.sh $@ $(ELF) "kestrel.bench=bpf bpf.jit=0" $(UPROGS)
 # `make shell`: the kernel runs bin/sh on the serial console instead of the tests (kernel/shell_boot.h).
 SHELL_ISO := $(BUILD)/kestrel.shell.iso
-$(SHELL_ISO): $(ELF) boot/grub.cfg $(UPROGS) scripts/mkiso.sh
+$(SHELL_ISO): $(ELF) arch/$(ARCH)/boot/grub.cfg $(UPROGS) scripts/mkiso.sh
 	$(call say,ISO,$@)
 	$(Q)scripts/mkiso.sh $@ $(ELF) "kestrel.shell=1" $(UPROGS)
 iso: $(ISO)
@@ -244,7 +248,7 @@ $(BUILD)/host/test_bpf_btf: tests/host/test_bpf_btf.c $(HOBJS) tests/host/main.c
 # user/libbpf/ (instead of the kernel's BPF code, whose BTF functions share their names) and read
 # objects clang builds from the .bpf.c files of tests/host/libbpf/.
 LIBBPF_HOST_SRCS := $(addprefix user/libbpf/,elf.c btf.c btf_ext.c relo_core.c)
-LIBBPF_HOST_LINK := $(filter-out $(BUILD)/host/obj/kernel/bpf/% $(BUILD)/host/obj/arch/x86_64/bpf_jit.o,$(HOBJS))
+LIBBPF_HOST_LINK := $(filter-out $(BUILD)/host/obj/kernel/bpf/% $(BUILD)/host/obj/arch/$(ARCH)/bpf_jit.o,$(HOBJS))
 LIBBPF_TEST_CFLAGS := -DLIBBPF_OBJ_DIR='"$(BUILD)/host/libbpf"'
 LIBBPF_HOST_BPF  := $(patsubst tests/host/libbpf/%.bpf.c,$(BUILD)/host/libbpf/%.bpf.o,$(wildcard tests/host/libbpf/*.bpf.c))
 $(LIBBPF_HOST_BPF): $(BUILD)/host/libbpf/%.bpf.o: tests/host/libbpf/%.bpf.c
@@ -395,6 +399,7 @@ help:
 	@echo '  FUZZ_SECONDS=N         fuzz: how long to fuzz (default 60)'
 	@echo '  FUZZ_SEED=N            fuzz: replay one seed (as printed by a failing run)'
 	@echo '  BUILD=DIR              where everything is built (default build)'
+	@echo '  ARCH=NAME              the architecture: arch/NAME/ and its <machine/...> headers (default x86_64)'
 
 clean:
 	$(call say,CLEAN,$(BUILD))

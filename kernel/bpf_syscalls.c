@@ -10,7 +10,7 @@
  * file, its key/value buffer and the copy of the value as the callback got it.
  */
 #include <stddef.h>
-#include "arch/x86_64/usercopy.h"
+#include "kernel/usercopy.h"
 #include "kernel/bpf/file.h"
 #include "kernel/bpf/map.h"
 #include "kernel/bpf/syscall.h"

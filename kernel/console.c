@@ -1,5 +1,5 @@
 #include "kernel/console.h"
-#include "arch/x86_64/serial.h"
+#include <machine/serial.h>
 #include "kernel/spinlock.h"
 
 static spinlock_t console_spin = SPINLOCK_INIT("console");

@@ -28,10 +28,23 @@ void fd_table_init(struct fd_table *t)
 	spin_init(&t->lock, "fd table");
 	for (int i = 0; i < FD_MAX; i++)
 		t->slot[i] = NULL;
+	t->shared = NULL;
+}
+
+void fd_table_share(struct fd_table *t, struct fd_table *owner)
+{
+	t->shared = owner->shared ? owner->shared : owner;
+}
+
+/* The table t names. */
+static struct fd_table *table(struct fd_table *t)
+{
+	return t->shared ? t->shared : t;
 }
 
 int fd_install(struct fd_table *t, struct file *f)
 {
+	t = table(t);
 	spin_lock(&t->lock);
 	for (int i = 0; i < FD_MAX; i++) {
 		if (!t->slot[i]) {
@@ -46,6 +59,7 @@ int fd_install(struct fd_table *t, struct file *f)
 
 int fd_install_at(struct fd_table *t, int fd, struct file *f)
 {
+	t = table(t);
 	int r = fd;
 
 	if (fd < 0 || fd >= FD_MAX)
@@ -61,6 +75,7 @@ int fd_install_at(struct fd_table *t, int fd, struct file *f)
 
 struct file *fd_get(struct fd_table *t, int fd)
 {
+	t = table(t);
 	struct file *f = NULL;
 
 	if (fd < 0 || fd >= FD_MAX)
@@ -90,6 +105,7 @@ int fd_get_typed(struct fd_table *t, int fd, const struct file_ops *ops, struct 
 
 int fd_close(struct fd_table *t, int fd)
 {
+	t = table(t);
 	struct file *f = NULL;
 
 	if (fd < 0 || fd >= FD_MAX)
@@ -112,6 +128,7 @@ void fd_close_all(struct fd_table *t)
 
 size_t fd_count(struct fd_table *t)
 {
+	t = table(t);
 	size_t n = 0;
 
 	spin_lock(&t->lock);

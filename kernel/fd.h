@@ -60,9 +60,14 @@ struct file {
 	uint32_t refs;
 };
 
+/*
+ * A thread's table names its task's (shared, not NULL): every operation on it works on that one,
+ * which must outlive it (the group leader's: kernel/task.h).
+ */
 struct fd_table {
 	spinlock_t lock;
 	struct file *slot[FD_MAX];
+	struct fd_table *shared;
 };
 
 /* Make f an object of type ops with one reference, the caller's. */
@@ -73,6 +78,9 @@ void file_put(struct file *f);
 
 /* An empty table. */
 void fd_table_init(struct fd_table *t);
+
+/* Make t, empty, a name for owner's table from now on (a new thread's: kernel/task.h). */
+void fd_table_share(struct fd_table *t, struct fd_table *owner);
 
 /* Put f in the lowest free slot, taking over the caller's reference. Returns the fd or -EMFILE. */
 int fd_install(struct fd_table *t, struct file *f);
@@ -92,7 +100,7 @@ int fd_get_typed(struct fd_table *t, int fd, const struct file_ops *ops, struct 
 /* Empty slot fd and drop its reference. Returns 0 or -EBADF. */
 int fd_close(struct fd_table *t, int fd);
 
-/* fd_close every open slot (task exit). */
+/* fd_close every open slot (task exit; of a shared table: the owner's). */
 void fd_close_all(struct fd_table *t);
 
 /* Open descriptors in t. */

@@ -21,6 +21,11 @@ typedef uint64_t cpuset_t;
 enum ipi_kind {
 	IPI_PING,    /* nothing but the handler: tests */
 	IPI_RESCHED, /* an idle CPU has work on the run queue (kernel/sched.c): ends its halt */
+	/*
+	 * TLB shootdown: invalidate what other CPUs asked for (the arch's pmap; counters in mm/mmu.h).
+	 * Its handler is the arch's own, installed by the arch before any IPI: not for ipi_set_handler.
+	 */
+	IPI_TLB_SHOOTDOWN,
 	IPI_KINDS
 };
 

@@ -1,6 +1,6 @@
 /* Formatted output: one formatter (kvsnprintf's engine) for the console and for buffers. */
 #include "kernel/kprintf.h"
-#include "arch/x86_64/serial.h"
+#include <machine/serial.h>
 #include "kernel/console.h"
 #include "kernel/spinlock.h"
 

@@ -1,17 +1,7 @@
 /* kmain: from the boot code to the self-tests and the verdict. */
-#include "arch/x86_64/cpu.h"
-#include "arch/x86_64/cpufeat.h"
-#include "arch/x86_64/fpu.h"
-#include "arch/x86_64/gdt.h"
-#include "arch/x86_64/percpu.h"
-#include "arch/x86_64/pic.h"
-#include "arch/x86_64/qemu.h"
-#include "arch/x86_64/serial.h"
-#include "arch/x86_64/smp.h"
-#include "arch/x86_64/syscall_arch.h"
-#include "arch/x86_64/timer.h"
-#include "arch/x86_64/trap.h"
-#include "arch/x86_64/usercopy.h"
+#include <machine/machdep.h>
+#include <machine/qemu.h>
+#include <machine/timer.h>
 #include "kernel/bpf/btf_sys.h"
 #include "kernel/bpf/func_proto.h"
 #include "kernel/console_input.h"
@@ -122,7 +112,7 @@ static void mm_bootstrap(void)
 			(struct pmm_range){boot_info.modules[i].start, boot_info.modules[i].end};
 
 	pmm_init(usable, nu, reserved, nr);
-	pmap_bootstrap(phys_end, cpu_features.pdpe1gb);
+	arch_vm_bootstrap(phys_end);
 	kprintf("pmm: %zu of %zu frames free (%zu MiB)\n", pmm_free_count(), pmm_total_count(),
 		pmm_free_count() >> (20 - PAGE_SHIFT));
 	ktest_free_frames = idle_free_frames;
@@ -141,8 +131,7 @@ static const struct ktest inject_fail_test = {"harness", "injected_failure", inj
 
 __attribute__((noinline)) static void inject_null_deref(void)
 {
-	volatile int *p = 0;
-	__asm__("" : "+r"(p)); /* an opaque NULL: the compiler may not drop the store */
+	int *volatile p = 0; /* an opaque NULL: the compiler may not drop the store */
 	*p = 1;
 }
 
@@ -151,16 +140,11 @@ static void inject_before_tests(const char *what)
 	if (!strcmp(what, "fail")) {
 		ktest_extra = &inject_fail_test;
 	} else if (!strcmp(what, "triple")) {
-		struct {
-			uint16_t limit;
-			uint64_t base;
-		} __attribute__((packed)) empty = {0, 0};
 		kprintf("inject: loading an empty IDT and raising #BP: triple fault\n");
-		__asm__ volatile("lidt %0; int3" ::"m"(empty));
+		arch_triple_fault();
 	} else if (!strcmp(what, "hang")) {
 		kprintf("inject: hanging with interrupts off\n");
-		for (;;)
-			__asm__ volatile("cli; hlt");
+		arch_hang();
 	} else if (!strcmp(what, "null")) {
 		kprintf("inject: NULL dereference in kernel code\n");
 		inject_null_deref();
@@ -173,13 +157,9 @@ static void inject_before_tests(const char *what)
  */
 static void tasks_bootstrap(void)
 {
-	usercopy_init(cpu_features.smap);
-	fpu_init();
-	syscall_arch_init();
+	arch_init_tasks();
 	task_init();
-	pic_init();
-	timer_init();
-	irq_enable();
+	arch_start_clock();
 }
 
 /* The demo program (bin/demo), if the image has one: shown after the tests, not part of the verdict. */
@@ -206,34 +186,32 @@ static void run_demo(void)
 			user_program_run("bin/demo", "kestrel: demo", 60);
 }
 
-/* The C entry, from boot/entry.S: multiboot2's magic and the physical address of its information. */
+/* The C entry, from arch/x86_64/boot/entry.S: multiboot2's magic and its information's address. */
 void kmain(uint32_t magic, uint32_t mbi);
 
 void kmain(uint32_t magic, uint32_t mbi)
 {
 	char inject[24]; /* a command-line value */
 
-	serial_init();
-	kprintf("\nKestrel x86_64 kernel\n");
+	arch_console_init();
+	kprintf("\nKestrel %s kernel\n", MACHINE_ARCH);
 	if (magic != MB2_BOOT_MAGIC)
 		panic("boot: bad multiboot2 magic %x", magic);
-	gdt_init();
-	percpu_init();
+	arch_init_early();
 #ifdef KESTREL_WITNESS
 	witness_start(); /* per-CPU ids work from here */
 	ktest_lock_reports = witness_reports;
 #endif
-	idt_init();
 	if (multiboot_parse(mbi))
 		panic("boot: malformed multiboot2 information at %x", mbi);
 	print_boot_info();
-	cpu_features_init();
+	arch_cpu_identify();
 	ktime_init();
 	random_init();
 	aslr_init(!(boot_cmdline_get("aslr", inject, sizeof(inject)) && !strcmp(inject, "0")));
 	mm_bootstrap();
 	tasks_bootstrap();
-	smp_init();
+	arch_start_aps();
 	btf_vmlinux_init();
 	const char *missing;
 	if (bpf_helper_protos_init(btf_vmlinux(), &missing))
@@ -241,7 +219,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	image_btf_init();
 
 	if (boot_cmdline_get("kestrel.shell", inject, sizeof(inject)) && strcmp(inject, "0")) {
-		serial_rx_start(console_input_push);
+		arch_console_rx_start(console_input_push);
 		qemu_exit(shell_boot_run() == 0);
 	}
 	if (boot_cmdline_get("kestrel.bench", inject, sizeof(inject)))

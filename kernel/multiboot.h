@@ -8,7 +8,7 @@
 #include "mm/types.h"
 
 #define BOOT_MMAP_MAX 64
-#define BOOT_MODULES_MAX 64
+#define BOOT_MODULES_MAX 128
 
 #define MB2_MEM_AVAILABLE 1
 #define MB2_MEM_RESERVED 2

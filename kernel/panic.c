@@ -1,8 +1,8 @@
 #include "kernel/panic.h"
-#include "arch/x86_64/backtrace.h"
-#include "arch/x86_64/cpu.h"
-#include "arch/x86_64/percpu.h"
-#include "arch/x86_64/qemu.h"
+#include <machine/backtrace.h>
+#include <machine/intr.h>
+#include <machine/percpu.h>
+#include <machine/qemu.h>
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/kprintf.h"
@@ -11,19 +11,19 @@
 /* Which CPU and task panicked; GS may not point at a per-CPU area yet (a panic early in boot). */
 static void print_where(void)
 {
-	struct percpu *p = (struct percpu *)rdmsr(MSR_GS_BASE);
+	struct percpu *p = percpu_this_early();
 
-	if (!p || p->self != p) {
+	if (!p) {
 		kprintf("  before the per-CPU area was set up\n");
 		return;
 	}
 	struct task *t = p->current;
 	if (t)
-		kprintf("  on CPU %u (APIC id %u), task %d (%s)\n", cpu_this_id(), p->apic_id,
-			t->pid, t->name);
+		kprintf("  on CPU %u (%s %u), task %d (%s)\n", cpu_this_id(), PERCPU_HW_ID_NAME,
+			percpu_hw_id(p), t->pid, t->name);
 	else
-		kprintf("  on CPU %u (APIC id %u), before the first task\n", cpu_this_id(),
-			p->apic_id);
+		kprintf("  on CPU %u (%s %u), before the first task\n", cpu_this_id(),
+			PERCPU_HW_ID_NAME, percpu_hw_id(p));
 }
 
 void panic_at(const char *file, int line, const char *fmt, ...)

@@ -91,14 +91,14 @@ long sys_exit(struct trapframe *tf)
 long sys_getpid(struct trapframe *tf)
 {
 	(void)tf;
-	return task_current()->pid;
+	return task_current()->tgid; /* the task's id; gettid is the thread's (kernel/thread.c) */
 }
 
 long sys_getppid(struct trapframe *tf)
 {
 	(void)tf;
 	spin_lock(&sched_lock); /* the parent link changes when the parent exits */
-	struct task *parent = task_current()->parent;
+	struct task *parent = task_current()->leader->parent; /* the task's parent */
 	long ppid = parent ? parent->pid : 0;
 	sched_unlock();
 	return ppid;

@@ -2,7 +2,7 @@
 #include "kernel/rwlock.h"
 #include "kernel/kprintf.h"
 #include "kernel/panic.h"
-#include "arch/x86_64/cpu.h"
+#include <machine/intr.h>
 
 #include "kernel/witness.h"
 

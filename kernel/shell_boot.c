@@ -1,6 +1,6 @@
 /* A shell boot: kmain's part (contract in kernel/shell_boot.h). */
 #include "kernel/shell_boot.h"
-#include "arch/x86_64/timer.h"
+#include <machine/timer.h>
 #include "kernel/console_input.h"
 #include "kernel/fd.h"
 #include "kernel/kprintf.h"

@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "arch/x86_64/cpu.h"
+#include <machine/intr.h>
 
 typedef struct spinlock {
 	volatile int locked;
@@ -25,9 +25,9 @@ typedef struct spinlock {
 
 #ifdef KESTREL_WITNESS
 #include "kernel/witness.h"
-/* The caller's interrupt flag (RFLAGS.IF in f) was on: it runs in thread context. */
+/* The caller's interrupt flag (in f, from irq_save) was on: it runs in thread context. */
 #define SPIN_WITNESS_ACQUIRE(l, try, f) \
-	witness_spin_acquire((l)->name, &(l)->witness_cls, (try), ((f) & (1ul << 9)) != 0)
+	witness_spin_acquire((l)->name, &(l)->witness_cls, (try), irq_flags_enabled(f))
 #define SPIN_WITNESS_RELEASE(l) witness_spin_release(&(l)->witness_cls)
 #else
 #define SPIN_WITNESS_ACQUIRE(l, try, f) ((void)(f))

@@ -1,6 +1,7 @@
 /*
- * The C string functions the kernel uses. In the kernel they come from kernel/string.c; host
- * builds get the C library's.
+ * The C string functions the kernel uses. In the kernel they come from kernel/string.c, but for
+ * memset and memcpy, which are the architecture's (arch/x86_64/string.c); host builds get the C
+ * library's.
  */
 #ifndef KERNEL_STRING_H
 #define KERNEL_STRING_H

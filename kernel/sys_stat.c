@@ -47,7 +47,7 @@ long sys_sys_stat(struct trapframe *tf)
 	for (struct task *t = task_list; t; t = t->next) {
 		st.tasks++;
 		/* A map still on its task is not destroyed before sched_lock is free (task.c). */
-		if (t->map) {
+		if (t->map && t->leader == t) { /* a task's threads share its map */
 			struct vm_map_stats ms;
 			vm_map_get_stats(t->map, &ms);
 			st.faults += ms.faults;

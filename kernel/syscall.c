@@ -28,54 +28,26 @@ syscall_handler_t syscall_handler(uint64_t nr)
 	return nr < SYS_COUNT && syscall_table[nr] ? syscall_table[nr] : sys_enosys;
 }
 
-/* The registers as sys_enter and sys_exit programs see them (Linux's struct pt_regs names). */
-static void pt_regs_of(const struct trapframe *tf, uint64_t nr, struct pt_regs *regs)
-{
-	*regs = (struct pt_regs){
-		.r15 = tf->r15,
-		.r14 = tf->r14,
-		.r13 = tf->r13,
-		.r12 = tf->r12,
-		.bp = tf->rbp,
-		.bx = tf->rbx,
-		.r11 = tf->r11,
-		.r10 = tf->r10,
-		.r9 = tf->r9,
-		.r8 = tf->r8,
-		.ax = tf->rax,
-		.cx = tf->rcx,
-		.dx = tf->rdx,
-		.si = tf->rsi,
-		.di = tf->rdi,
-		.orig_ax = nr,
-		.ip = tf->rip,
-		.cs = tf->cs,
-		.flags = tf->rflags,
-		.sp = tf->rsp,
-		.ss = tf->ss,
-	};
-}
-
 /* A tracepoint with (regs, v): sys_enter's system call number or sys_exit's result. */
 static void trace_syscall(enum trace_point tp, const struct trapframe *tf, uint64_t nr, uint64_t v)
 {
 	struct pt_regs regs;
 
-	pt_regs_of(tf, nr, &regs);
+	syscall_pt_regs(tf, nr, &regs); /* the registers as Linux's struct pt_regs names them */
 	uint64_t args[2] = {(uint64_t)(uintptr_t)&regs, v};
 	trace_point_run(tp, args);
 }
 
 void syscall_dispatch(struct trapframe *tf)
 {
-	uint64_t nr = tf->rax;
+	uint64_t nr = syscall_number(tf);
 
 	callback_syscall_enter(tf);
 	task_current()->fault_repeats = 0; /* a system call is progress: see task_user_exception */
 	if (trace_point_enabled(TRACE_SYS_ENTER))
 		trace_syscall(TRACE_SYS_ENTER, tf, nr, nr);
-	tf->rax = (uint64_t)syscall_handler(nr)(tf);
+	syscall_set_retval(tf, (uint64_t)syscall_handler(nr)(tf));
 	if (trace_point_enabled(TRACE_SYS_EXIT))
-		trace_syscall(TRACE_SYS_EXIT, tf, nr, tf->rax);
+		trace_syscall(TRACE_SYS_EXIT, tf, nr, syscall_retval(tf));
 	task_return_to_user(tf);
 }

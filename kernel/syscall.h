@@ -16,30 +16,12 @@
 #define KERNEL_SYSCALL_H
 
 #include <stdint.h>
-#include "arch/x86_64/trap.h"
+#include <machine/frame.h>
+#include <machine/syscall.h> /* syscall_arg and the rest of the frame's system-call convention */
 
 typedef long (*syscall_handler_t)(struct trapframe *tf);
 
-/* Argument n (0..5) of the system call: rdi, rsi, rdx, r10, r8, r9. */
-static inline uint64_t syscall_arg(const struct trapframe *tf, int n)
-{
-	switch (n) {
-	case 0:
-		return tf->rdi;
-	case 1:
-		return tf->rsi;
-	case 2:
-		return tf->rdx;
-	case 3:
-		return tf->r10;
-	case 4:
-		return tf->r8;
-	default:
-		return tf->r9;
-	}
-}
-
-/* The C entry from syscall_entry.S: run the handler for tf->rax, store the result in tf->rax. */
+/* The C entry from the arch's system-call entry: run tf's number's handler, store its result. */
 void syscall_dispatch(struct trapframe *tf);
 
 /* A number with no handler (yet): -ENOSYS. */

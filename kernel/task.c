@@ -74,6 +74,8 @@ static struct task *task_alloc(const char *name, bool user)
 		fpu_state_init(t->fpu);
 	fd_table_init(&t->fds);
 	t->start_tick = timer_ticks;
+	t->leader = t;
+	t->nthreads = t->nmembers = 1;
 	return t;
 }
 
@@ -90,8 +92,8 @@ void task_free(struct task *t)
 static int task_publish(struct task *t)
 {
 	spin_lock(&sched_lock);
-	t->pid = next_pid++;
-	t->parent = task_current();
+	t->pid = t->tgid = next_pid++;
+	t->parent = task_current()->leader; /* the task's child, whichever thread made it */
 	t->next = task_list;
 	task_list = t;
 	sched_make_runnable_locked(t);
@@ -118,6 +120,24 @@ static void unlink_locked(struct task *t)
 		}
 	}
 	panic("task %d (%s) is not on the task list", t->pid, t->name);
+}
+
+/*
+ * Whether t is a task that has ended, all its threads and their teardown, and that its parent may
+ * reap: a leader whose own thread ended first stays thread_done until the last thread has
+ * released everything. sched_lock held.
+ */
+static bool ended_locked(const struct task *t)
+{
+	return t->state == TASK_ZOMBIE && !t->nthreads && !t->thread_done;
+}
+
+/* Make x, a task's struct that will not run again, DEAD and free it soon. sched_lock held. */
+static void bury_locked(struct task *x)
+{
+	unlink_locked(x);
+	x->state = TASK_DEAD;
+	sched_free_later_locked(x);
 }
 
 __attribute__((noreturn)) void task_kthread_main(int (*fn)(void *), void *arg);
@@ -253,47 +273,234 @@ int task_spawn_here(const char *name, int argc, char *const argv[])
 }
 
 /* ---------------------------------------------------------------------------------------------
+ * Threads
+ */
+int task_thread_create(uint64_t entry, uint64_t arg, uint64_t stack_top)
+{
+	struct task *cur = task_current(), *l = cur->leader;
+	struct task *t = task_alloc(cur->name, true);
+
+	if (!t)
+		return -ENOMEM;
+	/* The caller is a live thread of the space: it stays until this thread has counted in. */
+	t->map = cur->map;
+	t->pmap = cur->pmap;
+	t->leader = l;
+	t->nthreads = t->nmembers = 0;
+	fd_table_share(&t->fds, &l->fds);
+	struct trapframe *tf = (struct trapframe *)t->kstack_top - 1;
+	*tf = (struct trapframe){
+		.rip = entry,
+		.cs = USER_CS,
+		.rflags = RFLAGS_IF | 0x2, /* bit 1 is always set */
+		.rsp = stack_top,
+		.ss = USER_DS,
+		.rdi = arg,
+	};
+	set_initial_context(t, (uint64_t)tf, task_user_start, 0, 0);
+
+	spin_lock(&sched_lock);
+	int r = l->group_exit || cur->killed || l->nmembers >= TASK_THREADS_MAX ? -EAGAIN : 0;
+	if (!r) {
+		t->pid = r = next_pid++;
+		t->tgid = l->pid;
+		t->next = task_list;
+		task_list = t;
+		l->nthreads++;
+		l->nmembers++;
+		sched_make_runnable_locked(t);
+	}
+	sched_unlock();
+	if (r < 0)
+		task_free(t);
+	return r;
+}
+
+/* Whether thread t of the caller's task has ended. sched_lock held. */
+static bool thread_ended_locked(const struct task *t)
+{
+	return t->leader == t ? t->thread_done || !t->nthreads : t->state == TASK_ZOMBIE;
+}
+
+int task_thread_join(int tid, uint64_t uvalue)
+{
+	struct task *cur = task_current(), *l = cur->leader;
+
+	if (tid == cur->pid)
+		return -EINVAL;
+	spin_lock(&sched_lock);
+	struct task *t = find_locked(tid);
+	int r = !t || t->leader != l ? -ESRCH
+		: t->joiner          ? -EINVAL
+		: t->joining == cur  ? -EDEADLK
+				     : 0;
+	if (r) {
+		sched_unlock();
+		return r;
+	}
+	t->joiner = cur;
+	cur->joining = t;
+	while (!thread_ended_locked(t) && !cur->killed)
+		sched_sleep_locked(t, 0);
+	cur->joining = NULL;
+	bool ended = thread_ended_locked(t);
+	if (!ended)
+		t->joiner = NULL;
+	int value = t->thread_value;
+	sched_unlock();
+	if (!ended)
+		return -EINTR;
+	/* t stays: only the end of the whole task, which the caller's life holds off, frees it. */
+	if (uvalue && copyout(&value, (void *)uvalue, sizeof(value))) {
+		spin_lock(&sched_lock);
+		t->joiner = NULL;
+		sched_unlock();
+		return -EFAULT;
+	}
+	spin_lock(&sched_lock);
+	if (t != l) {
+		l->nmembers--;
+		bury_locked(t);
+	}
+	sched_unlock();
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------
  * Exit, wait, kill
  */
 
-/* Give up every map lock t holds on others (SYS_task_lock_map). sched_lock held. */
+/* Give up every map lock t holds (SYS_task_lock_map; they are kept in the leaders). sched_lock held. */
 static void release_held_maps_locked(struct task *t)
 {
 	for (struct task *x = task_list; x; x = x->next) {
-		if (x->map_locker == t) {
+		if (x->leader == x && x->map_locker == t) {
 			x->map_locker = NULL;
 			vm_map_unlock(x->map);
 		}
 	}
+	if (t->leader != t)
+		t->map_locker = NULL;
 }
 
-/* Everything a user task owns besides its struct and kernel stack. Runs as t. */
-static void release_user(struct task *t)
+/*
+ * Release the address space and files of task l, whose last thread (the caller) has ended its own
+ * use of map, l's map: wait for the pins of other tasks, then destroy it.
+ */
+static void release_space(struct task *l, vm_map_t map)
 {
-	/* First: a callback's level may pin t's own map, which the wait below would wait for. */
-	callback_release_all(t);
 	spin_lock(&sched_lock);
-	release_held_maps_locked(t);
-	t->map_gone = true;
-	while (t->map_users)
-		sched_sleep_locked(&t->map_users, 0);
-	if (t->map_locker) {
-		t->map_locker = NULL;
-		vm_map_unlock(t->map);
+	l->map_gone = true;
+	while (l->map_users)
+		sched_sleep_locked(&l->map_users, 0);
+	if (l->map_locker) {
+		l->map_locker = NULL;
+		vm_map_unlock(map);
 	}
 	sched_unlock();
 
-	fd_close_all(&t->fds);
-	vm_map_t map = t->map;
-	pmap_t pmap = t->pmap;
-	sched_set_pmap(t, NULL);
+	fd_close_all(&l->fds);
+	pmap_t pmap = map->pmap;
 	spin_lock(&sched_lock);
 	sys_stat_retire_locked(map);
-	t->map = NULL;
+	l->map = NULL;
+	l->pmap = NULL;
 	sched_unlock();
 	vm_map_destroy(map);
 	pmap_destroy(pmap);
-	sched_fpu_release(t);
+}
+
+/* Ending every thread of t's task begins (exit, a kill or a fault of t), unless it has. sched_lock held. */
+static void group_exit_locked(struct task *t, int status)
+{
+	struct task *l = t->leader;
+
+	if (l->group_exit)
+		return;
+	l->group_exit = true;
+	l->exit_status = status;
+	if (t != l)
+		l->fault = t->fault;
+	for (struct task *x = task_list; x; x = x->next) {
+		if (x->leader != l || x == t || x->state == TASK_ZOMBIE)
+			continue;
+		x->killed = true;
+		if (x->state == TASK_SLEEPING)
+			sched_make_runnable_locked(x);
+	}
+}
+
+/*
+ * End the calling thread t with value for its joiner. Its own things go first (callbacks, map
+ * locks, its hold on the pmap and FPU), then it stops counting; the last thread of the task
+ * releases the address space and files, frees the task's unjoined threads and ends the task.
+ */
+static __attribute__((noreturn)) void thread_end(struct task *t, int value)
+{
+	struct task *l = t->leader;
+
+	/* Callers hold no spinlock (a tick or fault from ring 3 has interrupts off): tearing down may take a while. */
+	irq_enable();
+	/* First: a callback's level may pin the task's own map, which release_space would wait for. */
+	if (t->user)
+		callback_release_all(t);
+	spin_lock(&sched_lock);
+	t->exiting = true;
+	release_held_maps_locked(t);
+	sched_unlock();
+	vm_map_t map = t->map;
+	if (t->user) {
+		/* Before it stops counting: the last thread destroys the pmap, which must be loaded nowhere. */
+		sched_set_pmap(t, NULL);
+		sched_fpu_release(t);
+	}
+	spin_lock(&sched_lock);
+	if (t != l)
+		t->map = NULL;
+	t->thread_value = value;
+	bool last = --l->nthreads == 0;
+	if (!last) {
+		t->state = TASK_ZOMBIE;
+		if (t == l)
+			l->thread_done = true;
+		sched_wakeup_locked(t); /* its joiner */
+		sched_exit_locked();
+	}
+	sched_unlock();
+
+	if (t->user)
+		release_space(l, map);
+	else
+		fd_close_all(&t->fds);
+
+	spin_lock(&sched_lock);
+	if (!l->group_exit)
+		l->exit_status = W_EXITCODE(0);
+	for (struct task *c = task_list, *next; c; c = next) {
+		next = c->next;
+		if (c->leader == l && c != l && c != t) {
+			bury_locked(c); /* an ended thread nobody joined */
+		} else if (c->parent == l) {
+			c->parent = NULL;
+			if (ended_locked(c))
+				bury_locked(c);
+		}
+	}
+	if (t != l) {
+		unlink_locked(t);
+		t->state = TASK_DEAD; /* freed once it has left its CPU */
+	}
+	l->thread_done = false;
+	if (l->parent) {
+		l->state = TASK_ZOMBIE;
+		sched_wakeup_locked(l->parent);
+	} else if (l == t) {
+		unlink_locked(l);
+		l->state = TASK_DEAD;
+	} else {
+		bury_locked(l);
+	}
+	sched_exit_locked();
 }
 
 void task_exit(int status)
@@ -301,39 +508,20 @@ void task_exit(int status)
 	struct task *t = task_current();
 
 	KASSERT(t != boot_task, "kmain may not exit");
-	/* Callers hold no spinlock (a tick or fault from ring 3 has interrupts off): tearing down may take a while. */
-	irq_enable();
-	if (t->user)
-		release_user(t);
-	else
-		fd_close_all(&t->fds);
-
 	spin_lock(&sched_lock);
-	for (struct task *c = task_list, *next; c; c = next) {
-		next = c->next;
-		if (c->parent != t)
-			continue;
-		c->parent = NULL;
-		if (c->state == TASK_ZOMBIE) {
-			unlink_locked(c);
-			c->state = TASK_DEAD;
-			sched_free_later_locked(c);
-		}
-	}
-	t->exit_status = status;
-	if (t->parent) {
-		t->state = TASK_ZOMBIE;
-		sched_wakeup_locked(t->parent);
-	} else {
-		unlink_locked(t);
-		t->state = TASK_DEAD;
-	}
-	sched_exit_locked();
+	group_exit_locked(t, status);
+	sched_unlock();
+	thread_end(t, 0);
+}
+
+void task_thread_exit(int value)
+{
+	thread_end(task_current(), value);
 }
 
 int task_wait(int pid, int options, uint64_t deadline, struct task **zombie)
 {
-	struct task *cur = task_current();
+	struct task *cur = task_current(), *l = cur->leader;
 
 	if (options & ~WNOHANG)
 		return -EINVAL;
@@ -341,10 +529,10 @@ int task_wait(int pid, int options, uint64_t deadline, struct task **zombie)
 	for (;;) {
 		bool have = false, unpinned = false;
 		for (struct task *c = task_list; c; c = c->next) {
-			if (c->parent != cur || (pid != -1 && c->pid != pid))
+			if (c->parent != l || (pid != -1 && c->pid != pid))
 				continue;
 			have = true;
-			if (c->state == TASK_ZOMBIE) {
+			if (ended_locked(c)) {
 				sched_unlock();
 				*zombie = c;
 				return 0;
@@ -363,14 +551,14 @@ int task_wait(int pid, int options, uint64_t deadline, struct task **zombie)
 			*zombie = NULL;
 			return r;
 		}
-		sched_sleep_locked(cur, deadline);
+		sched_sleep_locked(l, deadline); /* a child's end wakes its parent, the leader */
 	}
 }
 
 void task_reap(struct task *zombie)
 {
 	spin_lock(&sched_lock);
-	KASSERT(zombie->state == TASK_ZOMBIE && zombie->parent == task_current(),
+	KASSERT(ended_locked(zombie) && zombie->parent == task_current()->leader,
 		"task_reap: task %d is not a zombie child of the caller", zombie->pid);
 	unlink_locked(zombie);
 	zombie->state = TASK_DEAD;
@@ -380,15 +568,19 @@ void task_reap(struct task *zombie)
 
 void task_kill_locked(struct task *t)
 {
-	t->killed = true;
-	if (t->state == TASK_SLEEPING)
-		sched_make_runnable_locked(t);
+	for (struct task *x = task_list; x; x = x->next) {
+		if (x->leader != t->leader || x->state == TASK_ZOMBIE || x->state == TASK_DEAD)
+			continue;
+		x->killed = true;
+		if (x->state == TASK_SLEEPING)
+			sched_make_runnable_locked(x);
+	}
 }
 
 void task_kill(struct task *t)
 {
 	spin_lock(&sched_lock);
-	if (t->user && t->state != TASK_ZOMBIE && t->state != TASK_DEAD)
+	if (t->user && t->state != TASK_DEAD && t->leader->nthreads)
 		task_kill_locked(t);
 	sched_unlock();
 }
@@ -455,7 +647,7 @@ static int lookup_user_locked(int pid, struct task **out)
 		return -ESRCH;
 	if (!t->user)
 		return -EPERM;
-	*out = t;
+	*out = t->leader; /* the task's address space, whichever of its threads tid names */
 	return 0;
 }
 
@@ -497,12 +689,14 @@ int task_lock_map(int pid, int hold)
 		return -EINVAL;
 	spin_lock(&sched_lock);
 	int r = lookup_user_locked(pid, &t);
-	if (!r && t != cur && t->parent != cur)
+	if (!r && t != cur->leader && t->parent != cur->leader)
 		r = -EPERM;
 	if (!r && hold == 0) {
 		if (t->map_locker == cur) {
 			/* Under sched_lock: an exiting t must not see the lock free before it is. */
 			t->map_locker = NULL;
+			if (cur != t)
+				cur->map_locker = NULL; /* see below */
 			vm_map_unlock(t->map);
 		} else {
 			r = -EINVAL;
@@ -527,6 +721,12 @@ int task_lock_map(int pid, int hold)
 	rw_wdisown(&t->map->lock);
 	spin_lock(&sched_lock);
 	t->map_locker = cur;
+	/*
+	 * A thread holding its own task's lock: its own map_locker says so too, for the calls that
+	 * ask whether the running thread holds its map (must not wait for it).
+	 */
+	if (cur != t && cur->leader == t)
+		cur->map_locker = cur;
 	map_put_locked(t);
 	sched_unlock();
 	return 0;
@@ -648,7 +848,9 @@ void task_init(void)
 	if (!boot_task)
 		panic("task_init: out of memory");
 	set_name(boot_task, "kmain");
-	boot_task->pid = 0;
+	boot_task->pid = boot_task->tgid = 0;
+	boot_task->leader = boot_task;
+	boot_task->nthreads = boot_task->nmembers = 1;
 	boot_task->kstack = boot_stack;
 	boot_task->kstack_top = (uint64_t)boot_stack_top;
 	boot_task->entry_sp = boot_task->kstack_top;
@@ -678,13 +880,19 @@ const char *task_check(void)
 		if (t->parent &&
 		    (t->parent->state == TASK_DEAD || find_locked(t->parent->pid) != t->parent))
 			msg = "a task's parent is not on the list";
-		else if (t->state == TASK_ZOMBIE && !t->parent)
+		else if (!t->parent && t->leader == t && ended_locked(t))
 			msg = "a zombie has no parent";
+		else if (t->leader != t && (t->parent || find_locked(t->leader->pid) != t->leader ||
+					    t->tgid != t->leader->pid))
+			msg = "a thread has a parent or its leader is not on the list";
+		else if (t->leader == t && t->nthreads > t->nmembers)
+			msg = "a task has more live threads than thread structs";
 		else if (t->state == TASK_DEAD)
 			msg = "a DEAD task is on the list";
 		else if ((t->state == TASK_RUNNABLE) != sched_on_runq_locked(t))
 			msg = "run queue membership does not match RUNNABLE";
-		else if (t->user && !t->map_gone && (!t->map || !t->pmap))
+		else if (t->user && !t->map_gone && !t->exiting && t->state != TASK_ZOMBIE &&
+			 (!t->map || !t->pmap))
 			msg = "a live user task has no address space";
 		else if (*(uint64_t *)t->kstack != KSTACK_CANARY)
 			msg = "a kernel stack canary is overwritten";

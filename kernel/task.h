@@ -1,5 +1,5 @@
 /*
- * Tasks: kernel threads and user tasks (one thread each), their life cycle (create, exit, wait,
+ * Tasks: kernel threads and user tasks (one or more threads each), their life cycle (create, exit, wait,
  * kill) and their address spaces. Scheduling itself is kernel/sched.h.
  *
  * Life cycle (xv6's, plus orphans that free themselves):
@@ -30,6 +30,21 @@
  * and interrupts then stack their frames below the suspended call's, which stays intact. When the
  * callback is over it restores the previous entry_sp the same way. Nesting works the same way at
  * each level.
+ *
+ * Threads (Linux's model, issue 11): a task is a group of threads, each a struct task with its own
+ * pid (its tid), kernel stack, FPU area, callback state and fault fields. The first thread is the
+ * group leader: tgid is its pid, getpid returns it. Every thread of the task shares the leader's
+ * address space (map and pmap, which each thread's map and pmap fields name) and the leader's fd
+ * table (fd_table_share). The pinning fields (map_gone, map_users, map_locker) and the task's
+ * exit status, fault record, parent and children are the leader's: task_map_get(tid) pins the
+ * leader. The leader's struct lives until every thread of its task has ended (as Linux keeps a
+ * leader zombie), which is what makes that sharing safe without another refcounted object. A
+ * non-leader thread has no parent; it is a ZOMBIE from its end until thread_join reaps it (or the
+ * task ends, which frees every unjoined one). exit (task_exit) ends every thread of the task: the
+ * first exit, kill or fault sets group_exit, records the status (and fault) in the leader and
+ * kills the others; the last thread to end releases the address space and files and makes the
+ * leader a ZOMBIE its parent can reap (or frees it, orphaned). A leader whose own thread ended
+ * while others run is a ZOMBIE with thread_done set and nthreads > 0: task_wait does not reap it.
  *
  * Locking: sched_lock (kernel/sched.h) protects every task's state, parent, list links, wchan,
  * wake_tick, killed, exit_status, map_locker, cpu, bound, fpu_cpu and scheduling statistics, and
@@ -144,8 +159,23 @@ struct task {
 	unsigned map_lock_depth;
 	struct cb_level *cb_top; /* innermost system call running a callback (kernel/callback.h) */
 
-	struct fd_table fds;
+	struct fd_table fds; /* a thread's names its leader's (fd_table_share) */
 	uint64_t start_tick;
+
+	/*
+	 * Threads (see "Threads" above). leader and tgid are fixed at creation. The leader-only
+	 * fields are under sched_lock.
+	 */
+	int tgid;             /* the leader's pid: what getpid returns */
+	struct task *leader;  /* the first thread of its task (itself for it and kernel threads) */
+	unsigned nthreads;    /* leader: threads that have not ended yet (the task ends at 0) */
+	unsigned nmembers;    /* leader: thread structs of the task (live, and ended unjoined) */
+	bool group_exit;      /* leader: exit, a kill or a fault ends every thread of the task */
+	bool thread_done;     /* leader: its own thread ended first; until the task has ended */
+	bool exiting;         /* the thread is ending (its own; task_check) */
+	int thread_value;     /* thread_exit's value, for thread_join (once the thread ended) */
+	struct task *joiner;  /* the thread that joins it (sched_lock) */
+	struct task *joining; /* the thread it waits for in thread_join (sched_lock) */
 };
 
 /* Every task but the idle task, linked by next, newest first. sched_lock held. */
@@ -197,9 +227,12 @@ int task_spawn(const char *name, int argc, char *const argv[]);
 int task_spawn_here(const char *name, int argc, char *const argv[]);
 
 /*
- * End the calling task with wait status `status` (include/uapi/wait.h). Releases everything but
- * its struct and kernel stack, makes its children orphans, wakes its parent. Never returns. Call
- * with no spinlock held (interrupts are turned on).
+ * End the calling task, every thread of it (Linux's exit_group), with wait status `status`
+ * (include/uapi/wait.h) unless an exit, kill or fault of another of its threads set one first; the
+ * other threads are killed and end at their next return towards ring 3. The calling thread ends
+ * at once; the last thread to end releases everything but the structs and kernel stacks, makes the
+ * children orphans and wakes the parent. Never returns. Call with no spinlock held (interrupts are
+ * turned on).
  */
 __attribute__((noreturn)) void task_exit(int status);
 
@@ -218,8 +251,9 @@ int task_wait(int pid, int options, uint64_t deadline, struct task **zombie);
 void task_reap(struct task *zombie);
 
 /*
- * Make t exit with TASK_STATUS_KILLED as soon as it would next return towards ring 3 (a kernel
- * thread: never; it is not killable). Wakes it if it sleeps in an interruptible wait (task_wait).
+ * Make t's task, every thread of it, exit with TASK_STATUS_KILLED as soon as each would next
+ * return towards ring 3 (a kernel thread: never; it is not killable). Wakes those that sleep in an
+ * interruptible wait (task_wait, thread_join, futex).
  */
 void task_kill(struct task *t);
 /* task_kill's work, for a caller that found t under sched_lock: a user task, not ZOMBIE or DEAD. */
@@ -232,10 +266,10 @@ size_t task_kill_all_user(void);
 size_t task_count_user(void);
 
 /*
- * Pin the address space of task pid (0: the caller) for inspection: on success *out is the task,
- * whose map stays allocated (it may be read under its own lock) until task_map_put(*out). Errors:
- * -ESRCH no task has that pid; -EPERM it is a kernel thread; -ENOENT it has no address space (it
- * is exiting or has exited). The map's lock is the caller's business (vm_map_trylock_read gives
+ * Pin the address space of task pid (0: the caller; a thread's tid names its task's space) for
+ * inspection: on success *out is the task's leader, whose map stays allocated (it may be read
+ * under its own lock) until task_map_put(*out). Errors: -ESRCH no task has that pid; -EPERM it is
+ * a kernel thread; -ENOENT it has no address space (it is exiting or has exited). The map's lock is the caller's business (vm_map_trylock_read gives
  * the EBUSY of include/uapi/vm_stat.h).
  */
 int task_map_get(int pid, struct task **out);
@@ -257,6 +291,31 @@ int task_lock_map(int pid, int hold);
  */
 struct sched_stat;
 int task_sched_stat(int pid, struct sched_stat *out);
+
+/* Most threads a task may have (structs: live threads and ended ones not yet joined). */
+#define TASK_THREADS_MAX 64
+
+/*
+ * A new thread of the caller's task starting in ring 3 at entry with rdi = arg and rsp =
+ * stack_top (checked by the caller: kernel/thread.c). Returns its tid; -EAGAIN the task has
+ * TASK_THREADS_MAX threads or is ending; -ENOMEM (nothing left behind). No spinlock held.
+ */
+int task_thread_create(uint64_t entry, uint64_t arg, uint64_t stack_top);
+
+/*
+ * End the calling thread only, with value for thread_join; the last thread to end ends the task
+ * (exit status W_EXITCODE(0) unless an exit, kill or fault set it). Never returns. No spinlock.
+ */
+__attribute__((noreturn)) void task_thread_exit(int value);
+
+/*
+ * Wait for thread tid of the caller's task to end, store its thread_exit value (an int) at user
+ * address uvalue unless that is 0, and reap it. Returns 0; -EINVAL tid is the caller, or another thread joins it already (the leader can be joined
+ * once); -EDEADLK tid is waiting to join the caller; -ESRCH no thread tid in the caller's task;
+ * -EINTR the caller was killed; -EFAULT the value could not be stored at user address uvalue (not
+ * 0): the thread stays joinable. No spinlock held.
+ */
+int task_thread_join(int tid, uint64_t uvalue);
 
 /* Free a DEAD task's struct, kernel stack and FPU area; it is off the list and will never run again. */
 void task_free(struct task *t);

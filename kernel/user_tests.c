@@ -1,7 +1,7 @@
 /* The user-program test runner (contract in kernel/user_tests.h). */
 #include "kernel/user_tests.h"
-#include "arch/x86_64/timer.h"
-#include "arch/x86_64/trap.h"
+#include <machine/frame.h>
+#include <machine/timer.h>
 #include "kernel/ktest.h"
 #include "kernel/kprintf.h"
 #include "kernel/multiboot.h"

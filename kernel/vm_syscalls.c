@@ -25,7 +25,7 @@
  * a system call's short hold, but fail with EBUSY instead when the writer is a SYS_task_lock_map
  * holder (whose hold may last) or when the caller runs a callback under a map lock.
  */
-#include "arch/x86_64/usercopy.h"
+#include "kernel/usercopy.h"
 #include "kernel/fd.h"
 #include "kernel/syscall.h"
 #include "kernel/task.h"

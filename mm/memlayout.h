@@ -1,5 +1,6 @@
 /*
- * Kestrel's address-space layout (x86_64, 4-level paging, 48-bit canonical addresses).
+ * Kestrel's address-space layout (x86_64, 4-level paging, 48-bit canonical addresses), inside the
+ * bounds the machine fixes (<machine/vmparam.h>: the halves, the page and superpage sizes).
  *
  * Virtual
  *   0xffff_ffff_ffff_ffff +---------------------------------------+
@@ -68,13 +69,13 @@
 
 #define KERNEL_BASE 0xffffffff80000000ull
 #define KERNEL_LOAD 0x100000ull
-#define DMAP_BASE 0xffff800000000000ull
+#define DMAP_BASE VM_MIN_KERNEL_ADDRESS /* the first address of the kernel half */
 #define DMAP_SIZE 0x0000400000000000ull /* 64 TiB of physical memory at most */
 #define DMAP_END (DMAP_BASE + DMAP_SIZE)
 /*
- * How much of physical memory the boot page tables (boot/entry.S: 16 page directories of 2 MiB
- * pages) map at DMAP_BASE until pmap_bootstrap builds the real direct map: anything the kernel
- * touches through phys_to_virt before then must lie below it.
+ * How much of physical memory the boot page tables (arch/x86_64/boot/entry.S: 16 page
+ * directories of 2 MiB pages) map at DMAP_BASE until pmap_bootstrap builds the real direct map:
+ * anything the kernel touches through phys_to_virt before then must lie below it.
  */
 #define BOOT_DMAP_SIZE (16ull << 30)
 #define KVA_SCRATCH DMAP_END /* 1 GiB of kernel address space that nothing else maps */
@@ -87,7 +88,8 @@
 #define KVA_BPF_JIT (KVA_SCRATCH + KVA_SCRATCH_SIZE)
 #define KVA_BPF_JIT_SIZE 0x8000000ull
 #define USER_MIN 0x1000ull
-#define USER_MAX 0x00007ffffffff000ull
+/* 0x7ffffffff000: the last page below the user half's top stays unused. */
+#define USER_MAX (VM_MAXUSER_ADDRESS - (1ull << PAGE_SHIFT))
 
 /* The user stack: USER_STACK_SIZE bytes ending at the task's stack top, a guard entry below. */
 #define USER_STACK_SIZE (256 * 1024)

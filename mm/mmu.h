@@ -4,6 +4,9 @@
  *
  * Locking: each pmap has its own spinlock, taken by these functions; callers need none. Callers
  * that must keep a pmap consistent with other state (vm_map) hold their own lock around the call.
+ * pmap_remove, pmap_protect and pmap_enter may wait for other CPUs to invalidate their TLBs (TLB
+ * shootdown, after the pmap's lock is dropped): call them with no spinlock held that another CPU
+ * may spin for with interrupts already off (an outermost one, such as a vm_object's, is fine).
  *
  * Page-table pages come from a replaceable allocator (mmu_set_pt_allocator), so that host tests run
  * this very code over a simulated physical arena.
@@ -95,7 +98,8 @@ int pmap_enter_pagesize(pmap_t pmap, vm_offset_t va, vm_paddr_t pa, vm_size_t le
 /*
  * Unmap whatever is mapped in [va, va + len) (4 KiB aligned). A 2 MiB page partly covered is first
  * split into 4 KiB pages so that the rest stays mapped. Page-table pages that become empty are
- * freed; TLB entries are invalidated before the call returns, so the caller may free the frames.
+ * freed; TLB entries are invalidated on every CPU before the call returns, so the caller may free
+ * the frames.
  * Returns 0, or -ENOMEM if a split needed a page-table page and none could be had: only the two
  * 2 MiB pages at the ends of the range can need one, and they are split before anything else
  * changes, so on -ENOMEM nothing has changed. -EINVAL as pmap_enter, or if the range covers part
@@ -106,7 +110,7 @@ int pmap_remove(pmap_t pmap, vm_offset_t va, vm_size_t len);
 /*
  * Set the flags of every mapped page in [va, va + len) (4 KiB aligned) to flags; unmapped pages
  * stay unmapped. Splits partly covered 2 MiB pages, as pmap_remove does. TLB entries of changed
- * pages are invalidated before the call returns.
+ * pages are invalidated on every CPU before the call returns.
  * Returns 0, -ENOMEM or -EINVAL as pmap_remove.
  */
 int pmap_protect(pmap_t pmap, vm_offset_t va, vm_size_t len, unsigned flags);
@@ -152,6 +156,25 @@ void pmap_activate(pmap_t pmap);
  * user pmap are the CPUs running its task. No lock (an atomic snapshot).
  */
 uint64_t pmap_active_cpus(pmap_t pmap);
+
+/*
+ * TLB shootdown counters of CPU cpu (kernel/cpu.h's ids; all 0 for an id out of range), since boot,
+ * for tests and benchmarks. Each pmap_remove, pmap_protect or failed pmap_enter that changed
+ * something another CPU may cache (a CPU in the pmap's active set; for the kernel pmap, every
+ * other online CPU) invalidates it there in one round of IPIs, and returns after every target
+ * has acknowledged. At a quiescent point the sum of targets over the CPUs equals the sum of
+ * requests (no lost acknowledgement). The host tests' build has one real CPU: there a round is
+ * counted (rounds and targets at the sender, ipis, requests, pages and flushes at each target) and nothing is sent.
+ */
+struct mmu_shootdown_stats {
+	uint64_t rounds;  /* rounds this CPU sent: operations with at least one other CPU to tell */
+	uint64_t targets; /* the batches those rounds asked for: one per target CPU and round */
+	uint64_t ipis;    /* shootdown IPIs this CPU took (merged ones count once) */
+	uint64_t requests; /* other CPUs' batches it carried out (from an IPI or while it waited) */
+	uint64_t flushes;  /* of those, the full flushes (more pages than one batch holds) */
+	uint64_t pages;    /* pages it invalidated for the others (the other requests) */
+};
+void mmu_shootdown_stats(unsigned cpu, struct mmu_shootdown_stats *stats);
 
 /*
  * Check pmap's invariants (listed at struct pmap in the arch code). Returns NULL, or a message

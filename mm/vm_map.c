@@ -19,9 +19,6 @@
 #include "mm/vm_map_pages.h"
 #include "uapi/errno.h"
 
-/* Maps that end at or below this address are user maps: their pages get MMU_USER. */
-#define VM_MAP_USER_TOP 0x0000800000000000ull
-
 /* of entries aligned to 64, each on a cache line of its own */
 static struct kmem_cache *entry_cache;
 _Static_assert(sizeof(struct vm_map_entry) <= 64, "an entry fits one cache line");
@@ -202,7 +199,7 @@ unsigned vm_map_mmu_flags(vm_map_t map, vm_prot_t prot)
 		flags |= MMU_WRITE;
 	if (prot & VM_PROT_EXECUTE)
 		flags |= MMU_EXEC;
-	if (vm_map_max(map) <= VM_MAP_USER_TOP)
+	if (vm_map_max(map) <= VM_MAXUSER_ADDRESS) /* a user map: its pages get MMU_USER */
 		flags |= MMU_USER;
 	return flags;
 }

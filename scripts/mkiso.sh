@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # mkiso.sh OUT.iso KERNEL.elf CMDLINE [USER-PROGRAM...]
-# Build a GRUB rescue ISO: boot/grub.cfg with the kernel command line filled in, the kernel, and
-# each user program as a multiboot2 module named by its path below build/user/ ("bin/NAME" for
+# Build a GRUB rescue ISO: arch/x86_64/boot/grub.cfg with the kernel command line filled in, the
+# kernel, and each user program as a multiboot2 module named by its path below build/user/ ("bin/NAME" for
 # user/bin/NAME.c, "test/NAME" for tests/user/NAME.c).
 # The ISO is hybrid: grub-mkrescue puts in GRUB for every platform installed under /usr/lib/grub,
 # and we require both, BIOS (i386-pc: El Torito boot image) and UEFI (x86_64-efi: an EFI system
@@ -26,5 +26,5 @@ for p in "$@"; do
 done
 awk -v cmdline="$cmdline" -v modules="$modules" \
 	'{ gsub(/@CMDLINE@/, cmdline); if ($0 ~ /@MODULES@/) printf "%s", modules; else print }' \
-	boot/grub.cfg > "$dir/boot/grub/grub.cfg"
+	arch/x86_64/boot/grub.cfg > "$dir/boot/grub/grub.cfg"
 grub-mkrescue -o "$out" "$dir" >/dev/null 2>&1 || { grub-mkrescue -o "$out" "$dir"; exit 1; }

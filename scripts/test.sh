@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # The three test layers of `make test`, and the harness's proof that it can fail.
 #   host:    each build/host/test_* program (mm/ and the page-table code under ASan and UBSan)
-#   kernel:  the self-tests and user test programs, in QEMU, from build/kestrel.iso, on four
+#   kernel:  the self-tests and user test programs, in QEMU, from build/kestrel.iso, on six
 #            machines (kernel/: -cpu max; kernel-qemu64/: QEMU's default CPU, with bpf.jit=0;
-#            kernel-17g/: 17 GiB;
+#            kernel-17g/: 17 GiB; kernel-smp2/ and kernel-smp4/: 2 and 4 CPUs under MTTCG;
 #            kernel-uefi/: -cpu max booted by UEFI firmware)
 #   shell:   the shell boot (make shell) driven over its serial console by tests/shell/session.txt
 #            (scripts/shell-test.sh)
 #   harness: kernels that fail a test, triple-fault, hang and dereference NULL must each be reported
 #            as failures (the NULL one with a symbolized fault report); every path and function
 #            docs/*.md names must exist (scripts/check-docs.sh), the C sources conform to
-#            .clang-format (scripts/check-format.sh)
+#            .clang-format (scripts/check-format.sh), mm/ and kernel/ include no arch/ header and
+#            contain no inline asm (scripts/check-seam.sh)
 # Every result becomes one line "ok <layer>/<name>" or "not ok <layer>/<name>: <cause>" in
 # build/results.txt; the last line printed is "N passed, N failed". Exit 1 on any failure.
 set -uo pipefail
@@ -125,16 +126,20 @@ for machine in "kernel max 512M" "kernel-qemu64 qemu64 512M" "kernel-17g max 17G
 	boot_machine "$machine"
 	report_machine "$machine"
 done
-# kernel-smp4/: four CPUs (QEMU_SMP: -smp 4 under multi-threaded TCG): every AP must come online,
-# take IPIs (tests/kernel/test_smp.c) and be listed in the boot banner.
-smp_machine="kernel-smp4 max 512M"
-QEMU_SMP=4 boot_machine "$smp_machine"
-report_machine "$smp_machine"
-if grep -q '^smp: 4 CPUs: APIC ids 0 1 2 3$' "$logs/kernel-smp4.log"; then
-	ok "kernel-smp4/banner: the boot banner lists 4 CPUs"
-else
-	notok "kernel-smp4/banner: no 'smp: 4 CPUs: APIC ids 0 1 2 3' line (see $logs/kernel-smp4.log)"
-fi
+# kernel-smp2/, kernel-smp4/: two and four CPUs (QEMU_SMP: -smp N under multi-threaded TCG):
+# every AP must come online, take IPIs (tests/kernel/test_smp.c) and be listed in the boot banner;
+# the self-tests and user tests run with their threads and tasks spread over the CPUs.
+for n in 2 4; do
+	smp_machine="kernel-smp$n max 512M"
+	QEMU_SMP=$n boot_machine "$smp_machine"
+	report_machine "$smp_machine"
+	ids=$(seq -s ' ' 0 $((n - 1)))
+	if grep -q "^smp: $n CPUs: APIC ids $ids\$" "$logs/kernel-smp$n.log"; then
+		ok "kernel-smp$n/banner: the boot banner lists $n CPUs"
+	else
+		notok "kernel-smp$n/banner: no 'smp: $n CPUs: APIC ids $ids' line (see $logs/kernel-smp$n.log)"
+	fi
+done
 wait $uefi_pid
 report_machine "$uefi_machine"
 # The same kernel on the same CPU must give the same results whichever firmware booted it.
@@ -190,6 +195,14 @@ if fmt_out=$(bash scripts/check-format.sh 2>&1); then
 	echo "ok harness/format"
 else
 	notok "harness/format: $(echo "$fmt_out" | tail -n 4 | tr '\n' ';' | sed 's/;$//')"
+fi
+
+echo "== harness: mm/ and kernel/ reach the machine only through <machine/...>"
+if seam_out=$(bash scripts/check-seam.sh 2>&1); then
+	ok "harness/arch_seam: ${seam_out#seam: }"
+	echo "ok harness/arch_seam"
+else
+	notok "harness/arch_seam: $(echo "$seam_out" | tail -n 4 | tr '\n' ';' | sed 's/;$//')"
 fi
 
 echo "== harness: the docs name only what exists"

@@ -1,8 +1,11 @@
 /*
  * malloc and friends: the heap of user/uheap.c over anonymous mmap. A pointer that is not a live
  * block (double free, wild pointer) aborts with a message on fd 2 rather than corrupt the heap.
+ * One mutex (a futex word: one atomic instruction when nobody else holds it) makes them safe to
+ * call from several threads.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +31,7 @@ static void heap_unmap(void *p, size_t len)
 }
 
 static struct uheap heap = {.map = heap_map, .unmap = heap_unmap};
+static pthread_mutex_t heap_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static _Noreturn void heap_misuse(const char *fn, const void *p)
 {
@@ -37,7 +41,9 @@ static _Noreturn void heap_misuse(const char *fn, const void *p)
 
 void *malloc(size_t size)
 {
+	pthread_mutex_lock(&heap_lock);
 	void *p = uheap_alloc(&heap, size);
+	pthread_mutex_unlock(&heap_lock);
 
 	if (!p)
 		errno = ENOMEM;
@@ -46,7 +52,10 @@ void *malloc(size_t size)
 
 void free(void *p)
 {
-	if (uheap_free(&heap, p))
+	pthread_mutex_lock(&heap_lock);
+	int r = uheap_free(&heap, p);
+	pthread_mutex_unlock(&heap_lock);
+	if (r)
 		heap_misuse("free", p);
 }
 
@@ -68,9 +77,13 @@ void *realloc(void *p, size_t size)
 {
 	void *q;
 
-	if (p && !uheap_usable_size(p))
+	pthread_mutex_lock(&heap_lock);
+	if (p && !uheap_usable_size(p)) {
+		pthread_mutex_unlock(&heap_lock);
 		heap_misuse("realloc", p);
+	}
 	q = uheap_realloc(&heap, p, size ? size : 1);
+	pthread_mutex_unlock(&heap_lock);
 	if (!q)
 		errno = ENOMEM;
 	return q;

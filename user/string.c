@@ -160,6 +160,7 @@ char *strerror(int err)
 		[EMFILE] = "Too many open files",
 		[ENOSPC] = "No space left on device",
 		[ERANGE] = "Numerical result out of range",
+		[EDEADLK] = "Resource deadlock avoided",
 		[ENAMETOOLONG] = "File name too long",
 		[ENOSYS] = "Function not implemented",
 		[ELOOP] = "Too many levels of symbolic links",

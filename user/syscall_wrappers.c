@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <sys_stat.h>
 #include <task_info.h>
+#include <thread.h>
 #include <time.h>
 #include <unistd.h>
 #include <vm_stat.h>

@@ -1,4 +1,4 @@
-#include "arch/x86_64/backtrace.h"
+#include <machine/backtrace.h>
 
 #include <stdbool.h>
 #include "kernel/kprintf.h"

@@ -40,7 +40,7 @@
  * when refused, ud2 kills the task.
  */
 #include "arch/x86_64/asm_frame.h"
-#include "arch/x86_64/percpu.h"
+#include <machine/percpu.h>
 #include "uapi/syscall.h"
 
 

@@ -1,15 +1,19 @@
 /*
- * Thin wrappers around x86_64 instructions that C cannot express. The only file besides the
- * assembly that contains inline asm for privileged instructions.
+ * Thin wrappers around x86_64 instructions that C cannot express (port I/O, MSRs, control
+ * registers, the TLB, cpuid, the TSC, SMAP), for arch/ only. The interrupt flag and the spin hint,
+ * which arch-neutral code needs too, are <machine/intr.h>, the cycle counter <machine/cpufunc.h>
+ * (both included here).
  *
  * Host builds (KESTREL_HOST, used to run mm/ and the page-table code as ordinary programs) get
- * versions of the TLB and interrupt-flag wrappers that record what they were asked to do instead of
- * executing privileged instructions.
+ * versions of the TLB wrappers that record what they were asked to do instead of executing
+ * privileged instructions.
  */
 #ifndef ARCH_X86_64_CPU_H
 #define ARCH_X86_64_CPU_H
 
 #include <stdint.h>
+#include <machine/cpufunc.h>
+#include <machine/intr.h>
 
 #ifdef KESTREL_HOST
 /* Counters the host shim keeps so that tests can check TLB maintenance happened. */
@@ -23,21 +27,8 @@ static inline void tlb_flush_all(void)
 {
 	host_tlb_flush_count++;
 }
-static inline unsigned long irq_save(void)
-{
-	return 0;
-}
-static inline void irq_restore(unsigned long flags)
-{
-	(void)flags;
-}
-static inline void cpu_relax(void)
-{
-	__builtin_ia32_pause();
-}
 #else
 
-#define RFLAGS_IF (1ul << 9)
 #define RFLAGS_AC (1ul << 18)
 
 static inline void outb(uint16_t port, uint8_t v)
@@ -121,54 +112,6 @@ static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, 
 			 uint32_t *d)
 {
 	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
-}
-
-static inline uint64_t read_rflags(void)
-{
-	uint64_t f;
-	__asm__ volatile("pushfq; popq %0" : "=r"(f));
-	return f;
-}
-
-/* Disable interrupts; returns the previous RFLAGS for irq_restore. */
-static inline unsigned long irq_save(void)
-{
-	unsigned long f = read_rflags();
-	__asm__ volatile("cli" ::: "memory");
-	return f;
-}
-static inline void irq_restore(unsigned long f)
-{
-	if (f & RFLAGS_IF)
-		__asm__ volatile("sti" ::: "memory");
-}
-static inline void irq_enable(void)
-{
-	__asm__ volatile("sti" ::: "memory");
-}
-static inline void irq_disable(void)
-{
-	__asm__ volatile("cli" ::: "memory");
-}
-static inline void cpu_relax(void)
-{
-	__asm__ volatile("pause");
-}
-static inline void halt(void)
-{
-	__asm__ volatile("hlt");
-}
-/* Enable interrupts and halt: sti takes effect after hlt began, so no interrupt slips in between. */
-static inline void cpu_idle_halt(void)
-{
-	__asm__ volatile("sti; hlt" ::: "memory");
-}
-
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
 }
 
 /* Open and close the SMAP window around deliberate user-memory accesses (user-copy routines only). */

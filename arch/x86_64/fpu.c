@@ -1,5 +1,5 @@
 /* SSE enabling and the initial user FPU state (contract in arch/x86_64/fpu.h). */
-#include "arch/x86_64/fpu.h"
+#include <machine/fpu.h>
 #include "arch/x86_64/cpu.h"
 #include "kernel/string.h"
 

@@ -2,6 +2,7 @@
 #include "arch/x86_64/ipi.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/smp.h"
+#include "arch/x86_64/tlb.h"
 #include "arch/x86_64/trap.h"
 #include "uapi/errno.h"
 
@@ -20,6 +21,7 @@ void ipi_init(void)
 {
 	for (int k = 0; k < IPI_KINDS; k++)
 		trap_register(IPI_VECTOR_BASE + k, ipi_irq);
+	ipi_set_handler(IPI_TLB_SHOOTDOWN, tlb_shootdown_ipi);
 }
 
 void ipi_set_handler(enum ipi_kind kind, void (*fn)(void))

@@ -10,7 +10,10 @@
 #define IPI_VECTOR_BASE 0xf0
 _Static_assert(IPI_VECTOR_BASE + IPI_KINDS <= 0xff, "IPI vectors stay below the spurious vector");
 
-/* Route the IPI vectors to their handlers on every CPU. Once, after lapic_init, before any IPI. */
+/*
+ * Route the IPI vectors to their handlers on every CPU, and install the arch's own handlers
+ * (IPI_TLB_SHOOTDOWN: arch/x86_64/tlb.h). Once, after lapic_init, before any IPI.
+ */
 void ipi_init(void);
 
 #endif

@@ -3,7 +3,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/smp.h"
-#include "arch/x86_64/timer.h"
+#include <machine/timer.h>
 #include "arch/x86_64/trap.h"
 #include "kernel/kprintf.h"
 #include "kernel/ktime.h"

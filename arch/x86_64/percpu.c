@@ -1,5 +1,5 @@
-/* Per-CPU areas (contract in arch/x86_64/percpu.h). */
-#include "arch/x86_64/percpu.h"
+/* Per-CPU areas (contract in <machine/percpu.h>). */
+#include <machine/percpu.h>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "kernel/cpu.h"
@@ -18,6 +18,12 @@ void percpu_init(void)
 	cpu0.tss = gdt_boot_tss();
 	cpu0.cpu_id = 0;
 	percpu_init_ap(&cpu0);
+}
+
+struct percpu *percpu_this_early(void)
+{
+	struct percpu *p = (struct percpu *)rdmsr(MSR_GS_BASE);
+	return p && p->self == p ? p : NULL;
 }
 
 void percpu_set_entry_stack(uint64_t top)

@@ -10,16 +10,41 @@
  * covered 2 MiB page into 512 PTEs; they never split a 1 GiB page (-EINVAL), since nothing but the
  * direct map has them and nothing changes part of the direct map.
  *
- * TLB: every change to a present entry is invalidated before the operation returns: one invlpg per
- * changed page (4 KiB or 2 MiB alike), or one tlb_flush_all when an operation would need more than
- * TLB_BATCH_MAX. Making a non-present entry present needs none: the CPU caches no translation, and
- * no paging-structure entry, from an entry whose P bit is clear (SDM vol. 3A, 4.10.4.3), so
- * pmap_enter invalidates nothing. Page-table pages unlinked by an operation are freed only after
+ * TLB: every change to a present entry is invalidated, on every CPU that may cache it, before the
+ * operation returns: one invlpg per changed page (4 KiB or 2 MiB alike), or one tlb_flush_all when
+ * an operation would need more than TLB_BATCH_MAX. Making a non-present entry present needs none:
+ * the CPU caches no translation, and no paging-structure entry, from an entry whose P bit is clear
+ * (SDM vol. 3A, 4.10.4.3), so pmap_enter invalidates nothing (but its -ENOMEM rollback, which
+ * frees tables it linked, does). Page-table pages unlinked by an operation are freed only after
  * its invalidation. Kestrel never sets PTE_G: a global entry would survive tlb_flush_all (a CR3
- * load). There is one CPU; no shootdown yet.
+ * load).
+ *
+ * Shootdown (SMP): an operation collects its invalidations in a struct pmap_batch under the
+ * pmap's lock, drops the lock, and then batch_finish invalidates them here and on the other CPUs
+ * that may cache them, in one IPI round that returns once each has acknowledged
+ * (arch/x86_64/tlb.h), and only then frees the unlinked tables; the operation returns after that,
+ * so its caller frees frames only once no CPU can reach them. The other CPUs are, for a user
+ * pmap, its active set (pm_active: the CPUs that have it in CR3), read after the entries changed;
+ * for the kernel pmap, whose half every pmap shares, every other online CPU. The active set is
+ * exact enough to skip a CPU safely: pmap_activate sets the new pmap's bit before loading CR3 and
+ * clears the old one's after, so a CPU missing from a set read after the change either loads CR3
+ * after the change (and sees it) or has loaded another pmap (a CR3 load flushes every entry and
+ * paging-structure cache of the old one: no PCIDs). A CPU that switches away meanwhile still
+ * acknowledges; its work is then redundant.
+ *
+ * Why the round is outside the pmap's lock: a spinlock holds interrupts off, and a CPU spinning
+ * for this pmap's lock with interrupts off (it holds another spinlock, or runs an interrupt
+ * handler) could not take the IPI while we wait for it under the lock. Outside it, the waiting CPU
+ * still runs with interrupts off (the mailbox is per CPU) but serves the requests sent to it while
+ * it waits, so two CPUs shooting at each other both finish; tlb.h has the whole argument and the
+ * one rule it leaves to callers: call pmap_remove, pmap_protect and pmap_enter with no spinlock
+ * held that another CPU may spin for with interrupts already off. Concurrent operations on one
+ * pmap are safe in any interleaving of their rounds: each only removes translations, and a page
+ * mapped again after a removal may take a redundant invalidation, never a stale entry.
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/pte.h"
+#include "arch/x86_64/tlb.h"
 #include "kernel/cpu.h"
 #include "kernel/kprintf.h"
 #include "kernel/panic.h"
@@ -47,7 +72,8 @@
  *      half.
  *   I4 pt_pages counts the PML4 and every owned table.
  * The tables of a pmap, and pt_pages, are protected by its lock; pml4_pa and kernel are fixed at
- * creation.
+ * creation. A table an operation unlinked is no longer counted (I4) while it waits, outside the
+ * lock, for the shootdown that must precede its freeing (struct pmap_batch).
  */
 struct pmap {
 	spinlock_t lock;
@@ -56,7 +82,8 @@ struct pmap {
 	bool kernel;
 	/*
 	 * The CPUs that have it loaded (bit i: CPU i; FreeBSD's pm_active): pmap_activate sets the
-	 * caller's bit here and clears it in the pmap it replaces. Atomic; not under the lock.
+	 * caller's bit here before loading CR3 and clears it in the pmap it replaces after. Atomic;
+	 * not under the lock. The targets of a user pmap's shootdown.
 	 */
 	uint64_t active;
 };
@@ -64,17 +91,16 @@ struct pmap {
 /* The pmap each CPU loaded last (NULL: the one boot left, the kernel's), for its active bit. */
 static struct pmap *cpu_loaded[CPU_MAX];
 
-/* More invalidations than this in one operation and a full flush is cheaper. */
-#define TLB_BATCH_MAX 64
-
-/* The TLB work of one operation, done by batch_finish before the pmap's lock is dropped. */
+/*
+ * The TLB work of one operation: collected under the pmap's lock, done by batch_finish after the
+ * lock is dropped (on every CPU that may cache it) and before the operation returns.
+ */
 struct pmap_batch {
-	vm_offset_t inval[TLB_BATCH_MAX];
-	unsigned ninval;
-	bool flush_all;
+	struct tlb_batch tlb;
 	/*
-	 * Unlinked tables, freed after the flush, chained through their first word: a page-aligned
-	 * address, so a walk still reaching the table through a stale cache reads "not present".
+	 * Unlinked tables, freed after the shootdown, chained through their first word: a
+	 * page-aligned address, so a walk still reaching the table through a stale cache reads "not
+	 * present". Already uncounted in pt_pages.
 	 */
 	vm_paddr_t freed;
 };
@@ -145,31 +171,85 @@ static inline void load_cr3(vm_paddr_t pml4_pa)
 
 static void batch_invalidate(struct pmap_batch *b, vm_offset_t va)
 {
-	if (b->ninval < TLB_BATCH_MAX)
-		b->inval[b->ninval++] = va;
+	if (b->tlb.n < TLB_BATCH_MAX)
+		b->tlb.va[b->tlb.n++] = va;
 	else
-		b->flush_all = true;
+		b->tlb.flush_all = true;
 }
 
-/* Queue table page pa, already unlinked, to be freed once the TLB no longer refers to it. */
-static void batch_free_table(struct pmap_batch *b, vm_paddr_t pa)
+/*
+ * Queue table page pa, already unlinked, to be freed once no TLB refers to it; it leaves pm's
+ * count now. Caller holds pm->lock.
+ */
+static void batch_free_table(struct pmap *pm, struct pmap_batch *b, vm_paddr_t pa)
 {
+	pm->pt_pages--;
 	*(vm_paddr_t *)phys_to_virt(pa) = b->freed;
 	b->freed = pa;
 }
 
-static void batch_finish(struct pmap *pm, struct pmap_batch *b)
+#ifdef KESTREL_HOST
+/*
+ * The host has one real CPU: "other CPUs" are the ones host tests pretend to be on (host_cpu_id,
+ * as cpu_this_id), and a shootdown of them is counted, not sent.
+ */
+static struct mmu_shootdown_stats host_stats[CPU_MAX];
+
+void tlb_invalidate(cpuset_t targets, const struct tlb_batch *b)
 {
 	if (b->flush_all) {
 		tlb_flush_all();
 	} else {
-		for (unsigned i = 0; i < b->ninval; i++)
-			invlpg(b->inval[i]);
+		for (unsigned i = 0; i < b->n; i++)
+			invlpg(b->va[i]);
+	}
+	targets &= (CPUSET_CPU(cpu_possible_count()) - 1) & ~CPUSET_CPU(cpu_this_id());
+	if (!targets)
+		return;
+	host_stats[cpu_this_id()].rounds++;
+	for (unsigned cpu = 0; cpu < CPU_MAX; cpu++) {
+		if (!(targets & CPUSET_CPU(cpu)))
+			continue;
+		host_stats[cpu_this_id()].targets++;
+		host_stats[cpu].ipis++;
+		host_stats[cpu].requests++;
+		if (b->flush_all)
+			host_stats[cpu].flushes++;
+		else
+			host_stats[cpu].pages += b->n;
+	}
+}
+
+void mmu_shootdown_stats(unsigned cpu, struct mmu_shootdown_stats *st)
+{
+	*st = cpu < CPU_MAX ? host_stats[cpu] : (struct mmu_shootdown_stats){0};
+}
+#endif
+
+/*
+ * Invalidate b's pages on every CPU that may cache them, then free its tables. Called after
+ * pm->lock is dropped, with no spinlock held that another CPU may wait for with interrupts off
+ * (arch/x86_64/tlb.h).
+ */
+static void batch_finish(struct pmap *pm, struct pmap_batch *b)
+{
+	if (b->tlb.n || b->tlb.flush_all || b->freed) {
+		/*
+		 * The entries changed before the active set is read (see pmap_activate). The kernel
+		 * pmap's set is every CPU. tlb_invalidate drops the caller's own CPU with interrupts
+		 * off: a preemptible caller may have moved since, and the CPU it left must be told.
+		 */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		cpuset_t targets = pm->kernel ? ~(cpuset_t)0 : pmap_active_cpus(pm);
+		/* A freed table may be in a paging-structure cache even if no leaf changed. */
+		if (!b->tlb.n && !b->tlb.flush_all)
+			b->tlb.flush_all = true;
+		tlb_invalidate(targets, &b->tlb);
 	}
 	while (b->freed) {
 		vm_paddr_t pa = b->freed;
 		b->freed = *(vm_paddr_t *)phys_to_virt(pa);
-		pt_free(pm, pa);
+		pt_allocator->free(pa);
 	}
 }
 
@@ -284,7 +364,7 @@ static void walk_range(struct pmap_walk *w, pt_entry_t *t, int level, vm_offset_
 			bool freeable = !(level == PT_LEVELS && w->pm->kernel);
 			if (w->remove && freeable && (whole || table_empty(pt_table(child)))) {
 				pte_store(e, 0);
-				batch_free_table(&w->batch, child);
+				batch_free_table(w->pm, &w->batch, child);
 			}
 		}
 		if (sub_last == last)
@@ -382,16 +462,20 @@ static int check_flags(struct pmap *pm, unsigned flags)
 	return 0;
 }
 
-/* Unmap [va, last], which holds no partly covered large page, then invalidate. */
-static void remove_locked(struct pmap *pm, vm_offset_t va, vm_offset_t last)
+/*
+ * Unmap [va, last], which holds no partly covered large page, leaving the invalidations and the
+ * tables to free in *b (for batch_finish, once the lock is dropped). Caller holds pm->lock.
+ */
+static void remove_locked(struct pmap *pm, vm_offset_t va, vm_offset_t last, struct pmap_batch *b)
 {
 	struct pmap_walk w = {.pm = pm, .remove = true};
 	walk_range(&w, pt_table(pm->pml4_pa), PT_LEVELS, va, last);
-	batch_finish(pm, &w.batch);
+	*b = w.batch;
 }
 
+/* Map [va, last]; on -ENOMEM, the rollback's TLB work is left in *b. Caller holds pm->lock. */
 static int enter_locked(struct pmap *pm, vm_offset_t va, vm_paddr_t pa, vm_offset_t last,
-			pt_entry_t prot, int max_level)
+			pt_entry_t prot, int max_level, struct pmap_batch *b)
 {
 	if (range_mapped(pt_table(pm->pml4_pa), PT_LEVELS, va, last))
 		return -EEXIST;
@@ -414,7 +498,7 @@ static int enter_locked(struct pmap *pm, vm_offset_t va, vm_paddr_t pa, vm_offse
 			 * Everything in [va, last] is ours: the range was empty. Removing all of it also
 			 * frees the tables made on the failed walk, which lie in the range.
 			 */
-			remove_locked(pm, va, last);
+			remove_locked(pm, va, last, b);
 			return -ENOMEM;
 		}
 		pt = level == 1 ? t : NULL;
@@ -452,9 +536,15 @@ int pmap_enter_pagesize(pmap_t pm, vm_offset_t va, vm_paddr_t pa, vm_size_t len,
 	if (r)
 		return 0;
 
+	/* Only the rollback of a failure fills it: its 64 addresses need no zeroing on every call. */
+	struct pmap_batch b;
+	b.tlb.n = 0;
+	b.tlb.flush_all = false;
+	b.freed = 0;
 	spin_lock(&pm->lock);
-	r = enter_locked(pm, va, pa, last, pte_prot(flags), max_level);
+	r = enter_locked(pm, va, pa, last, pte_prot(flags), max_level, &b);
 	spin_unlock(&pm->lock);
+	batch_finish(pm, &b);
 	return r;
 }
 
@@ -477,8 +567,8 @@ static int change_range(struct pmap *pm, vm_offset_t va, vm_size_t len, bool rem
 	r = split_ends(&w, va, last);
 	if (r == 0)
 		walk_range(&w, pt_table(pm->pml4_pa), PT_LEVELS, va, last);
-	batch_finish(pm, &w.batch);
 	spin_unlock(&pm->lock);
+	batch_finish(pm, &w.batch);
 	return r;
 }
 
@@ -507,18 +597,23 @@ size_t pmap_pt_pages(pmap_t pm)
 	return n;
 }
 
+/*
+ * The new pmap's bit is set before CR3 is loaded and the old one's cleared after (FreeBSD's
+ * order), so that a shootdown that reads an active set after changing entries misses no CPU that
+ * could still use the old entries (see the header comment).
+ */
 void pmap_activate(pmap_t pm)
 {
 	unsigned long f = irq_save();
 	unsigned cpu = cpu_this_id();
 	struct pmap *old = cpu_loaded[cpu] ? cpu_loaded[cpu] : &kernel_pmap;
 
+	__atomic_fetch_or(&pm->active, 1ull << cpu, __ATOMIC_SEQ_CST);
+	load_cr3(pm->pml4_pa);
 	if (old != pm) {
 		__atomic_fetch_and(&old->active, ~(1ull << cpu), __ATOMIC_SEQ_CST);
 		cpu_loaded[cpu] = pm;
 	}
-	__atomic_fetch_or(&pm->active, 1ull << cpu, __ATOMIC_SEQ_CST);
-	load_cr3(pm->pml4_pa);
 	irq_restore(f);
 }
 

@@ -2,8 +2,8 @@
  * The kernel's final page tables, built once at boot into pmap_kernel() (kernel only; the host
  * builds none of this, since it needs the linker's section symbols and a real CR3).
  *
- * boot/entry.S left the CPU on boot tables: an identity map and a direct map of the first 16 GiB
- * with 2 MiB pages, the kernel image W^X with 4 KiB pages, EFER.NXE and CR0.WP set, CR4.PGE
+ * arch/x86_64/boot/entry.S left the CPU on boot tables: an identity map and a direct map of the
+ * first 16 GiB with 2 MiB pages, the kernel image W^X with 4 KiB pages, EFER.NXE and CR0.WP set, CR4.PGE
  * clear (so no global TLB entry outlives the CR3 load below). Those tables live in .boot.bss and are
  * abandoned after the switch; the identity map goes with them.
  */
@@ -19,8 +19,8 @@ extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __da
 	__kernel_end[];
 
 /*
- * The end of boot/entry.S's direct map. Until pmap_activate below, a frame past it cannot be
- * zeroed or written, yet pmm may hand out any free frame (with memory above it, often one there).
+ * The end of arch/x86_64/boot/entry.S's direct map. Until pmap_activate below, a frame past it
+ * cannot be zeroed or written, yet pmm may hand out any free frame (with memory above it, often one there).
  */
 
 /* The page-table allocator while the boot tables are active: mmu_pt_pmm_allocator's, below BOOT_DMAP_SIZE. */

@@ -35,7 +35,7 @@ _Static_assert(sizeof(pt_entry_t) == 8, "an x86_64 page-table entry is 64 bits")
 #define PTE_PAT_4K (1ull << 7)     /* level 1: PAT index bit (same position as PS) */
 #define PTE_G (1ull << 8)          /* global: survives CR3 loads; Kestrel never sets it */
 #define PTE_PAT_LARGE (1ull << 12) /* level 2/3 leaves: PAT index bit */
-#define PTE_NX (1ull << 63)        /* no execute (needs EFER.NXE, which boot/entry.S sets) */
+#define PTE_NX (1ull << 63)        /* no execute (needs EFER.NXE, set by arch/x86_64/boot/) */
 #define PTE_ADDR_MASK 0x000ffffffffff000ull /* physical address bits 51..12 */
 
 #define PTE_PHYS_LIMIT (1ull << 52) /* physical addresses are below this */
@@ -47,11 +47,11 @@ _Static_assert(sizeof(pt_entry_t) == 8, "an x86_64 page-table entry is 64 bits")
 	(PTE_P | PTE_RW | PTE_US | PTE_PWT | PTE_PCD | PTE_A | PTE_D | PTE_G | PTE_NX)
 
 #define PT_ENTRIES 512
-#define PT_LEVELS 4
+/* PT_LEVELS and the canonical halves are <machine/vmparam.h>'s (included through mm/types.h). */
 
-/* The 4-level canonical halves: user addresses below VA_USER_END, kernel from VA_KERNEL_START. */
-#define VA_USER_END 0x0000800000000000ull
-#define VA_KERNEL_START 0xffff800000000000ull
+/* pmap.c's names for the canonical halves (converted when shootdown lands). */
+#define VA_USER_END VM_MAXUSER_ADDRESS
+#define VA_KERNEL_START VM_MIN_KERNEL_ADDRESS
 /* The first PML4 slot of the kernel half. */
 #define PML4_KERNEL_SLOT 256
 

@@ -1,4 +1,4 @@
-#include "arch/x86_64/qemu.h"
+#include <machine/qemu.h>
 #include "arch/x86_64/cpu.h"
 
 #define DEBUG_EXIT_PORT 0xf4

@@ -1,5 +1,5 @@
 /* 16550 UART on COM1: the kernel's console, output polled, input by interrupt. */
-#include "arch/x86_64/serial.h"
+#include <machine/serial.h>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/isa_irq.h"
 #include "arch/x86_64/pic.h"

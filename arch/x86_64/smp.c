@@ -8,7 +8,7 @@
 #include "arch/x86_64/isa_irq.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/lapic_timer.h"
-#include "arch/x86_64/percpu.h"
+#include <machine/percpu.h>
 #include "arch/x86_64/pte.h"
 #include "arch/x86_64/syscall_arch.h"
 #include "arch/x86_64/trap.h"

@@ -28,7 +28,7 @@
  * call (as the ABI in include/uapi/syscall.h says).
  */
 #include "arch/x86_64/asm_frame.h"
-#include "arch/x86_64/percpu.h"
+#include <machine/percpu.h>
 #include "arch/x86_64/syscall_arch.h"
 
 

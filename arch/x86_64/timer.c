@@ -1,5 +1,5 @@
 /* PIT channel 0 as the system tick (contract in arch/x86_64/timer.h). */
-#include "arch/x86_64/timer.h"
+#include <machine/timer.h>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/isa_irq.h"
 #include "arch/x86_64/lapic_timer.h"

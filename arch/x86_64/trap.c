@@ -1,11 +1,12 @@
 /* Trap dispatch and the exception report. */
 #include "arch/x86_64/trap.h"
-#include "arch/x86_64/backtrace.h"
+#include <machine/backtrace.h>
 #include "arch/x86_64/bpf_jit.h"
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/qemu.h"
+#include <machine/qemu.h>
 #include "kernel/kprintf.h"
 #include "kernel/ksyms.h"
+#include "mm/vm_map.h"
 
 static void (*handlers[256])(struct trapframe *tf);
 void (*trap_user_exception)(struct trapframe *tf);
@@ -141,4 +142,17 @@ void trap_dispatch(struct trapframe *tf)
 	}
 	trap_report(tf, trap_from_user(tf) ? "USER EXCEPTION" : "KERNEL EXCEPTION");
 	qemu_exit(false);
+}
+
+bool trap_page_fault(const struct trapframe *tf, struct trap_pf *pf)
+{
+	if (tf->vector != T_PF)
+		return false;
+	pf->addr = read_cr2();
+	pf->access = tf->error & PF_ERR_FETCH   ? VM_PROT_EXECUTE
+		     : tf->error & PF_ERR_WRITE ? VM_PROT_WRITE
+						: VM_PROT_READ;
+	pf->user = (tf->error & PF_ERR_USER) != 0;
+	pf->resolvable = !(tf->error & PF_ERR_RSVD);
+	return true;
 }

@@ -22,6 +22,7 @@
 #define EMFILE 24
 #define ENOSPC 28
 #define ERANGE 34
+#define EDEADLK 35 /* thread_join: the thread joins the caller */
 #define ENAMETOOLONG 36
 #define ENOSYS 38
 #define ELOOP 40
@@ -29,7 +30,8 @@
 #define EOPNOTSUPP 95      /* e.g. libbpf: a program type the kernel cannot load */
 #define ENOTSUP EOPNOTSUPP /* mmap/mprotect: prot beyond its own PROT_MAX (FreeBSD's) */
 #define EOVERFLOW 75
-#define EBADFD 77 /* bpf(2) BPF_OBJ_GET_INFO_BY_FD on an fd that is not open, as Linux */
+#define ETIMEDOUT 110 /* futex: the timeout passed */
+#define EBADFD 77     /* bpf(2) BPF_OBJ_GET_INFO_BY_FD on an fd that is not open, as Linux */
 /* Linux-internal "not supported", which bpf(2) returns as is (e.g. an LRU map with BPF_F_NO_PREALLOC). */
 #define ENOTSUPP 524
 

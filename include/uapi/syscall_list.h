@@ -117,4 +117,18 @@ SYSCALL(21, cb_return, NONE, long, -, "x", 1, (long, value))
 
 /* kernel/bpf/syscall.c: Linux's bpf(2), include/uapi/bpf.h */
 SYSCALL(25, bpf, RAW, int, bpf, "iBl", 3, (int, cmd, union bpf_attr *, attr, unsigned int, size))
+
+/* kernel/thread.c: threads, include/uapi/thread.h */
+SYSCALL(41, thread_create, RAW, int, thread_create, "xxx", 3,
+	(void *, entry, void *, arg, void *, stack_top))
+/* -> tid */
+SYSCALL(42, thread_exit, NONE, void, thread_exit, "i", 1, (int, value))
+/* does not return */
+SYSCALL(43, thread_join, RAW, int, thread_join, "iP", 2, (int, tid, int *, value))
+SYSCALL(44, gettid, RAW, pid_t, gettid, "", 0, ())
+
+/* kernel/futex.c: include/uapi/thread.h */
+SYSCALL(45, futex, RAW, long, futex, "Piiz", 4,
+	(uint32_t *, uaddr, int, op, uint32_t, val, uint64_t, timeout))
+/* -> 0 or woken count */
 // clang-format on

@@ -16,6 +16,7 @@
 #include "mm/memlayout.h"
 #include "mm/mmu.h"
 #include "mm/pmm.h"
+#include "tests/host/shim.h"
 #include "tests/host/testutil.h"
 #include "uapi/errno.h"
 
@@ -377,6 +378,85 @@ KTEST(pmap, destroy_frees_everything)
 	pmap_destroy(pm);
 	kmem_reap();
 	EXPECT_EQ(pmm_free_count(), free_before);
+	EXPECT_EQ(pt_live, 0);
+}
+
+/* CPU cpu's shootdown counters minus those in a. */
+static struct mmu_shootdown_stats sd_delta(const struct mmu_shootdown_stats *a, unsigned cpu)
+{
+	struct mmu_shootdown_stats b;
+	mmu_shootdown_stats(cpu, &b);
+	return (struct mmu_shootdown_stats){
+		b.rounds - a[cpu].rounds,     b.targets - a[cpu].targets, b.ipis - a[cpu].ipis,
+		b.requests - a[cpu].requests, b.flushes - a[cpu].flushes, b.pages - a[cpu].pages};
+}
+
+static void sd_snap(struct mmu_shootdown_stats *a)
+{
+	for (unsigned c = 0; c < HOST_POSSIBLE_CPUS; c++)
+		mmu_shootdown_stats(c, &a[c]);
+}
+
+/*
+ * Shootdown targets, counted (the host sends nothing): a user pmap's active CPUs other than the
+ * caller, every other CPU for the kernel pmap, none for a pmap active nowhere else or a change
+ * that changed nothing; one round per operation; a full flush past the batch limit.
+ */
+KTEST(pmap, shootdown_targets_counted)
+{
+	struct mmu_shootdown_stats a[HOST_POSSIBLE_CPUS];
+	setup();
+	pmap_t pm = pmap_create();
+	ASSERT_NONNULL(pm);
+	vm_offset_t va = MiB(512);
+
+	/* "CPU 2" loads pm, then "CPU 0" (the caller) changes it. */
+	host_cpu_id = 2;
+	pmap_activate(pm);
+	host_cpu_id = 0;
+	EXPECT_EQ(pmap_active_cpus(pm), 1u << 2);
+	EXPECT_EQ(pmap_enter(pm, va, GiB(2), KiB(400), URW), 0);
+	sd_snap(a);
+	EXPECT_EQ(pmap_remove(pm, va, 3 * PAGE_SIZE), 0);
+	EXPECT_EQ(sd_delta(a, 0).rounds, 1);
+	EXPECT_EQ(sd_delta(a, 0).targets, 1);
+	EXPECT_EQ(sd_delta(a, 2).requests, 1);
+	EXPECT_EQ(sd_delta(a, 2).pages, 3);
+	EXPECT_EQ(sd_delta(a, 1).requests + sd_delta(a, 3).requests, 0);
+
+	sd_snap(a);
+	EXPECT_EQ(pmap_protect(pm, va + MiB(1), MiB(1), MMU_READ), 0); /* nothing mapped there */
+	EXPECT_EQ(pmap_protect(pm, va + KiB(12), 70 * PAGE_SIZE, MMU_READ), 0);
+	EXPECT_EQ(sd_delta(a, 0).rounds, 1);
+	EXPECT_EQ(sd_delta(a, 2).flushes, 1);
+	EXPECT_EQ(sd_delta(a, 2).pages, 0);
+
+	/* The caller's own bit is no target; once "CPU 2" loads another pmap it is none either. */
+	pmap_activate(pm);
+	EXPECT_EQ(pmap_active_cpus(pm), (1u << 2) | 1u);
+	host_cpu_id = 2;
+	pmap_activate(pmap_kernel());
+	host_cpu_id = 0;
+	EXPECT_EQ(pmap_active_cpus(pm), 1u);
+	sd_snap(a);
+	EXPECT_EQ(pmap_remove(pm, va, MiB(2)), 0);
+	EXPECT_EQ(sd_delta(a, 0).rounds, 0);
+	EXPECT_EQ(sd_delta(a, 2).requests, 0);
+	pmap_activate(pmap_kernel());
+	EXPECT_EQ(pmap_active_cpus(pm), 0);
+
+	/* The kernel pmap: every other CPU. */
+	pmap_t kp = pmap_kernel();
+	vm_offset_t kva = KVA_SCRATCH;
+	EXPECT_EQ(pmap_enter(kp, kva, GiB(2), PAGE_SIZE, RW), 0);
+	sd_snap(a);
+	EXPECT_EQ(pmap_remove(kp, kva, PAGE_SIZE), 0);
+	EXPECT_EQ(sd_delta(a, 0).rounds, 1);
+	EXPECT_EQ(sd_delta(a, 0).targets, HOST_POSSIBLE_CPUS - 1);
+	for (unsigned c = 1; c < HOST_POSSIBLE_CPUS; c++)
+		EXPECT_EQ(sd_delta(a, c).pages, 1);
+	CHECK_PMAP(kp);
+	pmap_destroy(pm);
 	EXPECT_EQ(pt_live, 0);
 }
 

@@ -641,8 +641,8 @@ KTEST(pmm, span_reaching_64gib)
 }
 
 /*
- * pmm_alloc_order_below, as pmap_bootstrap uses it: boot/entry.S maps only the first 16 GiB, and
- * the top of memory ends in small blocks just above that (QEMU -m 17G with
+ * pmm_alloc_order_below, as pmap_bootstrap uses it: arch/x86_64/boot/entry.S maps only the first
+ * 16 GiB, and the top of memory ends in small blocks just above that (QEMU -m 17G with
  * max-ram-below-4g=0xbfc20000 faulted zeroing one as the kernel's first page table). Every block
  * handed out ends at or below the limit, all of that memory can be had, and nothing above it.
  */

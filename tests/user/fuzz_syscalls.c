@@ -51,6 +51,7 @@
 #include <vm_stat.h>
 
 #include "uapi/bpf.h"
+#include "uapi/thread.h"
 #include "utest.h"
 
 #define CALLS 1500
@@ -406,7 +407,7 @@ static void gen(struct rng *r, struct call *c)
 {
 	do
 		c->nr = call_number(r);
-	while (c->nr == SYS_exit);
+	while (c->nr == SYS_exit || c->nr == SYS_thread_exit);
 	const char *k = c->nr < SYS_COUNT && kinds[c->nr] ? kinds[c->nr] : "";
 	for (int i = 0; i < 6; i++) {
 		char kind = k[0] ? *k++ : 'x';
@@ -516,6 +517,12 @@ static void constrain(struct call *c)
 		c->a[0] += 2;
 	if (c->nr == SYS_nanosleep && c->a[0] >= PAGE && c->a[0] < USER_TOP)
 		c->a[0] = (uint64_t)&short_sleep;
+	/* A thread running random code would die of it and take the child along: entry stays bad. */
+	if (c->nr == SYS_thread_create && c->a[0] >= PAGE && c->a[0] < USER_TOP)
+		c->a[0] = USER_TOP + (c->a[0] & PAGE);
+	/* A wait nobody ends would outlast the time limit: at most a tick or two. */
+	if (c->nr == SYS_futex && (int)c->a[1] == FUTEX_WAIT)
+		c->a[3] = 1 + (c->a[3] & 1);
 	if (c->nr == SYS_bpf_map_create) {
 		uint64_t vs = (uint32_t)c->a[2], n = (uint32_t)c->a[3];
 		if (vs <= 65536 && n <= (1u << 20) && vs * n > (8u << 20) && vs * n <= (64u << 20))
@@ -526,10 +533,11 @@ static void constrain(struct call *c)
 /* ------------------------------------------------------------------------------------------- */
 static bool known_errno(long r)
 {
-	static const long ok[] = {EPERM,  ENOENT, ESRCH,  EINTR,     EIO,    E2BIG,   ENOEXEC,
-				  EBADF,  ECHILD, EAGAIN, ENOMEM,    EACCES, EFAULT,  EBUSY,
-				  EEXIST, ENODEV, EINVAL, EMFILE,    ENOSPC, ERANGE,  ENAMETOOLONG,
-				  ENOSYS, ELOOP,  EPROTO, EOVERFLOW, EBADFD, ENOTSUPP};
+	static const long ok[] = {EPERM,     ENOENT, ESRCH,        EINTR,   EIO,      E2BIG,
+				  ENOEXEC,   EBADF,  ECHILD,       EAGAIN,  ENOMEM,   EACCES,
+				  EFAULT,    EBUSY,  EEXIST,       ENODEV,  EINVAL,   EMFILE,
+				  ENOSPC,    ERANGE, ENAMETOOLONG, ENOSYS,  ELOOP,    EPROTO,
+				  EOVERFLOW, EBADFD, ENOTSUPP,     EDEADLK, ETIMEDOUT};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
 		if (r == -ok[i])
 			return true;

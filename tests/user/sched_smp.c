@@ -34,8 +34,11 @@ int main(int argc, char **argv)
 
 	int ncpus = libbpf_num_possible_cpus();
 	CHECK(ncpus >= 1 && ncpus <= 64);
-	/* On one CPU the children run only while this task does not: none is ever seen RUNNING. */
-	int want = ncpus >= 2 ? 2 : 0;
+	/*
+	 * This task holds a CPU while it takes its snapshot: the children seen RUNNING then are on the
+	 * other CPUs, so one CPU sees none, two CPUs at most one, three or more at least two.
+	 */
+	int want = ncpus >= 3 ? 2 : ncpus - 1;
 	long pids[CHILDREN];
 	for (int i = 0; i < CHILDREN; i++) {
 		pids[i] = spawn_self(argv[0], "spin", NULL);

@@ -24,8 +24,10 @@ int console_fg(int fd, pid_t pid);
 ssize_t write(int fd, const void *buf, size_t len);
 /* Ends the calling task with status & 0xff, without flushing anything (there is no buffer). */
 _Noreturn void _exit(int status);
-/* The caller's pid. Cannot fail. */
+/* The caller's task's pid (the same in every thread). Cannot fail. */
 pid_t getpid(void);
+/* The calling thread's id (the task's pid for its first thread). Cannot fail. */
+pid_t gettid(void);
 /* The parent's pid, 0 once the parent has exited. Cannot fail. */
 pid_t getppid(void);
 /* Closes fd (e.g. a BPF map). */

@@ -1,5 +1,6 @@
-#ifndef ARCH_X86_64_SERIAL_H
-#define ARCH_X86_64_SERIAL_H
+/* <machine/serial.h>: the serial console, COM1 (arch/x86_64/serial.c). */
+#ifndef MACHINE_SERIAL_H
+#define MACHINE_SERIAL_H
 
 /* Program COM1 for 115200 8N1, FIFOs on, interrupts off. Call once, before any output. */
 void serial_init(void);

@@ -1,5 +1,6 @@
-#ifndef ARCH_X86_64_BACKTRACE_H
-#define ARCH_X86_64_BACKTRACE_H
+/* <machine/backtrace.h>: symbolized backtraces of the kernel stack (arch/x86_64/backtrace.c). */
+#ifndef MACHINE_BACKTRACE_H
+#define MACHINE_BACKTRACE_H
 
 #include <stdint.h>
 

@@ -1,5 +1,6 @@
-#ifndef ARCH_X86_64_QEMU_H
-#define ARCH_X86_64_QEMU_H
+/* <machine/qemu.h>: the end of a run under QEMU (arch/x86_64/qemu.c). */
+#ifndef MACHINE_QEMU_H
+#define MACHINE_QEMU_H
 
 #include <stdbool.h>
 
