@@ -181,13 +181,17 @@ $(BUILD)/kestrel-%.iso: $(ELF) arch/$(ARCH)/boot/grub.cfg $(UPROGS) scripts/mkis
 	$(call say,ISO,$@)
 	$(Q)scripts/mkiso.sh $@ $(ELF) "ktest.inject=$*" $(UPROGS)
 # The benchmark images: the kernel runs every bin/bench_* program instead of the tests; the second
-# runs bin/bench_bpf alone with the JIT off, so that its BPF programs run in the interpreter.
+# runs bin/bench_bpf alone with the JIT off, so that its BPF programs run in the interpreter; the
+# third runs the multi-CPU ones (bench_smp, bench_thread), booted with -smp 4.
 $(BUILD)/kestrel.bench.iso: $(ELF) arch/$(ARCH)/boot/grub.cfg $(UPROGS) scripts/mkiso.sh
 	$(call say,ISO,$@)
 	$(Q)scripts/mkiso.sh $@ $(ELF) "kestrel.bench=1" $(UPROGS)
 $(BUILD)/kestrel.bench-interp.iso: $(ELF) arch/$(ARCH)/boot/grub.cfg $(UPROGS) scripts/mkiso.sh
 	$(call say,ISO,$@)
 	$(Q)scripts/mkiso.sh $@ $(ELF) "kestrel.bench=bpf bpf.jit=0" $(UPROGS)
+$(BUILD)/kestrel.bench-smp.iso: $(ELF) arch/$(ARCH)/boot/grub.cfg $(UPROGS) scripts/mkiso.sh
+	$(call say,ISO,$@)
+	$(Q)scripts/mkiso.sh $@ $(ELF) "kestrel.bench=smp,thread" $(UPROGS)
 # `make shell`: the kernel runs bin/sh on the serial console instead of the tests (kernel/shell_boot.h).
 SHELL_ISO := $(BUILD)/kestrel.shell.iso
 $(SHELL_ISO): $(ELF) arch/$(ARCH)/boot/grub.cfg $(UPROGS) scripts/mkiso.sh
@@ -317,12 +321,14 @@ BENCH_BUILD := $(BUILD)/nowitness
 bench: deps
 	@$(MAKE) --no-print-directory $(BENCHES)
 	@$(MAKE) --no-print-directory WITNESS=0 BUILD=$(BENCH_BUILD) $(BENCH_BUILD)/kestrel.bench.iso \
-		$(BENCH_BUILD)/kestrel.bench-interp.iso
+		$(BENCH_BUILD)/kestrel.bench-interp.iso $(BENCH_BUILD)/kestrel.bench-smp.iso
 	@for b in $(BENCHES); do echo "== $$b (host)"; $$b || exit 1; done
 	@echo "== guest benchmarks (QEMU, TCG: cycles are emulated, compare ratios; no lock-order checker)"
 	@scripts/qemu.sh run $(BENCH_BUILD)/kestrel.bench.iso
 	@echo "== guest BPF benchmarks with the JIT off (bpf.jit=0: BPF programs run in the interpreter)"
 	@scripts/qemu.sh run $(BENCH_BUILD)/kestrel.bench-interp.iso
+	@echo "== guest multi-CPU benchmarks (-smp 4, multi-threaded TCG: 4 vCPUs on this machine's cores)"
+	@QEMU_SMP=4 scripts/qemu.sh run $(BENCH_BUILD)/kestrel.bench-smp.iso
 
 # `make fuzz`: the system-call fuzzer with new random seeds for FUZZ_SECONDS, each seed printed;
 # `make fuzz FUZZ_SEED=N` replays one.

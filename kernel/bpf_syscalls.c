@@ -20,6 +20,7 @@
 #include "kernel/string.h"
 #include "kernel/syscall.h"
 #include "kernel/task.h"
+#include "kernel/task_list.h"
 #include "mm/kmem.h"
 #include "mm/vm_map.h"
 #include "mm/vm_map_pages.h"
@@ -99,23 +100,18 @@ long sys_bpf_map_next_key(struct trapframe *tf)
  * Task address spaces
  */
 
-/* Whether the caller may look at task pid: 0 (itself or a descendant), -ESRCH or -EPERM. */
+/*
+ * Whether the caller may look at task pid: 0 (its own task, 0 included, or a descendant; pid may
+ * name any thread of it), -ESRCH or -EPERM. The rule kill and the console's foreground use.
+ */
 static int task_related(int pid)
 {
-	struct task *cur = task_current(), *t;
-	int r = -ESRCH;
+	struct task *t;
 
 	if (pid == 0)
 		return 0;
 	spin_lock(&sched_lock);
-	for (t = task_list; t && t->pid != pid; t = t->next)
-		;
-	if (t) {
-		r = -EPERM;
-		for (; t; t = t->parent)
-			if (t == cur)
-				r = 0;
-	}
+	int r = task_descendant_locked(pid, true, true, &t);
 	sched_unlock();
 	return r;
 }

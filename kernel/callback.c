@@ -1,11 +1,10 @@
 /* User callbacks from inside system calls (contract and stack layouts in kernel/callback.h). */
 #include "kernel/callback.h"
-#include "arch/x86_64/cpu.h"
-#include "arch/x86_64/gdt.h"
-#include "arch/x86_64/usercopy.h"
+#include <machine/frame.h>
 #include "kernel/exec.h"
 #include "kernel/panic.h"
 #include "kernel/syscall.h"
+#include "kernel/usercopy.h"
 #include "kernel/vm_errno.h"
 #include "mm/memlayout.h"
 #include "uapi/bpf.h"
@@ -18,7 +17,6 @@ __attribute__((noreturn)) void callback_rerun_syscall(const struct trapframe *tf
 extern const char callback_trampoline_start[], callback_trampoline_ret[], callback_trampoline_end[];
 
 #define RED_ZONE 128
-#define RFLAGS_RESERVED1 (1ul << 1)
 
 _Static_assert(BPF_CB_TRAMPOLINE == USER_CB_TRAMPOLINE, "the trampoline address is ABI");
 _Static_assert(BPF_CB_TRAMPOLINE % PAGE_SIZE == 0, "the trampoline is a page");
@@ -102,17 +100,8 @@ int callback_invoke(struct cb_level *lvl, struct cb_frame *f, uint64_t fn, long 
 		return -ELOOP;
 	if (sp > f->sp || copyout(&ret, (void *)sp, sizeof(ret)))
 		return -EFAULT;
-	struct trapframe utf = {
-		.rip = fn,
-		.cs = USER_CS,
-		.rflags = RFLAGS_IF | RFLAGS_RESERVED1, /* DF clear, as the ABI wants at a call */
-		.rsp = sp,
-		.ss = USER_DS,
-		.rdi = f->arg[0],
-		.rsi = f->arg[1],
-		.rdx = f->arg[2],
-		.rcx = f->arg[3],
-	};
+	struct trapframe utf;
+	frame_init_user(&utf, fn, sp, f->arg, 4);
 	task_return_to_user(&utf);
 	lvl->user_sp = sp + 8;
 	lvl->saved_entry_sp = t->entry_sp;

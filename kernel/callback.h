@@ -56,7 +56,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "arch/x86_64/trap.h"
+#include <machine/frame.h>
 #include "kernel/task.h"
 #include "mm/vm_map.h"
 

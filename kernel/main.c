@@ -163,9 +163,25 @@ static void tasks_bootstrap(void)
 }
 
 /* The demo program (bin/demo), if the image has one: shown after the tests, not part of the verdict. */
+/* Whether comma-separated list names name (a whole item). */
+static bool list_names(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == n && !strncmp(p, name, n))
+			return true;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return false;
+}
+
 /*
  * `make bench`: run the bin/bench_* programs instead of the tests (kestrel.bench=1: every one;
- * kestrel.bench=NAME: bin/bench_NAME only); pass if each exits 0.
+ * kestrel.bench=NAME[,NAME...]: bin/bench_NAME only); pass if each exits 0.
  */
 static bool run_benchmarks(const char *which)
 {
@@ -173,7 +189,7 @@ static bool run_benchmarks(const char *which)
 	for (size_t i = 0; i < boot_info.nmodules; i++) {
 		const char *name = boot_info.modules[i].name;
 		if (!strncmp(name, "bin/bench_", 10) &&
-		    (!strcmp(which, "1") || !strcmp(name + 10, which)))
+		    (!strcmp(which, "1") || list_names(which, name + 10)))
 			ok &= user_program_run(name, name, 600) == 0;
 	}
 	return ok;

@@ -3,14 +3,14 @@
  * close, task_lock_map, uptime, nanosleep, sched_stat (ABI in include/uapi/syscall_list.h,
  * include/uapi/wait.h and include/uapi/time.h).
  */
-#include "arch/x86_64/cpu.h"
-#include "arch/x86_64/timer.h"
-#include "arch/x86_64/usercopy.h"
+#include <machine/cpufunc.h>
+#include <machine/timer.h>
 #include "kernel/fd.h"
 #include "kernel/multiboot.h"
 #include "kernel/sched.h"
 #include "kernel/syscall.h"
 #include "kernel/task.h"
+#include "kernel/usercopy.h"
 #include "mm/kmem.h"
 #include "uapi/errno.h"
 #include "uapi/sched.h"

@@ -1,9 +1,10 @@
 /* The run queue, context switches, sleep and wakeup, the tick (contract in kernel/sched.h). */
 #include "kernel/sched.h"
-#include "arch/x86_64/fpu.h"
-#include "arch/x86_64/percpu.h"
-#include "arch/x86_64/timer.h"
-#include "arch/x86_64/trap.h"
+#include <machine/fpu.h>
+#include <machine/frame.h>
+#include <machine/intr.h>
+#include <machine/percpu.h>
+#include <machine/timer.h>
 #include "kernel/cpu.h"
 #include "kernel/ipi.h"
 #include "kernel/panic.h"
@@ -336,7 +337,7 @@ bool preempt_due(void)
 {
 	struct task *cur = task_current();
 
-	return cur->user && !cur->slice && (read_rflags() & RFLAGS_IF) && !sched_runq_empty();
+	return cur->user && !cur->slice && irq_enabled() && !sched_runq_empty();
 }
 
 void preempt_point(void)
@@ -421,7 +422,7 @@ void sched_tick(struct trapframe *tf)
 		if (cur->slice)
 			cur->slice--;
 		bool preemptible =
-			from_user || ((cur->flags & TASK_PREEMPTIBLE) && (tf->rflags & RFLAGS_IF));
+			from_user || ((cur->flags & TASK_PREEMPTIBLE) && frame_irq_enabled(tf));
 		if (cur->slice == 0 && preemptible && !sched_runq_empty()) {
 			spin_lock(&sched_lock);
 			if (runq_has_work_locked(me)) {

@@ -1,11 +1,11 @@
 /* Task life cycle, address spaces and fault handling (contract in kernel/task.h). */
 #include "kernel/task.h"
-#include "arch/x86_64/cpu.h"
-#include "arch/x86_64/fpu.h"
-#include "arch/x86_64/gdt.h"
-#include "arch/x86_64/timer.h"
-#include "arch/x86_64/trap.h"
-#include "arch/x86_64/usercopy.h"
+#include <machine/fpu.h>
+#include <machine/frame.h>
+#include <machine/intr.h>
+#include <machine/timer.h>
+#include <machine/trap.h>
+#include <machine/usercopy.h>
 #include "kernel/callback.h"
 #include "kernel/cpu.h"
 #include "kernel/exec.h"
@@ -19,6 +19,7 @@
 #include "kernel/sys_stat.h"
 #include "kernel/task_btf.h"
 #include "kernel/trace.h"
+#include "kernel/usercopy.h"
 #include "mm/kmem.h"
 #include "mm/memlayout.h"
 #include "uapi/errno.h"
@@ -241,15 +242,7 @@ static int spawn(const char *name, int argc, char *const argv[], unsigned bound)
 	t->pmap = img.pmap;
 
 	struct trapframe *tf = (struct trapframe *)t->kstack_top - 1;
-	*tf = (struct trapframe){
-		.rip = img.entry,
-		.cs = USER_CS,
-		.rflags = RFLAGS_IF | 0x2, /* bit 1 is always set */
-		.rsp = img.sp,
-		.ss = USER_DS,
-		.rdi = (uint64_t)argc,
-		.rsi = img.argv,
-	};
+	frame_init_user(tf, img.entry, img.sp, (const uint64_t[]){(uint64_t)argc, img.argv}, 2);
 	set_initial_context(t, (uint64_t)tf, task_user_start, 0, 0);
 	file_hold(&console_file);
 	fd_install_at(&t->fds, 1, &console_file);
@@ -289,14 +282,7 @@ int task_thread_create(uint64_t entry, uint64_t arg, uint64_t stack_top)
 	t->nthreads = t->nmembers = 0;
 	fd_table_share(&t->fds, &l->fds);
 	struct trapframe *tf = (struct trapframe *)t->kstack_top - 1;
-	*tf = (struct trapframe){
-		.rip = entry,
-		.cs = USER_CS,
-		.rflags = RFLAGS_IF | 0x2, /* bit 1 is always set */
-		.rsp = stack_top,
-		.ss = USER_DS,
-		.rdi = arg,
-	};
+	frame_init_user(tf, entry, stack_top, &arg, 1);
 	set_initial_context(t, (uint64_t)tf, task_user_start, 0, 0);
 
 	spin_lock(&sched_lock);
@@ -628,12 +614,9 @@ void task_return_to_user(struct trapframe *tf)
 	preempt_point();
 	if (__atomic_load_n(&t->killed, __ATOMIC_RELAXED))
 		task_exit(W_EXITCODE(TASK_STATUS_KILLED));
-	if (tf->rip >> 47) {
-		struct trapframe gp = *tf;
-		gp.vector = T_GP;
-		gp.error = 0;
+	struct trapframe gp = *tf;
+	if (!frame_user_return_ok(&gp))
 		kill_by_fault(t, &gp, 0, " (return to a non-canonical address)");
-	}
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -775,13 +758,6 @@ static bool user_fault_resolve(struct task *t, uint64_t addr, vm_prot_t access, 
 	return kr == KERN_SUCCESS;
 }
 
-static vm_prot_t pf_access(uint64_t error)
-{
-	return error & PF_ERR_FETCH   ? VM_PROT_EXECUTE
-	       : error & PF_ERR_WRITE ? VM_PROT_WRITE
-				      : VM_PROT_READ;
-}
-
 /*
  * Whether a resolved fault at (rip, addr) is the same one the task resolved last time with no
  * system call since: the instruction made no progress. Counts the repeats.
@@ -799,35 +775,37 @@ static bool fault_repeats_without_progress(struct task *t, uint64_t rip, uint64_
 static void task_user_exception(struct trapframe *tf)
 {
 	struct task *t = task_current();
-	uint64_t addr = 0;
+	struct trap_pf pf = {.addr = 0};
 
-	if (tf->vector == T_PF) {
-		addr = read_cr2();
+	if (trap_page_fault(tf, &pf)) {
 		/*
-		 * A fault from ring 3 without the user bit is an implicit supervisor access (the CPU
-		 * reading a descriptor table or, under TCG with SMAP, an iretq frame): the page being
-		 * mapped does not help, so retrying would fault forever. Linux sends SIGSEGV; so do we.
+		 * A fault from ring 3 that is not a user access is an implicit supervisor access (the
+		 * CPU reading a descriptor table or, under TCG with SMAP, an iretq frame): the page
+		 * being mapped does not help, so retrying would fault forever. Linux sends SIGSEGV; so
+		 * do we.
 		 */
-		if (!(tf->error & PF_ERR_USER))
-			kill_by_fault(t, tf, addr, " (implicit supervisor access from ring 3)");
-		if (!(tf->error & PF_ERR_RSVD) &&
-		    user_fault_resolve(t, addr, pf_access(tf->error), true)) {
-			if (fault_repeats_without_progress(t, tf->rip, addr))
-				kill_by_fault(t, tf, addr, " (the fault repeats without progress)");
+		if (!pf.user)
+			kill_by_fault(t, tf, pf.addr, " (implicit supervisor access from ring 3)");
+		if (pf.resolvable && user_fault_resolve(t, pf.addr, pf.access, true)) {
+			if (fault_repeats_without_progress(t, tf->rip, pf.addr))
+				kill_by_fault(t, tf, pf.addr,
+					      " (the fault repeats without progress)");
 			task_return_to_user(tf);
 			return;
 		}
 	}
-	kill_by_fault(t, tf, addr, "");
+	kill_by_fault(t, tf, pf.addr, "");
 }
 
 static bool task_kernel_user_pf(struct trapframe *tf, uint64_t addr)
 {
+	struct trap_pf pf;
+
 	/* A fault on the kernel side of a copy is a kernel bug: let it be reported as one. */
-	if (!usercopy_contains(tf->rip) || addr >= USER_MAX)
+	if (!usercopy_contains(tf->rip) || addr >= USER_MAX || !trap_page_fault(tf, &pf))
 		return false;
-	if (!(tf->error & PF_ERR_RSVD) &&
-	    user_fault_resolve(task_current(), addr, pf_access(tf->error), tf->rflags & RFLAGS_IF))
+	if (pf.resolvable &&
+	    user_fault_resolve(task_current(), addr, pf.access, frame_irq_enabled(tf)))
 		return true;
 	return usercopy_fixup(tf);
 }

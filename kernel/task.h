@@ -62,7 +62,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "arch/x86_64/percpu.h"
+#include <machine/percpu.h>
 #include "kernel/fd.h"
 #include "mm/memlayout.h"
 #include "mm/vm_map.h"

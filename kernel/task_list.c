@@ -29,9 +29,18 @@ struct task *task_lookup_locked(int pid)
 
 int task_descendant_locked(int pid, bool self_ok, bool zombie_ok, struct task **out)
 {
-	struct task *cur = task_current(), *t = task_lookup_locked(pid);
+	struct task *cur = task_current()->leader, *t = task_lookup_locked(pid);
 
-	if (!t || t->state == TASK_DEAD || (t->state == TASK_ZOMBIE && !zombie_ok))
+	/* An ended thread other than the first names nothing any more (Linux frees its tid at once). */
+	if (!t || t->state == TASK_DEAD || (t != t->leader && t->state == TASK_ZOMBIE))
+		return -ESRCH;
+	/*
+	 * Any thread's tid names its task, which the first thread stands for (state, parent and
+	 * children are its), even after that thread ended: it is a ZOMBIE with thread_done then, and
+	 * the task has ended only once it is a ZOMBIE without.
+	 */
+	t = t->leader;
+	if (t->state == TASK_DEAD || (t->state == TASK_ZOMBIE && !t->thread_done && !zombie_ok))
 		return -ESRCH;
 	if (!t->user)
 		return -EPERM;
@@ -120,7 +129,8 @@ long sys_kill(struct trapframe *tf)
 		return -EINVAL;
 	spin_lock(&sched_lock);
 	int r = task_descendant_locked(pid, false, true, &t);
-	if (!r && t->state != TASK_ZOMBIE)
+	/* Not after the task ended (nothing happens then); its first thread may have ended before. */
+	if (!r && t->nthreads)
 		task_kill_locked(t);
 	sched_unlock();
 	return r;

@@ -13,9 +13,12 @@ struct task;
 struct task *task_lookup_locked(int pid);
 
 /*
- * Task pid as a target of the caller's: 0 with *out; -ESRCH no task has that pid (or it is DEAD,
- * or, unless zombie_ok, a ZOMBIE); -EPERM it is a kernel thread, or neither a descendant of the
- * caller nor (if self_ok) the caller itself. sched_lock held; *out stays valid while it is.
+ * Task pid as a target of the caller's: 0 with *out = the task's first thread (its leader, which
+ * stands for the task: pid may be the tid of any of its threads, and the first thread may have
+ * ended while others run, as Linux's kill takes a thread group); -ESRCH no task has that pid (or
+ * it is DEAD, or an ended thread other than the first, or, unless zombie_ok, the task has ended);
+ * -EPERM it is a kernel thread, or neither a descendant of the caller's task nor (if self_ok) the
+ * caller's task itself. sched_lock held; *out stays valid while it is.
  */
 int task_descendant_locked(int pid, bool self_ok, bool zombie_ok, struct task **out);
 

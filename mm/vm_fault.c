@@ -7,7 +7,9 @@
  * Faults run under the map's read lock, so several may run at once on one map. What they share is
  * guarded thus: an anonymous entry's object is installed by compare-and-swap (a loser drops its
  * own); an object's pages, and the pmap_enter that maps them, are under the object's lock, so one
- * fault allocates, inserts and maps a page and a racing one finds it mapped; counters are atomic.
+ * fault inserts and maps a page and a racing one finds it mapped (the page itself is allocated and
+ * zeroed before the lock is taken, so faults in separate parts of one object do not serialize on
+ * the zeroing); counters are atomic.
  */
 #include "mm/vm_map.h"
 #include "kernel/panic.h"
@@ -121,11 +123,12 @@ static int enter_page(vm_map_t map, vm_offset_t va, vm_page_t page, unsigned fla
 /*
  * Map the object page behind va, allocating it if it is not resident; as a superpage if *block (a
  * zeroed 2 MiB block, or NULL) is given and the superpage's object range is still empty, in which
- * case *block is consumed (set to NULL). On success *size is the size of the page mapping va.
- * Object lock held.
+ * case *block is consumed (set to NULL). A page to allocate is *spare if the caller brought one (a
+ * zeroed 4 KiB frame, consumed then), else one zeroed here. On success *size is the size of the
+ * page mapping va. Object lock held.
  */
 static int fault_page(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_offset_t va,
-		      unsigned flags, vm_page_t *block, vm_size_t *size)
+		      unsigned flags, vm_page_t *block, vm_page_t *spare, vm_size_t *size)
 {
 	uint64_t pindex = entry_pindex(e, va);
 	vm_page_t page = vm_object_page_lookup(object, pindex);
@@ -139,7 +142,8 @@ static int fault_page(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_off
 		*block = NULL; /* split and freed frame by frame */
 	}
 	if (!page) {
-		page = pmm_alloc_order(0, PMM_ZERO);
+		page = *spare ? *spare : pmm_alloc_order(0, PMM_ZERO);
+		*spare = NULL;
 		if (!page)
 			return KERN_RESOURCE_SHORTAGE;
 		if (vm_object_page_insert(object, pindex, page)) {
@@ -217,23 +221,27 @@ static int fault_locked(vm_map_t map, vm_offset_t va, vm_prot_t fault_type, vm_s
 	}
 
 	/*
-	 * Zeroing 2 MiB takes long, too long for the object's spinlock (interrupts off): look, take
-	 * the block unlocked, and let fault_page look again; a block a racing fault made useless goes
-	 * back.
+	 * Zeroing a page takes long, too long for the object's spinlock (interrupts off), which every
+	 * fault on the entry takes (threads faulting in separate parts of one entry, say): look, take
+	 * a zeroed 2 MiB block or 4 KiB frame unlocked, and let fault_page look again; what a racing
+	 * fault made useless goes back.
 	 */
-	vm_page_t block = NULL;
-	if (superpage_fits(e, va)) {
-		vm_object_lock(object);
-		bool empty = superpage_range_empty(e, object, va);
-		vm_object_unlock(object);
-		if (empty)
-			block = pmm_alloc_order(SUPERPAGE_ORDER, PMM_ZERO);
-	}
+	vm_page_t block = NULL, spare = NULL;
 	vm_object_lock(object);
-	int rc = fault_page(map, e, object, va, flags, &block, size);
+	bool resident = vm_object_page_lookup(object, entry_pindex(e, va)) != NULL;
+	bool empty = !resident && superpage_fits(e, va) && superpage_range_empty(e, object, va);
+	vm_object_unlock(object);
+	if (empty)
+		block = pmm_alloc_order(SUPERPAGE_ORDER, PMM_ZERO);
+	if (!resident && !block)
+		spare = pmm_alloc_order(0, PMM_ZERO);
+	vm_object_lock(object);
+	int rc = fault_page(map, e, object, va, flags, &block, &spare, size);
 	vm_object_unlock(object);
 	if (block)
 		pmm_free(block);
+	if (spare)
+		pmm_free(spare);
 	return rc;
 }
 

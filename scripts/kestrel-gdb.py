@@ -30,7 +30,7 @@ def dmap():
 
 
 def current_task():
-    # The stopped vCPU's own per-CPU area while it runs the kernel (GS base, arch/x86_64/percpu.h);
+    # The stopped vCPU's own per-CPU area while it runs the kernel (GS base, <machine/percpu.h>);
     # in ring 3 the GS base is the user's (0): then the boot CPU's.
     try:
         gs = int(gdb.parse_and_eval("$gs_base"))

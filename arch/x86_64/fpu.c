@@ -1,4 +1,4 @@
-/* SSE enabling and the initial user FPU state (contract in arch/x86_64/fpu.h). */
+/* SSE enabling and the initial user FPU state (contract in <machine/fpu.h>). */
 #include <machine/fpu.h>
 #include "arch/x86_64/cpu.h"
 #include "kernel/string.h"

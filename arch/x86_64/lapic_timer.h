@@ -3,7 +3,7 @@
  * ktime (the TSC, itself calibrated against the PIT) and started with the same count on every CPU.
  *
  * Each tick is counted per CPU and is that CPU's scheduler tick (kernel/sched.h, sched_tick):
- * preemption on every CPU comes from its own APIC timer. The PIT (arch/x86_64/timer.h) stays the
+ * preemption on every CPU comes from its own APIC timer. The PIT (<machine/timer.h>) stays the
  * system clock (timer_ticks, timed sleeps), and preempts only if these timers do not run.
  */
 #ifndef ARCH_X86_64_LAPIC_TIMER_H

@@ -447,7 +447,7 @@ static int check_range(struct pmap *pm, vm_offset_t va, vm_size_t len, vm_offset
 	vm_offset_t last = va + (len - 1);
 	if (last < va)
 		return -EINVAL;
-	if (pm->kernel ? va < VA_KERNEL_START : last >= VA_USER_END)
+	if (pm->kernel ? va < VM_MIN_KERNEL_ADDRESS : last >= VM_MAXUSER_ADDRESS)
 		return -EINVAL;
 	*lastp = last;
 	return 0;
@@ -727,7 +727,7 @@ static const char *check_table(const struct pmap *pm, const pt_entry_t *t, int l
 	vm_size_t size = pt_level_size(level);
 	const pt_entry_t leaf_bits =
 		PTE_P | PTE_PROT_MASK | PTE_A | PTE_D | (level > 1 ? PTE_PS : 0);
-	bool kernel_half = va >= VA_KERNEL_START;
+	bool kernel_half = va >= VM_MIN_KERNEL_ADDRESS;
 	for (unsigned i = 0; i < PT_ENTRIES; i++) {
 		pt_entry_t v = pte_load(&t[i]);
 		vm_offset_t eva = va + (vm_offset_t)i * size;
@@ -775,7 +775,7 @@ static const char *check_pmap(const struct pmap *pm, const struct pmap *kp)
 		bool kernel_slot = i >= PML4_KERNEL_SLOT;
 		vm_offset_t va = (vm_offset_t)i << pt_level_shift(PT_LEVELS);
 		if (kernel_slot)
-			va |= ~(VA_USER_END - 1);
+			va |= ~(VM_MAXUSER_ADDRESS - 1);
 		if (kernel_slot != pm->kernel) {
 			if (pm->kernel ? v != 0 : (v & ~PTE_A) != (pte_load(&kpml4[i]) & ~PTE_A))
 				CHECK_FAIL("I1: PML4 slot %u is 0x%llx", i, (unsigned long long)v);
@@ -819,7 +819,7 @@ bool pmap_query_status(pmap_t pm, vm_offset_t va, vm_paddr_t *pap, unsigned *fla
 {
 	if (!va_canonical(va))
 		return false;
-	if (!pm->kernel && va >= VA_KERNEL_START)
+	if (!pm->kernel && va >= VM_MIN_KERNEL_ADDRESS)
 		pm = pmap_kernel();
 
 	spin_lock(&pm->lock);

@@ -49,9 +49,6 @@ _Static_assert(sizeof(pt_entry_t) == 8, "an x86_64 page-table entry is 64 bits")
 #define PT_ENTRIES 512
 /* PT_LEVELS and the canonical halves are <machine/vmparam.h>'s (included through mm/types.h). */
 
-/* pmap.c's names for the canonical halves (converted when shootdown lands). */
-#define VA_USER_END VM_MAXUSER_ADDRESS
-#define VA_KERNEL_START VM_MIN_KERNEL_ADDRESS
 /* The first PML4 slot of the kernel half. */
 #define PML4_KERNEL_SLOT 256
 
@@ -74,7 +71,7 @@ static inline unsigned pt_index(vm_offset_t va, int level)
 
 static inline bool va_canonical(vm_offset_t va)
 {
-	return va < VA_USER_END || va >= VA_KERNEL_START;
+	return va < VM_MAXUSER_ADDRESS || va >= VM_MIN_KERNEL_ADDRESS;
 }
 
 /* Whether entry e (present) of a level-`level` table maps a page rather than pointing to a table. */

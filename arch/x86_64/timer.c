@@ -1,4 +1,4 @@
-/* PIT channel 0 as the system tick (contract in arch/x86_64/timer.h). */
+/* PIT channel 0 as the system tick (contract in <machine/timer.h>). */
 #include <machine/timer.h>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/isa_irq.h"

@@ -15,9 +15,12 @@
  *   Kills task pid as the kernel kills a task: it ends at its next return towards user mode (a
  *   sleep is cut short first) with exit status TASK_KILLED_STATUS. Kestrel has no signals and no
  *   credentials; a task may kill its descendants (its children, theirs, ...), neither itself
- *   (that is SYS_exit) nor any other. A zombie descendant: 0, nothing to do. Errors (negated), in
- *   the order checked: EINVAL pid is 0 or negative (there are no process groups); ESRCH no task
- *   has that pid; EPERM it is a kernel thread, the caller, or not a descendant of the caller.
+ *   (that is SYS_exit) nor any other. As Linux's kill on a thread group, pid may be the tid of any
+ *   thread of the task, and the task's pid works after its first thread ended while others run:
+ *   every thread of the task is killed. A zombie descendant: 0, nothing to do. Errors (negated),
+ *   in the order checked: EINVAL pid is 0 or negative (there are no process groups); ESRCH no
+ *   task has that pid, or it names a thread other than the first that has ended; EPERM it is a
+ *   kernel thread, the caller's task, or not a descendant of the caller's task.
  */
 #ifndef UAPI_TASK_INFO_H
 #define UAPI_TASK_INFO_H

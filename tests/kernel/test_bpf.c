@@ -5,7 +5,7 @@
  * behind: no map file, no task, no lock on the child's map, no pin that would hold off its exit,
  * and (the runner's check around every test) no frame. The programs are tests/user/bpf_*.c.
  */
-#include "arch/x86_64/timer.h"
+#include <machine/timer.h>
 #include "kernel/bpf/file.h"
 #include "kernel/callback.h"
 #include "kernel/ktest.h"

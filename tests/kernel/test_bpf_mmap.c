@@ -10,7 +10,7 @@
  * until X[1] holds it; this test has then run bpf_map_freeze on map A and stored its result in
  * X[2].
  */
-#include "arch/x86_64/timer.h"
+#include <machine/timer.h>
 #include "kernel/bpf/file.h"
 #include "kernel/bpf/map.h"
 #include "kernel/ktest.h"

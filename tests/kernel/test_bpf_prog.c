@@ -5,7 +5,7 @@
  * (references on maps, ids, function values, live counts back where they were); what a test run
  * does for a task that is killed in the middle of a huge repeat; the clock.
  */
-#include "arch/x86_64/timer.h"
+#include <machine/timer.h>
 #include "kernel/bpf/file.h"
 #include "kernel/bpf/map.h"
 #include "kernel/bpf/prog.h"

@@ -4,7 +4,7 @@
  * comes, the foreground task (only it reads; ^C kills it) and SYS_console_fg's errors. bin/cat
  * stands for a user program that reads fd 0.
  */
-#include "arch/x86_64/timer.h"
+#include <machine/timer.h>
 #include "kernel/console_input.h"
 #include "kernel/ktest.h"
 #include "kernel/sched.h"

@@ -2,12 +2,12 @@
  * The ISA interrupts after boot: on a machine with ACPI (every test machine) the I/O APIC delivers
  * them to the boot CPU and the 8259 PIC lets nothing through; the PIT's tick still arrives.
  */
+#include <machine/timer.h>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/ioapic.h"
 #include "arch/x86_64/isa_irq.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/pic.h"
-#include "arch/x86_64/timer.h"
 #include "kernel/ktest.h"
 #include "kernel/ktime.h"
 #include "kernel/multiboot.h"

@@ -3,7 +3,7 @@
  * arrays created and closed forever) still lets kmain run, so the test runner's time limit can
  * end it: kmain waits with a deadline, kills it, and reaps a task killed by the kernel.
  */
-#include "arch/x86_64/timer.h"
+#include <machine/timer.h>
 #include "kernel/ktest.h"
 #include "kernel/sched.h"
 #include "kernel/task.h"

@@ -5,7 +5,7 @@
  * exactly where they run, and the price of the one locked run queue (yields per second on one CPU
  * and on all, printed). The tests that need two CPUs skip on one.
  */
-#include "arch/x86_64/timer.h"
+#include <machine/timer.h>
 #include "kernel/cpu.h"
 #include "kernel/ipi.h"
 #include "kernel/kprintf.h"

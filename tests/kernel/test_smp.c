@@ -5,10 +5,10 @@
  * kernel/cpu.h's possible count and CPU ids agree with the CPUs started, per-CPU BPF maps keep one
  * slot per CPU, and every CPU's APIC timer ticks.
  */
+#include <machine/percpu.h>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/lapic_timer.h"
-#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/smp.h"
 #include "kernel/bpf/map.h"
 #include "kernel/cpu.h"

@@ -4,7 +4,7 @@
  * themselves, and user tasks return every frame when they exit or are killed by a fault (the
  * runner's leak check around each test counts the frames).
  */
-#include "arch/x86_64/timer.h"
+#include <machine/timer.h>
 #include "arch/x86_64/trap.h"
 #include "kernel/ktest.h"
 #include "kernel/sched.h"

@@ -2,7 +2,7 @@
  * SYS_kill's rules (include/uapi/task_info.h) from kmain: descendants only, EINVAL before ESRCH
  * before EPERM, a zombie is 0; and the descendant rule kill shares with the console's foreground.
  */
-#include "arch/x86_64/timer.h"
+#include <machine/timer.h>
 #include "kernel/ktest.h"
 #include "kernel/sched.h"
 #include "kernel/syscall.h"

@@ -9,12 +9,20 @@
  *             the parent sees nothing to reap until then, and then status 3
  *   allexit   every thread ends with thread_exit: status 0
  *   exit      exit(4) from a thread other than the first while the others sleep and spin
- *   kill      the parent kills the task (its pid: SYS_kill takes a descendant, and threads have no
- *             parent) while every thread sleeps or spins
+ *   kill      the parent kills the task by its pid while every thread sleeps or spins
+ *   killtid   the same, by the tid of a thread other than the first (Linux's kill on a thread
+ *             group: the tid names the whole task)
+ *   killgone  the first thread has ended (thread_exit) while another sleeps and would exit(6) after
+ *             a while: the parent kills the task by its pid, and it ends killed
+ * and, first, that any thread's tid names its task for the BPF calls that take a task
+ * (bpf_task_vma_batch, the rule kill uses too): the first thread names another by its tid, and
+ * that one names its task by the pid.
  */
+#include <bpf.h>
 #include <stdlib.h>
 #include <sys_stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "thread_util.h"
 #include "vm_util.h"
@@ -76,6 +84,14 @@ static void *exit_later(void *arg)
 	exit((int)(long)arg);
 }
 
+static void *nap_then_exit_6(void *arg)
+{
+	(void)arg;
+	struct timespec ts = {5, 0};
+	nanosleep(&ts, NULL);
+	exit(6);
+}
+
 static void *thread_exit_9(void *arg)
 {
 	(void)arg;
@@ -108,7 +124,12 @@ static int child(const char *role)
 		pthread_join(t, NULL);
 		return 1;
 	}
-	if (!strcmp(role, "kill")) {
+	if (!strcmp(role, "killgone")) {
+		pthread_t t;
+		pthread_create(&t, NULL, nap_then_exit_6, NULL);
+		thread_exit(0);
+	}
+	if (!strcmp(role, "kill") || !strcmp(role, "killtid")) {
 		bystanders();
 		printf("# kill: threads started\n");
 		pthread_t t;
@@ -127,8 +148,70 @@ static uint64_t tasks_now(void)
 	return st.tasks;
 }
 
-/* Run role in a child; its wait status. kill_it: kill it once its threads run and sleep. */
-static int run(const char *self, const char *role, bool kill_it, bool check_early)
+static volatile int sibling_tid, sibling_go;
+
+/* Waits until told, then lists the first VMA of its task by the task's pid: the count, or < 0. */
+static void *sibling(void *arg)
+{
+	(void)arg;
+	struct bpf_vma v[1];
+	__atomic_store_n(&sibling_tid, gettid(), __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&sibling_go, __ATOMIC_ACQUIRE))
+		sched_yield();
+	return (void *)(long)bpf_task_vma_batch(getpid(), 0, v, 1);
+}
+
+/* A thread's tid names its task, and a thread other than the first may name its task by the pid. */
+static void tid_names_task(void)
+{
+	struct bpf_vma v[1];
+	pthread_t t;
+	void *ret = NULL;
+
+	CHECK_EQ(pthread_create(&t, NULL, sibling, NULL), 0);
+	while (!__atomic_load_n(&sibling_tid, __ATOMIC_ACQUIRE))
+		sched_yield();
+	CHECK_EQ(bpf_task_vma_batch(sibling_tid, 0, v, 1), 1);
+	__atomic_store_n(&sibling_go, 1, __ATOMIC_RELEASE);
+	CHECK_EQ(pthread_join(t, &ret), 0);
+	CHECK_EQ((long)ret, 1);
+}
+
+/* How run kills its child: not, by its pid, by the tid of another thread, after the first ended. */
+enum kill_how { KILL_NONE, KILL_PID, KILL_TID, KILL_FIRST_GONE };
+
+/*
+ * The tid the parent kills the child pid by once it is ready (its threads run and some sleep; for
+ * KILL_FIRST_GONE its first thread has ended and the other sleeps), or -1 if it never is. Its
+ * threads have tids above its pid.
+ */
+static long victim_of(long pid, enum kill_how how)
+{
+	for (int tries = 0; tries < 100000; tries++) {
+		struct task_info ti[8];
+		ssize_t n = task_list(ti, 8, (int)pid - 1);
+		int sleeping = 0;
+		long other = -1;
+		bool first_gone = false;
+		for (ssize_t i = 0; i < n; i++) {
+			if (ti[i].pid == pid) {
+				first_gone = ti[i].state == TASK_INFO_ZOMBIE;
+				continue;
+			}
+			if (ti[i].ppid != -1)
+				continue; /* not a thread of the child (threads have no parent) */
+			sleeping += ti[i].state == TASK_INFO_SLEEPING;
+			other = ti[i].pid;
+		}
+		if (how == KILL_FIRST_GONE ? first_gone && sleeping >= 1 : sleeping >= 2 && n >= 5)
+			return how == KILL_TID ? other : pid;
+		sched_yield();
+	}
+	return -1;
+}
+
+/* Run role in a child; its wait status. */
+static int run(const char *self, const char *role, enum kill_how how, bool check_early)
 {
 	uint64_t frames = vm_free_frames(), tasks = tasks_now();
 	int status = -1;
@@ -142,22 +225,13 @@ static int run(const char *self, const char *role, bool kill_it, bool check_earl
 		yield_for(20, 20000000);
 		CHECK_EQ(waitpid((pid_t)pid, &status, WNOHANG), 0);
 	}
-	if (kill_it) {
-		/* Its threads have tids above its pid: wait until they run. */
-		long victim = -1;
-		for (int tries = 0; tries < 100000 && victim < 0; tries++) {
-			struct task_info ti[8];
-			ssize_t n = task_list(ti, 8, (int)pid);
-			int sleeping = 0;
-			for (ssize_t i = 0; i < n; i++)
-				sleeping += ti[i].ppid == -1 && ti[i].state == TASK_INFO_SLEEPING;
-			if (sleeping >= 2 && n >= 4)
-				victim = pid;
-			else
-				sched_yield();
-		}
-		CHECK_EQ(victim, pid);
+	if (how != KILL_NONE) {
+		long victim = victim_of(pid, how);
+		CHECK(victim > 0 && (how == KILL_TID) == (victim != pid));
 		CHECK_EQ(kill((pid_t)victim), 0);
+		/* Killed already: 0, nothing more happens (and should the tid have failed, it ends). */
+		if (how == KILL_TID)
+			CHECK_EQ(kill((pid_t)pid), 0);
 	}
 	CHECK_EQ(waitpid((pid_t)pid, &status, 0), pid);
 	CHECK_EQ(vm_free_frames(), frames);
@@ -170,18 +244,23 @@ int main(int argc, char **argv)
 	if (argc >= 2)
 		return child(argv[1]);
 
+	tid_names_task();
 	/* Warm-up: what the checks themselves allocate, once. */
-	(void)run(argv[0], "allexit", false, false);
+	(void)run(argv[0], "allexit", KILL_NONE, false);
 
-	int st = run(argv[0], "fault", false, false);
+	int st = run(argv[0], "fault", KILL_NONE, false);
 	CHECK(KILLED_BY_PF(st));
-	st = run(argv[0], "lastexit", false, true);
+	st = run(argv[0], "lastexit", KILL_NONE, true);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3);
-	st = run(argv[0], "allexit", false, false);
+	st = run(argv[0], "allexit", KILL_NONE, false);
 	CHECK_EQ(st, 0);
-	st = run(argv[0], "exit", false, false);
+	st = run(argv[0], "exit", KILL_NONE, false);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 4);
-	st = run(argv[0], "kill", true, false);
+	st = run(argv[0], "kill", KILL_PID, false);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == TASK_KILLED_STATUS);
+	st = run(argv[0], "killtid", KILL_TID, false);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == TASK_KILLED_STATUS);
+	st = run(argv[0], "killgone", KILL_FIRST_GONE, false);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == TASK_KILLED_STATUS);
 	return utest_result("thread_exit");
 }

@@ -30,7 +30,8 @@ static inline bool wait_sleeping(int tid)
 {
 	for (int i = 0; i < 100000; i++) {
 		struct task_info ti;
-		if (task_list(&ti, 1, tid - 1) == 1 && ti.pid == tid && ti.state == TASK_INFO_SLEEPING)
+		if (task_list(&ti, 1, tid - 1) == 1 && ti.pid == tid &&
+		    ti.state == TASK_INFO_SLEEPING)
 			return true;
 		sched_yield();
 	}

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <vm_stat.h>
 
 #define REGION ((2ul << 20) - 4096)
 #define PAGES (REGION / 4096)
@@ -38,10 +39,16 @@ static void *toucher(void *arg)
 	const struct job *j = arg;
 	char *p[ROUNDS];
 
-	/* Mapped before the clock starts: only the faults are measured, not mmap or munmap. */
+	/*
+	 * Mapped before the clock starts: only the faults are measured, not mmap or munmap. Each
+	 * region is followed by a PROT_NONE page, so that neighbouring regions (this thread's or
+	 * another's) never merge into one entry that could hold a whole 2 MiB page: every touch is
+	 * one 4 KiB fault, and the threads share no object.
+	 */
 	for (int r = 0; r < ROUNDS; r++) {
-		p[r] = mmap(NULL, REGION, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
-		if (p[r] == MAP_FAILED)
+		p[r] = mmap(NULL, REGION + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1,
+			    0);
+		if (p[r] == MAP_FAILED || mprotect(p[r] + REGION, 4096, PROT_NONE))
 			failed = 1;
 	}
 	__atomic_add_fetch(&arrived, 1, __ATOMIC_ACQ_REL);
@@ -54,7 +61,7 @@ static void *toucher(void *arg)
 	finished[j->id] = uptime();
 	for (int r = 0; r < ROUNDS; r++)
 		if (p[r] != MAP_FAILED)
-			munmap(p[r], REGION);
+			munmap(p[r], REGION + 4096);
 	return NULL;
 }
 
@@ -64,6 +71,9 @@ static uint64_t run(int n)
 	pthread_t t[THREADS_MAX];
 	struct job jobs[THREADS_MAX];
 
+	struct vm_stat before, after;
+	if (vm_stat(0, &before))
+		failed = 1;
 	arrived = 0;
 	for (int i = 0; i < n; i++) {
 		jobs[i] = (struct job){n, i};
@@ -78,6 +88,15 @@ static uint64_t run(int n)
 		last = finished[i] > last ? finished[i] : last;
 	}
 	uint64_t cycles = last > first ? last - first : 1;
+	/* Every touch must have been a 4 KiB fault of its own, or the figure measures something else. */
+	if (vm_stat(0, &after) || after.faults - before.faults < (uint64_t)n * ROUNDS * PAGES ||
+	    after.faults_2m != before.faults_2m) {
+		printf("bench_thread: %d threads: %lu faults (%lu of 2 MiB) for %lu touches\n", n,
+		       (unsigned long)(after.faults - before.faults),
+		       (unsigned long)(after.faults_2m - before.faults_2m),
+		       (unsigned long)(n * ROUNDS * PAGES));
+		failed = 1;
+	}
 	return (uint64_t)n * ROUNDS * PAGES * 1000000 / cycles;
 }
 
