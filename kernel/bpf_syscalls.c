@@ -102,7 +102,8 @@ long sys_bpf_map_next_key(struct trapframe *tf)
 
 /*
  * Whether the caller may look at task pid: 0 (its own task, 0 included, or a descendant; pid may
- * name any thread of it), -ESRCH or -EPERM. The rule kill and the console's foreground use.
+ * name any thread of it), -ESRCH or -EPERM. The rule kill and the console's foreground use
+ * (task_may_inspect_locked's TASK_INSPECT_DESCENDANTS, through task_descendant_locked).
  */
 static int task_related(int pid)
 {

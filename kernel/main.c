@@ -15,6 +15,7 @@
 #include "kernel/panic.h"
 #include "kernel/string.h"
 #include "kernel/task.h"
+#include "kernel/task_btf.h"
 #include "kernel/user_tests.h"
 #include "kernel/witness.h"
 #include "mm/aslr.h"
@@ -159,6 +160,7 @@ static void tasks_bootstrap(void)
 {
 	arch_init_tasks();
 	task_init();
+	task_btf_init();
 	arch_start_clock();
 }
 

@@ -1,24 +1,27 @@
-/* Task life cycle, address spaces and fault handling (contract in kernel/task.h). */
+/*
+ * The task life cycle: kernel threads and the idle task, user threads, exit, wait, reap, kill,
+ * and boot and checking (contract in kernel/task.h). User tasks from boot modules are
+ * kernel/spawn.c's, the user fault path kernel/fault.c's, other tasks' address spaces
+ * kernel/task_map.c's; the helpers they share with this file are in kernel/task_impl.h.
+ */
 #include "kernel/task.h"
 #include <machine/fpu.h>
 #include <machine/frame.h>
 #include <machine/intr.h>
 #include <machine/timer.h>
 #include <machine/trap.h>
-#include <machine/usercopy.h>
 #include "kernel/callback.h"
 #include "kernel/cpu.h"
-#include "kernel/exec.h"
+#include "kernel/fault.h"
 #include "kernel/kprintf.h"
-#include "kernel/multiboot.h"
 #include "kernel/panic.h"
 #include "kernel/preempt.h"
 #include "kernel/rwlock.h"
 #include "kernel/sched.h"
 #include "kernel/string.h"
 #include "kernel/sys_stat.h"
-#include "kernel/task_btf.h"
-#include "kernel/trace.h"
+#include "kernel/task_impl.h"
+#include "kernel/task_list.h"
 #include "kernel/usercopy.h"
 #include "mm/kmem.h"
 #include "mm/memlayout.h"
@@ -27,13 +30,13 @@
 #include "uapi/wait.h"
 
 struct task *task_list;
+void (*task_release_hook)(struct task *t);
 static struct kmem_cache *task_cache;
 static struct task *boot_task;
 static int next_pid = 1;
 
 extern char boot_stack[], boot_stack_top[];
 void task_kthread_start(void);
-void task_user_start(void);
 
 /* Callee-saved registers and return address as context_switch pops them (switch.S). */
 struct initial_context {
@@ -49,8 +52,8 @@ static void set_name(struct task *t, const char *name)
 	t->name[n] = '\0';
 }
 
-/* A task struct with its kernel stack (and FPU area for a user task), not yet on any list. */
-static struct task *task_alloc(const char *name, bool user)
+/* task_alloc, task_publish, task_set_initial_context: contracts in kernel/task_impl.h. */
+struct task *task_alloc(const char *name, bool user)
 {
 	struct task *t = kmem_cache_zalloc(task_cache);
 
@@ -85,12 +88,12 @@ void task_free(struct task *t)
 	if (t->kstack != boot_stack)
 		kfree(t->kstack);
 	kfree(t->fpu);
-	task_btf_free(t);
+	if (task_release_hook)
+		task_release_hook(t);
 	kmem_cache_free(task_cache, t);
 }
 
-/* Give t a pid, make it the caller's child and runnable. */
-static int task_publish(struct task *t)
+int task_publish(struct task *t)
 {
 	spin_lock(&sched_lock);
 	t->pid = t->tgid = next_pid++;
@@ -101,14 +104,6 @@ static int task_publish(struct task *t)
 	int pid = t->pid;
 	sched_unlock();
 	return pid;
-}
-
-static struct task *find_locked(int pid)
-{
-	for (struct task *t = task_list; t; t = t->next)
-		if (t->pid == pid)
-			return t;
-	return NULL;
 }
 
 static void unlink_locked(struct task *t)
@@ -149,9 +144,8 @@ void task_kthread_main(int (*fn)(void *), void *arg)
 	task_exit(W_EXITCODE(fn(arg)));
 }
 
-/* Lay out t's first context so that context_switch "returns" into start. */
-static void set_initial_context(struct task *t, uint64_t below, void (*start)(void), uint64_t r12,
-				uint64_t r13)
+void task_set_initial_context(struct task *t, uint64_t below, void (*start)(void), uint64_t r12,
+			      uint64_t r13)
 {
 	struct initial_context *c = (struct initial_context *)below - 1;
 
@@ -171,7 +165,7 @@ static struct task *kthread_alloc(const char *name, int (*fn)(void *), void *arg
 	/* 16 zero bytes at the top end the backtrace; rsp is 16-byte aligned after the "return". */
 	uint64_t *top = (uint64_t *)(t->kstack_top - 16);
 	top[0] = top[1] = 0;
-	set_initial_context(t, (uint64_t)top, task_kthread_start, (uint64_t)fn, (uint64_t)arg);
+	task_set_initial_context(t, (uint64_t)top, task_kthread_start, (uint64_t)fn, (uint64_t)arg);
 	return t;
 }
 
@@ -201,71 +195,6 @@ struct task *task_idle_create(void)
 }
 
 /* ---------------------------------------------------------------------------------------------
- * User tasks
- */
-static const struct boot_module *module_find(const char *name)
-{
-	static const char prefix[] = "bin/";
-
-	for (size_t i = 0; i < boot_info.nmodules; i++)
-		if (!strcmp(boot_info.modules[i].name, name))
-			return &boot_info.modules[i];
-	for (size_t i = 0; i < boot_info.nmodules; i++) {
-		const char *m = boot_info.modules[i].name;
-		if (!strncmp(m, prefix, sizeof(prefix) - 1) &&
-		    !strcmp(m + sizeof(prefix) - 1, name))
-			return &boot_info.modules[i];
-	}
-	return NULL;
-}
-
-static int spawn(const char *name, int argc, char *const argv[], unsigned bound)
-{
-	const struct boot_module *m = module_find(name);
-	struct exec_image img;
-
-	if (!m)
-		return -ENOENT;
-	struct task *t = task_alloc(name, true);
-	if (!t)
-		return -ENOMEM;
-	int r = exec_build(phys_to_virt(m->start), m->end - m->start, argc, argv, &img);
-	if (!r && (r = callback_trampoline_map(img.map))) {
-		vm_map_destroy(img.map);
-		pmap_destroy(img.pmap);
-	}
-	if (r) {
-		task_free(t);
-		return r;
-	}
-	t->map = img.map;
-	t->pmap = img.pmap;
-
-	struct trapframe *tf = (struct trapframe *)t->kstack_top - 1;
-	frame_init_user(tf, img.entry, img.sp, (const uint64_t[]){(uint64_t)argc, img.argv}, 2);
-	set_initial_context(t, (uint64_t)tf, task_user_start, 0, 0);
-	file_hold(&console_file);
-	fd_install_at(&t->fds, 1, &console_file);
-	file_hold(&console_file);
-	fd_install_at(&t->fds, 2, &console_file);
-	struct file *in = fd_get(&task_current()->fds, 0);
-	if (in)
-		fd_install_at(&t->fds, 0, in);
-	t->bound = bound;
-	return task_publish(t);
-}
-
-int task_spawn(const char *name, int argc, char *const argv[])
-{
-	return spawn(name, argc, argv, 0);
-}
-
-int task_spawn_here(const char *name, int argc, char *const argv[])
-{
-	return spawn(name, argc, argv, cpu_this_id() + 1);
-}
-
-/* ---------------------------------------------------------------------------------------------
  * Threads
  */
 int task_thread_create(uint64_t entry, uint64_t arg, uint64_t stack_top)
@@ -283,7 +212,7 @@ int task_thread_create(uint64_t entry, uint64_t arg, uint64_t stack_top)
 	fd_table_share(&t->fds, &l->fds);
 	struct trapframe *tf = (struct trapframe *)t->kstack_top - 1;
 	frame_init_user(tf, entry, stack_top, &arg, 1);
-	set_initial_context(t, (uint64_t)tf, task_user_start, 0, 0);
+	task_set_initial_context(t, (uint64_t)tf, task_user_start, 0, 0);
 
 	spin_lock(&sched_lock);
 	int r = l->group_exit || cur->killed || l->nmembers >= TASK_THREADS_MAX ? -EAGAIN : 0;
@@ -315,7 +244,7 @@ int task_thread_join(int tid, uint64_t uvalue)
 	if (tid == cur->pid)
 		return -EINVAL;
 	spin_lock(&sched_lock);
-	struct task *t = find_locked(tid);
+	struct task *t = task_lookup_locked(tid);
 	int r = !t || t->leader != l ? -ESRCH
 		: t->joiner          ? -EINVAL
 		: t->joining == cur  ? -EDEADLK
@@ -597,8 +526,8 @@ size_t task_count_user(void)
 	return n;
 }
 
-static __attribute__((noreturn)) void kill_by_fault(struct task *t, const struct trapframe *tf,
-						    uint64_t addr, const char *why)
+/* Contract in kernel/task_impl.h. */
+void task_kill_by_fault(struct task *t, const struct trapframe *tf, uint64_t addr, const char *why)
 {
 	kprintf("task %d (%s): killed: %s at 0x%lx, rip 0x%lx, error code 0x%lx%s\n", t->pid,
 		t->name, trap_name(tf->vector), addr, tf->rip, tf->error, why);
@@ -616,109 +545,16 @@ void task_return_to_user(struct trapframe *tf)
 		task_exit(W_EXITCODE(TASK_STATUS_KILLED));
 	struct trapframe gp = *tf;
 	if (!frame_user_return_ok(&gp))
-		kill_by_fault(t, &gp, 0, " (return to a non-canonical address)");
+		task_kill_by_fault(t, &gp, 0, " (return to a non-canonical address)");
 }
 
 /* ---------------------------------------------------------------------------------------------
- * Address spaces of other tasks
+ * Statistics and the entry stack
  */
-static int lookup_user_locked(int pid, struct task **out)
-{
-	struct task *t = pid == 0 ? task_current() : find_locked(pid);
-
-	if (!t)
-		return -ESRCH;
-	if (!t->user)
-		return -EPERM;
-	*out = t->leader; /* the task's address space, whichever of its threads tid names */
-	return 0;
-}
-
-int task_map_get(int pid, struct task **out)
-{
-	struct task *t;
-
-	spin_lock(&sched_lock);
-	int r = lookup_user_locked(pid, &t);
-	if (!r && (t->map_gone || !t->map))
-		r = -ENOENT;
-	if (!r) {
-		t->map_users++;
-		*out = t;
-	}
-	sched_unlock();
-	return r;
-}
-
-static void map_put_locked(struct task *t)
-{
-	KASSERT(t->map_users > 0, "task_map_put: task %d has no map pin", t->pid);
-	if (--t->map_users == 0)
-		sched_wakeup_locked(&t->map_users);
-}
-
-void task_map_put(struct task *t)
-{
-	spin_lock(&sched_lock);
-	map_put_locked(t);
-	sched_unlock();
-}
-
-int task_lock_map(int pid, int hold)
-{
-	struct task *cur = task_current(), *t;
-
-	if (hold != 0 && hold != 1)
-		return -EINVAL;
-	spin_lock(&sched_lock);
-	int r = lookup_user_locked(pid, &t);
-	if (!r && t != cur->leader && t->parent != cur->leader)
-		r = -EPERM;
-	if (!r && hold == 0) {
-		if (t->map_locker == cur) {
-			/* Under sched_lock: an exiting t must not see the lock free before it is. */
-			t->map_locker = NULL;
-			if (cur != t)
-				cur->map_locker = NULL; /* see below */
-			vm_map_unlock(t->map);
-		} else {
-			r = -EINVAL;
-		}
-	} else if (!r) {
-		r = t->map_locker == cur ? -EBUSY : t->map_gone || !t->map ? -ENOENT : 0;
-		if (!r)
-			t->map_users++;
-	}
-	sched_unlock();
-	if (r || hold == 0)
-		return r;
-
-	/* Running a callback under a map lock, the caller may hold this one itself: only try. */
-	if (!cur->map_lock_depth) {
-		vm_map_lock(t->map);
-	} else if (!vm_map_trylock(t->map)) {
-		task_map_put(t);
-		return -EBUSY;
-	}
-	/* Held for t's sake now: whichever of t and cur ends first releases it (release_user). */
-	rw_wdisown(&t->map->lock);
-	spin_lock(&sched_lock);
-	t->map_locker = cur;
-	/*
-	 * A thread holding its own task's lock: its own map_locker says so too, for the calls that
-	 * ask whether the running thread holds its map (must not wait for it).
-	 */
-	if (cur != t && cur->leader == t)
-		cur->map_locker = cur;
-	map_put_locked(t);
-	sched_unlock();
-	return 0;
-}
-
 int task_sched_stat(int pid, struct sched_stat *out)
 {
 	spin_lock(&sched_lock);
-	struct task *t = pid == 0 ? task_current() : find_locked(pid);
+	struct task *t = pid == 0 ? task_current() : task_lookup_locked(pid);
 	if (t)
 		*out = (struct sched_stat){t->max_wait, t->preemptions, 1000000 / TIMER_HZ,
 					   SCHED_SLICE_TICKS, t->migrations};
@@ -733,81 +569,6 @@ void task_set_entry_sp(struct task *t, uint64_t sp)
 	if (t == task_current())
 		percpu_set_entry_stack(sp);
 	irq_restore(f);
-}
-
-/* ---------------------------------------------------------------------------------------------
- * Faults
- */
-
-/*
- * Resolve a fault on user address addr of the current task's map. Not when the task itself holds
- * its map's lock for writing (SYS_task_lock_map): that wait would never end.
- */
-static bool user_fault_resolve(struct task *t, uint64_t addr, vm_prot_t access, bool irqs)
-{
-	if (!t->map || addr >= USER_MAX || t->map_locker == t)
-		return false;
-	if (irqs)
-		irq_enable();
-	vm_size_t page_size;
-	int kr = vm_fault_mapped(t->map, addr, access, &page_size);
-	if (trace_point_enabled(TRACE_VM_FAULT))
-		trace_vm_fault(task_btf_view(t), addr, access, kr,
-			       kr == KERN_SUCCESS ? page_size : 0);
-	irq_disable();
-	return kr == KERN_SUCCESS;
-}
-
-/*
- * Whether a resolved fault at (rip, addr) is the same one the task resolved last time with no
- * system call since: the instruction made no progress. Counts the repeats.
- */
-static bool fault_repeats_without_progress(struct task *t, uint64_t rip, uint64_t addr)
-{
-	if (t->fault_repeats && t->last_fault_rip == rip && t->last_fault_addr == addr)
-		return ++t->fault_repeats > TASK_FAULT_REPEAT_MAX;
-	t->last_fault_rip = rip;
-	t->last_fault_addr = addr;
-	t->fault_repeats = 1;
-	return false;
-}
-
-static void task_user_exception(struct trapframe *tf)
-{
-	struct task *t = task_current();
-	struct trap_pf pf = {.addr = 0};
-
-	if (trap_page_fault(tf, &pf)) {
-		/*
-		 * A fault from ring 3 that is not a user access is an implicit supervisor access (the
-		 * CPU reading a descriptor table or, under TCG with SMAP, an iretq frame): the page
-		 * being mapped does not help, so retrying would fault forever. Linux sends SIGSEGV; so
-		 * do we.
-		 */
-		if (!pf.user)
-			kill_by_fault(t, tf, pf.addr, " (implicit supervisor access from ring 3)");
-		if (pf.resolvable && user_fault_resolve(t, pf.addr, pf.access, true)) {
-			if (fault_repeats_without_progress(t, tf->rip, pf.addr))
-				kill_by_fault(t, tf, pf.addr,
-					      " (the fault repeats without progress)");
-			task_return_to_user(tf);
-			return;
-		}
-	}
-	kill_by_fault(t, tf, pf.addr, "");
-}
-
-static bool task_kernel_user_pf(struct trapframe *tf, uint64_t addr)
-{
-	struct trap_pf pf;
-
-	/* A fault on the kernel side of a copy is a kernel bug: let it be reported as one. */
-	if (!usercopy_contains(tf->rip) || addr >= USER_MAX || !trap_page_fault(tf, &pf))
-		return false;
-	if (pf.resolvable &&
-	    user_fault_resolve(task_current(), addr, pf.access, frame_irq_enabled(tf)))
-		return true;
-	return usercopy_fixup(tf);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -838,8 +599,7 @@ void task_init(void)
 
 	sched_start(boot_task, task_idle_create());
 
-	trap_user_exception = task_user_exception;
-	trap_kernel_user_pf = task_kernel_user_pf;
+	fault_init();
 	rwlock_wait_hook = sched_yield;
 	rwlock_self_hook = task_rwlock_self;
 }
@@ -855,13 +615,14 @@ const char *task_check(void)
 				msg = "two tasks have the same pid";
 		if (msg)
 			break;
-		if (t->parent &&
-		    (t->parent->state == TASK_DEAD || find_locked(t->parent->pid) != t->parent))
+		if (t->parent && (t->parent->state == TASK_DEAD ||
+				  task_lookup_locked(t->parent->pid) != t->parent))
 			msg = "a task's parent is not on the list";
 		else if (!t->parent && t->leader == t && ended_locked(t))
 			msg = "a zombie has no parent";
-		else if (t->leader != t && (t->parent || find_locked(t->leader->pid) != t->leader ||
-					    t->tgid != t->leader->pid))
+		else if (t->leader != t &&
+			 (t->parent || task_lookup_locked(t->leader->pid) != t->leader ||
+			  t->tgid != t->leader->pid))
 			msg = "a thread has a parent or its leader is not on the list";
 		else if (t->leader == t && t->nthreads > t->nmembers)
 			msg = "a task has more live threads than thread structs";

@@ -189,8 +189,8 @@ static inline struct task *task_current(void)
 
 /*
  * Turn the boot context into task 0 ("kmain", a kernel thread that is never preempted), create
- * the idle task, and install the fault hooks (trap_user_exception, trap_kernel_user_pf) and
- * rwlock_wait_hook. Needs percpu_init, pmm and kmem. Once, before the timer starts.
+ * the idle task, and install the fault hooks (fault_init, kernel/fault.h) and rwlock_wait_hook.
+ * Needs percpu_init, pmm and kmem. Once, before the timer starts.
  */
 void task_init(void);
 
@@ -278,10 +278,11 @@ void task_map_put(struct task *t);
 /*
  * SYS_task_lock_map's work: the caller takes (hold 1) or releases (hold 0) the lock of task pid's
  * (0: its own) map for writing, holding it across returns to ring 3 until released or until the
- * caller or the task exits. Only the caller itself or its children. Returns 0; -EINVAL hold not 0
- * or 1, or releasing a lock the caller does not hold; -EBUSY the caller already holds it, or it
- * runs a callback under a map lock (map_lock_depth) and the lock is not free at once; -ESRCH,
- * -EPERM (kernel thread, or neither the caller nor its child), -ENOENT as task_map_get.
+ * caller or the task exits. Only the caller itself or its children (task_may_inspect_locked with
+ * TASK_INSPECT_CHILDREN). Returns 0; -EINVAL hold not 0 or 1, or releasing a lock the caller does
+ * not hold; -EBUSY the caller already holds it, or it runs a callback under a map lock
+ * (map_lock_depth) and the lock is not free at once; -ESRCH, -EPERM (kernel thread, or neither the
+ * caller nor its child), -ENOENT as task_map_get.
  */
 int task_lock_map(int pid, int hold);
 
@@ -317,8 +318,41 @@ __attribute__((noreturn)) void task_thread_exit(int value);
  */
 int task_thread_join(int tid, uint64_t uvalue);
 
-/* Free a DEAD task's struct, kernel stack and FPU area; it is off the list and will never run again. */
+/*
+ * Free a DEAD task's struct, kernel stack and FPU area, after task_release_hook(t) (if set) has
+ * freed what other layers hung off it; it is off the list and will never run again.
+ */
 void task_free(struct task *t);
+
+/*
+ * The per-task release hook: called by task_free with each task just before its struct is freed
+ * (no lock held; t is on no list and never runs again), to free what a layer above the task life
+ * cycle keeps in the task (today the BPF view, t->btf_view: kernel/task_btf.h's task_btf_init
+ * sets it to task_btf_free). NULL: nothing to release. Set once at boot, before anything hangs
+ * state off a task; the life cycle itself calls that layer only through it.
+ */
+extern void (*task_release_hook)(struct task *t);
+
+/*
+ * The one rule for which tasks the caller may inspect or act on (kill, the console's foreground,
+ * the BPF task queries, task_lock_map): whether t, a task's leader (a thread stands for its task
+ * through its leader), is the caller's own task or related to it as scope says:
+ *   TASK_INSPECT_DESCENDANTS  a descendant of the caller's task at any depth: kill, the console
+ *                             foreground and BPF's task/VMA queries (through task_descendant_locked,
+ *                             kernel/task_list.h, which adds the state and kernel-thread checks).
+ *   TASK_INSPECT_CHILDREN     a direct child only: task_lock_map, which holds t's map lock for
+ *                             writing across returns to ring 3 and so stops t's faults and map
+ *                             calls until released: a stronger power than reading, kept as narrow
+ *                             as its contract has always said ("only the caller itself or its
+ *                             children"). The two scopes differ on purpose; widening the second
+ *                             would change what SYS_task_lock_map accepts.
+ * Kernel threads and task states are the callers' checks, not this rule's. sched_lock held.
+ */
+enum task_inspect {
+	TASK_INSPECT_DESCENDANTS,
+	TASK_INSPECT_CHILDREN,
+};
+bool task_may_inspect_locked(const struct task *t, enum task_inspect scope);
 
 /* Set t's entry stack (see above); takes effect at once if t is running. 16-byte aligned. */
 void task_set_entry_sp(struct task *t, uint64_t sp);

@@ -125,3 +125,8 @@ void task_btf_free(struct task *t)
 	kfree(t->btf_view);
 	t->btf_view = NULL;
 }
+
+void task_btf_init(void)
+{
+	task_release_hook = task_btf_free;
+}

@@ -4,9 +4,10 @@
  * typed pointers (tracepoint arguments, bpf_get_current_task_btf) or bpf_probe_read_kernel
  * (bpf_get_current_task).
  *
- * The view is made on the first request and lives until the task is freed (task_free), so a
- * pointer to it handed to a program run stays valid for that run. What never changes (pid, comm,
- * the program image: mm's exe_file, start_code and end_code, kernel/image_btf.h) is filled once;
+ * The view is made on the first request and lives until the task is freed (task_free, through
+ * task_release_hook), so a pointer to it handed to a program run stays valid for that run. What
+ * never changes (pid, comm, the program image: mm's exe_file, start_code and end_code,
+ * kernel/image_btf.h) is filled once;
  * each request refreshes what does (the map's entry count) and fills start_stack once the map's
  * lock could be taken without waiting (the top of the task's stack entry: with ASLR it moves
  * from task to task; Linux's is the initial stack pointer just below that, and both lie within
@@ -40,7 +41,14 @@ const struct image_btf *task_btf_image(struct task *t);
  */
 int task_btf_pid(const struct task_struct *view);
 
-/* Free t's view (task_free). */
+/* Free t's view (task_free, through task_release_hook). */
 void task_btf_free(struct task *t);
+
+/*
+ * Register task_btf_free as the task life cycle's per-task release hook (task_release_hook,
+ * kernel/task.h), so task_free frees the view without the life cycle knowing about BPF. Once at
+ * boot, after task_init and before any program runs (kmain).
+ */
+void task_btf_init(void);
 
 #endif

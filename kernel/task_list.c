@@ -44,20 +44,10 @@ int task_descendant_locked(int pid, bool self_ok, bool zombie_ok, struct task **
 		return -ESRCH;
 	if (!t->user)
 		return -EPERM;
-	if (t == cur) {
-		if (!self_ok)
-			return -EPERM;
-		*out = t;
-		return 0;
-	}
-	/* Parents are on the list (task_check), so the chain ends at kmain or an orphan. */
-	for (struct task *a = t->parent; a; a = a->parent) {
-		if (a == cur) {
-			*out = t;
-			return 0;
-		}
-	}
-	return -EPERM;
+	if ((t == cur && !self_ok) || !task_may_inspect_locked(t, TASK_INSPECT_DESCENDANTS))
+		return -EPERM;
+	*out = t;
+	return 0;
 }
 
 static void fill_info(const struct task *t, struct task_info *ti)
@@ -67,7 +57,7 @@ static void fill_info(const struct task *t, struct task_info *ti)
 	ti->ppid = t->parent ? t->parent->pid : -1;
 	ti->state = (uint32_t)t->state;
 	ti->flags = (t->user ? TASK_INFO_USER : 0) | (t->killed ? TASK_INFO_KILLED : 0);
-	/* Under sched_lock, a map task.c has not yet taken from its task is not yet destroyed. */
+	/* Under sched_lock, a map kernel/task.c has not yet taken from its task is not destroyed. */
 	if (t->map) {
 		struct vm_map_stats st;
 		vm_map_get_stats(t->map, &st);

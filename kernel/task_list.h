@@ -18,7 +18,8 @@ struct task *task_lookup_locked(int pid);
  * ended while others run, as Linux's kill takes a thread group); -ESRCH no task has that pid (or
  * it is DEAD, or an ended thread other than the first, or, unless zombie_ok, the task has ended);
  * -EPERM it is a kernel thread, or neither a descendant of the caller's task nor (if self_ok) the
- * caller's task itself. sched_lock held; *out stays valid while it is.
+ * caller's task itself (task_may_inspect_locked, TASK_INSPECT_DESCENDANTS). sched_lock held; *out
+ * stays valid while it is.
  */
 int task_descendant_locked(int pid, bool self_ok, bool zombie_ok, struct task **out);
 

@@ -27,7 +27,7 @@
 #define ROUNDS 20
 #define THREADS_MAX 4
 
-static volatile int arrived, failed;
+static volatile int arrived, done, failed;
 static uint64_t started[THREADS_MAX], finished[THREADS_MAX];
 
 struct job {
@@ -59,6 +59,13 @@ static void *toucher(void *arg)
 		for (size_t i = 0; i < PAGES; i++)
 			p[r][i * 4096] = 1;
 	finished[j->id] = uptime();
+	/*
+	 * munmap takes the map's lock for writing: one thread unmapping while another still faults
+	 * would stall that one and measure the unmapping. Wait until every thread is done.
+	 */
+	__atomic_add_fetch(&done, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&done, __ATOMIC_ACQUIRE) < j->n)
+		__builtin_ia32_pause();
 	for (int r = 0; r < ROUNDS; r++)
 		if (p[r] != MAP_FAILED)
 			munmap(p[r], REGION + 4096);
@@ -74,7 +81,7 @@ static uint64_t run(int n)
 	struct vm_stat before, after;
 	if (vm_stat(0, &before))
 		failed = 1;
-	arrived = 0;
+	arrived = done = 0;
 	for (int i = 0; i < n; i++) {
 		jobs[i] = (struct job){n, i};
 		if (pthread_create(&t[i], NULL, toucher, &jobs[i]))
@@ -105,7 +112,7 @@ static int child(void)
 {
 	struct job j = {1, 0};
 
-	arrived = 0;
+	arrived = done = 0;
 	toucher(&j);
 	uint64_t cycles = finished[0] > started[0] ? finished[0] - started[0] : 1;
 	printf("bench_thread: task %d: %lu faults per Mcycle\n", getpid(),
