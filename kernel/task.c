@@ -325,6 +325,22 @@ static void release_space(struct task *l, vm_map_t map)
 	pmap_destroy(pmap);
 }
 
+/*
+ * Mark every thread of task l that has not ended, except `except` (NULL: none), killed, and wake
+ * those that sleep: each ends at its next return towards ring 3. sched_lock held.
+ */
+static void kill_threads_locked(struct task *l, const struct task *except)
+{
+	for (struct task *x = task_list; x; x = x->next) {
+		if (x->leader != l || x == except || x->state == TASK_ZOMBIE ||
+		    x->state == TASK_DEAD)
+			continue;
+		x->killed = true;
+		if (x->state == TASK_SLEEPING)
+			sched_make_runnable_locked(x);
+	}
+}
+
 /* Ending every thread of t's task begins (exit, a kill or a fault of t), unless it has. sched_lock held. */
 static void group_exit_locked(struct task *t, int status)
 {
@@ -336,13 +352,7 @@ static void group_exit_locked(struct task *t, int status)
 	l->exit_status = status;
 	if (t != l)
 		l->fault = t->fault;
-	for (struct task *x = task_list; x; x = x->next) {
-		if (x->leader != l || x == t || x->state == TASK_ZOMBIE)
-			continue;
-		x->killed = true;
-		if (x->state == TASK_SLEEPING)
-			sched_make_runnable_locked(x);
-	}
+	kill_threads_locked(l, t);
 }
 
 /*
@@ -483,13 +493,7 @@ void task_reap(struct task *zombie)
 
 void task_kill_locked(struct task *t)
 {
-	for (struct task *x = task_list; x; x = x->next) {
-		if (x->leader != t->leader || x->state == TASK_ZOMBIE || x->state == TASK_DEAD)
-			continue;
-		x->killed = true;
-		if (x->state == TASK_SLEEPING)
-			sched_make_runnable_locked(x);
-	}
+	kill_threads_locked(t->leader, NULL);
 }
 
 void task_kill(struct task *t)

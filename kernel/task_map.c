@@ -82,7 +82,7 @@ int task_lock_map(int pid, int hold)
 		if (t->map_locker == cur) {
 			/* Under sched_lock: an exiting t must not see the lock free before it is. */
 			t->map_locker = NULL;
-			if (cur != t)
+			if (cur != t && cur->leader == t)
 				cur->map_locker = NULL; /* see below */
 			vm_map_unlock(t->map);
 		} else {
@@ -104,7 +104,10 @@ int task_lock_map(int pid, int hold)
 		task_map_put(t);
 		return -EBUSY;
 	}
-	/* Held for t's sake now: whichever of t and cur ends first releases it (release_user). */
+	/*
+	 * Held for t's sake now: whichever of t and cur ends first releases it (thread_end's
+	 * release_held_maps_locked, or release_space).
+	 */
 	rw_wdisown(&t->map->lock);
 	spin_lock(&sched_lock);
 	t->map_locker = cur;

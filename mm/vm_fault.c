@@ -222,17 +222,21 @@ static int fault_locked(vm_map_t map, vm_offset_t va, vm_prot_t fault_type, vm_s
 
 	/*
 	 * Zeroing a page takes long, too long for the object's spinlock (interrupts off), which every
-	 * fault on the entry takes (threads faulting in separate parts of one entry, say): look, take
-	 * a zeroed 2 MiB block or 4 KiB frame unlocked, and let fault_page look again; what a racing
-	 * fault made useless goes back.
+	 * fault on the entry takes (threads faulting in separate parts of one entry, say): take a
+	 * zeroed 2 MiB block (where a superpage could go and the object's range is empty: a look
+	 * under the lock) or 4 KiB frame unlocked, and let fault_page look again; what a racing fault,
+	 * or a page still resident but unmapped (PROT_NONE and back), made useless goes back.
 	 */
 	vm_page_t block = NULL, spare = NULL;
-	vm_object_lock(object);
-	bool resident = vm_object_page_lookup(object, entry_pindex(e, va)) != NULL;
-	bool empty = !resident && superpage_fits(e, va) && superpage_range_empty(e, object, va);
-	vm_object_unlock(object);
-	if (empty)
-		block = pmm_alloc_order(SUPERPAGE_ORDER, PMM_ZERO);
+	bool resident = false;
+	if (superpage_fits(e, va)) {
+		vm_object_lock(object);
+		resident = vm_object_page_lookup(object, entry_pindex(e, va)) != NULL;
+		bool empty = !resident && superpage_range_empty(e, object, va);
+		vm_object_unlock(object);
+		if (empty)
+			block = pmm_alloc_order(SUPERPAGE_ORDER, PMM_ZERO);
+	}
 	if (!resident && !block)
 		spare = pmm_alloc_order(0, PMM_ZERO);
 	vm_object_lock(object);
