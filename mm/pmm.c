@@ -28,8 +28,23 @@
  *  I5  No free block of order < PMM_MAX_ORDER has a free buddy of the same order (frees coalesce).
  * pmm_lock protects all of the above; vm_pages, chunk_map, base_pfn and end_pfn only change in
  * pmm_init.
+ *
+ * Per-CPU frame caches. Single frames (order 0, no address limit), the fault path's daily bread,
+ * come from and go back to a small cache per CPU, refilled from and drained to the buddy lists a
+ * batch at a time: two CPUs faulting at once then share no lock, no list head and no vm_page
+ * line (a batch is a run of frames a CPU keeps to itself), where they took pmm_lock and wrote
+ * neighbouring entries on every fault (measured: 2 threads' faults went from 1.2x to 1.5x of one
+ * thread's under -smp 4, make bench's bench_thread). To the buddy a cached frame is an allocated
+ * order-0 block, so I1-I5 stand as they are; the caches add
+ *  I6  A frame carries VM_PAGE_CACHED iff it sits in exactly one cache: VM_PAGE_ALLOC, order 0,
+ *      ref_count 0, nothing else in its flags; a cache holds at most PMM_CACHE_MAX frames.
+ * Each cache has its own lock (taken before pmm_lock where both are held), so any CPU may drain
+ * any cache: pmm_free_blocks drains them all before it counts (callers count 2 MiB blocks, which
+ * cached frames would break up) and a failed allocation drains them and tries again once.
+ * Cached frames are free: pmm_free_count counts them.
  */
 #include "mm/pmm.h"
+#include "kernel/cpu.h"
 #include "kernel/kprintf.h"
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
@@ -70,6 +85,18 @@ static uint64_t base_pfn, end_pfn;
 static struct free_area free_area[PMM_MAX_ORDER + 1];
 static size_t free_frames, total_frames;
 static unsigned generation;
+
+#define PMM_CACHE_MAX 64   /* frames a CPU's cache holds at most */
+#define PMM_CACHE_BATCH 16 /* frames a refill takes from the buddy lists, or a drain gives back */
+
+struct pmm_cache {
+	spinlock_t lock;
+	unsigned n; /* frames[0, n) are cached (I6); written under lock, read by pmm_free_count */
+	unsigned changes; /* bumped under lock at every change: pmm_check's sign of a quiet cache */
+	vm_page_t frames[PMM_CACHE_MAX];
+} __attribute__((aligned(64)));
+
+static struct pmm_cache caches[CPU_MAX];
 
 static size_t span_frames(void)
 {
@@ -237,6 +264,10 @@ void pmm_init(const struct pmm_range *usable, size_t nusable, const struct pmm_r
 	for (unsigned k = 0; k <= PMM_MAX_ORDER; k++)
 		free_area[k] = (struct free_area){NULL, 0};
 	free_frames = total_frames = 0;
+	for (unsigned c = 0; c < CPU_MAX; c++) {
+		spin_init(&caches[c].lock, "pmm cache");
+		caches[c].n = 0;
+	}
 
 	/* Cut every run of unreserved frames into the largest aligned blocks, which leaves no free buddies apart. */
 	size_t idx = 0;
@@ -320,6 +351,9 @@ static void check_alloc_head(vm_page_t page, const char *who)
 	if (!is_vm_page(page))
 		panic("%s: %p is not a managed vm_page", who, (void *)page);
 	unsigned long long pa = index_to_phys((size_t)(page - vm_pages));
+	if (page->flags & VM_PAGE_CACHED)
+		panic("%s: double free: frame %#llx is already free (in a CPU's frame cache)", who,
+		      pa);
 	if (page->flags & VM_PAGE_ALLOC)
 		return;
 	if (page->flags & VM_PAGE_RESERVED)
@@ -334,11 +368,9 @@ static void check_alloc_head(vm_page_t page, const char *who)
 	panic("%s: frame %#llx belongs to no block (allocator state corrupt)", who, pa);
 }
 
-vm_page_t pmm_alloc_order_below(unsigned order, unsigned flags, vm_paddr_t limit)
+/* A block of 2^order frames below limit from the buddy lists, or NULL. pmm_lock held. */
+static vm_page_t buddy_alloc_locked(unsigned order, vm_paddr_t limit)
 {
-	if (order > PMM_MAX_ORDER)
-		return NULL;
-	spin_lock(&pmm_lock);
 	unsigned k = order;
 	vm_page_t page = NULL;
 	for (; k <= PMM_MAX_ORDER; k++) {
@@ -348,10 +380,8 @@ vm_page_t pmm_alloc_order_below(unsigned order, unsigned flags, vm_paddr_t limit
 		if (page)
 			break;
 	}
-	if (!page) {
-		spin_unlock(&pmm_lock);
+	if (!page)
 		return NULL;
-	}
 	list_remove(k, page);
 	while (k > order) {
 		k--;
@@ -361,9 +391,84 @@ vm_page_t pmm_alloc_order_below(unsigned order, unsigned flags, vm_paddr_t limit
 	page->order = (uint8_t)order;
 	page->ref_count = 1;
 	free_frames -= (size_t)1 << order;
-	spin_unlock(&pmm_lock);
+	return page;
+}
 
-	if (flags & PMM_ZERO)
+static vm_page_t buddy_alloc(unsigned order, vm_paddr_t limit)
+{
+	spin_lock(&pmm_lock);
+	vm_page_t page = buddy_alloc_locked(order, limit);
+	spin_unlock(&pmm_lock);
+	return page;
+}
+
+static void buddy_free(vm_page_t page);
+
+/* The calling CPU's cache (another's, should the caller move: the lock makes either right). */
+static struct pmm_cache *this_cache(void)
+{
+	return &caches[cpu_this_id()];
+}
+
+/* A frame from the calling CPU's cache, refilled from the buddy lists if it is empty; or NULL. */
+static vm_page_t cache_alloc(void)
+{
+	struct pmm_cache *c = this_cache();
+	spin_lock(&c->lock);
+	if (c->n == 0) {
+		/* A batch at once: one pmm_lock round trip per PMM_CACHE_BATCH frames. */
+		spin_lock(&pmm_lock);
+		for (vm_page_t p;
+		     c->n < PMM_CACHE_BATCH && (p = buddy_alloc_locked(0, UINT64_MAX));) {
+			p->ref_count = 0;
+			p->flags = VM_PAGE_ALLOC | VM_PAGE_CACHED;
+			c->frames[c->n++] = p;
+		}
+		c->changes++;
+		spin_unlock(&pmm_lock);
+	}
+	vm_page_t p = c->n ? c->frames[--c->n] : NULL;
+	if (p) {
+		p->flags = VM_PAGE_ALLOC; /* not cached before it has a reference (I6) */
+		p->ref_count = 1;
+	}
+	c->changes++;
+	spin_unlock(&c->lock);
+	return p;
+}
+
+/* Give every cache's frames back to the buddy lists. */
+static void drain_caches(void)
+{
+	for (unsigned cpu = 0; cpu < CPU_MAX; cpu++) {
+		struct pmm_cache *c = &caches[cpu];
+		if (!__atomic_load_n(&c->n, __ATOMIC_RELAXED))
+			continue;
+		vm_page_t out[PMM_CACHE_MAX];
+		spin_lock(&c->lock);
+		unsigned n = c->n;
+		memcpy(out, c->frames, n * sizeof(out[0]));
+		c->n = 0;
+		c->changes++;
+		spin_unlock(&c->lock);
+		for (unsigned i = 0; i < n; i++) {
+			out[i]->flags = VM_PAGE_ALLOC;
+			buddy_free(out[i]);
+		}
+	}
+}
+
+vm_page_t pmm_alloc_order_below(unsigned order, unsigned flags, vm_paddr_t limit)
+{
+	if (order > PMM_MAX_ORDER)
+		return NULL;
+	vm_page_t page =
+		order == 0 && limit == UINT64_MAX ? cache_alloc() : buddy_alloc(order, limit);
+	if (!page) {
+		drain_caches();
+		page = buddy_alloc(order, limit);
+	}
+	if (page && (flags & PMM_ZERO))
 		memset(phys_to_virt(vm_page_to_phys(page)), 0, PAGE_SIZE << order);
 	return page;
 }
@@ -374,6 +479,41 @@ vm_page_t pmm_alloc_order(unsigned order, unsigned flags)
 }
 
 void pmm_free(vm_page_t page)
+{
+	check_alloc_head(page, "pmm_free");
+	if (page->order == 0 && page->flags == VM_PAGE_ALLOC) {
+		struct pmm_cache *c = this_cache();
+		spin_lock(&c->lock);
+		if (c->n ==
+		    PMM_CACHE_MAX) { /* full: the oldest batch goes back to the buddy lists */
+			vm_page_t out[PMM_CACHE_BATCH];
+			memcpy(out, c->frames, sizeof(out));
+			memmove(c->frames, c->frames + PMM_CACHE_BATCH,
+				(PMM_CACHE_MAX - PMM_CACHE_BATCH) * sizeof(out[0]));
+			c->n -= PMM_CACHE_BATCH;
+			page->ref_count = 0;
+			page->flags = VM_PAGE_ALLOC | VM_PAGE_CACHED;
+			c->frames[c->n++] = page;
+			c->changes++;
+			spin_unlock(&c->lock);
+			for (unsigned i = 0; i < PMM_CACHE_BATCH; i++) {
+				out[i]->flags = VM_PAGE_ALLOC;
+				buddy_free(out[i]);
+			}
+			return;
+		}
+		page->ref_count = 0;
+		page->flags = VM_PAGE_ALLOC | VM_PAGE_CACHED;
+		c->frames[c->n++] = page;
+		c->changes++;
+		spin_unlock(&c->lock);
+		return;
+	}
+	buddy_free(page);
+}
+
+/* Give a block back to the buddy lists, coalescing it with its free buddies. */
+static void buddy_free(vm_page_t page)
 {
 	spin_lock(&pmm_lock);
 	check_alloc_head(page, "pmm_free");
@@ -416,6 +556,8 @@ size_t pmm_free_count(void)
 	spin_lock(&pmm_lock);
 	size_t n = free_frames;
 	spin_unlock(&pmm_lock);
+	for (unsigned c = 0; c < CPU_MAX; c++)
+		n += __atomic_load_n(&caches[c].n, __ATOMIC_RELAXED);
 	return n;
 }
 
@@ -431,6 +573,7 @@ size_t pmm_free_blocks(unsigned order)
 {
 	if (order > PMM_MAX_ORDER)
 		return 0;
+	drain_caches();
 	spin_lock(&pmm_lock);
 	size_t n = free_area[order].count;
 	spin_unlock(&pmm_lock);
@@ -479,10 +622,10 @@ static const char *check_lists(size_t *listed)
 }
 
 /* I1, I2, I5 and the frame side of I4, in one walk over the span. */
-static const char *check_frames(size_t *free_seen, size_t *managed)
+static const char *check_frames(size_t *free_seen, size_t *managed, size_t *cached)
 {
 	size_t n = span_frames(), idx = 0;
-	*free_seen = *managed = 0;
+	*free_seen = *managed = *cached = 0;
 	while (idx < n) {
 		if (!chunk_present(idx)) {
 			idx = next_chunk(idx);
@@ -505,6 +648,12 @@ static const char *check_frames(size_t *free_seen, size_t *managed)
 			CHECK_FAIL(
 				"I1: block at %#llx of order %u is misaligned or leaves the span",
 				pa, k);
+		if (p->flags & VM_PAGE_CACHED) {
+			if (p->flags != (VM_PAGE_ALLOC | VM_PAGE_CACHED) || k || p->ref_count)
+				CHECK_FAIL("I6: cached frame %#llx has flags %#x order %u ref %u",
+					   pa, p->flags, k, p->ref_count);
+			++*cached;
+		}
 		bool is_free = state == VM_PAGE_FREE;
 		if (is_free && p->ref_count)
 			CHECK_FAIL("I2: free block at %#llx has ref_count %u", pa, p->ref_count);
@@ -535,14 +684,52 @@ static const char *check_frames(size_t *free_seen, size_t *managed)
 	return NULL;
 }
 
+/* The caches' sizes and change counts summed, read without their locks. */
+static void cache_totals(size_t *frames, size_t *changes)
+{
+	*frames = *changes = 0;
+	for (unsigned c = 0; c < CPU_MAX; c++) {
+		*frames += __atomic_load_n(&caches[c].n, __ATOMIC_RELAXED);
+		*changes += __atomic_load_n(&caches[c].changes, __ATOMIC_RELAXED);
+	}
+}
+
+/* I6 inside each cache, under its lock: the shape of every frame, no frame twice. */
+static const char *check_caches(void)
+{
+	for (unsigned cpu = 0; cpu < CPU_MAX; cpu++) {
+		struct pmm_cache *c = &caches[cpu];
+		const char *err = NULL;
+		spin_lock(&c->lock);
+		if (c->n > PMM_CACHE_MAX)
+			err = "I6: a cache holds more than PMM_CACHE_MAX frames";
+		for (unsigned i = 0; !err && i < c->n; i++) {
+			vm_page_t p = c->frames[i];
+			if (!is_vm_page(p) || p->flags != (VM_PAGE_ALLOC | VM_PAGE_CACHED) ||
+			    p->order || p->ref_count)
+				err = "I6: a cache holds a frame not marked cached";
+			for (unsigned j = 0; !err && j < i; j++)
+				if (c->frames[j] == p)
+					err = "I6: a cache holds a frame twice";
+		}
+		spin_unlock(&c->lock);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
 const char *pmm_check(void)
 {
-	size_t listed, free_seen, managed;
-	const char *err;
+	size_t listed, free_seen, managed, cached = 0, frames0, changes0, frames1, changes1;
+	const char *err = check_caches();
+	if (err)
+		return err;
+	cache_totals(&frames0, &changes0);
 	spin_lock(&pmm_lock);
 	err = check_lists(&listed);
 	if (!err)
-		err = check_frames(&free_seen, &managed);
+		err = check_frames(&free_seen, &managed, &cached);
 	if (!err && (listed != free_frames || free_seen != free_frames)) {
 		ksnprintf(check_msg, sizeof(check_msg),
 			  "I4: free_frames is %zu, free lists hold %zu, free blocks cover %zu",
@@ -555,5 +742,12 @@ const char *pmm_check(void)
 		err = check_msg;
 	}
 	spin_unlock(&pmm_lock);
+	/* Caches that did not change meanwhile hold exactly the frames marked cached. */
+	cache_totals(&frames1, &changes1);
+	if (!err && changes0 == changes1 && frames1 != cached) {
+		ksnprintf(check_msg, sizeof(check_msg),
+			  "I6: %zu frames are marked cached, the caches hold %zu", cached, frames1);
+		err = check_msg;
+	}
 	return err;
 }

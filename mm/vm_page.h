@@ -36,6 +36,8 @@ struct vm_page {
 #define VM_PAGE_ALLOC 0x0004    /* head of an allocated block (every frame after pmm_split) */
 #define VM_PAGE_PT 0x0008       /* holds a page table */
 #define VM_PAGE_KMEM 0x0010     /* backs kernel heap memory */
+/* free, held in a CPU's frame cache (mm/pmm.c); to the buddy lists an allocated order-0 block */
+#define VM_PAGE_CACHED 0x0020
 
 typedef struct vm_page *vm_page_t;
 

@@ -764,6 +764,22 @@ KTEST(pmm, check_catches_corruption)
 
 	vm_page_t f = pmm_alloc_order(0, 0);
 	pmm_free(f);
+	/* I6: a frame in a CPU's cache must look cached, and the caches must hold what is marked. */
+	EXPECT_EQ(f->flags, VM_PAGE_ALLOC | VM_PAGE_CACHED);
+	f->ref_count = 1;
+	EXPECT_NONNULL(pmm_check());
+	f->ref_count = 0;
+	f->flags = VM_PAGE_ALLOC;
+	EXPECT_NONNULL(pmm_check()); /* in a cache, not marked */
+	f->flags = VM_PAGE_ALLOC | VM_PAGE_CACHED;
+	b->flags |= VM_PAGE_CACHED;
+	b->ref_count = 0;
+	EXPECT_NONNULL(pmm_check()); /* marked, in no cache */
+	b->flags = VM_PAGE_ALLOC;
+	b->ref_count = 1;
+	CHECK_PMM();
+	(void)pmm_free_blocks(0); /* drains the caches: f goes back to the buddy lists */
+	EXPECT_EQ(f->flags & VM_PAGE_CACHED, 0);
 	f = pmm_block_head(f); /* the free block f went back into */
 	f->flags = VM_PAGE_ALLOC;
 	EXPECT_NONNULL(pmm_check());
