@@ -66,7 +66,7 @@ static inline void spin_lock(spinlock_t *l)
 {
 	while (!spin_try_once(l))
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
-			cpu_relax();
+			cpu_spin_wait();
 	SPIN_WITNESS_ACQUIRE(l, false, l->saved_flags);
 }
 

@@ -69,6 +69,16 @@ static void serve_pending(unsigned me)
 	}
 }
 
+void cpu_spin_wait(void)
+{
+	unsigned long f = irq_save();
+	unsigned me = cpu_this_id();
+	if (__atomic_load_n(&tlb_cpus[me].pending, __ATOMIC_RELAXED))
+		serve_pending(me);
+	irq_restore(f);
+	cpu_relax();
+}
+
 void tlb_shootdown_ipi(void)
 {
 	unsigned me = cpu_this_id();

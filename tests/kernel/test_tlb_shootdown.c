@@ -4,7 +4,8 @@
  * the IPI the reader keeps the old frame); a user pmap's shootdown goes to the CPUs in its active
  * set only; concurrent removes and protects of several pmaps and the kernel's from every CPU,
  * some under an outermost spinlock, neither deadlock nor lose an acknowledgement; a batch past
- * TLB_BATCH_MAX pages makes the others flush everything. Last, the price of a one-page
+ * TLB_BATCH_MAX pages makes the others flush everything; a CPU spinning for a lock with interrupts
+ * off answers a round sent to it by the lock's holder. Last, the price of a one-page
  * pmap_remove in a pmap active on 1, 2 and 4 CPUs, printed. The multi-CPU cases skip on one CPU.
  */
 #include "arch/x86_64/cpu.h"
@@ -156,6 +157,68 @@ KTEST(tlb_shootdown, kernel_remap_seen_by_the_next_read)
 }
 
 /* ------------------------------------------------------------------------------------------- */
+
+/*
+ * A shootdown sent with interrupts off (its sender holds a spinlock) to a CPU that spins for that
+ * lock with interrupts off (it holds another): the spinner must answer from its wait loop
+ * (cpu_spin_wait), or the sender waits for it forever and the round's timeout panics.
+ */
+static spinlock_t spin_outer = SPINLOCK_INIT("tlb test outer"),
+		  spin_inner = SPINLOCK_INIT("tlb test inner");
+static unsigned spin_cpu, spin_started, spin_go, spin_done;
+
+static int spinning_target(void *arg)
+{
+	(void)arg;
+	if (sched_bind((int)spin_cpu))
+		return 100;
+	spin_lock(&spin_outer);
+	__atomic_store_n(&spin_started, 1, __ATOMIC_RELEASE);
+	if (!wait_for(&spin_go, 1)) {
+		spin_unlock(&spin_outer);
+		return 1;
+	}
+	spin_lock(&spin_inner); /* spins, interrupts off, until the sender lets go */
+	spin_unlock(&spin_inner);
+	spin_unlock(&spin_outer);
+	__atomic_store_n(&spin_done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+KTEST(tlb_shootdown, a_cpu_spinning_with_interrupts_off_answers)
+{
+	if (ncpus() < 2)
+		KT_SKIP("one CPU");
+	vm_page_t f = pmm_alloc_order(0, PMM_ZERO);
+	ASSERT_NONNULL(f);
+	pmap_t kp = pmap_kernel();
+	ASSERT_EQ(
+		pmap_enter(kp, TVA(0x1000000), vm_page_to_phys(f), PAGE_SIZE, MMU_READ | MMU_WRITE),
+		0);
+	spin_cpu = ncpus() - 1;
+	spin_started = spin_go = spin_done = 0;
+	struct mmu_shootdown_stats before[CPU_MAX], after[CPU_MAX];
+	snap(before);
+	struct task *t = task_create_kthread("tlb spinner", spinning_target, NULL, 0);
+	bool started = t && wait_for(&spin_started, 1);
+	spin_lock(&spin_inner);
+	__atomic_store_n(&spin_go, 1, __ATOMIC_RELEASE);
+	/* Now it spins on spin_inner with interrupts off (or soon will): shoot at it. */
+	uint64_t t0 = ktime_get_ns();
+	while (ktime_get_ns() - t0 < 1000000)
+		cpu_relax();
+	int r = pmap_remove(kp, TVA(0x1000000), PAGE_SIZE);
+	spin_unlock(&spin_inner);
+	snap(after);
+	ASSERT_NONNULL(t);
+	EXPECT_TRUE(started);
+	EXPECT_EQ(r, 0);
+	EXPECT_EQ(reap(t), 0);
+	EXPECT_EQ(spin_done, 1);
+	/* The spinner carried the request out (from its wait loop: it took no interrupt). */
+	EXPECT_GT(after[spin_cpu].requests, before[spin_cpu].requests);
+	pmm_free(f);
+}
 
 /* Kernel threads that load a pmap on their CPU and spin until told to load the kernel's again. */
 static struct holders {

@@ -34,6 +34,10 @@ static inline void cpu_relax(void)
 {
 	__builtin_ia32_pause();
 }
+static inline void cpu_spin_wait(void)
+{
+	cpu_relax();
+}
 #else
 
 /* The CPU's RFLAGS register. */
@@ -76,6 +80,13 @@ static inline void cpu_relax(void)
 {
 	__asm__ volatile("pause");
 }
+/*
+ * One turn of a spinlock waiter's loop: carry out the TLB shootdown requests other CPUs sent this
+ * one (arch/x86_64/tlb.c), then cpu_relax. A CPU shoots with interrupts off when it holds a
+ * spinlock, and waits for every target; a target spinning with interrupts off (it holds another
+ * spinlock) would never take the IPI, so it answers here instead.
+ */
+void cpu_spin_wait(void);
 /* Wait for the next interrupt (with interrupts off: forever). */
 static inline void halt(void)
 {
