@@ -182,7 +182,7 @@ $(BUILD)/kestrel-%.iso: $(ELF) arch/$(ARCH)/boot/grub.cfg $(UPROGS) scripts/mkis
 	$(Q)scripts/mkiso.sh $@ $(ELF) "ktest.inject=$*" $(UPROGS)
 # The benchmark images: the kernel runs every bin/bench_* program instead of the tests; the second
 # runs bin/bench_bpf alone with the JIT off, so that its BPF programs run in the interpreter; the
-# third runs the multi-CPU ones (bench_smp, bench_thread), booted with -smp 4.
+# third runs the multi-CPU ones (bench_smp, bench_thread, bench_shootdown), booted with -smp 4.
 $(BUILD)/kestrel.bench.iso: $(ELF) arch/$(ARCH)/boot/grub.cfg $(UPROGS) scripts/mkiso.sh
 	$(call say,ISO,$@)
 	$(Q)scripts/mkiso.sh $@ $(ELF) "kestrel.bench=1" $(UPROGS)
@@ -191,7 +191,7 @@ $(BUILD)/kestrel.bench-interp.iso: $(ELF) arch/$(ARCH)/boot/grub.cfg $(UPROGS) s
 	$(Q)scripts/mkiso.sh $@ $(ELF) "kestrel.bench=bpf bpf.jit=0" $(UPROGS)
 $(BUILD)/kestrel.bench-smp.iso: $(ELF) arch/$(ARCH)/boot/grub.cfg $(UPROGS) scripts/mkiso.sh
 	$(call say,ISO,$@)
-	$(Q)scripts/mkiso.sh $@ $(ELF) "kestrel.bench=smp,thread" $(UPROGS)
+	$(Q)scripts/mkiso.sh $@ $(ELF) "kestrel.bench=smp,thread,shootdown" $(UPROGS)
 # `make shell`: the kernel runs bin/sh on the serial console instead of the tests (kernel/shell_boot.h).
 SHELL_ISO := $(BUILD)/kestrel.shell.iso
 $(SHELL_ISO): $(ELF) arch/$(ARCH)/boot/grub.cfg $(UPROGS) scripts/mkiso.sh

@@ -73,7 +73,8 @@ static struct task_view *view_make(struct task *t)
 	return v;
 }
 
-struct task_struct *task_btf_view(struct task *t)
+/* The first hand-out of a view, or one whose stack was not found yet: rare, kept out of line. */
+static __attribute__((noinline)) struct task_struct *view_first(struct task *t)
 {
 	struct task_view *v = view_of(t);
 
@@ -85,6 +86,20 @@ struct task_struct *task_btf_view(struct task *t)
 		if (!__atomic_load_n(&v->mm.start_stack, __ATOMIC_RELAXED))
 			__atomic_store_n(&v->mm.start_stack, stack_top(map), __ATOMIC_RELAXED);
 	}
+	return &v->task;
+}
+
+/* Every tracepoint hit hands out a view: the common case refreshes one field. */
+struct task_struct *task_btf_view(struct task *t)
+{
+	struct task_view *v = view_of(t);
+	vm_map_t map = t->map;
+
+	if (__builtin_expect(!v || (map && !__atomic_load_n(&v->mm.start_stack, __ATOMIC_RELAXED)),
+			     0))
+		return view_first(t);
+	if (map)
+		v->mm.map_count = (int)__atomic_load_n(&map->nentries, __ATOMIC_RELAXED);
 	return &v->task;
 }
 

@@ -42,15 +42,17 @@ static inline bool trace_point_enabled(enum trace_point tp)
 	return __builtin_expect(__atomic_load_n(&trace_point_nprogs[tp], __ATOMIC_RELAXED) != 0, 0);
 }
 
-/* vm_fault's tracepoint (kernel/task.c, after vm_fault); task is the task's BTF view or NULL. */
+/*
+ * vm_fault's tracepoint (kernel/fault.c, after vm_fault); task is the task's BTF view or NULL.
+ * The caller has seen trace_point_enabled(TRACE_VM_FAULT) (and only then made the view); a
+ * program detached since then finds an empty list.
+ */
 static inline void trace_vm_fault(const void *task, uint64_t address, uint32_t access, int result,
 				  uint64_t page_size)
 {
-	if (trace_point_enabled(TRACE_VM_FAULT)) {
-		uint64_t args[5] = {(uint64_t)(uintptr_t)task, address, access,
-				    (uint64_t)(int64_t)result, page_size};
-		trace_point_run(TRACE_VM_FAULT, args);
-	}
+	uint64_t args[5] = {(uint64_t)(uintptr_t)task, address, access, (uint64_t)(int64_t)result,
+			    page_size};
+	trace_point_run(TRACE_VM_FAULT, args);
 }
 
 #endif

@@ -415,12 +415,19 @@ size_t bpf_progs_live(void)
  * Runs and what a program is
  */
 
-uint64_t bpf_prog_run_rcu(const struct bpf_prog *prog, void *ctx)
+static __attribute__((noinline)) uint64_t run_interpreted(const struct bpf_prog *prog, void *ctx)
 {
 	const uint64_t args[5] = {(uint64_t)(uintptr_t)ctx};
 
-	return prog->entry ? prog->entry(args[0], 0, 0, 0, 0)
-			   : bpf_interp_run(prog->interp, 0, args);
+	return bpf_interp_run(prog->interp, 0, args);
+}
+
+/* A JIT'd program is a tail call: this runs at every tracepoint, so no frame of its own. */
+uint64_t bpf_prog_run_rcu(const struct bpf_prog *prog, void *ctx)
+{
+	if (__builtin_expect(!prog->entry, 0))
+		return run_interpreted(prog, ctx);
+	return prog->entry((uint64_t)(uintptr_t)ctx, 0, 0, 0, 0);
 }
 
 uint64_t bpf_prog_run(const struct bpf_prog *prog, void *ctx)

@@ -103,15 +103,18 @@ void bpf_raw_tp_detach(enum trace_point tp, struct bpf_prog *prog)
 	rcu_poll();
 }
 
+/* An array's len is fixed for its life and at least 1 (one is published only with a program). */
 void trace_point_run(enum trace_point tp, const uint64_t *args)
 {
 	rcu_read_lock();
 	struct tp_array *a = __atomic_load_n(&tp_progs[tp], __ATOMIC_ACQUIRE);
-	for (uint32_t i = 0; a && i < a->len; i++) {
-		struct bpf_prog *prog = __atomic_load_n(&a->slot[i], __ATOMIC_ACQUIRE);
-		if (prog)
-			bpf_prog_run_rcu(prog,
-					 (void *)(uintptr_t)args); /* read-only: the verifier */
+	if (a) {
+		struct bpf_prog **p = a->slot, **end = a->slot + a->len;
+		do {
+			struct bpf_prog *prog = __atomic_load_n(p, __ATOMIC_ACQUIRE);
+			if (prog) /* args are read-only to it: the verifier */
+				bpf_prog_run_rcu(prog, (void *)(uintptr_t)args);
+		} while (++p < end);
 	}
 	rcu_read_unlock();
 }

@@ -285,22 +285,28 @@ static const struct cmd_entry cmds[__MAX_BPF_CMD] = {
 	[BPF_BTF_GET_NEXT_ID] = {get_next_id, BPF_ATTR_END(next_id)},
 };
 
-_Static_assert(sizeof(union bpf_attr) % 8 == 0, "zero_from reads the union in quadwords");
+_Static_assert(sizeof(union bpf_attr) % 8 == 0, "zero_between reads the union in quadwords");
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "zero_between's masks");
 
 /*
- * Word by word once aligned, or-ing everything without a branch per word: this runs on every
- * call, and the tail is most of the union. from <= sizeof(*attr).
+ * Whether bytes [from, to) of attr are zero: CHECK_ATTR on the bytes the caller gave (sys_bpf
+ * zeroed the rest itself). Whole aligned quadwords, the bytes outside the range masked off
+ * (little-endian: byte k of a quadword is bits 8k..8k+7), or-ed without a branch per word.
+ * to <= sizeof(*attr), so no read passes the union's end.
  */
-static bool zero_from(const union bpf_attr *attr, size_t from)
+static bool zero_between(const union bpf_attr *attr, size_t from, size_t to)
 {
 	const uint8_t *b = (const uint8_t *)attr;
 	uint64_t any = 0;
-	size_t i = from;
 
-	for (; i & 7; i++)
-		any |= b[i];
-	for (; i < sizeof(*attr); i += 8)
-		any |= *(const uint64_t *)(b + i);
+	for (size_t i = from & ~(size_t)7; i < to; i += 8) {
+		uint64_t w = *(const uint64_t *)(b + i);
+		if (i < from)
+			w &= ~0ull << ((from - i) * 8);
+		if (i + 8 > to)
+			w &= ~0ull >> ((i + 8 - to) * 8);
+		any |= w;
+	}
 	return !any;
 }
 
@@ -311,17 +317,18 @@ long sys_bpf(struct trapframe *tf)
 	uint32_t size = (uint32_t)syscall_arg(tf, 2);
 	union bpf_attr attr;
 
-	int r = bpf_check_uarg_tail_zero(uattr, sizeof(attr), size);
-	if (r)
-		return r;
-	if (size > sizeof(attr))
+	if (size > sizeof(attr)) {
+		int r = bpf_check_uarg_tail_zero(uattr, sizeof(attr), size);
+		if (r)
+			return r;
 		size = sizeof(attr);
+	}
 	if (copyin((const void *)(uintptr_t)uattr, &attr, size))
 		return -EFAULT;
 	if (size < sizeof(attr))
 		memset((uint8_t *)&attr + size, 0, sizeof(attr) - size);
 	if (cmd < 0 || cmd >= __MAX_BPF_CMD || !cmds[cmd].fn ||
-	    !zero_from(&attr, cmds[cmd].attr_end))
+	    !zero_between(&attr, cmds[cmd].attr_end, size))
 		return -EINVAL;
 	return cmds[cmd].fn(cmd, &attr, uattr, size);
 }

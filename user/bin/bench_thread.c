@@ -24,6 +24,7 @@
  * comparison: what threads of one task share (the map's lock and counters, the pmap) is the
  * difference. Exits 1 on a failure.
  */
+#include <bench.h>
 #include <bpf/libbpf.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -174,18 +175,6 @@ static int tasks(const char *self, int n)
 	return bad;
 }
 
-/* The median of n values (sorts them). */
-static uint64_t median(uint64_t *v, int n)
-{
-	for (int i = 1; i < n; i++)
-		for (int k = i; k > 0 && v[k - 1] > v[k]; k--) {
-			uint64_t x = v[k];
-			v[k] = v[k - 1];
-			v[k - 1] = x;
-		}
-	return v[n / 2];
-}
-
 /* 1, 2 and 4 threads taking turns: each count's median rate and median speedup over one thread. */
 static void measure(const char *what)
 {
@@ -197,9 +186,9 @@ static void measure(const char *what)
 			ratio[k][t] = rate[k][t] * 100 / (rate[0][t] ? rate[0][t] : 1);
 		}
 	for (int k = 0; k < 3; k++) {
-		uint64_t x = median(ratio[k], TURNS);
+		uint64_t x = bench_median(ratio[k], TURNS);
 		printf("bench_thread: %s, %d thread%s: %lu %s per Mcycle (%lu.%02lux one thread)\n",
-		       what, 1 << k, k ? "s" : "", (unsigned long)median(rate[k], TURNS),
+		       what, 1 << k, k ? "s" : "", (unsigned long)bench_median(rate[k], TURNS),
 		       how == COMPUTE ? "units" : "faults", (unsigned long)(x / 100),
 		       (unsigned long)(x % 100));
 	}

@@ -5,8 +5,9 @@
  *   4 KiB fault                 cycles per first touch of a 4 KiB page (entries of 1 MiB, split
  *                               by mprotect, which no 2 MiB page fits), without a program and
  *                               with a raw tracepoint program on vm_fault that counts faults by
- *                               page size in an array map, in alternating rounds: the
- *                               tracepoint's share of a fault
+ *                               page size in an array map, in alternating regions of 256 faults:
+ *                               the medians over all regions, and the tracepoint's share of a
+ *                               fault
  *   getpid                      the round trip without programs, with an empty program on
  *                               sys_enter (the tracepoint and a run alone), and with a counting
  *                               program on each of sys_enter and sys_exit
@@ -15,6 +16,7 @@
 #include <bench.h>
 #include <bpf.h>
 #include <linux/bpf.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,7 +26,7 @@
 #define PG 4096ul
 #define MIB (1ul << 20)
 #define REGIONS 8
-#define FAULT_ROUNDS 12
+#define FAULT_ROUNDS 40
 #define GETPID_CALLS 50000
 #define GETPID_ROUNDS 250 /* short rounds: see fault_round */
 
@@ -123,61 +125,65 @@ static uint64_t count(int map, uint32_t key)
 	return v;
 }
 
+static uint64_t plain_c[FAULT_ROUNDS * REGIONS / 2], traced_c[FAULT_ROUNDS * REGIONS / 2];
+
 /*
- * Cycles per first touch of a 4 KiB page over one round of fresh entries: the best of its
- * REGIONS regions (256 faults each), so that a host busy with other work (TCG's cycles are host
- * time) still leaves some untouched.
+ * One round of fresh entries: cycles per first touch of a 4 KiB page in each of its REGIONS
+ * regions (256 faults each), every other region with prog attached to vm_fault (which half
+ * alternates from round to round), so that both figures see the same stretches of the host's
+ * speed (TCG's cycles are its time). Attaching and detaching happen outside the clock.
  */
-static uint64_t fault_round(void)
+static void fault_round(int round, int prog, int *np, int *nt)
 {
 	/* Every other MiB read+write+exec: entries of 1 MiB, which no 2 MiB page fits. */
 	char *base =
 		mmap(NULL, REGIONS * MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
-	char *r[REGIONS];
 
 	if (base == MAP_FAILED) {
 		fail("mmap", -1);
-		return ~0ul;
+		return;
 	}
-	for (int i = 0; i < REGIONS; i++) {
-		r[i] = base + i * MIB;
-		if (i % 2 && mprotect(r[i], MIB, PROT_READ | PROT_WRITE | PROT_EXEC))
+	for (int i = 1; i < REGIONS; i += 2)
+		if (mprotect(base + i * MIB, MIB, PROT_READ | PROT_WRITE | PROT_EXEC))
 			fail("mprotect", -1);
-	}
-	uint64_t best = ~0ul;
-	for (int i = 0; i < REGIONS; i++) {
+	for (int i = 0; i < REGIONS && !failed; i++) {
+		char *r = base + i * MIB;
+		bool traced = (i + round) % 2;
+		int link = traced ? attach("vm_fault", prog) : 0;
+		if (link < 0) {
+			fail("attach vm_fault", link);
+			break;
+		}
 		uint64_t t0 = uptime();
 		for (unsigned long off = 0; off < MIB; off += PG)
-			r[i][off] = 1;
+			r[off] = 1;
 		uint64_t t = (uptime() - t0) / (MIB / PG);
-		if (t < best)
-			best = t;
+		if (traced) {
+			close(link);
+			traced_c[(*nt)++] = t;
+		} else {
+			plain_c[(*np)++] = t;
+		}
 	}
 	munmap(base, REGIONS * MIB);
-	return best;
 }
 
 /*
- * Best over FAULT_ROUNDS of a fault without and with prog on vm_fault. The rounds alternate, so
- * that a slow stretch of the host (TCG's cycles are its time) weighs on both figures alike.
+ * The median cycles per fault without and with prog on vm_fault over FAULT_ROUNDS rounds (half
+ * of every round's regions each); the faults the program saw in *seen.
  */
-static void bench_faults(int prog, uint64_t *plain, uint64_t *traced)
+static void bench_faults(int prog, uint64_t *plain, uint64_t *traced, uint64_t *seen)
 {
-	*plain = *traced = ~0ul;
-	for (int round = 0; round < FAULT_ROUNDS && !failed; round++) {
-		uint64_t t = fault_round();
-		if (t < *plain)
-			*plain = t;
-		int link = attach("vm_fault", prog);
-		if (link < 0) {
-			fail("attach vm_fault", link);
-			return;
-		}
-		t = fault_round();
-		close(link);
-		if (t < *traced)
-			*traced = t;
-	}
+	int np = 0, nt = 0;
+
+	for (int round = 0; round < FAULT_ROUNDS && !failed; round++)
+		fault_round(round, prog, &np, &nt);
+	*plain = *traced = 0;
+	*seen = (uint64_t)nt * (MIB / PG);
+	if (failed || !np || !nt)
+		return;
+	*plain = bench_median(plain_c, np);
+	*traced = bench_median(traced_c, nt);
 }
 
 int main(void)
@@ -189,11 +195,13 @@ int main(void)
 		fail("setup", map < 0 ? map : fault_prog < 0 ? fault_prog : sys_prog);
 		return 1;
 	}
-	uint64_t plain, traced;
-	bench_faults(fault_prog, &plain, &traced);
+	uint64_t plain, traced, seen;
+	bench_faults(fault_prog, &plain, &traced, &seen);
 	uint64_t faults = count(map, 0);
-	if (faults != FAULT_ROUNDS * REGIONS * (MIB / PG) || count(map, 1) != 0)
+	if (faults != seen || count(map, 1) != 0)
 		fail("the program's fault count", (long)faults);
+	if (failed)
+		return 1;
 	long permille = ((long)traced - (long)plain) * 1000 / (long)plain;
 	long mag = permille < 0 ? -permille : permille;
 	printf("bench_trace: 4 KiB fault: %lu cycles; with a vm_fault program: %lu cycles "

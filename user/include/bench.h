@@ -1,6 +1,6 @@
 /*
  * What the in-guest benchmarks (user/bin/bench_*.c) share: the getpid round trip every figure is
- * compared with, in TSC cycles read through uptime().
+ * compared with, in TSC cycles read through uptime(), and the median of a set of samples.
  */
 #ifndef _BENCH_H
 #define _BENCH_H
@@ -25,6 +25,18 @@ static inline uint64_t bench_getpid_cycles(int rounds, int calls, uint64_t *mean
 	if (mean)
 		*mean = total / (uint64_t)rounds;
 	return best;
+}
+
+/* The median of n > 0 values (sorts them ascending in place: v[0] is then the best). */
+static inline uint64_t bench_median(uint64_t *v, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int k = i; k > 0 && v[k - 1] > v[k]; k--) {
+			uint64_t x = v[k];
+			v[k] = v[k - 1];
+			v[k - 1] = x;
+		}
+	return v[n / 2];
 }
 
 #endif

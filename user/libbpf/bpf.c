@@ -4,6 +4,9 @@
  * API shares with libbpf (bpf_map_{update,lookup,delete}_elem, bpf_map_get_next_key) live in
  * user/bpf.c.
  *
+ * As libbpf, the hot commands (elements, test runs, ids, info) pass the attribute bytes up to
+ * their last field (offsetofend), not the whole union: the kernel copies and checks less.
+ *
  * The attribute blocks of the commands Kestrel's <linux/bpf.h> does not describe yet (raw
  * tracepoints, links, iterators) are written here with Linux's layouts.
  */
@@ -128,14 +131,15 @@ int bpf_btf_load(const void *btf_data, size_t btf_size, const struct bpf_btf_loa
 
 static int elem_cmd(int cmd, int fd, const void *key, void *value, __u64 flags)
 {
+	const size_t attr_sz = offsetofend(union bpf_attr, flags);
 	union bpf_attr a;
 
-	memset(&a, 0, sizeof(a));
+	memset(&a, 0, attr_sz);
 	a.map_fd = (__u32)fd;
 	a.key = (__u64)(uintptr_t)key;
 	a.value = (__u64)(uintptr_t)value;
 	a.flags = flags;
-	return sys_bpf(cmd, &a, sizeof(a));
+	return sys_bpf(cmd, &a, attr_sz);
 }
 
 int bpf_map_lookup_elem_flags(int fd, const void *key, void *value, __u64 flags)
@@ -150,20 +154,22 @@ int bpf_map_lookup_and_delete_elem(int fd, const void *key, void *value)
 
 int bpf_map_freeze(int fd)
 {
+	const size_t attr_sz = offsetofend(union bpf_attr, map_fd);
 	union bpf_attr a;
 
-	memset(&a, 0, sizeof(a));
+	memset(&a, 0, attr_sz);
 	a.map_fd = (__u32)fd;
-	return sys_bpf(BPF_MAP_FREEZE, &a, sizeof(a));
+	return sys_bpf(BPF_MAP_FREEZE, &a, attr_sz);
 }
 
 static int get_next_id(int cmd, __u32 start_id, __u32 *next)
 {
+	const size_t attr_sz = offsetofend(union bpf_attr, next_id);
 	union bpf_attr a;
 
-	memset(&a, 0, sizeof(a));
+	memset(&a, 0, attr_sz);
 	a.start_id = start_id;
-	int r = sys_bpf(cmd, &a, sizeof(a));
+	int r = sys_bpf(cmd, &a, attr_sz);
 	if (!r)
 		*next = a.next_id;
 	return r;
@@ -191,11 +197,12 @@ int bpf_link_get_next_id(__u32 start_id, __u32 *next_id)
 
 static int fd_by_id(int cmd, __u32 id)
 {
+	const size_t attr_sz = offsetofend(union bpf_attr, open_flags);
 	union bpf_attr a;
 
-	memset(&a, 0, sizeof(a));
+	memset(&a, 0, attr_sz);
 	a.start_id = id;
-	return sys_bpf(cmd, &a, sizeof(a));
+	return sys_bpf(cmd, &a, attr_sz);
 }
 
 int bpf_prog_get_fd_by_id(__u32 id)
@@ -220,13 +227,14 @@ int bpf_link_get_fd_by_id(__u32 id)
 
 int bpf_obj_get_info_by_fd(int bpf_fd, void *info, __u32 *info_len)
 {
+	const size_t attr_sz = offsetofend(union bpf_attr, info);
 	union bpf_attr a;
 
-	memset(&a, 0, sizeof(a));
+	memset(&a, 0, attr_sz);
 	a.info.bpf_fd = (__u32)bpf_fd;
 	a.info.info_len = *info_len;
 	a.info.info = (__u64)(uintptr_t)info;
-	int r = sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a));
+	int r = sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, attr_sz);
 	if (!r)
 		*info_len = a.info.info_len;
 	return r;
@@ -321,11 +329,12 @@ int bpf_iter_create(int link_fd)
 
 int bpf_prog_test_run_opts(int prog_fd, struct bpf_test_run_opts *opts)
 {
+	const size_t attr_sz = offsetofend(union bpf_attr, test);
 	union bpf_attr a;
 
 	if (!opts || !OPTS_VALID(opts, bpf_test_run_opts))
 		return libbpf_err(-EINVAL);
-	memset(&a, 0, sizeof(a));
+	memset(&a, 0, attr_sz);
 	a.test.prog_fd = (__u32)prog_fd;
 	a.test.data_in = (__u64)(uintptr_t)OPTS_GET(opts, data_in, NULL);
 	a.test.data_out = (__u64)(uintptr_t)OPTS_GET(opts, data_out, NULL);
@@ -339,7 +348,7 @@ int bpf_prog_test_run_opts(int prog_fd, struct bpf_test_run_opts *opts)
 	a.test.flags = OPTS_GET(opts, flags, 0);
 	a.test.cpu = OPTS_GET(opts, cpu, 0);
 	a.test.batch_size = OPTS_GET(opts, batch_size, 0);
-	int r = sys_bpf(BPF_PROG_TEST_RUN, &a, sizeof(a));
+	int r = sys_bpf(BPF_PROG_TEST_RUN, &a, attr_sz);
 	if (OPTS_HAS(opts, retval))
 		opts->retval = a.test.retval;
 	if (OPTS_HAS(opts, duration))
