@@ -182,7 +182,8 @@ $(BUILD)/kestrel-%.iso: $(ELF) arch/$(ARCH)/boot/grub.cfg $(UPROGS) scripts/mkis
 	$(Q)scripts/mkiso.sh $@ $(ELF) "ktest.inject=$*" $(UPROGS)
 # The benchmark images: the kernel runs every bin/bench_* program instead of the tests; the second
 # runs bin/bench_bpf alone with the JIT off, so that its BPF programs run in the interpreter; the
-# third runs the multi-CPU ones (bench_smp, bench_thread, bench_shootdown), booted with -smp 4.
+# third runs the multi-CPU ones (bench_smp, bench_thread, bench_shootdown), booted with -smp 4; the
+# fourth runs bench_bpf and bench_trace again with the TSC counting guest instructions (QEMU_ICOUNT).
 $(BUILD)/kestrel.bench.iso: $(ELF) arch/$(ARCH)/boot/grub.cfg $(UPROGS) scripts/mkiso.sh
 	$(call say,ISO,$@)
 	$(Q)scripts/mkiso.sh $@ $(ELF) "kestrel.bench=1" $(UPROGS)
@@ -192,6 +193,9 @@ $(BUILD)/kestrel.bench-interp.iso: $(ELF) arch/$(ARCH)/boot/grub.cfg $(UPROGS) s
 $(BUILD)/kestrel.bench-smp.iso: $(ELF) arch/$(ARCH)/boot/grub.cfg $(UPROGS) scripts/mkiso.sh
 	$(call say,ISO,$@)
 	$(Q)scripts/mkiso.sh $@ $(ELF) "kestrel.bench=smp,thread,shootdown" $(UPROGS)
+$(BUILD)/kestrel.bench-icount.iso: $(ELF) arch/$(ARCH)/boot/grub.cfg $(UPROGS) scripts/mkiso.sh
+	$(call say,ISO,$@)
+	$(Q)scripts/mkiso.sh $@ $(ELF) "kestrel.bench=bpf,trace" $(UPROGS)
 # `make shell`: the kernel runs bin/sh on the serial console instead of the tests (kernel/shell_boot.h).
 SHELL_ISO := $(BUILD)/kestrel.shell.iso
 $(SHELL_ISO): $(ELF) arch/$(ARCH)/boot/grub.cfg $(UPROGS) scripts/mkiso.sh
@@ -321,7 +325,8 @@ BENCH_BUILD := $(BUILD)/nowitness
 bench: deps
 	@$(MAKE) --no-print-directory $(BENCHES)
 	@$(MAKE) --no-print-directory WITNESS=0 BUILD=$(BENCH_BUILD) $(BENCH_BUILD)/kestrel.bench.iso \
-		$(BENCH_BUILD)/kestrel.bench-interp.iso $(BENCH_BUILD)/kestrel.bench-smp.iso
+		$(BENCH_BUILD)/kestrel.bench-interp.iso $(BENCH_BUILD)/kestrel.bench-smp.iso \
+		$(BENCH_BUILD)/kestrel.bench-icount.iso
 	@for b in $(BENCHES); do echo "== $$b (host)"; $$b || exit 1; done
 	@echo "== guest benchmarks (QEMU, TCG: cycles are emulated, compare ratios; no lock-order checker)"
 	@scripts/qemu.sh run $(BENCH_BUILD)/kestrel.bench.iso
@@ -329,6 +334,9 @@ bench: deps
 	@scripts/qemu.sh run $(BENCH_BUILD)/kestrel.bench-interp.iso
 	@echo "== guest multi-CPU benchmarks (-smp 4, multi-threaded TCG: 4 vCPUs on this machine's cores)"
 	@QEMU_SMP=4 scripts/qemu.sh run $(BENCH_BUILD)/kestrel.bench-smp.iso
+	@echo "== guest BPF and tracepoint benchmarks in guest instructions (-icount shift=0: \"cycles\" are"
+	@echo "   instructions, free of the host's noise and of TCG's costs; the ratios an ideal CPU would see)"
+	@QEMU_ICOUNT=1 scripts/qemu.sh run $(BENCH_BUILD)/kestrel.bench-icount.iso
 
 # `make fuzz`: the system-call fuzzer with new random seeds for FUZZ_SECONDS, each seed printed;
 # `make fuzz FUZZ_SEED=N` replays one.

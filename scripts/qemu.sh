@@ -30,6 +30,13 @@ if [ -n "${QEMU_SMP:-}" ]; then
 	args[1]=${args[1]/,accel=tcg/}
 	args+=(-accel tcg,thread=multi -smp "$QEMU_SMP")
 fi
+# QEMU_ICOUNT=1 runs one instruction per virtual nanosecond (-icount shift=0): the TSC then counts
+# guest instructions, the same in every run whatever the host is doing, and blind to what TCG
+# makes slow (leaving translated code, exception delivery). Single-threaded TCG only.
+if [ -n "${QEMU_ICOUNT:-}" ] && [ "$QEMU_ICOUNT" != 0 ]; then
+	[ -z "${QEMU_SMP:-}" ] || { echo "qemu.sh: QEMU_ICOUNT needs single-threaded TCG (no QEMU_SMP)" >&2; exit 2; }
+	args+=(-icount shift=0)
+fi
 if [ -n "${QEMU_UEFI:-}" ] && [ "$QEMU_UEFI" != 0 ]; then
 	code=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE.fd} vars=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS.fd}
 	for f in "$code" "$vars"; do

@@ -4,7 +4,11 @@
  * waiting for itself forever, and everything works again once it lets go. A task whose map its
  * parent holds simply waits in mmap until the parent lets go (no EBUSY), while the parent's
  * vm_stat and vm_map_list of that child say EBUSY rather than wait behind a hold that may last.
+ * A thread that holds its own task's map and then takes and lets go of a child's still knows it
+ * holds its own (EBUSY again, not a wait for itself).
  */
+#include <pthread.h>
+
 #include "vm_util.h"
 
 /*
@@ -59,6 +63,54 @@ static int role_mmap(void)
 	return raw_munmap((uint64_t)a, 16 * PG) ? 4 : 0;
 }
 
+/*
+ * A second thread of a child holds its own task's map, takes and lets go of the map of its own
+ * child (a grandchild waiting in mmap), then calls mmap: EBUSY, as before it took the other one.
+ * (Letting go of the other map once cleared the thread's "holds its own" mark too; this mmap then
+ * waited for the thread itself, forever.) Nothing here may fault while the own map is held: the
+ * stack the thread uses is touched first.
+ */
+static const char *marker_self;
+static long marker_r[4];
+
+static void *marker_thread(void *arg)
+{
+	volatile char stack[8192];
+	long gpid = (long)arg;
+
+	for (size_t i = 0; i < sizeof(stack); i += 512)
+		stack[i] = 1;
+	marker_r[0] = sys2(SYS_task_lock_map, 0, 1);
+	marker_r[1] = sys2(SYS_task_lock_map, gpid, 1);
+	if (!marker_r[1])
+		marker_r[1] = sys2(SYS_task_lock_map, gpid, 0);
+	marker_r[2] = anon(0, PG, 0);
+	if (!marker_r[0])
+		marker_r[3] = sys2(SYS_task_lock_map, 0, 0);
+	return NULL;
+}
+
+static int role_thread_marker(void)
+{
+	pthread_t th;
+	int status = -1;
+	long gpid = spawn_self(marker_self, "mmap", NULL);
+
+	if (gpid <= 0)
+		return 2;
+	if (pthread_create(&th, NULL, marker_thread, (void *)gpid) || pthread_join(th, NULL))
+		return 3;
+	if (sys3(SYS_waitpid, gpid, (long)&status, 0) != gpid || status != 0)
+		return 4;
+	if (marker_r[0] || marker_r[1] || marker_r[2] != -EBUSY || marker_r[3]) {
+		printf("# thread_marker: lock own %ld, child lock/unlock %ld, mmap %ld (expected EBUSY), "
+		       "unlock own %ld\n",
+		       marker_r[0], marker_r[1], marker_r[2], marker_r[3]);
+		return 5;
+	}
+	return 0;
+}
+
 static void test_parent_holds(const char *self)
 {
 	struct vm_stat st;
@@ -87,11 +139,15 @@ int main(int argc, char **argv)
 			return role_self_locked();
 		if (!strcmp(argv[1], "mmap"))
 			return role_mmap();
+		marker_self = argv[0];
+		if (!strcmp(argv[1], "thread_marker"))
+			return role_thread_marker();
 		return 101;
 	}
 	int st = run_self(argv[0], "self_locked", NULL);
 	CHECK_EQ(st, 0);
 	test_parent_holds(argv[0]);
+	CHECK_EQ(run_self(argv[0], "thread_marker", NULL), 0);
 	CHECK_EQ(vm_check_map(), 0);
 	return utest_result("vm_lock");
 }
