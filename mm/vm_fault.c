@@ -19,10 +19,7 @@
 
 #define SUPERPAGE_PAGES (SUPERPAGE_SIZE / PAGE_SIZE)
 
-static void stat_inc(uint64_t *counter)
-{
-	__atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
-}
+#define STAT(f) offsetof(struct vm_map_stats, f)
 
 /* The index in e's object of the page at va. */
 static uint64_t entry_pindex(vm_map_entry_t e, vm_offset_t va)
@@ -94,8 +91,8 @@ static bool map_superpage(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm
 	KASSERT(r == 0 || r == -ENOMEM, "vm_fault: pmap_enter of 2 MiB at 0x%llx: %d",
 		(unsigned long long)base, r);
 	if (r == 0) {
-		stat_inc(&map->stats.resident_2m);
-		stat_inc(&map->stats.faults_2m);
+		vm_map_stat_add(map, STAT(resident_2m), 1);
+		vm_map_stat_add(map, STAT(faults_2m), 1);
 	}
 	/* On -ENOMEM the zeroed pages stay resident; a later fault maps them 4 KiB at a time. */
 	*rc = r == 0 ? KERN_SUCCESS : KERN_RESOURCE_SHORTAGE;
@@ -107,7 +104,7 @@ static int enter_page(vm_map_t map, vm_offset_t va, vm_page_t page, unsigned fla
 {
 	int r = pmap_enter(map->pmap, va, vm_page_to_phys(page), PAGE_SIZE, flags);
 	if (r == 0) {
-		stat_inc(&map->stats.resident_4k);
+		vm_map_stat_add(map, STAT(resident_4k), 1);
 		*size = PAGE_SIZE;
 		return KERN_SUCCESS;
 	}
@@ -187,8 +184,8 @@ static int fault_sg(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_offse
 		KASSERT(r == 0 || r == -EEXIST || r == -ENOMEM,
 			"vm_fault: pmap_enter of 2 MiB at 0x%llx: %d", (unsigned long long)va, r);
 		if (r == 0) {
-			stat_inc(&map->stats.resident_2m);
-			stat_inc(&map->stats.faults_2m);
+			vm_map_stat_add(map, STAT(resident_2m), 1);
+			vm_map_stat_add(map, STAT(faults_2m), 1);
 			*size = SUPERPAGE_SIZE;
 			return KERN_SUCCESS;
 		}
@@ -206,13 +203,17 @@ static int fault_locked(vm_map_t map, vm_offset_t va, vm_prot_t fault_type, vm_s
 		return KERN_PROTECTION_FAILURE;
 	if (!map->pmap)
 		return KERN_FAILURE;
-	/* Mapped pages always carry their entry's full rights (vm_map.h, M7): nothing to do. */
-	if (pmap_query(map->pmap, va, NULL, NULL, size))
-		return KERN_SUCCESS;
 	vm_object_t object = entry_object(e);
 	if (!object)
 		return KERN_RESOURCE_SHORTAGE;
 	unsigned flags = vm_map_mmu_flags(map, e->protection);
+	/*
+	 * A page that is mapped already (a fault another thread resolved first, or one the TLB had
+	 * not seen yet) is found by the object lookup below and pmap_enter's -EEXIST, and mapped
+	 * pages always carry their entry's full rights (vm_map.h, M7): nothing more to do. No look at
+	 * the pmap first: that would take the pmap's lock, which every thread of the task writes, a
+	 * second time on every first touch.
+	 */
 	if (object->type == OBJT_SG) {
 		vm_object_lock(object);
 		int rc = fault_sg(map, e, object, va, flags, size);
@@ -251,7 +252,7 @@ static int fault_locked(vm_map_t map, vm_offset_t va, vm_prot_t fault_type, vm_s
 
 int vm_fault_mapped(vm_map_t map, vm_offset_t va, vm_prot_t fault_type, vm_size_t *page_size)
 {
-	stat_inc(&map->stats.faults);
+	vm_map_stat_add(map, STAT(faults), 1);
 	if (fault_type == VM_PROT_NONE || (fault_type & ~VM_PROT_ALL))
 		return KERN_INVALID_ARGUMENT;
 	vm_map_lock_read(map);
@@ -280,7 +281,7 @@ int vm_fault_range(vm_map_t map, vm_offset_t start, vm_offset_t end)
 		vm_offset_t va = start > e->start ? start : e->start;
 		vm_offset_t stop = end < e->end ? end : e->end;
 		while (va < stop) {
-			stat_inc(&map->stats.faults);
+			vm_map_stat_add(map, STAT(faults), 1);
 			vm_size_t size;
 			int rc = fault_locked(map, va, e->protection, &size);
 			if (rc != KERN_SUCCESS)

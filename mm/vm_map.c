@@ -12,6 +12,7 @@
  * change anything, so that running out of memory leaves the map as it was.
  */
 #include "mm/vm_map.h"
+#include "kernel/cpu.h"
 #include "kernel/preempt.h"
 #include "kernel/kprintf.h"
 #include "kernel/panic.h"
@@ -204,10 +205,15 @@ unsigned vm_map_mmu_flags(vm_map_t map, vm_prot_t prot)
 	return flags;
 }
 
-static void stat_add(uint64_t *counter, int64_t delta)
+void vm_map_stat_add(vm_map_t map, size_t field, int64_t delta)
 {
+	struct vm_map_stats *slot = &map->stats[cpu_this_id() % VM_MAP_STAT_SLOTS].s;
+	uint64_t *counter = (uint64_t *)(void *)((char *)slot + field);
+
 	__atomic_add_fetch(counter, (uint64_t)delta, __ATOMIC_RELAXED);
 }
+
+#define STAT(f) offsetof(struct vm_map_stats, f)
 
 /* Whether pages of e can be mapped at all: it needs a pmap, an object and some right. */
 static bool entry_maps_pages(vm_map_t map, vm_map_entry_t e)
@@ -248,11 +254,11 @@ static void split_ends(vm_map_t map, vm_offset_t s, vm_offset_t e, bool remove, 
 		vm_offset_t hi = base + SUPERPAGE_SIZE < e ? base + SUPERPAGE_SIZE : e;
 		int rc = remove ? pmap_remove(map->pmap, lo, hi - lo)
 				: pmap_protect(map->pmap, lo, hi - lo, flags);
-		stat_add(&map->stats.resident_2m, -1);
+		vm_map_stat_add(map, STAT(resident_2m), -1);
 		if (rc == 0) {
 			vm_size_t gone = remove ? (hi - lo) >> PAGE_SHIFT : 0;
-			stat_add(&map->stats.resident_4k,
-				 (int64_t)(SUPERPAGE_SIZE / PAGE_SIZE - gone));
+			vm_map_stat_add(map, STAT(resident_4k),
+					(int64_t)(SUPERPAGE_SIZE / PAGE_SIZE - gone));
 			continue;
 		}
 		KASSERT(rc == -ENOMEM, "vm_map: pmap refused to split 0x%llx: %d",
@@ -282,8 +288,8 @@ static void unmap_pages(vm_map_t map, vm_map_entry_t entry, vm_offset_t s, vm_of
 
 	int rc = pmap_remove(map->pmap, s, e - s);
 	KASSERT(rc == 0, "vm_map: pmap_remove without splits failed: %d", rc);
-	stat_add(&map->stats.resident_4k, -gone_4k);
-	stat_add(&map->stats.resident_2m, -gone_2m);
+	vm_map_stat_add(map, STAT(resident_4k), -gone_4k);
+	vm_map_stat_add(map, STAT(resident_2m), -gone_2m);
 }
 
 static void protect_pages(vm_map_t map, vm_offset_t s, vm_offset_t e, unsigned flags)
@@ -1143,10 +1149,14 @@ bool vm_map_trylock_read(vm_map_t map)
 
 void vm_map_get_stats(vm_map_t map, struct vm_map_stats *stats)
 {
-	stats->faults = __atomic_load_n(&map->stats.faults, __ATOMIC_RELAXED);
-	stats->faults_2m = __atomic_load_n(&map->stats.faults_2m, __ATOMIC_RELAXED);
-	stats->resident_4k = __atomic_load_n(&map->stats.resident_4k, __ATOMIC_RELAXED);
-	stats->resident_2m = __atomic_load_n(&map->stats.resident_2m, __ATOMIC_RELAXED);
+	*stats = (struct vm_map_stats){0};
+	for (int i = 0; i < VM_MAP_STAT_SLOTS; i++) {
+		const struct vm_map_stats *s = &map->stats[i].s;
+		stats->faults += __atomic_load_n(&s->faults, __ATOMIC_RELAXED);
+		stats->faults_2m += __atomic_load_n(&s->faults_2m, __ATOMIC_RELAXED);
+		stats->resident_4k += __atomic_load_n(&s->resident_4k, __ATOMIC_RELAXED);
+		stats->resident_2m += __atomic_load_n(&s->resident_2m, __ATOMIC_RELAXED);
+	}
 }
 
 /* ---------------------------------------------------------------------------------------------

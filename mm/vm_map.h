@@ -129,12 +129,27 @@ typedef struct vm_map_entry *vm_map_entry_t;
 /*
  * Counters. faults counts every vm_fault call, faults_2m those that mapped a 2 MiB page; the
  * resident counts are the 4 KiB and 2 MiB mappings this map has in its pmap (a 2 MiB mapping that a
- * partial remove or protect splits becomes 4 KiB ones). Updated atomically (faults run under the
- * read lock); vm_map_check verifies the resident counts against the pmap.
+ * partial remove or protect splits becomes 4 KiB ones). vm_map_check verifies the resident counts
+ * against the pmap.
  */
 struct vm_map_stats {
 	uint64_t faults, faults_2m;
 	uint64_t resident_4k, resident_2m;
+};
+
+/*
+ * How a map keeps them: one slot per CPU (the CPU's id modulo VM_MAP_STAT_SLOTS), added to
+ * atomically (faults run under the read lock, and a thread may move to another CPU between
+ * choosing a slot and adding), so that threads faulting on several CPUs do not all write one
+ * cache line (as FreeBSD's counter(9)). Slots are 128 bytes apart with their 32 bytes of counters
+ * first: two slots' counters never share a 64-byte line, however kmalloc aligned the map. A slot
+ * holds deltas: one may go below zero (pages mapped on one CPU, unmapped on another); the sum
+ * over the slots, modulo 2^64, is the count.
+ */
+#define VM_MAP_STAT_SLOTS 8
+struct vm_map_stat_slot {
+	struct vm_map_stats s;
+	char pad[128 - sizeof(struct vm_map_stats)];
 };
 
 /*
@@ -172,7 +187,7 @@ struct vm_map {
 	/* the entries by address, with their gaps: lookups and first fit */
 	struct vm_map_tree tree;
 	size_t nentries;
-	struct vm_map_stats stats;
+	struct vm_map_stat_slot stats[VM_MAP_STAT_SLOTS];
 	/*
 	 * Where mmap without a hint starts its first fit (FreeBSD's anon_loc): min from
 	 * vm_map_create; exec sets the task's random base (mm/aslr.h) before anyone else sees the map.
@@ -376,10 +391,25 @@ int vm_map_unwire_locked(vm_map_t map, vm_offset_t start, vm_offset_t end, int f
 bool vm_map_lookup_entry(vm_map_t map, vm_offset_t addr, vm_map_entry_t *entry);
 
 /*
- * The map's counters, each read atomically. No lock needed; while faults run (under the read
- * lock) the four may be from slightly different moments.
+ * The map's counters, the sums of its slots, each slot read atomically. No lock needed; while
+ * faults run (under the read lock) the four may be from slightly different moments. Exact at a
+ * quiescent point (no fault, no change of the map running).
  */
 void vm_map_get_stats(vm_map_t map, struct vm_map_stats *stats);
+
+/* The same, as a value (for tests and checks). */
+static inline struct vm_map_stats vm_map_stats_now(vm_map_t map)
+{
+	struct vm_map_stats st;
+	vm_map_get_stats(map, &st);
+	return st;
+}
+
+/*
+ * Add delta to the counter at offset field (offsetof(struct vm_map_stats, ...)) in the slot of
+ * the CPU this runs on. No lock needed.
+ */
+void vm_map_stat_add(vm_map_t map, size_t field, int64_t delta);
 
 /*
  * Check invariants M1-M9 (and every mapped object's own). Returns 0, or the number of the broken

@@ -3,7 +3,8 @@
  * one that reaches past the entries into a gap, or one over an object page that was freed. Both
  * are use-after-free states that the resident counters alone cannot see (the mapping is counted
  * once at its base either way). Each test builds a legal map, breaks it behind vm_map's back, and
- * expects M7; then it repairs the state so that every frame comes back.
+ * expects M7; then it repairs the state so that every frame comes back. And the resident
+ * counters it checks are the sums of the map's per-CPU slots, every slot counted.
  */
 #include "kernel/ktest.h"
 #include "mm/kmem.h"
@@ -84,13 +85,13 @@ KTEST(vm_map_check, superpage_reaching_into_a_gap)
 	/* Broken: the whole 2 MiB mapped again, its upper half over freed frames in the gap. */
 	ASSERT_EQ(pmap_remove(pm, a, M2 / 2), 0);
 	ASSERT_EQ(pmap_enter(pm, a, pa, M2, vm_map_mmu_flags(map, RW)), 0);
-	map->stats.resident_4k -= 256;
-	map->stats.resident_2m += 1;
+	map->stats[0].s.resident_4k -= 256;
+	map->stats[0].s.resident_2m += 1;
 	EXPECT_EQ(check(map), VM_MAP_CHECK_PMAP);
 
 	/* Repair: nothing mapped in the entry is fine (its pages fault back). */
 	ASSERT_EQ(pmap_remove(pm, a, M2), 0);
-	map->stats.resident_2m -= 1;
+	map->stats[0].s.resident_2m -= 1;
 	teardown(kt, map, pm);
 	EXPECT_EQ(settled_free(), before);
 }
@@ -120,7 +121,7 @@ KTEST(vm_map_check, superpage_over_a_freed_object_page)
 	EXPECT_EQ(check(map), VM_MAP_CHECK_PMAP);
 
 	ASSERT_EQ(pmap_remove(pm, a, M2), 0);
-	map->stats.resident_2m -= 1;
+	map->stats[0].s.resident_2m -= 1;
 	teardown(kt, map, pm);
 	EXPECT_EQ(settled_free(), before);
 }
@@ -143,6 +144,41 @@ KTEST(vm_map_check, superpage_shared_by_clipped_entries_is_fine)
 	ASSERT_TRUE(pmap_query(pm, a + M2 - K4, NULL, NULL, &size));
 	EXPECT_EQ(size, M2);
 	EXPECT_EQ(check(map), 0);
+	teardown(kt, map, pm);
+	EXPECT_EQ(settled_free(), before);
+}
+
+/*
+ * The counters are kept in per-CPU slots (vm_map.h): a count that moves between slots (mapped on
+ * one CPU, unmapped on another) leaves the sums, and so the check, as they were; a delta in any one
+ * slot, the last included, shows.
+ */
+KTEST(vm_map_check, counters_are_the_sums_of_every_slot)
+{
+	warm_up();
+	size_t before = settled_free();
+	pmap_t pm;
+	vm_paddr_t pa;
+	vm_offset_t a = 0x40000000;
+	vm_map_t map = setup(kt, &pm, a, &pa);
+	ASSERT_NONNULL(map);
+	const int last = VM_MAP_STAT_SLOTS - 1;
+
+	map->stats[0].s.resident_2m -= 1;
+	map->stats[last].s.resident_2m += 1;
+	map->stats[2].s.resident_4k -= 3;
+	map->stats[last].s.resident_4k += 3;
+	EXPECT_EQ(vm_map_stats_now(map).resident_2m, 1);
+	EXPECT_EQ(vm_map_stats_now(map).resident_4k, 0);
+	EXPECT_EQ(check(map), 0);
+
+	map->stats[last].s.resident_4k += 1;
+	EXPECT_EQ(check(map), VM_MAP_CHECK_PMAP);
+	map->stats[last].s.resident_4k -= 1;
+	EXPECT_EQ(check(map), 0);
+
+	ASSERT_EQ(pmap_remove(pm, a, M2), 0);
+	map->stats[last].s.resident_2m -= 1;
 	teardown(kt, map, pm);
 	EXPECT_EQ(settled_free(), before);
 }

@@ -50,10 +50,10 @@ KTEST(vm_map_madvise, release_4k_pages)
 		  KERN_SUCCESS);
 	for (unsigned i = 0; i < 16; i++)
 		*byte_at(kt, &v, a + i * K4) = (unsigned char)(i + 1);
-	EXPECT_EQ(v.map->stats.resident_4k, 16);
+	EXPECT_EQ(vm_map_stats_now(v.map).resident_4k, 16);
 	EXPECT_EQ(release(&v, a + 4 * K4, a + 8 * K4), KERN_SUCCESS);
 	EXPECT_EQ(vm_env_check(v.map), 0);
-	EXPECT_EQ(v.map->stats.resident_4k, 12);
+	EXPECT_EQ(vm_map_stats_now(v.map).resident_4k, 12);
 	EXPECT_EQ(v.map->nentries, 1);
 	for (unsigned i = 0; i < 16; i++)
 		EXPECT_EQ(*byte_at(kt, &v, a + i * K4), i >= 4 && i < 8 ? 0 : i + 1);
@@ -62,7 +62,7 @@ KTEST(vm_map_madvise, release_4k_pages)
 	EXPECT_EQ(release(&v, a + K4, a), KERN_INVALID_ARGUMENT);
 	EXPECT_EQ(release(&v, 0, USER_MAX), KERN_SUCCESS);
 	EXPECT_EQ(vm_env_check(v.map), 0);
-	EXPECT_EQ(v.map->stats.resident_4k, 0);
+	EXPECT_EQ(vm_map_stats_now(v.map).resident_4k, 0);
 	vm_env_fini(kt, &v);
 	EXPECT_EQ(free_frames_after_reap(), v.free_before);
 }
@@ -76,15 +76,15 @@ KTEST(vm_map_madvise, superpage_split_only_where_not_covered)
 		  KERN_SUCCESS);
 	ASSERT_EQ(prefault(&v, a, a + 2 * M2), KERN_SUCCESS);
 	EXPECT_EQ(vm_env_check(v.map), 0);
-	EXPECT_EQ(v.map->stats.resident_2m, 2);
-	EXPECT_EQ(v.map->stats.resident_4k, 0);
+	EXPECT_EQ(vm_map_stats_now(v.map).resident_2m, 2);
+	EXPECT_EQ(vm_map_stats_now(v.map).resident_4k, 0);
 	*byte_at(kt, &v, a + 3 * K4) = 9;
 	*byte_at(kt, &v, a + 20 * K4) = 8;
 	*byte_at(kt, &v, a + 11 * K4) = 7;
 	EXPECT_EQ(release(&v, a + 10 * K4, a + 12 * K4), KERN_SUCCESS);
 	EXPECT_EQ(vm_env_check(v.map), 0);
-	EXPECT_EQ(v.map->stats.resident_2m, 1);
-	EXPECT_EQ(v.map->stats.resident_4k, 510);
+	EXPECT_EQ(vm_map_stats_now(v.map).resident_2m, 1);
+	EXPECT_EQ(vm_map_stats_now(v.map).resident_4k, 510);
 	EXPECT_EQ(*byte_at(kt, &v, a + 3 * K4), 9);
 	EXPECT_EQ(*byte_at(kt, &v, a + 20 * K4), 8);
 	EXPECT_EQ(*byte_at(kt, &v, a + 11 * K4), 0);
@@ -92,8 +92,8 @@ KTEST(vm_map_madvise, superpage_split_only_where_not_covered)
 	EXPECT_EQ(release(&v, a + 11 * K4, a + 12 * K4), KERN_SUCCESS);
 	EXPECT_EQ(release(&v, a + M2, a + 2 * M2), KERN_SUCCESS);
 	EXPECT_EQ(vm_env_check(v.map), 0);
-	EXPECT_EQ(v.map->stats.resident_2m, 0);
-	EXPECT_EQ(v.map->stats.resident_4k, 510);
+	EXPECT_EQ(vm_map_stats_now(v.map).resident_2m, 0);
+	EXPECT_EQ(vm_map_stats_now(v.map).resident_4k, 510);
 	vm_env_fini(kt, &v);
 	EXPECT_EQ(free_frames_after_reap(), v.free_before);
 }
@@ -115,11 +115,11 @@ KTEST(vm_map_madvise, skips_guards_holes_and_prot_none)
 	vm_map_unlock(v.map);
 	EXPECT_EQ(prefault(&v, a - 4 * K4, a + 12 * K4), KERN_SUCCESS);
 	EXPECT_EQ(vm_env_check(v.map), 0);
-	EXPECT_EQ(v.map->stats.resident_4k, 4);
+	EXPECT_EQ(vm_map_stats_now(v.map).resident_4k, 4);
 	EXPECT_EQ(prefault(&v, a + 1, a + K4), KERN_INVALID_ARGUMENT);
 	EXPECT_EQ(release(&v, a - 4 * K4, a + 12 * K4), KERN_SUCCESS);
 	EXPECT_EQ(vm_env_check(v.map), 0);
-	EXPECT_EQ(v.map->stats.resident_4k, 0);
+	EXPECT_EQ(vm_map_stats_now(v.map).resident_4k, 0);
 	EXPECT_EQ(v.map->nentries, 3);
 	vm_env_fini(kt, &v);
 	EXPECT_EQ(free_frames_after_reap(), v.free_before);

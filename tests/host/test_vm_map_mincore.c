@@ -70,7 +70,7 @@ KTEST(vm_map_mincore, superpages_report_psind_1)
 	ASSERT_EQ(vm_map_find(v.map, NULL, 0, &a, 2 * M2, 0, VMFS_SUPER_SPACE, RW, VM_PROT_ALL, 0),
 		  KERN_SUCCESS);
 	ASSERT_EQ(vm_fault(v.map, a + 5 * K4, VM_PROT_WRITE), KERN_SUCCESS);
-	EXPECT_EQ(v.map->stats.resident_2m, 1);
+	EXPECT_EQ(vm_map_stats_now(v.map).resident_2m, 1);
 	EXPECT_EQ(vm_env_check(v.map), 0);
 	EXPECT_EQ(mincore_of(&v, a, a + 2 * M2), KERN_SUCCESS);
 	for (unsigned i = 0; i < 1024; i++)
@@ -133,7 +133,7 @@ KTEST(vm_map_mincore, referenced_and_modified_follow_the_pmap)
 	EXPECT_EQ(vec[0], MINCORE_INCORE);
 	/* A 2 MiB page has one pair of bits for its 512 pages, and its pieces keep them when split. */
 	ASSERT_EQ(vm_fault(v.map, a, VM_PROT_READ), KERN_SUCCESS);
-	EXPECT_EQ(v.map->stats.resident_2m, 1);
+	EXPECT_EQ(vm_map_stats_now(v.map).resident_2m, 1);
 	EXPECT_TRUE(pmap_host_access(v.pmap, a + 100 * K4, true));
 	EXPECT_EQ(mincore_of(&v, a, a + M2), KERN_SUCCESS);
 	EXPECT_EQ(vec[0], MINCORE_INCORE | MINCORE_PSIND(1) | ref | mod);

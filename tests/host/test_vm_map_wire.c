@@ -80,7 +80,7 @@ KTEST(vm_map_wire, wire_and_unwire_clip_count_and_coalesce)
 	EXPECT_TRUE(wired_entry(v.map, a + 6 * K4, a + 6 * K4, a + 8 * K4, false));
 	EXPECT_EQ(v.map->user_wired, 4 * K4);
 	EXPECT_EQ(incore(v.map, a, a + 8 * K4), 4);
-	EXPECT_EQ(v.map->stats.resident_4k, 4);
+	EXPECT_EQ(vm_map_stats_now(v.map).resident_4k, 4);
 	/* Again: user wirings do not nest. Then overlapping: only the new bytes count. */
 	EXPECT_EQ(WIRE(v.map, a + 2 * K4, a + 6 * K4, USER, BIG), KERN_SUCCESS);
 	EXPECT_EQ(v.map->user_wired, 4 * K4);
@@ -186,7 +186,7 @@ KTEST(vm_map_wire, holes_guards_limits_and_bad_arguments_change_nothing)
 	EXPECT_EQ(v.map->user_wired, 6 * K4);
 	EXPECT_TRUE(wired_entry(v.map, g, g, g + K4, false));
 	EXPECT_TRUE(wired_entry(v.map, g + 6 * K4, g + 6 * K4, g + 8 * K4, true));
-	EXPECT_EQ(v.map->stats.resident_4k, 4);
+	EXPECT_EQ(vm_map_stats_now(v.map).resident_4k, 4);
 	/* munlock over a guard or a hole fails whole. */
 	EXPECT_EQ(UNWIRE(v.map, g, g + 2 * K4, USER), KERN_INVALID_ADDRESS);
 	EXPECT_EQ(UNWIRE(v.map, g + K4, g + 8 * K4, USER), KERN_INVALID_ADDRESS);
@@ -207,8 +207,8 @@ KTEST(vm_map_wire, superpages_and_out_of_memory)
 	ASSERT_NE(a, 0);
 	EXPECT_EQ(WIRE(v.map, a, a + 2 * M2, USER, BIG), KERN_SUCCESS);
 	EXPECT_EQ(vm_env_check(v.map), 0);
-	EXPECT_EQ(v.map->stats.resident_2m, 2);
-	EXPECT_EQ(v.map->stats.resident_4k, 0);
+	EXPECT_EQ(vm_map_stats_now(v.map).resident_2m, 2);
+	EXPECT_EQ(vm_map_stats_now(v.map).resident_4k, 0);
 	/* Out of memory: the wiring fails with the entries as they were. */
 	vm_offset_t b = map_anon(&v, 8 * K4, RW);
 	ASSERT_NE(b, 0);
