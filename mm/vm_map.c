@@ -22,6 +22,7 @@
 
 /* of entries aligned to 64, each on a cache line of its own */
 static struct kmem_cache *entry_cache;
+static struct kmem_cache *map_cache; /* maps are cache-line aligned (struct vm_map) */
 _Static_assert(sizeof(struct vm_map_entry) <= 64, "an entry fits one cache line");
 
 /* ---------------------------------------------------------------------------------------------
@@ -1091,9 +1092,11 @@ int vm_map_unwire(vm_map_t map, vm_offset_t start, vm_offset_t end, int flags)
 vm_map_t vm_map_create(pmap_t pmap, vm_offset_t min, vm_offset_t max)
 {
 	if (((min | max) & PAGE_MASK) || min >= max ||
-	    !kmem_cache_create_once(&entry_cache, "vm_map_entry", sizeof(struct vm_map_entry), 64))
+	    !kmem_cache_create_once(&entry_cache, "vm_map_entry", sizeof(struct vm_map_entry),
+				    64) ||
+	    !kmem_cache_create_once(&map_cache, "vm_map", sizeof(struct vm_map), VM_MAP_LINE))
 		return NULL;
-	vm_map_t map = kzalloc(sizeof(*map));
+	vm_map_t map = kmem_cache_zalloc(map_cache);
 	if (!map)
 		return NULL;
 	map->header.next = map->header.prev = &map->header;
@@ -1119,7 +1122,7 @@ void vm_map_destroy(vm_map_t map)
 	}
 	vm_map_tree_fini(&map->tree);
 	vm_map_unlock(map);
-	kfree(map);
+	kmem_cache_free(map_cache, map);
 }
 
 void vm_map_lock(vm_map_t map)

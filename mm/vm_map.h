@@ -138,19 +138,17 @@ struct vm_map_stats {
 };
 
 /*
- * How a map keeps them: one slot per CPU (the CPU's id modulo VM_MAP_STAT_SLOTS), added to
- * atomically (faults run under the read lock, and a thread may move to another CPU between
- * choosing a slot and adding), so that threads faulting on several CPUs do not all write one
- * cache line (as FreeBSD's counter(9)). Slots are 128 bytes apart with their 32 bytes of counters
- * first: two slots' counters never share a 64-byte line, however kmalloc aligned the map. A slot
- * holds deltas: one may go below zero (pages mapped on one CPU, unmapped on another); the sum
- * over the slots, modulo 2^64, is the count.
+ * How a map keeps them: one slot per CPU (the CPU's id modulo VM_MAP_STAT_SLOTS), each on a cache
+ * line of its own, added to atomically (faults run under the read lock, and a thread may move to
+ * another CPU between choosing a slot and adding), so that threads faulting on several CPUs do not
+ * all write one line (as FreeBSD's counter(9)). A slot holds deltas: one may go below zero (pages
+ * mapped on one CPU, unmapped on another); the sum over the slots, modulo 2^64, is the count.
  */
 #define VM_MAP_STAT_SLOTS 8
+#define VM_MAP_LINE 64 /* a cache line; vm_map_create aligns every map to it */
 struct vm_map_stat_slot {
 	struct vm_map_stats s;
-	char pad[128 - sizeof(struct vm_map_stats)];
-};
+} __attribute__((aligned(VM_MAP_LINE)));
 
 /*
  * Invariants (vm_map_check):
@@ -182,8 +180,13 @@ struct vm_map_stat_slot {
  */
 struct vm_map {
 	struct vm_map_entry header;
-	struct rwlock lock;
-	pmap_t pmap; /* NULL: a map that only keeps its books */
+	/*
+	 * Written by every lock and unlock, a fault's two among them: on a line of its own, so that
+	 * what a fault only reads (the header, pmap, the tree) stays in every CPU's cache.
+	 */
+	struct rwlock lock __attribute__((aligned(VM_MAP_LINE)));
+	pmap_t pmap
+		__attribute__((aligned(VM_MAP_LINE))); /* NULL: a map that only keeps its books */
 	/* the entries by address, with their gaps: lookups and first fit */
 	struct vm_map_tree tree;
 	size_t nentries;

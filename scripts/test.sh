@@ -189,29 +189,24 @@ else
 	notok "shell/session: $shell_verdict (see $logs/shell.log)"
 fi
 
+# One harness check script: its summary line (prefix stripped) on success; on failure the last
+# `lines` lines of its output (0: all of them) joined into the result's cause.
+run_check() { # result-name script output-prefix lines
+	local name=$1 script=$2 prefix=$3 lines=$4 out
+	if out=$(bash "$script" 2>&1); then
+		ok "harness/$name: ${out#"$prefix"}"
+		echo "ok harness/$name"
+	else
+		[ "$lines" -gt 0 ] && out=$(echo "$out" | tail -n "$lines")
+		notok "harness/$name: $(echo "$out" | tr '\n' ';' | sed 's/;$//')"
+	fi
+}
 echo "== harness: the C sources conform to .clang-format"
-if fmt_out=$(bash scripts/check-format.sh 2>&1); then
-	ok "harness/format: ${fmt_out#format: }"
-	echo "ok harness/format"
-else
-	notok "harness/format: $(echo "$fmt_out" | tail -n 4 | tr '\n' ';' | sed 's/;$//')"
-fi
-
+run_check format scripts/check-format.sh "format: " 4
 echo "== harness: mm/ and kernel/ reach the machine only through <machine/...>"
-if seam_out=$(bash scripts/check-seam.sh 2>&1); then
-	ok "harness/arch_seam: ${seam_out#seam: }"
-	echo "ok harness/arch_seam"
-else
-	notok "harness/arch_seam: $(echo "$seam_out" | tail -n 4 | tr '\n' ';' | sed 's/;$//')"
-fi
-
+run_check arch_seam scripts/check-seam.sh "seam: " 4
 echo "== harness: the docs name only what exists"
-if docs_out=$(bash scripts/check-docs.sh 2>&1); then
-	ok "harness/docs_paths_exist: ${docs_out#docs: }"
-	echo "ok harness/docs_paths_exist"
-else
-	notok "harness/docs_paths_exist: $(echo "$docs_out" | tr '\n' ';' | sed 's/;$//')"
-fi
+run_check docs_paths_exist scripts/check-docs.sh "docs: " 0
 
 echo "== results"
 grep -E '^not ok ' "$results" || true

@@ -103,18 +103,31 @@ void bpf_raw_tp_detach(enum trace_point tp, struct bpf_prog *prog)
 	rcu_poll();
 }
 
-/* An array's len is fixed for its life and at least 1 (one is published only with a program). */
+/* Every program of an array of several (slots of detached ones are NULL). RCU read-side. */
+static __attribute__((noinline)) void run_all(struct tp_array *a, const uint64_t *args)
+{
+	for (uint32_t i = 0; i < a->len; i++) {
+		struct bpf_prog *prog = __atomic_load_n(&a->slot[i], __ATOMIC_ACQUIRE);
+		if (prog)
+			bpf_prog_run_rcu(prog, (void *)(uintptr_t)args);
+	}
+}
+
+/*
+ * An array's len is fixed for its life and at least 1 (one is published only with a program).
+ * One program is the common case, run without a loop around it: this is on every fault and
+ * system call while a program is attached. args are read-only to programs (the verifier).
+ */
 void trace_point_run(enum trace_point tp, const uint64_t *args)
 {
 	rcu_read_lock();
 	struct tp_array *a = __atomic_load_n(&tp_progs[tp], __ATOMIC_ACQUIRE);
-	if (a) {
-		struct bpf_prog **p = a->slot, **end = a->slot + a->len;
-		do {
-			struct bpf_prog *prog = __atomic_load_n(p, __ATOMIC_ACQUIRE);
-			if (prog) /* args are read-only to it: the verifier */
-				bpf_prog_run_rcu(prog, (void *)(uintptr_t)args);
-		} while (++p < end);
+	if (a && a->len == 1) {
+		struct bpf_prog *prog = __atomic_load_n(&a->slot[0], __ATOMIC_ACQUIRE);
+		if (prog)
+			bpf_prog_run_rcu(prog, (void *)(uintptr_t)args);
+	} else if (a) {
+		run_all(a, args);
 	}
 	rcu_read_unlock();
 }
