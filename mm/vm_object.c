@@ -15,6 +15,13 @@
 static struct kmem_cache *object_cache, *node_cache;
 static spinlock_t caches_lock = SPINLOCK_INIT("vm_object caches");
 
+/*
+ * Objects and tree nodes start on cache lines of their own: each fault writes its object's lock
+ * and a node's slot, and two threads faulting in separate objects (separate mmaps) must not
+ * write one line because their objects were allocated side by side.
+ */
+#define OBJECT_ALIGN 64
+
 /* Create the caches on first use, so that no boot code has to remember to. */
 static bool caches_ready(void)
 {
@@ -22,12 +29,13 @@ static bool caches_ready(void)
 		return true;
 	spin_lock(&caches_lock);
 	if (!object_cache)
-		object_cache = kmem_cache_create("vm_object", sizeof(struct vm_object), 0);
+		object_cache =
+			kmem_cache_create("vm_object", sizeof(struct vm_object), OBJECT_ALIGN);
 	if (object_cache && !node_cache)
-		__atomic_store_n(
-			&node_cache,
-			kmem_cache_create("vm_object_node", sizeof(struct vm_object_node), 0),
-			__ATOMIC_RELEASE);
+		__atomic_store_n(&node_cache,
+				 kmem_cache_create("vm_object_node", sizeof(struct vm_object_node),
+						   OBJECT_ALIGN),
+				 __ATOMIC_RELEASE);
 	spin_unlock(&caches_lock);
 	return __atomic_load_n(&node_cache, __ATOMIC_ACQUIRE) != NULL;
 }
