@@ -14,7 +14,11 @@
 
 struct kmem_cache;
 
-/* A cache of objects of `size` bytes aligned to `align` (0: 8). Returns NULL if out of memory. */
+/*
+ * A cache of objects of `size` bytes aligned to `align` (0: 8). Returns NULL if out of memory.
+ * name is also the lock-order checker's class of the cache's lock (kernel/witness.h): it must not
+ * be the name of any other lock (a cache of vm_maps is not "vm_map", the maps' own lock).
+ */
 struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align);
 /*
  * The cache *cachep, created by kmem_cache_create(name, size, align) on the first call, so that

@@ -1094,7 +1094,8 @@ vm_map_t vm_map_create(pmap_t pmap, vm_offset_t min, vm_offset_t max)
 	if (((min | max) & PAGE_MASK) || min >= max ||
 	    !kmem_cache_create_once(&entry_cache, "vm_map_entry", sizeof(struct vm_map_entry),
 				    64) ||
-	    !kmem_cache_create_once(&map_cache, "vm_map", sizeof(struct vm_map), VM_MAP_LINE))
+	    !kmem_cache_create_once(&map_cache, "vm_map structs", sizeof(struct vm_map),
+				    VM_MAP_LINE))
 		return NULL;
 	vm_map_t map = kmem_cache_zalloc(map_cache);
 	if (!map)

@@ -29,8 +29,8 @@ static bool caches_ready(void)
 		return true;
 	spin_lock(&caches_lock);
 	if (!object_cache)
-		object_cache =
-			kmem_cache_create("vm_object", sizeof(struct vm_object), OBJECT_ALIGN);
+		object_cache = kmem_cache_create("vm_object structs", sizeof(struct vm_object),
+						 OBJECT_ALIGN);
 	if (object_cache && !node_cache)
 		__atomic_store_n(&node_cache,
 				 kmem_cache_create("vm_object_node", sizeof(struct vm_object_node),
