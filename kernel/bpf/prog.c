@@ -422,7 +422,12 @@ static __attribute__((noinline)) uint64_t run_interpreted(const struct bpf_prog 
 	return bpf_interp_run(prog->interp, 0, args);
 }
 
-/* A JIT'd program is a tail call: this runs at every tracepoint, so no frame of its own. */
+bpf_func_t bpf_prog_jited_entry(const struct bpf_prog *prog)
+{
+	return prog->entry;
+}
+
+/* A JIT'd program is a tail call: no frame of its own. */
 uint64_t bpf_prog_run_rcu(const struct bpf_prog *prog, void *ctx)
 {
 	if (__builtin_expect(!prog->entry, 0))

@@ -8,10 +8,19 @@
 #include "mm/kmem.h"
 #include "uapi/errno.h"
 
+/*
+ * One attached program: entry is its JIT'd code (NULL: interpreted), fixed with the slot, so that
+ * a tracepoint calls the program itself; prog goes NULL when the program is detached.
+ */
+struct tp_slot {
+	struct bpf_prog *prog;
+	bpf_func_t entry;
+};
+
 struct tp_array {
 	struct rcu_head rcu;
 	uint32_t len;
-	struct bpf_prog *slot[]; /* NULL: a detached program's */
+	struct tp_slot slot[];
 };
 
 static const struct {
@@ -75,9 +84,9 @@ int bpf_raw_tp_attach(enum trace_point tp, struct bpf_prog *prog)
 	if (!r) {
 		a->len = 0;
 		for (uint32_t i = 0; old && i < old->len; i++)
-			if (old->slot[i])
+			if (old->slot[i].prog)
 				a->slot[a->len++] = old->slot[i];
-		a->slot[a->len++] = prog;
+		a->slot[a->len++] = (struct tp_slot){prog, bpf_prog_jited_entry(prog)};
 		publish(tp, a, n + 1);
 	}
 	spin_unlock(&raw_tp_lock);
@@ -90,8 +99,8 @@ void bpf_raw_tp_detach(enum trace_point tp, struct bpf_prog *prog)
 	spin_lock(&raw_tp_lock);
 	struct tp_array *a = tp_progs[tp];
 	for (uint32_t i = 0; a && i < a->len; i++)
-		if (a->slot[i] == prog) {
-			__atomic_store_n(&a->slot[i], NULL, __ATOMIC_RELEASE);
+		if (a->slot[i].prog == prog) {
+			__atomic_store_n(&a->slot[i].prog, NULL, __ATOMIC_RELEASE);
 			if (trace_point_nprogs[tp] == 1)
 				publish(tp, NULL, 0);
 			else
@@ -103,32 +112,39 @@ void bpf_raw_tp_detach(enum trace_point tp, struct bpf_prog *prog)
 	rcu_poll();
 }
 
-/* Every program of an array of several (slots of detached ones are NULL). RCU read-side. */
+/* Run the program in slot s, if it is still attached. RCU read-side. */
+static inline void run_slot(const struct tp_slot *s, const uint64_t *args)
+{
+	struct bpf_prog *prog = __atomic_load_n(&s->prog, __ATOMIC_ACQUIRE);
+
+	if (!prog)
+		return;
+	if (s->entry) /* args are read-only to the program (the verifier) */
+		s->entry((uint64_t)(uintptr_t)args, 0, 0, 0, 0);
+	else
+		bpf_prog_run_rcu(prog, (void *)(uintptr_t)args);
+}
+
+/* Every program of an array of several. RCU read-side. */
 static __attribute__((noinline)) void run_all(struct tp_array *a, const uint64_t *args)
 {
-	for (uint32_t i = 0; i < a->len; i++) {
-		struct bpf_prog *prog = __atomic_load_n(&a->slot[i], __ATOMIC_ACQUIRE);
-		if (prog)
-			bpf_prog_run_rcu(prog, (void *)(uintptr_t)args);
-	}
+	for (uint32_t i = 0; i < a->len; i++)
+		run_slot(&a->slot[i], args);
 }
 
 /*
  * An array's len is fixed for its life and at least 1 (one is published only with a program).
  * One program is the common case, run without a loop around it: this is on every fault and
- * system call while a program is attached. args are read-only to programs (the verifier).
+ * system call while a program is attached.
  */
 void trace_point_run(enum trace_point tp, const uint64_t *args)
 {
 	rcu_read_lock();
 	struct tp_array *a = __atomic_load_n(&tp_progs[tp], __ATOMIC_ACQUIRE);
-	if (a && a->len == 1) {
-		struct bpf_prog *prog = __atomic_load_n(&a->slot[0], __ATOMIC_ACQUIRE);
-		if (prog)
-			bpf_prog_run_rcu(prog, (void *)(uintptr_t)args);
-	} else if (a) {
+	if (a && a->len == 1)
+		run_slot(&a->slot[0], args);
+	else if (a)
 		run_all(a, args);
-	}
 	rcu_read_unlock();
 }
 
@@ -141,7 +157,7 @@ const char *bpf_raw_tp_check(void)
 		struct tp_array *a = tp_progs[tp];
 		uint32_t live = 0;
 		for (uint32_t i = 0; a && i < a->len; i++)
-			live += a->slot[i] != NULL;
+			live += a->slot[i].prog != NULL;
 		if (live != trace_point_nprogs[tp])
 			bad = "T1: nprogs is not the number of attached programs";
 		else if (!a != !live || (a && a->len > BPF_RAW_TP_MAX_PROGS))
