@@ -728,6 +728,16 @@ int bpf_verify(const struct bpf_verifier_input *in, struct bpf_verifier_output *
 			err = -EINVAL;
 		if (!err && (in->insn_cnt == 0 || in->insn_cnt > BPF_VERIFIER_MAX_INSNS))
 			err = -E2BIG;
+		/*
+		 * Linux's check_attach_btf_id, before the walk: a type whose runs may not sleep
+		 * cannot be loaded sleepable (of Kestrel's, SYSCALL programs and iterators may).
+		 */
+		if (!err && (in->prog_flags & BPF_F_SLEEPABLE) && !env->pt->may_sleep) {
+			vlog(env,
+			     "Only fentry/fexit/fmod_ret, lsm, iter, uprobe, and struct_ops programs "
+			     "can be sleepable\n");
+			err = -EINVAL;
+		}
 		if (!err) {
 			err = verify(env, out);
 			if (retry_exact(env, err)) {

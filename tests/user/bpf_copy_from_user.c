@@ -143,7 +143,10 @@ static void refused(const char *name, const char *words)
 	copy_from_user_fail__destroy(f);
 }
 
-/* The same instructions as a SYSCALL program, with and without BPF_F_SLEEPABLE. */
+/*
+ * The same instructions as a SYSCALL program, with and without BPF_F_SLEEPABLE; the flag on
+ * types that never sleep.
+ */
 static void test_sleepable_flag(void)
 {
 	const struct bpf_insn insns[] = {
@@ -170,6 +173,20 @@ static void test_sleepable_flag(void)
 	CHECK(fd >= 0);
 	if (fd >= 0)
 		close(fd);
+	/*
+	 * Types whose runs may not sleep cannot even be loaded sleepable, whatever they call (Linux's
+	 * check_attach_btf_id): a raw tracepoint and a tc program that only return 0.
+	 */
+	const enum bpf_prog_type never[] = {BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_PROG_TYPE_SCHED_CLS};
+	for (int i = 0; i < 2; i++) {
+		log[0] = 0;
+		fd = bpf_prog_load(never[i], "cfu", "GPL", insns + 5, 2, &opts);
+		CHECK_EQ(fd, -EINVAL);
+		CHECK(contains(log, "Only fentry/fexit/fmod_ret, lsm, iter, uprobe, and struct_ops "
+				    "programs can be sleepable"));
+		if (fd >= 0)
+			close(fd);
+	}
 }
 
 int main(void)
