@@ -16,8 +16,8 @@ _Static_assert(VM_MAYREAD == VM_PROT_READ << 4 && VM_MAYWRITE == VM_PROT_WRITE <
 
 /*
  * Whether a 2 MiB page is mapped inside e (VM_SUPERPAGE). Only the aligned 2 MiB slots wholly
- * inside e can hold one, so an entry smaller than that costs two compares; the walk looks at one
- * resident page per slot at most, so a huge, sparsely touched entry costs what is resident.
+ * inside e can hold one; the walk looks at one resident page per slot at most, so a huge,
+ * sparsely touched entry costs what is resident.
  */
 static bool has_superpage(vm_map_t map, const struct vm_map_entry *e)
 {
@@ -35,6 +35,14 @@ static bool has_superpage(vm_map_t map, const struct vm_map_entry *e)
 		vm_map_pages_skip(&it, (it.va & ~SUPERPAGE_MASK) + SUPERPAGE_SIZE);
 	}
 	return false;
+}
+
+/* Whether e holds an aligned 2 MiB slot at all (has_superpage's first look, without a walk). */
+static bool has_superpage_slot(const struct vm_map_entry *e)
+{
+	vm_offset_t first_slot = (e->start + SUPERPAGE_MASK) & ~SUPERPAGE_MASK;
+
+	return first_slot >= e->start && first_slot < (e->end & ~SUPERPAGE_MASK);
 }
 
 /* Whether e is what exec mapped from the program file (the map listing's VM_ENT_IMAGE). */
@@ -57,26 +65,40 @@ _Static_assert(
 	"vma_btf_fill_ctx writes every field of the record: a new one must be written there");
 
 /* Every field is written here, so the record needs no clearing first. */
+/* What only some entries need: the superpage walk, and the file of a program image entry. */
+static __attribute__((noinline)) void fill_rare(struct vm_area_struct *v,
+						const struct vma_btf_ctx *c,
+						const struct vm_map_entry *e)
+{
+	uint64_t pgoff;
+
+	if (has_superpage(c->map, e))
+		v->vm_flags |= VM_SUPERPAGE;
+	if (c->img && is_image(e) && image_btf_segment(c->img, e->start, e->end, &pgoff)) {
+		v->vm_file = image_btf_file(c->img);
+		v->vm_pgoff = pgoff;
+	}
+}
+
+/*
+ * The common entry (anonymous, smaller than 2 MiB or without an aligned slot) is a few stores
+ * with no call: an iterator pays this for every VMA it visits.
+ */
 void vma_btf_fill_ctx(struct vma_btf *out, const struct vma_btf_ctx *c,
 		      const struct vm_map_entry *e)
 {
 	struct vm_area_struct *v = &out->vma;
-	uint64_t pgoff;
 
 	v->vm_start = e->start;
 	v->vm_end = e->end;
 	v->vm_mm = c->mm;
 	v->vm_flags = e->protection | (vm_flags_t)e->max_protection << 4 |
 		      (e->eflags & MAP_ENTRY_GUARD ? VM_GUARD : 0) |
-		      (e->eflags & MAP_ENTRY_STACK ? VM_STACK : 0) |
-		      (has_superpage(c->map, e) ? VM_SUPERPAGE : 0);
-	if (c->img && is_image(e) && image_btf_segment(c->img, e->start, e->end, &pgoff)) {
-		v->vm_file = image_btf_file(c->img);
-		v->vm_pgoff = pgoff;
-	} else {
-		v->vm_file = NULL;
-		v->vm_pgoff = e->offset >> PAGE_SHIFT;
-	}
+		      (e->eflags & MAP_ENTRY_STACK ? VM_STACK : 0);
+	v->vm_file = NULL;
+	v->vm_pgoff = e->offset >> PAGE_SHIFT;
+	if (has_superpage_slot(e) || (c->img && is_image(e)))
+		fill_rare(v, c, e);
 }
 
 void vma_btf_fill(struct vma_btf *out, struct task *t, const struct vm_map_entry *e)
