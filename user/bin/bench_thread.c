@@ -20,15 +20,17 @@
  * QEMU leave the translated code and take its global lock at every pause, which slowed the thread
  * still faulting (2 threads measured 0.9x of one that way). With more busy vCPUs than host cores
  * (4 on a 2-core machine) the figure includes the time a vCPU waited for a core. Then the same
- * work in 1 and 2 tasks with address spaces of their own, each printing its own rate, for
- * comparison: what threads of one task share (the map's lock and counters, the pmap) is the
- * difference. Exits 1 on a failure.
+ * work in 1 and 2 tasks with address spaces of their own, started at one agreed TSC value (the
+ * TSC is shared), each printing its own rate, for comparison: what threads of one task share
+ * (the map's lock, the pmap's) is the difference, and what QEMU serializes for every fault
+ * (exception delivery) is common to both. Exits 1 on a failure.
  */
 #include <bench.h>
 #include <bpf/libbpf.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <sys/mman.h>
@@ -41,12 +43,14 @@
 #define ROUNDS 20
 #define THREADS_MAX 4
 #define TURNS 5
+#define TASKS_LEAD_CYCLES 2000000000ull /* spawning and mapping take far less */
 
 static volatile int failed;
 static uint32_t arrived, done; /* barriers' futex words */
 enum how { TOUCH, WILLNEED, COMPUTE };
 static enum how how; /* how the threads work: see the comment at the top */
 static uint64_t started[THREADS_MAX], finished[THREADS_MAX], sink[THREADS_MAX];
+static uint64_t start_at; /* a task of the comparison starts touching at this TSC value */
 
 struct job {
 	int n, id;
@@ -83,6 +87,8 @@ static void *toucher(void *arg)
 			failed = 1;
 	}
 	barrier(&arrived, j->n);
+	while (uptime() < start_at) /* tasks: all start at one moment (the TSC is shared) */
+		;
 	started[j->id] = uptime();
 	uint64_t x = (uint64_t)j->id;
 	for (int r = 0; r < ROUNDS && !failed; r++)
@@ -145,12 +151,13 @@ static uint64_t run(int n)
 	return (uint64_t)n * ROUNDS * PAGES * 1000000 / cycles;
 }
 
-/* One task of the comparison: a thread's work alone, its own rate into its exit status / 4. */
-static int child(void)
+/* One task of the comparison: a thread's work from TSC value start, its rate printed. */
+static int child(const char *start)
 {
 	struct job j = {1, 0};
 
 	arrived = done = 0;
+	start_at = strtoul(start, NULL, 10);
 	toucher(&j);
 	uint64_t cycles = finished[0] > started[0] ? finished[0] - started[0] : 1;
 	printf("bench_thread: task %d: %lu faults per Mcycle\n", getpid(),
@@ -158,13 +165,18 @@ static int child(void)
 	return failed;
 }
 
-/* The same work in n tasks (separate address spaces) at once: each prints its own rate. */
+/*
+ * The same work in n tasks (separate address spaces) at once: each maps its regions, then all
+ * start touching at one agreed TSC value, far enough ahead for every spawn; each prints its rate.
+ */
 static int tasks(const char *self, int n)
 {
 	pid_t pids[THREADS_MAX];
-	char *argv[] = {(char *)self, "child", NULL};
+	char start[24];
+	char *argv[] = {(char *)self, "child", start, NULL};
 	int bad = 0;
 
+	snprintf(start, sizeof(start), "%lu", (unsigned long)(uptime() + TASKS_LEAD_CYCLES));
 	printf("bench_thread: %d tasks at once (own address spaces):\n", n);
 	for (int i = 0; i < n; i++)
 		pids[i] = spawn(self, argv);
@@ -196,8 +208,8 @@ static void measure(const char *what)
 
 int main(int argc, char **argv)
 {
-	if (argc == 2 && !strcmp(argv[1], "child"))
-		return child();
+	if (argc == 3 && !strcmp(argv[1], "child"))
+		return child(argv[2]);
 	int cpus = libbpf_num_possible_cpus();
 
 	printf("bench_thread: %d CPUs, %lu first-touch 4 KiB faults per thread, medians of %d turns\n",
