@@ -12,6 +12,7 @@
  */
 #include "kernel/bpf/map.h"
 
+#include <machine/nospec.h>
 #include "kernel/preempt.h"
 #include "kernel/string.h"
 #include "mm/kmem.h"
@@ -88,11 +89,17 @@ static uint32_t array_index(const void *key)
 	return i;
 }
 
+/*
+ * A program's index is checked, then clamped without a branch (machine/nospec.h), as Linux's
+ * array maps do: a mispredicted check must not load past the array.
+ */
 static void *array_lookup(struct bpf_map *map, const void *key, bool prog)
 {
 	(void)prog;
 	uint32_t i = array_index(key);
-	return i < map->max_entries ? bpf_area_slot(&to_array(map)->values, i) : NULL;
+	if (i >= map->max_entries)
+		return NULL;
+	return bpf_area_slot(&to_array(map)->values, array_index_nospec(i, map->max_entries));
 }
 
 static int array_update(struct bpf_map *map, const void *key, uint64_t flags, void **value,
@@ -105,7 +112,7 @@ static int array_update(struct bpf_map *map, const void *key, uint64_t flags, vo
 		return -E2BIG;
 	if (flags == BPF_NOEXIST)
 		return -EEXIST;
-	*value = bpf_area_slot(&to_array(map)->values, i);
+	*value = bpf_area_slot(&to_array(map)->values, array_index_nospec(i, map->max_entries));
 	*created = false;
 	return 0;
 }

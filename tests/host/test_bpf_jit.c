@@ -1100,3 +1100,50 @@ KTEST(bpf_jit, jumps_are_short_where_they_reach)
 	bpf_jit_free(img);
 	bpf_jit_free(base);
 }
+
+/*
+ * bpf_map_lookup_elem on an array the JIT knows is inlined (bpf_jit_compile_arrays): keys below
+ * max_entries give base + key * stride, the others NULL; and the code clamps the key after its
+ * bounds check without a branch (sbb r11d, r11d; and eax, r11d), so that a mispredicted check
+ * cannot compute an address past the array (Spectre variant 1). No helper is called: the calls
+ * table has no lookup.
+ */
+KTEST(bpf_jit, inlined_array_lookup_bounds_and_clamp)
+{
+	static uint64_t values[4];
+	const uint64_t map = 0xfeedf00d12345678ull;
+	const struct bpf_exec_array arr = {map, (uint64_t)(uintptr_t)values, sizeof(values[0]), 4};
+	/* r0 = lookup(map, &key) with key = r1 (its low 32 bits); r0 - base, or ~0 for NULL */
+	const struct bpf_insn prog[] = {
+		ASM_STX(BPF_W, 10, 1, -4),
+		ASM_MOV64_REG(2, 10),
+		ASM_ALU64_IMM(BPF_ADD, 2, -4),
+		ASM_LD_IMM64(1, map),
+		ASM_CALL_HELPER(BPF_FUNC_map_lookup_elem),
+		ASM_JMP_IMM(BPF_JEQ, 0, 0, 4), /* over the two-slot LD_IMM64, SUB and EXIT */
+		ASM_LD_IMM64(1, (uint64_t)(uintptr_t)values),
+		ASM_ALU64_REG(BPF_SUB, 0, 1),
+		ASM_EXIT(),
+		ASM_MOV64_IMM(0, -1),
+		ASM_EXIT(),
+	};
+	static const uint32_t start = 0;
+	static const uint16_t depth = 8;
+	struct bpf_exec_prog p = {prog,    ARRAY_SIZE(prog),   1, &start, &depth,
+				  helpers, ARRAY_SIZE(helpers)};
+	struct bpf_jit_image *img = bpf_jit_compile_arrays(&p, &arr, 1);
+	ASSERT_NONNULL(img);
+	bpf_func_t f = bpf_jit_entry(img, 0);
+	for (uint64_t key = 0; key < 4; key++)
+		EXPECT_EQ(f(key, 0, 0, 0, 0), key * sizeof(values[0]));
+	EXPECT_EQ(f(4, 0, 0, 0, 0), UINT64_MAX);
+	EXPECT_EQ(f(0xffffffffu, 0, 0, 0, 0), UINT64_MAX);
+	EXPECT_EQ(f(0x100000000ull, 0, 0, 0, 0), 0); /* only the low 32 bits are the key */
+	static const uint8_t clamp[] = {0x45, 0x19, 0xdb, 0x44, 0x21, 0xd8};
+	const uint8_t *code = (const uint8_t *)f;
+	bool found = false;
+	for (size_t i = 0; i + sizeof(clamp) <= bpf_jit_size(img) && !found; i++)
+		found = !memcmp(code + i, clamp, sizeof(clamp));
+	EXPECT_TRUE(found);
+	bpf_jit_free(img);
+}

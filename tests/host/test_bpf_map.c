@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <machine/nospec.h>
+
 #include "kernel/ktest.h"
 #include "tests/host/bpf_map_util.h"
 #include "tests/host/testutil.h"
@@ -972,4 +974,19 @@ KTEST(bpf_map, hash_differential)
 		}
 	}
 	EXPECT_EQ(total, 100000);
+}
+
+/* The clamp array maps apply after their bounds check (machine/nospec.h): i below n, else 0. */
+KTEST(bpf_map, array_index_nospec_clamps)
+{
+	static const uint64_t n[] = {1, 5, 1ull << 32, UINT64_MAX};
+	for (unsigned k = 0; k < sizeof(n) / sizeof(n[0]); k++) {
+		EXPECT_EQ(array_index_nospec(0, n[k]), 0);
+		EXPECT_EQ(array_index_nospec(n[k] - 1, n[k]), n[k] - 1);
+		EXPECT_EQ(array_index_nospec(n[k], n[k]), 0);
+		EXPECT_EQ(array_index_nospec(UINT64_MAX, n[k]), 0);
+		EXPECT_EQ(array_index_mask_nospec(n[k] - 1, n[k]), UINT64_MAX);
+	}
+	EXPECT_EQ(array_index_nospec(4, 5), 4);
+	EXPECT_EQ(array_index_nospec(6, 5), 0);
 }
