@@ -19,8 +19,6 @@
 
 #define SUPERPAGE_PAGES (SUPERPAGE_SIZE / PAGE_SIZE)
 
-#define STAT(f) offsetof(struct vm_map_stats, f)
-
 /* The index in e's object of the page at va. */
 static uint64_t entry_pindex(vm_map_entry_t e, vm_offset_t va)
 {
@@ -91,8 +89,8 @@ static bool map_superpage(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm
 	KASSERT(r == 0 || r == -ENOMEM, "vm_fault: pmap_enter of 2 MiB at 0x%llx: %d",
 		(unsigned long long)base, r);
 	if (r == 0) {
-		vm_map_stat_add(map, STAT(resident_2m), 1);
-		vm_map_stat_add(map, STAT(faults_2m), 1);
+		vm_map_stat_add(map, VM_MAP_STAT(resident_2m), 1);
+		vm_map_stat_add(map, VM_MAP_STAT(faults_2m), 1);
 	}
 	/* On -ENOMEM the zeroed pages stay resident; a later fault maps them 4 KiB at a time. */
 	*rc = r == 0 ? KERN_SUCCESS : KERN_RESOURCE_SHORTAGE;
@@ -104,7 +102,7 @@ static int enter_page(vm_map_t map, vm_offset_t va, vm_page_t page, unsigned fla
 {
 	int r = pmap_enter(map->pmap, va, vm_page_to_phys(page), PAGE_SIZE, flags);
 	if (r == 0) {
-		vm_map_stat_add(map, STAT(resident_4k), 1);
+		vm_map_stat_add(map, VM_MAP_STAT(resident_4k), 1);
 		*size = PAGE_SIZE;
 		return KERN_SUCCESS;
 	}
@@ -184,8 +182,8 @@ static int fault_sg(vm_map_t map, vm_map_entry_t e, vm_object_t object, vm_offse
 		KASSERT(r == 0 || r == -EEXIST || r == -ENOMEM,
 			"vm_fault: pmap_enter of 2 MiB at 0x%llx: %d", (unsigned long long)va, r);
 		if (r == 0) {
-			vm_map_stat_add(map, STAT(resident_2m), 1);
-			vm_map_stat_add(map, STAT(faults_2m), 1);
+			vm_map_stat_add(map, VM_MAP_STAT(resident_2m), 1);
+			vm_map_stat_add(map, VM_MAP_STAT(faults_2m), 1);
 			*size = SUPERPAGE_SIZE;
 			return KERN_SUCCESS;
 		}
@@ -252,7 +250,7 @@ static int fault_locked(vm_map_t map, vm_offset_t va, vm_prot_t fault_type, vm_s
 
 int vm_fault_mapped(vm_map_t map, vm_offset_t va, vm_prot_t fault_type, vm_size_t *page_size)
 {
-	vm_map_stat_add(map, STAT(faults), 1);
+	vm_map_stat_add(map, VM_MAP_STAT(faults), 1);
 	if (fault_type == VM_PROT_NONE || (fault_type & ~VM_PROT_ALL))
 		return KERN_INVALID_ARGUMENT;
 	vm_map_lock_read(map);
@@ -281,7 +279,7 @@ int vm_fault_range(vm_map_t map, vm_offset_t start, vm_offset_t end)
 		vm_offset_t va = start > e->start ? start : e->start;
 		vm_offset_t stop = end < e->end ? end : e->end;
 		while (va < stop) {
-			vm_map_stat_add(map, STAT(faults), 1);
+			vm_map_stat_add(map, VM_MAP_STAT(faults), 1);
 			vm_size_t size;
 			int rc = fault_locked(map, va, e->protection, &size);
 			if (rc != KERN_SUCCESS)

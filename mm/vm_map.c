@@ -214,8 +214,6 @@ void vm_map_stat_add(vm_map_t map, size_t field, int64_t delta)
 	__atomic_add_fetch(counter, (uint64_t)delta, __ATOMIC_RELAXED);
 }
 
-#define STAT(f) offsetof(struct vm_map_stats, f)
-
 /* Whether pages of e can be mapped at all: it needs a pmap, an object and some right. */
 static bool entry_maps_pages(vm_map_t map, vm_map_entry_t e)
 {
@@ -255,10 +253,10 @@ static void split_ends(vm_map_t map, vm_offset_t s, vm_offset_t e, bool remove, 
 		vm_offset_t hi = base + SUPERPAGE_SIZE < e ? base + SUPERPAGE_SIZE : e;
 		int rc = remove ? pmap_remove(map->pmap, lo, hi - lo)
 				: pmap_protect(map->pmap, lo, hi - lo, flags);
-		vm_map_stat_add(map, STAT(resident_2m), -1);
+		vm_map_stat_add(map, VM_MAP_STAT(resident_2m), -1);
 		if (rc == 0) {
 			vm_size_t gone = remove ? (hi - lo) >> PAGE_SHIFT : 0;
-			vm_map_stat_add(map, STAT(resident_4k),
+			vm_map_stat_add(map, VM_MAP_STAT(resident_4k),
 					(int64_t)(SUPERPAGE_SIZE / PAGE_SIZE - gone));
 			continue;
 		}
@@ -289,8 +287,8 @@ static void unmap_pages(vm_map_t map, vm_map_entry_t entry, vm_offset_t s, vm_of
 
 	int rc = pmap_remove(map->pmap, s, e - s);
 	KASSERT(rc == 0, "vm_map: pmap_remove without splits failed: %d", rc);
-	vm_map_stat_add(map, STAT(resident_4k), -gone_4k);
-	vm_map_stat_add(map, STAT(resident_2m), -gone_2m);
+	vm_map_stat_add(map, VM_MAP_STAT(resident_4k), -gone_4k);
+	vm_map_stat_add(map, VM_MAP_STAT(resident_2m), -gone_2m);
 }
 
 static void protect_pages(vm_map_t map, vm_offset_t s, vm_offset_t e, unsigned flags)

@@ -409,9 +409,10 @@ static inline struct vm_map_stats vm_map_stats_now(vm_map_t map)
 }
 
 /*
- * Add delta to the counter at offset field (offsetof(struct vm_map_stats, ...)) in the slot of
- * the CPU this runs on. No lock needed.
+ * Add delta to the counter at offset field (VM_MAP_STAT(faults), ...) in the slot of the CPU this
+ * runs on. No lock needed.
  */
+#define VM_MAP_STAT(counter) offsetof(struct vm_map_stats, counter)
 void vm_map_stat_add(vm_map_t map, size_t field, int64_t delta);
 
 /*
