@@ -14,6 +14,14 @@ _Static_assert(VM_MAYREAD == VM_PROT_READ << 4 && VM_MAYWRITE == VM_PROT_WRITE <
 		       VM_MAYEXEC == VM_PROT_EXECUTE << 4,
 	       "and the VM_MAY* bits are max_protection's, shifted");
 
+/* Whether e holds an aligned 2 MiB slot at all (has_superpage's first look, without a walk). */
+static bool has_superpage_slot(const struct vm_map_entry *e)
+{
+	vm_offset_t first_slot = (e->start + SUPERPAGE_MASK) & ~SUPERPAGE_MASK;
+
+	return first_slot >= e->start && first_slot < (e->end & ~SUPERPAGE_MASK);
+}
+
 /*
  * Whether a 2 MiB page is mapped inside e (VM_SUPERPAGE). Only the aligned 2 MiB slots wholly
  * inside e can hold one; the walk looks at one resident page per slot at most, so a huge,
@@ -25,7 +33,7 @@ static bool has_superpage(vm_map_t map, const struct vm_map_entry *e)
 	vm_offset_t slots_end = e->end & ~SUPERPAGE_MASK;
 	struct vm_map_pages it;
 
-	if (first_slot < e->start || first_slot >= slots_end)
+	if (!has_superpage_slot(e))
 		return false;
 	/* The walk only reads the entry: the cast drops no promise the map lock does not keep. */
 	vm_map_pages_init(&it, map, (vm_map_entry_t)(uintptr_t)e, first_slot, slots_end);
@@ -35,14 +43,6 @@ static bool has_superpage(vm_map_t map, const struct vm_map_entry *e)
 		vm_map_pages_skip(&it, (it.va & ~SUPERPAGE_MASK) + SUPERPAGE_SIZE);
 	}
 	return false;
-}
-
-/* Whether e holds an aligned 2 MiB slot at all (has_superpage's first look, without a walk). */
-static bool has_superpage_slot(const struct vm_map_entry *e)
-{
-	vm_offset_t first_slot = (e->start + SUPERPAGE_MASK) & ~SUPERPAGE_MASK;
-
-	return first_slot >= e->start && first_slot < (e->end & ~SUPERPAGE_MASK);
 }
 
 /* Whether e is what exec mapped from the program file (the map listing's VM_ENT_IMAGE). */
@@ -64,7 +64,6 @@ _Static_assert(
 	sizeof(struct vm_area_struct) == 6 * sizeof(uint64_t),
 	"vma_btf_fill_ctx writes every field of the record: a new one must be written there");
 
-/* Every field is written here, so the record needs no clearing first. */
 /* What only some entries need: the superpage walk, and the file of a program image entry. */
 static __attribute__((noinline)) void fill_rare(struct vm_area_struct *v,
 						const struct vma_btf_ctx *c,
@@ -81,8 +80,9 @@ static __attribute__((noinline)) void fill_rare(struct vm_area_struct *v,
 }
 
 /*
- * The common entry (anonymous, smaller than 2 MiB or without an aligned slot) is a few stores
- * with no call: an iterator pays this for every VMA it visits.
+ * Every field is written here, so the record needs no clearing first. The common entry
+ * (anonymous, without an aligned 2 MiB slot) is a few stores with no call: an iterator pays this
+ * for every VMA it visits.
  */
 void vma_btf_fill_ctx(struct vma_btf *out, const struct vma_btf_ctx *c,
 		      const struct vm_map_entry *e)
