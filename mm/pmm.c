@@ -437,6 +437,15 @@ static vm_page_t cache_alloc(void)
 	return p;
 }
 
+/* Give n frames taken out of a cache back to the buddy lists. No cache lock held. */
+static void give_back(vm_page_t *frames, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		frames[i]->flags = VM_PAGE_ALLOC; /* out of the cache: an allocated block again */
+		buddy_free(frames[i]);
+	}
+}
+
 /* Give every cache's frames back to the buddy lists. */
 static void drain_caches(void)
 {
@@ -451,10 +460,7 @@ static void drain_caches(void)
 		c->n = 0;
 		c->changes++;
 		spin_unlock(&c->lock);
-		for (unsigned i = 0; i < n; i++) {
-			out[i]->flags = VM_PAGE_ALLOC;
-			buddy_free(out[i]);
-		}
+		give_back(out, n);
 	}
 }
 
@@ -478,38 +484,41 @@ vm_page_t pmm_alloc_order(unsigned order, unsigned flags)
 	return pmm_alloc_order_below(order, flags, UINT64_MAX);
 }
 
+/* Put a plain single frame in the calling CPU's cache; a full cache gives its oldest batch back. */
+static void cache_free(vm_page_t page)
+{
+	struct pmm_cache *c = this_cache();
+	vm_page_t out[PMM_CACHE_BATCH];
+	unsigned nout = 0;
+
+	spin_lock(&c->lock);
+	if (c->n == PMM_CACHE_MAX) {
+		memcpy(out, c->frames, sizeof(out));
+		memmove(c->frames, c->frames + PMM_CACHE_BATCH,
+			(PMM_CACHE_MAX - PMM_CACHE_BATCH) * sizeof(out[0]));
+		c->n -= PMM_CACHE_BATCH;
+		nout = PMM_CACHE_BATCH;
+	}
+	page->ref_count = 0;
+	page->flags = VM_PAGE_ALLOC | VM_PAGE_CACHED;
+	c->frames[c->n++] = page;
+	c->changes++;
+	spin_unlock(&c->lock);
+	give_back(out, nout);
+}
+
+/*
+ * A plain allocated single frame (flags exactly VM_PAGE_ALLOC: not cached, not a page table,
+ * not the heap's) goes to the cache; everything else to buddy_free, whose check under pmm_lock
+ * panics for what is not an allocated block's head (a frame freed twice, one already in a
+ * cache, a reserved frame, a pointer that is no vm_page).
+ */
 void pmm_free(vm_page_t page)
 {
-	check_alloc_head(page, "pmm_free");
-	if (page->order == 0 && page->flags == VM_PAGE_ALLOC) {
-		struct pmm_cache *c = this_cache();
-		spin_lock(&c->lock);
-		if (c->n ==
-		    PMM_CACHE_MAX) { /* full: the oldest batch goes back to the buddy lists */
-			vm_page_t out[PMM_CACHE_BATCH];
-			memcpy(out, c->frames, sizeof(out));
-			memmove(c->frames, c->frames + PMM_CACHE_BATCH,
-				(PMM_CACHE_MAX - PMM_CACHE_BATCH) * sizeof(out[0]));
-			c->n -= PMM_CACHE_BATCH;
-			page->ref_count = 0;
-			page->flags = VM_PAGE_ALLOC | VM_PAGE_CACHED;
-			c->frames[c->n++] = page;
-			c->changes++;
-			spin_unlock(&c->lock);
-			for (unsigned i = 0; i < PMM_CACHE_BATCH; i++) {
-				out[i]->flags = VM_PAGE_ALLOC;
-				buddy_free(out[i]);
-			}
-			return;
-		}
-		page->ref_count = 0;
-		page->flags = VM_PAGE_ALLOC | VM_PAGE_CACHED;
-		c->frames[c->n++] = page;
-		c->changes++;
-		spin_unlock(&c->lock);
-		return;
-	}
-	buddy_free(page);
+	if (is_vm_page(page) && page->order == 0 && page->flags == VM_PAGE_ALLOC)
+		cache_free(page);
+	else
+		buddy_free(page);
 }
 
 /* Give a block back to the buddy lists, coalescing it with its free buddies. */
