@@ -69,13 +69,21 @@ static void serve_pending(unsigned me)
 	}
 }
 
+/*
+ * A look first, with interrupts as they are: only a request pending switches them off, so that
+ * the wait does not save and restore them every turn (under TCG each sti leaves translated code).
+ * Serving needs this CPU's id to stay this CPU's: taken again with interrupts off (a waiter that
+ * moved meanwhile looked at another CPU's requests, harmlessly, and looks again next turn).
+ */
 void cpu_spin_wait(void)
 {
-	unsigned long f = irq_save();
-	unsigned me = cpu_this_id();
-	if (__atomic_load_n(&tlb_cpus[me].pending, __ATOMIC_RELAXED))
-		serve_pending(me);
-	irq_restore(f);
+	if (__atomic_load_n(&tlb_cpus[cpu_this_id()].pending, __ATOMIC_RELAXED)) {
+		unsigned long f = irq_save();
+		unsigned me = cpu_this_id();
+		if (__atomic_load_n(&tlb_cpus[me].pending, __ATOMIC_RELAXED))
+			serve_pending(me);
+		irq_restore(f);
+	}
 	cpu_relax();
 }
 
