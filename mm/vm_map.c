@@ -12,7 +12,6 @@
  * change anything, so that running out of memory leaves the map as it was.
  */
 #include "mm/vm_map.h"
-#include "kernel/cpu.h"
 #include "kernel/preempt.h"
 #include "kernel/kprintf.h"
 #include "kernel/panic.h"
@@ -204,14 +203,6 @@ unsigned vm_map_mmu_flags(vm_map_t map, vm_prot_t prot)
 	if (vm_map_max(map) <= VM_MAXUSER_ADDRESS) /* a user map: its pages get MMU_USER */
 		flags |= MMU_USER;
 	return flags;
-}
-
-void vm_map_stat_add(vm_map_t map, size_t field, int64_t delta)
-{
-	struct vm_map_stats *slot = &map->stats[cpu_this_id() % VM_MAP_STAT_SLOTS].s;
-	uint64_t *counter = (uint64_t *)(void *)((char *)slot + field);
-
-	__atomic_add_fetch(counter, (uint64_t)delta, __ATOMIC_RELAXED);
 }
 
 /* Whether pages of e can be mapped at all: it needs a pmap, an object and some right. */

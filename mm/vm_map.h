@@ -31,6 +31,7 @@
 #ifndef MM_VM_MAP_H
 #define MM_VM_MAP_H
 
+#include "kernel/cpu.h"
 #include "kernel/rwlock.h"
 #include "mm/mmu.h"
 #include "mm/types.h"
@@ -413,7 +414,13 @@ static inline struct vm_map_stats vm_map_stats_now(vm_map_t map)
  * runs on. No lock needed.
  */
 #define VM_MAP_STAT(counter) offsetof(struct vm_map_stats, counter)
-void vm_map_stat_add(vm_map_t map, size_t field, int64_t delta);
+static inline void vm_map_stat_add(vm_map_t map, size_t field, int64_t delta)
+{
+	struct vm_map_stats *slot = &map->stats[cpu_this_id() % VM_MAP_STAT_SLOTS].s;
+	uint64_t *counter = (uint64_t *)(void *)((char *)slot + field);
+
+	__atomic_add_fetch(counter, (uint64_t)delta, __ATOMIC_RELAXED);
+}
 
 /*
  * Check invariants M1-M9 (and every mapped object's own). Returns 0, or the number of the broken
