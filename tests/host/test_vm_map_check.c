@@ -30,37 +30,6 @@ static int check(vm_map_t map)
 	return rc;
 }
 
-/* A user map over a fresh pmap, with a 2 MiB page faulted in at a; *pa is its frame. */
-static vm_map_t setup(struct ktest_state *kt, pmap_t *pm, vm_offset_t a, vm_paddr_t *pa)
-{
-	*pm = pmap_create();
-	vm_map_t map = *pm ? vm_map_create(*pm, USER_MIN, USER_MAX) : NULL;
-	if (!map) {
-		KT_FAIL("pmap_create or vm_map_create failed");
-		return NULL;
-	}
-	vm_offset_t at = a;
-	vm_size_t size = 0;
-	if (vm_map_find(map, NULL, 0, &at, M2, 0, VMFS_NO_SPACE, RW, VM_PROT_ALL, 0) !=
-		    KERN_SUCCESS ||
-	    vm_fault(map, a, VM_PROT_WRITE) != KERN_SUCCESS ||
-	    !pmap_query(*pm, a, pa, NULL, &size) || size != M2) {
-		KT_FAIL("no 2 MiB page at 0x%llx", (unsigned long long)a);
-		vm_map_destroy(map);
-		pmap_destroy(*pm);
-		return NULL;
-	}
-	return map;
-}
-
-static void teardown(struct ktest_state *kt, vm_map_t map, pmap_t pm)
-{
-	EXPECT_EQ(check(map), 0);
-	vm_map_destroy(map);
-	EXPECT_EQ(pmap_pt_pages(pm), 1);
-	pmap_destroy(pm);
-}
-
 static void warm_up(void)
 {
 	pmap_kernel();
@@ -68,15 +37,56 @@ static void warm_up(void)
 	vm_object_deallocate(vm_object_allocate(K4));
 }
 
-KTEST(vm_map_check, superpage_reaching_into_a_gap)
+/* Every test's map: a 2 MiB page faulted in at VA over a fresh pmap, and the free count before. */
+#define VA ((vm_offset_t)0x40000000)
+struct fixture {
+	pmap_t pm;
+	vm_map_t map;
+	vm_paddr_t pa; /* the 2 MiB page's frame */
+	size_t before; /* settled free frames before the map was made */
+};
+
+static bool setup(struct ktest_state *kt, struct fixture *f)
 {
 	warm_up();
-	size_t before = settled_free();
-	pmap_t pm;
-	vm_paddr_t pa;
-	vm_offset_t a = 0x40000000;
-	vm_map_t map = setup(kt, &pm, a, &pa);
-	ASSERT_NONNULL(map);
+	f->before = settled_free();
+	f->pm = pmap_create();
+	f->map = f->pm ? vm_map_create(f->pm, USER_MIN, USER_MAX) : NULL;
+	if (!f->map) {
+		KT_FAIL("pmap_create or vm_map_create failed");
+		return false;
+	}
+	vm_offset_t at = VA;
+	vm_size_t size = 0;
+	if (vm_map_find(f->map, NULL, 0, &at, M2, 0, VMFS_NO_SPACE, RW, VM_PROT_ALL, 0) !=
+		    KERN_SUCCESS ||
+	    vm_fault(f->map, VA, VM_PROT_WRITE) != KERN_SUCCESS ||
+	    !pmap_query(f->pm, VA, &f->pa, NULL, &size) || size != M2) {
+		KT_FAIL("no 2 MiB page at 0x%llx", (unsigned long long)VA);
+		vm_map_destroy(f->map);
+		pmap_destroy(f->pm);
+		return false;
+	}
+	return true;
+}
+
+/* The map checks, goes, leaves one page-table page, and every frame comes back. */
+static void teardown(struct ktest_state *kt, struct fixture *f)
+{
+	EXPECT_EQ(check(f->map), 0);
+	vm_map_destroy(f->map);
+	EXPECT_EQ(pmap_pt_pages(f->pm), 1);
+	pmap_destroy(f->pm);
+	EXPECT_EQ(settled_free(), f->before);
+}
+
+KTEST(vm_map_check, superpage_reaching_into_a_gap)
+{
+	struct fixture f;
+	ASSERT_TRUE(setup(kt, &f));
+	vm_map_t map = f.map;
+	pmap_t pm = f.pm;
+	vm_offset_t a = VA;
 
 	/* Legal: the upper half goes, the lower half stays as 256 4 KiB pages. */
 	ASSERT_EQ(vm_map_remove(map, a + M2 / 2, a + M2), KERN_SUCCESS);
@@ -84,7 +94,7 @@ KTEST(vm_map_check, superpage_reaching_into_a_gap)
 
 	/* Broken: the whole 2 MiB mapped again, its upper half over freed frames in the gap. */
 	ASSERT_EQ(pmap_remove(pm, a, M2 / 2), 0);
-	ASSERT_EQ(pmap_enter(pm, a, pa, M2, vm_map_mmu_flags(map, RW)), 0);
+	ASSERT_EQ(pmap_enter(pm, a, f.pa, M2, vm_map_mmu_flags(map, RW)), 0);
 	map->stats[0].s.resident_4k -= 256;
 	map->stats[0].s.resident_2m += 1;
 	EXPECT_EQ(check(map), VM_MAP_CHECK_PMAP);
@@ -92,19 +102,16 @@ KTEST(vm_map_check, superpage_reaching_into_a_gap)
 	/* Repair: nothing mapped in the entry is fine (its pages fault back). */
 	ASSERT_EQ(pmap_remove(pm, a, M2), 0);
 	map->stats[0].s.resident_2m -= 1;
-	teardown(kt, map, pm);
-	EXPECT_EQ(settled_free(), before);
+	teardown(kt, &f);
 }
 
 KTEST(vm_map_check, superpage_over_a_freed_object_page)
 {
-	warm_up();
-	size_t before = settled_free();
-	pmap_t pm;
-	vm_paddr_t pa;
-	vm_offset_t a = 0x40000000;
-	vm_map_t map = setup(kt, &pm, a, &pa);
-	ASSERT_NONNULL(map);
+	struct fixture f;
+	ASSERT_TRUE(setup(kt, &f));
+	vm_map_t map = f.map;
+	pmap_t pm = f.pm;
+	vm_offset_t a = VA;
 	ASSERT_EQ(check(map), 0);
 
 	/* Broken: one page of the 2 MiB page leaves the object (and goes back to pmm), still mapped. */
@@ -122,20 +129,17 @@ KTEST(vm_map_check, superpage_over_a_freed_object_page)
 
 	ASSERT_EQ(pmap_remove(pm, a, M2), 0);
 	map->stats[0].s.resident_2m -= 1;
-	teardown(kt, map, pm);
-	EXPECT_EQ(settled_free(), before);
+	teardown(kt, &f);
 }
 
 /* A 2 MiB mapping that two entries of the same object share after a clip is legal. */
 KTEST(vm_map_check, superpage_shared_by_clipped_entries_is_fine)
 {
-	warm_up();
-	size_t before = settled_free();
-	pmap_t pm;
-	vm_paddr_t pa;
-	vm_offset_t a = 0x40000000;
-	vm_map_t map = setup(kt, &pm, a, &pa);
-	ASSERT_NONNULL(map);
+	struct fixture f;
+	ASSERT_TRUE(setup(kt, &f));
+	vm_map_t map = f.map;
+	pmap_t pm = f.pm;
+	vm_offset_t a = VA;
 	/* Only max_protection changes: the entry is clipped, the mapping's flags stay, no split. */
 	ASSERT_EQ(vm_map_protect(map, a + M2 / 2, a + M2, 0, RW, VM_MAP_PROTECT_SET_MAXPROT),
 		  KERN_SUCCESS);
@@ -144,8 +148,7 @@ KTEST(vm_map_check, superpage_shared_by_clipped_entries_is_fine)
 	ASSERT_TRUE(pmap_query(pm, a + M2 - K4, NULL, NULL, &size));
 	EXPECT_EQ(size, M2);
 	EXPECT_EQ(check(map), 0);
-	teardown(kt, map, pm);
-	EXPECT_EQ(settled_free(), before);
+	teardown(kt, &f);
 }
 
 /*
@@ -155,13 +158,11 @@ KTEST(vm_map_check, superpage_shared_by_clipped_entries_is_fine)
  */
 KTEST(vm_map_check, counters_are_the_sums_of_every_slot)
 {
-	warm_up();
-	size_t before = settled_free();
-	pmap_t pm;
-	vm_paddr_t pa;
-	vm_offset_t a = 0x40000000;
-	vm_map_t map = setup(kt, &pm, a, &pa);
-	ASSERT_NONNULL(map);
+	struct fixture f;
+	ASSERT_TRUE(setup(kt, &f));
+	vm_map_t map = f.map;
+	pmap_t pm = f.pm;
+	vm_offset_t a = VA;
 	const int last = VM_MAP_STAT_SLOTS - 1;
 
 	map->stats[0].s.resident_2m -= 1;
@@ -179,6 +180,5 @@ KTEST(vm_map_check, counters_are_the_sums_of_every_slot)
 
 	ASSERT_EQ(pmap_remove(pm, a, M2), 0);
 	map->stats[last].s.resident_2m -= 1;
-	teardown(kt, map, pm);
-	EXPECT_EQ(settled_free(), before);
+	teardown(kt, &f);
 }
