@@ -30,6 +30,21 @@ int copyin(const void *uaddr, void *kaddr, size_t len);
 /* Copy len bytes from kaddr to user address uaddr. Returns 0 or -EFAULT; len 0 as copyin. */
 int copyout(const void *kaddr, void *uaddr, size_t len);
 
+/* One 32-bit store of copyout_u32s: val at byte offset off of the user block. */
+struct user_u32 {
+	uint32_t off;
+	uint32_t val;
+};
+
+/*
+ * Store n 32-bit values into the user block [ubase, ubase + span), puts[i].val at ubase +
+ * puts[i].off (each off + 4 <= span, else -EFAULT), in order, in one user-access window: the
+ * cheap way to report several fields of a user struct (Linux's user_access_begin and
+ * unsafe_put_user). Returns 0 or -EFAULT (the block is not user memory, or a store faulted; the
+ * stores before it were made).
+ */
+int copyout_u32s(void *ubase, size_t span, const struct user_u32 *puts, size_t n);
+
 /*
  * Copy the NUL-terminated string at user address uaddr into kaddr, at most maxlen bytes with the
  * NUL. Returns 0 with *done (if done is not NULL) = the bytes copied including the NUL;

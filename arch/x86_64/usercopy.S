@@ -1,5 +1,5 @@
 /*
- * copyin, copyout, copyinstr (contracts in arch/x86_64/usercopy.h).
+ * copyin, copyout, copyout_u32s, copyinstr (contracts in kernel/usercopy.h).
  *
  * Every routine between usercopy_begin and usercopy_end is a leaf that pushes nothing, so that a
  * fault anywhere inside can be finished by usercopy_efault: the page-fault path
@@ -93,6 +93,37 @@ copyout:
 	xorl	%eax, %eax
 	ret
 	.size copyout, . - copyout
+
+/*
+ * int copyout_u32s(void *ubase rdi, size_t span rsi, const struct user_u32 *puts rdx, size_t n rcx)
+ * The block is checked once; each store's offset is checked against span inside the window (a bad
+ * one leaves through usercopy_efault, which closes it).
+ */
+	.globl copyout_u32s
+	.type copyout_u32s, @function
+copyout_u32s:
+	movq	%rdi, %rax
+	addq	%rsi, %rax
+	jc	usercopy_efault_nostac
+	movabsq	$USER_MAX, %r8
+	cmpq	%r8, %rax
+	ja	usercopy_efault_nostac
+	testq	%rcx, %rcx
+	jz	2f
+	SMAP_OPEN
+1:	movl	(%rdx), %r8d                    /* off */
+	leaq	4(%r8), %rax
+	cmpq	%rsi, %rax
+	ja	usercopy_efault
+	movl	4(%rdx), %eax                   /* val */
+	movl	%eax, (%rdi, %r8)
+	addq	$8, %rdx
+	decq	%rcx
+	jnz	1b
+	SMAP_CLOSE
+2:	xorl	%eax, %eax
+	ret
+	.size copyout_u32s, . - copyout_u32s
 
 /*
  * int copyinstr(const void *uaddr rdi, char *kaddr rsi, size_t maxlen rdx, size_t *done rcx)

@@ -95,12 +95,15 @@ static int copy_back(const void *buf, uint32_t size, uint64_t out, uint32_t size
 	return err;
 }
 
+/* retval and duration into the caller's attribute block, in one user-access window. */
 static int put_result(uint64_t uattr, const struct run_result *res)
 {
-	if (bpf_attr_put_u32(uattr, TEST_OFF(retval), res->retval) ||
-	    bpf_attr_put_u32(uattr, TEST_OFF(duration), res->duration))
-		return -EFAULT;
-	return 0;
+	const struct user_u32 puts[] = {
+		{TEST_OFF(retval), res->retval},
+		{TEST_OFF(duration), res->duration},
+	};
+
+	return copyout_u32s(UPTR(uattr), TEST_OFF(duration) + sizeof(uint32_t), puts, 2);
 }
 
 /* ---------------------------------------------------------------------------------------------

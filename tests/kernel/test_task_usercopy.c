@@ -1,5 +1,5 @@
 /*
- * copyin, copyout and copyinstr: ranges that are not entirely user memory fail with -EFAULT
+ * copyin, copyout, copyout_u32s and copyinstr: ranges that are not entirely user memory fail with -EFAULT
  * before anything is touched, and inside a real address space (attached to kmain for the test)
  * demand-zero pages are faulted in, while unmapped, guard and read-only pages give -EFAULT.
  */
@@ -37,6 +37,13 @@ KTEST(usercopy, bad_ranges_fail_without_an_address_space)
 	EXPECT_EQ(copyout(buf, NULL, 0), 0);
 	EXPECT_EQ(copyinstr((void *)0x1000, buf, 0, &done), -ENAMETOOLONG);
 	EXPECT_EQ(strcmp(buf, "untouched"), 0);
+	const struct user_u32 one = {0, 7};
+	EXPECT_EQ(copyout_u32s((void *)KERNEL_BASE, 4, &one, 1), -EFAULT);
+	EXPECT_EQ(copyout_u32s((void *)(USER_MAX - 2), 4, &one, 1), -EFAULT);
+	EXPECT_EQ(copyout_u32s((void *)-8l, 16, &one, 1), -EFAULT);
+	EXPECT_EQ(copyout_u32s((void *)0x1000, 4, &one, 1), -EFAULT);
+	EXPECT_EQ(copyout_u32s((void *)KERNEL_BASE, 4, &one, 0), -EFAULT);
+	EXPECT_EQ(copyout_u32s((void *)0x1000, 4, &one, 0), 0);
 	EXPECT_TRUE(user_range_ok(0, 0));
 	EXPECT_TRUE(user_range_ok(USER_MAX - 8, 8));
 	EXPECT_FALSE(user_range_ok(USER_MAX - 8, 9));
@@ -93,6 +100,20 @@ KTEST(usercopy, inside_an_address_space)
 	EXPECT_EQ(buf[0] | buf[15], 0);
 	vm_map_get_stats(map, &after);
 	EXPECT_GE(after.faults, before.faults + 2);
+
+	/* Several fields in one window; an offset past the block stops before its store. */
+	const struct user_u32 puts[] = {{4, 0x11111111}, {36, 0x22222222}, {40, 0x33333333}};
+	uint32_t words[12];
+	EXPECT_EQ(copyout_u32s((void *)(RW_BASE + 0x4000), 40, puts, 2), 0);
+	EXPECT_EQ(copyin((void *)(RW_BASE + 0x4000), words, sizeof(words)), 0);
+	EXPECT_EQ(words[0], 0);
+	EXPECT_EQ(words[1], 0x11111111);
+	EXPECT_EQ(words[9], 0x22222222);
+	EXPECT_EQ(words[10], 0);
+	EXPECT_EQ(copyout_u32s((void *)(RW_BASE + 0x4000), 40, puts, 3), -EFAULT);
+	EXPECT_EQ(copyin((void *)(RW_BASE + 0x4000), words, sizeof(words)), 0);
+	EXPECT_EQ(words[10], 0);
+	EXPECT_EQ(copyout_u32s((void *)(RO_BASE + 16), 40, puts, 2), -EFAULT);
 
 	/* Read-only: reads work, writes fail. */
 	EXPECT_EQ(copyin((void *)(RO_BASE + 0x100), buf, sizeof(ro_text)), 0);

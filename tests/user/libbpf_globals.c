@@ -482,6 +482,32 @@ static void test_low_level(void)
 	CHECK_EQ(bpf_prog_test_run_opts(fd, &topts), 0);
 	CHECK_EQ(topts.retval, 42);
 	CHECK_EQ(bpf_prog_test_run_opts(fd, NULL), -EINVAL);
+	/*
+	 * A caller built with an older, shorter struct (up to retval): what lies past sz is not its
+	 * own, so it is neither read (flags would be EINVAL) nor written (duration).
+	 */
+	struct bpf_test_run_opts older;
+	memset(&older, 0, sizeof(older));
+	older.sz = offsetof(struct bpf_test_run_opts, retval) + sizeof(older.retval);
+	older.flags = 0xdead;
+	older.duration = 12345;
+	CHECK_EQ(bpf_prog_test_run_opts(fd, &older), 0);
+	CHECK_EQ(older.retval, 42);
+	CHECK_EQ(older.duration, 12345);
+	struct {
+		struct bpf_test_run_opts o;
+		uint32_t future;
+	} newer;
+	memset(&newer, 0, sizeof(newer));
+	newer.o.sz = sizeof(newer);
+	newer.future = 1;
+	capture_begin();
+	CHECK_EQ(bpf_prog_test_run_opts(fd, &newer.o), -EINVAL);
+	capture_end();
+	CHECK(captured("bpf_test_run_opts has non-zero extra bytes"));
+	newer.future = 0;
+	CHECK_EQ(bpf_prog_test_run_opts(fd, &newer.o), 0);
+	CHECK_EQ(newer.o.retval, 42);
 	close(fd);
 
 	/* exit with r0 unset: refused; a log buffer without a level gets the failure's log. */

@@ -327,35 +327,47 @@ int bpf_iter_create(int link_fd)
 	return sys_bpf(BPF_ITER_CREATE, a, sizeof(a));
 }
 
+/* BPF_PROG_TEST_RUN's attribute block: the union's test member (libbpf passes offsetofend of it). */
+typedef __typeof__(((union bpf_attr *)0)->test) test_run_attr_t;
+_Static_assert(offsetof(union bpf_attr, test) == 0, "the test member starts the union");
+
 int bpf_prog_test_run_opts(int prog_fd, struct bpf_test_run_opts *opts)
 {
-	const size_t attr_sz = offsetofend(union bpf_attr, test);
-	union bpf_attr a;
+	struct bpf_test_run_opts older;
+	const struct bpf_test_run_opts *in = opts;
 
 	if (!opts || !OPTS_VALID(opts, bpf_test_run_opts))
 		return libbpf_err(-EINVAL);
-	memset(&a, 0, attr_sz);
-	a.test.prog_fd = (__u32)prog_fd;
-	a.test.data_in = (__u64)(uintptr_t)OPTS_GET(opts, data_in, NULL);
-	a.test.data_out = (__u64)(uintptr_t)OPTS_GET(opts, data_out, NULL);
-	a.test.data_size_in = OPTS_GET(opts, data_size_in, 0);
-	a.test.data_size_out = OPTS_GET(opts, data_size_out, 0);
-	a.test.ctx_in = (__u64)(uintptr_t)OPTS_GET(opts, ctx_in, NULL);
-	a.test.ctx_out = (__u64)(uintptr_t)OPTS_GET(opts, ctx_out, NULL);
-	a.test.ctx_size_in = OPTS_GET(opts, ctx_size_in, 0);
-	a.test.ctx_size_out = OPTS_GET(opts, ctx_size_out, 0);
-	a.test.repeat = (__u32)OPTS_GET(opts, repeat, 0);
-	a.test.flags = OPTS_GET(opts, flags, 0);
-	a.test.cpu = OPTS_GET(opts, cpu, 0);
-	a.test.batch_size = OPTS_GET(opts, batch_size, 0);
-	int r = sys_bpf(BPF_PROG_TEST_RUN, &a, attr_sz);
+	/* A caller built with a shorter struct: the fields it lacks read as 0, as OPTS_GET's. */
+	if (opts->sz < sizeof(older)) {
+		memset(&older, 0, sizeof(older));
+		memcpy(&older, opts, opts->sz);
+		in = &older;
+	}
+	/* Every field named: the compiler writes the block with a few stores, no memset call. */
+	test_run_attr_t a = {
+		.prog_fd = (__u32)prog_fd,
+		.data_size_in = in->data_size_in,
+		.data_size_out = in->data_size_out,
+		.data_in = (__u64)(uintptr_t)in->data_in,
+		.data_out = (__u64)(uintptr_t)in->data_out,
+		.repeat = (__u32)in->repeat,
+		.ctx_size_in = in->ctx_size_in,
+		.ctx_size_out = in->ctx_size_out,
+		.ctx_in = (__u64)(uintptr_t)in->ctx_in,
+		.ctx_out = (__u64)(uintptr_t)in->ctx_out,
+		.flags = in->flags,
+		.cpu = in->cpu,
+		.batch_size = in->batch_size,
+	};
+	int r = sys_bpf(BPF_PROG_TEST_RUN, &a, sizeof(a));
 	if (OPTS_HAS(opts, retval))
-		opts->retval = a.test.retval;
+		opts->retval = a.retval;
 	if (OPTS_HAS(opts, duration))
-		opts->duration = a.test.duration;
+		opts->duration = a.duration;
 	if (OPTS_HAS(opts, data_size_out))
-		opts->data_size_out = a.test.data_size_out;
+		opts->data_size_out = a.data_size_out;
 	if (OPTS_HAS(opts, ctx_size_out))
-		opts->ctx_size_out = a.test.ctx_size_out;
+		opts->ctx_size_out = a.ctx_size_out;
 	return r;
 }

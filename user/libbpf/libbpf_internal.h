@@ -75,8 +75,12 @@ static inline void *libbpf_err_ptr(int err)
  * and every byte past lib_sz (when the caller's struct is longer) zero. Prints why not.
  */
 bool libbpf_opts_valid(const void *opts, size_t lib_sz, const char *type_name);
-#define OPTS_VALID(opts, type) \
-	(!(opts) || libbpf_opts_valid((opts), offsetofend(struct type, type##__last_field), #type))
+/* The common case, a struct no longer than the library's, is settled inline. */
+#define OPTS_VALID(opts, type)                                           \
+	(!(opts) ||                                                      \
+	 ((opts)->sz >= sizeof(size_t) &&                                \
+	  (opts)->sz <= offsetofend(struct type, type##__last_field)) || \
+	 libbpf_opts_valid((opts), offsetofend(struct type, type##__last_field), #type))
 #define OPTS_HAS(opts, field) ((opts) && (opts)->sz >= offsetofend(__typeof__(*(opts)), field))
 #define OPTS_GET(opts, field, fallback) (OPTS_HAS(opts, field) ? (opts)->field : (fallback))
 
