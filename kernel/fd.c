@@ -29,11 +29,33 @@ void fd_table_init(struct fd_table *t)
 	for (int i = 0; i < FD_MAX; i++)
 		t->slot[i] = NULL;
 	t->shared = NULL;
+	t->users = 1;
 }
 
 void fd_table_share(struct fd_table *t, struct fd_table *owner)
 {
 	t->shared = owner->shared ? owner->shared : owner;
+	__atomic_fetch_add(&t->shared->users, 1, __ATOMIC_RELAXED);
+}
+
+void fd_table_unshare(struct fd_table *t)
+{
+	struct fd_table *owner = t->shared;
+
+	if (!owner)
+		return;
+	t->shared = NULL;
+	/* Release: the owner's thread, seeing itself alone, also sees every slot this thread wrote. */
+	__atomic_fetch_sub(&owner->users, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Whether the caller (a thread on its own table, the contract of every operation) is the only
+ * thread that can change t's slots: t is its owner's and names no other thread's.
+ */
+static bool alone(const struct fd_table *t)
+{
+	return !t->shared && __atomic_load_n(&t->users, __ATOMIC_ACQUIRE) == 1;
 }
 
 /* The table t names. */
@@ -80,6 +102,12 @@ struct file *fd_get(struct fd_table *t, int fd)
 
 	if (fd < 0 || fd >= FD_MAX)
 		return NULL;
+	if (alone(t)) {
+		f = t->slot[fd];
+		if (f)
+			file_hold(f);
+		return f;
+	}
 	spin_lock(&t->lock);
 	if (t->slot[fd]) {
 		f = t->slot[fd];

@@ -15,7 +15,10 @@
  * ops->close, which frees the object.
  *
  * Locking: each table has a spinlock for its slots; refs are atomic. Methods are called without
- * it held.
+ * it held. Every operation is called by a thread on its own table (task_current()'s), or on the
+ * table of a task that does not run yet (spawn's standard fds). A table whose only user is its
+ * owner's thread (no other thread names it: `users` is 1) is read without the lock by fd_get, as
+ * Linux's fdget does for an unshared files_struct: no other thread can change a slot under it.
  */
 #ifndef KERNEL_FD_H
 #define KERNEL_FD_H
@@ -68,6 +71,7 @@ struct fd_table {
 	spinlock_t lock;
 	struct file *slot[FD_MAX];
 	struct fd_table *shared;
+	uint32_t users; /* threads naming this table (atomic): the owner, and one per fd_table_share */
 };
 
 /* Make f an object of type ops with one reference, the caller's. */
@@ -81,6 +85,12 @@ void fd_table_init(struct fd_table *t);
 
 /* Make t, empty, a name for owner's table from now on (a new thread's: kernel/task.h). */
 void fd_table_share(struct fd_table *t, struct fd_table *owner);
+
+/*
+ * t, a thread's table, stops naming its owner's (the thread has made its last fd call: its end, or
+ * a thread that never ran). Does nothing to a table that names none. Takes no lock.
+ */
+void fd_table_unshare(struct fd_table *t);
 
 /* Put f in the lowest free slot, taking over the caller's reference. Returns the fd or -EMFILE. */
 int fd_install(struct fd_table *t, struct file *f);

@@ -85,6 +85,7 @@ struct task *task_alloc(const char *name, bool user)
 
 void task_free(struct task *t)
 {
+	fd_table_unshare(&t->fds); /* a thread that never ran */
 	if (t->kstack != boot_stack)
 		kfree(t->kstack);
 	kfree(t->fpu);
@@ -379,6 +380,7 @@ static __attribute__((noreturn)) void thread_end(struct task *t, int value)
 		sched_set_pmap(t, NULL);
 		sched_fpu_release(t);
 	}
+	fd_table_unshare(&t->fds); /* its fd calls are over: a leader alone reads its table unlocked */
 	spin_lock(&sched_lock);
 	if (t != l)
 		t->map = NULL;

@@ -1,6 +1,8 @@
 /*
- * File descriptor tables: lowest free slot, EMFILE, EBADF and EINVAL for a wrong type, and an
- * object closed while someone holds a reference lives until that reference is dropped.
+ * File descriptor tables: lowest free slot, EMFILE, EBADF and EINVAL for a wrong type, an
+ * object closed while someone holds a reference lives until that reference is dropped, and a
+ * table's count of the threads naming it (fd_get reads a table unlocked only when its owner's
+ * thread is the one user).
  */
 #include "kernel/fd.h"
 #include "kernel/ktest.h"
@@ -50,6 +52,41 @@ KTEST(fd, install_get_close)
 	fd_close_all(&t);
 	EXPECT_EQ(b.closed, 1);
 	EXPECT_EQ(fd_count(&t), 0);
+}
+
+KTEST(fd, users_and_unlocked_reads)
+{
+	struct fd_table owner, thread1, thread2;
+	struct counted a = {0};
+
+	fd_table_init(&owner);
+	file_init(&a.file, &counted_ops);
+	EXPECT_EQ(fd_install(&owner, &a.file), 0);
+	EXPECT_EQ(owner.users, 1);
+	/* Alone: fd_get does not take the table's lock (held here, it would spin for ever). */
+	spin_lock(&owner.lock);
+	struct file *f = fd_get(&owner, 0);
+	spin_unlock(&owner.lock);
+	EXPECT_EQ((uintptr_t)f, (uintptr_t)&a.file);
+	file_put(f);
+
+	fd_table_init(&thread1);
+	fd_table_init(&thread2);
+	fd_table_share(&thread1, &owner);
+	fd_table_share(&thread2, &thread1); /* a thread made by a thread: still the owner's table */
+	EXPECT_EQ((uintptr_t)thread2.shared, (uintptr_t)&owner);
+	EXPECT_EQ(owner.users, 3);
+	f = fd_get(&thread2, 0);
+	EXPECT_EQ((uintptr_t)f, (uintptr_t)&a.file);
+	file_put(f);
+	fd_table_unshare(&thread1);
+	fd_table_unshare(&thread1); /* names none now: nothing */
+	EXPECT_NULL(thread1.shared);
+	EXPECT_EQ(owner.users, 2);
+	fd_table_unshare(&thread2);
+	EXPECT_EQ(owner.users, 1);
+	fd_close_all(&owner);
+	EXPECT_EQ(a.closed, 1);
 }
 
 KTEST(fd, table_fills_up)
