@@ -71,7 +71,8 @@ struct fd_table {
 	spinlock_t lock;
 	struct file *slot[FD_MAX];
 	struct fd_table *shared;
-	uint32_t users; /* threads naming this table (atomic): the owner, and one per fd_table_share */
+	/* Threads naming this table (atomic): the owner, and one per fd_table_share. */
+	uint32_t users;
 };
 
 /* Make f an object of type ops with one reference, the caller's. */

@@ -380,7 +380,8 @@ static __attribute__((noreturn)) void thread_end(struct task *t, int value)
 		sched_set_pmap(t, NULL);
 		sched_fpu_release(t);
 	}
-	fd_table_unshare(&t->fds); /* its fd calls are over: a leader alone reads its table unlocked */
+	/* Its fd calls are over: a leader left alone reads its table unlocked. */
+	fd_table_unshare(&t->fds);
 	spin_lock(&sched_lock);
 	if (t != l)
 		t->map = NULL;
