@@ -93,6 +93,9 @@ static void entry_unlink(vm_map_t map, vm_map_entry_t e, const struct vm_map_tre
 		vm_map_tree_remove_at(&map->tree, at, e);
 	else
 		vm_map_tree_remove(&map->tree, e);
+	for (int i = 0; i < VM_MAP_CPU_SLOTS; i++)
+		if (__atomic_load_n(&map->cpu[i].hint, __ATOMIC_RELAXED) == e)
+			__atomic_store_n(&map->cpu[i].hint, NULL, __ATOMIC_RELAXED);
 }
 
 /* The last entry with start <= addr, or the header if there is none. */
@@ -115,13 +118,22 @@ static vm_map_entry_t entry_containing(vm_map_t map, vm_offset_t addr)
 bool vm_map_lookup_entry(vm_map_t map, vm_offset_t addr, vm_map_entry_t *entry)
 {
 	KASSERT(rw_locked(&map->lock), "vm_map_lookup_entry: map not locked");
+	vm_map_entry_t *hint = &map->cpu[cpu_this_id() % VM_MAP_CPU_SLOTS].hint;
+	vm_map_entry_t h = __atomic_load_n(hint, __ATOMIC_RELAXED);
+	if (h && h->start <= addr && addr < h->end) {
+		*entry = h;
+		return true;
+	}
 	vm_map_entry_t e = entry_at_or_before(map, addr);
 	if (e == &map->header) {
 		*entry = NULL;
 		return false;
 	}
 	*entry = e;
-	return addr < e->end;
+	if (addr >= e->end)
+		return false;
+	__atomic_store_n(hint, e, __ATOMIC_RELAXED);
+	return true;
 }
 
 /*
@@ -1143,8 +1155,8 @@ bool vm_map_trylock_read(vm_map_t map)
 void vm_map_get_stats(vm_map_t map, struct vm_map_stats *stats)
 {
 	*stats = (struct vm_map_stats){0};
-	for (int i = 0; i < VM_MAP_STAT_SLOTS; i++) {
-		const struct vm_map_stats *s = &map->stats[i].s;
+	for (int i = 0; i < VM_MAP_CPU_SLOTS; i++) {
+		const struct vm_map_stats *s = &map->cpu[i].s;
 		stats->faults += __atomic_load_n(&s->faults, __ATOMIC_RELAXED);
 		stats->faults_2m += __atomic_load_n(&s->faults_2m, __ATOMIC_RELAXED);
 		stats->resident_4k += __atomic_load_n(&s->resident_4k, __ATOMIC_RELAXED);
@@ -1166,11 +1178,12 @@ static const char *const check_names[] = {
 	[VM_MAP_CHECK_COALESCE] = "M6 no mergeable neighbours",
 	[VM_MAP_CHECK_PMAP] = "M7 mappings and resident counters",
 	[VM_MAP_CHECK_WIRED] = "M9 wiring and inheritance",
+	[VM_MAP_CHECK_HINT] = "M10 lookup hints name listed entries",
 };
 
 const char *vm_map_check_msg(int code)
 {
-	if (code <= 0 || code > VM_MAP_CHECK_WIRED)
+	if (code <= 0 || code > VM_MAP_CHECK_HINT)
 		return code == 0 ? "ok" : "unknown";
 	return check_names[code];
 }
@@ -1331,6 +1344,13 @@ int vm_map_check(vm_map_t map)
 	for (vm_map_entry_t e = map->header.next; e != &map->header; e = e->next)
 		if (vm_map_tree_lookup(&map->tree, e->start, NULL) != e)
 			return check_fail(VM_MAP_CHECK_TREE, e, "listed but not in the tree");
+	for (int i = 0; i < VM_MAP_CPU_SLOTS; i++) {
+		vm_map_entry_t h = __atomic_load_n(&map->cpu[i].hint, __ATOMIC_RELAXED), e;
+		for (e = map->header.next; h && e != h && e != &map->header; e = e->next)
+			;
+		if (h && e != h)
+			return check_fail(VM_MAP_CHECK_HINT, NULL, "a CPU's hint is not a listed entry");
+	}
 
 	struct vm_map_stats st;
 	vm_map_get_stats(map, &st);

@@ -139,16 +139,22 @@ struct vm_map_stats {
 };
 
 /*
- * How a map keeps them: one slot per CPU (the CPU's id modulo VM_MAP_STAT_SLOTS), each on a cache
+ * How a map keeps them: one slot per CPU (the CPU's id modulo VM_MAP_CPU_SLOTS), each on a cache
  * line of its own, added to atomically (faults run under the read lock, and a thread may move to
  * another CPU between choosing a slot and adding), so that threads faulting on several CPUs do not
  * all write one line (as FreeBSD's counter(9)). A slot holds deltas: one may go below zero (pages
  * mapped on one CPU, unmapped on another); the sum over the slots, modulo 2^64, is the count.
+ *
+ * The slot's line also holds the CPU's lookup hint, the entry its last vm_map_lookup_entry found
+ * (FreeBSD's map hint, one per CPU so that lookups on several CPUs do not write one line): a
+ * lookup inside it needs no tree search. Read and written atomically under the map lock (read is
+ * enough); entry_unlink, under the write lock, clears every hint naming the entry it removes (M10).
  */
-#define VM_MAP_STAT_SLOTS 8
+#define VM_MAP_CPU_SLOTS 8
 #define VM_MAP_LINE 64 /* a cache line; vm_map_create aligns every map to it */
-struct vm_map_stat_slot {
+struct vm_map_cpu_slot {
 	struct vm_map_stats s;
+	struct vm_map_entry *hint;
 } __attribute__((aligned(VM_MAP_LINE)));
 
 /*
@@ -177,6 +183,7 @@ struct vm_map_stat_slot {
  *  M9 user_wired is the total size of the MAP_ENTRY_USER_WIRED entries; an entry's wired_count is
  *     1 with that flag and 0 without; no guard is wired; inheritance is a VM_INHERIT_* value and a
  *     guard's is not VM_INHERIT_ZERO; flags has no bit besides MAP_WIREFUTURE.
+ *  M10 Every CPU slot's lookup hint is NULL or a listed entry.
  * The header is a sentinel entry outside the tree: header.end = min, header.start = max.
  */
 struct vm_map {
@@ -191,7 +198,7 @@ struct vm_map {
 	/* the entries by address, with their gaps: lookups and first fit */
 	struct vm_map_tree tree;
 	size_t nentries;
-	struct vm_map_stat_slot stats[VM_MAP_STAT_SLOTS];
+	struct vm_map_cpu_slot cpu[VM_MAP_CPU_SLOTS];
 	/*
 	 * Where mmap without a hint starts its first fit (FreeBSD's anon_loc): min from
 	 * vm_map_create; exec sets the task's random base (mm/aslr.h) before anyone else sees the map.
@@ -416,14 +423,14 @@ static inline struct vm_map_stats vm_map_stats_now(vm_map_t map)
 #define VM_MAP_STAT(counter) offsetof(struct vm_map_stats, counter)
 static inline void vm_map_stat_add(vm_map_t map, size_t field, int64_t delta)
 {
-	struct vm_map_stats *slot = &map->stats[cpu_this_id() % VM_MAP_STAT_SLOTS].s;
+	struct vm_map_stats *slot = &map->cpu[cpu_this_id() % VM_MAP_CPU_SLOTS].s;
 	uint64_t *counter = (uint64_t *)(void *)((char *)slot + field);
 
 	__atomic_add_fetch(counter, (uint64_t)delta, __ATOMIC_RELAXED);
 }
 
 /*
- * Check invariants M1-M9 (and every mapped object's own). Returns 0, or the number of the broken
+ * Check invariants M1-M10 (and every mapped object's own). Returns 0, or the number of the broken
  * invariant (VM_MAP_CHECK_*) after printing which one with kprintf. O(entries + resident pages).
  * Map lock held; read is enough when no fault can run meanwhile (faults update M7's counters under
  * the read lock), else hold it for writing.
@@ -437,6 +444,7 @@ static inline void vm_map_stat_add(vm_map_t map, size_t field, int64_t delta)
 #define VM_MAP_CHECK_COALESCE 7
 #define VM_MAP_CHECK_PMAP 8
 #define VM_MAP_CHECK_WIRED 9
+#define VM_MAP_CHECK_HINT 10
 int vm_map_check(vm_map_t map);
 /* The name of the invariant a vm_map_check result stands for ("ok" for 0). */
 const char *vm_map_check_msg(int code);

@@ -95,13 +95,13 @@ KTEST(vm_map_check, superpage_reaching_into_a_gap)
 	/* Broken: the whole 2 MiB mapped again, its upper half over freed frames in the gap. */
 	ASSERT_EQ(pmap_remove(pm, a, M2 / 2), 0);
 	ASSERT_EQ(pmap_enter(pm, a, f.pa, M2, vm_map_mmu_flags(map, RW)), 0);
-	map->stats[0].s.resident_4k -= 256;
-	map->stats[0].s.resident_2m += 1;
+	map->cpu[0].s.resident_4k -= 256;
+	map->cpu[0].s.resident_2m += 1;
 	EXPECT_EQ(check(map), VM_MAP_CHECK_PMAP);
 
 	/* Repair: nothing mapped in the entry is fine (its pages fault back). */
 	ASSERT_EQ(pmap_remove(pm, a, M2), 0);
-	map->stats[0].s.resident_2m -= 1;
+	map->cpu[0].s.resident_2m -= 1;
 	teardown(kt, &f);
 }
 
@@ -128,7 +128,7 @@ KTEST(vm_map_check, superpage_over_a_freed_object_page)
 	EXPECT_EQ(check(map), VM_MAP_CHECK_PMAP);
 
 	ASSERT_EQ(pmap_remove(pm, a, M2), 0);
-	map->stats[0].s.resident_2m -= 1;
+	map->cpu[0].s.resident_2m -= 1;
 	teardown(kt, &f);
 }
 
@@ -163,22 +163,61 @@ KTEST(vm_map_check, counters_are_the_sums_of_every_slot)
 	vm_map_t map = f.map;
 	pmap_t pm = f.pm;
 	vm_offset_t a = VA;
-	const int last = VM_MAP_STAT_SLOTS - 1;
+	const int last = VM_MAP_CPU_SLOTS - 1;
 
-	map->stats[0].s.resident_2m -= 1;
-	map->stats[last].s.resident_2m += 1;
-	map->stats[2].s.resident_4k -= 3;
-	map->stats[last].s.resident_4k += 3;
+	map->cpu[0].s.resident_2m -= 1;
+	map->cpu[last].s.resident_2m += 1;
+	map->cpu[2].s.resident_4k -= 3;
+	map->cpu[last].s.resident_4k += 3;
 	EXPECT_EQ(vm_map_stats_now(map).resident_2m, 1);
 	EXPECT_EQ(vm_map_stats_now(map).resident_4k, 0);
 	EXPECT_EQ(check(map), 0);
 
-	map->stats[last].s.resident_4k += 1;
+	map->cpu[last].s.resident_4k += 1;
 	EXPECT_EQ(check(map), VM_MAP_CHECK_PMAP);
-	map->stats[last].s.resident_4k -= 1;
+	map->cpu[last].s.resident_4k -= 1;
 	EXPECT_EQ(check(map), 0);
 
 	ASSERT_EQ(pmap_remove(pm, a, M2), 0);
-	map->stats[last].s.resident_2m -= 1;
+	map->cpu[last].s.resident_2m -= 1;
+	teardown(kt, &f);
+}
+
+/*
+ * The per-CPU lookup hints (M10): a lookup leaves the entry it found in the CPU's slot and the
+ * next lookup inside it returns it; removing the entry clears the hint; a hint naming anything
+ * but a listed entry fails the check, in any slot.
+ */
+KTEST(vm_map_check, lookup_hints_name_listed_entries)
+{
+	struct fixture f;
+	ASSERT_TRUE(setup(kt, &f));
+	vm_map_t map = f.map;
+	vm_map_entry_t e, again;
+	vm_offset_t extra = VA + 4 * M2;
+
+	ASSERT_EQ(vm_map_find(map, NULL, 0, &extra, K4, 0, VMFS_NO_SPACE, RW, RW, 0),
+		  KERN_SUCCESS);
+	vm_map_lock_read(map);
+	EXPECT_TRUE(vm_map_lookup_entry(map, extra, &e));
+	EXPECT_TRUE(vm_map_lookup_entry(map, extra + K4 - 1, &again));
+	EXPECT_FALSE(vm_map_lookup_entry(map, extra + K4, &again));
+	vm_map_unlock_read(map);
+	EXPECT_EQ((uintptr_t)again, (uintptr_t)e);
+	bool hinted = false;
+	for (int i = 0; i < VM_MAP_CPU_SLOTS; i++)
+		hinted |= map->cpu[i].hint == e;
+	EXPECT_TRUE(hinted);
+	EXPECT_EQ(check(map), 0);
+	ASSERT_EQ(vm_map_remove(map, extra, extra + K4), KERN_SUCCESS);
+	for (int i = 0; i < VM_MAP_CPU_SLOTS; i++)
+		EXPECT_NULL(map->cpu[i].hint);
+	EXPECT_EQ(check(map), 0);
+
+	struct vm_map_entry stray = {.start = extra, .end = extra + K4};
+	map->cpu[VM_MAP_CPU_SLOTS - 1].hint = &stray;
+	EXPECT_EQ(check(map), VM_MAP_CHECK_HINT);
+	map->cpu[VM_MAP_CPU_SLOTS - 1].hint = NULL;
+	EXPECT_EQ(check(map), 0);
 	teardown(kt, &f);
 }

@@ -7,8 +7,8 @@
  * values), vm_map_insert, vm_map_fixed, vm_map_remove and vm_map_protect (every combination of
  * VM_MAP_PROTECT_SET_PROT and _SET_MAXPROT, and bad flags) on random sub-ranges, with NULL and
  * real objects, guards and stacks. After every operation the result, the returned address, every
- * entry and every object's reference count are compared with the model, and vm_map_check runs
- * after every operation. An anonymous entry that is clipped gets an object first (vm_map.h): the
+ * entry, lookups of a few addresses and every object's reference count are compared with the
+ * model, and vm_map_check runs after every operation. An anonymous entry that is clipped gets an object first (vm_map.h): the
  * model names such objects by a number of its own, which must stand for one object of the map's
  * for as long as the number is in use.
  *
@@ -544,6 +544,37 @@ static bool same_object(vm_map_entry_t e, const struct mentry *x)
 	return backed_as[x->backed] == e->object;
 }
 
+/*
+ * vm_map_lookup_entry (which keeps a per-CPU hint, M10) against the model at a few addresses: one
+ * inside an entry, which the next lookup repeats (the hint's case), and random ones. Read lock held.
+ */
+static bool lookups_as_model(struct world *w, char *why, size_t whylen)
+{
+	const struct model *m = &w->m;
+	vm_offset_t addrs[4] = {rand_addr(m), rand_addr(m), rand_addr(m), rand_addr(m)};
+
+	if (m->n) {
+		const struct mentry *x = &m->e[below(m->n)];
+		addrs[0] = x->start + below((x->end - x->start) / K4) * K4;
+		addrs[1] = addrs[0] + K4 - 1;
+	}
+	for (int k = 0; k < 4; k++) {
+		vm_offset_t a = addrs[k];
+		const struct mentry *in = NULL;
+		for (size_t i = 0; i < m->n && !in; i++)
+			if (m->e[i].start <= a && a < m->e[i].end)
+				in = &m->e[i];
+		vm_map_entry_t e;
+		bool found = vm_map_lookup_entry(w->map, a, &e);
+		if (found != (in != NULL) || (in && (e->start != in->start || e->end != in->end))) {
+			snprintf(why, whylen, "lookup 0x%llx: map %s, model %s", (unsigned long long)a,
+				 found ? "inside an entry" : "outside", in ? "inside" : "outside");
+			return false;
+		}
+	}
+	return true;
+}
+
 static bool same_as_model(struct world *w, char *why, size_t whylen)
 {
 	struct model *m = &w->m;
@@ -732,7 +763,7 @@ KTEST(vm_map_diff, random_ops_against_model)
 				 (unsigned long long)want_addr);
 		vm_map_lock_read(w->map);
 		if (ok)
-			ok = same_as_model(w, why, sizeof(why));
+			ok = same_as_model(w, why, sizeof(why)) && lookups_as_model(w, why, sizeof(why));
 		if (ok) {
 			int rc = vm_map_check(w->map);
 			if (rc) {
