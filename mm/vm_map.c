@@ -1349,7 +1349,8 @@ int vm_map_check(vm_map_t map)
 		for (e = map->header.next; h && e != h && e != &map->header; e = e->next)
 			;
 		if (h && e != h)
-			return check_fail(VM_MAP_CHECK_HINT, NULL, "a CPU's hint is not a listed entry");
+			return check_fail(VM_MAP_CHECK_HINT, NULL,
+					  "a CPU's hint is not a listed entry");
 	}
 
 	struct vm_map_stats st;

@@ -196,8 +196,7 @@ KTEST(vm_map_check, lookup_hints_name_listed_entries)
 	vm_map_entry_t e, again;
 	vm_offset_t extra = VA + 4 * M2;
 
-	ASSERT_EQ(vm_map_find(map, NULL, 0, &extra, K4, 0, VMFS_NO_SPACE, RW, RW, 0),
-		  KERN_SUCCESS);
+	ASSERT_EQ(vm_map_find(map, NULL, 0, &extra, K4, 0, VMFS_NO_SPACE, RW, RW, 0), KERN_SUCCESS);
 	vm_map_lock_read(map);
 	EXPECT_TRUE(vm_map_lookup_entry(map, extra, &e));
 	EXPECT_TRUE(vm_map_lookup_entry(map, extra + K4 - 1, &again));

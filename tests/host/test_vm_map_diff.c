@@ -567,8 +567,9 @@ static bool lookups_as_model(struct world *w, char *why, size_t whylen)
 		vm_map_entry_t e;
 		bool found = vm_map_lookup_entry(w->map, a, &e);
 		if (found != (in != NULL) || (in && (e->start != in->start || e->end != in->end))) {
-			snprintf(why, whylen, "lookup 0x%llx: map %s, model %s", (unsigned long long)a,
-				 found ? "inside an entry" : "outside", in ? "inside" : "outside");
+			snprintf(why, whylen, "lookup 0x%llx: map %s, model %s",
+				 (unsigned long long)a, found ? "inside an entry" : "outside",
+				 in ? "inside" : "outside");
 			return false;
 		}
 	}
@@ -763,7 +764,8 @@ KTEST(vm_map_diff, random_ops_against_model)
 				 (unsigned long long)want_addr);
 		vm_map_lock_read(w->map);
 		if (ok)
-			ok = same_as_model(w, why, sizeof(why)) && lookups_as_model(w, why, sizeof(why));
+			ok = same_as_model(w, why, sizeof(why)) &&
+			     lookups_as_model(w, why, sizeof(why));
 		if (ok) {
 			int rc = vm_map_check(w->map);
 			if (rc) {
