@@ -23,10 +23,12 @@
 /*
  * Declares `struct TYPE NAME` zero-filled (padding included) with sz set and the given designated
  * initializers applied: LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 10);
+ * __builtin_memset, as the user runtime is built with -fno-builtin: the compiler writes the struct
+ * with a few stores instead of calling memset in every caller's loop.
  */
 #define LIBBPF_OPTS(TYPE, NAME, ...)                                   \
 	struct TYPE NAME = ({                                          \
-		memset(&NAME, 0, sizeof(struct TYPE));                 \
+		__builtin_memset(&NAME, 0, sizeof(struct TYPE));       \
 		(struct TYPE){.sz = sizeof(struct TYPE), __VA_ARGS__}; \
 	})
 
