@@ -115,15 +115,14 @@ static vm_map_entry_t entry_containing(vm_map_t map, vm_offset_t addr)
 /* ---------------------------------------------------------------------------------------------
  * Lookup and free-space search.
  */
-bool vm_map_lookup_entry(vm_map_t map, vm_offset_t addr, vm_map_entry_t *entry)
+/*
+ * vm_map_lookup_entry past the CPU's hint: the tree search, and the entry found becomes the hint.
+ * Out of line, so that a lookup the hint answers saves no registers for it.
+ */
+static __attribute__((noinline)) bool lookup_entry_in_tree(vm_map_t map, vm_offset_t addr,
+							   vm_map_entry_t *hint,
+							   vm_map_entry_t *entry)
 {
-	KASSERT(rw_locked(&map->lock), "vm_map_lookup_entry: map not locked");
-	vm_map_entry_t *hint = &map->cpu[cpu_this_id() % VM_MAP_CPU_SLOTS].hint;
-	vm_map_entry_t h = __atomic_load_n(hint, __ATOMIC_RELAXED);
-	if (h && h->start <= addr && addr < h->end) {
-		*entry = h;
-		return true;
-	}
 	vm_map_entry_t e = entry_at_or_before(map, addr);
 	if (e == &map->header) {
 		*entry = NULL;
@@ -134,6 +133,18 @@ bool vm_map_lookup_entry(vm_map_t map, vm_offset_t addr, vm_map_entry_t *entry)
 		return false;
 	__atomic_store_n(hint, e, __ATOMIC_RELAXED);
 	return true;
+}
+
+bool vm_map_lookup_entry(vm_map_t map, vm_offset_t addr, vm_map_entry_t *entry)
+{
+	KASSERT(rw_locked(&map->lock), "vm_map_lookup_entry: map not locked");
+	vm_map_entry_t *hint = &map->cpu[cpu_this_id() % VM_MAP_CPU_SLOTS].hint;
+	vm_map_entry_t h = __atomic_load_n(hint, __ATOMIC_RELAXED);
+	if (h && h->start <= addr && addr < h->end) {
+		*entry = h;
+		return true;
+	}
+	return lookup_entry_in_tree(map, addr, hint, entry);
 }
 
 /*
