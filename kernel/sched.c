@@ -1,6 +1,7 @@
 /* The run queue, context switches, sleep and wakeup, the tick (contract in kernel/sched.h). */
 #include "kernel/sched.h"
 #include <machine/fpu.h>
+#include <machine/tls.h>
 #include <machine/frame.h>
 #include <machine/intr.h>
 #include <machine/percpu.h>
@@ -22,7 +23,7 @@ static cpuset_t idle_cpus;     /* CPUs in sched_idle about to halt, not kicked s
 
 /*
  * One per CPU, each on its own cache line. switch_prev is written under sched_lock by its CPU;
- * active_pmap and fpu_owner only by their CPU with interrupts off; the counters by their CPU
+ * active_pmap, fpu_owner and tls_loaded only by their CPU with interrupts off; the counters by their CPU
  * (kicks: by the sender, under sched_lock).
  */
 struct sched_cpu {
@@ -32,6 +33,8 @@ struct sched_cpu {
 	pmap_t active_pmap;       /* loaded in CR3; NULL: the kernel pmap */
 	/* Whose registers the FPU holds: only if that task's fpu_cpu names this CPU too. */
 	struct task *fpu_owner;
+	/* The user thread pointer the CPU holds (by its CPU only, interrupts off). */
+	uint64_t tls_loaded;
 	struct sched_cpu_stat stat;
 } __attribute__((aligned(64)));
 
@@ -210,6 +213,15 @@ static void load_fpu(struct sched_cpu *c, struct task *next, unsigned me)
 	next->fpu_cpu = me + 1;
 }
 
+/* Give next its thread pointer if it is a user task and the CPU holds another. */
+static void load_tls(struct sched_cpu *c, const struct task *next)
+{
+	if (next->user && c->tls_loaded != next->tls_base) {
+		cpu_set_tls_base(next->tls_base);
+		c->tls_loaded = next->tls_base;
+	}
+}
+
 /* Tasks that died after the switch that left them: freed at the next sched_unlock. */
 static void finish_switch(void)
 {
@@ -267,6 +279,7 @@ static void sched_switch(void)
 	load_pmap(c, next->pmap);
 	save_fpu(c, prev, me);
 	load_fpu(c, next, me);
+	load_tls(c, next);
 	c->switch_prev = prev;
 	context_switch(&prev->saved_rsp, next->saved_rsp);
 	finish_switch();
@@ -396,6 +409,14 @@ void sched_set_pmap(struct task *cur, pmap_t pmap)
 	unsigned long f = irq_save();
 	cur->pmap = pmap;
 	load_pmap(this_sched_cpu(), pmap);
+	irq_restore(f);
+}
+
+void sched_set_tls(struct task *cur, uint64_t base)
+{
+	unsigned long f = irq_save();
+	cur->tls_base = base;
+	load_tls(this_sched_cpu(), cur);
 	irq_restore(f);
 }
 

@@ -147,6 +147,12 @@ bool sched_on_runq_locked(const struct task *t);
  */
 void sched_set_pmap(struct task *cur, pmap_t pmap);
 
+/*
+ * Make base the caller's user thread pointer (task.tls_base), now and whenever it is switched in.
+ * cur is the calling user task.
+ */
+void sched_set_tls(struct task *cur, uint64_t base);
+
 /* A task with an FPU area is going away: forget its registers if the CPU holds them. */
 void sched_fpu_release(struct task *t);
 

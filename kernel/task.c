@@ -210,6 +210,7 @@ int task_thread_create(uint64_t entry, uint64_t arg, uint64_t stack_top)
 	t->pmap = cur->pmap;
 	t->leader = l;
 	t->nthreads = t->nmembers = 0;
+	t->tls_base = cur->tls_base; /* as Linux's clone without CLONE_SETTLS */
 	fd_table_share(&t->fds, &l->fds);
 	struct trapframe *tf = (struct trapframe *)t->kstack_top - 1;
 	frame_init_user(tf, entry, stack_top, &arg, 1);

@@ -141,6 +141,7 @@ struct task {
 	uint64_t saved_rsp; /* the context context_switch saved */
 	uint64_t entry_sp;  /* see "the entry stack" above */
 	void *fpu;          /* user tasks: FPU_STATE_SIZE bytes of fxsave area */
+	uint64_t tls_base;  /* user tasks: the thread pointer (arch_prctl, <machine/tls.h>) */
 
 	vm_map_t map; /* user tasks; NULL once freed (set NULL under sched_lock
 					  before the map is destroyed: while sched_lock is held,

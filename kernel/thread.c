@@ -1,9 +1,11 @@
 /*
- * The thread system calls: thread_create, thread_exit, thread_join, gettid (ABI in
+ * The thread system calls: thread_create, thread_exit, thread_join, gettid, arch_prctl (ABI in
  * include/uapi/thread.h; the life cycle is kernel/task.h's).
  */
+#include "kernel/sched.h"
 #include "kernel/syscall.h"
 #include "kernel/task.h"
+#include "kernel/usercopy.h"
 #include "mm/memlayout.h"
 #include "uapi/errno.h"
 #include "uapi/thread.h"
@@ -34,4 +36,22 @@ long sys_gettid(struct trapframe *tf)
 {
 	(void)tf;
 	return task_current()->pid;
+}
+
+long sys_arch_prctl(struct trapframe *tf)
+{
+	struct task *cur = task_current();
+	uint64_t addr = syscall_arg(tf, 1);
+
+	switch ((int)syscall_arg(tf, 0)) {
+	case ARCH_SET_FS:
+		if (addr >= USER_MAX)
+			return -EPERM;
+		sched_set_tls(cur, addr);
+		return 0;
+	case ARCH_GET_FS:
+		return copyout(&cur->tls_base, (void *)addr, sizeof(cur->tls_base));
+	default:
+		return -EINVAL;
+	}
 }

@@ -15,13 +15,21 @@
  *   memory  each PT_LOAD segment mapped at p_vaddr with its p_flags, bytes from p_filesz to
  *           p_memsz zeroed (.bss); page 0 unmapped
  *
- * _start calls main(argc, argv, envp) and passes its return value to exit().
+ * _start points the thread pointer at the first thread's record (__pthread_init: errno and
+ * pthread_self need it), calls main(argc, argv, envp) and passes its return value to exit().
  */
 	.text
 	.globl _start
 	.type _start, @function
 _start:
 	xorl	%ebp, %ebp
+	movq	%rdi, %r12                      /* argc, argv, envp across the call */
+	movq	%rsi, %r13
+	movq	%rdx, %r14
+	call	__pthread_init
+	movq	%r12, %rdi
+	movq	%r13, %rsi
+	movq	%r14, %rdx
 	call	main
 	movl	%eax, %edi
 	call	exit

@@ -1,42 +1,57 @@
-/* POSIX threads over SYS_thread_* and mutexes over SYS_futex (contract in user/include/pthread.h). */
+/*
+ * POSIX threads over SYS_thread_* and mutexes over SYS_futex (contract in user/include/pthread.h).
+ *
+ * Each thread's record is where its thread pointer points (arch_prctl(ARCH_SET_FS), the x86-64
+ * TLS ABI's layout: the record's first word is its own address, so %fs:0 reads it): crt0 points
+ * the first thread's at main_thread before main, and a new thread points its own at its record
+ * first thing. pthread_self is one load, and errno is a field of the record.
+ */
 #include <errno.h>
 #include <stdbool.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <thread.h>
 #include <unistd.h>
 
 struct __pthread {
+	struct __pthread *self; /* first: what %fs:0 reads */
+	int errno_value;
 	void *(*fn)(void *);
 	void *arg;
 	void *ret;
 	void *stack; /* NULL for the first thread */
-	int tid;
-	struct __pthread *next; /* the registry, under registry_lock */
+	int tid;     /* the first thread's: 0, its tid is getpid() */
 };
 
-/* The first thread's record (tid filled in on first use); every other one is registered. */
-static struct __pthread main_thread;
-static struct __pthread *registry;
-static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct __pthread main_thread = {.self = &main_thread};
 
 void __pthread_start(void);
 _Noreturn void __pthread_main(struct __pthread *self);
 
+/* Point the calling thread's thread pointer at its record (the raw call: errno needs it first). */
+static void set_self(struct __pthread *self)
+{
+	__sys_arch_prctl(ARCH_SET_FS, (unsigned long)self);
+}
+
+void __pthread_init(void)
+{
+	set_self(&main_thread);
+}
+
 pthread_t pthread_self(void)
 {
-	int tid = gettid();
+	struct __pthread *self;
 
-	pthread_mutex_lock(&registry_lock);
-	struct __pthread *p = registry;
-	while (p && __atomic_load_n(&p->tid, __ATOMIC_ACQUIRE) != tid)
-		p = p->next;
-	pthread_mutex_unlock(&registry_lock);
-	if (p)
-		return p;
-	main_thread.tid = getpid();
-	return &main_thread;
+	__asm__ volatile("movq %%fs:0, %0" : "=r"(self));
+	return self;
+}
+
+int *__errno_location(void)
+{
+	return &pthread_self()->errno_value;
 }
 
 int pthread_equal(pthread_t a, pthread_t b)
@@ -46,7 +61,8 @@ int pthread_equal(pthread_t a, pthread_t b)
 
 _Noreturn void __pthread_main(struct __pthread *self)
 {
-	/* pthread_create stores it too, maybe later than this thread asks pthread_self. */
+	set_self(self);
+	/* pthread_create stores it too, maybe later than this thread asks for it. */
 	__atomic_store_n(&self->tid, gettid(), __ATOMIC_RELEASE);
 	pthread_exit(self->fn(self->arg));
 }
@@ -58,24 +74,13 @@ _Noreturn void pthread_exit(void *ret)
 	thread_exit(0);
 }
 
-static void unregister(struct __pthread *p)
-{
-	pthread_mutex_lock(&registry_lock);
-	for (struct __pthread **pp = &registry; *pp; pp = &(*pp)->next) {
-		if (*pp == p) {
-			*pp = p->next;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&registry_lock);
-}
-
 int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
 {
 	(void)attr;
 	struct __pthread *p = calloc(1, sizeof(*p));
 	if (!p)
 		return ENOMEM;
+	p->self = p;
 	p->fn = fn;
 	p->arg = arg;
 	p->tid = -1;
@@ -85,13 +90,8 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(vo
 		free(p);
 		return ENOMEM;
 	}
-	pthread_mutex_lock(&registry_lock);
-	p->next = registry;
-	registry = p;
-	pthread_mutex_unlock(&registry_lock);
 	int tid = thread_create((void *)__pthread_start, p, (char *)p->stack + PTHREAD_STACK_SIZE);
 	if (tid < 0) {
-		unregister(p);
 		munmap(p->stack, PTHREAD_STACK_SIZE);
 		free(p);
 		return -tid;
@@ -103,14 +103,15 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(vo
 
 int pthread_join(pthread_t thread, void **ret)
 {
-	int r = thread_join(__atomic_load_n(&thread->tid, __ATOMIC_ACQUIRE), NULL);
+	int tid =
+		thread == &main_thread ? getpid() : __atomic_load_n(&thread->tid, __ATOMIC_ACQUIRE);
+	int r = thread_join(tid, NULL);
 
 	if (r < 0)
 		return -r;
 	if (ret)
 		*ret = thread->ret;
 	if (thread != &main_thread) {
-		unregister(thread);
 		munmap(thread->stack, PTHREAD_STACK_SIZE);
 		free(thread);
 	}

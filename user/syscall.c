@@ -2,8 +2,6 @@
 #include <errno.h>
 #include <sys/syscall.h>
 
-int errno;
-
 long __syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
 	register long r10 __asm__("r10") = a4;

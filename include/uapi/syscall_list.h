@@ -131,4 +131,7 @@ SYSCALL(44, gettid, RAW, pid_t, gettid, "", 0, ())
 SYSCALL(45, futex, RAW, long, futex, "Piiz", 4,
 	(uint32_t *, uaddr, int, op, uint32_t, val, uint64_t, timeout))
 /* -> 0 or woken count */
+
+/* kernel/thread.c: the thread pointer, include/uapi/thread.h */
+SYSCALL(46, arch_prctl, POSIX, int, arch_prctl, "ix", 2, (int, code, unsigned long, addr))
 // clang-format on

@@ -1,6 +1,6 @@
 /*
  * Threads and futexes: the user ABI of SYS_thread_create, SYS_thread_exit, SYS_thread_join,
- * SYS_gettid and SYS_futex (numbers in include/uapi/syscall_list.h; the model in kernel/task.h).
+ * SYS_gettid, SYS_arch_prctl and SYS_futex (numbers in include/uapi/syscall_list.h; the model in kernel/task.h).
  *
  * A task is a group of threads sharing one address space and one fd table. getpid returns the
  * task's id (the first thread's tid), gettid the calling thread's own id. exit ends every thread of
@@ -34,6 +34,15 @@
  *
  * gettid() -> the calling thread's id. Cannot fail.
  *
+ * arch_prctl(code, addr) -> 0 (Linux's x86-64 call, its codes and errors)
+ *   The calling thread's thread pointer, the base user code addresses through %fs (the x86-64
+ *   TLS ABI puts the thread's own record there; user/pthread.c does). A new task starts with 0; a
+ *   thread starts with its creator's (Linux's clone without CLONE_SETTLS). The kernel never uses
+ *   it: it is kept with the thread and loaded when the thread runs.
+ *   ARCH_SET_FS: it becomes addr. EPERM addr is not below USER_MAX (nothing changes).
+ *   ARCH_GET_FS: it is stored at addr, an unsigned long. EFAULT addr is not writable user memory.
+ *   EINVAL any other code (the low 32 bits count, an int as in Linux).
+ *
  * futex(uaddr, op, val, timeout) -> see below
  *   uaddr is a 32-bit word of the caller's memory; waiters are keyed by (address space, uaddr).
  *   FUTEX_WAIT: if *uaddr == val, sleep until a FUTEX_WAKE on uaddr wakes the caller, else fail
@@ -53,5 +62,8 @@
 
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
+
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
 
 #endif

@@ -18,6 +18,8 @@
  *   the next calls are the EBUSY probes above, then it is released (a fault in between would kill
  *   the child, as documented). cb_return: made freely (always -EINVAL from here). nanosleep: a
  *   req in user space is made a 1 us one (a random one could outlast the time limit).
+ *   arch_prctl(ARCH_SET_FS) of a user address sets the thread pointer the child already has
+ *   (errno lives where it points).
  *   munmap, mprotect and mmap(MAP_FIXED) whose range the kernel would accept and which would touch
  *   the program image, the stack and its guard, the trampoline, the scratch buffers or the garbage
  *   page are moved into the arena (or dropped). write to fds 1 and 2 of readable memory writes one
@@ -44,6 +46,7 @@
  * anew on every run; the pointers the generator aims at are taken relative to where they are, so a
  * replay makes the same calls on the same objects (boot with aslr=0 for the very same addresses).
  */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -520,6 +523,9 @@ static void constrain(struct call *c)
 	/* A thread running random code would die of it and take the child along: entry stays bad. */
 	if (c->nr == SYS_thread_create && c->a[0] >= PAGE && c->a[0] < USER_TOP)
 		c->a[0] = USER_TOP + (c->a[0] & PAGE);
+	/* The child's errno lives where its thread pointer points: moving it is ruled out here. */
+	if (c->nr == SYS_arch_prctl && (int)c->a[0] == ARCH_SET_FS && c->a[1] < USER_TOP)
+		c->a[1] = (uint64_t)pthread_self();
 	/* A wait nobody ends would outlast the time limit: at most a tick or two. */
 	if (c->nr == SYS_futex && (int)c->a[1] == FUTEX_WAIT)
 		c->a[3] = 1 + (c->a[3] & 1);

@@ -3,10 +3,11 @@
  * (include/uapi/thread.h). Functions return 0 or an error number (they do not set errno).
  *
  * Thread safety of the rest of the runtime: malloc, calloc, realloc and free take a mutex. errno
- * is one global shared by every thread (a thread's failing call may overwrite another's errno:
- * use the raw calls, which return the error, where it matters). printf and friends are
- * unbuffered: one call is one write of the formatted text, so lines of different threads do not
- * mix within a call. getopt-style global state, strtok and rand are not thread-safe.
+ * is each thread's own (a field of the thread's record, which its thread pointer names:
+ * user/pthread.c; a thread made with the raw thread_create shares its creator's). printf and
+ * friends are unbuffered: one call is one write of the formatted text, so lines of different
+ * threads do not mix within a call. getopt-style global state, strtok and rand are not
+ * thread-safe.
  */
 #ifndef _PTHREAD_H
 #define _PTHREAD_H

@@ -1,7 +1,7 @@
 /*
  * Kestrel's thread and futex system calls, raw (include/uapi/thread.h has the contract). Programs
  * normally use <pthread.h>, built on these. They return the kernel's result unchanged: >= 0, or a
- * negated errno (errno is not set).
+ * negated errno (errno is not set); arch_prctl is Linux's function: -1 with errno on failure.
  */
 #ifndef _THREAD_H
 #define _THREAD_H
@@ -19,5 +19,10 @@ _Noreturn void thread_exit(int value);
 int thread_join(int tid, int *value);
 /* FUTEX_WAIT (0 when woken) or FUTEX_WAKE (how many were woken). */
 long futex(uint32_t *uaddr, int op, uint32_t val, uint64_t timeout);
+/*
+ * ARCH_SET_FS / ARCH_GET_FS: the calling thread's thread pointer. The runtime keeps each thread's
+ * record there (user/pthread.c): a program that moves it loses errno and pthread_self.
+ */
+int arch_prctl(int code, unsigned long addr);
 
 #endif
