@@ -1138,31 +1138,6 @@ void vm_map_destroy(vm_map_t map)
 	kmem_cache_free(map_cache, map);
 }
 
-void vm_map_lock(vm_map_t map)
-{
-	rw_wlock(&map->lock);
-}
-void vm_map_unlock(vm_map_t map)
-{
-	rw_wunlock(&map->lock);
-}
-void vm_map_lock_read(vm_map_t map)
-{
-	rw_rlock(&map->lock);
-}
-void vm_map_unlock_read(vm_map_t map)
-{
-	rw_runlock(&map->lock);
-}
-bool vm_map_trylock(vm_map_t map)
-{
-	return rw_try_wlock(&map->lock);
-}
-bool vm_map_trylock_read(vm_map_t map)
-{
-	return rw_try_rlock(&map->lock);
-}
-
 void vm_map_get_stats(vm_map_t map, struct vm_map_stats *stats)
 {
 	*stats = (struct vm_map_stats){0};

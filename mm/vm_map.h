@@ -236,13 +236,35 @@ vm_map_t vm_map_create(pmap_t pmap, vm_offset_t min, vm_offset_t max);
  */
 void vm_map_destroy(vm_map_t map);
 
-/* The map's lock (FreeBSD names). The try variants return true if they took it, never wait. */
-void vm_map_lock(vm_map_t map);
-void vm_map_unlock(vm_map_t map);
-void vm_map_lock_read(vm_map_t map);
-void vm_map_unlock_read(vm_map_t map);
-bool vm_map_trylock(vm_map_t map);
-bool vm_map_trylock_read(vm_map_t map);
+/*
+ * The map's lock (FreeBSD names). The try variants return true if they took it, never wait.
+ * Inline: the lock-order checker records the caller's own site, and a fault or find_vma pays no
+ * extra call.
+ */
+static inline void vm_map_lock(vm_map_t map)
+{
+	rw_wlock(&map->lock);
+}
+static inline void vm_map_unlock(vm_map_t map)
+{
+	rw_wunlock(&map->lock);
+}
+static inline void vm_map_lock_read(vm_map_t map)
+{
+	rw_rlock(&map->lock);
+}
+static inline void vm_map_unlock_read(vm_map_t map)
+{
+	rw_runlock(&map->lock);
+}
+static inline bool vm_map_trylock(vm_map_t map)
+{
+	return rw_try_wlock(&map->lock);
+}
+static inline bool vm_map_trylock_read(vm_map_t map)
+{
+	return rw_try_rlock(&map->lock);
+}
 
 /*
  * Map length bytes of object from offset at an address chosen by find_space (VMFS_*), stored
