@@ -1,10 +1,10 @@
 /* The run queue, context switches, sleep and wakeup, the tick (contract in kernel/sched.h). */
 #include "kernel/sched.h"
 #include <machine/fpu.h>
-#include <machine/tls.h>
 #include <machine/frame.h>
 #include <machine/intr.h>
 #include <machine/percpu.h>
+#include <machine/tls.h>
 #include <machine/timer.h>
 #include "kernel/cpu.h"
 #include "kernel/ipi.h"
@@ -23,8 +23,8 @@ static cpuset_t idle_cpus;     /* CPUs in sched_idle about to halt, not kicked s
 
 /*
  * One per CPU, each on its own cache line. switch_prev is written under sched_lock by its CPU;
- * active_pmap, fpu_owner and tls_loaded only by their CPU with interrupts off; the counters by their CPU
- * (kicks: by the sender, under sched_lock).
+ * active_pmap, fpu_owner and tls_loaded only by their CPU with interrupts off; the counters by
+ * their CPU (kicks: by the sender, under sched_lock).
  */
 struct sched_cpu {
 	struct task *running;     /* under sched_lock: the task it runs (its idle task if none) */

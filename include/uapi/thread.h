@@ -1,6 +1,7 @@
 /*
  * Threads and futexes: the user ABI of SYS_thread_create, SYS_thread_exit, SYS_thread_join,
- * SYS_gettid, SYS_arch_prctl and SYS_futex (numbers in include/uapi/syscall_list.h; the model in kernel/task.h).
+ * SYS_gettid, SYS_arch_prctl and SYS_futex (numbers in include/uapi/syscall_list.h; the model in
+ * kernel/task.h).
  *
  * A task is a group of threads sharing one address space and one fd table. getpid returns the
  * task's id (the first thread's tid), gettid the calling thread's own id. exit ends every thread of

@@ -8,9 +8,9 @@
  * VM_MAP_PROTECT_SET_PROT and _SET_MAXPROT, and bad flags) on random sub-ranges, with NULL and
  * real objects, guards and stacks. After every operation the result, the returned address, every
  * entry, lookups of a few addresses and every object's reference count are compared with the
- * model, and vm_map_check runs after every operation. An anonymous entry that is clipped gets an object first (vm_map.h): the
- * model names such objects by a number of its own, which must stand for one object of the map's
- * for as long as the number is in use.
+ * model, and vm_map_check runs after every operation. An anonymous entry that is clipped gets an
+ * object first (vm_map.h): the model names such objects by a number of its own, which must stand
+ * for one object of the map's for as long as the number is in use.
  *
  * Seeded from VM_MAP_SEED if set, else from the clock; the seed is printed, and again on failure.
  */
@@ -546,7 +546,8 @@ static bool same_object(vm_map_entry_t e, const struct mentry *x)
 
 /*
  * vm_map_lookup_entry (which keeps a per-CPU hint, M10) against the model at a few addresses: one
- * inside an entry, which the next lookup repeats (the hint's case), and random ones. Read lock held.
+ * inside an entry, which the next lookup repeats (the hint's case), and random ones. Read lock
+ * held.
  */
 static bool lookups_as_model(struct world *w, char *why, size_t whylen)
 {

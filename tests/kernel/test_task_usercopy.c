@@ -1,7 +1,7 @@
 /*
- * copyin, copyout, copyout_u32s and copyinstr: ranges that are not entirely user memory fail with -EFAULT
- * before anything is touched, and inside a real address space (attached to kmain for the test)
- * demand-zero pages are faulted in, while unmapped, guard and read-only pages give -EFAULT.
+ * copyin, copyout, copyout_u32s and copyinstr: ranges that are not entirely user memory fail with
+ * -EFAULT before anything is touched, and inside a real address space (attached to kmain for the
+ * test) demand-zero pages are faulted in, while unmapped, guard and read-only pages give -EFAULT.
  */
 #include "arch/x86_64/usercopy.h"
 #include "kernel/exec.h"

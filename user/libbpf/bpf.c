@@ -327,7 +327,7 @@ int bpf_iter_create(int link_fd)
 	return sys_bpf(BPF_ITER_CREATE, a, sizeof(a));
 }
 
-/* BPF_PROG_TEST_RUN's attribute block: the union's test member (libbpf passes offsetofend of it). */
+/* BPF_PROG_TEST_RUN's attribute block: the union's test member (libbpf passes offsetofend). */
 typedef __typeof__(((union bpf_attr *)0)->test) test_run_attr_t;
 _Static_assert(offsetof(union bpf_attr, test) == 0, "the test member starts the union");
 
