@@ -10,26 +10,30 @@
  * (it is unlinked), so it need not be waited for.
  *
  * The invariant, which is all a user relies on:
- *   R1  a callback passed to call_rcu at time t runs at some time t' > t at which no read-side
- *       section is in progress anywhere (the reader count is zero at an instant after the callback
- *       was taken off the queue, which is after t);
+ *   R1  a callback passed to call_rcu at time t runs at some time t' > t by which every read-side
+ *       section that was in progress at t has ended (sections that started after t may still
+ *       run);
  *   R2  so any object unlinked before call_rcu (or before an rcu_read_active() that returned false)
  *       is no longer reachable through any pointer a reader holds when its callback runs.
  *
- * How, today: one kernel-wide reader count (atomic, sequentially consistent). A section is counted
- * on whichever CPU it runs, so a reader that is preempted or migrates is still counted; callbacks
- * wait in one FIFO queue and run when the count drops to zero (in rcu_read_unlock) or when an
- * updater polls (rcu_poll) and finds it zero. Readers must not sleep; a reader preempted at a
- * preemption point (kernel/preempt.h, in a long program run) stays counted, which is correct and
- * only delays the callbacks. Sections are short (a program run, which an instruction budget bounds).
+ * How: read-side sections count in one of two epochs (SRCU's scheme). A section takes the
+ * current epoch's index when it starts, counts itself in that epoch's reader count, and gives the
+ * index back to its unlock (rcu_read_lock returns it). Callbacks queue, and a grace period serves
+ * them in a batch: it flips the epoch (new sections count in the other one) and waits for the old
+ * epoch's count to reach zero, then does the same once more the other way, and runs the batch.
+ * The two flips are what make it exact: a section that read the epoch just before a flip and
+ * counted itself just after it sits in an epoch the first wait no longer looks at, and the second
+ * wait is for exactly that epoch. A waited-for count only falls (sections that start meanwhile
+ * count in the other epoch), so a grace period ends once the sections that were in progress have
+ * ended, however readers on several CPUs overlap: no reader holds callbacks back without bound,
+ * which one count that must reach zero could (two CPUs whose sections always overlap kept it
+ * from ever doing so). Whoever brings a waited-for count to zero, or an updater's rcu_poll, moves
+ * the grace period on. Sections are counted on whichever CPU they run, so one that is preempted
+ * (at a preemption point, kernel/preempt.h, in a long program run) or migrates stays counted.
+ * Readers must not sleep.
  *
- * SMP, later: the single count becomes a per-CPU count (read-side sections run with migration
- * disabled), and "zero at an instant" becomes "every CPU has passed through a quiescent state (its
- * count at zero, or a context switch) since the batch was taken off the queue", tracked by a
- * grace-period sequence number and a per-CPU "last seen" copy of it. R1 and R2 stay as written; the
- * change also removes today's weakness that readers overlapping without pause on several CPUs
- * could delay callbacks without bound (correctness never depends on callbacks running soon, only
- * memory does).
+ * SMP, later: the two counts per CPU (SRCU's per-CPU lock and unlock counters, summed by the
+ * grace period), so that sections on several CPUs write no common line.
  *
  * Contexts: every function here may be called with interrupts off and never sleeps.
  */
@@ -46,28 +50,35 @@ struct rcu_head {
 };
 
 /*
- * The section count and the queue's length, for the inline fast paths below only (kernel/rcu.c owns
- * them): a program run enters and leaves a section, so the common case costs two atomics and no
- * call.
+ * The epoch and the two counts, and the number of callbacks not yet run, for the inline fast paths
+ * below only (kernel/rcu.c owns them): a section costs two atomics and no call.
  */
-extern int rcu_readers;
+extern unsigned rcu_epoch; /* 0 or 1: the epoch sections starting now count in */
+extern int rcu_readers[2];
 extern size_t rcu_queued;
-/* Slow paths of rcu_read_unlock: run what is queued / report an unbalanced unlock. */
+/* Slow path of rcu_read_unlock: move a grace period on / report an unbalanced unlock. */
 void rcu_unlock_slow(int old);
 
-/* Enter a read-side section. Sections nest. The caller must not sleep until the matching unlock. */
-static inline void rcu_read_lock(void)
+/*
+ * Enter a read-side section; returns the token its rcu_read_unlock takes (the epoch it counts in).
+ * Sections nest, each with its own token. The caller must not sleep until the matching unlock.
+ */
+static inline __attribute__((warn_unused_result)) int rcu_read_lock(void)
 {
-	__atomic_fetch_add(&rcu_readers, 1, __ATOMIC_SEQ_CST);
+	int e = (int)__atomic_load_n(&rcu_epoch, __ATOMIC_SEQ_CST);
+
+	__atomic_fetch_add(&rcu_readers[e], 1, __ATOMIC_SEQ_CST);
+	return e;
 }
 
 /*
- * Leave a read-side section. When it was the last one in progress, runs the callbacks that are due
- * (see rcu_poll), so the caller must hold no spinlock a callback may take (BPF map locks, kmem's).
+ * Leave the read-side section rcu_read_lock returned token for. When it was the last one in a
+ * grace period's epoch, moves the grace period on, which may run callbacks (see rcu_poll), so the
+ * caller must hold no spinlock a callback may take (BPF map locks, kmem's).
  */
-static inline void rcu_read_unlock(void)
+static inline void rcu_read_unlock(int token)
 {
-	int old = __atomic_fetch_sub(&rcu_readers, 1, __ATOMIC_SEQ_CST);
+	int old = __atomic_fetch_sub(&rcu_readers[token & 1], 1, __ATOMIC_SEQ_CST);
 
 	if (__builtin_expect(old <= 0, 0) ||
 	    (old == 1 && __atomic_load_n(&rcu_queued, __ATOMIC_SEQ_CST) != 0))
@@ -90,9 +101,11 @@ bool rcu_read_active(void);
 void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head));
 
 /*
- * Run every queued callback if no read-side section is in progress; otherwise do nothing (the
- * last section to end runs them). The caller holds no spinlock a callback may take. Cheap when
- * nothing is queued.
+ * Move the grace period on as far as it can go now: start one for the queued callbacks, flip past
+ * every epoch whose count is zero, and run the batch whose grace period has ended (and the ones
+ * its callbacks queue, while no section is in progress). Does nothing that must wait: a count not
+ * yet zero is left to its last section's unlock. The caller holds no spinlock a callback may take.
+ * Cheap when nothing is queued.
  */
 void rcu_poll(void);
 

@@ -442,16 +442,16 @@ long bpf_map_for_each_elem(struct bpf_map *map, bpf_func_t callback_fn, void *ca
 	if (flags)
 		return -EINVAL;
 	if (map->ops->for_each) {
-		rcu_read_lock();
+		int rcu = rcu_read_lock();
 		n = map->ops->for_each(map, callback_fn, callback_ctx,
 				       (size_t)(map->percpu ? cpu_this_id() : 0) *
 					       map->value_stride);
-		rcu_read_unlock();
+		rcu_read_unlock(rcu);
 		return n;
 	}
 	/* A map whose elements cannot be deleted (arrays) never moves or frees a slot: no lock. */
 	bool lock = map->ops->delete != NULL;
-	rcu_read_lock();
+	int rcu = rcu_read_lock();
 	bpf_map_iter_start(map, &it);
 	for (;;) {
 		if (lock)
@@ -467,7 +467,7 @@ long bpf_map_for_each_elem(struct bpf_map *map, bpf_func_t callback_fn, void *ca
 				(uint64_t)(uintptr_t)callback_ctx, 0))
 			break;
 	}
-	rcu_read_unlock();
+	rcu_read_unlock(rcu);
 	return n;
 }
 

@@ -437,9 +437,9 @@ uint64_t bpf_prog_run_rcu(const struct bpf_prog *prog, void *ctx)
 
 uint64_t bpf_prog_run(const struct bpf_prog *prog, void *ctx)
 {
-	rcu_read_lock();
+	int rcu = rcu_read_lock();
 	uint64_t r0 = bpf_prog_run_rcu(prog, ctx);
-	rcu_read_unlock();
+	rcu_read_unlock(rcu);
 	return r0;
 }
 

@@ -139,13 +139,13 @@ static __attribute__((noinline)) void run_all(struct tp_array *a, const uint64_t
  */
 void trace_point_run(enum trace_point tp, const uint64_t *args)
 {
-	rcu_read_lock();
+	int rcu = rcu_read_lock();
 	struct tp_array *a = __atomic_load_n(&tp_progs[tp], __ATOMIC_ACQUIRE);
 	if (a && a->len == 1)
 		run_slot(&a->slot[0], args);
 	else if (a)
 		run_all(a, args);
-	rcu_read_unlock();
+	rcu_read_unlock(rcu);
 }
 
 const char *bpf_raw_tp_check(void)

@@ -58,7 +58,8 @@ struct dm {
 	uint32_t count, stride, slots, user_size;
 	bool array, lru, percpu;
 	uint64_t clock;
-	bool reading; /* inside rcu_read_lock */
+	bool reading;    /* inside rcu_read_lock */
+	int reading_rcu; /* its token */
 	struct dm_held held[DM_HELD];
 	unsigned nheld;
 };
@@ -247,8 +248,7 @@ static const char *dm_step(struct dm *d)
 		unsigned cpu = percpu_call
 				       ? (unsigned)test_rng_below(d->rng, HOST_POSSIBLE_CPUS + 1)
 				       : host_cpu_id;
-		if (!d->reading)
-			rcu_read_lock();
+		int rcu = d->reading ? 0 : rcu_read_lock();
 		uint8_t *p = dm_prog_lookup(d, i, cpu, percpu_call);
 		const char *why = NULL;
 		bool hit = present && cpu < HOST_POSSIBLE_CPUS;
@@ -265,7 +265,7 @@ static const char *dm_step(struct dm *d)
 			}
 		}
 		if (!d->reading)
-			rcu_read_unlock();
+			rcu_read_unlock(rcu);
 		if (why)
 			return why;
 	} else if (r < 78) { /* lookup-and-delete */
@@ -320,23 +320,22 @@ static const char *dm_step(struct dm *d)
 		struct dm_walk w = {.d = d, .stop_after = ~0u};
 		if (test_rng_below(d->rng, 4) == 0 && expect)
 			w.stop_after = 1 + (uint32_t)test_rng_below(d->rng, expect);
-		if (!d->reading)
-			rcu_read_lock();
+		int rcu = d->reading ? 0 : rcu_read_lock();
 		long n = bpf_map_for_each_elem(d->m, dm_walk_cb, &w, 0);
 		if (!d->reading)
-			rcu_read_unlock();
+			rcu_read_unlock(rcu);
 		if (w.why)
 			return w.why;
 		if (n != w.n || n != (long)(expect < w.stop_after ? expect : w.stop_after))
 			return "for_each visited the wrong number of elements";
 	} else { /* open or close a read-side section */
 		if (!d->reading) {
-			rcu_read_lock();
+			d->reading_rcu = rcu_read_lock();
 			d->reading = true;
 		} else {
 			d->reading = false;
 			d->nheld = 0;
-			rcu_read_unlock();
+			rcu_read_unlock(d->reading_rcu);
 		}
 	}
 	for (unsigned h = 0; h < d->nheld; h++)
@@ -382,7 +381,7 @@ static const char *dm_run(const struct dm_case *c, struct test_rng *rng, int ops
 		why = dm_step(&d);
 	}
 	if (d.reading)
-		rcu_read_unlock();
+		rcu_read_unlock(d.reading_rcu);
 	host_cpu_id = 0;
 	if (!why)
 		why = bpf_map_check(d.m);

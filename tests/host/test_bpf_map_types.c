@@ -421,9 +421,9 @@ KTEST(bpf_maptypes, mmap_pages_are_the_values)
 	k = 999;
 	ASSERT_EQ(lookup(m, &k, o), 0);
 	EXPECT_EQ(o[0], 0x5a5a5a5a);
-	rcu_read_lock();
+	int rcu = rcu_read_lock();
 	EXPECT_TRUE(bpf_map_lookup_elem(m, &k) == area + 999 * 16);
-	rcu_read_unlock();
+	rcu_read_unlock(rcu);
 	for (size_t i = 1000 * 16; i < 4 * PAGE_SIZE; i++)
 		if (area[i]) {
 			KT_FAIL("byte %zu past the values is %#x", i, area[i]);
@@ -494,7 +494,7 @@ KTEST(bpf_maptypes, percpu_layout)
 		EXPECT_EQ(memcmp(in, out, sizeof(in)),
 			  0); /* padding included: Linux copies whole slots */
 
-		rcu_read_lock();
+		int rcu = rcu_read_lock();
 		host_cpu_id = 2;
 		uint8_t *p2 = bpf_map_lookup_elem(m, &k);
 		ASSERT_NONNULL(p2);
@@ -509,7 +509,7 @@ KTEST(bpf_maptypes, percpu_layout)
 		memset(nv, 0xee, sizeof(nv));
 		EXPECT_EQ(bpf_map_update_elem(m, &k, nv, BPF_EXIST), 0);
 		host_cpu_id = 0;
-		rcu_read_unlock();
+		rcu_read_unlock(rcu);
 		ASSERT_EQ(lookup(m, &k, out), 0);
 		memcpy(in + 2 * STRIDE, nv, VS);
 		EXPECT_EQ(memcmp(in, out, sizeof(in)), 0);
@@ -552,10 +552,10 @@ KTEST(bpf_maptypes, percpu_insert_by_a_program_zeroes_other_cpus)
 	ASSERT_NONNULL(h);
 	uint32_t k = 1, v = 2;
 	ASSERT_EQ(update(h, &k, &v, BPF_ANY), 0);
-	rcu_read_lock();
+	int rcu = rcu_read_lock();
 	EXPECT_NULL(bpf_map_lookup_percpu_elem(h, &k, 0)); /* not a per-CPU map */
 	EXPECT_NONNULL(bpf_map_lookup_elem(h, &k));
-	rcu_read_unlock();
+	rcu_read_unlock(rcu);
 	bpf_map_put(h);
 }
 
@@ -589,9 +589,9 @@ KTEST(bpf_maptypes, lru_evicts_the_least_recently_used)
 		for (int i = 0; i < 4; i++)
 			ASSERT_EQ(update(m, &keys[i], v, BPF_NOEXIST), 0);
 		/* Use order now 1 2 3 4 (oldest first). Uses: a program's lookup of 1, an update of 2. */
-		rcu_read_lock();
+		int rcu = rcu_read_lock();
 		EXPECT_NONNULL(bpf_map_lookup_elem(m, &keys[0]));
-		rcu_read_unlock();
+		rcu_read_unlock(rcu);
 		ASSERT_EQ(update(m, &keys[1], v, BPF_EXIST), 0);
 		/* Not uses: user-space lookups, get_next_key, iteration. */
 		uint32_t n, cur, walked = 0;
@@ -605,9 +605,9 @@ KTEST(bpf_maptypes, lru_evicts_the_least_recently_used)
 			walked++;
 		EXPECT_EQ(walked, 8);
 		uint32_t seen[8] = {0};
-		rcu_read_lock();
+		rcu = rcu_read_lock();
 		EXPECT_EQ(bpf_map_for_each_elem(m, key_cb, seen, 0), 4);
-		rcu_read_unlock();
+		rcu_read_unlock(rcu);
 		/* Order: 3 4 1 2. Failed inserts evict nothing. */
 		EXPECT_EQ(update(m, &keys[0], v, BPF_NOEXIST), -EEXIST);
 		EXPECT_EQ(update(m, &keys[4], v, BPF_EXIST), -ENOENT);
@@ -620,9 +620,9 @@ KTEST(bpf_maptypes, lru_evicts_the_least_recently_used)
 		EXPECT_EQ(present_mask(m, keys, 8), 0x33);
 		/* lookup_percpu_elem is a use too: 1 becomes the newest, so 2 goes next. */
 		if (types[t] == BPF_MAP_TYPE_LRU_PERCPU_HASH) {
-			rcu_read_lock();
+			rcu = rcu_read_lock();
 			EXPECT_NONNULL(bpf_map_lookup_percpu_elem(m, &keys[0], 1));
-			rcu_read_unlock();
+			rcu_read_unlock(rcu);
 			ASSERT_EQ(update(m, &keys[6], v, BPF_ANY), 0);
 			EXPECT_EQ(present_mask(m, keys, 8), 0x71);
 		} else {
@@ -709,7 +709,7 @@ KTEST(bpf_maptypes, prealloc_inserts_without_free_memory)
 	uint32_t a = 200, b = 201;
 	EXPECT_EQ(update(h, &a, v, BPF_NOEXIST), 0);
 	EXPECT_EQ(update(h, &b, v, BPF_NOEXIST), 0);
-	rcu_read_lock();
+	int rcu = rcu_read_lock();
 	EXPECT_EQ(bpf_map_delete_elem(h, &a), 0);
 	EXPECT_EQ(bpf_map_update_elem(h, &k, v, BPF_NOEXIST), -ENOMEM);
 	/* The LRU map's insert fails before evicting anything. */
@@ -719,7 +719,7 @@ KTEST(bpf_maptypes, prealloc_inserts_without_free_memory)
 	EXPECT_EQ(lookup(l, &l9, v), 0);
 	CHECK_MAP(h);
 	CHECK_MAP(l);
-	rcu_read_unlock();
+	rcu_read_unlock(rcu);
 	/* The grace period is over: the deleted element is free again. */
 	EXPECT_EQ(update(h, &k, v, BPF_NOEXIST), 0);
 	free_hoard(hoard);
@@ -754,7 +754,7 @@ KTEST(bpf_maptypes, value_pointer_survives_delete_until_the_section_ends)
 		for (uint32_t k = 0; k < 4; k++)
 			ASSERT_EQ(update(m, &k, v, BPF_NOEXIST), 0);
 
-		rcu_read_lock();
+		int rcu = rcu_read_lock();
 		uint32_t k1 = 1, k3 = 3, k0 = 0;
 		uint8_t *p1 = bpf_map_lookup_elem(m, &k1), *p3 = bpf_map_lookup_elem(m, &k3);
 		ASSERT_NONNULL(p1);
@@ -794,7 +794,7 @@ KTEST(bpf_maptypes, value_pointer_survives_delete_until_the_section_ends)
 			EXPECT_EQ(p0[i], 0xc0);
 		}
 		CHECK_MAP(m);
-		rcu_read_unlock();
+		rcu_read_unlock(rcu);
 		EXPECT_EQ(rcu_pending(), 0);
 		CHECK_MAP(m);
 		bpf_map_put(m);
@@ -808,12 +808,12 @@ KTEST(bpf_maptypes, update_with_its_own_value)
 		struct bpf_map *m = fe_map(all_types[t]);
 		ASSERT_NONNULL(m);
 		uint32_t k = 4;
-		rcu_read_lock();
+		int rcu = rcu_read_lock();
 		uint64_t *p = bpf_map_lookup_elem(m, &k);
 		ASSERT_NONNULL(p);
 		EXPECT_EQ(bpf_map_update_elem(m, &k, p, BPF_EXIST), 0);
 		EXPECT_EQ(*p, 40);
-		rcu_read_unlock();
+		rcu_read_unlock(rcu);
 		CHECK_MAP(m);
 		bpf_map_put(m);
 	}
@@ -828,14 +828,14 @@ KTEST(bpf_maptypes, waiting_elements_keep_the_map_alive)
 	uint64_t v = 42;
 	ASSERT_EQ(update(m, &k, &v, BPF_ANY), 0);
 
-	rcu_read_lock();
+	int rcu = rcu_read_lock();
 	uint64_t *p = bpf_map_lookup_elem(m, &k);
 	ASSERT_NONNULL(p);
 	EXPECT_EQ(bpf_map_delete_elem(m, &k), 0);
 	bpf_map_put(m); /* the last reference but the waiting element's */
 	EXPECT_EQ(bpf_maps_live(), live + 1);
 	EXPECT_EQ(*p, 42);
-	rcu_read_unlock();
+	rcu_read_unlock(rcu);
 	EXPECT_EQ(bpf_maps_live(), live);
 }
 
@@ -934,9 +934,9 @@ static struct bpf_map *fe_map(uint32_t type)
 
 static long fe_run(struct bpf_map *m, struct fe_ctx *c)
 {
-	rcu_read_lock();
+	int rcu = rcu_read_lock();
 	long n = bpf_map_for_each_elem(m, fe_cb, c, 0);
-	rcu_read_unlock();
+	rcu_read_unlock(rcu);
 	return n;
 }
 
@@ -1035,9 +1035,9 @@ KTEST(bpf_maptypes, for_each_keys)
 		struct bpf_map *m = fe_map(all_types[t]);
 		ASSERT_NONNULL(m);
 		uint32_t seen[8] = {0};
-		rcu_read_lock();
+		int rcu = rcu_read_lock();
 		EXPECT_EQ(bpf_map_for_each_elem(m, key_cb, seen, 0), 8);
-		rcu_read_unlock();
+		rcu_read_unlock(rcu);
 		for (int i = 0; i < 8; i++)
 			EXPECT_EQ(seen[i], 1);
 		bpf_map_put(m);

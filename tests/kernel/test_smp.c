@@ -200,11 +200,11 @@ KTEST(smp, percpu_map_has_a_slot_per_cpu)
 	EXPECT_EQ(bpf_num_possible_cpus(), n);
 	EXPECT_EQ(m->value_slots, n);
 	/* In-place lookups are a program's, inside a read-side section. */
-	rcu_read_lock();
+	int rcu = rcu_read_lock();
 	for (unsigned cpu = 0; cpu < n; cpu++)
 		EXPECT_TRUE(bpf_map_lookup_percpu_elem(m, &key, cpu) != NULL);
 	EXPECT_TRUE(bpf_map_lookup_percpu_elem(m, &key, n) == NULL);
-	rcu_read_unlock();
+	rcu_read_unlock(rcu);
 	bpf_map_put(m);
 }
 
