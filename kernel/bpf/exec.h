@@ -45,6 +45,18 @@
 /* A helper or kfunc as the executors call it. */
 typedef uint64_t (*bpf_func_t)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
 
+/*
+ * A JIT-compiled program's entry as a caller with nothing but the context calls it: a program reads
+ * r1 alone at entry (the verifier refuses a read of r2-r5 before a write, "R2 !read_ok"), and the
+ * JIT maps r1-r5 onto the argument registers without copying them, so the others need no values.
+ * Not for subprograms or callbacks, whose arguments are real.
+ */
+typedef uint64_t (*bpf_ctx_func_t)(uint64_t ctx);
+static inline bpf_ctx_func_t bpf_ctx_entry(bpf_func_t entry)
+{
+	return (bpf_ctx_func_t)(void (*)(void))entry;
+}
+
 struct bpf_exec_prog {
 	const struct bpf_insn *insns; /* xlated, len instructions */
 	uint32_t len;

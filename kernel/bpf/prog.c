@@ -422,9 +422,9 @@ static __attribute__((noinline)) uint64_t run_interpreted(const struct bpf_prog 
 	return bpf_interp_run(prog->interp, 0, args);
 }
 
-bpf_func_t bpf_prog_jited_entry(const struct bpf_prog *prog)
+bpf_ctx_func_t bpf_prog_jited_entry(const struct bpf_prog *prog)
 {
-	return prog->entry;
+	return prog->entry ? bpf_ctx_entry(prog->entry) : NULL;
 }
 
 /* A JIT'd program is a tail call: no frame of its own. */
@@ -432,7 +432,7 @@ uint64_t bpf_prog_run_rcu(const struct bpf_prog *prog, void *ctx)
 {
 	if (__builtin_expect(!prog->entry, 0))
 		return run_interpreted(prog, ctx);
-	return prog->entry((uint64_t)(uintptr_t)ctx, 0, 0, 0, 0);
+	return bpf_ctx_entry(prog->entry)((uint64_t)(uintptr_t)ctx);
 }
 
 uint64_t bpf_prog_run(const struct bpf_prog *prog, void *ctx)

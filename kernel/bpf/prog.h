@@ -94,11 +94,11 @@ uint64_t bpf_prog_run(const struct bpf_prog *prog, void *ctx);
 uint64_t bpf_prog_run_rcu(const struct bpf_prog *prog, void *ctx);
 
 /*
- * The JIT's code of prog, which bpf_prog_run_rcu would call with (ctx, 0, 0, 0, 0), or NULL if
- * prog is interpreted. Fixed at load; valid while prog is. For callers that run one program very
+ * The JIT's code of prog, which bpf_prog_run_rcu would call with the context alone
+ * (kernel/bpf/exec.h's bpf_ctx_func_t), or NULL if prog is interpreted. Fixed at load; valid while prog is. For callers that run one program very
  * often (a tracepoint) and would rather call it straight.
  */
-bpf_func_t bpf_prog_jited_entry(const struct bpf_prog *prog);
+bpf_ctx_func_t bpf_prog_jited_entry(const struct bpf_prog *prog);
 
 /* Add runs and nanoseconds to the program's statistics (bpf_prog_info run_cnt, run_time_ns). */
 void bpf_prog_account(struct bpf_prog *prog, uint64_t runs, uint64_t ns);

@@ -14,7 +14,7 @@
  */
 struct tp_slot {
 	struct bpf_prog *prog;
-	bpf_func_t entry;
+	bpf_ctx_func_t entry;
 };
 
 struct tp_array {
@@ -120,7 +120,7 @@ static inline void run_slot(const struct tp_slot *s, const uint64_t *args)
 	if (!prog)
 		return;
 	if (s->entry) /* args are read-only to the program (the verifier) */
-		s->entry((uint64_t)(uintptr_t)args, 0, 0, 0, 0);
+		s->entry((uint64_t)(uintptr_t)args);
 	else
 		bpf_prog_run_rcu(prog, (void *)(uintptr_t)args);
 }
