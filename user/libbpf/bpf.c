@@ -344,22 +344,25 @@ int bpf_prog_test_run_opts(int prog_fd, struct bpf_test_run_opts *opts)
 		memcpy(&older, opts, opts->sz);
 		in = &older;
 	}
-	/* Every field named: the compiler writes the block with a few stores, no memset call. */
-	test_run_attr_t a = {
-		.prog_fd = (__u32)prog_fd,
-		.data_size_in = in->data_size_in,
-		.data_size_out = in->data_size_out,
-		.data_in = (__u64)(uintptr_t)in->data_in,
-		.data_out = (__u64)(uintptr_t)in->data_out,
-		.repeat = (__u32)in->repeat,
-		.ctx_size_in = in->ctx_size_in,
-		.ctx_size_out = in->ctx_size_out,
-		.ctx_in = (__u64)(uintptr_t)in->ctx_in,
-		.ctx_out = (__u64)(uintptr_t)in->ctx_out,
-		.flags = in->flags,
-		.cpu = in->cpu,
-		.batch_size = in->batch_size,
-	};
+	/*
+	 * Zeroed first (padding included: the kernel refuses nonzero bytes past batch_size), then
+	 * each field: the compiler writes the block with a few stores, no memset call.
+	 */
+	test_run_attr_t a;
+	__builtin_memset(&a, 0, sizeof(a));
+	a.prog_fd = (__u32)prog_fd;
+	a.data_size_in = in->data_size_in;
+	a.data_size_out = in->data_size_out;
+	a.data_in = (__u64)(uintptr_t)in->data_in;
+	a.data_out = (__u64)(uintptr_t)in->data_out;
+	a.repeat = (__u32)in->repeat;
+	a.ctx_size_in = in->ctx_size_in;
+	a.ctx_size_out = in->ctx_size_out;
+	a.ctx_in = (__u64)(uintptr_t)in->ctx_in;
+	a.ctx_out = (__u64)(uintptr_t)in->ctx_out;
+	a.flags = in->flags;
+	a.cpu = in->cpu;
+	a.batch_size = in->batch_size;
 	int r = sys_bpf(BPF_PROG_TEST_RUN, &a, sizeof(a));
 	if (OPTS_HAS(opts, retval))
 		opts->retval = a.retval;
