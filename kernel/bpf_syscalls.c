@@ -125,28 +125,6 @@ static int target_get(int pid, struct task **out)
 	return r ? r : task_map_get(pid, out);
 }
 
-/*
- * Whether a 2 MiB page is mapped inside e. Looks at one resident page per 2 MiB slot at most, so
- * a huge, sparsely touched entry costs what is resident. Map lock held.
- */
-static bool entry_has_superpage(vm_map_t map, vm_map_entry_t e)
-{
-	vm_offset_t first_slot = (e->start + SUPERPAGE_MASK) & ~SUPERPAGE_MASK,
-		    slots_end = e->end & ~SUPERPAGE_MASK;
-	struct vm_map_pages it;
-
-	/* Only the aligned 2 MiB slots wholly inside e can hold one: the walk covers just them. */
-	if (first_slot < e->start || first_slot >= slots_end)
-		return false;
-	vm_map_pages_init(&it, map, e, first_slot, slots_end);
-	while (vm_map_pages_next(&it)) {
-		if (it.size == SUPERPAGE_SIZE)
-			return true;
-		vm_map_pages_skip(&it, (it.va & ~SUPERPAGE_MASK) + SUPERPAGE_SIZE);
-	}
-	return false;
-}
-
 /* The bpf_vma record of entry e. Map lock held. */
 static void vma_record(vm_map_t map, vm_map_entry_t e, struct bpf_vma *v)
 {
@@ -155,7 +133,7 @@ static void vma_record(vm_map_t map, vm_map_entry_t e, struct bpf_vma *v)
 	v->vm_flags = e->protection | (uint64_t)e->max_protection << 4 |
 		      (e->eflags & MAP_ENTRY_GUARD ? VM_GUARD : 0) |
 		      (e->eflags & MAP_ENTRY_STACK ? VM_STACK : 0) |
-		      (entry_has_superpage(map, e) ? VM_SUPERPAGE : 0);
+		      (vm_map_entry_has_superpage(map, e) ? VM_SUPERPAGE : 0);
 	v->vm_pgoff = e->offset >> PAGE_SHIFT;
 }
 

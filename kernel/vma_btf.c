@@ -14,37 +14,6 @@ _Static_assert(VM_MAYREAD == VM_PROT_READ << 4 && VM_MAYWRITE == VM_PROT_WRITE <
 		       VM_MAYEXEC == VM_PROT_EXECUTE << 4,
 	       "and the VM_MAY* bits are max_protection's, shifted");
 
-/* Whether e holds an aligned 2 MiB slot at all (has_superpage's first look, without a walk). */
-static bool has_superpage_slot(const struct vm_map_entry *e)
-{
-	vm_offset_t first_slot = (e->start + SUPERPAGE_MASK) & ~SUPERPAGE_MASK;
-
-	return first_slot >= e->start && first_slot < (e->end & ~SUPERPAGE_MASK);
-}
-
-/*
- * Whether a 2 MiB page is mapped inside e (VM_SUPERPAGE). Only the aligned 2 MiB slots wholly
- * inside e can hold one; the walk looks at one resident page per slot at most, so a huge,
- * sparsely touched entry costs what is resident.
- */
-static bool has_superpage(vm_map_t map, const struct vm_map_entry *e)
-{
-	vm_offset_t first_slot = (e->start + SUPERPAGE_MASK) & ~SUPERPAGE_MASK;
-	vm_offset_t slots_end = e->end & ~SUPERPAGE_MASK;
-	struct vm_map_pages it;
-
-	if (!has_superpage_slot(e))
-		return false;
-	/* The walk only reads the entry: the cast drops no promise the map lock does not keep. */
-	vm_map_pages_init(&it, map, (vm_map_entry_t)(uintptr_t)e, first_slot, slots_end);
-	while (vm_map_pages_next(&it)) {
-		if (it.size == SUPERPAGE_SIZE)
-			return true;
-		vm_map_pages_skip(&it, (it.va & ~SUPERPAGE_MASK) + SUPERPAGE_SIZE);
-	}
-	return false;
-}
-
 /* Whether e is what exec mapped from the program file (the map listing's VM_ENT_IMAGE). */
 static bool is_image(const struct vm_map_entry *e)
 {
@@ -71,7 +40,7 @@ static __attribute__((noinline)) void fill_rare(struct vm_area_struct *v,
 {
 	uint64_t pgoff;
 
-	if (has_superpage(c->map, e))
+	if (vm_map_entry_has_superpage(c->map, e))
 		v->vm_flags |= VM_SUPERPAGE;
 	if (c->img && is_image(e) && image_btf_segment(c->img, e->start, e->end, &pgoff)) {
 		v->vm_file = image_btf_file(c->img);
@@ -97,7 +66,7 @@ void vma_btf_fill_ctx(struct vma_btf *out, const struct vma_btf_ctx *c,
 		      (e->eflags & MAP_ENTRY_STACK ? VM_STACK : 0);
 	v->vm_file = NULL;
 	v->vm_pgoff = e->offset >> PAGE_SHIFT;
-	if (has_superpage_slot(e) || (c->img && is_image(e)))
+	if (vm_map_entry_superpage_slot(e) || (c->img && is_image(e)))
 		fill_rare(v, c, e);
 }
 

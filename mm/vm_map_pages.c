@@ -74,6 +74,21 @@ static uint8_t mincore_byte(const struct vm_map_pages *it)
 	return b;
 }
 
+bool vm_map_entry_superpage_walk(vm_map_t map, const struct vm_map_entry *e)
+{
+	struct vm_map_pages it;
+
+	/* The walk only reads the entry: the cast drops no promise the map lock does not keep. */
+	vm_map_pages_init(&it, map, (vm_map_entry_t)(uintptr_t)e,
+			  (e->start + SUPERPAGE_MASK) & ~SUPERPAGE_MASK, e->end & ~SUPERPAGE_MASK);
+	while (vm_map_pages_next(&it)) {
+		if (it.size == SUPERPAGE_SIZE)
+			return true;
+		vm_map_pages_skip(&it, (it.va & ~SUPERPAGE_MASK) + SUPERPAGE_SIZE);
+	}
+	return false;
+}
+
 int vm_map_mincore(vm_map_t map, vm_offset_t start, vm_offset_t end, uint8_t *vec)
 {
 	if (((start | end) & PAGE_MASK) || start >= end)

@@ -56,6 +56,31 @@ bool vm_map_pages_next(struct vm_map_pages *it);
 void vm_map_pages_skip(struct vm_map_pages *it, vm_offset_t va);
 
 /*
+ * Whether e holds an aligned 2 MiB slot at all: the only places a 2 MiB page can be mapped (a
+ * look at the entry's bounds, no walk; no lock needed for a stable entry).
+ */
+static inline bool vm_map_entry_superpage_slot(const struct vm_map_entry *e)
+{
+	vm_offset_t first_slot = (e->start + SUPERPAGE_MASK) & ~SUPERPAGE_MASK;
+
+	return first_slot >= e->start && first_slot < (e->end & ~SUPERPAGE_MASK);
+}
+
+/* vm_map_entry_has_superpage's walk, for an entry with a slot. */
+bool vm_map_entry_superpage_walk(vm_map_t map, const struct vm_map_entry *e);
+
+/*
+ * Whether a 2 MiB page is mapped inside e (a VMA's VM_SUPERPAGE). Walks the aligned 2 MiB slots
+ * wholly inside e and looks at one resident page per slot at most, so a huge, sparsely touched
+ * entry costs what is resident, and an entry without a slot a look at its bounds. Map lock held
+ * (read is enough).
+ */
+static inline bool vm_map_entry_has_superpage(vm_map_t map, const struct vm_map_entry *e)
+{
+	return vm_map_entry_superpage_slot(e) && vm_map_entry_superpage_walk(map, e);
+}
+
+/*
  * mincore's bytes for [start, end) (page aligned, start < end): one per page into vec (end - start
  * pages' worth), as FreeBSD's pmap_mincore and kern_mincore make them. A page resident in its
  * entry's object is MINCORE_INCORE; if the pmap maps it, also MINCORE_PSIND(1) when by a 2 MiB
