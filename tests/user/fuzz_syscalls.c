@@ -24,10 +24,11 @@
  *   the program image, the stack and its guard, the trampoline, the scratch buffers or the garbage
  *   page are moved into the arena (or dropped). write to fds 1 and 2 of readable memory writes one
  *   "#" line (so binary junk never reaches the log the harness parses); close never closes 1 or 2
- *   (the child's diagnostics need them). Callback pointers are one of the child's callbacks or a
- *   pointer that can never be executable (kernel, non-canonical, stack, data) or the trampoline
- *   (refused); never the arena or
- *   low user pages, which a random mmap/mprotect may make executable. Map sizes between 8 MiB and
+ *   (the child's diagnostics need them). mincore over more than 64 Ki pages writes its vector
+ *   to the stack's guard (a vector that long would overrun the scratch buffer). Callback
+ *   pointers are one of the child's callbacks or a pointer that can never be executable
+ *   (kernel, non-canonical, stack, data) or the trampoline (refused); never the arena or low
+ *   user pages, which a random mmap/mprotect may make executable. Map sizes between 8 MiB and
  *   the 64 MiB limit are shrunk (so the fuzzer does not starve itself of frames); the limits' own
  *   edges stay. A callback with less than 16 KiB of stack left returns at once.
  *
@@ -61,7 +62,8 @@
 #define PAGE 4096ul
 
 #define ARENA_SIZE (256 * PAGE)
-#define SCRATCH_SIZE (128 * 1024) /* pointers land in the first half; writes up to 64 KiB fit */
+#define SCRATCH_SIZE (128 * 1024)   /* pointers land in the first half; writes up to 64 KiB fit */
+#define MINCORE_VEC_MAX (64 * 1024) /* the longest mincore vector a scratch pointer takes */
 #define STACK_SCRATCH \
 	(96 * 1024) /* pointers in the first 16 KiB; the kernel writes <= 64 KiB + key */
 
@@ -529,6 +531,13 @@ static void constrain(struct call *c)
 	/* A wait nobody ends would outlast the time limit: at most a tick or two. */
 	if (c->nr == SYS_futex && (int)c->a[1] == FUTEX_WAIT)
 		c->a[3] = 1 + (c->a[3] & 1);
+	/*
+	 * mincore writes a byte per page of its range: a range of more than 64 Ki pages (a huge
+	 * PROT_NONE mapping makes one) would run its vector past the scratch buffer into the child's
+	 * own data. Such a vector goes to the stack's guard: the same checks and walk, then EFAULT.
+	 */
+	if (c->nr == SYS_mincore && c->a[1] > MINCORE_VEC_MAX * PAGE && c->a[2] < USER_TOP)
+		c->a[2] = at.guard_lo;
 	if (c->nr == SYS_bpf_map_create) {
 		uint64_t vs = (uint32_t)c->a[2], n = (uint32_t)c->a[3];
 		if (vs <= 65536 && n <= (1u << 20) && vs * n > (8u << 20) && vs * n <= (64u << 20))
