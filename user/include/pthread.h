@@ -6,8 +6,8 @@
  * is each thread's own (a field of the thread's record, which its thread pointer names:
  * user/pthread.c; a thread made with the raw thread_create shares its creator's). printf and
  * friends are unbuffered: one call is one write of the formatted text, so lines of different
- * threads do not mix within a call. getopt-style global state, strtok and rand are not
- * thread-safe.
+ * threads do not mix within a call. The runtime keeps no other hidden state (it has no strtok,
+ * rand or getopt); libbpf_set_print's function is one global, as in libbpf.
  */
 #ifndef _PTHREAD_H
 #define _PTHREAD_H
