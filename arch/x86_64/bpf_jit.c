@@ -745,12 +745,13 @@ static const struct bpf_exec_array *array_at_call(const struct jit *j, uint32_t 
 
 /*
  * bpf_map_lookup_elem on array a, inline (Linux's array_map_gen_lookup): r0 = *(u32 *)r2 <
- * max_entries ? base + key * stride : 0. r1..r5 are dead after a call; this clobbers AUX only.
- * After the branch the key is clamped without one (sbb from the compare's carry, as
- * machine/nospec.h's array_index_nospec): a mispredicted jae computes key 0's address, not one
- * past the array (Spectre variant 1).
- *	mov eax, [rsi]; cmp eax, max_entries; jae 1f; sbb r11d, r11d; and eax, r11d;
- *	imul rax, rax, stride; movabs r11, base; add rax, r11; jmp 2f; 1: xor eax, eax; 2:
+ * max_entries ? base + key * stride : 0, without a branch. The compare's carry becomes a mask
+ * (sbb: ~0 when the key is below max_entries, else 0, as machine/nospec.h's array_index_nospec)
+ * that clamps the key before the multiply and clears the address after it: with no branch there
+ * is no misprediction to compute an address past the array under (Spectre variant 1), and TCG
+ * runs the lookup as one block. r1..r5 are dead after a call: this clobbers r2's rsi and AUX.
+ *	mov eax, [rsi]; cmp eax, max_entries; sbb r11, r11; and eax, r11d;
+ *	imul rax, rax, stride; movabs rsi, base; add rax, rsi; and rax, r11
  */
 static void emit_array_lookup(struct jit *j, const struct bpf_exec_array *a)
 {
@@ -758,20 +759,19 @@ static void emit_array_lookup(struct jit *j, const struct bpf_exec_array *a)
 	emit2(j, 0x068b);
 	emit1(j, 0x3d);
 	emit4(j, a->max_entries);
-	emit2(j, 0x1c73); /* jae over the next 28 bytes */
-	emit1(j, 0x45);
-	emit2(j, 0xdb19); /* sbb r11d, r11d: ~0 when the key is below max_entries (CF) */
+	emit1(j, 0x4d);
+	emit2(j, 0xdb19); /* sbb r11, r11: ~0 when the key is below max_entries (CF), else 0 */
 	emit1(j, 0x44);
-	emit2(j, 0xd821); /* and eax, r11d */
+	emit2(j, 0xd821); /* and eax, r11d: the key, or 0 */
 	emit1(j, 0x48);
 	emit2(j, 0xc069);
 	emit4(j, a->stride);
-	emit2(j, 0xbb49);
+	emit2(j, 0xbe48);
 	emit8(j, a->base);
+	emit1(j, 0x48);
+	emit2(j, 0xf001); /* add rax, rsi */
 	emit1(j, 0x4c);
-	emit2(j, 0xd801);
-	emit2(j, 0x02eb);
-	emit2(j, 0xc031);
+	emit2(j, 0xd821); /* and rax, r11: the address, or NULL */
 }
 
 static bool emit_jmp(struct jit *j, uint32_t s, uint32_t i)

@@ -1103,10 +1103,10 @@ KTEST(bpf_jit, jumps_are_short_where_they_reach)
 
 /*
  * bpf_map_lookup_elem on an array the JIT knows is inlined (bpf_jit_compile_arrays): keys below
- * max_entries give base + key * stride, the others NULL; and the code clamps the key after its
- * bounds check without a branch (sbb r11d, r11d; and eax, r11d), so that a mispredicted check
- * cannot compute an address past the array (Spectre variant 1). No helper is called: the calls
- * table has no lookup.
+ * max_entries give base + key * stride, the others NULL; and the code has no branch to
+ * mispredict: the compare's carry becomes a mask that clamps the key and clears the address
+ * (sbb r11, r11; and eax, r11d ... and rax, r11), so no key computes an address past the array
+ * (Spectre variant 1). No helper is called: the calls table has no lookup.
  */
 KTEST(bpf_jit, inlined_array_lookup_bounds_and_clamp)
 {
@@ -1139,11 +1139,19 @@ KTEST(bpf_jit, inlined_array_lookup_bounds_and_clamp)
 	EXPECT_EQ(f(4, 0, 0, 0, 0), UINT64_MAX);
 	EXPECT_EQ(f(0xffffffffu, 0, 0, 0, 0), UINT64_MAX);
 	EXPECT_EQ(f(0x100000000ull, 0, 0, 0, 0), 0); /* only the low 32 bits are the key */
-	static const uint8_t clamp[] = {0x45, 0x19, 0xdb, 0x44, 0x21, 0xd8};
+	static const uint8_t clamp[] = {0x4d, 0x19, 0xdb, 0x44, 0x21, 0xd8},
+			     clear[] = {0x4c, 0x21, 0xd8};
 	const uint8_t *code = (const uint8_t *)f;
-	bool found = false;
-	for (size_t i = 0; i + sizeof(clamp) <= bpf_jit_size(img) && !found; i++)
-		found = !memcmp(code + i, clamp, sizeof(clamp));
-	EXPECT_TRUE(found);
+	size_t at = 0;
+	while (at + sizeof(clamp) <= bpf_jit_size(img) && memcmp(code + at, clamp, sizeof(clamp)))
+		at++;
+	ASSERT_TRUE(at + sizeof(clamp) <= bpf_jit_size(img));
+	/* The clamp right after cmp eax, 4 (no bounds branch between) */
+	EXPECT_EQ(at >= 5 ? code[at - 5] : 0, 0x3d);
+	/* then imul (7 bytes), movabs (10) and add (3), and the address's mask: no jump anywhere */
+	const uint8_t *body = code + at + sizeof(clamp);
+	EXPECT_EQ(body[0], 0x48);
+	EXPECT_EQ(body[7], 0x48);
+	EXPECT_EQ(memcmp(body + 20, clear, sizeof(clear)), 0);
 	bpf_jit_free(img);
 }
