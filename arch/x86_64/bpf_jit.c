@@ -751,27 +751,19 @@ static const struct bpf_exec_array *array_at_call(const struct jit *j, uint32_t 
  * is no misprediction to compute an address past the array under (Spectre variant 1), and TCG
  * runs the lookup as one block. r1..r5 are dead after a call: this clobbers r2's rsi and AUX.
  *	mov eax, [rsi]; cmp eax, max_entries; sbb r11, r11; and eax, r11d;
- *	imul rax, rax, stride; movabs rsi, base; add rax, rsi; and rax, r11
+ *	imul rax, rax, stride; mov rsi, base; add rax, rsi; and rax, r11
  */
 static void emit_array_lookup(struct jit *j, const struct bpf_exec_array *a)
 {
-	_Static_assert(RAX == 0 && RSI == 6 && AUX == R11, "the encoding below names these");
-	emit2(j, 0x068b);
-	emit1(j, 0x3d);
-	emit4(j, a->max_entries);
-	emit1(j, 0x4d);
-	emit2(j, 0xdb19); /* sbb r11, r11: ~0 when the key is below max_entries (CF), else 0 */
-	emit1(j, 0x44);
-	emit2(j, 0xd821); /* and eax, r11d: the key, or 0 */
-	emit1(j, 0x48);
-	emit2(j, 0xc069);
+	emit_rm(j, 0, 0x8b, RAX, RSI, 0);               /* mov eax, [rsi]: the key */
+	alu_imm(j, 0, 7, RAX, (int32_t)a->max_entries); /* cmp eax, max_entries */
+	emit_rr(j, OP_W, 0x19, AUX, AUX);               /* sbb r11, r11: the mask */
+	emit_rr(j, 0, 0x21, AUX, RAX);                  /* and eax, r11d: the key, or 0 */
+	emit_rr(j, OP_W, 0x69, RAX, RAX);               /* imul rax, rax, stride */
 	emit4(j, a->stride);
-	emit2(j, 0xbe48);
-	emit8(j, a->base);
-	emit1(j, 0x48);
-	emit2(j, 0xf001); /* add rax, rsi */
-	emit1(j, 0x4c);
-	emit2(j, 0xd821); /* and rax, r11: the address, or NULL */
+	mov_imm64(j, RSI, a->base);       /* mov rsi, base */
+	emit_rr(j, OP_W, 0x01, RSI, RAX); /* add rax, rsi */
+	emit_rr(j, OP_W, 0x21, AUX, RAX); /* and rax, r11: the address, or NULL */
 }
 
 static bool emit_jmp(struct jit *j, uint32_t s, uint32_t i)

@@ -1139,19 +1139,21 @@ KTEST(bpf_jit, inlined_array_lookup_bounds_and_clamp)
 	EXPECT_EQ(f(4, 0, 0, 0, 0), UINT64_MAX);
 	EXPECT_EQ(f(0xffffffffu, 0, 0, 0, 0), UINT64_MAX);
 	EXPECT_EQ(f(0x100000000ull, 0, 0, 0, 0), 0); /* only the low 32 bits are the key */
-	static const uint8_t clamp[] = {0x4d, 0x19, 0xdb, 0x44, 0x21, 0xd8},
-			     clear[] = {0x4c, 0x21, 0xd8};
+	static const uint8_t cmp_clamp[] = {0x83, 0xf8, 0x04, 0x4d, 0x19, 0xdb, 0x44, 0x21, 0xd8},
+			     imul[] = {0x48, 0x69, 0xc0},
+			     clear[] = {0x48, 0x01, 0xf0, 0x4c, 0x21, 0xd8};
 	const uint8_t *code = (const uint8_t *)f;
-	size_t at = 0;
-	while (at + sizeof(clamp) <= bpf_jit_size(img) && memcmp(code + at, clamp, sizeof(clamp)))
+	size_t n = bpf_jit_size(img), at = 0;
+	/* cmp eax, 4 and at once the clamp (no bounds branch between) */
+	while (at + sizeof(cmp_clamp) <= n && memcmp(code + at, cmp_clamp, sizeof(cmp_clamp)))
 		at++;
-	ASSERT_TRUE(at + sizeof(clamp) <= bpf_jit_size(img));
-	/* The clamp right after cmp eax, 4 (no bounds branch between) */
-	EXPECT_EQ(at >= 5 ? code[at - 5] : 0, 0x3d);
-	/* then imul (7 bytes), movabs (10) and add (3), and the address's mask: no jump anywhere */
-	const uint8_t *body = code + at + sizeof(clamp);
-	EXPECT_EQ(body[0], 0x48);
-	EXPECT_EQ(body[7], 0x48);
-	EXPECT_EQ(memcmp(body + 20, clear, sizeof(clear)), 0);
+	ASSERT_TRUE(at + sizeof(cmp_clamp) <= n);
+	/* then imul, the base's mov, add and the address's mask, with no jump among them */
+	const uint8_t *body = code + at + sizeof(cmp_clamp);
+	EXPECT_EQ(memcmp(body, imul, sizeof(imul)), 0);
+	size_t mov_len = 10; /* movabs rsi, base; mov esi, base when it fits in 32 bits */
+	if ((uintptr_t)values <= UINT32_MAX)
+		mov_len = 5;
+	EXPECT_EQ(memcmp(body + sizeof(imul) + 4 + mov_len, clear, sizeof(clear)), 0);
 	bpf_jit_free(img);
 }
